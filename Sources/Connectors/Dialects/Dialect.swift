@@ -1,0 +1,80 @@
+/// What differs between warehouses in the SQL WarehouseSync sends around a model's query.
+public enum Dialect: String, Sendable, CaseIterable {
+    case postgres, redshift, snowflake, bigquery, sqlite, generic
+
+    /// The dialect of an ODBC data source, from the DBMS name its driver reports.
+    public static func detect(dbmsName: String) -> Dialect {
+        let name = dbmsName.lowercased()
+        if name.contains("redshift") { return .redshift }
+        if name.contains("postgres") { return .postgres }
+        if name.contains("snowflake") { return .snowflake }
+        if name.contains("bigquery") || name.contains("google") { return .bigquery }
+        if name.contains("sqlite") { return .sqlite }
+        return .generic
+    }
+
+    public func quote(identifier: String) -> String {
+        switch self {
+        case .bigquery: return "`" + identifier.replacingOccurrences(of: "`", with: "\\`") + "`"
+        default: return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+    }
+
+    public func literal(_ text: String) -> String {
+        switch self {
+        case .bigquery: return "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        default: return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+    }
+
+    /// The model's query wrapped so that rows come ordered by the key's text in byte order,
+    /// the order the store keeps snapshots in.
+    public func orderedByKey(_ sql: String, key: String) -> String {
+        let body = Self.stripTrailingSemicolon(sql)
+        let column = "q." + quote(identifier: key)
+        switch self {
+        case .postgres, .redshift: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS TEXT) COLLATE \"C\""
+        case .snowflake: return "SELECT * FROM (\n\(body)\n) q ORDER BY COLLATE(TO_VARCHAR(\(column)), 'utf8')"
+        case .bigquery: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(CAST(\(column) AS STRING) AS BYTES)"
+        case .sqlite: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS TEXT)"
+        case .generic: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS VARCHAR(4000))"
+        }
+    }
+
+    /// The query wrapped so that the warehouse compiles it and returns no rows.
+    public func compileOnly(_ sql: String) -> String {
+        "SELECT * FROM (\n\(Self.stripTrailingSemicolon(sql))\n) q WHERE 1 = 0"
+    }
+
+    /// Statements that make an ODBC session read-only where the driver's access mode is only a
+    /// hint, tag it with the model and run, and set the statement timeout.
+    public func sessionSetup(tag: SessionTag?, timeout: Duration?) -> [String] {
+        let tagText = tag?.text
+        var statements: [String] = []
+        switch self {
+        case .postgres:
+            statements.append("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            statements.append("SET TimeZone = 'UTC'")
+            if let tagText { statements.append("SET application_name = \(literal(tagText))") }
+            if let timeout { statements.append("SET statement_timeout = \(timeout.milliseconds)") }
+        case .redshift:
+            statements.append("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            if let tagText { statements.append("SET query_group TO \(literal(tagText))") }
+            if let timeout { statements.append("SET statement_timeout TO \(timeout.milliseconds)") }
+        case .snowflake:
+            if let tagText { statements.append("ALTER SESSION SET QUERY_TAG = \(literal(tagText))") }
+            if let timeout { statements.append("ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = \(max(1, timeout.milliseconds / 1000))") }
+        case .sqlite:
+            statements.append("PRAGMA query_only = 1")
+        case .bigquery, .generic:
+            break  // BigQuery labels go in the connection string (see README); the ODBC query timeout applies
+        }
+        return statements
+    }
+
+    static func stripTrailingSemicolon(_ sql: String) -> String {
+        var text = Substring(sql)
+        while let last = text.last, last.isWhitespace || last == ";" { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,74 @@
+import CODBC
+
+/// Reads model results through unixODBC (Snowflake, BigQuery, psqlodbc, the SQLite ODBC
+/// driver, any other): read-only access mode, block cursors with column-wise bound arrays,
+/// `SQLGetData` for values longer than their bound buffer, `SQLCancel` on cancellation.
+public final class ODBCSource: SourceConnection {
+    public let connection: ODBCConnection
+    public let dialect: Dialect
+    /// Rows per `SQLFetchScroll`.
+    public var rowsPerFetch = 1024
+
+    public init(connection: ODBCConnection, dialect: Dialect? = nil) {
+        self.connection = connection
+        self.dialect = dialect ?? Dialect.detect(dbmsName: connection.dbmsName)
+    }
+
+    public convenience init(connectionString: String, dialect: Dialect? = nil) throws {
+        self.init(connection: try ODBCConnection(connectionString: connectionString), dialect: dialect)
+    }
+
+    public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
+        try setUpSession(options)
+        let statement = try ODBCStatement(connection: connection)
+        try statement.prepare(sql)
+        return try statement.describeColumns().map { Column(name: $0.name, type: $0.valueType) }
+    }
+
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
+        let token = options.cancellation
+        if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+        try setUpSession(options)
+        var watch = Stopwatch()
+        let statement = try ODBCStatement(connection: connection)
+        if let timeout = options.timeout { statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000))) }
+        statement.setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
+        statement.setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rowsPerFetch)
+        let cancel = ODBCCancelHandle(statement.handle)
+        token.onCancel { cancel.send() }
+        defer { token.clearHandler() }
+
+        try statement.execute(sql, cancelled: token.isCancelled)
+        let described = try statement.describeColumns()
+        try receiver.columns(described.map { Column(name: $0.name, type: $0.valueType) })
+        var block = try ODBCRowBlock(statement: statement, columns: described, rows: rowsPerFetch)
+        defer { block.deallocate() }
+
+        var stats = QueryStats()
+        stats.queryTime = watch.lap()
+        var values = [Value](repeating: .null, count: described.count)
+        while true {
+            let rc = SQLFetchScroll(statement.handle, SQLSMALLINT(SQL_FETCH_NEXT), 0)
+            if rc == SQL_NO_DATA { break }
+            guard odbcSucceeded(rc) else { throw statement.error("fetching rows failed", cancelled: token.isCancelled) }
+            for row in 0..<block.fetched {
+                for column in 0..<described.count {
+                    values[column] = try block.value(row: row, column: column, bytes: &stats.bytes)
+                }
+                stats.rows += 1
+                try receiver.row(values)
+            }
+        }
+        stats.fetchTime = watch.lap()
+        return stats
+    }
+
+    private func setUpSession(_ options: QueryOptions) throws {
+        for sql in dialect.sessionSetup(tag: options.tag, timeout: options.timeout) {
+            try connection.execute(sql)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ODBCSource: Sendable {}

@@ -1,0 +1,70 @@
+/// Splits one line of `COPY ... TO STDOUT` text output into typed values, without a `String` per cell.
+struct PGCopyRowParser {
+    private var scratch: [UInt8] = []
+    let columnCount: Int
+
+    init(columnCount: Int) { self.columnCount = columnCount }
+
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
+                        into values: inout [Value]) throws {
+        var end = line.count
+        if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        var start = 0
+        var column = 0
+        var position = 0
+        while column < columnCount {
+            var hasEscape = false
+            while position < end, line[position] != UInt8(ascii: "\t") {
+                if line[position] == UInt8(ascii: "\\") { hasEscape = true }
+                position += 1
+            }
+            let field = UnsafeBufferPointer(rebasing: line[start..<position])
+            if field.count == 2, field[0] == UInt8(ascii: "\\"), field[1] == UInt8(ascii: "N") {
+                values[column] = .null
+            } else if hasEscape {
+                unescape(field)
+                values[column] = scratch.withUnsafeBufferPointer {
+                    TextCellDecoder.decode($0, as: types[column], element: elements[column])
+                }
+            } else {
+                values[column] = TextCellDecoder.decode(field, as: types[column], element: elements[column])
+            }
+            column += 1
+            position += 1
+            start = position
+        }
+        guard column == columnCount, position >= end else {
+            throw ConnectorError(.protocolViolation, "COPY row has \(column) of \(columnCount) columns")
+        }
+    }
+
+    /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`, hex `\xHH`.
+    private mutating func unescape(_ field: UnsafeBufferPointer<UInt8>) {
+        scratch.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < field.count {
+            let c = field[i]
+            guard c == UInt8(ascii: "\\"), i + 1 < field.count else { scratch.append(c); i += 1; continue }
+            let next = field[i + 1]
+            i += 2
+            switch next {
+            case UInt8(ascii: "t"): scratch.append(9)
+            case UInt8(ascii: "n"): scratch.append(10)
+            case UInt8(ascii: "r"): scratch.append(13)
+            case UInt8(ascii: "b"): scratch.append(8)
+            case UInt8(ascii: "f"): scratch.append(12)
+            case UInt8(ascii: "v"): scratch.append(11)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = Int(next - UInt8(ascii: "0"))
+                var digits = 1
+                while digits < 3, i < field.count, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(field[i]) {
+                    value = value * 8 + Int(field[i] - UInt8(ascii: "0"))
+                    i += 1
+                    digits += 1
+                }
+                scratch.append(UInt8(truncatingIfNeeded: value))
+            default: scratch.append(next)
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import CLibPQ
+
+/// Reads model results from PostgreSQL (with `COPY (query) TO STDOUT`) or Redshift (single-row
+/// mode, since Redshift has no COPY to the client), always inside a `READ ONLY` transaction.
+public final class PostgresSource: SourceConnection {
+    public enum FetchMode: Sendable { case copy, singleRow }
+
+    public let connection: PGConnection
+    public let mode: FetchMode
+
+    public init(connection: PGConnection, mode: FetchMode = .copy) {
+        self.connection = connection
+        self.mode = mode
+    }
+
+    public convenience init(url: String, password: String? = nil, mode: FetchMode = .copy) throws {
+        self.init(connection: try PGConnection(conninfo: url, password: password), mode: mode)
+    }
+
+    public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
+        try begin(options)
+        defer { rollback() }
+        return try prepareAndDescribe(sql)
+    }
+
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
+        let token = options.cancellation
+        if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+        try begin(options)
+        defer { rollback() }
+        var watch = Stopwatch()
+        let columns = try prepareAndDescribe(sql)
+        try receiver.columns(columns)
+        let types = columns.map { $0.type }
+        let elements = columnElementTypes
+        if let cancel = connection.cancelHandle() { token.onCancel { cancel.send() } }
+        defer { token.clearHandler() }
+        var stats = QueryStats()
+        do {
+            switch mode {
+            case .copy: try streamCopy(sql, types, elements, &receiver, &stats, &watch, token)
+            case .singleRow: try streamSingleRows(sql, types, elements, &receiver, &stats, &watch, token)
+            }
+        } catch let error as ConnectorError {
+            throw error
+        } catch {
+            abandon()  // the receiver gave up: stop the server's work before rolling back
+            throw error
+        }
+        stats.fetchTime = watch.lap()
+        return stats
+    }
+
+    // MARK: - Session
+
+    private func begin(_ options: QueryOptions) throws {
+        var sql = "BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';"
+            + " SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex';"
+        if let timeout = options.timeout { sql += " SET LOCAL statement_timeout = \(timeout.milliseconds);" }
+        if let tag = options.tag { sql += " SET LOCAL application_name = \(connection.literal(tag.text));" }
+        for (name, value) in options.settings {
+            guard isSettingName(name) else {
+                throw ConnectorError(.query, "invalid session setting name \"\(name)\"",
+                                     hint: "setting names are letters, digits, '_' and '.'")
+            }
+            sql += " SET LOCAL \(name) = \(connection.literal(value));"
+        }
+        do { try connection.execute(sql) } catch { rollback(); throw error }
+    }
+
+    private func rollback() {
+        guard !connection.isBroken else { return }
+        while let result = PQgetResult(connection.handle) { PQclear(result) }
+        _ = try? connection.execute("ROLLBACK")
+    }
+
+    private var columnElementTypes: [ValueType?] = []
+
+    private func prepareAndDescribe(_ sql: String) throws -> [Column] {
+        _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
+        let described = try connection.check(PQdescribePrepared(connection.handle, ""))
+        var columns: [Column] = []
+        columnElementTypes = []
+        for index in 0..<described.columnCount {
+            let type = PGType(oid: described.columnOID(index))
+            columns.append(Column(name: described.columnName(index), type: type.valueType))
+            columnElementTypes.append(type.element)
+        }
+        return columns
+    }
+
+    /// Cancels the statement in flight and drains what the server still sends.
+    private func abandon() {
+        connection.cancelHandle()?.send()
+        var buffer: UnsafeMutablePointer<CChar>?
+        while PQgetCopyData(connection.handle, &buffer, 0) > 0 { PQfreemem(buffer) }
+        while let result = PQgetResult(connection.handle) { PQclear(result) }
+    }
+
+    // MARK: - COPY
+
+    private func streamCopy(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+                            _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
+                            _ watch: inout Stopwatch, _ token: CancellationToken) throws {
+        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(sql))) TO STDOUT"))
+        var values = [Value](repeating: .null, count: types.count)
+        var parser = PGCopyRowParser(columnCount: types.count)
+        var buffer: UnsafeMutablePointer<CChar>?
+        var first = true
+        while true {
+            let length = PQgetCopyData(connection.handle, &buffer, 0)
+            if length < 0 { break }
+            if first { stats.queryTime = watch.lap(); first = false }
+            defer { PQfreemem(buffer) }
+            stats.bytes += Int(length)
+            try buffer!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { pointer in
+                try parser.parse(UnsafeBufferPointer(start: pointer, count: Int(length)), types, elements, into: &values)
+            }
+            stats.rows += 1
+            try receiver.row(values)
+        }
+        if first { stats.queryTime = watch.lap() }
+        try finish(token)
+    }
+
+    /// Reads the final results of a statement and throws the error among them, if any.
+    private func finish(_ token: CancellationToken) throws {
+        var failure: ConnectorError?
+        while let result = PQgetResult(connection.handle) {
+            let status = PQresultStatus(result)
+            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
+                failure = connection.error(result, cancelled: token.isCancelled)
+            }
+            PQclear(result)
+            if connection.isBroken { break }
+        }
+        if failure == nil, connection.isBroken { failure = connection.error(nil, cancelled: token.isCancelled) }
+        if let failure { throw failure }
+    }
+
+    // MARK: - Single-row mode
+
+    private func streamSingleRows(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+                                  _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
+                                  _ watch: inout Stopwatch, _ token: CancellationToken) throws {
+        guard PQsendQuery(connection.handle, sql) == 1, PQsetSingleRowMode(connection.handle) == 1 else {
+            throw connection.error(nil)
+        }
+        var values = [Value](repeating: .null, count: types.count)
+        var first = true
+        while let result = PQgetResult(connection.handle) {
+            defer { PQclear(result) }
+            if first { stats.queryTime = watch.lap(); first = false }
+            let status = PQresultStatus(result)
+            if status == PGRES_TUPLES_OK { continue }
+            guard status == PGRES_SINGLE_TUPLE else {
+                let error = connection.error(result, cancelled: token.isCancelled)
+                while let rest = PQgetResult(connection.handle) { PQclear(rest) }
+                throw error
+            }
+            for column in 0..<types.count {
+                if PQgetisnull(result, 0, Int32(column)) != 0 { values[column] = .null; continue }
+                let length = Int(PQgetlength(result, 0, Int32(column)))
+                stats.bytes += length
+                let raw = PQgetvalue(result, 0, Int32(column))!
+                values[column] = raw.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    TextCellDecoder.decode(UnsafeBufferPointer(start: $0, count: length), as: types[column], element: elements[column])
+                }
+            }
+            stats.rows += 1
+            try receiver.row(values)
+        }
+        if connection.isBroken { throw connection.error(nil, cancelled: token.isCancelled) }
+    }
+
+    private func isSettingName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}
+
+@available(*, unavailable)
+extension PostgresSource: Sendable {}

@@ -1,0 +1,71 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Owns its `sqlite3` handle and closes it in `deinit`; used by one
+/// thread at a time.
+public final class SQLiteDatabase {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (or with `create`, creates) the file at `path`.
+    public init(path: String, readOnly: Bool = false, create: Bool = false) throws {
+        var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+        if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        flags |= SQLITE_OPEN_NOMUTEX
+        var db: OpaquePointer?
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(db)
+            throw ConnectorError(.connectionFailed, "could not open SQLite database \(path): \(message)",
+                                 sqlState: "08001", nativeError: Int(code))
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 30_000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        if code != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? lastMessage
+            sqlite3_free(message)
+            throw error(code, text)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        try SQLiteStatement(database: self, sql: sql)
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Stops the statement running on this connection; safe from any thread.
+    func interruptHandle() -> SQLiteInterrupt { SQLiteInterrupt(handle) }
+
+    var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func error(_ code: Int32, _ message: String? = nil, offset: Int32 = -1) -> ConnectorError {
+        let primary = code & 0xff
+        let kind: ConnectorError.Code = primary == SQLITE_INTERRUPT ? .cancelled
+            : (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? .timeout : .query
+        return ConnectorError(kind, message ?? lastMessage, sqlState: primary == SQLITE_READONLY ? "25006" : nil,
+                              position: offset >= 0 ? Int(offset) + 1 : nil, nativeError: Int(code))
+    }
+}
+
+@available(*, unavailable)
+extension SQLiteDatabase: Sendable {}
+
+/// `sqlite3_interrupt` may be called from any thread while the connection is open.
+final class SQLiteInterrupt: @unchecked Sendable {
+    private let handle: OpaquePointer
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    func send() { sqlite3_interrupt(handle) }
+}

@@ -1,0 +1,67 @@
+import Connectors
+import Foundation
+import Testing
+import TestSupport
+
+/// Calls `action` once, when the stream reaches `atRow`, then keeps consuming.
+struct TriggerReceiver: RowReceiver {
+    let atRow: Int
+    let action: () -> Void
+    var rows = 0
+    mutating func columns(_ columns: [Column]) throws {}
+    mutating func row(_ values: [Value]) throws {
+        rows += 1
+        if rows == atRow { action() }
+    }
+}
+
+@Suite struct PostgresInterruptionTests {
+    @Test(arguments: [PostgresSource.FetchMode.copy, .singleRow])
+    func terminatedBackendGivesTransientErrorQuickly(mode: PostgresSource.FetchMode) throws {
+        let source = try PostgresSource(url: try TestPostgres.url(), mode: mode)
+        let pid = try #require(try source.connection.execute("SELECT pg_backend_pid()").text(0, 0))
+        let admin = try PGConnection(conninfo: try TestPostgres.url())
+        var terminatedAt = ContinuousClock.now
+        var receiver = TriggerReceiver(atRow: 10_000) {
+            terminatedAt = .now
+            _ = try? admin.execute("SELECT pg_terminate_backend(\(pid))")
+        }
+        let error = try #require(throws: ConnectorError.self) {
+            _ = try source.stream("SELECT g, repeat('x', 100) FROM generate_series(1, 50000000) g",
+                                  options: QueryOptions(), into: &receiver)
+        }
+        #expect(ContinuousClock.now - terminatedAt < .seconds(5))
+        #expect(error.isTransient, "\(error)")
+        #expect(error.code == .connectionLost)
+    }
+
+    @Test func cancellingTheTaskStopsTheQueryOnTheServer() async throws {
+        let url = try TestPostgres.url()
+        let tag = SessionTag(model: "cancel_me", runID: UUID().uuidString.prefix(8).lowercased())
+        let task = Task {
+            try await runBlocking { token in
+                let source = try PostgresSource(url: url)
+                _ = try source.collect("SELECT pg_sleep(60)", options: QueryOptions(tag: tag, cancellation: token))
+            }
+        }
+        let admin = try PGConnection(conninfo: url)
+        let activeSQL = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(tag.text)' AND state = 'active'"
+        try await waitUntil { try admin.execute(activeSQL).text(0, 0) == "1" }
+        let cancelledAt = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - cancelledAt < .seconds(5))
+        #expect(throws: ConnectorError.self) { try result.get() }
+        if case .failure(let error as ConnectorError) = result { #expect(error.code == .cancelled) }
+        #expect(try admin.execute(activeSQL).text(0, 0) == "0")
+    }
+}
+
+/// Polls `condition` every 50 ms for up to 10 seconds.
+func waitUntil(_ condition: () throws -> Bool) async throws {
+    for _ in 0..<200 {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("condition not met within 10 seconds")
+}

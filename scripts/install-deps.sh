@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages WarehouseSync builds and tests against (Debian/Ubuntu).
+set -euo pipefail
+packages=(postgresql libpq-dev unixodbc-dev odbc-postgresql libsqliteodbc libsqlite3-dev libxxhash-dev sqlite3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
