@@ -7,6 +7,9 @@ public final class ODBCConnection {
     let secrets: [String]
     /// The DBMS the driver reports (`SQL_DBMS_NAME`), e.g. "PostgreSQL", "SQLite", "Snowflake".
     public let dbmsName: String
+    /// Whether `SQLGetData` works inside a block of rows (`SQL_GD_BLOCK`); without it, a block
+    /// cursor cannot read a value longer than its bound buffer.
+    public let getDataInBlocks: Bool
 
     /// Connects with a full connection string or `DSN=name;...`, in read-only access mode.
     /// - Throws: `ConnectorError` whose text never holds `PWD=` or any other secret of the string.
@@ -41,6 +44,9 @@ public final class ODBCConnection {
         var nameLength: SQLSMALLINT = 0
         SQLGetInfo(dbc, SQLUSMALLINT(SQL_DBMS_NAME), &name, SQLSMALLINT(name.count), &nameLength)
         self.dbmsName = String(decoding: name.prefix(Int(nameLength)), as: UTF8.self)
+        var extensions: SQLUINTEGER = 0
+        SQLGetInfo(dbc, SQLUSMALLINT(SQL_GETDATA_EXTENSIONS), &extensions, SQLSMALLINT(MemoryLayout<SQLUINTEGER>.size), nil)
+        self.getDataInBlocks = extensions & SQLUINTEGER(SQL_GD_BLOCK) != 0
     }
 
     deinit {

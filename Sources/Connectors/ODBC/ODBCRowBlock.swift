@@ -8,6 +8,7 @@ struct ODBCRowBlock {
     private var buffers: [UnsafeMutableRawPointer] = []
     private var indicators: [UnsafeMutablePointer<SQLLEN>] = []
     private let fetchedCount: UnsafeMutablePointer<SQLULEN>
+    private let rows: Int
     private var longValue: [UInt8] = []
 
     var fetched: Int { Int(fetchedCount.pointee) }
@@ -15,6 +16,7 @@ struct ODBCRowBlock {
     init(statement: ODBCStatement, columns: [ODBCColumn], rows: Int) throws {
         self.statement = statement
         self.columns = columns
+        self.rows = rows
         fetchedCount = .allocate(capacity: 1)
         fetchedCount.pointee = 0
         SQLSetStmtAttr(statement.handle, SQLINTEGER(SQL_ATTR_ROWS_FETCHED_PTR), SQLPOINTER(fetchedCount), 0)
@@ -61,7 +63,7 @@ struct ODBCRowBlock {
     /// A value longer than its bound buffer: position the cursor on its row and read it whole
     /// with `SQLGetData`, in pieces.
     private mutating func readLong(row: Int, column: Int) throws {
-        guard odbcSucceeded(SQLSetPos(statement.handle, SQLSETPOSIROW(row + 1), SQLUSMALLINT(SQL_POSITION), SQLUSMALLINT(SQL_LOCK_NO_CHANGE))) else {
+        guard rows == 1 || odbcSucceeded(SQLSetPos(statement.handle, SQLSETPOSIROW(row + 1), SQLUSMALLINT(SQL_POSITION), SQLUSMALLINT(SQL_LOCK_NO_CHANGE))) else {
             throw statement.error("could not position on row \(row + 1) to read the long value of column \(columns[column].name)")
         }
         let binary = columns[column].isBinary

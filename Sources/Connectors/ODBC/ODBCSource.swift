@@ -6,12 +6,13 @@ import CODBC
 public final class ODBCSource: SourceConnection {
     public let connection: ODBCConnection
     public let dialect: Dialect
-    /// Rows per `SQLFetchScroll`.
-    public var rowsPerFetch = 1024
+    /// Rows per `SQLFetchScroll`: 1024, or 1 for drivers that cannot read long values inside a block.
+    public var rowsPerFetch: Int
 
     public init(connection: ODBCConnection, dialect: Dialect? = nil) {
         self.connection = connection
         self.dialect = dialect ?? Dialect.detect(dbmsName: connection.dbmsName)
+        self.rowsPerFetch = connection.getDataInBlocks ? 1024 : 1
     }
 
     public convenience init(connectionString: String, dialect: Dialect? = nil) throws {

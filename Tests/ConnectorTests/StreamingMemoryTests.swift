@@ -24,7 +24,9 @@ struct MemoryWatchingReceiver: RowReceiver {
     }
 }
 
-@Suite(.serialized) struct PostgresStreamingTests {
+/// Memory bounds are read process-wide, so scripts/test.sh runs the `*MemoryTests` suites in a
+/// pass of their own, one test at a time.
+@Suite(.serialized) struct StreamingMemoryTests {
     @Test(arguments: [PostgresSource.FetchMode.copy, .singleRow])
     func millionRowsStreamInBoundedMemory(mode: PostgresSource.FetchMode) throws {
         let source = try PostgresSource(url: try TestPostgres.url(), mode: mode)
@@ -41,4 +43,16 @@ struct MemoryWatchingReceiver: RowReceiver {
         #expect(receiver.peakResident - receiver.residentAtTenth < 20 << 20)
         #expect(receiver.peakResident - receiver.residentAtStart < 100 << 20)
     }
+
+    @Test func manyRowsStreamInBlocks() throws {
+        let (_, connectionString, _) = try ODBCTestSources.freshPostgres()
+        let source = try ODBCSource(connectionString: connectionString)
+        var receiver = MemoryWatchingReceiver(expected: 1_000_000)
+        let stats = try source.stream("SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 1000000) g",
+                                      options: QueryOptions(), into: &receiver)
+        #expect(stats.rows == 1_000_000)
+        #expect(receiver.sum == 500_000_500_000)
+        #expect(receiver.peakResident - receiver.residentAtTenth < 20 << 20)
+    }
+
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, starts a throwaway PostgreSQL, builds, and runs
+# every test. Memory-bound suites (`*MemoryTests`) run in a second pass, alone, because they
+# read the process's resident memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build --build-tests
+exec scripts/throwaway-postgres.sh bash -c '
+  set -e
+  swift test --skip-build --skip "MemoryTests"
+  swift test --skip-build --no-parallel --filter "MemoryTests"
+'
