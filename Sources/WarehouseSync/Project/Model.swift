@@ -1,0 +1,163 @@
+import Foundation
+
+/// One model file, parsed: what to query, where, when, and how its rows become traits.
+public struct Model: Sendable {
+    public enum Kind: String, Sendable { case traits, segment }
+    public enum OnRemove: String, Sendable { case unset, keep }
+    /// The guard against mass removal.
+    public enum RemovalLimit: Sendable, Hashable, CustomStringConvertible {
+        case percent(Double)
+        case count(Int)
+        public var description: String {
+            switch self {
+            case .percent(let p): "\(p.formatted(.number.precision(.fractionLength(0...2))))%"
+            case .count(let n): "\(n)"
+            }
+        }
+        /// Whether removing `removed` of `previous` snapshot rows goes past the limit.
+        public func isExceeded(removed: Int, previous: Int) -> Bool {
+            switch self {
+            case .count(let n): return removed > n
+            case .percent(let p): return previous > 0 && Double(removed) > Double(previous) * p / 100
+            }
+        }
+    }
+
+    public var name: String
+    public var file: String
+    public var key: String
+    /// Nil until resolved against the config (a project with one source may leave it out).
+    public var source: String?
+    public var schedule: Schedule
+    public var kind: Kind
+    /// The columns to sync; nil means every column but the key.
+    public var traits: [String]?
+    public var onRemove: OnRemove
+    public var maxRemoved: RemovalLimit
+    public var timeout: Duration?
+    public var timezone: TimeZone?
+    public var enabled: Bool
+    /// The query, byte for byte as the file holds it after the header.
+    public var sql: String
+    /// The line of each header key, for errors that point back at the file.
+    public var headerLines: [String: Int]
+    public var headerEndLine: Int
+}
+
+extension Model {
+    static let headerKeys = ["key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled"]
+
+    /// Parses a model file; every problem in it is reported.
+    /// - Throws: `ProjectErrors` naming the file and line.
+    public static func parse(text: String, file: String) throws(ProjectErrors) -> Model {
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var errors: [ProjectError] = []
+        func fail(_ line: Int?, _ message: String, _ hint: String? = nil) { errors.append(ProjectError(file: file, line: line, message, hint: hint)) }
+
+        var model = Model(name: name, file: file, key: "", source: nil, schedule: .manual, kind: .traits, traits: nil,
+                          onRemove: .unset, maxRemoved: .percent(25), timeout: nil, timezone: nil, enabled: true,
+                          sql: "", headerLines: [:], headerEndLine: 0)
+        if !isIdentifier(name) {
+            fail(nil, "model name \(name) is not a valid name", "rename the file to letters, digits and '_' (e.g. lifetime_value.sql)")
+        }
+        // The header is the leading comment block; its `-- name: value` lines are settings.
+        var offset = text.startIndex
+        var lineNumber = 0
+        while offset < text.endIndex {
+            let lineEnd = text[offset...].firstIndex(of: "\n") ?? text.endIndex
+            let line = text[offset..<lineEnd].trimmingCharacters(in: .whitespaces)
+            guard line.isEmpty || line.hasPrefix("--") else { break }
+            lineNumber += 1
+            offset = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+            guard line.hasPrefix("--"), let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[line.index(line.startIndex, offsetBy: 2)..<colon].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0 == "_" }), !key.contains(" ") else { continue }
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if model.headerLines[key] != nil { fail(lineNumber, "header key \(key) is set twice"); continue }
+            model.headerLines[key] = lineNumber
+            model.apply(key: key, value: value, line: lineNumber, fail: fail)
+        }
+        model.headerEndLine = lineNumber
+        model.sql = String(text[offset...])
+        if model.headerLines["key"] == nil {
+            fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
+        }
+        if model.sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            fail(lineNumber + 1, "model \(name) has no query after its header")
+        }
+        if let traits = model.traits, traits.contains(model.key) {
+            fail(model.headerLines["traits"], "traits lists the key column \(model.key)", "the key identifies the profile; remove it from traits")
+        }
+        if model.kind == .segment && model.traits != nil {
+            fail(model.headerLines["traits"], "a segment model writes one trait named after the model (\(name)); it takes no traits list",
+                 "remove the traits line, or use kind: traits")
+        }
+        if !errors.isEmpty { throw ProjectErrors(errors) }
+        return model
+    }
+
+    private mutating func apply(key: String, value: String, line: Int, fail: (Int?, String, String?) -> Void) {
+        switch key {
+        case "key":
+            guard isIdentifierLike(value) else { return fail(line, "invalid key column \"\(value)\"", "name the result column that identifies the profile, e.g. user_id") }
+            self.key = value
+        case "source":
+            guard !value.isEmpty else { return fail(line, "source is empty", "name a source of warehouse-sync.toml") }
+            source = value
+        case "schedule":
+            do { schedule = try Schedule(parsing: value) } catch { fail(line, error.message, error.hint) }
+        case "kind":
+            guard let parsed = Kind(rawValue: value) else { return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment") }
+            kind = parsed
+        case "traits":
+            let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, names.allSatisfy(isIdentifierLike) else {
+                return fail(line, "invalid traits list \"\(value)\"", "list result columns separated by commas: lifetime_value, churn_risk")
+            }
+            if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+                return fail(line, "trait \(duplicate) is listed twice", nil)
+            }
+            traits = names
+        case "on_remove":
+            guard let parsed = OnRemove(rawValue: value) else { return fail(line, "invalid on_remove \"\(value)\"", "on_remove is unset or keep") }
+            onRemove = parsed
+        case "max_removed":
+            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 { maxRemoved = .percent(p) }
+            else if let n = Int(value), n >= 0 { maxRemoved = .count(n) }
+            else { fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000") }
+        case "timeout":
+            guard let duration = DurationText.parse(value) else { return fail(line, "invalid timeout \"\(value)\"", "write a duration such as 30s, 15m or 1h") }
+            timeout = duration
+        case "timezone":
+            guard let zone = TimeZone(identifier: value) else {
+                return fail(line, "unknown timezone \"\(value)\"", "use an IANA name such as Europe/Berlin or America/New_York")
+            }
+            timezone = zone
+        case "enabled":
+            guard value == "true" || value == "false" else { return fail(line, "invalid enabled \"\(value)\"", "enabled is true or false") }
+            enabled = value == "true"
+        default:
+            let suggestion = Self.headerKeys.min { editDistance($0, key) < editDistance($1, key) }
+            fail(line, "unknown header key \(key)",
+                 "did you mean \(suggestion ?? "key")? The header keys are \(Self.headerKeys.joined(separator: ", "))")
+        }
+    }
+
+    /// The traits this model writes, once its columns are known.
+    public func traitNames(columns: [String]) -> [String] {
+        switch kind {
+        case .segment: return [name]
+        case .traits: return traits ?? columns.filter { $0 != key }
+        }
+    }
+}
+
+func isIdentifier(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first, first == "_" || CharacterSet.letters.contains(first) else { return false }
+    return text.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
+}
+
+/// A column name as a trait: no quotes, dots or spaces, so it is a plain JSON key and SQL name.
+func isIdentifierLike(_ text: String) -> Bool {
+    !text.isEmpty && text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "$" || CharacterSet.alphanumerics.contains($0) }
+}

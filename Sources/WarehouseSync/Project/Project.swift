@@ -1,0 +1,92 @@
+import Foundation
+
+/// A user's project: the config and every model, read from one directory and checked together.
+public struct Project: Sendable {
+    public var directory: URL
+    public var config: ProjectConfig
+    /// Models by name, sorted by name.
+    public var models: [Model]
+
+    public static let configFileName = "warehouse-sync.toml"
+    public static let modelsDirectoryName = "models"
+
+    public func model(named name: String) -> Model? { models.first { $0.name == name } }
+
+    /// Reads and checks the project in `directory`; every problem in every file is reported.
+    /// - Throws: `ProjectErrors`.
+    public static func load(directory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProjectErrors) -> Project {
+        var errors: [ProjectError] = []
+        let configURL = directory.appendingPathComponent(configFileName)
+        let configName = configFileName
+        var config: ProjectConfig?
+        if let text = try? String(contentsOf: configURL, encoding: .utf8) {
+            do { config = try ProjectConfig.load(text: text, file: configName, environment: environment) }
+            catch { errors += error.errors }
+        } else {
+            errors.append(ProjectError(file: configName, "cannot read \(configURL.path)",
+                                       hint: "run in the project directory or pass --project DIR"))
+        }
+        var models: [Model] = []
+        let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+        if files.isEmpty {
+            errors.append(ProjectError(file: modelsDirectoryName, "no model files (*.sql) in \(modelsURL.path)",
+                                       hint: "add one SQL file per model under models/"))
+        }
+        for file in files {
+            let relative = "\(modelsDirectoryName)/\(file)"
+            guard let text = try? String(contentsOf: modelsURL.appendingPathComponent(file), encoding: .utf8) else {
+                errors.append(ProjectError(file: relative, "cannot read the file as UTF-8 text"))
+                continue
+            }
+            do { models.append(try Model.parse(text: text, file: relative)) } catch { errors += error.errors }
+        }
+        if let config {
+            errors += resolveSources(&models, config)
+        }
+        errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
+        guard errors.isEmpty, let config else { throw ProjectErrors(errors) }
+        return Project(directory: directory, config: config, models: models)
+    }
+
+    /// Fills in each model's source and checks that it exists.
+    static func resolveSources(_ models: inout [Model], _ config: ProjectConfig) -> [ProjectError] {
+        var errors: [ProjectError] = []
+        for index in models.indices {
+            let model = models[index]
+            if let source = model.source {
+                if config.sources[source] == nil {
+                    let known = config.sources.keys.sorted()
+                    errors.append(ProjectError(file: model.file, line: model.headerLines["source"],
+                                               "source \(source) is not in \(configFileName)",
+                                               hint: known.isEmpty ? "add a [sources.\(source)] table" : "the sources are \(known.joined(separator: ", "))"))
+                }
+            } else if config.sources.count == 1 {
+                models[index].source = config.sources.keys.first
+            } else {
+                errors.append(ProjectError(file: model.file, line: 1, "model \(model.name) has no source and the config has \(config.sources.count)",
+                                           hint: "add -- source: NAME (one of \(config.sources.keys.sorted().joined(separator: ", ")))"))
+            }
+        }
+        return errors
+    }
+
+    /// Two models writing one trait name: each pair reported with both files.
+    public static func traitConflicts(_ written: [(Model, [String])]) -> [ProjectError] {
+        var owner: [String: Model] = [:]
+        var errors: [ProjectError] = []
+        for (model, traits) in written {
+            for trait in traits {
+                if let first = owner[trait] {
+                    let line = model.kind == .segment ? 1 : model.headerLines["traits"] ?? 1
+                    errors.append(ProjectError(file: model.file, line: line,
+                                               "trait \(trait) is also written by model \(first.name) (\(first.file):\(first.kind == .segment ? 1 : first.headerLines["traits"] ?? 1))",
+                                               hint: "each trait has one model; rename the column (AS another_name) or drop it from one model"))
+                } else {
+                    owner[trait] = model
+                }
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+
+/// The warehouse kinds a source may be.
+public enum SourceKind: String, Sendable, CaseIterable {
+    case postgres, redshift, snowflake, bigquery, odbc, sqlite
+}
+
+/// One `[sources.NAME]` table.
+public struct SourceConfig: Sendable {
+    public var name: String
+    public var kind: SourceKind
+    /// `postgres://...` or conninfo (postgres, redshift); may hold a password, so it is a `Secret`.
+    public var url: Secret?
+    /// A full ODBC connection string or `DSN=...` (snowflake, bigquery, odbc).
+    public var odbc: Secret?
+    /// The database file (sqlite), relative to the project directory.
+    public var path: String?
+    public var password: Secret?
+    public var maxConcurrentRuns: Int
+    public var statementTimeout: Duration?
+    public var line: Int
+}
+
+/// The whole `warehouse-sync.toml`.
+public struct ProjectConfig: Sendable {
+    public var file: String
+    public var storeURL: Secret
+    public var timezone: TimeZone
+    public var maxConcurrentRuns: Int
+    public var metricsFile: String?
+    public var sources: [String: SourceConfig]
+
+    public static let defaultStoreURL = "sqlite:.warehouse-sync/state.db"
+}
+
+extension ProjectConfig {
+    /// Reads and checks the config; every problem found is reported together.
+    /// - Parameters:
+    ///   - environment: where `${NAME}` takes its values.
+    /// - Throws: `ProjectErrors` with file:line for each problem.
+    public static func load(text: String, file: String, environment: [String: String]) throws(ProjectErrors) -> ProjectConfig {
+        let document: TOMLDocument
+        do { document = try TOMLParser.parse(text, file: file) } catch { throw ProjectErrors([error]) }
+        var reader = ConfigReader(file: file, environment: environment)
+        var config = ProjectConfig(file: file, storeURL: Secret(defaultStoreURL), timezone: TimeZone(identifier: "UTC")!,
+                                   maxConcurrentRuns: 2, metricsFile: nil, sources: [:])
+        for table in document.tables {
+            switch table.path {
+            case []:
+                reader.rejectAll(table.entries, in: "the top level", hint: "put settings under [store], [scheduler] or [sources.NAME]")
+            case ["store"]:
+                reader.read(table, allowed: ["url"]) { entry, r in
+                    if let url = r.string(entry) { config.storeURL = Secret(url) }
+                }
+            case ["scheduler"]:
+                reader.read(table, allowed: ["timezone", "max_concurrent_runs", "metrics_file"]) { entry, r in
+                    switch entry.key {
+                    case "timezone": if let zone = r.timezone(entry) { config.timezone = zone }
+                    case "max_concurrent_runs": if let n = r.positive(entry) { config.maxConcurrentRuns = n }
+                    default: config.metricsFile = r.string(entry)
+                    }
+                }
+            case ["sources"]:
+                reader.rejectAll(table.entries, in: "[sources]", hint: "each source is a table of its own: [sources.NAME]")
+            case let path where path.count == 2 && path[0] == "sources":
+                if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
+            default:
+                reader.errors.append(ProjectError(file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
+                                                  hint: "the tables are [store], [scheduler] and [sources.NAME]"))
+            }
+        }
+        if !reader.errors.isEmpty { throw ProjectErrors(reader.errors) }
+        return config
+    }
+}
+
+/// Reads typed values out of TOML entries, collecting errors instead of stopping at the first.
+struct ConfigReader {
+    let file: String
+    let environment: [String: String]
+    var errors: [ProjectError] = []
+
+    mutating func rejectAll(_ entries: [TOMLDocument.Entry], in place: String, hint: String) {
+        for entry in entries {
+            errors.append(ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(place)", hint: hint))
+        }
+    }
+
+    mutating func read(_ table: TOMLDocument.Table, allowed: [String], _ body: (TOMLDocument.Entry, inout ConfigReader) -> Void) {
+        let name = "[\(table.path.joined(separator: "."))]"
+        for entry in table.entries {
+            guard allowed.contains(entry.key) else {
+                let suggestion = allowed.min { editDistance($0, entry.key) < editDistance($1, entry.key) }
+                errors.append(ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(name)",
+                                           hint: suggestion.map { "did you mean \($0)? The keys of \(name) are \(allowed.joined(separator: ", "))" }))
+                continue
+            }
+            body(entry, &self)
+        }
+    }
+
+    /// A string value with `${NAME}` taken from the environment.
+    mutating func string(_ entry: TOMLDocument.Entry) -> String? {
+        guard case .string(let text) = entry.value else {
+            errors.append(ProjectError(file: file, line: entry.line, "\(entry.key) must be a string, found \(entry.value.typeName)"))
+            return nil
+        }
+        return expand(text, entry)
+    }
+
+    mutating func positive(_ entry: TOMLDocument.Entry) -> Int? {
+        guard case .integer(let n) = entry.value, n > 0 else {
+            errors.append(ProjectError(file: file, line: entry.line, "\(entry.key) must be a positive integer"))
+            return nil
+        }
+        return n
+    }
+
+    mutating func timezone(_ entry: TOMLDocument.Entry) -> TimeZone? {
+        guard let name = string(entry) else { return nil }
+        guard let zone = TimeZone(identifier: name) else {
+            errors.append(ProjectError(file: file, line: entry.line, "unknown timezone \(name)",
+                                       hint: "use an IANA name such as UTC, Europe/Berlin or America/New_York"))
+            return nil
+        }
+        return zone
+    }
+
+    mutating func duration(_ entry: TOMLDocument.Entry) -> Duration? {
+        guard let text = string(entry) else { return nil }
+        guard let duration = DurationText.parse(text) else {
+            errors.append(ProjectError(file: file, line: entry.line, "invalid duration \(text) for \(entry.key)",
+                                       hint: "write a duration such as 30s, 10m or 1h"))
+            return nil
+        }
+        return duration
+    }
+
+    mutating func expand(_ text: String, _ entry: TOMLDocument.Entry) -> String? {
+        var out = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            out += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                errors.append(ProjectError(file: file, line: entry.line, "unterminated ${ in \(entry.key)", hint: "write ${NAME}"))
+                return nil
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else {
+                errors.append(ProjectError(file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
+                                           hint: "export \(name) before running warehouse-sync"))
+                return nil
+            }
+            out += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + rest
+    }
+
+    mutating func source(named name: String, _ table: TOMLDocument.Table) -> SourceConfig? {
+        var kind: SourceKind?
+        var source = SourceConfig(name: name, kind: .postgres, maxConcurrentRuns: 1, line: table.line)
+        let before = errors.count
+        read(table, allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout"]) { entry, r in
+            switch entry.key {
+            case "kind":
+                guard let text = r.string(entry) else { return }
+                guard let parsed = SourceKind(rawValue: text) else {
+                    r.errors.append(ProjectError(file: r.file, line: entry.line, "unknown source kind \(text)",
+                                                 hint: "kind is one of \(SourceKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    return
+                }
+                kind = parsed
+            case "url": source.url = r.string(entry).map(Secret.init)
+            case "odbc": source.odbc = r.string(entry).map(Secret.init)
+            case "path": source.path = r.string(entry)
+            case "password": source.password = r.string(entry).map(Secret.init)
+            case "max_concurrent_runs": source.maxConcurrentRuns = r.positive(entry) ?? 1
+            default: source.statementTimeout = r.duration(entry)
+            }
+        }
+        guard let kind else {
+            if errors.count == before {
+                errors.append(ProjectError(file: file, line: table.line, "source \(name) has no kind",
+                                           hint: "add kind = \"postgres\" (or \(SourceKind.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")))"))
+            }
+            return nil
+        }
+        source.kind = kind
+        let needs: (key: String, missing: Bool, example: String) = switch kind {
+        case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")
+        case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
+        case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
+        }
+        if needs.missing {
+            errors.append(ProjectError(file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
+                                       hint: "add \(needs.example)"))
+        }
+        return errors.count == before ? source : nil
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

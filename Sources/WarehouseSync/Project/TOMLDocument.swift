@@ -1,0 +1,207 @@
+/// A parsed `warehouse-sync.toml`: the subset of TOML the SPEC names (tables, strings, integers,
+/// booleans, arrays of strings, `#` comments), with the line of every key.
+struct TOMLDocument {
+    enum Value: Equatable {
+        case string(String)
+        case integer(Int)
+        case boolean(Bool)
+        case strings([String])
+
+        var typeName: String {
+            switch self {
+            case .string: "a string"
+            case .integer: "an integer"
+            case .boolean: "a boolean"
+            case .strings: "an array of strings"
+            }
+        }
+    }
+
+    struct Entry {
+        var key: String
+        var value: Value
+        var line: Int
+    }
+
+    struct Table {
+        /// The dotted path, e.g. `["sources", "warehouse"]`; empty for the root.
+        var path: [String]
+        var line: Int
+        var entries: [Entry] = []
+    }
+
+    var tables: [Table] = [Table(path: [], line: 1)]
+}
+
+/// Parses the TOML subset; the first syntax error stops it, with its line.
+enum TOMLParser {
+    static func parse(_ text: String, file: String) throws(ProjectError) -> TOMLDocument {
+        var document = TOMLDocument()
+        var seenTables: Set<[String]> = [[]]
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var index = 0
+        while index < lines.count {
+            let lineNumber = index + 1
+            var line = stripComment(lines[index]).trimmingCharacters(in: .whitespaces)
+            index += 1
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), !line.hasPrefix("[[") else {
+                    throw ProjectError(file: file, line: lineNumber, "malformed table header \(line)",
+                                       hint: "write a table as [name] or [sources.name]; arrays of tables are not supported")
+                }
+                let path = try parseKeyPath(String(line.dropFirst().dropLast()), file: file, line: lineNumber)
+                guard seenTables.insert(path).inserted else {
+                    throw ProjectError(file: file, line: lineNumber, "table [\(path.joined(separator: "."))] is defined twice",
+                                       hint: "merge the two tables into one")
+                }
+                document.tables.append(.init(path: path, line: lineNumber))
+                continue
+            }
+            guard let eq = indexOfEquals(line) else {
+                throw ProjectError(file: file, line: lineNumber, "expected key = value, found \(line)")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            guard isBareKey(key) else {
+                throw ProjectError(file: file, line: lineNumber, "invalid key \"\(key)\"", hint: "keys are letters, digits, '_' and '-'")
+            }
+            var valueText = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            // An array may span lines until its closing bracket.
+            while valueText.hasPrefix("[") && !arrayIsClosed(valueText) && index < lines.count {
+                line = stripComment(lines[index]).trimmingCharacters(in: .whitespaces)
+                index += 1
+                valueText += " " + line
+            }
+            let value = try parseValue(valueText, file: file, line: lineNumber)
+            var table = document.tables.removeLast()
+            if table.entries.contains(where: { $0.key == key }) {
+                throw ProjectError(file: file, line: lineNumber, "key \(key) is set twice in the same table")
+            }
+            table.entries.append(.init(key: key, value: value, line: lineNumber))
+            document.tables.append(table)
+        }
+        return document
+    }
+
+    private static func isBareKey(_ key: String) -> Bool {
+        !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    }
+
+    private static func parseKeyPath(_ text: String, file: String, line: Int) throws(ProjectError) -> [String] {
+        var parts: [String] = []
+        for raw in text.split(separator: ".", omittingEmptySubsequences: false) {
+            var part = raw.trimmingCharacters(in: .whitespaces)
+            if part.count >= 2, part.hasPrefix("\""), part.hasSuffix("\"") { part = String(part.dropFirst().dropLast()) }
+            else if !isBareKey(part) {
+                throw ProjectError(file: file, line: line, "invalid table name [\(text)]", hint: "names are letters, digits, '_' and '-', or quoted")
+            }
+            parts.append(part)
+        }
+        return parts
+    }
+
+    private static func indexOfEquals(_ line: String) -> String.Index? {
+        var inQuote: Character?
+        for i in line.indices {
+            let c = line[i]
+            if let q = inQuote { if c == q { inQuote = nil } }
+            else if c == "\"" || c == "'" { inQuote = c }
+            else if c == "=" { return i }
+        }
+        return nil
+    }
+
+    /// The line without a `#` comment (a `#` inside a string stays).
+    static func stripComment(_ line: String) -> String {
+        var inQuote: Character?
+        var escaped = false
+        for i in line.indices {
+            let c = line[i]
+            if let q = inQuote {
+                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
+            } else if c == "\"" || c == "'" { inQuote = c }
+            else if c == "#" { return String(line[..<i]) }
+        }
+        return line
+    }
+
+    private static func arrayIsClosed(_ text: String) -> Bool {
+        var inQuote: Character?
+        var depth = 0
+        for c in text {
+            if let q = inQuote { if c == q { inQuote = nil } }
+            else if c == "\"" || c == "'" { inQuote = c }
+            else if c == "[" { depth += 1 }
+            else if c == "]" { depth -= 1; if depth == 0 { return true } }
+        }
+        return false
+    }
+
+    private static func parseValue(_ text: String, file: String, line: Int) throws(ProjectError) -> TOMLDocument.Value {
+        if text == "true" { return .boolean(true) }
+        if text == "false" { return .boolean(false) }
+        if text.hasPrefix("\"") || text.hasPrefix("'") {
+            var rest = Substring(text)
+            let string = try parseString(&rest, file: file, line: line)
+            guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ProjectError(file: file, line: line, "unexpected text after the string: \(rest)")
+            }
+            return .string(string)
+        }
+        if text.hasPrefix("[") {
+            var rest = Substring(text.dropFirst())
+            var items: [String] = []
+            while true {
+                rest = rest.drop { $0 == " " || $0 == "\t" }
+                if rest.hasPrefix("]") { rest = rest.dropFirst(); break }
+                guard rest.hasPrefix("\"") || rest.hasPrefix("'") else {
+                    throw ProjectError(file: file, line: line, "arrays may hold only strings: \(text)")
+                }
+                items.append(try parseString(&rest, file: file, line: line))
+                rest = rest.drop { $0 == " " || $0 == "\t" }
+                if rest.hasPrefix(",") { rest = rest.dropFirst() }
+                else if !rest.hasPrefix("]") { throw ProjectError(file: file, line: line, "expected , or ] in array: \(text)") }
+            }
+            guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ProjectError(file: file, line: line, "unexpected text after the array: \(rest)")
+            }
+            return .strings(items)
+        }
+        let digits = text.replacingOccurrences(of: "_", with: "")
+        if let number = Int(digits.hasPrefix("+") ? String(digits.dropFirst()) : digits) { return .integer(number) }
+        throw ProjectError(file: file, line: line, "unsupported value \(text)",
+                           hint: "values are \"strings\", integers, true/false, or arrays of strings")
+    }
+
+    private static func parseString(_ rest: inout Substring, file: String, line: Int) throws(ProjectError) -> String {
+        let quote = rest.removeFirst()
+        var out = ""
+        while let c = rest.first {
+            rest = rest.dropFirst()
+            if c == quote { return out }
+            if c == "\\" && quote == "\"" {
+                guard let e = rest.first else { break }
+                rest = rest.dropFirst()
+                switch e {
+                case "n": out.append("\n")
+                case "t": out.append("\t")
+                case "r": out.append("\r")
+                case "\\": out.append("\\")
+                case "\"": out.append("\"")
+                case "u", "U":
+                    let count = e == "u" ? 4 : 8
+                    let hex = String(rest.prefix(count))
+                    rest = rest.dropFirst(count)
+                    guard hex.count == count, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
+                        throw ProjectError(file: file, line: line, "invalid unicode escape \\\(e)\(hex)")
+                    }
+                    out.unicodeScalars.append(scalar)
+                default: throw ProjectError(file: file, line: line, "invalid escape \\\(e) in a string")
+                }
+            } else {
+                out.append(c)
+            }
+        }
+        throw ProjectError(file: file, line: line, "unterminated string", hint: "close the string with \(quote)")
+    }
+}
