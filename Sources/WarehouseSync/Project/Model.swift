@@ -83,7 +83,7 @@ extension Model {
             fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
         }
         if model.sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            fail(lineNumber + 1, "model \(name) has no query after its header")
+            fail(lineNumber + 1, "model \(name) has no query after its header", "write the SELECT below the -- header lines")
         }
         if let traits = model.traits, traits.contains(model.key) {
             fail(model.headerLines["traits"], "traits lists the key column \(model.key)", "the key identifies the profile; remove it from traits")
@@ -110,7 +110,7 @@ extension Model {
             guard let parsed = Kind(rawValue: value) else { return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment") }
             kind = parsed
         case "traits":
-            let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !names.isEmpty, names.allSatisfy(isIdentifierLike) else {
                 return fail(line, "invalid traits list \"\(value)\"", "list result columns separated by commas: lifetime_value, churn_risk")
             }

@@ -192,7 +192,7 @@ struct ConfigReader {
         case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
         case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
         }
-        if needs.missing {
+        if needs.missing && !table.entries.contains(where: { $0.key == needs.key }) {
             errors.append(ProjectError(file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
                                        hint: "add \(needs.example)"))
         }

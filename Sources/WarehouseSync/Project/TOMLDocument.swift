@@ -102,9 +102,12 @@ enum TOMLParser {
 
     private static func indexOfEquals(_ line: String) -> String.Index? {
         var inQuote: Character?
+        var escaped = false
         for i in line.indices {
             let c = line[i]
-            if let q = inQuote { if c == q { inQuote = nil } }
+            if let q = inQuote {
+                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
+            }
             else if c == "\"" || c == "'" { inQuote = c }
             else if c == "=" { return i }
         }
@@ -127,9 +130,12 @@ enum TOMLParser {
 
     private static func arrayIsClosed(_ text: String) -> Bool {
         var inQuote: Character?
+        var escaped = false
         var depth = 0
         for c in text {
-            if let q = inQuote { if c == q { inQuote = nil } }
+            if let q = inQuote {
+                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
+            }
             else if c == "\"" || c == "'" { inQuote = c }
             else if c == "[" { depth += 1 }
             else if c == "]" { depth -= 1; if depth == 0 { return true } }

@@ -109,7 +109,8 @@ public struct CronExpression: Sendable, Hashable {
                                 hint: field.names.isEmpty ? "use numbers \(field.min)-\(field.max)" : "use \(field.min)-\(field.max) or \(field.names.joined(separator: ", "))")
         }
         guard number >= field.min && number <= field.max else {
-            throw ScheduleError("\(number) is out of range for the \(field.name) field (\(field.min)-\(field.max))")
+            throw ScheduleError("\(number) is out of range for the \(field.name) field (\(field.min)-\(field.max))",
+                                hint: "cron fields are minute hour day-of-month month day-of-week")
         }
         return number
     }

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import WarehouseSync
+
+/// A project directory in /tmp, written from a dictionary of relative paths to contents.
+func temporaryProject(_ files: [String: String]) throws -> URL {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-project-\(UUID().uuidString)")
+    for (path, text) in files {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    return root
+}
+
+@Suite struct ProjectLoadingTests {
+    static let config = """
+        [sources.warehouse]
+        kind = "sqlite"
+        path = "warehouse.db"
+        """
+
+    @Test func singleSourceIsTheDefault() throws {
+        let dir = try temporaryProject(["warehouse-sync.toml": Self.config, "models/a.sql": "-- key: id\nSELECT 1 AS id, 2 AS x"])
+        let project = try Project.load(directory: dir, environment: [:])
+        #expect(project.models.map(\.source) == ["warehouse"])
+    }
+
+    @Test func crossModelProblemsNameBothFiles() throws {
+        let dir = try temporaryProject([
+            "warehouse-sync.toml": Self.config + "\n[sources.second]\nkind = \"sqlite\"\npath = \"b.db\"\n",
+            "models/a.sql": "-- key: id\n-- source: warehouse\n-- traits: ltv, risk\nSELECT 1",
+            "models/b.sql": "-- key: id\n-- source: warehouse\n-- traits: risk\nSELECT 1",
+            "models/c.sql": "-- key: id\n-- source: lake\nSELECT 1",
+            "models/d.sql": "-- key: id\nSELECT 1",
+            "models/ltv.sql": "-- key: id\n-- source: second\n-- kind: segment\nSELECT 1",
+        ])
+        let errors = try #require(throws: ProjectErrors.self) { try Project.load(directory: dir, environment: [:]) }
+        #expect(errors.errors.map(\.description) == [
+            "models/b.sql:3: trait risk is also written by model a (models/a.sql:3)\n  hint: each trait has one model; rename the column (AS another_name) or drop it from one model",
+            "models/c.sql:2: source lake is not in warehouse-sync.toml\n  hint: the sources are second, warehouse",
+            "models/d.sql:1: model d has no source and the config has 2\n  hint: add -- source: NAME (one of second, warehouse)",
+            "models/ltv.sql:1: trait ltv is also written by model a (models/a.sql:3)\n  hint: each trait has one model; rename the column (AS another_name) or drop it from one model",
+        ])
+    }
+
+    @Test func missingConfigAndModelsAreReported() throws {
+        let dir = try temporaryProject(["README": "empty"])
+        let errors = try #require(throws: ProjectErrors.self) { try Project.load(directory: dir, environment: [:]) }
+        #expect(errors.errors.map(\.file) == ["models", "warehouse-sync.toml"])
+    }
+}
