@@ -44,7 +44,8 @@ public final class PostgresSource: SourceConnection {
         } catch let error as ConnectorError {
             throw error
         } catch {
-            abandon()  // the receiver gave up: stop the server's work before rolling back
+            // The receiver gave up: stop the server's work before rolling back (COPY already did).
+            if mode == .singleRow { abandon() }
             throw error
         }
         stats.fetchTime = watch.lap()
@@ -92,8 +93,6 @@ public final class PostgresSource: SourceConnection {
     /// Cancels the statement in flight and drains what the server still sends.
     private func abandon() {
         connection.cancelHandle()?.send()
-        var buffer: UnsafeMutablePointer<CChar>?
-        while PQgetCopyData(connection.handle, &buffer, 0) > 0 { PQfreemem(buffer) }
         while let result = PQgetResult(connection.handle) { PQclear(result) }
     }
 
@@ -102,40 +101,24 @@ public final class PostgresSource: SourceConnection {
     private func streamCopy(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
                             _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
                             _ watch: inout Stopwatch, _ token: CancellationToken) throws {
-        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(sql))) TO STDOUT"))
+        let reader = try PGCopyReader(connection: connection, query: sql, types: types, elements: elements,
+                                      cancelled: { token.isCancelled })
         var values = [Value](repeating: .null, count: types.count)
-        var parser = PGCopyRowParser(columnCount: types.count)
-        var buffer: UnsafeMutablePointer<CChar>?
         var first = true
-        while true {
-            let length = PQgetCopyData(connection.handle, &buffer, 0)
-            if length < 0 { break }
-            if first { stats.queryTime = watch.lap(); first = false }
-            defer { PQfreemem(buffer) }
-            stats.bytes += Int(length)
-            try buffer!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { pointer in
-                try parser.parse(UnsafeBufferPointer(start: pointer, count: Int(length)), types, elements, into: &values)
+        do {
+            while try reader.next(into: &values) {
+                if first { stats.queryTime = watch.lap(); first = false }
+                stats.rows += 1
+                try receiver.row(values)
             }
-            stats.rows += 1
-            try receiver.row(values)
+        } catch let error as ConnectorError {
+            throw error
+        } catch {
+            reader.abandon()
+            throw error
         }
         if first { stats.queryTime = watch.lap() }
-        try finish(token)
-    }
-
-    /// Reads the final results of a statement and throws the error among them, if any.
-    private func finish(_ token: CancellationToken) throws {
-        var failure: ConnectorError?
-        while let result = PQgetResult(connection.handle) {
-            let status = PQresultStatus(result)
-            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
-                failure = connection.error(result, cancelled: token.isCancelled)
-            }
-            PQclear(result)
-            if connection.isBroken { break }
-        }
-        if failure == nil, connection.isBroken { failure = connection.error(nil, cancelled: token.isCancelled) }
-        if let failure { throw failure }
+        stats.bytes = reader.bytes
     }
 
     // MARK: - Single-row mode

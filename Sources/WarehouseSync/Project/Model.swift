@@ -71,7 +71,8 @@ extension Model {
             offset = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
             guard line.hasPrefix("--"), let colon = line.firstIndex(of: ":") else { continue }
             let key = line[line.index(line.startIndex, offsetBy: 2)..<colon].trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0 == "_" }), !key.contains(" ") else { continue }
+            // Settings are lowercase words; a comment such as "-- Ecommerce: ..." is prose.
+            guard !key.isEmpty, key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else { continue }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             if model.headerLines[key] != nil { fail(lineNumber, "header key \(key) is set twice"); continue }
             model.headerLines[key] = lineNumber

@@ -79,6 +79,12 @@ import Testing
         #expect(error.hint != nil || message.contains("twice"))
     }
 
+    @Test func capitalisedProseIsAComment() throws {
+        let model = try Model.parse(text: "-- Ecommerce: lifetime value\n-- Note: see README\n-- key: id\nSELECT 1 AS id, 2 AS x", file: "models/m.sql")
+        #expect(model.key == "id")
+        #expect(Set(model.headerLines.keys) == ["key"])
+    }
+
     @Test func everyErrorInAFileIsReported() throws {
         let errors = try #require(throws: ProjectErrors.self) {
             try Model.parse(text: "-- key: id\n-- schedule: sometimes\n-- kind: x\n-- enabled: maybe\nSELECT 1", file: "models/m.sql")

@@ -1,0 +1,74 @@
+import CLibPQ
+
+/// Pulls the rows of `COPY (query) TO STDOUT` one at a time, parsing the text format straight
+/// from libpq's buffer. The connection is busy until `next` returns false or throws.
+public final class PGCopyReader {
+    private let connection: PGConnection
+    private let types: [ValueType]
+    private let elements: [ValueType?]
+    private var parser: PGCopyRowParser
+    private var done = false
+    private let cancelled: () -> Bool
+    /// Bytes of row data received so far.
+    public private(set) var bytes = 0
+
+    /// Starts the COPY; `types` says how to read each column.
+    public convenience init(connection: PGConnection, query: String, types: [ValueType]) throws {
+        try self.init(connection: connection, query: query, types: types, elements: types.map { _ in nil }, cancelled: { false })
+    }
+
+    init(connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?], cancelled: @escaping () -> Bool) throws {
+        self.connection = connection
+        self.types = types
+        self.elements = elements
+        self.parser = PGCopyRowParser(columnCount: types.count)
+        self.cancelled = cancelled
+        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(query))) TO STDOUT"))
+    }
+
+    /// Reads the next row into `values` (which must have one slot per column); false at the end.
+    public func next(into values: inout [Value]) throws -> Bool {
+        guard !done else { return false }
+        var buffer: UnsafeMutablePointer<CChar>?
+        let length = PQgetCopyData(connection.handle, &buffer, 0)
+        guard length >= 0 else {
+            done = true
+            try finish()
+            return false
+        }
+        defer { PQfreemem(buffer) }
+        bytes += Int(length)
+        try buffer!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { pointer in
+            try parser.parse(UnsafeBufferPointer(start: pointer, count: Int(length)), types, elements, into: &values)
+        }
+        return true
+    }
+
+    /// Stops early: cancels the COPY on the server and drains what is left.
+    public func abandon() {
+        guard !done else { return }
+        done = true
+        connection.cancelHandle()?.send()
+        var buffer: UnsafeMutablePointer<CChar>?
+        while PQgetCopyData(connection.handle, &buffer, 0) > 0 { PQfreemem(buffer) }
+        while let result = PQgetResult(connection.handle) { PQclear(result) }
+    }
+
+    /// Reads the statement's final results and throws the error among them, if any.
+    private func finish() throws {
+        var failure: ConnectorError?
+        while let result = PQgetResult(connection.handle) {
+            let status = PQresultStatus(result)
+            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
+                failure = connection.error(result, cancelled: cancelled())
+            }
+            PQclear(result)
+            if connection.isBroken { break }
+        }
+        if failure == nil, connection.isBroken { failure = connection.error(nil, cancelled: cancelled()) }
+        if let failure { throw failure }
+    }
+}
+
+@available(*, unavailable)
+extension PGCopyReader: Sendable {}

@@ -1,0 +1,95 @@
+import Connectors
+import Foundation
+
+/// `status [--json] [--check]`: per model its schedule, last run and next due time.
+enum StatusCommand {
+    static let spec = CommandSpec(
+        name: "status", usage: "warehouse-sync [--project DIR] status [--json] [--check]",
+        summary: "show each model's schedule, last run, next due time and whether it is running",
+        details: "--check exits 1 when the scheduler has no heartbeat in the store for 5 minutes or a model failed its last 3 runs.",
+        flags: ["--json", "--check"])
+
+    static let command = Command(spec: spec) { args, env in
+        let project = try env.loadProject()
+        let location = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        let now = env.context.now()
+        let names = project.models.map(\.name)
+        let (states, recent, heartbeat) = try await runBlocking { _ -> ([ModelState], [String: [RunRecord]], Date?) in
+            let store = try location.open()
+            var recent: [String: [RunRecord]] = [:]
+            for name in names { recent[name] = try store.runs(model: name, limit: 3) }
+            return (try store.modelStates(), recent, try store.lastHeartbeat())
+        }
+        let report = StatusReport.make(project: project, states: states, recent: recent, heartbeat: heartbeat, now: now)
+        if args.has("--json") {
+            env.console.json(report)
+        } else {
+            let rows = report.models.map { m in
+                [m.model, m.enabled ? m.schedule : "disabled", m.lastRun.map { "\($0.status) \(formatInstant($0.startedAt))" } ?? "never",
+                 m.nextDue.map(formatInstant) ?? "-", m.running ? "running" : ""]
+            }
+            env.console.print(TextTable.render(header: ["MODEL", "SCHEDULE", "LAST RUN", "NEXT DUE", ""], rows: rows))
+            if args.has("--check") { for problem in report.problems { env.console.error("unhealthy: \(problem)") } }
+        }
+        return args.has("--check") && !report.healthy ? ExitStatus.runFailed : ExitStatus.success
+    }
+}
+
+/// What `status` shows, and what `status --check` judges.
+struct StatusReport: Encodable {
+    struct ModelStatus: Encodable {
+        var model: String
+        var schedule: String
+        var timezone: String
+        var enabled: Bool
+        var lastRun: RunRecord?
+        var lastSuccessAt: Date?
+        var nextDue: Date?
+        var running: Bool
+        enum CodingKeys: String, CodingKey {
+            case model, schedule, timezone, enabled, running
+            case lastRun = "last_run", lastSuccessAt = "last_success_at", nextDue = "next_due"
+        }
+    }
+
+    var models: [ModelStatus]
+    var heartbeatAt: Date?
+    var healthy: Bool
+    var problems: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case models, healthy, problems
+        case heartbeatAt = "scheduler_heartbeat_at"
+    }
+
+    static let heartbeatLimit: TimeInterval = 300
+    static let failedRunsLimit = 3
+
+    static func make(project: Project, states: [ModelState], recent: [String: [RunRecord]], heartbeat: Date?, now: Date) -> StatusReport {
+        var problems: [String] = []
+        let byName = Dictionary(states.map { ($0.model, $0) }, uniquingKeysWith: { a, _ in a })
+        let models = project.models.map { model -> ModelStatus in
+            let state = byName[model.name]
+            let zone = model.timezone ?? project.config.timezone
+            let runs = recent[model.name] ?? []
+            if runs.count >= failedRunsLimit && runs.prefix(failedRunsLimit).allSatisfy({ $0.status == .failed }) {
+                problems.append("model \(model.name) failed its last \(failedRunsLimit) runs: \(runs[0].error ?? "")")
+            }
+            let next = model.enabled ? SchedulerDecisions.nextDue(schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
+            return ModelStatus(model: model.name, schedule: model.schedule.description, timezone: zone.identifier, enabled: model.enabled,
+                               lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
+                               running: (state?.leaseExpiresAt).map { $0 > now } ?? false)
+        }
+        let scheduled = project.models.contains { $0.enabled && $0.schedule != .manual }
+        if scheduled {
+            if let heartbeat {
+                if now.timeIntervalSince(heartbeat) > heartbeatLimit {
+                    problems.append("the scheduler's last heartbeat was at \(formatInstant(heartbeat)), over 5 minutes ago")
+                }
+            } else {
+                problems.append("no scheduler has ever run against this store (warehouse-sync serve)")
+            }
+        }
+        return StatusReport(models: models, heartbeatAt: heartbeat, healthy: problems.isEmpty, problems: problems)
+    }
+}

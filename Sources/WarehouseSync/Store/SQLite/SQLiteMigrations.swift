@@ -1,0 +1,61 @@
+/// The SQLite store's schema, one step per version. Applied in order inside one transaction;
+/// `ws_meta.schema_version` says which have run.
+enum SQLiteMigrations {
+    static let steps: [String] = [
+        // 1: profiles (documented), snapshots, models, runs, leases, heartbeats.
+        """
+        CREATE TABLE profiles (
+            key        TEXT PRIMARY KEY,
+            traits     TEXT NOT NULL DEFAULT '{}',
+            provenance TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE ws_snapshots (
+            model  TEXT NOT NULL,
+            key    TEXT NOT NULL,
+            hash   INTEGER NOT NULL,
+            traits BLOB NOT NULL,
+            PRIMARY KEY (model, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE ws_models (
+            model           TEXT PRIMARY KEY,
+            trait_names     TEXT NOT NULL,
+            snapshot_rows   INTEGER NOT NULL DEFAULT 0,
+            last_run_id     TEXT,
+            last_success_at REAL,
+            last_fire_at    REAL
+        );
+        CREATE TABLE ws_runs (
+            id             TEXT PRIMARY KEY,
+            model          TEXT NOT NULL,
+            source         TEXT NOT NULL,
+            trigger        TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            started_at     REAL NOT NULL,
+            finished_at    REAL,
+            rows_read      INTEGER NOT NULL DEFAULT 0,
+            invalid        INTEGER NOT NULL DEFAULT 0,
+            added          INTEGER NOT NULL DEFAULT 0,
+            changed        INTEGER NOT NULL DEFAULT 0,
+            removed        INTEGER NOT NULL DEFAULT 0,
+            unchanged      INTEGER NOT NULL DEFAULT 0,
+            traits_written INTEGER NOT NULL DEFAULT 0,
+            query_ms       INTEGER NOT NULL DEFAULT 0,
+            fetch_ms       INTEGER NOT NULL DEFAULT 0,
+            bytes_received INTEGER NOT NULL DEFAULT 0,
+            cost           TEXT,
+            error          TEXT
+        );
+        CREATE INDEX ws_runs_by_model ON ws_runs (model, started_at);
+        CREATE TABLE ws_leases (
+            model      TEXT PRIMARY KEY,
+            holder     TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE TABLE ws_heartbeats (
+            holder  TEXT PRIMARY KEY,
+            beat_at REAL NOT NULL
+        );
+        """,
+    ]
+}

@@ -1,0 +1,250 @@
+import Connectors
+import Foundation
+
+/// The embedded store: one SQLite file in WAL mode. Each run commits in one transaction, so a
+/// crash leaves the file as it was before the run or after it.
+public final class SQLiteStore: Store {
+    let db: SQLiteDatabase
+    public let path: String
+
+    /// Opens (creating it and its directory if needed) and migrates the store file.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        self.path = path
+        db = try SQLiteDatabase(path: path, create: true)
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        try migrate()
+    }
+
+    private func migrate() throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try db.execute("CREATE TABLE IF NOT EXISTS ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            let read = try db.prepare("SELECT value FROM ws_meta WHERE key = 'schema_version'")
+            let version = try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
+            guard version <= SQLiteMigrations.steps.count else {
+                throw StoreError("the store \(path) has schema version \(version), newer than this warehouse-sync knows (\(SQLiteMigrations.steps.count)); upgrade warehouse-sync")
+            }
+            for step in SQLiteMigrations.steps.dropFirst(version) { try db.execute(step) }
+            try db.execute("INSERT INTO ws_meta (key, value) VALUES ('schema_version', '\(SQLiteMigrations.steps.count)') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func snapshotInfo(model: String) throws -> SnapshotInfo? {
+        let statement = try db.prepare("SELECT trait_names, snapshot_rows FROM ws_models WHERE model = ?1")
+        statement.bind(1, model)
+        guard try statement.step(), let names = statement.text(0) else { return nil }
+        return SnapshotInfo(traitNames: decodeNames(names), rows: Int(statement.int64(1)))
+    }
+
+    public func snapshotCursor(model: String) throws -> any SnapshotCursor {
+        let statement = try db.prepare("SELECT key, hash, traits FROM ws_snapshots WHERE model = ?1 ORDER BY key")
+        statement.bind(1, model)
+        return SQLiteSnapshotCursor(statement: statement)
+    }
+
+    public func commit(_ run: RunCommit) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames)
+            try run.changes.forEach { try writer.apply($0) }
+            try upsertModel(run.record, traitNames: run.traitNames, snapshotRows: run.snapshotRows)
+            try insertRun(run.record)
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func record(_ run: RunRecord) throws {
+        try insertRun(run)
+        let statement = try db.prepare("""
+            INSERT INTO ws_models (model, trait_names, last_run_id) VALUES (?1, '[]', ?2)
+            ON CONFLICT (model) DO UPDATE SET last_run_id = excluded.last_run_id
+            """)
+        statement.bind(1, run.model)
+        statement.bind(2, run.id)
+        try statement.step()
+    }
+
+    private func upsertModel(_ record: RunRecord, traitNames: [String], snapshotRows: Int) throws {
+        let statement = try db.prepare("""
+            INSERT INTO ws_models (model, trait_names, snapshot_rows, last_run_id, last_success_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names, snapshot_rows = excluded.snapshot_rows,
+                last_run_id = excluded.last_run_id, last_success_at = excluded.last_success_at
+            """)
+        statement.bind(1, record.model)
+        statement.bind(2, encodeNames(traitNames))
+        statement.bind(3, Int64(snapshotRows))
+        statement.bind(4, record.id)
+        statement.bind(5, (record.finishedAt ?? record.startedAt).timeIntervalSince1970)
+        try statement.step()
+    }
+
+    private func insertRun(_ r: RunRecord) throws {
+        let statement = try db.prepare("""
+            INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed,
+                removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+            """)
+        statement.bind(1, r.id)
+        statement.bind(2, r.model)
+        statement.bind(3, r.source)
+        statement.bind(4, r.trigger.rawValue)
+        statement.bind(5, r.status.rawValue)
+        statement.bind(6, r.startedAt.timeIntervalSince1970)
+        if let finished = r.finishedAt { statement.bind(7, finished.timeIntervalSince1970) }
+        for (i, n) in [r.rowsRead, r.invalid, r.added, r.changed, r.removed, r.unchanged, r.traitsWritten].enumerated() {
+            statement.bind(Int32(8 + i), Int64(n))
+        }
+        statement.bind(15, r.queryMs)
+        statement.bind(16, r.fetchMs)
+        statement.bind(17, Int64(r.bytesReceived))
+        statement.bind(18, r.cost.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) })
+        statement.bind(19, r.error)
+        try statement.step()
+    }
+
+    public func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        let statement = try db.prepare("""
+            SELECT id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed, removed,
+                   unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error
+            FROM ws_runs WHERE ?1 IS NULL OR model = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2
+            """)
+        statement.bind(1, model)
+        statement.bind(2, Int64(limit))
+        var result: [RunRecord] = []
+        while try statement.step() {
+            var r = RunRecord(id: statement.text(0) ?? "", model: statement.text(1) ?? "", source: statement.text(2) ?? "",
+                              trigger: RunRecord.Trigger(rawValue: statement.text(3) ?? "") ?? .manual,
+                              status: RunRecord.Status(rawValue: statement.text(4) ?? "") ?? .failed,
+                              startedAt: Date(timeIntervalSince1970: statement.double(5)))
+            r.finishedAt = statement.isNull(6) ? nil : Date(timeIntervalSince1970: statement.double(6))
+            r.rowsRead = Int(statement.int64(7)); r.invalid = Int(statement.int64(8)); r.added = Int(statement.int64(9))
+            r.changed = Int(statement.int64(10)); r.removed = Int(statement.int64(11)); r.unchanged = Int(statement.int64(12))
+            r.traitsWritten = Int(statement.int64(13)); r.queryMs = statement.int64(14); r.fetchMs = statement.int64(15)
+            r.bytesReceived = Int(statement.int64(16))
+            r.cost = statement.text(17).flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) }
+            r.error = statement.text(18)
+            result.append(r)
+        }
+        return result
+    }
+
+    public func profile(key: String) throws -> ProfileRecord? {
+        let statement = try db.prepare("SELECT key, traits, provenance, updated_at FROM profiles WHERE key = ?1")
+        statement.bind(1, key)
+        guard try statement.step() else { return nil }
+        return ProfileRecord(key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}",
+                             provenanceJSON: statement.text(2) ?? "{}", updatedAt: statement.text(3) ?? "")
+    }
+
+    public func modelStates() throws -> [ModelState] {
+        let statement = try db.prepare("""
+            SELECT m.model, m.snapshot_rows, m.last_run_id, m.last_success_at, m.last_fire_at, l.holder, l.expires_at
+            FROM ws_models m LEFT JOIN ws_leases l ON l.model = m.model ORDER BY m.model
+            """)
+        var states: [ModelState] = []
+        while try statement.step() {
+            func date(_ i: Int) -> Date? { statement.isNull(i) ? nil : Date(timeIntervalSince1970: statement.double(i)) }
+            states.append(ModelState(model: statement.text(0) ?? "", snapshotRows: Int(statement.int64(1)), lastRunID: statement.text(2),
+                                     lastSuccessAt: date(3), lastFireAt: date(4), leaseHolder: statement.text(5), leaseExpiresAt: date(6)))
+        }
+        return states
+    }
+
+    // MARK: - Leases and scheduler state
+
+    public func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
+        let statement = try db.prepare("""
+            INSERT INTO ws_leases (model, holder, expires_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT (model) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE ws_leases.expires_at < ?4 OR ws_leases.holder = excluded.holder
+            """)
+        statement.bind(1, model)
+        statement.bind(2, holder)
+        statement.bind(3, now.timeIntervalSince1970 + Double(ttl.components.seconds))
+        statement.bind(4, now.timeIntervalSince1970)
+        try statement.step()
+        return db.changes == 1
+    }
+
+    public func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws {
+        let statement = try db.prepare("UPDATE ws_leases SET expires_at = ?3 WHERE model = ?1 AND holder = ?2")
+        statement.bind(1, model)
+        statement.bind(2, holder)
+        statement.bind(3, now.timeIntervalSince1970 + Double(ttl.components.seconds))
+        try statement.step()
+    }
+
+    public func releaseLease(model: String, holder: String) throws {
+        let statement = try db.prepare("DELETE FROM ws_leases WHERE model = ?1 AND holder = ?2")
+        statement.bind(1, model)
+        statement.bind(2, holder)
+        try statement.step()
+    }
+
+    public func recordFire(model: String, at fireAt: Date) throws {
+        let statement = try db.prepare("""
+            INSERT INTO ws_models (model, trait_names, last_fire_at) VALUES (?1, '[]', ?2)
+            ON CONFLICT (model) DO UPDATE SET last_fire_at = excluded.last_fire_at
+            """)
+        statement.bind(1, model)
+        statement.bind(2, fireAt.timeIntervalSince1970)
+        try statement.step()
+    }
+
+    public func heartbeat(holder: String, at date: Date) throws {
+        let statement = try db.prepare("INSERT INTO ws_heartbeats (holder, beat_at) VALUES (?1, ?2) ON CONFLICT (holder) DO UPDATE SET beat_at = excluded.beat_at")
+        statement.bind(1, holder)
+        statement.bind(2, date.timeIntervalSince1970)
+        try statement.step()
+    }
+
+    public func lastHeartbeat() throws -> Date? {
+        let statement = try db.prepare("SELECT max(beat_at) FROM ws_heartbeats")
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return Date(timeIntervalSince1970: statement.double(0))
+    }
+}
+
+@available(*, unavailable)
+extension SQLiteStore: Sendable {}
+
+func encodeNames(_ names: [String]) -> String {
+    var out: [UInt8] = [UInt8(ascii: "[")]
+    for (i, name) in names.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        appendJSONString(name, to: &out)
+    }
+    out.append(UInt8(ascii: "]"))
+    return String(decoding: out, as: UTF8.self)
+}
+
+func decodeNames(_ json: String) -> [String] {
+    (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+}
+
+/// Reads `ws_snapshots` in key order; the traits blob is read only for the rows that need it.
+final class SQLiteSnapshotCursor: SnapshotCursor {
+    private let statement: SQLiteStatement
+    private(set) var key = ""
+    private(set) var hash: UInt64 = 0
+
+    init(statement: SQLiteStatement) { self.statement = statement }
+
+    func next() throws -> Bool {
+        guard try statement.step() else { return false }
+        key = statement.text(0) ?? ""
+        hash = UInt64(bitPattern: statement.int64(1))
+        return true
+    }
+
+    func traits() -> EncodedTraits { EncodedTraits(bytes: statement.blob(2)) }
+    func close() { statement.reset() }
+}

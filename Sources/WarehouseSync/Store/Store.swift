@@ -1,0 +1,92 @@
+import Foundation
+
+/// Where profiles, snapshots, runs and schedule state live: SQLite by default, PostgreSQL in
+/// production. One store connection is used by one thread at a time.
+public protocol Store: AnyObject {
+    /// The trait names and row count of a model's last successful snapshot, nil before its first run.
+    func snapshotInfo(model: String) throws -> SnapshotInfo?
+    /// The model's snapshot rows in byte order of their keys.
+    func snapshotCursor(model: String) throws -> any SnapshotCursor
+    /// In one transaction: applies the run's changes to profiles and the snapshot, and records the run.
+    func commit(_ run: RunCommit) throws
+    /// Records a run that writes nothing else (failed, blocked, skipped).
+    func record(_ run: RunRecord) throws
+    /// The newest runs first.
+    func runs(model: String?, limit: Int) throws -> [RunRecord]
+    func profile(key: String) throws -> ProfileRecord?
+    func modelStates() throws -> [ModelState]
+
+    /// Takes the model's run lease if no live holder has it; false if another holder does.
+    func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool
+    func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws
+    func releaseLease(model: String, holder: String) throws
+    /// Notes that the scheduler fired `model` for the due time `fireAt`.
+    func recordFire(model: String, at fireAt: Date) throws
+    func heartbeat(holder: String, at date: Date) throws
+    func lastHeartbeat() throws -> Date?
+}
+
+/// A model's snapshot header.
+public struct SnapshotInfo: Sendable, Equatable {
+    public var traitNames: [String]
+    public var rows: Int
+}
+
+/// A forward-only read of a snapshot, ordered by key bytes.
+public protocol SnapshotCursor {
+    /// Moves to the next row; false at the end.
+    func next() throws -> Bool
+    var key: String { get }
+    var hash: UInt64 { get }
+    /// The row's canonical traits, read only when asked for.
+    func traits() -> EncodedTraits
+    func close()
+}
+
+/// What `commit` writes.
+public struct RunCommit {
+    public var record: RunRecord
+    public var traitNames: [String]
+    /// The snapshot's row count after this run.
+    public var snapshotRows: Int
+    var changes: ChangeSpool
+}
+
+/// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.
+public struct ProfileRecord: Sendable, Equatable {
+    public var key: String
+    /// JSON object text, e.g. `{"lifetime_value":1250.5,"churn_risk":"low"}`.
+    public var traitsJSON: String
+    /// JSON object text: trait → `{"model":…,"run":…,"at":…}`.
+    public var provenanceJSON: String
+    public var updatedAt: String
+}
+
+/// What the store knows of a model between runs.
+public struct ModelState: Sendable, Equatable {
+    public var model: String
+    public var snapshotRows: Int
+    public var lastRunID: String?
+    public var lastSuccessAt: Date?
+    public var lastFireAt: Date?
+    public var leaseHolder: String?
+    public var leaseExpiresAt: Date?
+}
+
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The JSON a profile's provenance holds for each trait a run set.
+func provenanceJSON(model: String, runID: String, at date: Date) -> String {
+    var out: [UInt8] = Array("{\"model\":".utf8)
+    appendJSONString(model, to: &out)
+    out += Array(",\"run\":".utf8)
+    appendJSONString(runID, to: &out)
+    out += Array(",\"at\":".utf8)
+    appendJSONString(formatInstant(date), to: &out)
+    out.append(UInt8(ascii: "}"))
+    return String(decoding: out, as: UTF8.self)
+}

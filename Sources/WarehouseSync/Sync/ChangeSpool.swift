@@ -1,0 +1,110 @@
+import Foundation
+
+/// One difference between the model's result and its snapshot.
+struct Change {
+    enum Kind: UInt8 { case added = 1, changed = 2, removed = 3 }
+    var kind: Kind
+    var key: String
+    var hash: UInt64
+    /// The row's canonical traits (added, changed); empty for removed.
+    var traits: EncodedTraits
+    /// Indexes into the model's trait list of the traits to write (added: all; changed: those that differ).
+    var setTraits: [Int]
+    /// Trait names to remove from the profile (removed rows; traits a model no longer writes).
+    var unsetTraits: [String]
+}
+
+/// An append-only file of changes, so a run's memory does not grow with how much changed.
+/// Deleted when closed.
+final class ChangeSpool {
+    private let url: URL
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private(set) var count = 0
+
+    init(directory: URL = FileManager.default.temporaryDirectory) throws {
+        url = directory.appendingPathComponent("warehouse-sync-spool-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        handle = try FileHandle(forUpdating: url)
+        try? FileManager.default.removeItem(at: url)  // unlinked now: nothing to clean up after a crash
+    }
+
+    deinit { try? handle.close() }
+
+    func append(_ change: Change) throws {
+        buffer.append(change.kind.rawValue)
+        appendBytes(Array(change.key.utf8))
+        withUnsafeBytes(of: change.hash.littleEndian) { buffer.append(contentsOf: $0) }
+        appendBytes(change.traits.bytes)
+        appendLength(change.setTraits.count)
+        for index in change.setTraits { appendLength(index) }
+        appendLength(change.unsetTraits.count)
+        for name in change.unsetTraits { appendBytes(Array(name.utf8)) }
+        count += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func appendLength(_ n: Int) { withUnsafeBytes(of: UInt32(n).littleEndian) { buffer.append(contentsOf: $0) } }
+    private func appendBytes(_ bytes: [UInt8]) { appendLength(bytes.count); buffer.append(contentsOf: bytes) }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads every change back, in the order written.
+    func forEach(_ body: (Change) throws -> Void) throws {
+        try flush()
+        try handle.seek(toOffset: 0)
+        var reader = SpoolReader(handle: handle)
+        for _ in 0..<count { try body(try reader.next()) }
+        try handle.seekToEnd()
+    }
+}
+
+private struct SpoolReader {
+    let handle: FileHandle
+    var data: [UInt8] = []
+    var offset = 0
+
+    mutating func need(_ n: Int) throws {
+        while data.count - offset < n {
+            guard let more = try handle.read(upToCount: max(1 << 20, n)), !more.isEmpty else {
+                throw CocoaError(.fileReadCorruptFile)
+            }
+            data = Array(data[offset...]) + more
+            offset = 0
+        }
+    }
+    mutating func byte() throws -> UInt8 { try need(1); defer { offset += 1 }; return data[offset] }
+    mutating func length() throws -> Int {
+        try need(4)
+        defer { offset += 4 }
+        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
+    }
+    mutating func bytes() throws -> [UInt8] {
+        let n = try length()
+        try need(n)
+        defer { offset += n }
+        return Array(data[offset..<offset + n])
+    }
+    mutating func next() throws -> Change {
+        let kind = Change.Kind(rawValue: try byte()) ?? .removed
+        let key = String(decoding: try bytes(), as: UTF8.self)
+        try need(8)
+        var hash: UInt64 = 0
+        for i in 0..<8 { hash |= UInt64(data[offset + i]) << (8 * UInt64(i)) }
+        offset += 8
+        let traits = EncodedTraits(bytes: try bytes())
+        let setCount = try length()
+        var set: [Int] = []
+        for _ in 0..<setCount { set.append(try length()) }
+        let unsetCount = try length()
+        var unset: [String] = []
+        for _ in 0..<unsetCount { unset.append(String(decoding: try bytes(), as: UTF8.self)) }
+        return Change(kind: kind, key: key, hash: hash, traits: traits, setTraits: set, unsetTraits: unset)
+    }
+}

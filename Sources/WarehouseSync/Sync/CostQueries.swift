@@ -1,0 +1,77 @@
+import Connectors
+
+/// The SQL that asks a warehouse what a model's query cost, run on the same session right
+/// after the query, and how to read its one row (SPEC 4.6).
+enum CostQueries {
+    /// Credits per hour of Snowflake's standard warehouse sizes.
+    static let snowflakeCreditsPerHour: [String: Double] = [
+        "X-Small": 1, "Small": 2, "Medium": 4, "Large": 8, "X-Large": 16, "2X-Large": 32,
+        "3X-Large": 64, "4X-Large": 128, "5X-Large": 256, "6X-Large": 512,
+    ]
+
+    /// The cost query for `dialect`, or nil where the cost comes from elsewhere (PostgreSQL's
+    /// planner) or is not reported (SQLite, generic ODBC).
+    static func sql(for dialect: Dialect, tag: SessionTag) -> String? {
+        switch dialect {
+        case .redshift:
+            // query_group becomes the query's label; times are in microseconds.
+            return """
+                SELECT elapsed_time, execution_time, queue_time, returned_bytes FROM SYS_QUERY_HISTORY
+                WHERE session_id = pg_backend_pid() AND query_label = \(dialect.literal(tag.text)) AND query_type = 'SELECT'
+                ORDER BY start_time DESC LIMIT 1
+                """
+        case .snowflake:
+            return """
+                SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
+                FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(RESULT_LIMIT => 100))
+                WHERE QUERY_ID = LAST_QUERY_ID()
+                """
+        case .bigquery:
+            return """
+                SELECT total_bytes_billed, total_slot_ms FROM `region-us`.INFORMATION_SCHEMA.JOBS_BY_USER
+                WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l WHERE l.key = 'warehouse_sync_run' AND l.value = \(dialect.literal(bigQueryLabel(tag.runID))))
+                ORDER BY creation_time DESC LIMIT 1
+                """
+        case .postgres, .sqlite, .generic:
+            return nil
+        }
+    }
+
+    /// BigQuery label values allow lowercase letters, digits, '_' and '-', up to 63 characters.
+    static func bigQueryLabel(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(63))
+    }
+
+    /// Reads the cost query's row into named measures.
+    static func measures(for dialect: Dialect, row: [Value]) -> [String: Double] {
+        func number(_ value: Value?) -> Double? {
+            switch value {
+            case .int(let i)?: return Double(i)
+            case .double(let d)?: return d
+            case .decimal(let s)?, .text(let s)?: return Double(s)
+            default: return nil
+            }
+        }
+        var out: [String: Double] = [:]
+        switch dialect {
+        case .redshift:
+            out["elapsed_ms"] = number(row.first).map { $0 / 1000 }
+            out["execution_ms"] = number(row.dropFirst().first).map { $0 / 1000 }
+            out["queue_ms"] = number(row.dropFirst(2).first).map { $0 / 1000 }
+            out["returned_bytes"] = number(row.dropFirst(3).first)
+        case .snowflake:
+            out["bytes_scanned"] = number(row.first)
+            let execution = number(row.dropFirst().first)
+            out["execution_ms"] = execution
+            out["elapsed_ms"] = number(row.dropFirst(2).first)
+            if case .text(let size)? = row.dropFirst(3).first, let perHour = snowflakeCreditsPerHour[size], let execution {
+                out["estimated_credits"] = execution / 3_600_000 * perHour
+            }
+        case .bigquery:
+            out["bytes_billed"] = number(row.first)
+            out["slot_ms"] = number(row.dropFirst().first)
+        default: break
+        }
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+/// What a diff found, row by row.
+public struct DiffCounts: Sendable, Equatable, Codable {
+    public var rowsRead = 0
+    public var invalid = 0
+    public var added = 0
+    public var changed = 0
+    public var removed = 0
+    public var unchanged = 0
+    /// Trait values set plus trait values unset.
+    public var traitsWritten = 0
+
+    /// Rows in the snapshot after this run.
+    public var snapshotRows: Int { added + changed + unchanged }
+
+    enum CodingKeys: String, CodingKey {
+        case invalid, added, changed, removed, unchanged
+        case rowsRead = "rows_read", traitsWritten = "traits_written"
+    }
+}
+
+/// One change a plan shows: a trait of a profile, from its old value to its new one.
+public struct SampleChange: Sendable, Equatable, Codable {
+    public var key: String
+    public var trait: String
+    /// Canonical JSON; nil where the profile had no such trait (added) or loses it (removed).
+    public var old: String?
+    public var new: String?
+}

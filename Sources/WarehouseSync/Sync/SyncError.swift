@@ -1,0 +1,26 @@
+/// Why a run failed or was held, with what to do about it.
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable {
+        let name: String
+        public static let duplicateKeys = Code(name: "duplicate keys")
+        public static let missingColumn = Code(name: "missing column")
+        public static let badTraitName = Code(name: "bad trait name")
+        public static let keyOrder = Code(name: "keys out of order")
+        public static let blocked = Code(name: "blocked by max_removed")
+        public static let alreadyRunning = Code(name: "already running")
+    }
+
+    public var code: Code
+    public var model: String
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, model: String, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.model = model
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { "model \(model): \(message)" + (hint.map { "\n  hint: \($0)" } ?? "") }
+}

@@ -1,0 +1,169 @@
+import Connectors
+import Foundation
+
+/// How a run was asked for.
+public struct SyncOptions: Sendable {
+    public var trigger: RunRecord.Trigger = .manual
+    /// Resend every trait of every row.
+    public var full = false
+    /// Read and diff, write nothing.
+    public var dryRun = false
+    /// Let a run held by `max_removed` through.
+    public var force = false
+    public init(trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false) {
+        self.trigger = trigger
+        self.full = full
+        self.dryRun = dryRun
+        self.force = force
+    }
+}
+
+/// What a run did.
+public struct SyncOutcome: Sendable {
+    public var record: RunRecord
+    public var samples: [SampleChange]
+    public var dryRun: Bool
+    /// Set when `max_removed` held the run: what would have been removed and how to proceed.
+    public var blockedMessage: String?
+}
+
+/// Progress of a run, for the terminal's live line and the structured log.
+public struct SyncProgress: Sendable {
+    public var model: String
+    public var phase: String
+    public var rows: Int
+    public var elapsed: Duration
+}
+
+/// Runs one model (SPEC 4): stream the result in key order, diff it against the snapshot, guard
+/// against mass removal, and commit the changes and the run record in one store transaction.
+public final class SyncRunner: Sendable {
+    public let project: Project
+    public let store: StoreLocation
+    public let progress: @Sendable (SyncProgress) -> Void
+
+    public init(project: Project, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }) {
+        self.project = project
+        self.store = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        self.progress = progress
+    }
+
+    /// Runs `model` on the calling thread (blocking); `token` cancels the query on the server.
+    /// - Throws: `SyncError`, `ConnectorError` or `StoreError`; a failed run is recorded first.
+    public func run(_ model: Model, options: SyncOptions, token: CancellationToken = CancellationToken(),
+                    now: @Sendable () -> Date = { Date() }) throws -> SyncOutcome {
+        let started = now()
+        var record = RunRecord(id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
+                               trigger: options.trigger, status: .running, startedAt: started)
+        let store = try self.store.open()
+        var lease: LeaseKeeper?
+        if !options.dryRun {
+            let holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(record.id)"
+            lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: started)
+            if lease == nil {
+                throw SyncError(.alreadyRunning, model: model.name, "another run of this model is in progress",
+                                hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")
+            }
+        }
+        defer { lease?.release() }
+        do {
+            return try execute(model, options, &record, store, token, now)
+        } catch {
+            record.status = .failed
+            record.finishedAt = now()
+            record.error = "\(error)"
+            if !options.dryRun { try? store.record(record) }
+            throw error
+        }
+    }
+
+    private func execute(_ model: Model, _ options: SyncOptions, _ record: inout RunRecord, _ store: any Store,
+                         _ token: CancellationToken, _ now: @Sendable () -> Date) throws -> SyncOutcome {
+        guard let sourceName = model.source, let sourceConfig = project.config.sources[sourceName] else {
+            throw SyncError(.missingColumn, model: model.name, "source \(model.source ?? "?") is not configured")
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let report = { [progress] (phase: String, rows: Int) in
+            progress(SyncProgress(model: model.name, phase: phase, rows: rows, elapsed: clock.now - began))
+        }
+        report("connect", 0)
+        let source = try SourceHandle(config: sourceConfig, projectDirectory: project.directory)
+        let tag = SessionTag(model: model.name, runID: record.id)
+        let queryOptions = QueryOptions(timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
+        if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
+           let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions) {
+            record.cost = ["planner_total_cost": cost]
+        }
+
+        let info = try store.snapshotInfo(model: model.name)
+        let cursor = try store.snapshotCursor(model: model.name)
+        let spool = try ChangeSpool()
+        var diff = DiffReceiver(model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
+        diff.onProgress = { rows in report("fetch", rows) }
+        report("query", 0)
+        let stats = try source.connection.stream(source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+        try diff.finish()
+        cursor.close()
+        if let costSQL = CostQueries.sql(for: source.dialect, tag: tag),
+           let row = try? source.connection.collectFirstRow(costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag)) {
+            record.cost = CostQueries.measures(for: source.dialect, row: row)
+        }
+
+        let counts = diff.counts
+        record.rowsRead = counts.rowsRead
+        record.invalid = counts.invalid
+        record.added = counts.added
+        record.changed = counts.changed
+        record.removed = counts.removed
+        record.unchanged = counts.unchanged
+        record.traitsWritten = counts.traitsWritten
+        record.queryMs = stats.queryTime.milliseconds
+        record.fetchMs = stats.fetchTime.milliseconds
+        record.bytesReceived = stats.bytes
+
+        if diff.duplicateKeys > 0 {
+            let listed = diff.duplicates.map { "\($0.key) (\($0.count) rows)" }.joined(separator: ", ")
+            throw SyncError(.duplicateKeys, model: model.name,
+                            "\(diff.duplicateKeys) key value\(diff.duplicateKeys == 1 ? "" : "s") of \(model.key) appear more than once: \(listed)\(diff.duplicateKeys > diff.duplicates.count ? ", ..." : ""); nothing was written",
+                            hint: "make \(model.key) unique in the query (GROUP BY \(model.key), or DISTINCT ON)")
+        }
+        var blockedMessage: String?
+        if let info, model.maxRemoved.isExceeded(removed: counts.removed, previous: info.rows) {
+            blockedMessage = "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed \(model.maxRemoved)"
+            if !options.force && !options.dryRun {
+                record.status = .blocked
+                record.finishedAt = now()
+                record.error = blockedMessage! + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
+                try store.record(record)
+                return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error)
+            }
+        }
+        if options.dryRun {
+            record.status = .succeeded
+            record.finishedAt = now()
+            return SyncOutcome(record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage)
+        }
+        report("write", counts.rowsRead)
+        record.status = .succeeded
+        record.finishedAt = now()
+        try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool))
+        return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: nil)
+    }
+}
+
+/// Keeps the first row of a small query.
+private struct FirstRowReceiver: RowReceiver {
+    var row: [Value]?
+    mutating func columns(_ columns: [Column]) throws {}
+    mutating func row(_ values: [Value]) throws { if row == nil { row = values } }
+}
+
+extension SourceConnection {
+    /// The first row of a small query, or nil when it returns none.
+    func collectFirstRow(_ sql: String, options: QueryOptions) throws -> [Value]? {
+        var first = FirstRowReceiver()
+        _ = try stream(sql, options: options, into: &first)
+        return first.row
+    }
+}
