@@ -16,7 +16,7 @@ public final class PostgresStore: Store {
         try connection.execute("BEGIN")
         do {
             // One migrator at a time across processes.
-            try connection.execute("SELECT pg_advisory_xact_lock(7_216_463_281)")
+            try connection.execute("SELECT pg_advisory_xact_lock(7216463281)")
             try connection.execute("CREATE SCHEMA IF NOT EXISTS warehouse_sync; CREATE TABLE IF NOT EXISTS warehouse_sync.meta (key text PRIMARY KEY, value text NOT NULL)")
             let version = Int(try connection.execute("SELECT value FROM warehouse_sync.meta WHERE key = 'schema_version'").text(0, 0) ?? "0") ?? 0
             guard version <= PostgresMigrations.steps.count else {

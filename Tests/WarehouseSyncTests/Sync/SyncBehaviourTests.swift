@@ -1,0 +1,172 @@
+import Connectors
+import Foundation
+import Testing
+import TestSupport
+@testable import WarehouseSync
+
+/// SPEC 4 against real databases: PostgreSQL as the warehouse, each store.
+@Suite struct SyncBehaviourTests {
+    static let customers = """
+        CREATE TABLE customers (user_id text, ltv numeric(12,2), risk text);
+        INSERT INTO customers VALUES ('u1', 10.50, 'low'), ('u2', 20.00, 'high'), ('u3', 30.25, 'low'), ('u4', 1.00, 'low');
+        """
+    static let ltvModel = "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n"
+
+    func fixture(_ store: StoreKind) throws -> SyncFixture {
+        let f = try SyncFixture(store: store)
+        try f.warehouse(Self.customers)
+        try f.model("ltv", Self.ltvModel)
+        return f
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func firstRunAddsEveryProfileAndAnUnchangedRerunWritesNothing(store: StoreKind) throws {
+        let f = try fixture(store)
+        let first = try f.sync("ltv").record
+        #expect(first.status == .succeeded)
+        #expect([first.rowsRead, first.added, first.changed, first.removed, first.unchanged] as [Int] == [4, 4, 0, 0, 0])
+        #expect(first.traitsWritten == 8)
+        #expect(try f.traits("u1") == ["ltv": "10.5", "risk": "\"low\""])
+        #expect(first.cost?["planner_total_cost"].map { $0 > 0 } == true)
+        let second = try f.sync("ltv").record
+        #expect([second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [0, 0, 0, 4, 0])
+        #expect(try f.provenanceRuns("u1") == ["ltv": first.id, "risk": first.id])
+        #expect(try f.store().runs(model: "ltv", limit: 10).map(\.id) == [second.id, first.id])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func changingOneTraitWritesExactlyThatTrait(store: StoreKind) throws {
+        let f = try fixture(store)
+        let first = try f.sync("ltv").record
+        try f.warehouse("UPDATE customers SET risk = 'high' WHERE user_id = 'u3'")
+        let second = try f.sync("ltv").record
+        #expect([second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [0, 1, 0, 3, 1])
+        #expect(try f.traits("u3") == ["ltv": "30.25", "risk": "\"high\""])
+        #expect(try f.provenanceRuns("u3") == ["ltv": first.id, "risk": second.id])
+        #expect(try f.provenanceRuns("u1") == ["ltv": first.id, "risk": first.id])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRemovedRowUnsetsOnlyThatModelsTraits(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.warehouse("CREATE TABLE tiers (user_id text, tier text); INSERT INTO tiers VALUES ('u1', 'gold'), ('u2', 'silver')")
+        try f.model("tier", "-- key: user_id\nSELECT user_id, tier FROM tiers")
+        try f.sync("ltv")
+        try f.sync("tier")
+        try f.warehouse("DELETE FROM customers WHERE user_id = 'u1'")
+        let run = try f.sync("ltv").record
+        #expect([run.removed, run.unchanged, run.traitsWritten] as [Int] == [1, 3, 2])
+        #expect(try f.traits("u1") == ["tier": "\"gold\""])
+        // Back again: added as new.
+        try f.warehouse("INSERT INTO customers VALUES ('u1', 10.50, 'low')")
+        #expect(try f.sync("ltv").record.added == 1)
+        #expect(try f.traits("u1") == ["ltv": "10.5", "risk": "\"low\"", "tier": "\"gold\""])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func onRemoveKeepLeavesTheTraits(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.model("ltv", "-- key: user_id\n-- on_remove: keep\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers")
+        try f.sync("ltv")
+        try f.warehouse("DELETE FROM customers WHERE user_id = 'u2'")
+        let run = try f.sync("ltv").record
+        #expect([run.removed, run.traitsWritten] as [Int] == [1, 0])
+        #expect(try f.traits("u2") == ["ltv": "20", "risk": "\"high\""])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func segmentMemberLeavingLosesTheTrait(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.model("big_spender", "-- key: user_id\n-- kind: segment\n-- max_removed: 100%\nSELECT user_id FROM customers WHERE ltv > 15")
+        let first = try f.sync("big_spender").record
+        #expect(first.added == 2)
+        #expect(try f.traits("u2") == ["big_spender": "true"])
+        try f.warehouse("UPDATE customers SET ltv = 5 WHERE user_id = 'u2'")
+        let second = try f.sync("big_spender").record
+        #expect([second.removed, second.unchanged] as [Int] == [1, 1])
+        #expect(try f.traits("u2") == [:])
+        #expect(try f.traits("u3") == ["big_spender": "true"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func nullKeysAreCountedInvalid(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.warehouse("INSERT INTO customers VALUES (NULL, 5, 'low'), (NULL, 6, 'high')")
+        let run = try f.sync("ltv").record
+        #expect([run.rowsRead, run.invalid, run.added] as [Int] == [6, 2, 4])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func duplicateKeysFailNamingThemAndWriteNothing(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.sync("ltv")
+        try f.warehouse("INSERT INTO customers VALUES ('u2', 99, 'x'), ('u2', 98, 'y'), ('u3', 97, 'z'); UPDATE customers SET risk = 'changed' WHERE user_id = 'u1'")
+        let error = try #require(throws: SyncError.self) { try f.sync("ltv") }
+        #expect(error.code == .duplicateKeys)
+        #expect(error.message.contains("2 key values of user_id appear more than once: u2 (3 rows), u3 (2 rows)"))
+        #expect(try f.traits("u1") == ["ltv": "10.5", "risk": "\"low\""])
+        let failed = try #require(try f.store().runs(model: "ltv", limit: 1).first)
+        #expect(failed.status == .failed)
+        #expect(failed.error?.contains("u2 (3 rows)") == true)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func maxRemovedBlocksAndForceLetsItThrough(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.model("ltv", "-- key: user_id\n-- max_removed: 25%\nSELECT user_id, ltv, risk FROM customers")
+        try f.sync("ltv")
+        try f.warehouse("DELETE FROM customers WHERE user_id IN ('u1', 'u2')")
+        let held = try f.sync("ltv")
+        #expect(held.record.status == .blocked)
+        #expect(held.blockedMessage?.contains("warehouse-sync sync ltv --force") == true)
+        #expect(try f.traits("u1").isEmpty == false)
+        let forced = try f.sync("ltv", SyncOptions(force: true)).record
+        #expect(forced.status == .succeeded)
+        #expect(forced.removed == 2)
+        #expect(try f.traits("u1") == [:])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func dryRunWritesNothingAndShowsSamples(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.sync("ltv")
+        try f.warehouse("UPDATE customers SET ltv = 11.75 WHERE user_id = 'u1'")
+        let plan = try f.sync("ltv", SyncOptions(dryRun: true))
+        #expect(plan.dryRun)
+        #expect(plan.record.changed == 1)
+        #expect(plan.samples == [SampleChange(key: "u1", trait: "ltv", old: "10.5", new: "11.75")])
+        #expect(try f.traits("u1")["ltv"] == "10.5")
+        #expect(try f.store().runs(model: "ltv", limit: 10).count == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func fullResendsEveryTrait(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.sync("ltv")
+        let full = try f.sync("ltv", SyncOptions(full: true)).record
+        #expect(full.traitsWritten == 8)
+        #expect(try f.provenanceRuns("u4") == ["ltv": full.id, "risk": full.id])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func exactNumericsSurviveIntoProfiles(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.warehouse("CREATE TABLE exact (id int, amount numeric(38,10)); INSERT INTO exact VALUES (1, 1234567890123456789012345678.1234567891)")
+        try f.model("exact", "-- key: id\nSELECT id, amount FROM exact")
+        try f.sync("exact")
+        #expect(try f.traits("1") == ["amount": "1234567890123456789012345678.1234567891"])
+        // Read twice from unchanged data: equal, so nothing is written.
+        #expect(try f.sync("exact").record.traitsWritten == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func addingATraitToAModelWritesItAndDroppingOneUnsetsIt(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers")
+        try f.sync("ltv")
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, risk FROM customers")
+        let run = try f.sync("ltv").record
+        #expect(run.changed == 4)
+        #expect(try f.traits("u2") == ["risk": "\"high\""])
+    }
+}
