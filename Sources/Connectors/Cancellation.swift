@@ -55,3 +55,41 @@ public func runBlocking<T: Sendable>(
         token.cancel()
     }
 }
+
+/// Sends a server-side cancel again and again until the statement is no longer in flight: a
+/// cancel that arrives between two statements is ignored by the server, so one is not enough.
+/// `stop()` returns only once no send is running, so the handle `send` uses may be freed after it.
+final class RepeatingCanceller: Sendable {
+    private let active = Mutex(true)
+    private let send: @Sendable () -> Void
+
+    init(_ send: @escaping @Sendable () -> Void) { self.send = send }
+
+    /// Starts cancelling; called from the token's cancel handler.
+    func fire() {
+        let thread = Thread { [self] in
+            while active.withLock({ isActive in
+                if isActive { send() }
+                return isActive
+            }) {
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+        }
+        thread.start()
+    }
+
+    func stop() { active.withLock { $0 = false } }
+}
+
+extension CancellationToken {
+    /// Cancels with `send` (repeatedly, see `RepeatingCanceller`) while `body` runs.
+    func whileInFlight<T>(cancel send: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
+        let canceller = RepeatingCanceller(send)
+        onCancel { canceller.fire() }
+        defer {
+            clearHandler()
+            canceller.stop()
+        }
+        return try body()
+    }
+}

@@ -66,10 +66,18 @@ public enum Dialect: String, Sendable, CaseIterable {
             if let timeout { statements.append("ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = \(max(1, timeout.milliseconds / 1000))") }
         case .sqlite:
             statements.append("PRAGMA query_only = 1")
-        case .bigquery, .generic:
-            break  // BigQuery labels go in the connection string (see README); the ODBC query timeout applies
+        case .bigquery:
+            // Needs session mode (EnableSession=1); the cost query finds the job by this label.
+            if let tag { statements.append("SET @@query_label = \"warehouse_sync_run:\(Self.bigQueryLabel(tag.runID))\"") }
+        case .generic:
+            break  // the ODBC query timeout applies
         }
         return statements
+    }
+
+    /// BigQuery label values allow lowercase letters, digits, '_' and '-', up to 63 characters.
+    public static func bigQueryLabel(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(63))
     }
 
     static func stripTrailingSemicolon(_ sql: String) -> String {

@@ -36,9 +36,13 @@ public final class ODBCSource: SourceConnection {
         statement.setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
         statement.setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rowsPerFetch)
         let cancel = ODBCCancelHandle(statement.handle)
-        token.onCancel { cancel.send() }
-        defer { token.clearHandler() }
+        return try token.whileInFlight(cancel: { cancel.send() }) {
+            try fetch(sql, statement, &receiver, token, &watch)
+        }
+    }
 
+    private func fetch(_ sql: String, _ statement: ODBCStatement, _ receiver: inout some RowReceiver,
+                       _ token: CancellationToken, _ watch: inout Stopwatch) throws -> QueryStats {
         try statement.execute(sql, cancelled: token.isCancelled)
         let described = try statement.describeColumns()
         try receiver.columns(described.map { Column(name: $0.name, type: $0.valueType) })

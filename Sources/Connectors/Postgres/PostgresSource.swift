@@ -26,15 +26,21 @@ public final class PostgresSource: SourceConnection {
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
         let token = options.cancellation
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+        guard let cancel = connection.cancelHandle() else { throw connection.error(nil) }
         try begin(options)
-        defer { rollback() }
+        defer { rollback() }  // after the cancel loop has stopped, so no late cancel hits it
+        return try token.whileInFlight(cancel: { cancel.send() }) {
+            if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+            return try run(sql, &receiver, token)
+        }
+    }
+
+    private func run(_ sql: String, _ receiver: inout some RowReceiver, _ token: CancellationToken) throws -> QueryStats {
         var watch = Stopwatch()
         let columns = try prepareAndDescribe(sql)
         try receiver.columns(columns)
         let types = columns.map { $0.type }
         let elements = columnElementTypes
-        if let cancel = connection.cancelHandle() { token.onCancel { cancel.send() } }
-        defer { token.clearHandler() }
         var stats = QueryStats()
         do {
             switch mode {
@@ -72,7 +78,8 @@ public final class PostgresSource: SourceConnection {
     private func rollback() {
         guard !connection.isBroken else { return }
         while let result = PQgetResult(connection.handle) { PQclear(result) }
-        _ = try? connection.execute("ROLLBACK")
+        // A cancel still on its way may interrupt the first attempt.
+        if (try? connection.execute("ROLLBACK")) == nil, !connection.isBroken { _ = try? connection.execute("ROLLBACK") }
     }
 
     private var columnElementTypes: [ValueType?] = []

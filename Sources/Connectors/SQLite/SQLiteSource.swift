@@ -34,8 +34,14 @@ public final class SQLiteSource: SourceConnection {
         }
         try receiver.columns(columns)
         let interrupt = database.interruptHandle()
-        token.onCancel { interrupt.send() }
-        defer { token.clearHandler() }
+        return try token.whileInFlight(cancel: { interrupt.send() }) {
+            try fetch(statement, columns, options, &receiver, interrupt, &watch)
+        }
+    }
+
+    private func fetch(_ statement: SQLiteStatement, _ columns: [Column], _ options: QueryOptions,
+                       _ receiver: inout some RowReceiver, _ interrupt: SQLiteInterrupt, _ watch: inout Stopwatch) throws -> QueryStats {
+        let token = options.cancellation
         let deadline = options.timeout.map { ContinuousClock.now + $0 }
         let timer = deadline.map { deadline in
             let timer = DispatchSource.makeTimerSource(queue: .global())

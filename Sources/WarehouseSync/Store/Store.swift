@@ -20,6 +20,8 @@ public protocol Store: AnyObject {
     func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool
     func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws
     func releaseLease(model: String, holder: String) throws
+    /// Who holds the model's lease now, expired or not.
+    func leaseHolder(model: String) throws -> String?
     /// Notes that the scheduler fired `model` for the due time `fireAt`.
     func recordFire(model: String, at fireAt: Date) throws
     func heartbeat(holder: String, at date: Date) throws

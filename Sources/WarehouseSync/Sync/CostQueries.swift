@@ -29,17 +29,12 @@ enum CostQueries {
         case .bigquery:
             return """
                 SELECT total_bytes_billed, total_slot_ms FROM `region-us`.INFORMATION_SCHEMA.JOBS_BY_USER
-                WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l WHERE l.key = 'warehouse_sync_run' AND l.value = \(dialect.literal(bigQueryLabel(tag.runID))))
+                WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l WHERE l.key = 'warehouse_sync_run' AND l.value = \(dialect.literal(Dialect.bigQueryLabel(tag.runID))))
                 ORDER BY creation_time DESC LIMIT 1
                 """
         case .postgres, .sqlite, .generic:
             return nil
         }
-    }
-
-    /// BigQuery label values allow lowercase letters, digits, '_' and '-', up to 63 characters.
-    static func bigQueryLabel(_ text: String) -> String {
-        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(63))
     }
 
     /// Reads the cost query's row into named measures.

@@ -12,13 +12,31 @@ final class LeaseKeeper: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Takes the lease; nil if another live run holds it.
+    /// Takes the lease; nil if another live run holds it. A lease left by a process of this host
+    /// that no longer exists (killed, crashed) is taken over at once instead of waiting for it to expire.
     static func acquire(model: String, holder: String, location: StoreLocation, now: Date) throws -> LeaseKeeper? {
         let store = try location.open()
-        guard try store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) else { return nil }
+        if try !store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) {
+            guard let stale = try store.leaseHolder(model: model),
+                  isDeadLocalProcess(holder: stale) else { return nil }
+            try store.releaseLease(model: model, holder: stale)
+            guard try store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) else { return nil }
+        }
         let keeper = LeaseKeeper(model: model, holder: holder, location: location)
         Thread { keeper.renewUntilStopped() }.start()
         return keeper
+    }
+
+    /// The holder text for this process: `host:pid:run`.
+    static func holder(runID: String) -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(runID)"
+    }
+
+    /// Whether `holder` names a process of this host that is gone.
+    static func isDeadLocalProcess(holder: String) -> Bool {
+        let parts = holder.split(separator: ":")
+        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]) else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     private init(model: String, holder: String, location: StoreLocation) {

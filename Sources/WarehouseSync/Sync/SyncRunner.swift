@@ -58,7 +58,7 @@ public final class SyncRunner: Sendable {
         let store = try self.store.open()
         var lease: LeaseKeeper?
         if !options.dryRun {
-            let holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(record.id)"
+            let holder = LeaseKeeper.holder(runID: record.id)
             lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: started)
             if lease == nil {
                 throw SyncError(.alreadyRunning, model: model.name, "another run of this model is in progress",

@@ -57,6 +57,29 @@ struct TriggerReceiver: RowReceiver {
     }
 }
 
+/// Cancels its token when the columns arrive: after the query compiled, before it runs.
+struct CancelAtColumnsReceiver: RowReceiver {
+    let token: CancellationToken
+    mutating func columns(_ columns: [Column]) throws { token.cancel() }
+    mutating func row(_ values: [Value]) throws {}
+}
+
+@Suite struct CancelBetweenStatementsTests {
+    @Test(arguments: [PostgresSource.FetchMode.copy, .singleRow])
+    func aCancelBeforeTheQueryStartsStillStopsIt(mode: PostgresSource.FetchMode) throws {
+        let source = try PostgresSource(url: try TestPostgres.url(), mode: mode)
+        let token = CancellationToken()
+        var receiver = CancelAtColumnsReceiver(token: token)
+        let started = ContinuousClock.now
+        let error = try #require(throws: ConnectorError.self) {
+            _ = try source.stream("SELECT pg_sleep(30)", options: QueryOptions(cancellation: token), into: &receiver)
+        }
+        #expect(error.code == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try source.collect("SELECT 1 AS ok").rows == [[.int(1)]])
+    }
+}
+
 /// Polls `condition` every 50 ms for up to 10 seconds.
 func waitUntil(_ condition: () throws -> Bool) async throws {
     for _ in 0..<200 {

@@ -18,6 +18,7 @@ final class SyncFixture {
     let sourceKind: SourceKind
     /// Admin access to the warehouse, for changing its data between runs.
     private(set) var warehouseURL = ""
+    private(set) var warehouseDatabase = ""
     private(set) var warehousePath = ""
     private(set) var storeURL = ""
     var environment: [String: String] = [:]
@@ -32,7 +33,7 @@ final class SyncFixture {
             warehousePath = directory.appendingPathComponent("warehouse.db").path
             _ = try SQLiteDatabase(path: warehousePath, create: true)
         default:
-            warehouseURL = try TestPostgres.freshDatabase("wh").url
+            (warehouseDatabase, warehouseURL) = try TestPostgres.freshDatabase("wh")
         }
         switch store {
         case .sqlite: storeURL = "sqlite:\(directory.appendingPathComponent("state.db").path)"
@@ -41,10 +42,17 @@ final class SyncFixture {
         try writeConfig()
     }
 
-    func writeConfig(extraSource: String = "") throws {
+    /// Points this project's source at another fixture's warehouse.
+    func reuseWarehouse(of other: SyncFixture) {
+        warehouseURL = other.warehouseURL
+        warehousePath = other.warehousePath
+        try? writeConfig()
+    }
+
+    func writeConfig(sourceURL: String? = nil, extraSource: String = "") throws {
         let source = sourceKind == .sqlite
             ? "kind = \"sqlite\"\npath = \"warehouse.db\""
-            : "kind = \"postgres\"\nurl = \"\(warehouseURL)\""
+            : "kind = \"postgres\"\nurl = \"\(sourceURL ?? warehouseURL)\""
         try """
             [store]
             url = "\(storeURL)"
@@ -121,3 +129,4 @@ final class SyncFixture {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 }
+

@@ -158,6 +158,10 @@ public final class PostgresStore: Store {
         try connection.execute("DELETE FROM warehouse_sync.leases WHERE model = $1 AND holder = $2", [model, holder])
     }
 
+    public func leaseHolder(model: String) throws -> String? {
+        try connection.execute("SELECT holder FROM warehouse_sync.leases WHERE model = $1", [model]).text(0, 0)
+    }
+
     public func recordFire(model: String, at fireAt: Date) throws {
         try connection.execute("""
             INSERT INTO warehouse_sync.models (model, trait_names, last_fire_at) VALUES ($1, '[]', to_timestamp($2::float8))

@@ -189,6 +189,12 @@ public final class SQLiteStore: Store {
         try statement.step()
     }
 
+    public func leaseHolder(model: String) throws -> String? {
+        let statement = try db.prepare("SELECT holder FROM ws_leases WHERE model = ?1")
+        statement.bind(1, model)
+        return try statement.step() ? statement.text(0) : nil
+    }
+
     public func recordFire(model: String, at fireAt: Date) throws {
         let statement = try db.prepare("""
             INSERT INTO ws_models (model, trait_names, last_fire_at) VALUES (?1, '[]', ?2)
