@@ -1,0 +1,149 @@
+import Foundation
+
+/// A model as the scheduler sees it.
+public struct ScheduledModel: Sendable, Equatable {
+    public var name: String
+    public var schedule: Schedule
+    public var timeZone: TimeZone
+    public var source: String
+
+    public init(name: String, schedule: Schedule, timeZone: TimeZone, source: String) {
+        self.name = name
+        self.schedule = schedule
+        self.timeZone = timeZone
+        self.source = source
+    }
+}
+
+/// What the service loop must do next.
+public enum SchedulerAction: Sendable, Equatable {
+    /// Persist that `model` fired for the due time `at` (so a restart neither repeats nor loses it).
+    case recordFire(model: String, at: Date)
+    /// Start a run.
+    case start(model: String, trigger: RunRecord.Trigger, attempt: Int)
+    /// Record a `skipped` run: the tick came while the model was running.
+    case skip(model: String, reason: String)
+    /// A transient failure will be retried at `at`.
+    case retryScheduled(model: String, attempt: Int, at: Date)
+}
+
+/// How a run ended, as the scheduler needs to know it.
+public enum RunEnd: Sendable, Equatable {
+    case succeeded
+    case failed(transient: Bool)
+    /// Another process held the model's lease.
+    case alreadyRunning
+}
+
+/// The scheduler's decisions as a pure state machine: give it the time and what happened, it
+/// returns what to do. No clock, no I/O, no randomness of its own (jitter is injected).
+public struct SchedulerCore: Sendable {
+    public struct Queued: Sendable, Equatable {
+        var model: String
+        var trigger: RunRecord.Trigger
+        var attempt: Int
+        var queuedAt: Date
+    }
+
+    public private(set) var models: [String: ScheduledModel] = [:]
+    /// The last due time each model fired for (persisted by `recordFire`).
+    public private(set) var lastFire: [String: Date]
+    public private(set) var running: [String: (source: String, attempt: Int)] = [:]
+    public private(set) var queue: [Queued] = []
+    public private(set) var retries: [String: (at: Date, attempt: Int)] = [:]
+    public let maxConcurrentRuns: Int
+    public let maxConcurrentPerSource: [String: Int]
+    /// Delays before the 1st, 2nd and 3rd retry; each is jittered by up to ±20%.
+    public static let retryDelays: [TimeInterval] = [30, 120, 480]
+    /// Returns a number in 0..<1; injected so tests are deterministic.
+    private let random: @Sendable () -> Double
+    /// When the service started: models that never fired count their first tick from here.
+    private let startedAt: Date
+
+    public init(models: [ScheduledModel], lastFire: [String: Date], maxConcurrentRuns: Int,
+                maxConcurrentPerSource: [String: Int], startedAt: Date, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.lastFire = lastFire
+        self.maxConcurrentRuns = maxConcurrentRuns
+        self.maxConcurrentPerSource = maxConcurrentPerSource
+        self.startedAt = startedAt
+        self.random = random
+        replaceModels(models)
+    }
+
+    /// Takes a new set of models (a reload): removed ones stop being scheduled and lose their
+    /// queued runs and retries; a running one finishes.
+    public mutating func replaceModels(_ newModels: [ScheduledModel]) {
+        models = Dictionary(newModels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        queue.removeAll { models[$0.model] == nil }
+        retries = retries.filter { models[$0.key] != nil }
+    }
+
+    /// When `model` is next due.
+    public func nextDue(_ name: String) -> Date? {
+        guard let model = models[name] else { return nil }
+        return SchedulerDecisions.nextDue(schedule: model.schedule, timeZone: model.timeZone,
+                                          lastFire: lastFire[name] ?? startedAt, now: startedAt)
+    }
+
+    /// Everything due at `now`: fires, skips, retries, and as many starts as the limits allow.
+    public mutating func tick(now: Date) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for name in models.keys.sorted() {
+            guard let model = models[name], let due = nextDue(name), due <= now else { continue }
+            let catchUp = SchedulerDecisions.isCatchUp(schedule: model.schedule, timeZone: model.timeZone, due: due, now: now)
+            let fireAt = SchedulerDecisions.latestTick(schedule: model.schedule, timeZone: model.timeZone, from: due, now: now)
+            lastFire[name] = fireAt
+            actions.append(.recordFire(model: name, at: fireAt))
+            if running[name] != nil || queue.contains(where: { $0.model == name }) {
+                actions.append(.skip(model: name, reason: "the tick due at \(formatInstant(fireAt)) came while the previous run was still \(running[name] != nil ? "running" : "waiting for a slot")"))
+            } else {
+                retries[name] = nil
+                queue.append(Queued(model: name, trigger: catchUp ? .catchUp : .schedule, attempt: 0, queuedAt: now))
+            }
+        }
+        for (name, retry) in retries.sorted(by: { $0.key < $1.key }) where retry.at <= now {
+            retries[name] = nil
+            if running[name] == nil && !queue.contains(where: { $0.model == name }) {
+                queue.append(Queued(model: name, trigger: .retry, attempt: retry.attempt, queuedAt: now))
+            }
+        }
+        return actions + dispatch()
+    }
+
+    /// Starts queued runs, in the order they were queued, while the limits allow.
+    private mutating func dispatch() -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        var index = 0
+        while index < queue.count && running.count < maxConcurrentRuns {
+            let item = queue[index]
+            guard let model = models[item.model] else { queue.remove(at: index); continue }
+            let onSource = running.values.filter { $0.source == model.source }.count
+            if onSource >= maxConcurrentPerSource[model.source, default: 1] { index += 1; continue }
+            queue.remove(at: index)
+            running[item.model] = (model.source, item.attempt)
+            actions.append(.start(model: item.model, trigger: item.trigger, attempt: item.attempt))
+        }
+        return actions
+    }
+
+    /// A run ended: frees its slot, schedules a retry for a transient failure (up to 3), and
+    /// starts what was waiting.
+    public mutating func finished(model name: String, _ end: RunEnd, now: Date) -> [SchedulerAction] {
+        let attempt = running.removeValue(forKey: name)?.attempt ?? 0
+        var actions: [SchedulerAction] = []
+        if case .failed(transient: true) = end, attempt < Self.retryDelays.count, models[name] != nil {
+            let base = Self.retryDelays[attempt]
+            let at = now.addingTimeInterval(base * (0.8 + 0.4 * random()))
+            retries[name] = (at, attempt + 1)
+            actions.append(.retryScheduled(model: name, attempt: attempt + 1, at: at))
+        }
+        return actions + dispatch()
+    }
+
+    /// When the loop must wake next: the earliest due time or retry; nil when nothing is scheduled.
+    public func nextWakeup() -> Date? {
+        let dues = models.keys.compactMap { nextDue($0) }
+        let retryTimes = retries.values.map(\.at)
+        return (dues + retryTimes).min()
+    }
+}
