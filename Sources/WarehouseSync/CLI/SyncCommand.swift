@@ -4,17 +4,19 @@ import Foundation
 /// `sync MODEL... | --all [--full] [--dry-run] [--force] [--json]`.
 enum SyncCommand {
     static let spec = CommandSpec(
-        name: "sync", usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--json]",
+        name: "sync", usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model
             --full      resend every trait of every row
             --dry-run   read and diff, write nothing; show counts and up to 10 sample changes
             --force     let a run held by max_removed through
+            --wait      when the model is running elsewhere (serve, another sync), wait for it to
+                        finish instead of refusing with exit status 1
             --json      one JSON document on stdout (see the README for its shape)
             Exit status 1 when a run failed or was held, 2 for a usage, config or model error.
             """,
-        flags: ["--all", "--full", "--dry-run", "--force", "--json"], positionals: 0...1000)
+        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait"], positionals: 0...1000)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
@@ -31,7 +33,7 @@ enum SyncCommand {
                 return model
             }
         }
-        let options = SyncOptions(trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"))
+        let options = SyncOptions(trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"), waitForLease: args.has("--wait"))
         return await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
     }
 

@@ -10,11 +10,14 @@ public struct SyncOptions: Sendable {
     public var dryRun = false
     /// Let a run held by `max_removed` through.
     public var force = false
-    public init(trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false) {
+    /// When another run holds the model, wait for it instead of refusing.
+    public var waitForLease = false
+    public init(trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false, waitForLease: Bool = false) {
         self.trigger = trigger
         self.full = full
         self.dryRun = dryRun
         self.force = force
+        self.waitForLease = waitForLease
     }
 }
 
@@ -60,6 +63,10 @@ public final class SyncRunner: Sendable {
         if !options.dryRun {
             let holder = LeaseKeeper.holder(runID: record.id)
             lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: started)
+            while lease == nil && options.waitForLease && !token.isCancelled {
+                Thread.sleep(forTimeInterval: 1)
+                lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: now())
+            }
             if lease == nil {
                 throw SyncError(.alreadyRunning, model: model.name, "another run of this model is in progress",
                                 hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Prometheus text-format metrics for the node exporter's textfile collector, rewritten
+/// atomically (a temporary file renamed over the old one) after each run.
+struct MetricsFile {
+    let path: String
+    private var runs: [String: [String: Int]] = [:]
+    private var rowsChanged: [String: Int] = [:]
+    private var lastSuccess: [String: Date] = [:]
+    private var lastDuration: [String: Double] = [:]
+    private var cost: [String: [String: Double]] = [:]
+
+    init(path: String) { self.path = path }
+
+    mutating func record(_ run: RunRecord) {
+        runs[run.model, default: [:]][run.status.rawValue, default: 0] += 1
+        rowsChanged[run.model, default: 0] += run.added + run.changed + run.removed
+        if run.status == .succeeded, let finished = run.finishedAt { lastSuccess[run.model] = finished }
+        if let finished = run.finishedAt { lastDuration[run.model] = finished.timeIntervalSince(run.startedAt) }
+        if let measures = run.cost { cost[run.model] = measures }
+    }
+
+    func render() -> String {
+        func label(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+        var out = "# HELP warehouse_sync_runs_total Runs since the scheduler started, by model and status.\n# TYPE warehouse_sync_runs_total counter\n"
+        for (model, byStatus) in runs.sorted(by: { $0.key < $1.key }) {
+            for (status, n) in byStatus.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_runs_total{model=\"\(label(model))\",status=\"\(status)\"} \(n)\n" }
+        }
+        out += "# HELP warehouse_sync_rows_changed_total Rows added, changed or removed.\n# TYPE warehouse_sync_rows_changed_total counter\n"
+        for (model, n) in rowsChanged.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_rows_changed_total{model=\"\(label(model))\"} \(n)\n" }
+        out += "# HELP warehouse_sync_last_success_timestamp_seconds When the model last synced successfully.\n# TYPE warehouse_sync_last_success_timestamp_seconds gauge\n"
+        for (model, date) in lastSuccess.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_last_success_timestamp_seconds{model=\"\(label(model))\"} \(Int(date.timeIntervalSince1970))\n" }
+        out += "# HELP warehouse_sync_run_duration_seconds Duration of the model's last run.\n# TYPE warehouse_sync_run_duration_seconds gauge\n"
+        for (model, seconds) in lastDuration.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_run_duration_seconds{model=\"\(label(model))\"} \(String(format: "%.3f", seconds))\n" }
+        out += "# HELP warehouse_sync_warehouse_cost The warehouse's cost of the model's last query, by measure.\n# TYPE warehouse_sync_warehouse_cost gauge\n"
+        for (model, measures) in cost.sorted(by: { $0.key < $1.key }) {
+            for (measure, value) in measures.sorted(by: { $0.key < $1.key }) {
+                out += "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
+            }
+        }
+        return out
+    }
+
+    func write() throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        try Data(render().utf8).write(to: temporary)
+        guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    }
+}

@@ -1,0 +1,220 @@
+import Connectors
+import Foundation
+
+/// `serve`: runs every enabled model on its schedule until SIGTERM or SIGINT (SPEC 6). The
+/// decisions are `SchedulerCore`'s; this loop only sleeps until the next wakeup or event,
+/// carries out the actions, and reports each event as one log line.
+actor SchedulerService {
+    /// The longest sleep: the loop recomputes at least this often, so wall-clock jumps are noticed.
+    static let maxSleep: TimeInterval = 60
+    static let heartbeatEvery: TimeInterval = 30
+    static let shutdownDeadline: TimeInterval = 9
+
+    private let directory: URL
+    private let environment: [String: String]
+    private let log: EventLog
+    private let now: @Sendable () -> Date
+    private var project: Project
+    private var core: SchedulerCore
+    private var tokens: [String: CancellationToken] = [:]
+    private var metrics: MetricsFile?
+    private let store: StoreWorker
+    private let holder: String
+    private let events: AsyncStream<ServiceEvent>
+    private let continuation: AsyncStream<ServiceEvent>.Continuation
+    private var sleeper: Task<Void, Never>?
+    private var shuttingDown = false
+
+    init(project: Project, environment: [String: String], log: EventLog, now: @escaping @Sendable () -> Date) async throws {
+        self.directory = project.directory
+        self.environment = environment
+        self.log = log
+        self.now = now
+        self.project = project
+        let store = try StoreWorker(location: StoreLocation(url: project.config.storeURL, projectDirectory: project.directory))
+        self.store = store
+        let states = try await store.perform { try $0.modelStates() }
+        var lastFire: [String: Date] = [:]
+        for state in states { if let at = state.lastFireAt { lastFire[state.model] = at } }
+        core = SchedulerCore(models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
+                             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
+        metrics = project.config.metricsFile.map(MetricsFile.init)
+        holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):serve"
+        (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
+    }
+
+    static func scheduled(_ project: Project) -> [ScheduledModel] {
+        project.models.filter { $0.enabled && $0.schedule != .manual }.map {
+            ScheduledModel(name: $0.name, schedule: $0.schedule, timeZone: $0.timezone ?? project.config.timezone, source: $0.source ?? "")
+        }
+    }
+
+    /// Runs until a shutdown signal; returns the exit status.
+    func run() async -> Int32 {
+        let signals = SignalEvents(continuation)
+        let watcher = FileWatcher(project: directory, continuation)
+        let heartbeat = startHeartbeat()
+        log.emit("scheduler_started", ["models": .int(core.models.count), "holder": .string(holder)])
+        await handle(core.tick(now: now()))
+        scheduleWake()
+        for await event in events {
+            switch event {
+            case .wake:
+                if !shuttingDown { await handle(core.tick(now: now())) }
+            case .runEnded(let model, let end, let record, let error):
+                await ended(model, end, record, error)
+            case .reload(let why):
+                if !shuttingDown { reload(why) }
+            case .shutdown(let why):
+                if shuttingDown { if why == "deadline" { break } else { continue } }
+                beginShutdown(why)
+            }
+            if shuttingDown {
+                if tokens.isEmpty { break }
+            } else {
+                scheduleWake()
+            }
+        }
+        signals.cancel()
+        watcher?.cancel()
+        heartbeat.cancel()
+        sleeper?.cancel()
+        log.emit("scheduler_stopped", ["runs_abandoned": .int(tokens.count)])
+        return ExitStatus.success
+    }
+
+    // MARK: - Actions
+
+    private func handle(_ actions: [SchedulerAction]) async {
+        for action in actions {
+            switch action {
+            case .recordFire(let model, let at):
+                do { try await store.perform { try $0.recordFire(model: model, at: at) } }
+                catch { log.emit("store_error", level: "error", ["model": .string(model), "error": .string("\(error)")]) }
+            case .start(let model, let trigger, let attempt):
+                if shuttingDown { continue }
+                start(model, trigger: trigger, attempt: attempt)
+            case .skip(let model, let reason):
+                await recordSkipped(model, reason: reason)
+            case .retryScheduled(let model, let attempt, let at):
+                log.emit("run_retry_scheduled", level: "warn", ["model": .string(model), "attempt": .int(attempt), "at": .string(formatInstant(at))])
+            }
+        }
+    }
+
+    private func start(_ name: String, trigger: RunRecord.Trigger, attempt: Int) {
+        guard let model = project.model(named: name) else { return }
+        let token = CancellationToken()
+        tokens[name] = token
+        let runner = SyncRunner(project: project)
+        let continuation = self.continuation
+        let now = self.now
+        log.emit("run_started", ["model": .string(name), "trigger": .string(trigger.rawValue), "attempt": .int(attempt)])
+        Task.detached {
+            do {
+                let outcome = try await runBlocking(token: token) { t in
+                    try runner.run(model, options: SyncOptions(trigger: trigger), token: t, now: now)
+                }
+                let end: RunEnd = outcome.record.status == .blocked ? .failed(transient: false) : .succeeded
+                continuation.yield(.runEnded(model: name, end: end, record: outcome.record, error: outcome.record.error))
+            } catch {
+                continuation.yield(.runEnded(model: name, end: Self.classify(error), record: nil, error: "\(error)"))
+            }
+        }
+    }
+
+    /// Transient errors are retried; SQL errors, bad data and held runs are not.
+    static func classify(_ error: Error) -> RunEnd {
+        switch error {
+        case let e as SyncError where e.code == .alreadyRunning: return .alreadyRunning
+        case let e as ConnectorError: return .failed(transient: e.isTransient && e.code != .cancelled)
+        case is StoreError: return .failed(transient: true)
+        default: return .failed(transient: false)
+        }
+    }
+
+    private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
+        tokens[name] = nil
+        var fields: [String: EventField] = record.map(EventLog.fields) ?? ["model": .string(name)]
+        switch end {
+        case .succeeded:
+            log.emit("run_finished", fields)
+        case .alreadyRunning:
+            await recordSkipped(name, reason: "another process is running this model")
+        case .failed:
+            if let error { fields["error"] = .string(error) }
+            log.emit(record?.status == .blocked ? "run_blocked" : "run_failed", level: "error", fields)
+        }
+        if var metrics {
+            metrics.record(record ?? RunRecord(id: "", model: name, source: "", trigger: .schedule,
+                                               status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
+            do { try metrics.write() } catch { log.emit("metrics_error", level: "error", ["error": .string("\(error)")]) }
+            self.metrics = metrics
+        }
+        await handle(core.finished(model: name, end, now: now()))
+    }
+
+    private func recordSkipped(_ name: String, reason: String) async {
+        let at = now()
+        var record = RunRecord(id: RunRecord.newID(at: at), model: name, source: project.model(named: name)?.source ?? "",
+                               trigger: .schedule, status: .skipped, startedAt: at)
+        record.finishedAt = at
+        record.error = reason
+        do { try await store.perform { [record] in try $0.record(record) } }
+        catch { log.emit("store_error", level: "error", ["model": .string(name), "error": .string("\(error)")]) }
+        log.emit("run_skipped", ["model": .string(name), "reason": .string(reason)])
+    }
+
+    // MARK: - Waking, reloading, stopping
+
+    private func scheduleWake() {
+        sleeper?.cancel()
+        let delay = min(Self.maxSleep, max(0, (core.nextWakeup() ?? now().addingTimeInterval(Self.maxSleep)).timeIntervalSince(now())))
+        let continuation = self.continuation
+        sleeper = Task {
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
+            if !Task.isCancelled { continuation.yield(.wake) }
+        }
+    }
+
+    private func reload(_ why: String) {
+        do {
+            let reloaded = try Project.load(directory: directory, environment: environment)
+            project = reloaded
+            core.replaceModels(Self.scheduled(reloaded))
+            log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])
+        } catch {
+            for problem in error.errors {
+                log.emit("reload_failed", level: "error", ["reason": .string(why), "file": .string(problem.file), "line": .int(problem.line ?? 0),
+                                                           "error": .string(problem.message), "hint": .string(problem.hint ?? "")])
+            }
+            log.emit("reload_kept_last_valid", level: "warn", ["problems": .int(error.errors.count)])
+        }
+    }
+
+    private func beginShutdown(_ why: String) {
+        shuttingDown = true
+        sleeper?.cancel()
+        log.emit("shutdown", ["signal": .string(why), "cancelling": .int(tokens.count)])
+        for token in tokens.values { token.cancel() }
+        let continuation = self.continuation
+        Task {
+            try? await Task.sleep(for: .seconds(Self.shutdownDeadline))
+            continuation.yield(.shutdown("deadline"))
+        }
+    }
+
+    private func startHeartbeat() -> Task<Void, Never> {
+        let store = self.store
+        let holder = self.holder
+        let now = self.now
+        let log = self.log
+        return Task {
+            while !Task.isCancelled {
+                do { try await store.perform { try $0.heartbeat(holder: holder, at: now()) } }
+                catch { log.emit("store_error", level: "error", ["error": .string("\(error)")]) }
+                try? await Task.sleep(for: .seconds(Self.heartbeatEvery))
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// What wakes the scheduler's loop.
+enum ServiceEvent: Sendable {
+    case wake
+    case runEnded(model: String, end: RunEnd, record: RunRecord?, error: String?)
+    case reload(String)
+    case shutdown(String)
+}
+
+/// SIGTERM and SIGINT ask for shutdown, SIGHUP for a reload; the default handlers are turned off.
+final class SignalEvents: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ continuation: AsyncStream<ServiceEvent>.Continuation) {
+        for (number, event) in [(SIGTERM, ServiceEvent.shutdown("SIGTERM")), (SIGINT, .shutdown("SIGINT")), (SIGHUP, .reload("SIGHUP"))] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(event) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
+
+/// Watches the project's config file and models/ with inotify, and asks for a reload when a
+/// file is written, created, moved or deleted.
+final class FileWatcher: @unchecked Sendable {
+    private let descriptor: Int32
+    private let source: DispatchSourceRead
+
+    init?(project: URL, _ continuation: AsyncStream<ServiceEvent>.Continuation) {
+        descriptor = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
+        guard descriptor >= 0 else { return nil }
+        let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_MOVED_FROM) | UInt32(IN_CREATE) | UInt32(IN_DELETE)
+        _ = inotify_add_watch(descriptor, project.path, mask)
+        _ = inotify_add_watch(descriptor, project.appendingPathComponent(Project.modelsDirectoryName).path, mask)
+        let fd = descriptor
+        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
+        source.setEventHandler {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var relevant = false
+            while true {
+                let count = read(fd, &buffer, buffer.count)
+                guard count > 0 else { break }
+                var offset = 0
+                while offset + 16 <= count {
+                    let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
+                    let nameBytes = buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
+                    let name = String(decoding: nameBytes, as: UTF8.self)
+                    if name.hasSuffix(".sql") || name == Project.configFileName || name == Project.modelsDirectoryName { relevant = true }
+                    offset += 16 + length
+                }
+            }
+            if relevant { continuation.yield(.reload("files changed")) }
+        }
+        source.resume()
+    }
+
+    func cancel() {
+        source.cancel()
+        close(descriptor)
+    }
+}
