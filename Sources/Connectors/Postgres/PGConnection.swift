@@ -34,6 +34,8 @@ public final class PGConnection {
                                  sqlState: Self.guessConnectState(message))
         }
         self.handle = conn
+        // Server notices (e.g. "schema already exists, skipping") must not reach stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
     }
 
     deinit { PQfinish(handle) }
@@ -142,6 +144,7 @@ public final class PGResult {
 
     /// The text of a cell, nil for NULL.
     public func text(_ row: Int, _ column: Int) -> String? {
+        guard row < rowCount, column < columnCount else { return nil }
         if PQgetisnull(handle, Int32(row), Int32(column)) != 0 { return nil }
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }

@@ -64,7 +64,7 @@ public final class SyncRunner: Sendable {
             let holder = LeaseKeeper.holder(runID: record.id)
             lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: started)
             while lease == nil && options.waitForLease && !token.isCancelled {
-                Thread.sleep(forTimeInterval: 1)
+                Thread.sleep(forTimeInterval: 0.2)
                 lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: now())
             }
             if lease == nil {

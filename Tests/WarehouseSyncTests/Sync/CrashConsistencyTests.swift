@@ -10,19 +10,9 @@ import TestSupport
 @Suite(.serialized) struct CrashConsistencyTests {
     static let rows = 100_000
 
-    /// The `warehouse-sync` executable built beside the test bundle.
-    static func binary() throws -> URL {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundle, bundle.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("warehouse-sync")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw StoreError("warehouse-sync is not built beside \(bundle.path): run swift build --build-tests")
-    }
-
     static func runBinary(_ directory: URL, _ args: [String], killAfter: Double? = nil) throws -> Int32 {
         let process = Process()
-        process.executableURL = try binary()
+        process.executableURL = try warehouseSyncBinary()
         process.arguments = ["--project", directory.path] + args
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

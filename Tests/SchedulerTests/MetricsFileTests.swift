@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import WarehouseSync
+
+@Suite struct MetricsFileTests {
+    @Test func rendersPrometheusTextAndReplacesTheFileAtomically() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString).prom").path
+        var metrics = MetricsFile(path: path)
+        var run = RunRecord(id: "r1", model: "ltv", source: "wh", trigger: .schedule, status: .succeeded, startedAt: Date(timeIntervalSince1970: 1000))
+        run.finishedAt = Date(timeIntervalSince1970: 1002.5)
+        run.added = 3; run.changed = 2; run.removed = 1
+        run.cost = ["planner_total_cost": 12.5]
+        metrics.record(run)
+        run.status = .failed
+        metrics.record(run)
+        try metrics.write()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("warehouse_sync_runs_total{model=\"ltv\",status=\"succeeded\"} 1\n"))
+        #expect(text.contains("warehouse_sync_runs_total{model=\"ltv\",status=\"failed\"} 1\n"))
+        #expect(text.contains("warehouse_sync_rows_changed_total{model=\"ltv\"} 12\n"))
+        #expect(text.contains("warehouse_sync_last_success_timestamp_seconds{model=\"ltv\"} 1002\n"))
+        #expect(text.contains("warehouse_sync_run_duration_seconds{model=\"ltv\"} 2.500\n"))
+        #expect(text.contains("warehouse_sync_warehouse_cost{model=\"ltv\",measure=\"planner_total_cost\"} 12.5\n"))
+        #expect(text.contains("# TYPE warehouse_sync_runs_total counter\n"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.contains(".tmp") && $0.contains((path as NSString).lastPathComponent) }
+        #expect(leftovers.isEmpty)
+    }
+}
