@@ -7,8 +7,9 @@ public protocol Store: AnyObject {
     func snapshotInfo(model: String) throws -> SnapshotInfo?
     /// The model's snapshot rows in byte order of their keys.
     func snapshotCursor(model: String) throws -> any SnapshotCursor
-    /// In one transaction: applies the run's changes to profiles and the snapshot, and records the run.
-    func commit(_ run: RunCommit) throws
+    /// In one transaction: applies the run's changes to profiles and the snapshot, and records the
+    /// run, finished at `run.finish()` taken after the writes. Returns the record as committed.
+    func commit(_ run: RunCommit) throws -> RunRecord
     /// Records a run that writes nothing else (failed, blocked, skipped).
     func record(_ run: RunRecord) throws
     /// The newest runs first.
@@ -40,6 +41,8 @@ public protocol SnapshotCursor {
     func next() throws -> Bool
     var key: String { get }
     var hash: UInt64 { get }
+    /// Compares the current row's key with `key` by their UTF-8 bytes: negative, zero or positive.
+    func compareKey(to key: String) -> Int
     /// The row's canonical traits, read only when asked for.
     func traits() -> EncodedTraits
     func close()
@@ -52,6 +55,8 @@ public struct RunCommit {
     /// The snapshot's row count after this run.
     public var snapshotRows: Int
     var changes: ChangeSpool
+    /// The clock that stamps the run's end once its writes are done.
+    var finish: () -> Date
 }
 
 /// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.

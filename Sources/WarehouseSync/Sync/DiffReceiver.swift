@@ -21,7 +21,7 @@ struct DiffReceiver: RowReceiver {
     private var keyIndex = 0
     private var traitIndexes: [Int] = []
     private var hasher = RowHasher(traitNames: [])
-    private var scratch: [UInt8] = []
+    private var encoder = TraitEncoder()
     private var lastKey: String?
     private var currentDuplicate: String?
     private var cursorHasRow = false
@@ -76,35 +76,39 @@ struct DiffReceiver: RowReceiver {
             return
         }
         if let last = lastKey {
-            if key == last {
+            // Bytes, not String ==: Unicode-equivalent keys with different bytes are different keys.
+            let order = compareUTF8(last, key)
+            if order == 0 {
                 noteDuplicate(key)
                 return
             }
-            guard last.utf8.lexicographicallyPrecedes(key.utf8) else {
+            guard order < 0 else {
                 throw SyncError(.keyOrder, model: model.name, "the source returned key \(key) after \(last): rows are not in byte order of the key",
                                 hint: "the source's collation differs from byte order; report this with the source kind")
             }
         }
         lastKey = key
-        let encoded: EncodedTraits
         if model.kind == .segment {
-            encoded = EncodedTraits(values: CollectionOfOne(Value.bool(true)), scratch: &scratch)
+            encoder.encode(CollectionOfOne(Value.bool(true)))
         } else {
-            encoded = EncodedTraits(values: traitIndexes.lazy.map { values[$0] }, scratch: &scratch)
+            encoder.encode(traitIndexes.lazy.map { values[$0] })
         }
-        let hash = hasher.hash(encoded)
-        while cursorHasRow && cursor.key.utf8.lexicographicallyPrecedes(key.utf8) {
+        let hash = hasher.hash(encoder.buffer)
+        var order = cursorHasRow ? cursor.compareKey(to: key) : 1
+        while order < 0 {
             try emitRemoved(cursor.key)
             cursorHasRow = try cursor.next()
+            order = cursorHasRow ? cursor.compareKey(to: key) : 1
         }
-        if cursorHasRow && cursor.key == key {
+        if order == 0 {
             if cursor.hash == hash && !full {
                 counts.unchanged += 1
             } else {
-                try emitChanged(key: key, hash: hash, encoded: encoded, old: cursor.traits())
+                try emitChanged(key: key, hash: hash, encoded: encoder.encoded, old: cursor.traits())
             }
             cursorHasRow = try cursor.next()
         } else {
+            let encoded = encoder.encoded
             counts.added += 1
             let all = Array(traitNames.indices)
             counts.traitsWritten += all.count
@@ -156,7 +160,7 @@ struct DiffReceiver: RowReceiver {
     }
 
     private mutating func noteDuplicate(_ key: String) {
-        if currentDuplicate == key {
+        if let current = currentDuplicate, compareUTF8(current, key) == 0 {
             if duplicates.last?.key == key { duplicates[duplicates.count - 1].count += 1 }
         } else {
             currentDuplicate = key

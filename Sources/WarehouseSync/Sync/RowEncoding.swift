@@ -9,23 +9,6 @@ public struct EncodedTraits: Equatable, Sendable {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// Encodes `values` with a reusable scratch buffer.
-    init(values: some Collection<Value>, scratch: inout [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
-        var lengths: [UInt32] = []
-        lengths.reserveCapacity(values.count)
-        for value in values {
-            let before = scratch.count
-            value.appendCanonicalJSON(to: &scratch)
-            lengths.append(UInt32(scratch.count - before))
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(lengths.count * 4 + scratch.count)
-        for length in lengths { withUnsafeBytes(of: length.littleEndian) { out.append(contentsOf: $0) } }
-        out.append(contentsOf: scratch)
-        bytes = out
-    }
-
     /// Each trait's canonical JSON, given how many traits the blob holds.
     func traits(count: Int) -> [String] {
         guard bytes.count >= count * 4 else { return [] }
@@ -41,6 +24,32 @@ public struct EncodedTraits: Equatable, Sendable {
     }
 }
 
+/// Encodes a row's traits into one reusable buffer, the layout of `EncodedTraits`, so that
+/// unchanged rows (most rows) are hashed without allocating.
+struct TraitEncoder {
+    private(set) var buffer: [UInt8] = []
+
+    mutating func encode(_ values: some Collection<Value>) {
+        buffer.removeAll(keepingCapacity: true)
+        let count = values.count
+        buffer.append(contentsOf: repeatElement(0, count: count * 4))
+        var index = 0
+        for value in values {
+            let before = buffer.count
+            value.appendCanonicalJSON(to: &buffer)
+            let length = UInt32(buffer.count - before)
+            buffer[index * 4] = UInt8(truncatingIfNeeded: length)
+            buffer[index * 4 + 1] = UInt8(truncatingIfNeeded: length >> 8)
+            buffer[index * 4 + 2] = UInt8(truncatingIfNeeded: length >> 16)
+            buffer[index * 4 + 3] = UInt8(truncatingIfNeeded: length >> 24)
+            index += 1
+        }
+    }
+
+    /// A copy of the buffer, for rows that must be written.
+    var encoded: EncodedTraits { EncodedTraits(bytes: buffer) }
+}
+
 /// The stable 64-bit row hash: XXH3 over the canonical trait values, seeded with a hash of the
 /// trait names (so renaming or adding a trait changes every row's hash). Never Swift's `Hasher`,
 /// which is seeded per process.
@@ -52,7 +61,7 @@ struct RowHasher {
         seed = joined.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
     }
 
-    func hash(_ encoded: EncodedTraits) -> UInt64 {
-        encoded.bytes.withUnsafeBytes { XXH3_64bits_withSeed($0.baseAddress, $0.count, seed) }
+    func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { XXH3_64bits_withSeed($0.baseAddress, $0.count, seed) }
     }
 }

@@ -154,8 +154,10 @@ public final class SyncRunner: Sendable {
         report("write", counts.rowsRead)
         record.status = .succeeded
         record.finishedAt = now()
-        try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool))
-        return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: nil)
+        let committed = try withoutActuallyEscaping(now) { clock in
+            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool, finish: clock))
+        }
+        return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil)
     }
 }
 

@@ -9,13 +9,12 @@ extension Value {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): appendDecimalDigits(i, to: &out)
         case .double(let d):
             if d.isFinite { out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8) }
             else { appendJSONString(d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"), to: &out) }
         case .decimal(let text):
-            if let normalized = Self.normalizedDecimal(text) { out.append(contentsOf: normalized.utf8) }
-            else { appendJSONString(text, to: &out) }
+            if !Self.appendNormalizedDecimal(text, to: &out) { appendJSONString(text, to: &out) }
         case .text(let s), .date(let s), .timestamp(let s), .timestampTZ(let s): appendJSONString(s, to: &out)
         case .json(let s): out.append(contentsOf: s.utf8)
         case .array(let items):
@@ -47,25 +46,58 @@ extension Value {
         }
     }
 
+    /// Appends `text` as a normalised decimal without allocating; false (nothing appended) when
+    /// it is not a plain decimal, such as NaN.
+    static func appendNormalizedDecimal(_ text: String, to out: inout [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes -> Bool in
+            var start = 0
+            var negative = false
+            if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+                negative = first == UInt8(ascii: "-")
+                start = 1
+            }
+            var dot = -1
+            for i in start..<bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: ".") { if dot >= 0 { return false }; dot = i }
+                else if c < 48 || c > 57 { return false }
+            }
+            let intEnd = dot >= 0 ? dot : bytes.count
+            guard intEnd > start || dot >= 0, bytes.count > start else { return false }
+            var intStart = start
+            while intStart < intEnd - 1, bytes[intStart] == 48 { intStart += 1 }
+            var fracEnd = bytes.count
+            if dot >= 0 { while fracEnd > dot + 1, bytes[fracEnd - 1] == 48 { fracEnd -= 1 } }
+            let hasFraction = dot >= 0 && fracEnd > dot + 1
+            let integerIsZero = intEnd == intStart || (intEnd - intStart == 1 && bytes[intStart] == 48)
+            if negative && !(integerIsZero && !hasFraction) { out.append(UInt8(ascii: "-")) }
+            if intEnd == intStart { out.append(48) } else { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[intStart..<intEnd])) }
+            if hasFraction { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[dot..<fracEnd])) }
+            return true
+        }
+    }
+
     /// `+007.500` → `7.5`, `-0.00` → `0`; nil for text that is not a plain decimal (NaN).
     static func normalizedDecimal(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        var negative = false
-        if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
-            negative = bytes.first == UInt8(ascii: "-")
-            bytes.removeFirst()
+        var out: [UInt8] = []
+        return appendNormalizedDecimal(text, to: &out) ? String(decoding: out, as: UTF8.self) : nil
+    }
+}
+
+func appendDecimalDigits(_ value: Int64, to out: inout [UInt8]) {
+    if value == 0 { out.append(48); return }
+    var magnitude = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, written backwards
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+        while magnitude > 0 {
+            buffer[23 - count] = UInt8(48 + magnitude % 10)
+            magnitude /= 10
+            count += 1
         }
-        guard !bytes.isEmpty, bytes.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") }),
-              bytes.filter({ $0 == UInt8(ascii: ".") }).count <= 1 else { return nil }
-        var integer = bytes.prefix { $0 != UInt8(ascii: ".") }
-        var fraction = bytes.count > integer.count ? Array(bytes[(integer.count + 1)...]) : []
-        while integer.count > 1, integer.first == 48 { integer.removeFirst() }
-        if integer.isEmpty { integer = [48] }
-        while fraction.last == 48 { fraction.removeLast() }
-        var result = Array(integer)
-        if !fraction.isEmpty { result += [UInt8(ascii: ".")] + fraction }
-        if result == [48] { negative = false }
-        return (negative ? "-" : "") + String(decoding: result, as: UTF8.self)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        out.append(contentsOf: buffer[(24 - count)...])
     }
 }
 

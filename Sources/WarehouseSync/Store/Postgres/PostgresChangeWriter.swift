@@ -14,6 +14,7 @@ struct PostgresChangeWriter {
     private let updatedAt: String
     private var setKeys: [String?] = []
     private var setObjects: [String?] = []
+    private var setProvenance: [String?] = []
     private var unsets: [[String]: [String?]] = [:]
     private var snapshotKeys: [String?] = []
     private var snapshotHashes: [String?] = []
@@ -32,17 +33,9 @@ struct PostgresChangeWriter {
 
     mutating func apply(_ change: Change) throws {
         if !change.setTraits.isEmpty {
-            let values = change.traits.traits(count: traitNames.count)
-            var object: [UInt8] = [UInt8(ascii: "{")]
-            for (i, index) in change.setTraits.enumerated() {
-                if i > 0 { object.append(UInt8(ascii: ",")) }
-                appendJSONString(traitNames[index], to: &object)
-                object.append(UInt8(ascii: ":"))
-                object.append(contentsOf: values[index].utf8)
-            }
-            object.append(UInt8(ascii: "}"))
             setKeys.append(change.key)
-            setObjects.append(String(decoding: object, as: UTF8.self))
+            setObjects.append(TraitObjects.traits(change, names: traitNames))
+            setProvenance.append(TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance))
         }
         if !change.unsetTraits.isEmpty { unsets[change.unsetTraits, default: []].append(change.key) }
         if change.kind == .removed {
@@ -60,11 +53,10 @@ struct PostgresChangeWriter {
         if !setKeys.isEmpty {
             try connection.execute("""
                 INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
-                SELECT u.k, u.t, (SELECT jsonb_object_agg(n, $3::jsonb) FROM jsonb_object_keys(u.t) AS n), $4::timestamptz
-                FROM unnest($1::text[], $2::jsonb[]) AS u(k, t)
+                SELECT u.k, u.t, u.p, $4::timestamptz FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS u(k, t, p)
                 ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
                     provenance = p.provenance || EXCLUDED.provenance, updated_at = EXCLUDED.updated_at
-                """, [PostgresArrayLiteral.make(setKeys), PostgresArrayLiteral.make(setObjects), provenance, updatedAt])
+                """, [PostgresArrayLiteral.make(setKeys), PostgresArrayLiteral.make(setObjects), PostgresArrayLiteral.make(setProvenance), updatedAt])
         }
         for (names, keys) in unsets.sorted(by: { $0.key.joined() < $1.key.joined() }) {
             try connection.execute("""
@@ -86,6 +78,7 @@ struct PostgresChangeWriter {
         }
         setKeys.removeAll(keepingCapacity: true)
         setObjects.removeAll(keepingCapacity: true)
+        setProvenance.removeAll(keepingCapacity: true)
         unsets.removeAll(keepingCapacity: true)
         snapshotKeys.removeAll(keepingCapacity: true)
         snapshotHashes.removeAll(keepingCapacity: true)

@@ -45,21 +45,24 @@ public final class PostgresStore: Store {
         return PostgresSnapshotCursor(reader: reader)
     }
 
-    public func commit(_ run: RunCommit) throws {
+    public func commit(_ run: RunCommit) throws -> RunRecord {
         try connection.execute("BEGIN")
         do {
             var writer = PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames)
             try run.changes.forEach { try writer.apply($0) }
             try writer.flush()
+            var record = run.record
+            record.finishedAt = run.finish()
             try connection.execute("""
                 INSERT INTO warehouse_sync.models (model, trait_names, snapshot_rows, last_run_id, last_success_at)
                 VALUES ($1, $2::jsonb, $3, $4, $5::timestamptz)
                 ON CONFLICT (model) DO UPDATE SET trait_names = EXCLUDED.trait_names, snapshot_rows = EXCLUDED.snapshot_rows,
                     last_run_id = EXCLUDED.last_run_id, last_success_at = EXCLUDED.last_success_at
-                """, [run.record.model, encodeNames(run.traitNames), String(run.snapshotRows), run.record.id,
-                      formatInstant(run.record.finishedAt ?? run.record.startedAt)])
-            try insertRun(run.record)
+                """, [record.model, encodeNames(run.traitNames), String(run.snapshotRows), record.id,
+                      formatInstant(record.finishedAt ?? record.startedAt)])
+            try insertRun(record)
             try connection.execute("COMMIT")
+            return record
         } catch {
             _ = try? connection.execute("ROLLBACK")
             throw error
@@ -200,6 +203,8 @@ final class PostgresSnapshotCursor: SnapshotCursor {
         if case .int(let h) = values[1] { hash = UInt64(bitPattern: h) }
         return true
     }
+
+    func compareKey(to other: String) -> Int { compareUTF8(key, other) }
 
     func traits() -> EncodedTraits {
         if case .bytes(let b) = values[2] { return EncodedTraits(bytes: b) }

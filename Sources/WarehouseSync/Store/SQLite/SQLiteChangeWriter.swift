@@ -31,13 +31,12 @@ struct SQLiteChangeWriter {
 
     mutating func apply(_ change: Change) throws {
         if !change.setTraits.isEmpty {
-            let values = change.traits.traits(count: traitNames.count)
             let statement = try setStatement(change.setTraits)
             statement.reset()
             statement.bind(1, change.key)
-            statement.bind(2, provenance)
-            statement.bind(3, updatedAt)
-            for (i, index) in change.setTraits.enumerated() { statement.bind(Int32(4 + i), values[index]) }
+            statement.bind(2, TraitObjects.traits(change, names: traitNames))
+            statement.bind(3, TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance))
+            statement.bind(4, updatedAt)
             try statement.step()
         }
         if !change.unsetTraits.isEmpty {
@@ -58,19 +57,17 @@ struct SQLiteChangeWriter {
         try snapshot.step()
     }
 
-    /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance.
+    /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
+    /// profile takes the objects as they are; an existing one gets each trait set into its own.
     private mutating func setStatement(_ indexes: [Int]) throws -> SQLiteStatement {
         if let cached = setStatements[indexes] { return cached }
-        let names = indexes.map { traitNames[$0] }
-        let objectPairs = names.enumerated().map { "'\($1)', json(?\($0 + 4))" }.joined(separator: ", ")
-        let provenancePairs = names.map { "'\($0)', json(?2)" }.joined(separator: ", ")
-        let setPairs = names.enumerated().map { "'$.\"\($1)\"', json(?\($0 + 4))" }.joined(separator: ", ")
-        let provenanceSetPairs = names.map { "'$.\"\($0)\"', json(?2)" }.joined(separator: ", ")
+        let paths = indexes.map { "'$.\"\(traitNames[$0])\"'" }
+        let setTraits = paths.map { "\($0), json(excluded.traits -> \($0))" }.joined(separator: ", ")
+        let setProvenance = paths.map { "\($0), json(excluded.provenance -> \($0))" }.joined(separator: ", ")
         let statement = try db.prepare("""
-            INSERT INTO profiles (key, traits, provenance, updated_at)
-            VALUES (?1, json_object(\(objectPairs)), json_object(\(provenancePairs)), ?3)
-            ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setPairs)),
-                provenance = json_set(provenance, \(provenanceSetPairs)), updated_at = ?3
+            INSERT INTO profiles (key, traits, provenance, updated_at) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setTraits)),
+                provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
             """)
         setStatements[indexes] = statement
         return statement

@@ -47,14 +47,17 @@ public final class SQLiteStore: Store {
         return SQLiteSnapshotCursor(statement: statement)
     }
 
-    public func commit(_ run: RunCommit) throws {
+    public func commit(_ run: RunCommit) throws -> RunRecord {
         try db.execute("BEGIN IMMEDIATE")
         do {
             var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames)
             try run.changes.forEach { try writer.apply($0) }
-            try upsertModel(run.record, traitNames: run.traitNames, snapshotRows: run.snapshotRows)
-            try insertRun(run.record)
+            var record = run.record
+            record.finishedAt = run.finish()
+            try upsertModel(record, traitNames: run.traitNames, snapshotRows: run.snapshotRows)
+            try insertRun(record)
             try db.execute("COMMIT")
+            return record
         } catch {
             try? db.execute("ROLLBACK")
             throw error
@@ -239,16 +242,24 @@ func decodeNames(_ json: String) -> [String] {
 /// Reads `ws_snapshots` in key order; the traits blob is read only for the rows that need it.
 final class SQLiteSnapshotCursor: SnapshotCursor {
     private let statement: SQLiteStatement
-    private(set) var key = ""
     private(set) var hash: UInt64 = 0
 
     init(statement: SQLiteStatement) { self.statement = statement }
 
+    /// Read from the row only when asked (rows that left the model): most rows compare as bytes.
+    var key: String { statement.text(0) ?? "" }
+
     func next() throws -> Bool {
         guard try statement.step() else { return false }
-        key = statement.text(0) ?? ""
         hash = UInt64(bitPattern: statement.int64(1))
         return true
+    }
+
+    func compareKey(to other: String) -> Int {
+        var other = other
+        return statement.withBytes(0) { mine in
+            other.withUTF8 { theirs in compareBytes(mine, UnsafeRawBufferPointer(theirs)) }
+        }
     }
 
     func traits() -> EncodedTraits { EncodedTraits(bytes: statement.blob(2)) }

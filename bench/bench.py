@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""WarehouseSync benchmark: a sync against its physical floor and the SQL-only alternative.
+
+Run through scripts/bench.sh, which builds the release binary and starts a throwaway PostgreSQL.
+Every scenario runs as a child process; wall time, client CPU (user+sys) and peak resident memory
+come from os.wait4 for that process alone. Ratios are to the floor measured in the same run.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = ROOT / ".build" / "release" / "warehouse-sync"
+PG = {"host": os.environ.get("WS_TEST_PG_HOST"), "port": os.environ.get("WS_TEST_PG_PORT")}
+
+
+def conninfo(db):
+    return f"host={PG['host']} port={PG['port']} user=postgres dbname={db}"
+
+
+def psql(db, sql):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo(db), "-f", "-"], input=sql.encode(), check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"})
+
+
+def measure(argv, label):
+    """Runs argv; returns wall seconds, CPU seconds, peak RSS in MB and its stdout."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        text = out.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{label} failed: {' '.join(map(str, argv))}\n{text}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": text}
+
+
+def generate(db, rows):
+    psql(db, f"""
+        DROP TABLE IF EXISTS customer_features;
+        CREATE TABLE customer_features (
+            customer_id text PRIMARY KEY, orders_count integer, lifetime_value numeric(12,2),
+            segment text, last_order date, is_active boolean, churn_score double precision);
+        INSERT INTO customer_features
+        SELECT 'c' || lpad(g::text, 9, '0'), g % 97, (g % 100000) / 100.0,
+               (ARRAY['new','regular','vip','dormant'])[1 + g % 4], DATE '2024-01-01' + (g % 700),
+               g % 3 <> 0, (g % 1000) / 1000.0
+        FROM generate_series(1, {rows}) g;
+        VACUUM ANALYZE customer_features;""")
+
+
+CHANGE_1PCT = "UPDATE customer_features SET segment = segment || '+' WHERE right(customer_id, 2) = '42'"
+REMOVE_1PCT = "DELETE FROM customer_features WHERE right(customer_id, 2) = '17'"
+COLUMNS = ["orders_count", "lifetime_value", "segment", "last_order", "is_active", "churn_score"]
+UPSERT = (f"INSERT INTO profiles_sql SELECT * FROM customer_features ON CONFLICT (customer_id) DO UPDATE SET "
+          + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS)
+          + f" WHERE ({', '.join('profiles_sql.' + c for c in COLUMNS)}) IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in COLUMNS)})")
+
+
+def sql_only(db):
+    psql(db, "DROP TABLE IF EXISTS profiles_sql; CREATE TABLE profiles_sql (LIKE customer_features INCLUDING ALL)")
+    cmd = ["psql", "-X", "-q", "-d", conninfo(db), "-c", UPSERT]
+    results = {"first load": measure(cmd, "sql first load"), "unchanged rerun": measure(cmd, "sql rerun")}
+    psql(db, CHANGE_1PCT)
+    results["rerun, 1% changed"] = measure(cmd, "sql 1% rerun")
+    return results
+
+
+def warehouse_sync(db, store_kind, workdir):
+    project = Path(workdir) / f"project-{store_kind}"
+    (project / "models").mkdir(parents=True, exist_ok=True)
+    if store_kind == "sqlite":
+        store = "sqlite:state.db"
+    else:
+        psql("postgres", "DROP DATABASE IF EXISTS bench_store")
+        psql("postgres", "CREATE DATABASE bench_store")
+        store = conninfo("bench_store")
+    (project / "warehouse-sync.toml").write_text(
+        f'[store]\nurl = "{store}"\n\n[sources.wh]\nkind = "postgres"\nurl = "{conninfo(db)}"\n')
+    (project / "models" / "features.sql").write_text(
+        "-- key: customer_id\n-- max_removed: 100%\nSELECT * FROM customer_features\n")
+    cmd = [str(BINARY), "--project", str(project), "sync", "features", "--json"]
+    results = {}
+    def run(name):
+        r = measure(cmd, f"{store_kind} {name}")
+        run_info = json.loads(r.pop("stdout"))["runs"][0]
+        r["phases_ms"] = {"query": run_info.get("query_ms"), "fetch": run_info.get("fetch_ms"), "total": run_info.get("duration_ms")}
+        r["counts"] = {k: run_info[k] for k in ("added", "changed", "removed", "unchanged", "traits_written")}
+        results[name] = r
+    run("first sync")
+    run("unchanged rerun")
+    psql(db, CHANGE_1PCT)
+    run("rerun, 1% changed")
+    psql(db, REMOVE_1PCT)
+    run("rerun, 1% removed")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = parser.parse_args()
+    db = "bench"
+    psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+    psql("postgres", f"CREATE DATABASE {db}")
+    report = {"rows": args.rows, "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d"), "scenarios": []}
+
+    generate(db, args.rows)
+    floor = measure(["psql", "-X", "-q", "-d", conninfo(db), "-c", r"\copy (SELECT * FROM customer_features) TO /dev/null"], "floor")
+    floor.pop("stdout")
+    def add(tool, scenario, r):
+        r.pop("stdout", None)
+        r.update(tool=tool, scenario=scenario, rows_per_s=args.rows / r["wall_s"], ratio_to_floor=r["wall_s"] / floor["wall_s"])
+        report["scenarios"].append(r)
+    add("floor: psql \\copy to /dev/null", "read every row", floor)
+    for scenario, r in sql_only(db).items():
+        add("SQL-only upsert", scenario, r)
+    with tempfile.TemporaryDirectory() as workdir:
+        for store in ("sqlite", "postgres"):
+            generate(db, args.rows)
+            for scenario, r in warehouse_sync(db, store, workdir).items():
+                add(f"WarehouseSync, {store} store", scenario, r)
+
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [f"Rows: {args.rows:,}; {report['machine']}; {report['date']}; release build; one run.", "",
+             "| tool | scenario | wall s | rows/s | client CPU s | peak RSS MB | × floor |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for s in report["scenarios"]:
+        lines.append(f"| {s['tool']} | {s['scenario']} | {s['wall_s']:.2f} | {s['rows_per_s']:,.0f} | {s['cpu_s']:.2f} | {s['peak_rss_mb']:.0f} | {s['ratio_to_floor']:.2f} |")
+    phases = [s for s in report["scenarios"] if "phases_ms" in s]
+    if phases:
+        lines += ["", "WarehouseSync phases (ms, from the run record): query = until the first row, fetch = streaming and diffing, total = the whole run.", "",
+                  "| store | scenario | query | fetch | total | added | changed | removed | traits written |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for s in phases:
+            p, c = s["phases_ms"], s["counts"]
+            lines.append(f"| {s['tool'].split(', ')[1]} | {s['scenario']} | {p['query']} | {p['fetch']} | {p['total']} | {c['added']} | {c['changed']} | {c['removed']} | {c['traits_written']} |")
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

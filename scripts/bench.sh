@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The benchmark: builds the release binary, starts a throwaway PostgreSQL, and measures a sync
+# of N rows (default 1,000,000) against the floor and the SQL-only upsert.
+#   scripts/bench.sh [--rows N]
+# Writes bench/results.md and bench/results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+exec scripts/throwaway-postgres.sh python3 bench/bench.py "$@"
