@@ -53,6 +53,13 @@ public struct QueryStats: Sendable, Hashable {
 public protocol RowReceiver {
     mutating func columns(_ columns: [Column]) throws
     mutating func row(_ values: [Value]) throws
+    /// A row before decoding, from connectors that can give one (PostgreSQL COPY). The default
+    /// decodes every field and calls `row(_:)`.
+    mutating func row(raw: RawRow) throws
+}
+
+extension RowReceiver {
+    public mutating func row(raw: RawRow) throws { try row(raw.values()) }
 }
 
 /// An open, read-only connection to a warehouse. Blocking; owned by one thread at a time.

@@ -76,7 +76,7 @@ public final class PGConnection {
         guard let result else { throw error(nil) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_OUT
-                || status == PGRES_SINGLE_TUPLE else {
+                || status == PGRES_COPY_IN || status == PGRES_SINGLE_TUPLE else {
             defer { PQclear(result) }
             throw error(result)
         }
@@ -96,7 +96,8 @@ public final class PGConnection {
         var code = ConnectorError.Code.query
         if state == "57014" { code = cancelled ? .cancelled : .timeout }
         else if isBroken || state?.hasPrefix("08") == true || state?.hasPrefix("57P") == true { code = .connectionLost }
-        return ConnectorError(code, message.isEmpty ? "PostgreSQL connection failed" : message,
+        let fallback = result.map { "unexpected result \(String(cString: PQresStatus(PQresultStatus($0))))" } ?? "PostgreSQL connection failed"
+        return ConnectorError(code, message.isEmpty ? fallback : message,
                               sqlState: state ?? (isBroken ? "08006" : nil),
                               detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),
                               position: field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) })

@@ -28,6 +28,15 @@ public final class PGCopyReader {
 
     /// Reads the next row into `values` (which must have one slot per column); false at the end.
     public func next(into values: inout [Value]) throws -> Bool {
+        try nextLine { line in try parser.parse(line, types, elements, into: &values) }
+    }
+
+    /// Reads the next row and hands it to `body` undecoded; false at the end.
+    public func nextRaw(_ body: (RawRow) throws -> Void) throws -> Bool {
+        try nextLine { line in try parser.split(line, types, elements, body) }
+    }
+
+    private func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
         guard !done else { return false }
         var buffer: UnsafeMutablePointer<CChar>?
         let length = PQgetCopyData(connection.handle, &buffer, 0)
@@ -39,7 +48,7 @@ public final class PGCopyReader {
         defer { PQfreemem(buffer) }
         bytes += Int(length)
         try buffer!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { pointer in
-            try parser.parse(UnsafeBufferPointer(start: pointer, count: Int(length)), types, elements, into: &values)
+            try body(UnsafeBufferPointer(start: pointer, count: Int(length)))
         }
         return true
     }

@@ -1,9 +1,47 @@
-/// Splits one line of `COPY ... TO STDOUT` text output into typed values, without a `String` per cell.
+/// Splits one line of `COPY ... TO STDOUT` text output into fields and typed values, without a
+/// `String` per cell.
 struct PGCopyRowParser {
     private var scratch: [UInt8] = []
     let columnCount: Int
+    private var starts: [Int]
+    private var ends: [Int]
+    private var escaped: [Bool]
 
-    init(columnCount: Int) { self.columnCount = columnCount }
+    init(columnCount: Int) {
+        self.columnCount = columnCount
+        starts = Array(repeating: 0, count: columnCount)
+        ends = Array(repeating: 0, count: columnCount)
+        escaped = Array(repeating: false, count: columnCount)
+    }
+
+    /// Splits `line` into fields and calls `body` with the undecoded row.
+    mutating func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
+                           _ body: (RawRow) throws -> R) throws -> R {
+        var end = line.count
+        if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        var position = 0
+        for column in 0..<columnCount {
+            guard position <= end else {
+                throw ConnectorError(.protocolViolation, "COPY row has \(column) of \(columnCount) columns")
+            }
+            starts[column] = position
+            var hasEscape = false
+            while position < end, line[position] != UInt8(ascii: "\t") {
+                if line[position] == UInt8(ascii: "\\") { hasEscape = true }
+                position += 1
+            }
+            ends[column] = position
+            escaped[column] = hasEscape
+            position += 1
+        }
+        return try starts.withUnsafeBufferPointer { s in
+            try ends.withUnsafeBufferPointer { e in
+                try escaped.withUnsafeBufferPointer { x in
+                    try body(RawRow(line: line, starts: s, ends: e, escaped: x, types: types, elements: elements))
+                }
+            }
+        }
+    }
 
     mutating func parse(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
                         into values: inout [Value]) throws {
@@ -38,9 +76,14 @@ struct PGCopyRowParser {
         }
     }
 
-    /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`, hex `\xHH`.
     private mutating func unescape(_ field: UnsafeBufferPointer<UInt8>) {
-        scratch.removeAll(keepingCapacity: true)
+        scratch = Self.unescape(field)
+    }
+
+    /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`.
+    static func unescape(_ field: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(field.count)
         var i = 0
         while i < field.count {
             let c = field[i]
@@ -66,5 +109,6 @@ struct PGCopyRowParser {
             default: scratch.append(next)
             }
         }
+        return scratch
     }
 }

@@ -110,14 +110,13 @@ public final class PostgresSource: SourceConnection {
                             _ watch: inout Stopwatch, _ token: CancellationToken) throws {
         let reader = try PGCopyReader(connection: connection, query: sql, types: types, elements: elements,
                                       cancelled: { token.isCancelled })
-        var values = [Value](repeating: .null, count: types.count)
         var first = true
         do {
-            while try reader.next(into: &values) {
+            while try reader.nextRaw({ raw in
                 if first { stats.queryTime = watch.lap(); first = false }
                 stats.rows += 1
-                try receiver.row(values)
-            }
+                try receiver.row(raw: raw)
+            }) {}
         } catch let error as ConnectorError {
             throw error
         } catch {

@@ -20,17 +20,28 @@ enum ProfileCommand {
             // Trait values are spliced in as stored, so exact numerics keep every digit.
             var out: [UInt8] = Array("{\"key\":".utf8)
             appendJSONString(profile.key, to: &out)
-            out += Array(",\"traits\":\(profile.traitsJSON),\"provenance\":\(profile.provenanceJSON),\"updated_at\":".utf8)
+            out += Array(",\"traits\":\(profile.traitsJSON),\"provenance\":{".utf8)
+            for (i, (trait, source)) in profile.sources.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendJSONString(trait, to: &out)
+                out += Array(":{\"model\":".utf8)
+                appendJSONString(source.model, to: &out)
+                out += Array(",\"run\":".utf8)
+                appendJSONString(source.run, to: &out)
+                out += Array(",\"at\":".utf8)
+                appendJSONString(source.at, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out += Array("},\"updated_at\":".utf8)
             appendJSONString(profile.updatedAt, to: &out)
             out.append(UInt8(ascii: "}"))
             env.console.print(String(decoding: out, as: UTF8.self))
             return ExitStatus.success
         }
-        let traits = (try? JSONSerialization.jsonObject(with: Data(profile.traitsJSON.utf8), options: [.fragmentsAllowed])) as? [String: Any] ?? [:]
-        let provenance = (try? JSONSerialization.jsonObject(with: Data(profile.provenanceJSON.utf8))) as? [String: [String: String]] ?? [:]
+        let traits = (try? JSONSerialization.jsonObject(with: Data(profile.traitsJSON.utf8))) as? [String: Any] ?? [:]
         let rows = traits.keys.sorted().map { name -> [String] in
-            let source = provenance[name] ?? [:]
-            return [name, rawTraitValue(name, in: profile.traitsJSON) ?? "\(traits[name]!)", source["model"] ?? "-", source["run"] ?? "-", source["at"] ?? "-"]
+            let source = profile.sources[name]
+            return [name, rawTraitValue(name, in: profile.traitsJSON) ?? "\(traits[name]!)", source?.model ?? "-", source?.run ?? "-", source?.at ?? "-"]
         }
         env.console.print("profile \(profile.key) (updated \(profile.updatedAt))")
         env.console.print(TextTable.render(header: ["TRAIT", "VALUE", "MODEL", "RUN", "SET AT"], rows: rows))

@@ -41,8 +41,8 @@ public protocol SnapshotCursor {
     func next() throws -> Bool
     var key: String { get }
     var hash: UInt64 { get }
-    /// Compares the current row's key with `key` by their UTF-8 bytes: negative, zero or positive.
-    func compareKey(to key: String) -> Int
+    /// Compares the current row's key with `key`'s UTF-8 bytes: negative, zero or positive.
+    func compareKey(to key: UnsafeRawBufferPointer) -> Int
     /// The row's canonical traits, read only when asked for.
     func traits() -> EncodedTraits
     func close()
@@ -61,11 +61,18 @@ public struct RunCommit {
 
 /// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.
 public struct ProfileRecord: Sendable, Equatable {
+    /// Which run set a trait, resolved from the run id the profile keeps.
+    public struct TraitSource: Sendable, Equatable {
+        public var model: String
+        public var run: String
+        public var at: String
+    }
+
     public var key: String
     /// JSON object text, e.g. `{"lifetime_value":1250.5,"churn_risk":"low"}`.
     public var traitsJSON: String
-    /// JSON object text: trait → `{"model":…,"run":…,"at":…}`.
-    public var provenanceJSON: String
+    /// Trait → the run that last set it, with that run's model and end time.
+    public var sources: [String: TraitSource]
     public var updatedAt: String
 }
 
@@ -86,14 +93,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The JSON a profile's provenance holds for each trait a run set.
-func provenanceJSON(model: String, runID: String, at date: Date) -> String {
-    var out: [UInt8] = Array("{\"model\":".utf8)
-    appendJSONString(model, to: &out)
-    out += Array(",\"run\":".utf8)
+/// What a profile's provenance holds for each trait a run set: the run id as a JSON string. The
+/// run's model and times are in the runs table, joined on the id (the id also starts with the
+/// run's start time).
+func provenanceJSON(runID: String) -> String {
+    var out: [UInt8] = []
     appendJSONString(runID, to: &out)
-    out += Array(",\"at\":".utf8)
-    appendJSONString(formatInstant(date), to: &out)
-    out.append(UInt8(ascii: "}"))
     return String(decoding: out, as: UTF8.self)
 }

@@ -35,7 +35,8 @@ final class ChangeSpool {
 
     func append(_ change: Change) throws {
         buffer.append(change.kind.rawValue)
-        appendBytes(Array(change.key.utf8))
+        appendLength(change.key.utf8.count)
+        buffer.append(contentsOf: change.key.utf8)
         withUnsafeBytes(of: change.hash.littleEndian) { buffer.append(contentsOf: $0) }
         appendBytes(change.traits.bytes)
         appendLength(change.setTraits.count)

@@ -2,7 +2,12 @@ import Connectors
 
 /// Compares the model's result, streamed in key order, with its snapshot, read in key order:
 /// a merge of two sorted streams, so memory does not grow with the row count. Each difference
-/// goes to the change spool; unchanged rows go nowhere.
+/// goes to the change spool; unchanged rows go nowhere and, on the wire path, are never decoded.
+///
+/// A row's hash is taken over its canonical values, or, for rows that arrive undecoded
+/// (`row(raw:)`, PostgreSQL COPY), over the bytes the warehouse sent. A hash that differs from the
+/// snapshot's leads to a trait-by-trait comparison of canonical values, so the choice of hash
+/// never changes what counts as changed.
 struct DiffReceiver: RowReceiver {
     let model: Model
     let cursor: any SnapshotCursor
@@ -19,16 +24,26 @@ struct DiffReceiver: RowReceiver {
     private(set) var duplicateKeys = 0
 
     private var keyIndex = 0
+    private var keyType = ValueType.text
     private var traitIndexes: [Int] = []
-    private var hasher = RowHasher(traitNames: [])
+    private var canonicalHasher = RowHasher(traitNames: [])
+    private var wireHasher = RowHasher(traitNames: [])
     private var encoder = TraitEncoder()
-    private var lastKey: String?
-    private var currentDuplicate: String?
+    private var wireScratch: [UInt8] = []
+    private var lastKey: [UInt8] = []
+    private var hasLastKey = false
+    private var currentDuplicate: [UInt8]?
     private var cursorHasRow = false
     private var previousIndexByName: [String: Int] = [:]
     private var droppedTraits: [String] = []
     private static let sampleLimit = 10
     private static let duplicateLimit = 5
+
+    /// Where a row stands against the snapshot.
+    private enum Match {
+        case unchanged, added, duplicate
+        case changed(old: EncodedTraits)
+    }
 
     init(model: Model, cursor: any SnapshotCursor, previousTraitNames: [String], spool: ChangeSpool, full: Bool) {
         self.model = model
@@ -45,6 +60,7 @@ struct DiffReceiver: RowReceiver {
                             hint: "the result's columns are \(names.joined(separator: ", "))")
         }
         keyIndex = key
+        keyType = columns[key].type
         traitNames = model.traitNames(columns: names)
         if model.kind == .traits {
             traitIndexes = try traitNames.map { trait in
@@ -62,52 +78,114 @@ struct DiffReceiver: RowReceiver {
             throw SyncError(.badTraitName, model: model.name, "column \"\(bad)\" cannot be a trait name",
                             hint: "alias it in the query to letters, digits and '_' (AS \(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))")
         }
-        hasher = RowHasher(traitNames: traitNames)
+        canonicalHasher = RowHasher(traitNames: traitNames)
+        wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"])
         previousIndexByName = Dictionary(previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         droppedTraits = previousTraitNames.filter { !traitNames.contains($0) }
         cursorHasRow = try cursor.next()
     }
 
+    // MARK: - Rows
+
     mutating func row(_ values: [Value]) throws {
-        counts.rowsRead += 1
-        if counts.rowsRead & 0xFFFF == 0 { onProgress(counts.rowsRead) }
-        guard let key = values[keyIndex].keyText else {
+        countRow()
+        guard var key = values[keyIndex].keyText else {
             counts.invalid += 1
             return
         }
-        if let last = lastKey {
-            // Bytes, not String ==: Unicode-equivalent keys with different bytes are different keys.
-            let order = compareUTF8(last, key)
-            if order == 0 {
-                noteDuplicate(key)
-                return
-            }
-            guard order < 0 else {
-                throw SyncError(.keyOrder, model: model.name, "the source returned key \(key) after \(last): rows are not in byte order of the key",
-                                hint: "the source's collation differs from byte order; report this with the source kind")
+        encodeTraits { values[$0] }
+        let hash = canonicalHasher.hash(encoder.buffer)
+        let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
+        try apply(match, key: key, hash: hash)
+    }
+
+    mutating func row(raw: RawRow) throws {
+        countRow()
+        if raw.isNull(keyIndex) {
+            counts.invalid += 1
+            return
+        }
+        wireScratch.removeAll(keepingCapacity: true)
+        if model.kind == .traits {
+            for index in traitIndexes {
+                wireScratch.append(contentsOf: raw.wireBytes(index))
+                wireScratch.append(9)
             }
         }
-        lastKey = key
+        let hash = wireHasher.hash(wireScratch)
+        let match: Match
+        let keyString: String?
+        switch keyType {
+        case .text, .int, .decimal, .date, .unknown:
+            // Their wire text is their key text: compare without making a String.
+            match = try raw.withText(keyIndex) { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
+            keyString = nil
+        default:
+            var key = raw.value(keyIndex).keyText ?? ""
+            match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
+            keyString = key
+        }
+        switch match {
+        case .unchanged: counts.unchanged += 1; return
+        case .duplicate: return
+        default: break
+        }
+        encodeTraits { raw.value($0) }
+        try apply(match, key: keyString ?? raw.withText(keyIndex) { String(decoding: $0, as: UTF8.self) }, hash: hash)
+    }
+
+    private mutating func countRow() {
+        counts.rowsRead += 1
+        if counts.rowsRead & 0xFFFF == 0 { onProgress(counts.rowsRead) }
+    }
+
+    private mutating func encodeTraits(_ value: (Int) -> Value) {
         if model.kind == .segment {
             encoder.encode(CollectionOfOne(Value.bool(true)))
         } else {
-            encoder.encode(traitIndexes.lazy.map { values[$0] })
+            encoder.encode(traitIndexes.lazy.map(value))
         }
-        let hash = hasher.hash(encoder.buffer)
+    }
+
+    /// Checks the key's order, advances the snapshot to it (rows passed over were removed), and
+    /// says whether the row is new, unchanged or changed.
+    private mutating func match(_ key: UnsafeRawBufferPointer, hash: UInt64) throws -> Match {
+        if hasLastKey {
+            let order = lastKey.withUnsafeBytes { compareBytes($0, key) }
+            if order == 0 {
+                noteDuplicate(key)
+                return .duplicate
+            }
+            guard order < 0 else {
+                throw SyncError(.keyOrder, model: model.name,
+                                "the source returned key \(String(decoding: key, as: UTF8.self)) after \(String(decoding: lastKey, as: UTF8.self)): rows are not in byte order of the key",
+                                hint: "the source's collation differs from byte order; report this with the source kind")
+            }
+        }
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
+        hasLastKey = true
         var order = cursorHasRow ? cursor.compareKey(to: key) : 1
         while order < 0 {
             try emitRemoved(cursor.key)
             cursorHasRow = try cursor.next()
             order = cursorHasRow ? cursor.compareKey(to: key) : 1
         }
-        if order == 0 {
-            if cursor.hash == hash && !full {
-                counts.unchanged += 1
-            } else {
-                try emitChanged(key: key, hash: hash, encoded: encoder.encoded, old: cursor.traits())
-            }
-            cursorHasRow = try cursor.next()
-        } else {
+        guard order == 0 else { return .added }
+        let result: Match = cursor.hash == hash && !full ? .unchanged : .changed(old: cursor.traits())
+        cursorHasRow = try cursor.next()
+        return result
+    }
+
+    private mutating func apply(_ match: Match, key: String, hash: UInt64) throws {
+        switch match {
+        case .unchanged:
+            counts.unchanged += 1
+        case .duplicate:
+            break
+        case .changed(let old):
+            try emitChanged(key: key, hash: hash, encoded: encoder.encoded, old: old)
+        case .added:
             let encoded = encoder.encoded
             counts.added += 1
             let all = Array(traitNames.indices)
@@ -141,6 +219,7 @@ struct DiffReceiver: RowReceiver {
                 if samples.count < Self.sampleLimit { samples.append(SampleChange(key: key, trait: name, old: previous, new: newValues[i])) }
             }
         }
+        // Equal values under a new hash (a new wire form, say) still refresh the snapshot's hash.
         if set.isEmpty && droppedTraits.isEmpty { counts.unchanged += 1 } else { counts.changed += 1 }
         counts.traitsWritten += set.count + droppedTraits.count
         try spool.append(Change(kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits))
@@ -159,13 +238,13 @@ struct DiffReceiver: RowReceiver {
         try spool.append(Change(kind: .removed, key: key, hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: unset))
     }
 
-    private mutating func noteDuplicate(_ key: String) {
-        if let current = currentDuplicate, compareUTF8(current, key) == 0 {
-            if duplicates.last?.key == key { duplicates[duplicates.count - 1].count += 1 }
+    private mutating func noteDuplicate(_ key: UnsafeRawBufferPointer) {
+        if let current = currentDuplicate, current.withUnsafeBytes({ compareBytes($0, key) }) == 0 {
+            if duplicates.count == duplicateKeys { duplicates[duplicates.count - 1].count += 1 }
         } else {
-            currentDuplicate = key
+            currentDuplicate = Array(key)
             duplicateKeys += 1
-            if duplicates.count < Self.duplicateLimit { duplicates.append((key, 2)) }
+            if duplicates.count < Self.duplicateLimit { duplicates.append((String(decoding: key, as: UTF8.self), 2)) }
         }
     }
 }

@@ -103,6 +103,17 @@ func appendDecimalDigits(_ value: Int64, to out: inout [UInt8]) {
 
 func appendJSONString(_ string: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    var string = string
+    let plain = string.withUTF8 { bytes -> Bool in
+        // Most strings need no escaping: copy them whole.
+        guard !bytes.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+        out.append(contentsOf: bytes)
+        return true
+    }
+    if plain {
+        out.append(UInt8(ascii: "\""))
+        return
+    }
     for byte in string.utf8 {
         switch byte {
         case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])

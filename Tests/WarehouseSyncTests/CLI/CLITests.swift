@@ -80,7 +80,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let plan = await runCLI(["plan", "m", "--json"], in: f.directory)
         #expect(plan.status == 0)
         let profile = await runCLI(["profile", "a", "--json"], in: f.directory)
-        #expect(profile.out.hasPrefix("{\"key\":\"a\",\"traits\":{\"v\":1},\"provenance\":{\"v\":{\"model\":\"m\""))
+        #expect(profile.out.hasPrefix("{\"key\":\"a\",\"traits\":{\"v\":1},\"provenance\":{\"v\":{\"model\":\"m\",\"run\":\"\(runs[0]["run"] as? String ?? "?")\",\"at\":"))
         let runsJSON = await runCLI(["runs", "--json"], in: f.directory)
         #expect(runsJSON.out.contains("\"status\" : \"succeeded\""))
     }

@@ -98,9 +98,7 @@ final class SyncFixture {
 
     /// The run id that set each trait of a profile.
     func provenanceRuns(_ key: String) throws -> [String: String] {
-        guard let profile = try store().profile(key: key),
-              let object = try JSONSerialization.jsonObject(with: Data(profile.provenanceJSON.utf8)) as? [String: [String: String]] else { return [:] }
-        return object.compactMapValues { $0["run"] }
+        (try store().profile(key: key)?.sources ?? [:]).mapValues(\.run)
     }
 
     /// Every profile's traits (profiles without traits are left out), read with the store's own

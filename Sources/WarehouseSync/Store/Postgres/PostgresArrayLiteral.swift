@@ -2,19 +2,19 @@
 /// backslashes and quotes escaped; nil is NULL.
 enum PostgresArrayLiteral {
     static func make(_ items: [String?]) -> String {
-        var out = "{"
-        out.reserveCapacity(items.count * 16)
+        var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, item) in items.enumerated() {
-            if i > 0 { out += "," }
-            guard let item else { out += "NULL"; continue }
-            out += "\""
-            for c in item.unicodeScalars {
-                if c == "\\" || c == "\"" { out += "\\" }
-                out.unicodeScalars.append(c)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let item else { out += Array("NULL".utf8); continue }
+            out.append(UInt8(ascii: "\""))
+            for byte in item.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `bytea` in hex input form, `\x0aff`.

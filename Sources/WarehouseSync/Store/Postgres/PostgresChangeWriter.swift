@@ -2,88 +2,101 @@ import Connectors
 import Foundation
 
 /// Applies a run's changes to `warehouse_sync.profiles` and `.snapshots` inside the store's
-/// transaction, in batches: each batch is one upsert of profiles, one of snapshots, and one
-/// update per set of traits to unset, with the rows passed as array parameters.
+/// transaction: rows are copied (`COPY FROM STDIN`) into temporary staging tables, then each
+/// batch is one upsert of profiles, one update of unset traits, one upsert and one delete of
+/// snapshot rows.
 struct PostgresChangeWriter {
-    static let batchSize = 5000
+    static let batchSize = 50_000
 
     private let connection: PGConnection
     private let record: RunRecord
     private let traitNames: [String]
     private let provenance: String
     private let updatedAt: String
-    private var setKeys: [String?] = []
-    private var setObjects: [String?] = []
-    private var setProvenance: [String?] = []
-    private var unsets: [[String]: [String?]] = [:]
-    private var snapshotKeys: [String?] = []
-    private var snapshotHashes: [String?] = []
-    private var snapshotTraits: [String?] = []
-    private var deletedKeys: [String?] = []
+    private var sets: [UInt8] = []
+    private var unsets: [UInt8] = []
+    private var snapshots: [UInt8] = []
+    private var deletes: [UInt8] = []
     private var pending = 0
 
-    init(connection: PGConnection, record: RunRecord, traitNames: [String]) {
+    init(connection: PGConnection, record: RunRecord, traitNames: [String]) throws {
         self.connection = connection
         self.record = record
         self.traitNames = traitNames
-        let at = record.finishedAt ?? record.startedAt
-        provenance = provenanceJSON(model: record.model, runID: record.id, at: at)
-        updatedAt = formatInstant(at)
+        provenance = provenanceJSON(runID: record.id)
+        updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
+        try connection.execute("""
+            CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_unset (k text COLLATE "C", names text[]) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_snapshot (k text COLLATE "C", h bigint, t bytea) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_delete (k text COLLATE "C") ON COMMIT DROP;
+            """)
     }
 
     mutating func apply(_ change: Change) throws {
         if !change.setTraits.isEmpty {
-            setKeys.append(change.key)
-            setObjects.append(TraitObjects.traits(change, names: traitNames))
-            setProvenance.append(TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance))
+            appendCopyText(change.key.utf8, to: &sets)
+            sets.append(9)
+            appendCopyText(TraitObjects.traits(change, names: traitNames).utf8, to: &sets)
+            sets.append(9)
+            appendCopyText(TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance).utf8, to: &sets)
+            sets.append(10)
         }
-        if !change.unsetTraits.isEmpty { unsets[change.unsetTraits, default: []].append(change.key) }
+        if !change.unsetTraits.isEmpty {
+            appendCopyText(change.key.utf8, to: &unsets)
+            unsets.append(9)
+            appendCopyText(PostgresArrayLiteral.make(change.unsetTraits).utf8, to: &unsets)
+            unsets.append(10)
+        }
         if change.kind == .removed {
-            deletedKeys.append(change.key)
+            appendCopyText(change.key.utf8, to: &deletes)
+            deletes.append(10)
         } else {
-            snapshotKeys.append(change.key)
-            snapshotHashes.append(String(Int64(bitPattern: change.hash)))
-            snapshotTraits.append(PostgresArrayLiteral.hex(change.traits.bytes))
+            appendCopyText(change.key.utf8, to: &snapshots)
+            snapshots.append(9)
+            appendDecimalDigits(Int64(bitPattern: change.hash), to: &snapshots)
+            snapshots.append(9)
+            appendCopyText(PostgresArrayLiteral.hex(change.traits.bytes).utf8, to: &snapshots)
+            snapshots.append(10)
         }
         pending += 1
         if pending >= Self.batchSize { try flush() }
     }
 
     mutating func flush() throws {
-        if !setKeys.isEmpty {
+        if !sets.isEmpty {
+            try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
             try connection.execute("""
                 INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
-                SELECT u.k, u.t, u.p, $4::timestamptz FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS u(k, t, p)
+                SELECT k, t, p, $1::timestamptz FROM ws_stage_set
                 ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
                     provenance = p.provenance || EXCLUDED.provenance, updated_at = EXCLUDED.updated_at
-                """, [PostgresArrayLiteral.make(setKeys), PostgresArrayLiteral.make(setObjects), PostgresArrayLiteral.make(setProvenance), updatedAt])
+                """, [updatedAt])
         }
-        for (names, keys) in unsets.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+        if !unsets.isEmpty {
+            try connection.copyIn("COPY ws_stage_unset FROM STDIN", unsets)
             try connection.execute("""
-                UPDATE warehouse_sync.profiles SET traits = traits - $2::text[], provenance = provenance - $2::text[],
-                    updated_at = $3::timestamptz WHERE key = ANY ($1::text[])
-                """, [PostgresArrayLiteral.make(keys), PostgresArrayLiteral.make(names), updatedAt])
+                UPDATE warehouse_sync.profiles AS p SET traits = p.traits - u.names, provenance = p.provenance - u.names,
+                    updated_at = $1::timestamptz FROM ws_stage_unset AS u WHERE p.key = u.k
+                """, [updatedAt])
         }
-        if !snapshotKeys.isEmpty {
+        if !snapshots.isEmpty {
+            try connection.copyIn("COPY ws_stage_snapshot FROM STDIN", snapshots)
             try connection.execute("""
-                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits)
-                SELECT $1, u.k, u.h, u.t FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS u(k, h, t)
+                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM ws_stage_snapshot
                 ON CONFLICT (model, key) DO UPDATE SET hash = EXCLUDED.hash, traits = EXCLUDED.traits
-                """, [record.model, PostgresArrayLiteral.make(snapshotKeys), PostgresArrayLiteral.make(snapshotHashes),
-                      PostgresArrayLiteral.make(snapshotTraits)])
+                """, [record.model])
         }
-        if !deletedKeys.isEmpty {
-            try connection.execute("DELETE FROM warehouse_sync.snapshots WHERE model = $1 AND key = ANY ($2::text[])",
-                                   [record.model, PostgresArrayLiteral.make(deletedKeys)])
+        if !deletes.isEmpty {
+            try connection.copyIn("COPY ws_stage_delete FROM STDIN", deletes)
+            try connection.execute("DELETE FROM warehouse_sync.snapshots AS s USING ws_stage_delete AS d WHERE s.model = $1 AND s.key = d.k",
+                                   [record.model])
         }
-        setKeys.removeAll(keepingCapacity: true)
-        setObjects.removeAll(keepingCapacity: true)
-        setProvenance.removeAll(keepingCapacity: true)
+        try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
+        sets.removeAll(keepingCapacity: true)
         unsets.removeAll(keepingCapacity: true)
-        snapshotKeys.removeAll(keepingCapacity: true)
-        snapshotHashes.removeAll(keepingCapacity: true)
-        snapshotTraits.removeAll(keepingCapacity: true)
-        deletedKeys.removeAll(keepingCapacity: true)
+        snapshots.removeAll(keepingCapacity: true)
+        deletes.removeAll(keepingCapacity: true)
         pending = 0
     }
 }

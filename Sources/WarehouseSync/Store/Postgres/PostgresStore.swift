@@ -48,7 +48,7 @@ public final class PostgresStore: Store {
     public func commit(_ run: RunCommit) throws -> RunRecord {
         try connection.execute("BEGIN")
         do {
-            var writer = PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames)
+            var writer = try PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames)
             try run.changes.forEach { try writer.apply($0) }
             try writer.flush()
             var record = run.record
@@ -121,12 +121,20 @@ public final class PostgresStore: Store {
 
     public func profile(key: String) throws -> ProfileRecord? {
         let result = try connection.execute("""
-            SELECT key, traits::text, provenance::text, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            SELECT key, traits::text, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM warehouse_sync.profiles WHERE key = $1
             """, [key])
         guard result.rowCount == 1 else { return nil }
-        return ProfileRecord(key: result.text(0, 0) ?? "", traitsJSON: result.text(0, 1) ?? "{}",
-                             provenanceJSON: result.text(0, 2) ?? "{}", updatedAt: result.text(0, 3) ?? "")
+        var profile = ProfileRecord(key: result.text(0, 0) ?? "", traitsJSON: result.text(0, 1) ?? "{}", sources: [:], updatedAt: result.text(0, 2) ?? "")
+        let sources = try connection.execute("""
+            SELECT e.key, r.id, r.model, extract(epoch FROM r.finished_at) FROM warehouse_sync.profiles p
+            CROSS JOIN jsonb_each_text(p.provenance) e JOIN warehouse_sync.runs r ON r.id = e.value WHERE p.key = $1
+            """, [key])
+        for row in 0..<sources.rowCount {
+            profile.sources[sources.text(row, 0) ?? ""] = .init(model: sources.text(row, 2) ?? "", run: sources.text(row, 1) ?? "",
+                                                               at: formatInstant(Date(timeIntervalSince1970: Double(sources.text(row, 3) ?? "0") ?? 0)))
+        }
+        return profile
     }
 
     public func modelStates() throws -> [ModelState] {
@@ -204,7 +212,10 @@ final class PostgresSnapshotCursor: SnapshotCursor {
         return true
     }
 
-    func compareKey(to other: String) -> Int { compareUTF8(key, other) }
+    func compareKey(to other: UnsafeRawBufferPointer) -> Int {
+        var mine = key
+        return mine.withUTF8 { compareBytes(UnsafeRawBufferPointer($0), other) }
+    }
 
     func traits() -> EncodedTraits {
         if case .bytes(let b) = values[2] { return EncodedTraits(bytes: b) }

@@ -20,7 +20,7 @@ struct SQLiteChangeWriter {
         self.record = record
         self.traitNames = traitNames
         let at = record.finishedAt ?? record.startedAt
-        provenance = provenanceJSON(model: record.model, runID: record.id, at: at)
+        provenance = provenanceJSON(runID: record.id)
         updatedAt = formatInstant(at)
         upsertSnapshot = try db.prepare("""
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)

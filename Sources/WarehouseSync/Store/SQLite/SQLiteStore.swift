@@ -140,11 +140,20 @@ public final class SQLiteStore: Store {
     }
 
     public func profile(key: String) throws -> ProfileRecord? {
-        let statement = try db.prepare("SELECT key, traits, provenance, updated_at FROM profiles WHERE key = ?1")
+        let statement = try db.prepare("SELECT key, traits, updated_at FROM profiles WHERE key = ?1")
         statement.bind(1, key)
         guard try statement.step() else { return nil }
-        return ProfileRecord(key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}",
-                             provenanceJSON: statement.text(2) ?? "{}", updatedAt: statement.text(3) ?? "")
+        var profile = ProfileRecord(key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}", sources: [:], updatedAt: statement.text(2) ?? "")
+        let sources = try db.prepare("""
+            SELECT e.key, r.id, r.model, r.finished_at FROM profiles p, json_each(p.provenance) e
+            JOIN ws_runs r ON r.id = e.value WHERE p.key = ?1
+            """)
+        sources.bind(1, key)
+        while try sources.step() {
+            profile.sources[sources.text(0) ?? ""] = .init(model: sources.text(2) ?? "", run: sources.text(1) ?? "",
+                                                          at: formatInstant(Date(timeIntervalSince1970: sources.double(3))))
+        }
+        return profile
     }
 
     public func modelStates() throws -> [ModelState] {
@@ -255,11 +264,8 @@ final class SQLiteSnapshotCursor: SnapshotCursor {
         return true
     }
 
-    func compareKey(to other: String) -> Int {
-        var other = other
-        return statement.withBytes(0) { mine in
-            other.withUTF8 { theirs in compareBytes(mine, UnsafeRawBufferPointer(theirs)) }
-        }
+    func compareKey(to other: UnsafeRawBufferPointer) -> Int {
+        statement.withBytes(0) { mine in compareBytes(mine, other) }
     }
 
     func traits() -> EncodedTraits { EncodedTraits(bytes: statement.blob(2)) }
