@@ -25,14 +25,23 @@ extension PGConnection {
 }
 
 /// Appends `text` in COPY's text format: backslash, tab, newline and carriage return escaped.
-public func appendCopyText(_ text: some Sequence<UInt8>, to out: inout [UInt8]) {
-    for byte in text {
+public func appendCopyText(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { appendCopyText($0, to: &out) }
+}
+
+/// Appends `bytes` in COPY's text format; bytes that need no escaping are copied whole.
+public func appendCopyText(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    var runStart = 0
+    for (index, byte) in bytes.enumerated() where byte == 92 || byte == 9 || byte == 10 || byte == 13 {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
         switch byte {
-        case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+        case 92: out.append(contentsOf: [92, 92])
         case 9: out.append(contentsOf: [92, UInt8(ascii: "t")])
         case 10: out.append(contentsOf: [92, UInt8(ascii: "n")])
-        case 13: out.append(contentsOf: [92, UInt8(ascii: "r")])
-        default: out.append(byte)
+        default: out.append(contentsOf: [92, UInt8(ascii: "r")])
         }
+        runStart = index + 1
     }
+    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
 }

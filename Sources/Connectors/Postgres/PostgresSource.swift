@@ -7,6 +7,8 @@ public final class PostgresSource: SourceConnection {
 
     public let connection: PGConnection
     public let mode: FetchMode
+    /// The `work_mem` of a read session unless its settings say otherwise.
+    public static let defaultWorkMem = "64MB"
 
     public init(connection: PGConnection, mode: FetchMode = .copy) {
         self.connection = connection
@@ -61,8 +63,9 @@ public final class PostgresSource: SourceConnection {
     // MARK: - Session
 
     private func begin(_ options: QueryOptions) throws {
+        // work_mem: room to sort a model's result by key in memory; settings may override it.
         var sql = "BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';"
-            + " SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex';"
+            + " SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL work_mem = '\(Self.defaultWorkMem)';"
         if let timeout = options.timeout { sql += " SET LOCAL statement_timeout = \(timeout.milliseconds);" }
         if let tag = options.tag { sql += " SET LOCAL application_name = \(connection.literal(tag.text));" }
         for (name, value) in options.settings {

@@ -34,6 +34,13 @@ public final class SQLiteStatement {
 
     public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
 
+    /// Binds UTF-8 `bytes` as text.
+    public func bind(_ index: Int32, text bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes {
+            sqlite3_bind_text(handle, index, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+        }
+    }
+
     public func bind(_ index: Int32, blob: [UInt8]) {
         _ = blob.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
     }

@@ -1,28 +1,48 @@
-/// The JSON objects a change writes into a profile, built once in Swift: the set traits with
-/// their canonical values, and the same trait names pointing at the run's provenance.
-enum TraitObjects {
-    static func traits(_ change: Change, names: [String]) -> String {
-        let values = change.traits.traits(count: names.count)
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (i, index) in change.setTraits.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(names[index], to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: values[index].utf8)
+/// Builds the JSON objects a change writes into a profile, straight from the change's encoded
+/// canonical values into reusable byte buffers: the set traits with their values, and the same
+/// trait names pointing at the run (its provenance).
+struct TraitObjects {
+    private let names: [[UInt8]]
+    private let provenance: [UInt8]
+    private(set) var traits: [UInt8] = []
+    private(set) var provenanceObject: [UInt8] = []
+
+    init(traitNames: [String], provenance: String) {
+        names = traitNames.map { name in
+            var quoted: [UInt8] = []
+            appendJSONString(name, to: &quoted)
+            return quoted + [UInt8(ascii: ":")]
         }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        self.provenance = Array(provenance.utf8)
     }
 
-    static func provenance(_ indexes: [Int], names: [String], provenance: String) -> String {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (i, index) in indexes.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(names[index], to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: provenance.utf8)
+    /// Fills `traits` and `provenanceObject` for `change`'s set traits.
+    mutating func build(_ change: Change) {
+        traits.removeAll(keepingCapacity: true)
+        provenanceObject.removeAll(keepingCapacity: true)
+        traits.append(UInt8(ascii: "{"))
+        provenanceObject.append(UInt8(ascii: "{"))
+        change.traits.bytes.withUnsafeBufferPointer { blob in
+            let count = names.count
+            // Value i starts after the length table and the values before it.
+            var offsets = [Int](repeating: 0, count: count + 1)
+            offsets[0] = count * 4
+            for i in 0..<count {
+                let length = Int(blob[i * 4]) | Int(blob[i * 4 + 1]) << 8 | Int(blob[i * 4 + 2]) << 16 | Int(blob[i * 4 + 3]) << 24
+                offsets[i + 1] = offsets[i] + length
+            }
+            for (n, index) in change.setTraits.enumerated() {
+                if n > 0 {
+                    traits.append(UInt8(ascii: ","))
+                    provenanceObject.append(UInt8(ascii: ","))
+                }
+                traits.append(contentsOf: names[index])
+                traits.append(contentsOf: UnsafeBufferPointer(rebasing: blob[offsets[index]..<offsets[index + 1]]))
+                provenanceObject.append(contentsOf: names[index])
+                provenanceObject.append(contentsOf: provenance)
+            }
         }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        traits.append(UInt8(ascii: "}"))
+        provenanceObject.append(UInt8(ascii: "}"))
     }
 }

@@ -11,7 +11,7 @@ struct PostgresChangeWriter {
     private let connection: PGConnection
     private let record: RunRecord
     private let traitNames: [String]
-    private let provenance: String
+    private var objects: TraitObjects
     private let updatedAt: String
     private var sets: [UInt8] = []
     private var unsets: [UInt8] = []
@@ -23,7 +23,7 @@ struct PostgresChangeWriter {
         self.connection = connection
         self.record = record
         self.traitNames = traitNames
-        provenance = provenanceJSON(runID: record.id)
+        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runID: record.id))
         updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
         try connection.execute("""
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
@@ -35,28 +35,29 @@ struct PostgresChangeWriter {
 
     mutating func apply(_ change: Change) throws {
         if !change.setTraits.isEmpty {
-            appendCopyText(change.key.utf8, to: &sets)
+            appendCopyText(change.key, to: &sets)
             sets.append(9)
-            appendCopyText(TraitObjects.traits(change, names: traitNames).utf8, to: &sets)
+            objects.build(change)
+            objects.traits.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
             sets.append(9)
-            appendCopyText(TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance).utf8, to: &sets)
+            objects.provenanceObject.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
             sets.append(10)
         }
         if !change.unsetTraits.isEmpty {
-            appendCopyText(change.key.utf8, to: &unsets)
+            appendCopyText(change.key, to: &unsets)
             unsets.append(9)
-            appendCopyText(PostgresArrayLiteral.make(change.unsetTraits).utf8, to: &unsets)
+            appendCopyText(PostgresArrayLiteral.make(change.unsetTraits), to: &unsets)
             unsets.append(10)
         }
         if change.kind == .removed {
-            appendCopyText(change.key.utf8, to: &deletes)
+            appendCopyText(change.key, to: &deletes)
             deletes.append(10)
         } else {
-            appendCopyText(change.key.utf8, to: &snapshots)
+            appendCopyText(change.key, to: &snapshots)
             snapshots.append(9)
             appendDecimalDigits(Int64(bitPattern: change.hash), to: &snapshots)
             snapshots.append(9)
-            appendCopyText(PostgresArrayLiteral.hex(change.traits.bytes).utf8, to: &snapshots)
+            appendCopyText(PostgresArrayLiteral.hex(change.traits.bytes), to: &snapshots)
             snapshots.append(10)
         }
         pending += 1

@@ -7,7 +7,7 @@ struct SQLiteChangeWriter {
     private let db: SQLiteDatabase
     private let record: RunRecord
     private let traitNames: [String]
-    private let provenance: String
+    private var objects: TraitObjects
     private let updatedAt: String
     private var setStatements: [[Int]: SQLiteStatement] = [:]
     private var unsetStatements: [[String]: SQLiteStatement] = [:]
@@ -20,7 +20,7 @@ struct SQLiteChangeWriter {
         self.record = record
         self.traitNames = traitNames
         let at = record.finishedAt ?? record.startedAt
-        provenance = provenanceJSON(runID: record.id)
+        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runID: record.id))
         updatedAt = formatInstant(at)
         upsertSnapshot = try db.prepare("""
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
@@ -34,8 +34,9 @@ struct SQLiteChangeWriter {
             let statement = try setStatement(change.setTraits)
             statement.reset()
             statement.bind(1, change.key)
-            statement.bind(2, TraitObjects.traits(change, names: traitNames))
-            statement.bind(3, TraitObjects.provenance(change.setTraits, names: traitNames, provenance: provenance))
+            objects.build(change)
+            statement.bind(2, text: objects.traits)
+            statement.bind(3, text: objects.provenanceObject)
             statement.bind(4, updatedAt)
             try statement.step()
         }
