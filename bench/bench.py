@@ -101,6 +101,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--stores", default="sqlite,postgres", help="which stores to measure, comma-separated")
+    parser.add_argument("--no-sql-only", action="store_true", help="skip the SQL-only upsert")
     args = parser.parse_args()
     db = "bench"
     psql("postgres", f"DROP DATABASE IF EXISTS {db}")
@@ -115,10 +117,11 @@ def main():
         r.update(tool=tool, scenario=scenario, rows_per_s=args.rows / r["wall_s"], ratio_to_floor=r["wall_s"] / floor["wall_s"])
         report["scenarios"].append(r)
     add("floor: psql \\copy to /dev/null", "read every row", floor)
-    for scenario, r in sql_only(db).items():
-        add("SQL-only upsert", scenario, r)
+    if not args.no_sql_only:
+        for scenario, r in sql_only(db).items():
+            add("SQL-only upsert", scenario, r)
     with tempfile.TemporaryDirectory() as workdir:
-        for store in ("sqlite", "postgres"):
+        for store in args.stores.split(","):
             generate(db, args.rows)
             for scenario, r in warehouse_sync(db, store, workdir).items():
                 add(f"WarehouseSync, {store} store", scenario, r)

@@ -101,3 +101,9 @@ enum TextCellDecoder {
         return out
     }
 }
+
+/// The decoders stores use on wire bytes they keep: integers and hex `bytea`.
+public enum TextCellDecoderAccess {
+    public static func int(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 { TextCellDecoder.parseInt(bytes) ?? 0 }
+    public static func hexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] { TextCellDecoder.parseHexBytea(bytes) }
+}

@@ -196,30 +196,34 @@ public final class PostgresStore: Store {
 @available(*, unavailable)
 extension PostgresStore: Sendable {}
 
-/// Reads `warehouse_sync.snapshots` through COPY, in key order (COLLATE "C": byte order).
+/// Reads `warehouse_sync.snapshots` through COPY, in key order (COLLATE "C": byte order). Each
+/// row's key and traits stay as the bytes received; traits are decoded only for rows that differ.
 final class PostgresSnapshotCursor: SnapshotCursor {
     private let reader: PGCopyReader
-    private var values: [Value] = [.null, .null, .null]
-    private(set) var key = ""
+    private var keyBytes: [UInt8] = []
+    private var traitsWire: [UInt8] = []
     private(set) var hash: UInt64 = 0
 
     init(reader: PGCopyReader) { self.reader = reader }
 
+    var key: String { String(decoding: keyBytes, as: UTF8.self) }
+
     func next() throws -> Bool {
-        guard try reader.next(into: &values) else { return false }
-        if case .text(let k) = values[0] { key = k }
-        if case .int(let h) = values[1] { hash = UInt64(bitPattern: h) }
-        return true
+        try reader.nextRaw { raw in
+            keyBytes.removeAll(keepingCapacity: true)
+            raw.withText(0) { keyBytes.append(contentsOf: $0) }
+            hash = raw.withText(1) { UInt64(bitPattern: TextCellDecoderAccess.int($0)) }
+            traitsWire.removeAll(keepingCapacity: true)
+            raw.withText(2) { traitsWire.append(contentsOf: $0) }
+        }
     }
 
     func compareKey(to other: UnsafeRawBufferPointer) -> Int {
-        var mine = key
-        return mine.withUTF8 { compareBytes(UnsafeRawBufferPointer($0), other) }
+        keyBytes.withUnsafeBytes { compareBytes($0, other) }
     }
 
     func traits() -> EncodedTraits {
-        if case .bytes(let b) = values[2] { return EncodedTraits(bytes: b) }
-        return EncodedTraits(bytes: [])
+        traitsWire.withUnsafeBufferPointer { EncodedTraits(bytes: TextCellDecoderAccess.hexBytea($0)) }
     }
 
     func close() { reader.abandon() }
