@@ -100,47 +100,39 @@ enum TOMLParser {
         return parts
     }
 
-    private static func indexOfEquals(_ line: String) -> String.Index? {
+    /// Calls `body` with each character outside quoted strings (escapes in "..." respected);
+    /// stops at the first index for which `body` returns true and returns it.
+    private static func firstUnquoted(in text: String, where body: (Character) -> Bool) -> String.Index? {
         var inQuote: Character?
         var escaped = false
-        for i in line.indices {
-            let c = line[i]
+        for i in text.indices {
+            let c = text[i]
             if let q = inQuote {
                 if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
+            } else if c == "\"" || c == "'" {
+                inQuote = c
+            } else if body(c) {
+                return i
             }
-            else if c == "\"" || c == "'" { inQuote = c }
-            else if c == "=" { return i }
         }
         return nil
     }
 
+    private static func indexOfEquals(_ line: String) -> String.Index? {
+        firstUnquoted(in: line) { $0 == "=" }
+    }
+
     /// The line without a `#` comment (a `#` inside a string stays).
     static func stripComment(_ line: String) -> String {
-        var inQuote: Character?
-        var escaped = false
-        for i in line.indices {
-            let c = line[i]
-            if let q = inQuote {
-                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
-            } else if c == "\"" || c == "'" { inQuote = c }
-            else if c == "#" { return String(line[..<i]) }
-        }
-        return line
+        firstUnquoted(in: line) { $0 == "#" }.map { String(line[..<$0]) } ?? line
     }
 
     private static func arrayIsClosed(_ text: String) -> Bool {
-        var inQuote: Character?
-        var escaped = false
         var depth = 0
-        for c in text {
-            if let q = inQuote {
-                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
-            }
-            else if c == "\"" || c == "'" { inQuote = c }
-            else if c == "[" { depth += 1 }
-            else if c == "]" { depth -= 1; if depth == 0 { return true } }
-        }
-        return false
+        return firstUnquoted(in: text) { c in
+            if c == "[" { depth += 1 } else if c == "]" { depth -= 1; return depth == 0 }
+            return false
+        } != nil
     }
 
     private static func parseValue(_ text: String, file: String, line: Int) throws(ProjectError) -> TOMLDocument.Value {
