@@ -57,6 +57,16 @@ public struct RunCommit {
     var changes: ChangeSpool
     /// The clock that stamps the run's end once its writes are done.
     var finish: () -> Date
+    /// The lease this run holds; the commit is refused if the store says another holder has it
+    /// (the run was paused past its lease, and a newer run may have written since).
+    var leaseHolder: String?
+}
+
+extension StoreError {
+    static func leaseLost(model: String, holder: String?) -> StoreError {
+        StoreError("model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
+                   + "Rerun it: its changes will be computed again from the current snapshot")
+    }
 }
 
 /// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.

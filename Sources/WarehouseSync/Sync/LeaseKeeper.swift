@@ -7,7 +7,7 @@ final class LeaseKeeper: @unchecked Sendable {
     static let renewEvery: TimeInterval = 30
 
     private let model: String
-    private let holder: String
+    let holder: String
     private let location: StoreLocation
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)

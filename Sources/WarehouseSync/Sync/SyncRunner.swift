@@ -74,7 +74,7 @@ public final class SyncRunner: Sendable {
         }
         defer { lease?.release() }
         do {
-            return try execute(model, options, &record, store, token, now)
+            return try execute(model, options, &record, store, token, now, leaseHolder: lease?.holder)
         } catch {
             record.status = .failed
             record.finishedAt = now()
@@ -85,7 +85,7 @@ public final class SyncRunner: Sendable {
     }
 
     private func execute(_ model: Model, _ options: SyncOptions, _ record: inout RunRecord, _ store: any Store,
-                         _ token: CancellationToken, _ now: @Sendable () -> Date) throws -> SyncOutcome {
+                         _ token: CancellationToken, _ now: @Sendable () -> Date, leaseHolder: String?) throws -> SyncOutcome {
         guard let sourceName = model.source, let sourceConfig = project.config.sources[sourceName] else {
             throw SyncError(.missingColumn, model: model.name, "source \(model.source ?? "?") is not configured")
         }
@@ -155,7 +155,7 @@ public final class SyncRunner: Sendable {
         record.status = .succeeded
         record.finishedAt = now()
         let committed = try withoutActuallyEscaping(now) { clock in
-            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool, finish: clock))
+            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool, finish: clock, leaseHolder: leaseHolder))
         }
         return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil)
     }

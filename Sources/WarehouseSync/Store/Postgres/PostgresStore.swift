@@ -48,6 +48,11 @@ public final class PostgresStore: Store {
     public func commit(_ run: RunCommit) throws -> RunRecord {
         try connection.execute("BEGIN")
         do {
+            // FOR UPDATE: no one takes the lease while this run commits.
+            let current = try connection.execute("SELECT holder FROM warehouse_sync.leases WHERE model = $1 FOR UPDATE", [run.record.model]).text(0, 0)
+            if let holder = run.leaseHolder, let current, current != holder {
+                throw StoreError.leaseLost(model: run.record.model, holder: current)
+            }
             var writer = try PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames)
             try run.changes.forEach { try writer.apply($0) }
             try writer.flush()

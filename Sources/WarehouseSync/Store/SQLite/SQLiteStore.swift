@@ -50,6 +50,9 @@ public final class SQLiteStore: Store {
     public func commit(_ run: RunCommit) throws -> RunRecord {
         try db.execute("BEGIN IMMEDIATE")
         do {
+            if let holder = run.leaseHolder, let current = try leaseHolder(model: run.record.model), current != holder {
+                throw StoreError.leaseLost(model: run.record.model, holder: current)
+            }
             var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames)
             try run.changes.forEach { try writer.apply($0) }
             var record = run.record
