@@ -22,6 +22,20 @@ import TestSupport
         ]])
     }
 
+    @Test func jsonArraysBytesAndInstantsThroughPsqlODBC() throws {
+        let (_, connectionString, _) = try ODBCTestSources.freshPostgres()
+        let source = try ODBCSource(connectionString: connectionString)
+        let result = try source.collect("""
+            SELECT '{"a": [1, 2.50]}'::jsonb AS j, ARRAY[1, 2]::int[] AS ints, '\\x00ff'::bytea AS raw,
+                   '2024-03-31 01:30:00+00'::timestamptz AS at
+            """)
+        // ODBC has no JSON or array types: they arrive as their text.
+        #expect(result.rows[0][0] == .text(#"{"a": [1, 2.50]}"#))
+        #expect(result.rows[0][1] == .text("{1,2}"))
+        #expect(result.rows[0][2] == .bytes([0x00, 0xff]))
+        #expect(result.rows[0][3] == .timestamp("2024-03-31T01:30:00"))
+    }
+
     @Test func longValuesAreReadWhole() throws {
         let (_, connectionString, _) = try ODBCTestSources.freshPostgres()
         let source = try ODBCSource(connectionString: connectionString)
