@@ -103,11 +103,6 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What a profile's provenance holds for each trait a run set: the run id as a JSON string. The
-/// run's model and times are in the runs table, joined on the id (the id also starts with the
-/// run's start time).
-func provenanceJSON(runID: String) -> String {
-    var out: [UInt8] = []
-    appendJSONString(runID, to: &out)
-    return String(decoding: out, as: UTF8.self)
-}
+/// What a profile's provenance holds for each trait a run set: the run's sequence number in the
+/// runs table (`seq`), which gives its id, model and times. A number keeps profiles small.
+func provenanceJSON(runSeq: Int64) -> String { String(runSeq) }

@@ -19,11 +19,11 @@ struct PostgresChangeWriter {
     private var deletes: [UInt8] = []
     private var pending = 0
 
-    init(connection: PGConnection, record: RunRecord, traitNames: [String]) throws {
+    init(connection: PGConnection, record: RunRecord, traitNames: [String], provenance: String) throws {
         self.connection = connection
         self.record = record
         self.traitNames = traitNames
-        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runID: record.id))
+        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
         updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
         try connection.execute("""
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;

@@ -26,6 +26,7 @@ enum PostgresMigrations {
         );
         CREATE TABLE warehouse_sync.runs (
             id             text PRIMARY KEY,
+            seq            bigserial UNIQUE,
             model          text NOT NULL,
             source         text NOT NULL,
             trigger        text NOT NULL,

@@ -53,7 +53,10 @@ public final class PostgresStore: Store {
             if let holder = run.leaseHolder, let current, current != holder {
                 throw StoreError.leaseLost(model: run.record.model, holder: current)
             }
-            var writer = try PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames)
+            // The run's row comes first: profiles refer to it by its sequence number.
+            let seq = Int64(try insertRun(run.record)) ?? 0
+            var writer = try PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames,
+                                                  provenance: provenanceJSON(runSeq: seq))
             try run.changes.forEach { try writer.apply($0) }
             try writer.flush()
             var record = run.record
@@ -65,7 +68,8 @@ public final class PostgresStore: Store {
                     last_run_id = EXCLUDED.last_run_id, last_success_at = EXCLUDED.last_success_at
                 """, [record.model, encodeNames(run.traitNames), String(run.snapshotRows), record.id,
                       formatInstant(record.finishedAt ?? record.startedAt)])
-            try insertRun(record)
+            try connection.execute("UPDATE warehouse_sync.runs SET finished_at = to_timestamp($2::float8) WHERE seq = $1",
+                                   [String(seq), String(record.finishedAt!.timeIntervalSince1970)])
             try connection.execute("COMMIT")
             return record
         } catch {
@@ -89,16 +93,19 @@ public final class PostgresStore: Store {
         }
     }
 
-    private func insertRun(_ r: RunRecord) throws {
+    /// Inserts the run and returns its sequence number.
+    @discardableResult
+    private func insertRun(_ r: RunRecord) throws -> String {
         let cost = r.cost.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
-        try connection.execute("""
+        return try connection.execute("""
             INSERT INTO warehouse_sync.runs (id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added,
                 changed, removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error)
             VALUES ($1, $2, $3, $4, $5, to_timestamp($6::float8), to_timestamp($7::float8), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19)
+            RETURNING seq
             """, [r.id, r.model, r.source, r.trigger.rawValue, r.status.rawValue, String(r.startedAt.timeIntervalSince1970),
                   r.finishedAt.map { String($0.timeIntervalSince1970) }, String(r.rowsRead), String(r.invalid), String(r.added),
                   String(r.changed), String(r.removed), String(r.unchanged), String(r.traitsWritten), String(r.queryMs),
-                  String(r.fetchMs), String(r.bytesReceived), cost, r.error])
+                  String(r.fetchMs), String(r.bytesReceived), cost, r.error]).text(0, 0) ?? ""
     }
 
     public func runs(model: String?, limit: Int) throws -> [RunRecord] {
@@ -133,7 +140,7 @@ public final class PostgresStore: Store {
         var profile = ProfileRecord(key: result.text(0, 0) ?? "", traitsJSON: result.text(0, 1) ?? "{}", sources: [:], updatedAt: result.text(0, 2) ?? "")
         let sources = try connection.execute("""
             SELECT e.key, r.id, r.model, extract(epoch FROM r.finished_at) FROM warehouse_sync.profiles p
-            CROSS JOIN jsonb_each_text(p.provenance) e JOIN warehouse_sync.runs r ON r.id = e.value WHERE p.key = $1
+            CROSS JOIN jsonb_each_text(p.provenance) e JOIN warehouse_sync.runs r ON r.seq = e.value::bigint WHERE p.key = $1
             """, [key])
         for row in 0..<sources.rowCount {
             profile.sources[sources.text(row, 0) ?? ""] = .init(model: sources.text(row, 2) ?? "", run: sources.text(row, 1) ?? "",

@@ -15,12 +15,12 @@ struct SQLiteChangeWriter {
     private let deleteSnapshot: SQLiteStatement
     private(set) var traitsWritten = 0
 
-    init(db: SQLiteDatabase, record: RunRecord, traitNames: [String]) throws {
+    init(db: SQLiteDatabase, record: RunRecord, traitNames: [String], provenance: String) throws {
         self.db = db
         self.record = record
         self.traitNames = traitNames
         let at = record.finishedAt ?? record.startedAt
-        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runID: record.id))
+        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
         updatedAt = formatInstant(at)
         upsertSnapshot = try db.prepare("""
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)

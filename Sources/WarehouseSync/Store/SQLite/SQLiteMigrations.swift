@@ -26,7 +26,8 @@ enum SQLiteMigrations {
             last_fire_at    REAL
         );
         CREATE TABLE ws_runs (
-            id             TEXT PRIMARY KEY,
+            seq            INTEGER PRIMARY KEY,
+            id             TEXT NOT NULL UNIQUE,
             model          TEXT NOT NULL,
             source         TEXT NOT NULL,
             trigger        TEXT NOT NULL,

@@ -53,12 +53,18 @@ public final class SQLiteStore: Store {
             if let holder = run.leaseHolder, let current = try leaseHolder(model: run.record.model), current != holder {
                 throw StoreError.leaseLost(model: run.record.model, holder: current)
             }
-            var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames)
+            // The run's row comes first: profiles refer to it by its sequence number.
+            try insertRun(run.record)
+            let seq = db.lastInsertRowID
+            var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames, provenance: provenanceJSON(runSeq: seq))
             try run.changes.forEach { try writer.apply($0) }
             var record = run.record
             record.finishedAt = run.finish()
             try upsertModel(record, traitNames: run.traitNames, snapshotRows: run.snapshotRows)
-            try insertRun(record)
+            let finish = try db.prepare("UPDATE ws_runs SET finished_at = ?2 WHERE seq = ?1")
+            finish.bind(1, seq)
+            finish.bind(2, record.finishedAt!.timeIntervalSince1970)
+            try finish.step()
             try db.execute("COMMIT")
             return record
         } catch {
@@ -149,7 +155,7 @@ public final class SQLiteStore: Store {
         var profile = ProfileRecord(key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}", sources: [:], updatedAt: statement.text(2) ?? "")
         let sources = try db.prepare("""
             SELECT e.key, r.id, r.model, r.finished_at FROM profiles p, json_each(p.provenance) e
-            JOIN ws_runs r ON r.id = e.value WHERE p.key = ?1
+            JOIN ws_runs r ON r.seq = e.value WHERE p.key = ?1
             """)
         sources.bind(1, key)
         while try sources.step() {
