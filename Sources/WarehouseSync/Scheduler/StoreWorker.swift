@@ -1,18 +1,24 @@
 import Foundation
 
-/// Owns one store connection and runs every use of it on one serial queue, off Swift's
-/// cooperative pool. The connection is touched only by jobs on that queue.
+/// Owns one store connection and runs every use of it, opening included, on one serial queue,
+/// off Swift's cooperative pool. The connection is touched only by jobs on that queue.
 final class StoreWorker: @unchecked Sendable {
     private let queue = DispatchQueue(label: "warehouse-sync.store")
-    private let store: any Store
+    private let location: StoreLocation
+    private var store: (any Store)?
 
-    init(location: StoreLocation) throws {
-        store = try location.open()
+    init(location: StoreLocation) {
+        self.location = location
     }
 
     func perform<T: Sendable>(_ body: @escaping @Sendable (any Store) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body(self.store) }) }
+            queue.async {
+                continuation.resume(with: Result {
+                    if self.store == nil { self.store = try self.location.open() }
+                    return try body(self.store!)
+                })
+            }
         }
     }
 }

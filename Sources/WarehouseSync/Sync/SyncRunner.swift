@@ -118,13 +118,7 @@ public final class SyncRunner: Sendable {
         }
 
         let counts = diff.counts
-        record.rowsRead = counts.rowsRead
-        record.invalid = counts.invalid
-        record.added = counts.added
-        record.changed = counts.changed
-        record.removed = counts.removed
-        record.unchanged = counts.unchanged
-        record.traitsWritten = counts.traitsWritten
+        record.counts = counts
         record.queryMs = stats.queryTime.milliseconds
         record.fetchMs = stats.fetchTime.milliseconds
         record.bytesReceived = stats.bytes

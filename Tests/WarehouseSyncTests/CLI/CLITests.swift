@@ -82,7 +82,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let profile = await runCLI(["profile", "a", "--json"], in: f.directory)
         #expect(profile.out.hasPrefix("{\"key\":\"a\",\"traits\":{\"v\":1},\"provenance\":{\"v\":{\"model\":\"m\",\"run\":\"\(runs[0]["run"] as? String ?? "?")\",\"at\":"))
         let runsJSON = await runCLI(["runs", "--json"], in: f.directory)
-        #expect(runsJSON.out.contains("\"status\" : \"succeeded\""))
+        let history = try #require(try JSONSerialization.jsonObject(with: Data(runsJSON.out.utf8)) as? [String: [[String: Any]]])
+        #expect(history["runs"]?.first?["status"] as? String == "succeeded")
+        #expect(history["runs"]?.first?["added"] as? Int == 2)
+        #expect(history["runs"]?.first?["traits_written"] as? Int == 2)
     }
 
     @Test func secretsNeverReachOutputOrTheStore() async throws {
