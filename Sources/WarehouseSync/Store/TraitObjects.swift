@@ -6,6 +6,7 @@ struct TraitObjects {
     private let provenance: [UInt8]
     private(set) var traits: [UInt8] = []
     private(set) var provenanceObject: [UInt8] = []
+    private var offsets: [Int]
 
     init(traitNames: [String], provenance: String) {
         names = traitNames.map { name in
@@ -14,6 +15,7 @@ struct TraitObjects {
             return quoted + [UInt8(ascii: ":")]
         }
         self.provenance = Array(provenance.utf8)
+        offsets = [Int](repeating: 0, count: traitNames.count + 1)
     }
 
     /// Fills `traits` and `provenanceObject` for `change`'s set traits.
@@ -22,10 +24,9 @@ struct TraitObjects {
         provenanceObject.removeAll(keepingCapacity: true)
         traits.append(UInt8(ascii: "{"))
         provenanceObject.append(UInt8(ascii: "{"))
+        let count = names.count
         change.traits.bytes.withUnsafeBufferPointer { blob in
-            let count = names.count
             // Value i starts after the length table and the values before it.
-            var offsets = [Int](repeating: 0, count: count + 1)
             offsets[0] = count * 4
             for i in 0..<count {
                 let length = Int(blob[i * 4]) | Int(blob[i * 4 + 1]) << 8 | Int(blob[i * 4 + 2]) << 16 | Int(blob[i * 4 + 3]) << 24

@@ -35,6 +35,8 @@ struct DiffReceiver: RowReceiver {
     private var currentDuplicate: [UInt8]?
     private var cursorHasRow = false
     private var previousIndexByName: [String: Int] = [:]
+    /// Every trait's index: what an added row sets (built once, shared by every added change).
+    private var allTraits: [Int] = []
     private var droppedTraits: [String] = []
     private static let sampleLimit = 10
     private static let duplicateLimit = 5
@@ -78,6 +80,7 @@ struct DiffReceiver: RowReceiver {
             throw SyncError(.badTraitName, model: model.name, "column \"\(bad)\" cannot be a trait name",
                             hint: "alias it in the query to letters, digits and '_' (AS \(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))")
         }
+        allTraits = Array(traitNames.indices)
         canonicalHasher = RowHasher(traitNames: traitNames)
         wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"])
         previousIndexByName = Dictionary(previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -188,7 +191,7 @@ struct DiffReceiver: RowReceiver {
         case .added:
             let encoded = encoder.encoded
             counts.added += 1
-            let all = Array(traitNames.indices)
+            let all = allTraits
             counts.traitsWritten += all.count
             if samples.count < Self.sampleLimit {
                 let values = encoded.traits(count: traitNames.count)
