@@ -169,4 +169,24 @@ import TestSupport
         #expect(run.changed == 4)
         #expect(try f.traits("u2") == ["risk": "\"high\""])
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func profileTraitsViewShowsEachTraitsSource(store: StoreKind) throws {
+        let f = try fixture(store)
+        let run = try f.sync("ltv").record
+        let rows: [[String?]]
+        switch store {
+        case .sqlite:
+            let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
+            let statement = try db.prepare("SELECT trait, value, model, run FROM profile_traits WHERE key = 'u1' ORDER BY trait")
+            var found: [[String?]] = []
+            while try statement.step() { found.append((0..<4).map { statement.text($0) }) }
+            rows = found
+        case .postgres:
+            let result = try PGConnection(conninfo: f.storeURL).execute(
+                "SELECT trait, value::text, model, run FROM warehouse_sync.profile_traits WHERE key = 'u1' ORDER BY trait")
+            rows = (0..<result.rowCount).map { r in (0..<4).map { result.text(r, $0) } }
+        }
+        #expect(rows == [["ltv", "10.5", "ltv", run.id], ["risk", "\"low\"", "ltv", run.id]])
+    }
 }

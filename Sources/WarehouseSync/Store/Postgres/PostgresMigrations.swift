@@ -57,5 +57,12 @@ enum PostgresMigrations {
             beat_at timestamptz NOT NULL
         );
         """,
+        // 2: one row a trait, with the model, run and time that set it, for plain-SQL readers.
+        """
+        CREATE VIEW warehouse_sync.profile_traits AS
+        SELECT p.key, e.key AS trait, p.traits -> e.key AS value, r.model, r.id AS run, r.finished_at AS set_at
+        FROM warehouse_sync.profiles p CROSS JOIN jsonb_each_text(p.provenance) e
+        JOIN warehouse_sync.runs r ON r.seq = e.value::bigint;
+        """,
     ]
 }

@@ -58,5 +58,12 @@ enum SQLiteMigrations {
             beat_at REAL NOT NULL
         );
         """,
+        // 2: one row a trait, with the model, run and time that set it, for plain-SQL readers.
+        """
+        CREATE VIEW profile_traits AS
+        SELECT p.key AS key, e.key AS trait, p.traits -> e.key AS value, r.model AS model, r.id AS run,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS set_at
+        FROM profiles p, json_each(p.provenance) e JOIN ws_runs r ON r.seq = e.value;
+        """,
     ]
 }
