@@ -70,6 +70,8 @@ private struct SpoolReader {
     let handle: FileHandle
     var data: [UInt8] = []
     var offset = 0
+    /// The last trait-index list read: most changes repeat it (every added row sets all traits).
+    var lastSet: [Int] = []
 
     mutating func need(_ n: Int) throws {
         while data.count - offset < n {
@@ -101,8 +103,17 @@ private struct SpoolReader {
         offset += 8
         let traits = EncodedTraits(bytes: try bytes())
         let setCount = try length()
+        var same = setCount == lastSet.count
         var set: [Int] = []
-        for _ in 0..<setCount { set.append(try length()) }
+        for i in 0..<setCount {
+            let index = try length()
+            if same && lastSet[i] != index {
+                same = false
+                set = Array(lastSet[..<i])
+            }
+            if !same { set.append(index) }
+        }
+        if same { set = lastSet } else { lastSet = set }
         let unsetCount = try length()
         var unset: [String] = []
         for _ in 0..<unsetCount { unset.append(String(decoding: try bytes(), as: UTF8.self)) }

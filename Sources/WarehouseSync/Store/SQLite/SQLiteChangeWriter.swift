@@ -10,6 +10,7 @@ struct SQLiteChangeWriter {
     private var objects: TraitObjects
     private let updatedAt: String
     private var setStatements: [[Int]: SQLiteStatement] = [:]
+    private var lastSet: (indexes: [Int], statement: SQLiteStatement)?
     private var unsetStatements: [[String]: SQLiteStatement] = [:]
     private let upsertSnapshot: SQLiteStatement
     private let deleteSnapshot: SQLiteStatement
@@ -61,7 +62,11 @@ struct SQLiteChangeWriter {
     /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
     /// profile takes the objects as they are; an existing one gets each trait set into its own.
     private mutating func setStatement(_ indexes: [Int]) throws -> SQLiteStatement {
-        if let cached = setStatements[indexes] { return cached }
+        if let last = lastSet, last.indexes == indexes { return last.statement }
+        if let cached = setStatements[indexes] {
+            lastSet = (indexes, cached)
+            return cached
+        }
         let paths = indexes.map { "'$.\"\(traitNames[$0])\"'" }
         let setTraits = paths.map { "\($0), json(excluded.traits -> \($0))" }.joined(separator: ", ")
         let setProvenance = paths.map { "\($0), json(excluded.provenance -> \($0))" }.joined(separator: ", ")
@@ -71,6 +76,7 @@ struct SQLiteChangeWriter {
                 provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
             """)
         setStatements[indexes] = statement
+        lastSet = (indexes, statement)
         return statement
     }
 
