@@ -3,7 +3,7 @@
 ///
 /// The session runs with `DateStyle=ISO`, `TimeZone=UTC`, `bytea_output=hex` and
 /// `extra_float_digits=1`, so every type has one spelling.
-enum TextCellDecoder {
+public enum TextCellDecoder {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, as type: ValueType, element: ValueType? = nil) -> Value {
         switch type {
         case .bool:
@@ -35,7 +35,7 @@ enum TextCellDecoder {
         String(decoding: bytes, as: UTF8.self)
     }
 
-    static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    public static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
         var index = 0
         let negative = bytes[0] == UInt8(ascii: "-")
@@ -82,7 +82,7 @@ enum TextCellDecoder {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func parseHexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    public static func parseHexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x") else { return Array(bytes) }
         func nibble(_ c: UInt8) -> UInt8 {
             switch c {
@@ -100,10 +100,4 @@ enum TextCellDecoder {
         }
         return out
     }
-}
-
-/// The decoders stores use on wire bytes they keep: integers and hex `bytea`.
-public enum TextCellDecoderAccess {
-    public static func int(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 { TextCellDecoder.parseInt(bytes) ?? 0 }
-    public static func hexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] { TextCellDecoder.parseHexBytea(bytes) }
 }

@@ -26,11 +26,6 @@ public final class PGCopyReader {
         _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(query))) TO STDOUT"))
     }
 
-    /// Reads the next row into `values` (which must have one slot per column); false at the end.
-    public func next(into values: inout [Value]) throws -> Bool {
-        try nextLine { line in try parser.parse(line, types, elements, into: &values) }
-    }
-
     /// Reads the next row and hands it to `body` undecoded; false at the end.
     public func nextRaw(_ body: (RawRow) throws -> Void) throws -> Bool {
         try nextLine { line in try parser.split(line, types, elements, body) }

@@ -1,7 +1,5 @@
-/// Splits one line of `COPY ... TO STDOUT` text output into fields and typed values, without a
-/// `String` per cell.
+/// Splits one line of `COPY ... TO STDOUT` text output into fields, without copying them.
 struct PGCopyRowParser {
-    private var scratch: [UInt8] = []
     let columnCount: Int
     private var starts: [Int]
     private var ends: [Int]
@@ -41,43 +39,6 @@ struct PGCopyRowParser {
                 }
             }
         }
-    }
-
-    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
-                        into values: inout [Value]) throws {
-        var end = line.count
-        if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
-        var start = 0
-        var column = 0
-        var position = 0
-        while column < columnCount {
-            var hasEscape = false
-            while position < end, line[position] != UInt8(ascii: "\t") {
-                if line[position] == UInt8(ascii: "\\") { hasEscape = true }
-                position += 1
-            }
-            let field = UnsafeBufferPointer(rebasing: line[start..<position])
-            if field.count == 2, field[0] == UInt8(ascii: "\\"), field[1] == UInt8(ascii: "N") {
-                values[column] = .null
-            } else if hasEscape {
-                unescape(field)
-                values[column] = scratch.withUnsafeBufferPointer {
-                    TextCellDecoder.decode($0, as: types[column], element: elements[column])
-                }
-            } else {
-                values[column] = TextCellDecoder.decode(field, as: types[column], element: elements[column])
-            }
-            column += 1
-            position += 1
-            start = position
-        }
-        guard column == columnCount, position >= end else {
-            throw ConnectorError(.protocolViolation, "COPY row has \(column) of \(columnCount) columns")
-        }
-    }
-
-    private mutating func unescape(_ field: UnsafeBufferPointer<UInt8>) {
-        scratch = Self.unescape(field)
     }
 
     /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`.

@@ -1,12 +1,5 @@
 import Foundation
 
-/// Compares two strings by their UTF-8 bytes.
-func compareUTF8(_ a: String, _ b: String) -> Int {
-    var a = a
-    var b = b
-    return a.withUTF8 { x in b.withUTF8 { y in compareBytes(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
-}
-
 /// memcmp order, shorter first on a common prefix.
 func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
     let common = min(a.count, b.count)

@@ -77,14 +77,9 @@ extension Value {
             return true
         }
     }
-
-    /// `+007.500` → `7.5`, `-0.00` → `0`; nil for text that is not a plain decimal (NaN).
-    static func normalizedDecimal(_ text: String) -> String? {
-        var out: [UInt8] = []
-        return appendNormalizedDecimal(text, to: &out) ? String(decoding: out, as: UTF8.self) : nil
-    }
 }
 
+/// Appends the decimal digits of `value` without creating a String.
 func appendDecimalDigits(_ value: Int64, to out: inout [UInt8]) {
     if value == 0 { out.append(48); return }
     var magnitude = value.magnitude

@@ -224,7 +224,7 @@ final class PostgresSnapshotCursor: SnapshotCursor {
         try reader.nextRaw { raw in
             keyBytes.removeAll(keepingCapacity: true)
             raw.withText(0) { keyBytes.append(contentsOf: $0) }
-            hash = raw.withText(1) { UInt64(bitPattern: TextCellDecoderAccess.int($0)) }
+            hash = raw.withText(1) { UInt64(bitPattern: TextCellDecoder.parseInt($0) ?? 0) }
             traitsWire.removeAll(keepingCapacity: true)
             raw.withText(2) { traitsWire.append(contentsOf: $0) }
         }
@@ -235,7 +235,7 @@ final class PostgresSnapshotCursor: SnapshotCursor {
     }
 
     func traits() -> EncodedTraits {
-        traitsWire.withUnsafeBufferPointer { EncodedTraits(bytes: TextCellDecoderAccess.hexBytea($0)) }
+        traitsWire.withUnsafeBufferPointer { EncodedTraits(bytes: TextCellDecoder.parseHexBytea($0)) }
     }
 
     func close() { reader.abandon() }
