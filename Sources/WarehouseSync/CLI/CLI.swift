@@ -43,6 +43,16 @@ struct CommandEnvironment: Sendable {
     }
 }
 
+extension Project {
+    /// The model named on the command line, or a usage error that lists the models.
+    func requireModel(named name: String, usage: String) throws(UsageError) -> Model {
+        guard let model = model(named: name) else {
+            throw UsageError(message: "unknown model \(name); the models are \(models.map(\.name).joined(separator: ", "))", usage: usage)
+        }
+        return model
+    }
+}
+
 /// The `warehouse-sync` command line.
 public enum CLI {
     static let toolUsage = "warehouse-sync [--project DIR] COMMAND [ARGS]"

@@ -11,9 +11,7 @@ enum RunsCommand {
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
         let limit = try args.integer("--limit", default: 20, range: 1...100_000, spec: spec)
-        if let name = args.positionals.first, project.model(named: name) == nil {
-            throw UsageError(message: "unknown model \(name)", usage: spec.usage)
-        }
+        if let name = args.positionals.first { _ = try project.requireModel(named: name, usage: spec.usage) }
         let location = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
         let model = args.positionals.first
         let runs = try await runBlocking { _ in try location.open().runs(model: model, limit: limit) }

@@ -26,12 +26,7 @@ enum SyncCommand {
             models = project.models.filter(\.enabled)
         } else {
             guard !args.positionals.isEmpty else { throw UsageError(message: "name the models to sync, or pass --all", usage: spec.usage) }
-            models = try args.positionals.map { name in
-                guard let model = project.model(named: name) else {
-                    throw UsageError(message: "unknown model \(name); the models are \(project.models.map(\.name).joined(separator: ", "))", usage: spec.usage)
-                }
-                return model
-            }
+            models = try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
         }
         let options = SyncOptions(trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"), waitForLease: args.has("--wait"))
         return await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
@@ -91,9 +86,7 @@ enum PlanCommand {
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
-        guard let model = project.model(named: args.positionals[0]) else {
-            throw UsageError(message: "unknown model \(args.positionals[0]); the models are \(project.models.map(\.name).joined(separator: ", "))", usage: spec.usage)
-        }
+        let model = try project.requireModel(named: args.positionals[0], usage: spec.usage)
         return await SyncCommand.runModels([model], project: project, options: SyncOptions(dryRun: true), json: args.has("--json"), env: env)
     }
 }

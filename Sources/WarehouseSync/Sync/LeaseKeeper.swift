@@ -8,23 +8,31 @@ final class LeaseKeeper: @unchecked Sendable {
 
     private let model: String
     let holder: String
-    private let location: StoreLocation
+    /// The connection that took the lease; after `acquire` only the renew thread uses it.
+    private let store: any Store
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Takes the lease; nil if another live run holds it. A lease left by a process of this host
-    /// that no longer exists (killed, crashed) is taken over at once instead of waiting for it to expire.
-    static func acquire(model: String, holder: String, location: StoreLocation, now: Date) throws -> LeaseKeeper? {
+    /// Takes the lease; nil if another live run holds it (with `wait`, polls on the same
+    /// connection until it is free or `cancelled` says stop). A lease left by a process of this
+    /// host that no longer exists (killed, crashed) is taken over at once.
+    static func acquire(model: String, holder: String, location: StoreLocation, wait: Bool = false,
+                        cancelled: () -> Bool = { false }, now: () -> Date) throws -> LeaseKeeper? {
         let store = try location.open()
-        if try !store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) {
-            guard let stale = try store.leaseHolder(model: model),
-                  isDeadLocalProcess(holder: stale) else { return nil }
-            try store.releaseLease(model: model, holder: stale)
-            guard try store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) else { return nil }
+        while try !take(store, model: model, holder: holder, now: now()) {
+            guard wait && !cancelled() else { return nil }
+            Thread.sleep(forTimeInterval: 0.2)
         }
-        let keeper = LeaseKeeper(model: model, holder: holder, location: location)
+        let keeper = LeaseKeeper(model: model, holder: holder, store: store)
         Thread { keeper.renewUntilStopped() }.start()
         return keeper
+    }
+
+    private static func take(_ store: any Store, model: String, holder: String, now: Date) throws -> Bool {
+        if try store.acquireLease(model: model, holder: holder, ttl: ttl, now: now) { return true }
+        guard let stale = try store.leaseHolder(model: model), isDeadLocalProcess(holder: stale) else { return false }
+        try store.releaseLease(model: model, holder: stale)
+        return try store.acquireLease(model: model, holder: holder, ttl: ttl, now: now)
     }
 
     /// The holder text for this process: `host:pid:run`.
@@ -39,15 +47,14 @@ final class LeaseKeeper: @unchecked Sendable {
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
-    private init(model: String, holder: String, location: StoreLocation) {
+    private init(model: String, holder: String, store: any Store) {
         self.model = model
         self.holder = holder
-        self.location = location
+        self.store = store
     }
 
     private func renewUntilStopped() {
         defer { finished.signal() }
-        guard let store = try? location.open() else { return }
         while stopped.wait(timeout: .now() + Self.renewEvery) == .timedOut {
             try? store.renewLease(model: model, holder: holder, ttl: Self.ttl, now: Date())
         }

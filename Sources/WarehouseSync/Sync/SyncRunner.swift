@@ -62,11 +62,8 @@ public final class SyncRunner: Sendable {
         var lease: LeaseKeeper?
         if !options.dryRun {
             let holder = LeaseKeeper.holder(runID: record.id)
-            lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: started)
-            while lease == nil && options.waitForLease && !token.isCancelled {
-                Thread.sleep(forTimeInterval: 0.2)
-                lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, now: now())
-            }
+            lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, wait: options.waitForLease,
+                                            cancelled: { token.isCancelled }, now: now)
             if lease == nil {
                 throw SyncError(.alreadyRunning, model: model.name, "another run of this model is in progress",
                                 hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")

@@ -24,7 +24,7 @@ import Testing
         let store = try f.store()
         // A live process of this host (this one) holds it: refused.
         #expect(try store.acquireLease(model: "m", holder: "\(host):\(getpid()):r1", ttl: .seconds(600), now: Date()))
-        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r2", location: location, now: Date()) == nil)
+        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r2", location: location, now: { Date() }) == nil)
         // A process that has exited: taken over.
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -32,11 +32,11 @@ import Testing
         gone.waitUntilExit()
         try store.releaseLease(model: "m", holder: "\(host):\(getpid()):r1")
         #expect(try store.acquireLease(model: "m", holder: "\(host):\(gone.processIdentifier):r3", ttl: .seconds(600), now: Date()))
-        let keeper = try #require(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r4", location: location, now: Date()))
+        let keeper = try #require(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r4", location: location, now: { Date() }))
         keeper.release()
         // Another host's holder is never judged from here: refused until it expires.
         #expect(try store.acquireLease(model: "m", holder: "elsewhere:1:r5", ttl: .seconds(600), now: Date()))
-        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r6", location: location, now: Date()) == nil)
+        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r6", location: location, now: { Date() }) == nil)
     }
 
     @Test(arguments: StoreKind.allCases)

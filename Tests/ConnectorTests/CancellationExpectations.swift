@@ -1,0 +1,26 @@
+import Connectors
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs `SELECT pg_sleep(60)` on a connection `open` makes, inside a task; once the server shows
+/// it active, cancels the task and checks that it ended within 5 seconds with an error and that
+/// the query is gone from the server. Returns how the task ended.
+func expectCancellationReachesServer(admin: PGConnection, model: String,
+                                     open: @escaping @Sendable () throws -> any SourceConnection) async throws -> Result<Void, Error> {
+    let tag = SessionTag(model: model, runID: UUID().uuidString.prefix(8).lowercased())
+    let task = Task {
+        try await runBlocking { token in
+            _ = try open().collect("SELECT pg_sleep(60)", options: QueryOptions(tag: tag, cancellation: token))
+        }
+    }
+    let activeSQL = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(tag.text)' AND state = 'active'"
+    try await waitUntil { try admin.execute(activeSQL).text(0, 0) == "1" }
+    let cancelledAt = ContinuousClock.now
+    task.cancel()
+    let result = await task.result
+    #expect(ContinuousClock.now - cancelledAt < .seconds(5))
+    #expect(throws: ConnectorError.self) { try result.get() }
+    #expect(try admin.execute(activeSQL).text(0, 0) == "0")
+    return result
+}
