@@ -21,6 +21,11 @@ public struct RawRow {
         UnsafeBufferPointer(rebasing: line[starts[index]..<ends[index]])
     }
 
+    /// Fields `first` through `last` as sent, with the tabs between them.
+    public func wireBytes(from first: Int, through last: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: line[starts[first]..<ends[last]])
+    }
+
     /// Calls `body` with the field's text, escapes undone.
     public func withText<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let field = wireBytes(index)

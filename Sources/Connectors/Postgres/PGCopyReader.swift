@@ -6,7 +6,7 @@ public final class PGCopyReader {
     private let connection: PGConnection
     private let types: [ValueType]
     private let elements: [ValueType?]
-    private var parser: PGCopyRowParser
+    private let parser: PGCopyRowParser
     private var done = false
     private let cancelled: () -> Bool
     /// Bytes of row data received so far.

@@ -1,20 +1,30 @@
-/// Splits one line of `COPY ... TO STDOUT` text output into fields, without copying them.
-struct PGCopyRowParser {
+/// Splits one line of `COPY ... TO STDOUT` text output into fields, without copying them. The
+/// field bounds live in buffers allocated once and rewritten for every row.
+final class PGCopyRowParser {
     let columnCount: Int
-    private var starts: [Int]
-    private var ends: [Int]
-    private var escaped: [Bool]
+    private let starts: UnsafeMutableBufferPointer<Int>
+    private let ends: UnsafeMutableBufferPointer<Int>
+    private let escaped: UnsafeMutableBufferPointer<Bool>
 
     init(columnCount: Int) {
         self.columnCount = columnCount
-        starts = Array(repeating: 0, count: columnCount)
-        ends = Array(repeating: 0, count: columnCount)
-        escaped = Array(repeating: false, count: columnCount)
+        starts = .allocate(capacity: columnCount)
+        starts.initialize(repeating: 0)
+        ends = .allocate(capacity: columnCount)
+        ends.initialize(repeating: 0)
+        escaped = .allocate(capacity: columnCount)
+        escaped.initialize(repeating: false)
+    }
+
+    deinit {
+        starts.deallocate()
+        ends.deallocate()
+        escaped.deallocate()
     }
 
     /// Splits `line` into fields and calls `body` with the undecoded row.
-    mutating func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
-                           _ body: (RawRow) throws -> R) throws -> R {
+    func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
+                  _ body: (RawRow) throws -> R) throws -> R {
         var end = line.count
         if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
         var position = 0
@@ -24,21 +34,18 @@ struct PGCopyRowParser {
             }
             starts[column] = position
             var hasEscape = false
-            while position < end, line[position] != UInt8(ascii: "\t") {
-                if line[position] == UInt8(ascii: "\\") { hasEscape = true }
+            while position < end {
+                let byte = line[position]
+                if byte == UInt8(ascii: "\t") { break }
+                if byte == UInt8(ascii: "\\") { hasEscape = true }
                 position += 1
             }
             ends[column] = position
             escaped[column] = hasEscape
             position += 1
         }
-        return try starts.withUnsafeBufferPointer { s in
-            try ends.withUnsafeBufferPointer { e in
-                try escaped.withUnsafeBufferPointer { x in
-                    try body(RawRow(line: line, starts: s, ends: e, escaped: x, types: types, elements: elements))
-                }
-            }
-        }
+        return try body(RawRow(line: line, starts: UnsafeBufferPointer(starts), ends: UnsafeBufferPointer(ends),
+                               escaped: UnsafeBufferPointer(escaped), types: types, elements: elements))
     }
 
     /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`.

@@ -43,6 +43,12 @@ public final class SQLiteDatabase {
         try SQLiteStatement(database: self, sql: sql)
     }
 
+    /// Whether closing the last connection folds the write-ahead log into the database file
+    /// (SQLite's default). A store turns it off to checkpoint off the run's path instead.
+    public func setCheckpointOnClose(_ enabled: Bool) {
+        _ = ws_sqlite3_checkpoint_on_close(handle, enabled ? 1 : 0)
+    }
+
     /// The rowid of the last row inserted on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

@@ -27,6 +27,13 @@ public protocol Store: AnyObject {
     func recordFire(model: String, at fireAt: Date) throws
     func heartbeat(holder: String, at date: Date) throws
     func lastHeartbeat() throws -> Date?
+    /// Starts store upkeep that earlier runs left (SQLite: copying the write-ahead log into the
+    /// file) in the background, so that it overlaps the run's warehouse query.
+    func startCheckpoint()
+}
+
+extension Store {
+    public func startCheckpoint() {}
 }
 
 /// A model's snapshot header.

@@ -29,8 +29,11 @@ struct DiffReceiver: RowReceiver {
     private var canonicalHasher = RowHasher(traitNames: [])
     private var wireHasher = RowHasher(traitNames: [])
     private var encoder = TraitEncoder()
-    private var wireScratch: [UInt8] = []
-    private var lastKey: [UInt8] = []
+    /// The traits' columns when they are adjacent and in order (`SELECT key, *traits`): their
+    /// wire bytes are then one slice of the line.
+    private var adjacentTraits: ClosedRange<Int>?
+    private let wireScratch = ByteScratch()
+    private let lastKey = ByteScratch()
     private var hasLastKey = false
     private var currentDuplicate: [UInt8]?
     private var cursorHasRow = false
@@ -81,6 +84,9 @@ struct DiffReceiver: RowReceiver {
                             hint: "alias it in the query to letters, digits and '_' (AS \(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))")
         }
         allTraits = Array(traitNames.indices)
+        if let first = traitIndexes.first, traitIndexes == Array(first..<first + traitIndexes.count) {
+            adjacentTraits = first...traitIndexes[traitIndexes.count - 1]
+        }
         canonicalHasher = RowHasher(traitNames: traitNames)
         wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"])
         previousIndexByName = Dictionary(previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -108,14 +114,20 @@ struct DiffReceiver: RowReceiver {
             counts.invalid += 1
             return
         }
-        wireScratch.removeAll(keepingCapacity: true)
+        // Each trait's wire bytes followed by a tab.
+        wireScratch.removeAll()
         if model.kind == .traits {
-            for index in traitIndexes {
-                wireScratch.append(contentsOf: raw.wireBytes(index))
+            if let adjacent = adjacentTraits {
+                wireScratch.append(UnsafeRawBufferPointer(raw.wireBytes(from: adjacent.lowerBound, through: adjacent.upperBound)))
                 wireScratch.append(9)
+            } else {
+                for index in traitIndexes {
+                    wireScratch.append(UnsafeRawBufferPointer(raw.wireBytes(index)))
+                    wireScratch.append(9)
+                }
             }
         }
-        let hash = wireHasher.hash(wireScratch)
+        let hash = wireHasher.hash(wireScratch.bytes)
         let match: Match
         let keyString: String?
         switch keyType {
@@ -154,19 +166,19 @@ struct DiffReceiver: RowReceiver {
     /// says whether the row is new, unchanged or changed.
     private mutating func match(_ key: UnsafeRawBufferPointer, hash: UInt64) throws -> Match {
         if hasLastKey {
-            let order = lastKey.withUnsafeBytes { compareBytes($0, key) }
+            let order = compareBytes(lastKey.bytes, key)
             if order == 0 {
                 noteDuplicate(key)
                 return .duplicate
             }
             guard order < 0 else {
                 throw SyncError(.keyOrder, model: model.name,
-                                "the source returned key \(String(decoding: key, as: UTF8.self)) after \(String(decoding: lastKey, as: UTF8.self)): rows are not in byte order of the key",
+                                "the source returned key \(String(decoding: key, as: UTF8.self)) after \(String(decoding: lastKey.bytes, as: UTF8.self)): rows are not in byte order of the key",
                                 hint: "the source's collation differs from byte order; report this with the source kind")
             }
         }
-        lastKey.removeAll(keepingCapacity: true)
-        lastKey.append(contentsOf: key)
+        lastKey.removeAll()
+        lastKey.append(key)
         hasLastKey = true
         var order = cursorHasRow ? cursor.compareKey(to: key) : 1
         while order < 0 {

@@ -62,6 +62,10 @@ struct RowHasher {
     }
 
     func hash(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { XXH3_64bits_withSeed($0.baseAddress, $0.count, seed) }
+        bytes.withUnsafeBytes(hash)
+    }
+
+    func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        XXH3_64bits_withSeed(bytes.baseAddress, bytes.count, seed)
     }
 }

@@ -59,6 +59,7 @@ public final class SyncRunner: Sendable {
         var record = RunRecord(id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
                                trigger: options.trigger, status: .running, startedAt: started)
         let store = try self.store.open()
+        if !options.dryRun { store.startCheckpoint() }
         var lease: LeaseKeeper?
         if !options.dryRun {
             let holder = LeaseKeeper.holder(runID: record.id)

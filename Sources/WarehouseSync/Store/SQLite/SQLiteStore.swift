@@ -6,15 +6,33 @@ import Foundation
 public final class SQLiteStore: Store {
     let db: SQLiteDatabase
     public let path: String
+    private var checkpointer: SQLiteCheckpointer?
+    /// Log pages (4 KiB each) past which a commit checkpoints at once instead of leaving it.
+    static let inlineCheckpointPages = 65536
 
     /// Opens (creating it and its directory if needed) and migrates the store file.
     public init(path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         self.path = path
         db = try SQLiteDatabase(path: path, create: true)
-        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        // Commits sync the log (durable when a run returns); copying the log into the file is left
+        // to the next run's background checkpoint, or done at once after a run that wrote more
+        // than 256 MB, so the log stays bounded.
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        try db.execute("PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
+        db.setCheckpointOnClose(false)
         try migrate()
     }
+
+    deinit { checkpointer?.wait() }
+
+    public func startCheckpoint() {
+        if checkpointer == nil { checkpointer = SQLiteCheckpointer(path: path) }
+    }
+
+    /// Waits for the checkpoint `startCheckpoint` began; its error, if it failed.
+    @discardableResult
+    func waitForCheckpoint() -> (any Error)? { checkpointer?.wait() }
 
     private func migrate() throws {
         try db.execute("BEGIN IMMEDIATE")

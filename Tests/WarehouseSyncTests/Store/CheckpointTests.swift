@@ -1,0 +1,44 @@
+import Connectors
+import Foundation
+import Testing
+@testable import WarehouseSync
+
+/// The SQLite store leaves the write-ahead log on close and folds it into the file in the
+/// background when the next run starts.
+@Suite struct CheckpointTests {
+    static func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
+    }
+
+    /// The bytes the database has, read through the log; the file holds them all once checkpointed.
+    static func logicalSize(_ path: String) throws -> Int {
+        let db = try SQLiteDatabase(path: path)
+        db.setCheckpointOnClose(false)
+        let pages = try db.prepare("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size")
+        _ = try pages.step()
+        return Int(pages.int64(0))
+    }
+
+    @Test func closingTheStoreLeavesTheLogAndTheNextRunFoldsItIn() throws {
+        let path = MigrationTests.path()
+        do {
+            let store = try SQLiteStore(path: path)
+            try store.db.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                INSERT INTO profiles (key, traits, updated_at) SELECT 'k' || i, json_object('note', hex(randomblob(500))), 'now' FROM n
+                """)
+        }
+        let committed = try Self.logicalSize(path)
+        #expect(committed > 2_000_000)
+        #expect(try Self.fileSize(path + "-wal") > 2_000_000, "the commit is in the log")
+        #expect(try Self.fileSize(path) < committed, "closing did not copy the log into the file")
+
+        let store = try SQLiteStore(path: path)
+        store.startCheckpoint()
+        #expect(store.waitForCheckpoint() == nil)
+        #expect(try Self.fileSize(path) == committed)
+        let count = try store.db.prepare("SELECT count(*) FROM profiles")
+        _ = try count.step()
+        #expect(count.int64(0) == 2000)
+    }
+}
