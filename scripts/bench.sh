@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-exec scripts/throwaway-postgres.sh python3 bench/bench.py "$@"
+# A durable server (fsync on), like the SQLite store, which syncs its log at every commit.
+WS_PG_DURABLE=1 exec scripts/throwaway-postgres.sh python3 bench/bench.py "$@"

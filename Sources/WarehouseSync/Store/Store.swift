@@ -52,6 +52,7 @@ public protocol SnapshotCursor {
     func compareKey(to key: UnsafeRawBufferPointer) -> Int
     /// The row's canonical traits, read only when asked for.
     func traits() -> EncodedTraits
+    /// Ends the read; closing a closed cursor does nothing.
     func close()
 }
 

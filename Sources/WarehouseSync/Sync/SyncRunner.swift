@@ -103,6 +103,7 @@ public final class SyncRunner: Sendable {
 
         let info = try store.snapshotInfo(model: model.name)
         let cursor = try store.snapshotCursor(model: model.name)
+        defer { cursor.close() }  // on a failed run; closing twice does nothing
         let spool = try ChangeSpool()
         var diff = DiffReceiver(model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
         diff.onProgress = { rows in report("fetch", rows) }

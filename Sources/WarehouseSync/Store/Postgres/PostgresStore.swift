@@ -39,10 +39,18 @@ public final class PostgresStore: Store {
     }
 
     public func snapshotCursor(model: String) throws -> any SnapshotCursor {
-        let reader = try PGCopyReader(connection: connection, query: """
-            SELECT key, hash, traits FROM warehouse_sync.snapshots WHERE model = \(connection.literal(model)) ORDER BY key
-            """, types: [.text, .int, .bytes])
-        return PostgresSnapshotCursor(reader: reader)
+        // The primary key's index gives this order as the rows stream; without enable_sort = off,
+        // stale statistics after a large first sync can make the planner sort them all first.
+        try connection.execute("BEGIN READ ONLY; SET LOCAL enable_sort = off")
+        do {
+            let reader = try PGCopyReader(connection: connection, query: """
+                SELECT key, hash, traits FROM warehouse_sync.snapshots WHERE model = \(connection.literal(model)) ORDER BY key
+                """, types: [.text, .int, .bytes])
+            return PostgresSnapshotCursor(reader: reader, connection: connection)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
     }
 
     public func commit(_ run: RunCommit) throws -> RunRecord {
@@ -212,31 +220,43 @@ extension PostgresStore: Sendable {}
 /// row's key and traits stay as the bytes received; traits are decoded only for rows that differ.
 final class PostgresSnapshotCursor: SnapshotCursor {
     private let reader: PGCopyReader
-    private var keyBytes: [UInt8] = []
-    private var traitsWire: [UInt8] = []
+    private let connection: PGConnection
+    private let keyBytes = ByteScratch()
+    private let traitsWire = ByteScratch()
+    private var open = true
     private(set) var hash: UInt64 = 0
 
-    init(reader: PGCopyReader) { self.reader = reader }
+    init(reader: PGCopyReader, connection: PGConnection) {
+        self.reader = reader
+        self.connection = connection
+    }
 
-    var key: String { String(decoding: keyBytes, as: UTF8.self) }
+    var key: String { String(decoding: keyBytes.bytes, as: UTF8.self) }
 
     func next() throws -> Bool {
         try reader.nextRaw { raw in
-            keyBytes.removeAll(keepingCapacity: true)
-            raw.withText(0) { keyBytes.append(contentsOf: $0) }
+            keyBytes.removeAll()
+            raw.withText(0) { keyBytes.append(UnsafeRawBufferPointer($0)) }
             hash = raw.withText(1) { UInt64(bitPattern: TextCellDecoder.parseInt($0) ?? 0) }
-            traitsWire.removeAll(keepingCapacity: true)
-            raw.withText(2) { traitsWire.append(contentsOf: $0) }
+            traitsWire.removeAll()
+            raw.withText(2) { traitsWire.append(UnsafeRawBufferPointer($0)) }
         }
     }
 
     func compareKey(to other: UnsafeRawBufferPointer) -> Int {
-        keyBytes.withUnsafeBytes { compareBytes($0, other) }
+        compareBytes(keyBytes.bytes, other)
     }
 
     func traits() -> EncodedTraits {
-        traitsWire.withUnsafeBufferPointer { EncodedTraits(bytes: TextCellDecoder.parseHexBytea($0)) }
+        let wire = traitsWire.bytes
+        return EncodedTraits(bytes: TextCellDecoder.parseHexBytea(UnsafeBufferPointer(start: wire.baseAddress?.assumingMemoryBound(to: UInt8.self), count: wire.count)))
     }
 
-    func close() { reader.abandon() }
+    /// Ends the read and its transaction; a second call does nothing.
+    func close() {
+        guard open else { return }
+        open = false
+        reader.abandon()
+        _ = try? connection.execute("COMMIT")
+    }
 }
