@@ -17,21 +17,28 @@ public final class PGCopyReader {
         try self.init(connection: connection, query: query, types: types, elements: types.map { _ in nil }, cancelled: { false })
     }
 
-    init(connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?], cancelled: @escaping () -> Bool) throws {
+    /// Starts `COPY (query) TO STDOUT (FORMAT binary)`, read with `nextMessage` and a `PGBinaryCopyParser`.
+    public convenience init(binaryCopyOf query: String, connection: PGConnection) throws {
+        try self.init(connection: connection, query: query, types: [], elements: [], cancelled: { false }, options: " (FORMAT binary)")
+    }
+
+    init(connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?], cancelled: @escaping () -> Bool,
+         options: String = "") throws {
         self.connection = connection
         self.types = types
         self.elements = elements
         self.parser = PGCopyRowParser(columnCount: types.count)
         self.cancelled = cancelled
-        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(query))) TO STDOUT"))
+        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(query))) TO STDOUT\(options)"))
     }
 
     /// Reads the next row and hands it to `body` undecoded; false at the end.
     public func nextRaw(_ body: (RawRow) throws -> Void) throws -> Bool {
-        try nextLine { line in try parser.split(line, types, elements, body) }
+        try nextMessage { line in try parser.split(line, types, elements, body) }
     }
 
-    private func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+    /// Hands the next message (a text row, or binary data) to `body` as received; false at the end.
+    public func nextMessage(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
         guard !done else { return false }
         var buffer: UnsafeMutablePointer<CChar>?
         let length = PQgetCopyData(connection.handle, &buffer, 0)

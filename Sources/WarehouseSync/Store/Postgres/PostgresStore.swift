@@ -43,9 +43,9 @@ public final class PostgresStore: Store {
         // stale statistics after a large first sync can make the planner sort them all first.
         try connection.execute("BEGIN READ ONLY; SET LOCAL enable_sort = off")
         do {
-            let reader = try PGCopyReader(connection: connection, query: """
+            let reader = try PGCopyReader(binaryCopyOf: """
                 SELECT key, hash, traits FROM warehouse_sync.snapshots WHERE model = \(connection.literal(model)) ORDER BY key
-                """, types: [.text, .int, .bytes])
+                """, connection: connection)
             return PostgresSnapshotCursor(reader: reader, connection: connection)
         } catch {
             _ = try? connection.execute("ROLLBACK")
@@ -218,11 +218,13 @@ extension PostgresStore: Sendable {}
 
 /// Reads `warehouse_sync.snapshots` through COPY, in key order (COLLATE "C": byte order). Each
 /// row's key and traits stay as the bytes received; traits are decoded only for rows that differ.
+/// Reads the snapshot as binary COPY: keys and traits arrive as their bytes, the hash as 8 bytes.
 final class PostgresSnapshotCursor: SnapshotCursor {
     private let reader: PGCopyReader
     private let connection: PGConnection
+    private var parser = PGBinaryCopyParser()
     private let keyBytes = ByteScratch()
-    private let traitsWire = ByteScratch()
+    private let traitsBytes = ByteScratch()
     private var open = true
     private(set) var hash: UInt64 = 0
 
@@ -234,23 +236,33 @@ final class PostgresSnapshotCursor: SnapshotCursor {
     var key: String { String(decoding: keyBytes.bytes, as: UTF8.self) }
 
     func next() throws -> Bool {
-        try reader.nextRaw { raw in
-            keyBytes.removeAll()
-            raw.withText(0) { keyBytes.append(UnsafeRawBufferPointer($0)) }
-            hash = raw.withText(1) { UInt64(bitPattern: TextCellDecoder.parseInt($0) ?? 0) }
-            traitsWire.removeAll()
-            raw.withText(2) { traitsWire.append(UnsafeRawBufferPointer($0)) }
+        var gotRow = false
+        while !gotRow {
+            let more = try reader.nextMessage { message in
+                gotRow = try parser.parse(message) { index, field in
+                    guard let field else { throw StoreError("the snapshot has a NULL in column \(index)") }
+                    switch index {
+                    case 0:
+                        keyBytes.removeAll()
+                        keyBytes.append(UnsafeRawBufferPointer(field))
+                    case 1:
+                        hash = field.reduce(0) { $0 << 8 | UInt64($1) }
+                    default:
+                        traitsBytes.removeAll()
+                        traitsBytes.append(UnsafeRawBufferPointer(field))
+                    }
+                }
+            }
+            if !more { return false }
         }
+        return true
     }
 
     func compareKey(to other: UnsafeRawBufferPointer) -> Int {
         compareBytes(keyBytes.bytes, other)
     }
 
-    func traits() -> EncodedTraits {
-        let wire = traitsWire.bytes
-        return EncodedTraits(bytes: TextCellDecoder.parseHexBytea(UnsafeBufferPointer(start: wire.baseAddress?.assumingMemoryBound(to: UInt8.self), count: wire.count)))
-    }
+    func traits() -> EncodedTraits { EncodedTraits(bytes: Array(traitsBytes.bytes)) }
 
     /// Ends the read and its transaction; a second call does nothing.
     func close() {
