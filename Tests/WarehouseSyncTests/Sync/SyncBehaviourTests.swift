@@ -189,4 +189,24 @@ import TestSupport
         }
         #expect(rows == [["ltv", "10.5", "ltv", run.id], ["risk", "\"low\"", "ltv", run.id]])
     }
+
+    /// The wire hash reads adjacent trait columns as one slice of the COPY line and others one by
+    /// one: both must give the bytes, so moving the key column changes no stored hash.
+    @Test func theWireHashDoesNotDependOnWhereTheKeyColumnIs() throws {
+        let f = try fixture(.sqlite)
+        func hashes() throws -> [String] {
+            let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
+            let statement = try db.prepare("SELECT key || ':' || hash FROM ws_snapshots ORDER BY key")
+            var result: [String] = []
+            while try statement.step() { result.append(statement.text(0)!) }
+            return result
+        }
+        try f.sync("ltv")
+        let keyFirst = try hashes()
+        try f.model("ltv", "-- key: user_id\n-- max_removed: 100%\nSELECT ltv, user_id, risk FROM customers\n")
+        let rerun = try f.sync("ltv").record
+        #expect([rerun.changed, rerun.unchanged, rerun.traitsWritten] as [Int] == [0, 4, 0])
+        #expect(keyFirst.count == 4)
+        #expect(try hashes() == keyFirst)
+    }
 }
