@@ -35,7 +35,7 @@ public enum TextCellDecoder {
         String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
         var index = 0
         let negative = bytes[0] == UInt8(ascii: "-")
@@ -82,7 +82,7 @@ public enum TextCellDecoder {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func parseHexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    static func parseHexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x") else { return Array(bytes) }
         func nibble(_ c: UInt8) -> UInt8 {
             switch c {

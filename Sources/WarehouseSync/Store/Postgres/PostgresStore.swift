@@ -216,9 +216,8 @@ public final class PostgresStore: Store {
 @available(*, unavailable)
 extension PostgresStore: Sendable {}
 
-/// Reads `warehouse_sync.snapshots` through COPY, in key order (COLLATE "C": byte order). Each
-/// row's key and traits stay as the bytes received; traits are decoded only for rows that differ.
-/// Reads the snapshot as binary COPY: keys and traits arrive as their bytes, the hash as 8 bytes.
+/// Reads `warehouse_sync.snapshots` through binary COPY, in key order (COLLATE "C": byte order):
+/// the key and the canonical traits arrive as their bytes, the hash as 8 big-endian bytes.
 final class PostgresSnapshotCursor: SnapshotCursor {
     private let reader: PGCopyReader
     private let connection: PGConnection
