@@ -110,6 +110,23 @@ import TestSupport
         #expect(failed.error?.contains("u2 (3 rows)") == true)
     }
 
+    /// The warehouse query fails after the snapshot read has begun: the store's half-read
+    /// snapshot is closed, the failed run is recorded on the same connection, and the next run
+    /// starts from the snapshot as it was.
+    @Test(arguments: StoreKind.allCases)
+    func aQueryFailingMidRunIsRecordedAndTheNextRunStartsClean(store: StoreKind) throws {
+        let f = try fixture(store)
+        try f.sync("ltv")
+        try f.model("ltv", "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv / (CASE WHEN user_id = 'u3' THEN 0 ELSE 1 END) AS ltv, risk FROM customers\n")
+        let error = try #require(throws: ConnectorError.self) { try f.sync("ltv") }
+        #expect(error.message.contains("division by zero"))
+        let failed = try #require(try f.store().runs(model: "ltv", limit: 1).first)
+        #expect(failed.status == .failed)
+        try f.model("ltv", Self.ltvModel)
+        let rerun = try f.sync("ltv").record
+        #expect([rerun.added, rerun.changed, rerun.removed, rerun.unchanged] as [Int] == [0, 0, 0, 4])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func maxRemovedBlocksAndForceLetsItThrough(store: StoreKind) throws {
         let f = try fixture(store)
