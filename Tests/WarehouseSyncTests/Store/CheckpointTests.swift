@@ -41,4 +41,17 @@ import Testing
         _ = try count.step()
         #expect(count.int64(0) == 2000)
     }
+
+    @Test func aSyncFoldsInTheLogThePreviousRunLeft() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("CREATE TABLE customers AS SELECT 'u' || g AS user_id, g * 1.5 AS ltv, repeat('x', 200) AS note FROM generate_series(1, 3000) g")
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv, note FROM customers\n")
+        let path = String(f.storeURL.dropFirst("sqlite:".count))
+        try f.sync("ltv")
+        let afterFirst = try Self.logicalSize(path)
+        #expect(try Self.fileSize(path) < afterFirst, "the first run's writes wait in the log")
+        let second = try f.sync("ltv").record
+        #expect(second.unchanged == 3000)
+        #expect(try Self.fileSize(path) >= afterFirst, "the second run copied them into the file")
+    }
 }
