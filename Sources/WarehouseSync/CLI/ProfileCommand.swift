@@ -11,7 +11,7 @@ enum ProfileCommand {
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
         let key = args.positionals[0]
-        let location = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        let location = project.storeLocation
         guard let profile = try await runBlocking({ _ in try location.open().profile(key: key) }) else {
             env.console.error("error: no profile with key \(key)")
             return ExitStatus.runFailed

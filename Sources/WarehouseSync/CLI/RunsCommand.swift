@@ -12,7 +12,7 @@ enum RunsCommand {
         let project = try env.loadProject()
         let limit = try args.integer("--limit", default: 20, range: 1...100_000, spec: spec)
         if let name = args.positionals.first { _ = try project.requireModel(named: name, usage: spec.usage) }
-        let location = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        let location = project.storeLocation
         let model = args.positionals.first
         let runs = try await runBlocking { _ in try location.open().runs(model: model, limit: limit) }
         if args.has("--json") {

@@ -11,7 +11,7 @@ enum StatusCommand {
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
-        let location = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        let location = project.storeLocation
         let now = env.context.now()
         let names = project.models.map(\.name)
         let (states, recent, heartbeat) = try await runBlocking { _ -> ([ModelState], [String: [RunRecord]], Date?) in

@@ -12,6 +12,9 @@ public struct Project: Sendable {
 
     public func model(named name: String) -> Model? { models.first { $0.name == name } }
 
+    /// The store the config names, relative paths taken from the project directory.
+    public var storeLocation: StoreLocation { StoreLocation(url: config.storeURL, projectDirectory: directory) }
+
     /// Reads and checks the project in `directory`; every problem in every file is reported.
     /// - Throws: `ProjectErrors`.
     public static func load(directory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProjectErrors) -> Project {

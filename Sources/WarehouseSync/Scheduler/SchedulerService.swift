@@ -31,7 +31,7 @@ actor SchedulerService {
         self.log = log
         self.now = now
         self.project = project
-        let store = StoreWorker(location: StoreLocation(url: project.config.storeURL, projectDirectory: project.directory))
+        let store = StoreWorker(location: project.storeLocation)
         self.store = store
         let states = try await store.perform { try $0.modelStates() }
         var lastFire: [String: Date] = [:]

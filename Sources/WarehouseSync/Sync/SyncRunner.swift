@@ -47,7 +47,7 @@ public final class SyncRunner: Sendable {
 
     public init(project: Project, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }) {
         self.project = project
-        self.store = StoreLocation(url: project.config.storeURL, projectDirectory: project.directory)
+        self.store = project.storeLocation
         self.progress = progress
     }
 
