@@ -20,6 +20,8 @@ public final class ODBCSource: SourceConnection {
     }
 
     public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
+        // Drivers such as psqlodbc run a batch of statements: nothing but one statement is sent.
+        try SingleStatement.require(sql)
         try setUpSession(options)
         let statement = try ODBCStatement(connection: connection)
         try statement.prepare(sql)
@@ -28,6 +30,7 @@ public final class ODBCSource: SourceConnection {
 
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
         let token = options.cancellation
+        try SingleStatement.require(sql)
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         try setUpSession(options)
         var watch = Stopwatch()

@@ -14,6 +14,14 @@ public final class PGConnection {
     ///   - applicationName: shown in `pg_stat_activity` until a query sets its own tag.
     /// - Throws: `ConnectorError` with code `.connectionFailed`; its text never holds the password.
     public init(conninfo: String, password: String? = nil, applicationName: String = "warehouse-sync") throws {
+        // A URL's password never reaches libpq's URL parser, whose errors echo what they cannot
+        // read; it goes as a parameter of its own, percent-decoded where it is validly encoded.
+        var conninfo = conninfo
+        var password = password
+        if let url = ConnectionSecrets.urlPassword(conninfo) {
+            conninfo = url.withoutPassword
+            password = password ?? PercentEncoding.decode(url.raw) ?? url.raw
+        }
         // Defaults first: the expanded conninfo and the explicit password override them.
         var pairs: [(String, String)] = [
             ("connect_timeout", "10"), ("application_name", applicationName),

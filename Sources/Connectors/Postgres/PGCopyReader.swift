@@ -29,7 +29,9 @@ public final class PGCopyReader {
         self.elements = elements
         self.parser = PGCopyRowParser(columnCount: types.count)
         self.cancelled = cancelled
-        _ = try connection.check(PQexec(connection.handle, "COPY (\(Dialect.stripTrailingSemicolon(query))) TO STDOUT\(options)"))
+        // The extended protocol (PQexecParams): the server refuses a text of several statements.
+        let copy = "COPY (\(try SingleStatement.trimmed(query))) TO STDOUT\(options)"
+        _ = try connection.check(PQexecParams(connection.handle, copy, 0, nil, nil, nil, nil, 0))
     }
 
     /// Reads the next row and hands it to `body` undecoded; false at the end.

@@ -20,6 +20,7 @@ public final class PostgresSource: SourceConnection {
     }
 
     public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
+        try SingleStatement.require(sql)
         try begin(options)
         defer { rollback() }
         return try prepareAndDescribe(sql)
@@ -27,6 +28,7 @@ public final class PostgresSource: SourceConnection {
 
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
         let token = options.cancellation
+        try SingleStatement.require(sql)
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         guard let cancel = connection.cancelHandle() else { throw connection.error(nil) }
         try begin(options)
@@ -135,7 +137,8 @@ public final class PostgresSource: SourceConnection {
     private func streamSingleRows(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
                                   _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
                                   _ watch: inout Stopwatch, _ token: CancellationToken) throws {
-        guard PQsendQuery(connection.handle, sql) == 1, PQsetSingleRowMode(connection.handle) == 1 else {
+        // The extended protocol (PQsendQueryParams): the server refuses a text of several statements.
+        guard PQsendQueryParams(connection.handle, sql, 0, nil, nil, nil, nil, 0) == 1, PQsetSingleRowMode(connection.handle) == 1 else {
             throw connection.error(nil)
         }
         var values = [Value](repeating: .null, count: types.count)

@@ -39,8 +39,14 @@ public final class SQLiteDatabase {
         }
     }
 
-    public func prepare(_ sql: String) throws -> SQLiteStatement {
-        try SQLiteStatement(database: self, sql: sql)
+    /// Prepares one statement; with `single`, any statement after it is an error, not ignored.
+    public func prepare(_ sql: String, single: Bool = false) throws -> SQLiteStatement {
+        try SQLiteStatement(database: self, sql: sql, single: single)
+    }
+
+    /// Makes `ATTACH` fail on this connection, so a query can reach no other database file.
+    public func forbidAttach() {
+        sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0)
     }
 
     /// Whether closing the last connection folds the write-ahead log into the database file

@@ -14,10 +14,12 @@ public final class SQLiteSource: SourceConnection {
         }
         database = try SQLiteDatabase(path: path, readOnly: true)
         try database.execute("PRAGMA query_only = 1")
+        database.forbidAttach()
     }
 
     public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
-        let statement = try database.prepare(sql)
+        try SingleStatement.require(sql)
+        let statement = try database.prepare(sql, single: true)
         try requireReadOnly(statement)
         return (0..<statement.columnCount).map {
             Column(name: statement.columnName($0), type: Self.type(declared: statement.declaredType($0)))
@@ -27,7 +29,8 @@ public final class SQLiteSource: SourceConnection {
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
         let token = options.cancellation
         var watch = Stopwatch()
-        let statement = try database.prepare(sql)
+        try SingleStatement.require(sql)
+        let statement = try database.prepare(sql, single: true)
         try requireReadOnly(statement)
         let columns = (0..<statement.columnCount).map {
             Column(name: statement.columnName($0), type: Self.type(declared: statement.declaredType($0)))

@@ -8,11 +8,23 @@ public final class SQLiteStatement {
     let handle: OpaquePointer
     let database: SQLiteDatabase
 
-    init(database: SQLiteDatabase, sql: String) throws {
+    /// Prepares `sql`; with `single`, text after the first statement (SQLite ignores it) is an error.
+    init(database: SQLiteDatabase, sql: String, single: Bool = false) throws {
         var statement: OpaquePointer?
-        let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        var rest = ""
+        let code = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(database.handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+            if let tail { rest = String(cString: tail) }
+            return code
+        }
         guard code == SQLITE_OK, let statement else {
             throw database.error(code, offset: sqlite3_error_offset(database.handle))
+        }
+        if single && !SQLLexer.lex(rest, conventions: [.backtickQuotes, .bracketIdentifiers]).statements.isEmpty {
+            sqlite3_finalize(statement)
+            throw ConnectorError(.query, "refused to run the query: it has a second statement", sqlState: "42601",
+                                 hint: "a model is exactly one SELECT statement")
         }
         self.handle = statement
         self.database = database

@@ -38,8 +38,11 @@ struct CommandEnvironment: Sendable {
     var projectDirectory: URL
     var console: Console { context.console }
 
+    /// Loads the project and adds its secrets to what the console blanks.
     func loadProject() throws(ProjectErrors) -> Project {
-        try Project.load(directory: projectDirectory, environment: context.environment)
+        let project = try Project.load(directory: projectDirectory, environment: context.environment)
+        console.redactor.add(project.secrets)
+        return project
     }
 }
 

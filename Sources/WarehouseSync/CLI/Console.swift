@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 
 /// Where a command writes: stdout for results, stderr for diagnostics and progress.
@@ -8,6 +9,8 @@ public final class Console: @unchecked Sendable {
     private let writeErr: @Sendable (String) -> Void
     /// Whether stderr is a terminal (live progress) or not (one structured line per event).
     public let isTerminal: Bool
+    /// Applied to everything written: the secrets of each project a command loads are added to it.
+    public let redactor = SecretRedactor()
 
     public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool) {
         self.writeOut = out
@@ -22,10 +25,19 @@ public final class Console: @unchecked Sendable {
                 isTerminal: isatty(2) == 1)
     }
 
-    public func print(_ line: String) { lock.withLock { writeOut(line + "\n") } }
-    public func error(_ line: String) { lock.withLock { writeErr(line + "\n") } }
+    public func print(_ line: String) {
+        let text = redactor.redact(line)
+        lock.withLock { writeOut(text + "\n") }
+    }
+    public func error(_ line: String) {
+        let text = redactor.redact(line)
+        lock.withLock { writeErr(text + "\n") }
+    }
     /// Rewrites the current terminal line (progress), without a newline.
-    public func status(_ text: String) { lock.withLock { writeErr("\r\u{1B}[2K" + text) } }
+    public func status(_ text: String) {
+        let text = redactor.redact(text)
+        lock.withLock { writeErr("\r\u{1B}[2K" + text) }
+    }
 
     /// Prints one JSON document on stdout.
     public func json(_ value: some Encodable) {

@@ -61,14 +61,16 @@ extension Model {
             fail(nil, "model name \(name) is not a valid name", "rename the file to letters, digits and '_' (e.g. lifetime_value.sql)")
         }
         // The header is the leading comment block; its `-- name: value` lines are settings.
-        var offset = text.startIndex
+        // Lines are cut at "\n" in the scalars: in a CRLF file "\r\n" is one Character.
+        let scalars = text.unicodeScalars
+        var offset = scalars.startIndex
         var lineNumber = 0
-        while offset < text.endIndex {
-            let lineEnd = text[offset...].firstIndex(of: "\n") ?? text.endIndex
-            let line = text[offset..<lineEnd].trimmingCharacters(in: .whitespaces)
+        while offset < scalars.endIndex {
+            let lineEnd = scalars[offset...].firstIndex(of: "\n") ?? scalars.endIndex
+            let line = String(scalars[offset..<lineEnd]).trimmingCharacters(in: .whitespacesAndNewlines)
             guard line.isEmpty || line.hasPrefix("--") else { break }
             lineNumber += 1
-            offset = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+            offset = lineEnd < scalars.endIndex ? scalars.index(after: lineEnd) : lineEnd
             guard line.hasPrefix("--"), let colon = line.firstIndex(of: ":") else { continue }
             let key = line[line.index(line.startIndex, offsetBy: 2)..<colon].trimmingCharacters(in: .whitespaces)
             // Settings are lowercase words; a comment such as "-- Ecommerce: ..." is prose.
@@ -79,12 +81,17 @@ extension Model {
             model.apply(key: key, value: value, line: lineNumber, fail: fail)
         }
         model.headerEndLine = lineNumber
-        model.sql = String(text[offset...])
+        let body = String(scalars[offset...])
         if model.headerLines["key"] == nil {
             fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
         }
-        if model.sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             fail(lineNumber + 1, "model \(name) has no query after its header", "write the SELECT below the -- header lines")
+        } else {
+            switch QueryText.check(body, firstLine: lineNumber + 1) {
+            case .success(let statement): model.sql = statement
+            case .failure(let problem): fail(problem.line, problem.message, problem.hint)
+            }
         }
         if let traits = model.traits, traits.contains(model.key) {
             fail(model.headerLines["traits"], "traits lists the key column \(model.key)", "the key identifies the profile; remove it from traits")

@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 
 /// A user's project: the config and every model, read from one directory and checked together.
@@ -6,6 +7,8 @@ public struct Project: Sendable {
     public var config: ProjectConfig
     /// Models by name, sorted by name.
     public var models: [Model]
+    /// Blanks this project's secrets (passwords and tokens of the store and every source) out of text.
+    public var secrets: SecretRedactor { config.secrets }
 
     public static let configFileName = "warehouse-sync.toml"
     public static let modelsDirectoryName = "models"

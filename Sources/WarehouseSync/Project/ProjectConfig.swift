@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 
 /// The warehouse kinds a source may be.
@@ -34,6 +35,18 @@ public struct ProjectConfig: Sendable {
 }
 
 extension ProjectConfig {
+    /// Blanks every secret of the config (the store's and each source's passwords and tokens) out of text.
+    public var secrets: SecretRedactor {
+        let redactor = SecretRedactor()
+        redactor.add(secretsIn: storeURL.reveal())
+        for source in sources.values {
+            if let url = source.url { redactor.add(secretsIn: url.reveal()) }
+            if let odbc = source.odbc { redactor.add(secretsIn: odbc.reveal()) }
+            if let password = source.password { redactor.add(secret: password.reveal()) }
+        }
+        return redactor
+    }
+
     /// Reads and checks the config; every problem found is reported together.
     /// - Parameters:
     ///   - environment: where `${NAME}` takes its values.

@@ -180,6 +180,7 @@ actor SchedulerService {
     private func reload(_ why: String) {
         do {
             let reloaded = try Project.load(directory: directory, environment: environment)
+            log.console.redactor.add(reloaded.secrets)
             project = reloaded
             core.replaceModels(Self.scheduled(reloaded))
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])

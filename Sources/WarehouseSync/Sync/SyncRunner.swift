@@ -76,7 +76,7 @@ public final class SyncRunner: Sendable {
         } catch {
             record.status = .failed
             record.finishedAt = now()
-            record.error = "\(error)"
+            record.error = project.secrets.redact("\(error)")
             if !options.dryRun { try? store.record(record) }
             throw error
         }
