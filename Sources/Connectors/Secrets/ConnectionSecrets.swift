@@ -89,14 +89,16 @@ public enum ConnectionSecrets {
 
 /// Percent-encoding as URLs use it (RFC 3986).
 public enum PercentEncoding {
-    /// The decoded text, or nil when `text` holds no valid `%XX` or decodes to invalid UTF-8.
+    /// The decoded text, or nil when `text` has no `%`, a `%` that starts no `%XX` escape, or
+    /// decodes to invalid UTF-8 (such a text is meant as written).
     public static func decode(_ text: String) -> String? {
         var bytes: [UInt8] = []
         var changed = false
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.first {
-            if byte == UInt8(ascii: "%"), utf8.count >= 3,
-               let high = hexValue(utf8[utf8.startIndex + 1]), let low = hexValue(utf8[utf8.startIndex + 2]) {
+            if byte == UInt8(ascii: "%") {
+                guard utf8.count >= 3, let high = hexValue(utf8[utf8.startIndex + 1]),
+                      let low = hexValue(utf8[utf8.startIndex + 2]) else { return nil }
                 bytes.append(high << 4 | low)
                 utf8 = utf8.dropFirst(3)
                 changed = true
