@@ -42,9 +42,6 @@ struct MetricsFile {
     }
 
     func write() throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try Data(render().utf8).write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        try PrivateFiles.writeAtomically(Data(render().utf8), to: path, mode: PrivateFiles.groupReadable)
     }
 }

@@ -23,12 +23,10 @@ final class ChangeSpool {
     private(set) var count = 0
 
     init(directory: URL = FileManager.default.temporaryDirectory) throws {
-        url = directory.appendingPathComponent("warehouse-sync-spool-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        handle = try FileHandle(forUpdating: url)
-        try? FileManager.default.removeItem(at: url)  // unlinked now: nothing to clean up after a crash
+        let (path, fd) = try PrivateFiles.createUnique(in: directory.path, prefix: "warehouse-sync-spool")
+        url = URL(fileURLWithPath: path)
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        unlink(path)  // unlinked now: nothing to clean up after a crash
     }
 
     deinit { try? handle.close() }

@@ -12,7 +12,10 @@ public final class SQLiteStore: Store {
 
     /// Opens (creating it and its directory if needed) and migrates the store file.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory((path as NSString).deletingLastPathComponent)
+        // Profiles are customer data: the file is its owner's only, and SQLite gives its -wal and
+        // -shm files the database file's mode.
+        PrivateFiles.createIfMissing(path)
         self.path = path
         db = try SQLiteDatabase(path: path, create: true)
         // Commits sync the log (durable when a run returns); copying the log into the file is left

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Files WarehouseSync creates hold customer data or what it says about runs: they are created
+/// for their owner only, never through a symlink someone planted, and never by reusing a file.
+enum PrivateFiles {
+    /// The mode of files that hold profiles, snapshots and spooled changes.
+    static let ownerOnly: mode_t = 0o600
+    /// The mode of the metrics file, so a node exporter's group can read it.
+    static let groupReadable: mode_t = 0o640
+
+    /// Creates `directory` and its missing parents, each for its owner only (0700).
+    /// - Throws: `CocoaError` naming the path.
+    static func makeDirectory(_ directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    /// Creates the file at `path` with `mode` unless something is there already (a file is kept
+    /// as it is; a symlink is neither followed nor replaced).
+    static func createIfMissing(_ path: String, mode: mode_t = ownerOnly) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        if fd >= 0 {
+            fchmod(fd, mode)  // the process's umask may have taken bits away; these are the ones meant
+            close(fd)
+        }
+    }
+
+    /// A new, uniquely named file in `directory`, opened for reading and writing, created with
+    /// `O_EXCL` (so never a planted file or symlink) and mode `mode`.
+    /// - Returns: its path and descriptor; the caller closes the descriptor.
+    /// - Throws: `CocoaError` naming the directory, when it cannot be created.
+    static func createUnique(in directory: String, prefix: String, mode: mode_t = ownerOnly) throws -> (path: String, fd: Int32) {
+        var template = Array((directory as NSString).appendingPathComponent("\(prefix).XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [
+                NSFilePathErrorKey: directory,
+                NSLocalizedDescriptionKey: "cannot create a file in \(directory): \(String(cString: strerror(errno)))",
+            ])
+        }
+        fchmod(fd, mode)
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return (path, fd)
+    }
+
+    /// Replaces the file at `path` with `data` atomically: a new file in the same directory,
+    /// written, synced, then renamed over the old one (a symlink at `path` is replaced, not followed).
+    /// - Throws: `CocoaError` naming the path.
+    static func writeAtomically(_ data: Data, to path: String, mode: mode_t) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let (temporary, fd) = try createUnique(in: directory.isEmpty ? "." : directory, prefix: ".\(name)", mode: mode)
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [
+                NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot write \(path): \(error.localizedDescription)",
+            ])
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot replace \(path): \(reason)"])
+        }
+    }
+}
