@@ -71,10 +71,48 @@ public struct SQLLexer {
     public static func lex(_ text: String, conventions: SQLConventions = .postgres) -> Result {
         var bytes = Array(text.utf8)
         bytes.append(0)  // a sentinel, so that looking one byte ahead never goes out of bounds
-        return bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, conventions) }
+        return bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, conventions, onToken: nil) }
     }
 
-    private static func lex(_ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions) -> Result {
+    /// The dotted names in `text` outside strings and comments, read as PostgreSQL does: unquoted
+    /// parts lowercased, quoted parts as written (`Sales."Orders"` is `["sales", "Orders"]`).
+    public static func qualifiedNames(_ text: String) -> [[String]] {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        var tokens: [(Int, Int)] = []
+        _ = bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, .postgres) { tokens.append(($0, $1)) } }
+        func part(_ token: (Int, Int)) -> String? {
+            let first = bytes[token.0]
+            if first == UInt8(ascii: "\"") && token.1 - token.0 >= 2 {
+                return String(decoding: bytes[(token.0 + 1)..<(token.1 - 1)], as: UTF8.self).replacingOccurrences(of: "\"\"", with: "\"")
+            }
+            guard isWordByte(first), !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else { return nil }
+            return String(decoding: bytes[token.0..<token.1], as: UTF8.self).lowercased()
+        }
+        var names: [[String]] = []
+        var current: [String] = []
+        var expectingPart = true
+        for token in tokens {
+            let isDot = token.1 - token.0 == 1 && bytes[token.0] == UInt8(ascii: ".")
+            if isDot && !current.isEmpty && !expectingPart {
+                expectingPart = true
+                continue
+            }
+            if expectingPart, let name = part(token) {
+                current.append(name)
+                expectingPart = false
+                continue
+            }
+            if !current.isEmpty { names.append(current) }
+            current = []
+            if let name = part(token) { current = [name]; expectingPart = false } else { expectingPart = true }
+        }
+        if !current.isEmpty { names.append(current) }
+        return names
+    }
+
+    private static func lex(_ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
+                            onToken: ((Int, Int) -> Void)?) -> Result {
         var result = Result()
         var i = 0
         var depth = 0
@@ -82,6 +120,7 @@ public struct SQLLexer {
         var statementEnd = 0
         var firstWord = ""
         func token(_ start: Int, _ end: Int) {
+            onToken?(start, end)
             if statementStart == nil {
                 statementStart = start
                 firstWord = word(b, start, end)

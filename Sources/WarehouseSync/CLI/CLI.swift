@@ -62,7 +62,7 @@ public enum CLI {
 
     static var commands: [Command] {
         [ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command, RunsCommand.command,
-         ProfileCommand.command, ScheduleCommand.command, ServeCommand.command]
+         ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command]
     }
 
     /// Runs one command line and returns the exit status.

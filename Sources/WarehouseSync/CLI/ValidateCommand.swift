@@ -4,20 +4,39 @@ import Foundation
 /// `validate [--connect]`: checks the config and every model, reporting every problem.
 enum ValidateCommand {
     static let spec = CommandSpec(
-        name: "validate", usage: "warehouse-sync [--project DIR] validate [--connect]",
+        name: "validate", usage: "warehouse-sync [--project DIR] validate [--connect [--strict]]",
         summary: "check the config and all models; --connect also compiles each model on its warehouse",
         details: """
             Every problem is reported with file:line and what to do; exit status 2 when any is found.
             --connect opens each source and compiles each model without fetching its rows, and checks
-            that the key and trait columns exist.
+            that the key and trait columns exist, then runs the least-privilege check (warehouse-sync grants)
+            and prints its warnings; with --strict each warning is an error (exit status 2), so CI can
+            require a role that can do no more than read what the models read.
             """,
-        flags: ["--connect"])
+        flags: ["--connect", "--strict"])
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
         var problems: [ProjectError] = []
+        if args.has("--strict") && !args.has("--connect") {
+            throw UsageError(message: "--strict needs --connect", usage: spec.usage)
+        }
         if args.has("--connect") {
             problems = await compileAll(project)
+            if problems.isEmpty {
+                let reports = try await GrantsCommand.check(project, grantee: GrantsCommand.defaultGrantee)
+                for report in reports {
+                    let source = project.config.sources[report.source]
+                    for warning in report.warnings {
+                        if args.has("--strict") {
+                            problems.append(ProjectError(file: project.config.file, line: source?.line, "source \(report.source): \(warning.message)",
+                                                         hint: "give the source a role with only the GRANTs warehouse-sync grants prints"))
+                        } else {
+                            env.console.error("warning: \(project.config.file):\(source?.line ?? 1): source \(report.source): \(warning.message)")
+                        }
+                    }
+                }
+            }
         }
         if !problems.isEmpty { throw ProjectErrors(problems) }
         let enabled = project.models.filter(\.enabled).count

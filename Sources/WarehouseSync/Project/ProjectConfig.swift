@@ -19,6 +19,8 @@ public struct SourceConfig: Sendable {
     public var password: Secret?
     public var maxConcurrentRuns: Int
     public var statementTimeout: Duration?
+    /// BigQuery's region for `INFORMATION_SCHEMA` (cost and privilege queries); nil means `us`.
+    public var region: String?
     public var line: Int
 }
 
@@ -174,7 +176,7 @@ struct ConfigReader {
         var kind: SourceKind?
         var source = SourceConfig(name: name, kind: .postgres, maxConcurrentRuns: 1, line: table.line)
         let before = errors.count
-        read(table, allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout"]) { entry, r in
+        read(table, allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region"]) { entry, r in
             switch entry.key {
             case "kind":
                 guard let text = r.string(entry) else { return }
@@ -189,6 +191,14 @@ struct ConfigReader {
             case "path": source.path = r.string(entry)
             case "password": source.password = r.string(entry).map(Secret.init)
             case "max_concurrent_runs": source.maxConcurrentRuns = r.positive(entry) ?? 1
+            case "region":
+                guard let text = r.string(entry) else { return }
+                guard !text.isEmpty, text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
+                    r.errors.append(ProjectError(file: r.file, line: entry.line, "invalid region \"\(text)\"",
+                                                 hint: "a BigQuery region such as us, eu or europe-west3"))
+                    return
+                }
+                source.region = text.lowercased()
             default: source.statementTimeout = r.duration(entry)
             }
         }

@@ -11,7 +11,8 @@ enum CostQueries {
 
     /// The cost query for `dialect`, or nil where the cost comes from elsewhere (PostgreSQL's
     /// planner) or is not reported (SQLite, generic ODBC).
-    static func sql(for dialect: Dialect, tag: SessionTag) -> String? {
+    /// - Parameter region: BigQuery's region (`us`, `eu`, `europe-west3`); ignored elsewhere.
+    static func sql(for dialect: Dialect, tag: SessionTag, region: String = "us") -> String? {
         switch dialect {
         case .redshift:
             // query_group becomes the query's label; times are in microseconds.
@@ -28,7 +29,7 @@ enum CostQueries {
                 """
         case .bigquery:
             return """
-                SELECT total_bytes_billed, total_slot_ms FROM `region-us`.INFORMATION_SCHEMA.JOBS_BY_USER
+                SELECT total_bytes_billed, total_slot_ms FROM \(dialect.quote(identifier: "region-" + Dialect.bigQueryLabel(region))).INFORMATION_SCHEMA.JOBS_BY_USER
                 WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l WHERE l.key = 'warehouse_sync_run' AND l.value = \(dialect.literal(Dialect.bigQueryLabel(tag.runID))))
                 ORDER BY creation_time DESC LIMIT 1
                 """

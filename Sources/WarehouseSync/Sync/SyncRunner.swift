@@ -111,7 +111,7 @@ public final class SyncRunner: Sendable {
         let stats = try source.connection.stream(source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
         try diff.finish()
         cursor.close()
-        if let costSQL = CostQueries.sql(for: source.dialect, tag: tag),
+        if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
            let row = try? source.connection.collectFirstRow(costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag)) {
             record.cost = CostQueries.measures(for: source.dialect, row: row)
         }
@@ -151,21 +151,5 @@ public final class SyncRunner: Sendable {
             try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool, finish: clock, leaseHolder: leaseHolder))
         }
         return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil)
-    }
-}
-
-/// Keeps the first row of a small query.
-private struct FirstRowReceiver: RowReceiver {
-    var row: [Value]?
-    mutating func columns(_ columns: [Column]) throws {}
-    mutating func row(_ values: [Value]) throws { if row == nil { row = values } }
-}
-
-extension SourceConnection {
-    /// The first row of a small query, or nil when it returns none.
-    func collectFirstRow(_ sql: String, options: QueryOptions) throws -> [Value]? {
-        var first = FirstRowReceiver()
-        _ = try stream(sql, options: options, into: &first)
-        return first.row
     }
 }

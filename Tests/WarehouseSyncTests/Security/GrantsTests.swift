@@ -1,0 +1,115 @@
+import Connectors
+import Foundation
+import Testing
+import TestSupport
+@testable import WarehouseSync
+
+/// The least-privilege check on the real server: what the example models read, GRANTs that are
+/// enough for `sync`, and warnings for a role that can do more.
+@Suite struct GrantsTests {
+    /// The demo warehouse of the PostgreSQL example models, plus a view, a table no model reads,
+    /// and a model over the view.
+    static func project() throws -> SyncFixture {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("""
+            CREATE TABLE orders (order_id int, user_id text, order_total numeric(12,2), order_date date);
+            INSERT INTO orders VALUES (1, 'u1', 600.00, CURRENT_DATE - 10), (2, 'u1', 500.50, CURRENT_DATE - 200);
+            CREATE TABLE policies (policy_id int, user_id text, status text, renewal_date date, risk_tier text);
+            INSERT INTO policies VALUES (1, 'u1', 'active', DATE '2027-03-01', 'medium');
+            CREATE SCHEMA crm;
+            CREATE TABLE crm.accounts (user_id text, plan text, internal_notes text);
+            INSERT INTO crm.accounts VALUES ('u1', 'gold', 'not for the CDP');
+            CREATE VIEW crm.plans AS SELECT user_id, plan FROM crm.accounts;
+            CREATE TABLE salaries (user_id text, amount int);
+            """)
+        let directory = repositoryRoot.appendingPathComponent("demo/postgres/models")
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".sql") {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            try f.model(String(file.dropLast(4)), text.replacingOccurrences(of: "-- source: warehouse\n", with: ""))
+        }
+        try f.model("plan", "-- key: user_id\nSELECT p.user_id, p.plan, (SELECT count(*) FROM orders o WHERE o.user_id = p.user_id) AS orders\nFROM crm.plans p")
+        return f
+    }
+
+    func sourceReport(_ out: String) throws -> [String: Any] {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let sources = try #require(document["sources"] as? [[String: Any]])
+        return try #require(sources.first)
+    }
+
+    @Test func grantsListWhatTheModelsReadAndAreEnoughForSync() async throws {
+        let f = try Self.project()
+        let result = await runCLI(["grants", "--json", "--role", "cdp_reader"], in: f.directory)
+        #expect(result.status == 0, "\(result.err)")
+        let report = try sourceReport(result.out)
+        let models = try #require(report["models"] as? [[String: Any]])
+        var reads: [String: [String]] = [:]
+        for model in models { reads[model["model"] as! String] = model["relations"] as? [String] }
+        #expect(reads == ["active_policies": ["public.policies"], "high_value": ["public.orders"],
+                          "lifetime_value": ["public.orders"], "plan": ["crm.plans", "public.orders"]])
+        let plan = try #require(models.first { $0["model"] as? String == "plan" })
+        #expect(plan["through_views"] as? [String] == ["crm.accounts"])
+        let grants = try #require(report["grants"] as? [String])
+        #expect(grants == [
+            "GRANT USAGE ON SCHEMA crm TO cdp_reader;", "GRANT USAGE ON SCHEMA public TO cdp_reader;",
+            "GRANT SELECT ON crm.plans TO cdp_reader;", "GRANT SELECT ON public.orders TO cdp_reader;",
+            "GRANT SELECT ON public.policies TO cdp_reader;",
+        ])
+        // The test server's role is a superuser: the check says so, and --strict fails.
+        let warnings = try #require(report["warnings"] as? [[String: Any]]).compactMap { $0["code"] as? String }
+        #expect(warnings.contains("superuser"))
+        #expect(await runCLI(["grants", "--strict"], in: f.directory).status == 2)
+
+        // A fresh role given exactly those GRANTs: sync succeeds, and the strict check passes.
+        let admin = try PGConnection(conninfo: f.warehouseURL)
+        let role = "cdp_reader_\(UUID().uuidString.prefix(6).lowercased())"
+        let password = "Xq7\(UUID().uuidString)"
+        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
+        for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
+        f.environment = ["WH_PASSWORD": password]
+        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+                          extraSource: "password = \"${WH_PASSWORD}\"")
+        let sync = await runCLI(["sync", "--all"], in: f.directory, environment: f.environment)
+        #expect(sync.status == 0, "\(sync.out)\(sync.err)")
+        #expect(try f.traits("u1")["plan"] == "\"gold\"")
+        let strict = await runCLI(["validate", "--connect", "--strict"], in: f.directory, environment: f.environment)
+        #expect(strict.status == 0, "\(strict.err)")
+        let text = await runCLI(["grants"], in: f.directory, environment: f.environment)
+        #expect(text.out.contains("ok: the role can do nothing beyond what the models read"), "\(text.out)")
+    }
+
+    @Test func aRoleThatCanDeleteAndSignalBackendsIsWarnedAboutAndStrictFails() async throws {
+        let f = try Self.project()
+        let admin = try PGConnection(conninfo: f.warehouseURL)
+        let role = "loose_\(UUID().uuidString.prefix(6).lowercased())"
+        let password = "Zk9\(UUID().uuidString)"
+        try admin.execute("""
+            CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
+            GRANT USAGE ON SCHEMA crm TO \(role);
+            GRANT SELECT ON orders, policies, crm.plans, salaries TO \(role);
+            GRANT DELETE ON orders TO \(role);
+            GRANT pg_signal_backend TO \(role);
+            """)
+        f.environment = ["WH_PASSWORD": password]
+        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+                          extraSource: "password = \"${WH_PASSWORD}\"")
+        let result = await runCLI(["grants"], in: f.directory, environment: f.environment)
+        #expect(result.status == 0)
+        #expect(result.out.contains("warning: role \(role) can DELETE on 1 relation: public.orders"), "\(result.out)")
+        #expect(result.out.contains("warning: role \(role) is a member of pg_signal_backend"))
+        #expect(result.out.contains("warning: role \(role) can read 1 relation no model reads: public.salaries"))
+        #expect(!result.out.contains("superuser"))
+        let validate = await runCLI(["validate", "--connect"], in: f.directory, environment: f.environment)
+        #expect(validate.status == 0)
+        #expect(validate.err.contains("warning: warehouse-sync.toml:"))
+        let strict = await runCLI(["validate", "--connect", "--strict"], in: f.directory, environment: f.environment)
+        #expect(strict.status == 2)
+        #expect(strict.err.contains("pg_signal_backend"))
+        #expect(await runCLI(["grants", "--strict"], in: f.directory, environment: f.environment).status == 2)
+    }
+
+    @Test func qualifiedNamesAreReadAsPostgreSQLReadsThem() {
+        #expect(SQLLexer.qualifiedNames("SELECT a.b, \"Sales\".\"Order\"\"s\" FROM crm . plans p -- x.y\nWHERE 'q.r' = 1.5")
+                == [["select"], ["a", "b"], ["Sales", "Order\"s"], ["from"], ["crm", "plans"], ["p"], ["where"]])
+    }
+}
