@@ -1,8 +1,9 @@
 /// Turns the text form of one cell (PostgreSQL output, ODBC character data) into a `Value`,
 /// reading the bytes directly.
 ///
-/// The session runs with `DateStyle=ISO`, `TimeZone=UTC`, `bytea_output=hex` and
-/// `extra_float_digits=1`, so every type has one spelling.
+/// The session pins every setting that changes a value's spelling (`Dialect.postgresOutputSettings`:
+/// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`, `lc_monetary=C`, `bytea_output=hex`,
+/// `extra_float_digits=1`), so every value has one spelling, whatever the server's configuration.
 public enum TextCellDecoder {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, as type: ValueType, element: ValueType? = nil) -> Value {
         switch type {
@@ -11,11 +12,12 @@ public enum TextCellDecoder {
         case .int:
             return parseInt(bytes).map(Value.int) ?? .decimal(string(bytes))
         case .double:
-            return .double(parseDouble(bytes))
+            // psqlodbc reports money as a float, in lc_monetary's spelling: read it exactly.
+            return bytes.contains(UInt8(ascii: "$")) ? money(bytes) : .double(parseDouble(bytes))
         case .decimal:
-            return .decimal(string(bytes))
+            return bytes.contains(UInt8(ascii: "$")) ? money(bytes) : .decimal(string(bytes))
         case .date:
-            return .date(string(bytes))
+            return .date(isoTimestamp(bytes, utc: false))
         case .timestamp:
             return .timestamp(isoTimestamp(bytes, utc: false))
         case .timestampTZ:
@@ -65,20 +67,54 @@ public enum TextCellDecoder {
         }
     }
 
-    /// `2024-01-31 10:00:00.5+00` → `2024-01-31T10:00:00.5Z` (the session's TimeZone is UTC).
+    /// `money` in the session's `lc_monetary=C` (`$1,234.50`, `-$0.99`) as an exact decimal.
+    static func money(_ bytes: UnsafeBufferPointer<UInt8>) -> Value {
+        let digits = bytes.filter { $0 != UInt8(ascii: "$") && $0 != UInt8(ascii: ",") }
+        let body = digits.first == UInt8(ascii: "-") ? digits.dropFirst() : digits[...]
+        let plain = !body.isEmpty && body.filter { $0 == UInt8(ascii: ".") }.count <= 1
+            && body.allSatisfy { $0 == UInt8(ascii: ".") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+        return plain ? .decimal(String(decoding: digits, as: UTF8.self)) : .text(string(bytes))
+    }
+
+    /// ISO 8601 for a date or timestamp in DateStyle ISO: `2024-01-31 10:00:00.5+00` →
+    /// `2024-01-31T10:00:00.5Z` (the session's TimeZone is UTC). Years before 1 (PostgreSQL's
+    /// `0044-03-15 BC`) become ISO's astronomical years (`-0043-03-15`), so BC never equals AD;
+    /// `infinity` and `-infinity` stay as they are.
     static func isoTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, utc: Bool) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count + 1)
         var end = bytes.count
+        let bc = end >= 3 && bytes[end - 3] == UInt8(ascii: " ") && bytes[end - 2] == UInt8(ascii: "B")
+            && bytes[end - 1] == UInt8(ascii: "C")
+        if bc { end -= 3 }
         if utc {
             // Strip the "+00" (or "+00:00") offset the UTC session always prints.
-            if end >= 3, bytes[end - 3] == UInt8(ascii: "+") || bytes[end - 3] == UInt8(ascii: "-") { end -= 3 }
-            else if end >= 6, bytes[end - 6] == UInt8(ascii: "+") { end -= 6 }
+            if end >= 6, bytes[end - 6] == UInt8(ascii: "+") || bytes[end - 6] == UInt8(ascii: "-"), bytes[end - 3] == UInt8(ascii: ":") {
+                end -= 6
+            } else if end >= 3, bytes[end - 3] == UInt8(ascii: "+") || bytes[end - 3] == UInt8(ascii: "-") {
+                end -= 3
+            }
         }
-        for i in 0..<end { out.append(bytes[i] == UInt8(ascii: " ") && i == 10 ? UInt8(ascii: "T") : bytes[i]) }
-        if utc && out.first.map({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true {
-            out.append(UInt8(ascii: "Z"))
+        var out = [UInt8]()
+        out.reserveCapacity(end + 2)
+        var yearEnd = 0
+        while yearEnd < end, bytes[yearEnd] >= UInt8(ascii: "0"), bytes[yearEnd] <= UInt8(ascii: "9") { yearEnd += 1 }
+        var start = 0
+        if bc, yearEnd > 0, let year = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<yearEnd]), as: UTF8.self)) {
+            let astronomical = 1 - year
+            let digits = String(abs(astronomical))
+            if astronomical < 0 { out.append(UInt8(ascii: "-")) }
+            out += Array(repeating: UInt8(ascii: "0"), count: max(0, 4 - digits.count)) + Array(digits.utf8)
+            start = yearEnd
         }
+        var separated = false
+        for i in start..<end {
+            if bytes[i] == UInt8(ascii: " ") && !separated {
+                out.append(UInt8(ascii: "T"))
+                separated = true
+            } else {
+                out.append(bytes[i])
+            }
+        }
+        if utc && yearEnd > 0 { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
     }
 

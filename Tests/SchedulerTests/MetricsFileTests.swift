@@ -17,12 +17,13 @@ import Testing
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("warehouse_sync_runs_total{model=\"ltv\",status=\"succeeded\"} 1\n"))
         #expect(text.contains("warehouse_sync_runs_total{model=\"ltv\",status=\"failed\"} 1\n"))
-        #expect(text.contains("warehouse_sync_rows_changed_total{model=\"ltv\"} 12\n"))
+        // The failed run wrote nothing: only the succeeded run's changes count.
+        #expect(text.contains("warehouse_sync_rows_changed_total{model=\"ltv\"} 6\n"))
         #expect(text.contains("warehouse_sync_last_success_timestamp_seconds{model=\"ltv\"} 1002\n"))
         #expect(text.contains("warehouse_sync_run_duration_seconds{model=\"ltv\"} 2.500\n"))
         #expect(text.contains("warehouse_sync_warehouse_cost{model=\"ltv\",measure=\"planner_total_cost\"} 12.5\n"))
         #expect(text.contains("# TYPE warehouse_sync_runs_total counter\n"))
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.contains(".tmp") && $0.contains((path as NSString).lastPathComponent) }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.hasPrefix("." + (path as NSString).lastPathComponent + ".") }
         #expect(leftovers.isEmpty)
     }
 }

@@ -27,17 +27,33 @@ public enum Dialect: String, Sendable, CaseIterable {
         }
     }
 
-    /// The model's query wrapped so that rows come ordered by the key's text in byte order,
-    /// the order the store keeps snapshots in.
+    /// The name of the column `orderedByKey` puts first: the key's text.
+    public static let keyTextColumn = "__warehouse_sync_key"
+
+    /// The key's text as the warehouse casts it: the one definition of a key. The profile is
+    /// stored, compared, shown and sorted by exactly this text (a `char(8)` key `'C001    '` is
+    /// `C001`, a `bytea` key is its hex text `\x01ff`, a SQLite blob its hex digits).
+    public func keyText(_ column: String) -> String {
+        switch self {
+        case .postgres, .redshift: return "CAST(\(column) AS TEXT)"
+        case .snowflake: return "TO_VARCHAR(\(column))"
+        case .bigquery: return "CAST(\(column) AS STRING)"
+        case .sqlite: return "CASE WHEN typeof(\(column)) = 'blob' THEN hex(\(column)) ELSE CAST(\(column) AS TEXT) END"
+        case .generic: return "CAST(\(column) AS VARCHAR(4000))"
+        }
+    }
+
+    /// The model's query wrapped so that its first column is the key's text (`keyTextColumn`)
+    /// and rows come ordered by that text in byte order, the order the store keeps snapshots in.
     public func orderedByKey(_ sql: String, key: String) -> String {
         let body = Self.stripTrailingSemicolon(sql)
-        let column = "q." + quote(identifier: key)
+        let text = keyText("q." + quote(identifier: key))
+        let select = "SELECT \(text) AS \(quote(identifier: Self.keyTextColumn)), q.* FROM (\n\(body)\n) q ORDER BY "
         switch self {
-        case .postgres, .redshift: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS TEXT) COLLATE \"C\""
-        case .snowflake: return "SELECT * FROM (\n\(body)\n) q ORDER BY COLLATE(TO_VARCHAR(\(column)), 'utf8')"
-        case .bigquery: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(CAST(\(column) AS STRING) AS BYTES)"
-        case .sqlite: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS TEXT)"
-        case .generic: return "SELECT * FROM (\n\(body)\n) q ORDER BY CAST(\(column) AS VARCHAR(4000))"
+        case .postgres, .redshift: return select + "\(text) COLLATE \"C\""
+        case .snowflake: return select + "COLLATE(\(text), 'utf8')"
+        case .bigquery: return select + "CAST(\(text) AS BYTES)"
+        case .sqlite, .generic: return select + "1"
         }
     }
 
@@ -54,7 +70,8 @@ public enum Dialect: String, Sendable, CaseIterable {
         switch self {
         case .postgres:
             statements.append("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            statements.append("SET TimeZone = 'UTC'")
+            // The same output settings as libpq sessions (PostgresSource.outputSettings).
+            for (name, value) in Self.postgresOutputSettings { statements.append("SET \(name) = '\(value)'") }
             if let tagText { statements.append("SET application_name = \(literal(tagText))") }
             if let timeout { statements.append("SET statement_timeout = \(timeout.milliseconds)") }
         case .redshift:
@@ -74,6 +91,13 @@ public enum Dialect: String, Sendable, CaseIterable {
         }
         return statements
     }
+
+    /// Settings that change how PostgreSQL spells a value, pinned in every session.
+    public static let postgresOutputSettings: [(name: String, value: String)] = [
+        ("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
+        ("extra_float_digits", "1"), ("bytea_output", "hex"), ("lc_monetary", "C"),
+        ("xmlbinary", "base64"), ("xmloption", "content"),
+    ]
 
     /// BigQuery label values allow lowercase letters, digits, '_' and '-', up to 63 characters.
     public static func bigQueryLabel(_ text: String) -> String {

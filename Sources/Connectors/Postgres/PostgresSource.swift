@@ -10,6 +10,11 @@ public final class PostgresSource: SourceConnection {
     /// The `work_mem` of a read session unless its settings say otherwise.
     public static let defaultWorkMem = "64MB"
 
+    /// Every setting that changes how PostgreSQL spells a value, pinned in each read session so
+    /// that a value's text never depends on the server's, database's, role's or session's
+    /// configuration (`ALTER DATABASE ... SET IntervalStyle` must not rewrite every profile).
+    public static var outputSettings: [(name: String, value: String)] { Dialect.postgresOutputSettings }
+
     public init(connection: PGConnection, mode: FetchMode = .copy) {
         self.connection = connection
         self.mode = mode
@@ -66,8 +71,9 @@ public final class PostgresSource: SourceConnection {
 
     private func begin(_ options: QueryOptions) throws {
         // work_mem: room to sort a model's result by key in memory; settings may override it.
-        var sql = "BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD';"
-            + " SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL work_mem = '\(Self.defaultWorkMem)';"
+        var sql = "BEGIN READ ONLY;"
+        for (name, value) in Self.outputSettings { sql += " SET LOCAL \(name) = '\(value)';" }
+        sql += " SET LOCAL work_mem = '\(Self.defaultWorkMem)';"
         if let timeout = options.timeout { sql += " SET LOCAL statement_timeout = \(timeout.milliseconds);" }
         if let tag = options.tag { sql += " SET LOCAL application_name = \(connection.literal(tag.text));" }
         for (name, value) in options.settings {

@@ -69,6 +69,10 @@ enum SyncCommand {
         console.print(TextTable.render(header: ["MODEL", "STATUS", "READ", "ADDED", "CHANGED", "REMOVED", "UNCHANGED", "INVALID", "TRAITS", "TIME"], rows: rows))
         for r in results {
             if let error = r.error { console.print("\n\(r.model): \(error)") }
+            if !r.invalidRows.isEmpty {
+                console.print("\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not synced\(r.invalid > r.invalidRows.count ? " (the first \(r.invalidRows.count) shown)" : ""):")
+                for row in r.invalidRows { console.print("  \(InvalidRow.describe(row))") }
+            }
             if r.dryRun && !r.samples.isEmpty {
                 console.print("\n\(r.model): sample changes (key, trait, old → new)")
                 for s in r.samples { console.print("  \(s.key)  \(s.trait)  \(s.old ?? "∅") → \(s.new ?? "∅")") }
@@ -102,6 +106,9 @@ struct RunResult: Encodable {
     var cost: [String: Double]?
     var error: String?
     var samples: [SampleChange] = []
+    var invalidRows: [InvalidRow] = []
+    /// What a held run or a plan would have written (nothing was).
+    var would: DiffCounts?
 
     init(outcome: SyncOutcome) {
         let r = outcome.record
@@ -115,6 +122,8 @@ struct RunResult: Encodable {
         durationMs = r.finishedAt.map { Int64($0.timeIntervalSince(r.startedAt) * 1000) }
         error = r.status == .blocked ? r.error : (outcome.dryRun ? outcome.blockedMessage : nil)
         samples = outcome.dryRun ? outcome.samples : []
+        invalidRows = outcome.invalidRows
+        would = outcome.wouldWrite
     }
 
     init(model: String, error: String) {
@@ -124,7 +133,8 @@ struct RunResult: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples
+        case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples, would
+        case invalidRows = "invalid_rows"
         case dryRun = "dry_run", rowsRead = "rows_read", traitsWritten = "traits_written", queryMs = "query_ms"
         case fetchMs = "fetch_ms", durationMs = "duration_ms", bytesReceived = "bytes_received"
     }

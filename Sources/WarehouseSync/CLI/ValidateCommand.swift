@@ -65,7 +65,8 @@ enum ValidateCommand {
                         let columns = try handle.compile(model.sql, options: QueryOptions(timeout: .seconds(60)))
                         let names = columns.map(\.name)
                         problems += checkColumns(model, names)
-                        written.append((model, model.traitNames(columns: names)))
+                        var seen: Set<String> = []
+                        written.append((model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
                     } catch let error as ConnectorError {
                         problems.append(ProjectError(file: model.file, line: line(of: error, in: model),
                                                      "the warehouse rejected model \(model.name): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? ""),
@@ -81,6 +82,10 @@ enum ValidateCommand {
 
     static func checkColumns(_ model: Model, _ columns: [String]) -> [ProjectError] {
         var problems: [ProjectError] = []
+        if let problem = ResultColumns.problem(columns) {
+            problems.append(ProjectError(file: model.file, line: model.headerEndLine + 1, problem,
+                                         hint: "give each column of the query its own name with AS, e.g. a.score AS app_score"))
+        }
         if !columns.contains(model.key) {
             problems.append(ProjectError(file: model.file, line: model.headerLines["key"], "key column \(model.key) is not in the result",
                                          hint: "the result's columns are \(columns.joined(separator: ", "))"))

@@ -14,7 +14,8 @@ struct MetricsFile {
 
     mutating func record(_ run: RunRecord) {
         runs[run.model, default: [:]][run.status.rawValue, default: 0] += 1
-        rowsChanged[run.model, default: 0] += run.added + run.changed + run.removed
+        // Committed changes only: a held or failed run wrote nothing.
+        if run.status == .succeeded { rowsChanged[run.model, default: 0] += run.added + run.changed + run.removed }
         if run.status == .succeeded, let finished = run.finishedAt { lastSuccess[run.model] = finished }
         if let finished = run.finishedAt { lastDuration[run.model] = finished.timeIntervalSince(run.startedAt) }
         if let measures = run.cost { cost[run.model] = measures }

@@ -5,6 +5,8 @@ import Foundation
 public protocol Store: AnyObject {
     /// The trait names and row count of a model's last successful snapshot, nil before its first run.
     func snapshotInfo(model: String) throws -> SnapshotInfo?
+    /// Each model's trait names as of its last successful run: which model owns which trait.
+    func traitNamesByModel() throws -> [String: [String]]
     /// The model's snapshot rows in byte order of their keys.
     func snapshotCursor(model: String) throws -> any SnapshotCursor
     /// In one transaction: applies the run's changes to profiles and the snapshot, and records the

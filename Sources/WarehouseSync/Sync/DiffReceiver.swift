@@ -22,6 +22,11 @@ struct DiffReceiver: RowReceiver {
     /// The first duplicate keys with how often each appeared, and how many keys were duplicated.
     private(set) var duplicates: [(key: String, count: Int)] = []
     private(set) var duplicateKeys = 0
+    /// The first rows counted invalid, with why.
+    private(set) var invalidRows: [InvalidRow] = []
+    /// Rows whose key is in the snapshot but whose new values cannot be stored: the snapshot
+    /// keeps their previous values, so they count toward its rows.
+    private(set) var keptRows = 0
 
     private var keyIndex = 0
     private var keyType = ValueType.text
@@ -60,13 +65,17 @@ struct DiffReceiver: RowReceiver {
 
     mutating func columns(_ columns: [Column]) throws {
         let names = columns.map(\.name)
-        guard let key = names.firstIndex(of: model.key) else {
+        // The key's text (Dialect.keyText) comes first when the query was wrapped by orderedByKey.
+        let keyTextIndex = names.first == Dialect.keyTextColumn ? 0 : nil
+        let resultNames = keyTextIndex == nil ? names : Array(names.dropFirst())
+        try ResultColumns.check(resultNames, model: model)
+        guard let key = keyTextIndex ?? names.firstIndex(of: model.key) else {
             throw SyncError(.missingColumn, model: model.name, "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
                             hint: "the result's columns are \(names.joined(separator: ", "))")
         }
         keyIndex = key
         keyType = columns[key].type
-        traitNames = model.traitNames(columns: names)
+        traitNames = model.traitNames(columns: resultNames)
         if model.kind == .traits {
             traitIndexes = try traitNames.map { trait in
                 guard let index = names.firstIndex(of: trait) else {
@@ -87,8 +96,11 @@ struct DiffReceiver: RowReceiver {
         if let first = traitIndexes.first, traitIndexes == Array(first..<first + traitIndexes.count) {
             adjacentTraits = first...traitIndexes[traitIndexes.count - 1]
         }
-        canonicalHasher = RowHasher(traitNames: traitNames)
-        wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"])
+        // The seed covers each trait's type: a column that turns from text '7' into integer 7 keeps
+        // its wire bytes but changes its hash, so the values are compared and the change found.
+        let types = model.kind == .segment ? ["bool"] : traitIndexes.map { columns[$0].type.rawValue }
+        canonicalHasher = RowHasher(traitNames: traitNames + ["\u{0}types"] + types)
+        wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"] + types)
         previousIndexByName = Dictionary(previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         droppedTraits = previousTraitNames.filter { !traitNames.contains($0) }
         cursorHasRow = try cursor.next()
@@ -99,19 +111,52 @@ struct DiffReceiver: RowReceiver {
     mutating func row(_ values: [Value]) throws {
         countRow()
         guard var key = values[keyIndex].keyText else {
-            counts.invalid += 1
+            noteInvalid(key: nil, column: nil, reason: "the key is NULL")
+            return
+        }
+        if let problem = key.withUTF8({ ProfileKey.problem(UnsafeRawBufferPointer($0)) }) {
+            noteInvalid(key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
         encodeTraits { values[$0] }
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
+        if case .unchanged = match {} else if let bad = unstorable({ values[$0] }) {
+            return keep(match, key: key, column: bad.column, reason: bad.reason)
+        }
         try apply(match, key: key, hash: hash)
+    }
+
+    /// The first trait whose value the store cannot hold exactly.
+    private func unstorable(_ value: (Int) -> Value) -> (column: String, reason: String)? {
+        guard model.kind == .traits else { return nil }
+        for (position, index) in traitIndexes.enumerated() {
+            if let reason = value(index).unstorableReason { return (traitNames[position], reason) }
+        }
+        return nil
+    }
+
+    /// A row with a usable key but a value the store cannot hold: nothing is written for it and
+    /// its profile and snapshot row stay as they were.
+    private mutating func keep(_ match: Match, key: String, column: String, reason: String) {
+        if case .changed = match { keptRows += 1 }
+        var key = key
+        noteInvalid(key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: column, reason: reason)
+    }
+
+    private mutating func noteInvalid(key: String?, column: String?, reason: String) {
+        counts.invalid += 1
+        if invalidRows.count < Self.sampleLimit { invalidRows.append(InvalidRow(key: key, column: column, reason: reason)) }
     }
 
     mutating func row(raw: RawRow) throws {
         countRow()
         if raw.isNull(keyIndex) {
-            counts.invalid += 1
+            noteInvalid(key: nil, column: nil, reason: "the key is NULL")
+            return
+        }
+        if let problem = raw.withText(keyIndex, { ProfileKey.problem(UnsafeRawBufferPointer($0)) }) {
+            noteInvalid(key: raw.withText(keyIndex) { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
         // Each trait's wire bytes followed by a tab.
@@ -145,8 +190,10 @@ struct DiffReceiver: RowReceiver {
         case .duplicate: return
         default: break
         }
+        let key = keyString ?? raw.withText(keyIndex) { String(decoding: $0, as: UTF8.self) }
+        if let bad = unstorable({ raw.value($0) }) { return keep(match, key: key, column: bad.column, reason: bad.reason) }
         encodeTraits { raw.value($0) }
-        try apply(match, key: keyString ?? raw.withText(keyIndex) { String(decoding: $0, as: UTF8.self) }, hash: hash)
+        try apply(match, key: key, hash: hash)
     }
 
     private mutating func countRow() {

@@ -8,6 +8,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let keyOrder = Code(name: "keys out of order")
         public static let blocked = Code(name: "blocked by max_removed")
         public static let alreadyRunning = Code(name: "already running")
+        public static let duplicateColumn = Code(name: "duplicate column")
+        public static let traitOwned = Code(name: "trait owned by another model")
     }
 
     public var code: Code

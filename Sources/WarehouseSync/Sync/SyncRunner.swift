@@ -28,6 +28,10 @@ public struct SyncOutcome: Sendable {
     public var dryRun: Bool
     /// Set when `max_removed` held the run: what would have been removed and how to proceed.
     public var blockedMessage: String?
+    /// The first rows counted invalid (unusable key, or a value the store cannot hold), with why.
+    public var invalidRows: [InvalidRow] = []
+    /// What the diff found, for a run that wrote nothing (held, or a plan): what it would have written.
+    public var wouldWrite: DiffCounts?
 }
 
 /// Progress of a run, for the terminal's live line and the structured log.
@@ -96,6 +100,11 @@ public final class SyncRunner: Sendable {
         let source = try SourceHandle(config: sourceConfig, projectDirectory: project.directory)
         let tag = SessionTag(model: model.name, runID: record.id)
         let queryOptions = QueryOptions(timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
+        if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite {
+            // Compiling the model as written (free on these sources) checks its columns against its
+            // header before the wrapped query could fail with an error about SQL the user never wrote.
+            try ResultColumns.checkModelColumns(try source.compile(model.sql, options: queryOptions), model: model)
+        }
         if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
            let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions) {
             record.cost = ["planner_total_cost": cost]
@@ -111,13 +120,17 @@ public final class SyncRunner: Sendable {
         let stats = try source.connection.stream(source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
         try diff.finish()
         cursor.close()
+        try checkTraitOwnership(model, traits: diff.traitNames, store: store)
         if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
            let row = try? source.connection.collectFirstRow(costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag)) {
             record.cost = CostQueries.measures(for: source.dialect, row: row)
         }
 
         let counts = diff.counts
-        record.counts = counts
+        // Until the commit, the record says only what was read: what the diff found is written,
+        // or reported as what would have been (blocked runs, plans), never recorded as written.
+        record.rowsRead = counts.rowsRead
+        record.invalid = counts.invalid
         record.queryMs = stats.queryTime.milliseconds
         record.fetchMs = stats.fetchTime.milliseconds
         record.bytesReceived = stats.bytes
@@ -136,20 +149,41 @@ public final class SyncRunner: Sendable {
                 record.finishedAt = now()
                 record.error = blockedMessage! + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
                 try store.record(record)
-                return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error)
+                return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,
+                                   invalidRows: diff.invalidRows, wouldWrite: counts)
             }
         }
         if options.dryRun {
+            record.counts = counts  // a plan's counts are what a sync would write; its output says so (dry_run)
             record.status = .succeeded
             record.finishedAt = now()
-            return SyncOutcome(record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage)
+            return SyncOutcome(record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage,
+                               invalidRows: diff.invalidRows, wouldWrite: counts)
         }
         report("write", counts.rowsRead)
+        record.counts = counts
         record.status = .succeeded
         record.finishedAt = now()
+        let snapshotRows = counts.snapshotRows + diff.keptRows
         let committed = try withoutActuallyEscaping(now) { clock in
-            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: counts.snapshotRows, changes: spool, finish: clock, leaseHolder: leaseHolder))
+            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool, finish: clock, leaseHolder: leaseHolder))
         }
-        return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil)
+        return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)
+    }
+
+    /// A trait belongs to the model that first wrote it, while that model is in the project: a run
+    /// of another model that returns it is refused before anything is written (two models
+    /// writing one trait would unset each other's values).
+    /// - Throws: `SyncError` (`.traitOwned`) naming both models' files.
+    private func checkTraitOwnership(_ model: Model, traits: [String], store: any Store) throws {
+        let written = Set(traits)
+        for (other, owned) in try store.traitNamesByModel().sorted(by: { $0.key < $1.key }) where other != model.name {
+            guard let owner = project.model(named: other) else { continue }  // a deleted model owns nothing
+            let shared = owned.filter(written.contains).sorted()
+            guard !shared.isEmpty else { continue }
+            throw SyncError(.traitOwned, model: model.name,
+                            "trait\(shared.count == 1 ? "" : "s") \(shared.joined(separator: ", ")) of \(model.file) \(shared.count == 1 ? "is" : "are") already written by model \(owner.name) (\(owner.file)); nothing was written",
+                            hint: "each trait has one model: rename the column in one of them (AS another_name), or remove it from one")
+        }
     }
 }

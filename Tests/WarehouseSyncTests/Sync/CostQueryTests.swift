@@ -44,7 +44,10 @@ import Testing
     }
 
     @Test func keyOrderingPerDialect() {
-        #expect(Dialect.postgres.orderedByKey("SELECT 1 AS id;", key: "id") == "SELECT * FROM (\nSELECT 1 AS id\n) q ORDER BY CAST(q.\"id\" AS TEXT) COLLATE \"C\"")
+        #expect(Dialect.postgres.orderedByKey("SELECT 1 AS id;", key: "id")
+                == "SELECT CAST(q.\"id\" AS TEXT) AS \"__warehouse_sync_key\", q.* FROM (\nSELECT 1 AS id\n) q ORDER BY CAST(q.\"id\" AS TEXT) COLLATE \"C\"")
         #expect(Dialect.bigquery.orderedByKey("SELECT 1 AS id", key: "id").hasSuffix("ORDER BY CAST(CAST(q.`id` AS STRING) AS BYTES)"))
+        #expect(Dialect.sqlite.orderedByKey("SELECT 1 AS id", key: "id").hasPrefix(
+            "SELECT CASE WHEN typeof(q.\"id\") = 'blob' THEN hex(q.\"id\") ELSE CAST(q.\"id\" AS TEXT) END AS \"__warehouse_sync_key\""))
     }
 }

@@ -38,6 +38,15 @@ public final class PostgresStore: Store {
         return SnapshotInfo(traitNames: decodeNames(names), rows: Int(result.text(0, 1) ?? "0") ?? 0)
     }
 
+    public func traitNamesByModel() throws -> [String: [String]] {
+        let result = try connection.execute("SELECT model, trait_names::text FROM warehouse_sync.models", [])
+        var names: [String: [String]] = [:]
+        for row in 0..<result.rowCount {
+            if let model = result.text(row, 0), let list = result.text(row, 1) { names[model] = decodeNames(list) }
+        }
+        return names
+    }
+
     public func snapshotCursor(model: String) throws -> any SnapshotCursor {
         // The primary key's index gives this order as the rows stream; without enable_sort = off,
         // stale statistics after a large first sync can make the planner sort them all first.

@@ -62,6 +62,15 @@ public final class SQLiteStore: Store {
         return SnapshotInfo(traitNames: decodeNames(names), rows: Int(statement.int64(1)))
     }
 
+    public func traitNamesByModel() throws -> [String: [String]] {
+        let statement = try db.prepare("SELECT model, trait_names FROM ws_models")
+        var result: [String: [String]] = [:]
+        while try statement.step() {
+            if let model = statement.text(0), let names = statement.text(1) { result[model] = decodeNames(names) }
+        }
+        return result
+    }
+
     public func snapshotCursor(model: String) throws -> any SnapshotCursor {
         let statement = try db.prepare("SELECT key, hash, traits FROM ws_snapshots WHERE model = ?1 ORDER BY key")
         statement.bind(1, model)
