@@ -92,8 +92,10 @@ public enum Dialect: String, Sendable, CaseIterable {
         return statements
     }
 
-    /// Settings that change how PostgreSQL spells a value, pinned in every session.
+    /// Settings that change how PostgreSQL spells a value (or reads a string literal), pinned in
+    /// every session.
     public static let postgresOutputSettings: [(name: String, value: String)] = [
+        ("standard_conforming_strings", "on"),
         ("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
         ("extra_float_digits", "1"), ("bytea_output", "hex"), ("lc_monetary", "C"),
         ("xmlbinary", "base64"), ("xmloption", "content"),

@@ -61,11 +61,14 @@ extension PostgresSource {
     public static let powerfulRoles = ["pg_signal_backend", "pg_read_server_files", "pg_write_server_files",
                                        "pg_execute_server_program", "pg_write_all_data", "pg_checkpoint"]
 
-    /// The relations a query reads, as the privileges it needs: the tables and views it names
-    /// (from the planner's `EXPLAIN (FORMAT JSON, VERBOSE)` and the names in its text), and the
-    /// tables it reaches only through those views (which the view's owner must read, not the role).
+    /// What a query needs to read: the relations it names (tables, views, partitioned tables;
+    /// also a table the planner drops from the plan, since its privilege is still checked), the
+    /// relations under the views it names that run with the caller's rights
+    /// (`security_invoker`), the tables it scans that no named relation accounts for, and the
+    /// schemas it uses; apart from those, the tables only reached through views that run with
+    /// their owner's rights, which the owner needs and the role does not.
     /// - Throws: `ConnectorError` when the query does not compile.
-    public func relationsRead(by sql: String) throws -> (named: [RelationRef], throughViews: [RelationRef]) {
+    public func relationsRead(by sql: String) throws -> (named: [RelationRef], throughViews: [RelationRef], schemas: [String]) {
         let statement = try SingleStatement.trimmed(sql)
         try connection.execute("BEGIN READ ONLY")
         defer { _ = try? connection.execute("ROLLBACK") }
@@ -74,32 +77,107 @@ extension PostgresSource {
         if let text = plan.text(0, 0), let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) {
             Self.collectRelations(json, into: &scanned)
         }
-        // Names in the text resolve to relations as the query's own search_path would resolve them.
-        let names = SQLLexer.qualifiedNames(statement).filter { $0.count <= 2 }
-            .map { $0.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".") }
+        let references = RelationReferences(statement)
+        func quoted(_ parts: [String]) -> String {
+            parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
+        }
+        var names: [String] = []
+        for parts in references.relations {
+            if parts.count == 1 && references.commonTableExpressions.contains(parts[0]) { continue }
+            names.append(quoted(parts))
+        }
+        names += scanned.map(quoted)
+        // Each name resolved as the session resolves it; with the view and partition facts needed.
         let resolved = try connection.execute("""
-            SELECT DISTINCT n.nspname, c.relname, c.relkind::text
+            SELECT DISTINCT c.oid::text, n.nspname, c.relname, c.relkind::text,
+                   coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on'], false)::text,
+                   coalesce((SELECT pg_partition_root(c.oid))::oid::text, c.oid::text),
+                   (x.name = ANY(string_to_array($2, E'\\x1f')))::text
             FROM unnest(string_to_array($1, E'\\x1f')) AS x(name)
-            JOIN pg_class c ON c.oid = to_regclass(x.name)
+            JOIN pg_class c ON c.oid = to_regclass(CASE
+                WHEN array_length(parse_ident(x.name), 1) = 3 AND (parse_ident(x.name))[1] = current_database()
+                THEN quote_ident((parse_ident(x.name))[2]) || '.' || quote_ident((parse_ident(x.name))[3])
+                WHEN array_length(parse_ident(x.name), 1) <= 2 THEN x.name END)
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            """, [Set(names).joined(separator: "\u{1F}")])
-        var named: [RelationRef] = []
+            """, [names.joined(separator: "\u{1F}"), Set(scanned.map(quoted)).joined(separator: "\u{1F}")])
+        struct Entry { var relation: RelationRef; var oid: String; var invoker: Bool; var root: String; var scanned: Bool }
+        var entries: [String: Entry] = [:]
+        var named: Set<String> = []
         for row in 0..<resolved.rowCount {
-            let relation = RelationRef(schema: resolved.text(row, 0)!, name: resolved.text(row, 1)!,
-                                       kind: RelationRef.kind(relkind: resolved.text(row, 2)!))
-            // A view or partitioned table is not scanned under its own name; a plain name that the
-            // plan never scans is a column, alias or CTE that happens to share a table's name.
-            if relation.kind == "view" || relation.kind == "partitioned table"
-                || scanned.contains([relation.schema, relation.name]) {
-                named.append(relation)
+            let oid = resolved.text(row, 0)!
+            var entry = entries[oid] ?? Entry(relation: RelationRef(schema: resolved.text(row, 1)!, name: resolved.text(row, 2)!,
+                                                                    kind: RelationRef.kind(relkind: resolved.text(row, 3)!)),
+                                              oid: oid, invoker: resolved.text(row, 4) == "true", root: resolved.text(row, 5)!, scanned: false)
+            if resolved.text(row, 6) == "true" { entry.scanned = true }
+            entries[oid] = entry
+        }
+        // Which oids the query names (as opposed to only scanning them).
+        let namedNames = Set(references.relations.filter { !($0.count == 1 && references.commonTableExpressions.contains($0[0])) }.map(quoted))
+        let namedResolution = try connection.execute("""
+            SELECT DISTINCT c.oid::text FROM unnest(string_to_array($1, E'\\x1f')) AS x(name)
+            JOIN pg_class c ON c.oid = to_regclass(CASE
+                WHEN array_length(parse_ident(x.name), 1) = 3 AND (parse_ident(x.name))[1] = current_database()
+                THEN quote_ident((parse_ident(x.name))[2]) || '.' || quote_ident((parse_ident(x.name))[3])
+                WHEN array_length(parse_ident(x.name), 1) <= 2 THEN x.name END)
+            """, [namedNames.joined(separator: "\u{1F}")])
+        for row in 0..<namedResolution.rowCount { named.insert(namedResolution.text(row, 0)!) }
+        var needed = named
+        var through: Set<String> = []
+        // Views: an invoker view's relations are needed too; a definer view's belong to its owner.
+        var queue = Array(named)
+        var seen: Set<String> = []
+        while let oid = queue.popLast() {
+            guard seen.insert(oid).inserted else { continue }
+            let refs = try viewReferences(oid)
+            guard !refs.isEmpty else { continue }
+            let invoker = try connection.execute("""
+                SELECT coalesce(reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on'], false)::text
+                FROM pg_class WHERE oid = $1::oid
+                """, [oid]).text(0, 0) == "true"
+            for ref in refs {
+                if invoker && !through.contains(oid) {
+                    needed.insert(ref.oid)
+                } else {
+                    through.insert(ref.oid)
+                }
+                entries[ref.oid] = entries[ref.oid] ?? Entry(relation: ref.relation, oid: ref.oid, invoker: false, root: ref.root, scanned: false)
+                queue.append(ref.oid)
             }
         }
-        let namedKeys = Set(named.map { [$0.schema, $0.name] })
-        var through: [RelationRef] = []
-        for key in scanned where !namedKeys.contains(key) {
-            through.append(RelationRef(schema: key[0], name: key[1], kind: "table"))
+        through.subtract(needed)
+        // Scanned tables no named relation accounts for (a name the reader above could not see,
+        // such as U&"..."): needed, unless a named partitioned table or a definer view covers them.
+        for entry in entries.values where entry.scanned && !needed.contains(entry.oid) && !through.contains(entry.oid) {
+            if needed.contains(entry.root) { continue }
+            needed.insert(entry.oid)
         }
-        return (named.sorted(), through.sorted())
+        // A partition scanned under its named root needs no grant of its own.
+        let neededRelations = needed.compactMap { entries[$0] }.filter { $0.root == $0.oid || !needed.contains($0.root) }.map(\.relation)
+        let throughRelations = through.compactMap { entries[$0]?.relation }
+        // Schemas: those of the needed relations, and every existing schema the query qualifies a name with.
+        let qualifiers = try connection.execute("""
+            SELECT nspname FROM pg_namespace WHERE nspname = ANY(string_to_array($1, E'\\x1f'))
+              AND nspname NOT IN ('pg_catalog', 'information_schema')
+            """, [references.qualifiers.joined(separator: "\u{1F}")])
+        var schemas = Set(neededRelations.map(\.schema))
+        for row in 0..<qualifiers.rowCount { schemas.insert(qualifiers.text(row, 0)!) }
+        return (neededRelations.sorted(), throughRelations.sorted(), schemas.sorted())
+    }
+
+    /// The relations a view's definition references directly (none for a table).
+    private func viewReferences(_ oid: String) throws -> [(oid: String, relation: RelationRef, root: String)] {
+        let result = try connection.execute("""
+            SELECT DISTINCT c.oid::text, n.nspname, c.relname, c.relkind::text,
+                   coalesce((SELECT pg_partition_root(c.oid))::oid::text, c.oid::text)
+            FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+            JOIN pg_class c ON c.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE r.ev_class = $1::oid AND c.oid <> $1::oid
+            """, [oid])
+        return (0..<result.rowCount).map {
+            (result.text($0, 0)!, RelationRef(schema: result.text($0, 1)!, name: result.text($0, 2)!,
+                                              kind: RelationRef.kind(relkind: result.text($0, 3)!)), result.text($0, 4)!)
+        }
     }
 
     private static func collectRelations(_ node: Any, into found: inout Set<[String]>) {

@@ -1,12 +1,20 @@
 /// How one SQL dialect quotes and comments. Warehouses disagree: PostgreSQL nests block
-/// comments and reads `\` literally in standard strings; Snowflake and BigQuery treat `\` as an
-/// escape; BigQuery and MySQL have `#` comments and backtick identifiers; SQLite has `[name]`.
+/// comments and reads `\` literally in standard strings (or as an escape, with
+/// `standard_conforming_strings = off`); Snowflake and BigQuery treat `\` as an escape; BigQuery
+/// and MySQL have `#` comments and backtick identifiers; Snowflake has `//` comments; MySQL's `--`
+/// starts a comment only before a space; SQLite has `[name]`.
 public struct SQLConventions: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    /// `\` escapes the next character inside `'...'` and `"..."`.
+    /// `\` escapes the next character inside `'...'`.
     public static let backslashEscapes = SQLConventions(rawValue: 1 << 0)
+    /// `\` escapes the next character inside `"..."` too (BigQuery and MySQL strings).
+    public static let backslashInDoubleQuotes = SQLConventions(rawValue: 1 << 6)
+    /// `//` starts a comment to the end of the line (Snowflake).
+    public static let slashSlashComments = SQLConventions(rawValue: 1 << 7)
+    /// `--` starts a comment only when a space or control character follows it (MySQL).
+    public static let dashDashNeedsSpace = SQLConventions(rawValue: 1 << 8)
     /// `/* /* */ */` is one comment.
     public static let nestedComments = SQLConventions(rawValue: 1 << 1)
     /// `` `name` `` is a quoted identifier.
@@ -21,13 +29,26 @@ public struct SQLConventions: OptionSet, Sendable, Hashable {
     /// PostgreSQL's own reading (E'...' strings still take backslash escapes).
     public static let postgres: SQLConventions = [.nestedComments, .dollarQuotes]
 
-    /// Every combination of the conventions above: a text is one statement only if it is one
-    /// statement under each of them, whichever dialect the driver or server lexes it with.
-    public static let all: [SQLConventions] = (0..<64).map { SQLConventions(rawValue: UInt8($0)) }
+    /// Every single convention, with the characters that must appear in a text for it to matter.
+    static let each: [(SQLConventions, [String])] = [
+        (.backslashEscapes, ["\\"]), (.backslashInDoubleQuotes, ["\\"]), (.nestedComments, ["/*"]),
+        (.backtickQuotes, ["`"]), (.hashComments, ["#"]), (.dollarQuotes, ["$"]), (.bracketIdentifiers, ["["]),
+        (.slashSlashComments, ["//"]), (.dashDashNeedsSpace, ["--"]),
+    ]
 
-    /// `all` but PostgreSQL's own, those closest to it first (so an error names the fewest differences).
-    static let byDistanceFromPostgres: [SQLConventions] = all.filter { $0 != .postgres }
-        .sorted { ($0.rawValue ^ postgres.rawValue).nonzeroBitCount < ($1.rawValue ^ postgres.rawValue).nonzeroBitCount }
+    /// Every combination of the conventions that can change how `text` splits: a text is one
+    /// statement only if it is one under each of them, whichever dialect the driver or server
+    /// lexes it with. Conventions whose characters the text lacks cannot matter and are left out.
+    /// PostgreSQL's own reading is not among them; the closest to it come first.
+    static func relevant(to text: String) -> [SQLConventions] {
+        let flags = each.filter { _, triggers in triggers.contains { text.contains($0) } }.map(\.0)
+        var combinations: [SQLConventions] = [[]]
+        for flag in flags { combinations += combinations.map { $0.union(flag) } }
+        // The flags the text cannot trigger keep PostgreSQL's choice.
+        let fixed = postgres.subtracting(SQLConventions(flags))
+        return combinations.map { $0.union(fixed) }.filter { $0 != .postgres }
+            .sorted { ($0.rawValue ^ postgres.rawValue).nonzeroBitCount < ($1.rawValue ^ postgres.rawValue).nonzeroBitCount }
+    }
 }
 
 /// A lexical problem that makes a text unsafe or impossible to send.
@@ -111,7 +132,7 @@ public struct SQLLexer {
         return names
     }
 
-    private static func lex(_ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
+    static func lex(_ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
                             onToken: ((Int, Int) -> Void)?) -> Result {
         var result = Result()
         var i = 0
@@ -133,20 +154,29 @@ public struct SQLLexer {
             }
             statementStart = nil
         }
+        // What is left from an unterminated string or comment on is part of a statement: a
+        // second statement that opens with one still counts.
+        func finishUnterminated(_ at: Int) -> Result {
+            token(at, n)
+            closeStatement()
+            return result
+        }
         while i < n {
             let ch = b[i]
             switch ch {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0B, 0x0C:
                 i += 1
-            case UInt8(ascii: "-") where b[i + 1] == UInt8(ascii: "-"):
+            case UInt8(ascii: "-") where b[i + 1] == UInt8(ascii: "-")
+                && (!c.contains(.dashDashNeedsSpace) || b[i + 2] <= 32):
                 i = lineEnd(b, i, n)
             case UInt8(ascii: "#") where c.contains(.hashComments):
+                i = lineEnd(b, i, n)
+            case UInt8(ascii: "/") where b[i + 1] == UInt8(ascii: "/") && c.contains(.slashSlashComments):
                 i = lineEnd(b, i, n)
             case UInt8(ascii: "/") where b[i + 1] == UInt8(ascii: "*"):
                 guard let end = blockCommentEnd(b, i, n, nested: c.contains(.nestedComments)) else {
                     result.error = SQLLexError(kind: .unterminated(what: "comment"), offset: i)
-                    closeStatement()
-                    return result
+                    return finishUnterminated(i)
                 }
                 i = end
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["):
@@ -156,14 +186,13 @@ public struct SQLLexer {
                     i += 1
                     continue
                 }
-                let escapes = ch != UInt8(ascii: "`") && ch != UInt8(ascii: "[")
-                    && (c.contains(.backslashEscapes) || (ch == UInt8(ascii: "'") && isEscapeStringPrefix(b, i)))
+                let escapes = ch == UInt8(ascii: "'") ? c.contains(.backslashEscapes) || isEscapeStringPrefix(b, i)
+                    : ch == UInt8(ascii: "\"") && c.contains(.backslashInDoubleQuotes)
                 let close = ch == UInt8(ascii: "[") ? UInt8(ascii: "]") : ch
                 guard let end = quotedEnd(b, i, n, close: close, backslash: escapes) else {
                     let what = ch == UInt8(ascii: "'") ? "string" : "quoted identifier"
                     result.error = SQLLexError(kind: .unterminated(what: what), offset: i)
-                    closeStatement()
-                    return result
+                    return finishUnterminated(i)
                 }
                 token(i, end)
                 i = end
@@ -176,8 +205,7 @@ public struct SQLLexer {
                 }
                 guard let end = dollarQuotedEnd(b, i, tagEnd, n) else {
                     result.error = SQLLexError(kind: .unterminated(what: "dollar-quoted string"), offset: i)
-                    closeStatement()
-                    return result
+                    return finishUnterminated(i)
                 }
                 token(i, end)
                 i = end
@@ -281,7 +309,7 @@ public struct SQLLexer {
         return nil
     }
 
-    private static func isWordByte(_ byte: UInt8) -> Bool {
+    static func isWordByte(_ byte: UInt8) -> Bool {
         byte >= 0x80 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
             || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))

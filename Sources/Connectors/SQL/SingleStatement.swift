@@ -24,7 +24,7 @@ public enum SingleStatement {
             let second = native.statements[1]
             throw Violation(problem: "a second statement", offset: second.start, secondStatementWord: second.firstWord)
         }
-        for conventions in SQLConventions.byDistanceFromPostgres {
+        for conventions in SQLConventions.relevant(to: text) {
             let other = SQLLexer.lex(text, conventions: conventions)
             if other.statements.count > 1 {
                 let second = other.statements[1]
@@ -64,7 +64,12 @@ public enum SingleStatement {
     /// How `conventions` differ from PostgreSQL's, in words.
     static func describe(_ conventions: SQLConventions) -> String {
         var parts: [String] = []
-        if conventions.contains(.backslashEscapes) { parts.append("with \\ escaping quotes (Snowflake, BigQuery, MySQL)") }
+        if conventions.contains(.backslashEscapes) {
+            parts.append("with \\ escaping quotes in strings (Snowflake, BigQuery, MySQL, PostgreSQL without standard_conforming_strings)")
+        }
+        if conventions.contains(.backslashInDoubleQuotes) { parts.append("with \\ escaping quotes in double quotes (BigQuery, MySQL)") }
+        if conventions.contains(.slashSlashComments) { parts.append("with // comments (Snowflake)") }
+        if conventions.contains(.dashDashNeedsSpace) { parts.append("with -- a comment only before a space (MySQL)") }
         if !conventions.contains(.nestedComments) { parts.append("with /* */ comments that do not nest (SQLite, most warehouses)") }
         if conventions.contains(.backtickQuotes) { parts.append("with `backtick` identifiers (BigQuery, MySQL, SQLite)") }
         if conventions.contains(.hashComments) { parts.append("with # comments (BigQuery, MySQL)") }

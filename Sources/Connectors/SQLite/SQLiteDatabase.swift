@@ -7,10 +7,12 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
-    /// Opens (or with `create`, creates) the file at `path`.
-    public init(path: String, readOnly: Bool = false, create: Bool = false) throws {
+    /// Opens (or with `create`, creates) the file at `path`; with `noFollow`, a path that is a
+    /// symbolic link is an error (`SQLITE_OPEN_NOFOLLOW`).
+    public init(path: String, readOnly: Bool = false, create: Bool = false, noFollow: Bool = false) throws {
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
         flags |= SQLITE_OPEN_NOMUTEX
         var db: OpaquePointer?
         let code = sqlite3_open_v2(path, &db, flags, nil)

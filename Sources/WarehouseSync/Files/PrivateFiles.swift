@@ -25,6 +25,25 @@ enum PrivateFiles {
         }
     }
 
+    /// Throws when `path` is a symbolic link: a file of customer data is never written through one.
+    /// - Throws: `StoreError` naming the path and what to do.
+    static func refuseLink(_ path: String, what: String) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
+            throw StoreError("\(what) \(path) is a symbolic link; WarehouseSync does not write customer data through links. "
+                             + "Point the config at the real file")
+        }
+    }
+
+    /// Takes group and other permissions off `path` if it has any (a store file made by an earlier
+    /// version, or one planted with a looser mode); a file someone else owns is left alone.
+    static func restrictToOwner(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0,
+              info.st_uid == getuid() else { return }
+        chmod(path, info.st_mode & 0o700)
+    }
+
     /// A new, uniquely named file in `directory`, opened for reading and writing, created with
     /// `O_EXCL` (so never a planted file or symlink) and mode `mode`.
     /// - Returns: its path and descriptor; the caller closes the descriptor.

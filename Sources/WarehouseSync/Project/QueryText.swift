@@ -9,12 +9,19 @@ enum QueryText {
         var hint: String
     }
 
+    /// The largest query text, in bytes.
+    static let maxBytes = 1 << 20
+
     static let readingWords: Set<String> = ["SELECT", "WITH", "VALUES", "TABLE", "FROM", "("]
 
     /// The query as it will be sent: `body` up to the end of its statement (trailing comments
     /// and semicolons dropped, so `validate --connect` compiles exactly what `sync` runs).
     /// - Parameter firstLine: the file's line number of `body`'s first line.
     static func check(_ body: String, firstLine: Int) -> Result<String, Problem> {
+        if body.utf8.count > maxBytes {
+            return .failure(Problem(line: firstLine, message: "the query is \(body.utf8.count) bytes, more than \(maxBytes)",
+                                    hint: "a model is one query; move data into the warehouse and read it from there"))
+        }
         let end: Int
         do {
             end = try SingleStatement.end(of: body)

@@ -59,7 +59,9 @@ enum TOMLParser {
                 continue
             }
             guard let eq = indexOfEquals(line) else {
-                throw ProjectError(file: file, line: lineNumber, "expected key = value, found \(line)")
+                // A value is never echoed: it may be a secret.
+                throw ProjectError(file: file, line: lineNumber, "expected key = value",
+                                   hint: "each line is a [table], a key = value, or a # comment")
             }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             guard isBareKey(key) else {
@@ -142,7 +144,8 @@ enum TOMLParser {
             var rest = Substring(text)
             let string = try parseString(&rest, file: file, line: line)
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ProjectError(file: file, line: line, "unexpected text after the string: \(rest)")
+                throw ProjectError(file: file, line: line, "unexpected text after the string's closing quote",
+                                   hint: "a quote inside a \"...\" string is written \\\"; or use a '...' string")
             }
             return .string(string)
         }
@@ -153,21 +156,21 @@ enum TOMLParser {
                 rest = rest.drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix("]") { rest = rest.dropFirst(); break }
                 guard rest.hasPrefix("\"") || rest.hasPrefix("'") else {
-                    throw ProjectError(file: file, line: line, "arrays may hold only strings: \(text)")
+                    throw ProjectError(file: file, line: line, "arrays may hold only strings")
                 }
                 items.append(try parseString(&rest, file: file, line: line))
                 rest = rest.drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix(",") { rest = rest.dropFirst() }
-                else if !rest.hasPrefix("]") { throw ProjectError(file: file, line: line, "expected , or ] in array: \(text)") }
+                else if !rest.hasPrefix("]") { throw ProjectError(file: file, line: line, "expected , or ] in the array") }
             }
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ProjectError(file: file, line: line, "unexpected text after the array: \(rest)")
+                throw ProjectError(file: file, line: line, "unexpected text after the array's closing ]")
             }
             return .strings(items)
         }
         let digits = text.replacingOccurrences(of: "_", with: "")
         if let number = Int(digits.hasPrefix("+") ? String(digits.dropFirst()) : digits) { return .integer(number) }
-        throw ProjectError(file: file, line: line, "unsupported value \(text)",
+        throw ProjectError(file: file, line: line, "unsupported value (not quoted, not a number, not true or false)",
                            hint: "values are \"strings\", integers, true/false, or arrays of strings")
     }
 

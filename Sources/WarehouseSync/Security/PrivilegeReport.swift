@@ -45,10 +45,11 @@ extension PrivilegeReport {
             : names.prefix(limit).joined(separator: ", ") + ", ... (\(names.count) in all)"
     }
 
-    /// The GRANT statements for reading `relations`: USAGE on each schema, SELECT on each relation.
-    static func grants(for relations: [RelationRef], role: String) -> [String] {
+    /// The GRANT statements for reading `relations`: USAGE on each of `schemas` (those of the
+    /// relations, and those holding functions or types the models use), SELECT on each relation.
+    static func grants(for relations: [RelationRef], schemas: Set<String>, role: String) -> [String] {
         let grantee = RelationRef.quoted(role)
-        let schemas = Set(relations.map(\.schema)).sorted()
+        let schemas = schemas.union(relations.map(\.schema)).sorted()
         return schemas.map { "GRANT USAGE ON SCHEMA \(RelationRef.quoted($0)) TO \(grantee);" }
             + relations.sorted().map { "GRANT SELECT ON \($0.qualifiedName) TO \(grantee);" }
     }
@@ -113,15 +114,17 @@ extension PrivilegeReport {
         let handle = try SourceHandle(config: config, projectDirectory: projectDirectory)
         guard let postgres = handle.connection as? PostgresSource else { return report }
         var read: Set<RelationRef> = []
+        var schemas: Set<String> = []
         for model in models {
             let relations = try postgres.relationsRead(by: model.sql)
             read.formUnion(relations.named)
+            schemas.formUnion(relations.schemas)
             report.models.append(ModelReads(model: model.name, relations: relations.named.map(\.qualifiedName),
                                             throughViews: relations.throughViews.map(\.qualifiedName)))
         }
         let privileges = try postgres.rolePrivileges()
         report.role = privileges.role
-        report.grants = grants(for: Array(read), role: grantee)
+        report.grants = grants(for: Array(read), schemas: schemas, role: grantee)
         report.warnings = warnings(privileges, read: read)
         return report
     }

@@ -44,6 +44,13 @@ import Testing
         // Backticks and brackets hide a semicolon from the dialects that quote with them only.
         "SELECT `a; DELETE FROM victim; b`",
         "SELECT [a; DELETE FROM victim; b]",
+        // PostgreSQL with standard_conforming_strings = off: \ escapes in '...' but not in "...".
+        "SELECT 1 AS id, 2 AS \"\\\", 'x\\'' ) q; COMMIT; DELETE FROM victim; SELECT * FROM (SELECT 1 AS id --'\" FROM victim",
+        // Snowflake's // comments, and MySQL's -- that needs a space.
+        "SELECT 1 AS id, 2 AS x // '\n; DELETE FROM t; --'",
+        "SELECT 1 AS id, 2 --'\nAS x, ';DELETE FROM t;' AS y --'",
+        // A second statement that opens with a string left unterminated in some reading.
+        "SELECT $q$a;'b$q$ AS id",
     ]
 
     @Test(arguments: several)

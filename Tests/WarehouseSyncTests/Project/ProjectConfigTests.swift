@@ -84,7 +84,9 @@ import Testing
     @Test(arguments: [
         ("[store\nurl = \"x\"", 1, "malformed table header [store"),
         ("[store]\nurl = \"x", 2, "unterminated string"),
-        ("[store]\nurl = x", 2, "unsupported value x"),
+        ("[store]\nurl = x", 2, "unsupported value (not quoted, not a number, not true or false)"),
+        ("[sources.w]\npassword = \"Ab\"Cd/Ef-Secret\"", 2, "unexpected text after the string's closing quote"),
+        ("[store]\ns3cret-line-without-equals", 2, "expected key = value"),
         ("[store]\nurl = \"a\"\nurl = \"b\"", 3, "key url is set twice in the same table"),
         ("[scheduler]\nmax_concurrent_runs = 0", 2, "max_concurrent_runs must be a positive integer"),
         ("[scheduler]\ntimezone = \"Mars/Olympus\"", 2, "unknown timezone Mars/Olympus"),

@@ -64,4 +64,21 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         _ = spool
     }
+
+    @Test func theStoreIsNeverOpenedThroughASymlinkAndALooseModeIsTightened() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-link-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let target = directory.appendingPathComponent("elsewhere.db").path
+        let link = directory.appendingPathComponent("state.db").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: link) }
+        #expect(error?.message.contains("is a symbolic link") == true)
+        #expect(!FileManager.default.fileExists(atPath: target))
+        // A store file left world-readable (an earlier version, or planted) is made the owner's.
+        let loose = directory.appendingPathComponent("loose.db").path
+        #expect(FileManager.default.createFile(atPath: loose, contents: nil, attributes: [.posixPermissions: 0o644]))
+        _ = try SQLiteStore(path: loose)
+        #expect(try Self.mode(loose) == 0o600)
+    }
 }

@@ -112,4 +112,56 @@ import TestSupport
         #expect(SQLLexer.qualifiedNames("SELECT a.b, \"Sales\".\"Order\"\"s\" FROM crm . plans p -- x.y\nWHERE 'q.r' = 1.5")
                 == [["select"], ["a", "b"], ["Sales", "Order\"s"], ["from"], ["crm", "plans"], ["p"], ["where"]])
     }
+
+    /// Queries whose needs a plan alone does not show: a function in another schema, a view that
+    /// runs with the caller's rights, a join the planner removes, a database-qualified name, a
+    /// Unicode-escaped name, partitions and a CTE named like a table.
+    @Test func grantsAreEnoughForEveryShapeOfQuery() async throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("""
+            CREATE TABLE victim (id int PRIMARY KEY, v int); INSERT INTO victim VALUES (1, 10), (2, 20);
+            CREATE TABLE pk (id int PRIMARY KEY); INSERT INTO pk VALUES (1);
+            CREATE SCHEMA util; CREATE FUNCTION util.double(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+            CREATE SCHEMA crm; CREATE TABLE crm.accounts (id int, plan text); INSERT INTO crm.accounts VALUES (1, 'gold');
+            CREATE VIEW crm.v_inv WITH (security_invoker = true) AS SELECT id, plan FROM crm.accounts;
+            CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+            CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            INSERT INTO events VALUES (1, '2024-05-01'), (2, '2025-05-01');
+            CREATE TABLE salaries (id int, amount int);
+            """)
+        let models = [
+            "fn": "SELECT id, util.double(v) AS d FROM victim",
+            "inv": "SELECT id, plan FROM crm.v_inv",
+            "removed_join": "SELECT victim.id, victim.v AS w FROM victim LEFT JOIN pk ON pk.id = victim.id",
+            "three_part": "SELECT id, v AS x FROM \(f.warehouseDatabase).public.victim",
+            "unicode": "SELECT id, v AS y FROM U&\"\\0076ictim\"",
+            "parts": "SELECT id, at FROM events",
+            "cte": "WITH salaries AS (SELECT id, v AS z FROM victim) SELECT id, z FROM salaries",
+        ]
+        for (name, query) in models { try f.model(name, "-- key: id\n" + query) }
+        let result = await runCLI(["grants", "--json", "--role", "cdp_reader"], in: f.directory)
+        #expect(result.status == 0, "\(result.err)")
+        let report = try sourceReport(result.out)
+        let grants = try #require(report["grants"] as? [String])
+        #expect(grants.contains("GRANT USAGE ON SCHEMA util TO cdp_reader;"), "\(grants)")
+        #expect(grants.contains("GRANT SELECT ON crm.accounts TO cdp_reader;"), "\(grants)")
+        #expect(grants.contains("GRANT SELECT ON public.pk TO cdp_reader;"), "\(grants)")
+        #expect(grants.contains("GRANT SELECT ON public.events TO cdp_reader;"), "\(grants)")
+        #expect(!grants.contains { $0.contains("events_2024") || $0.contains("salaries") }, "\(grants)")
+        let admin = try PGConnection(conninfo: f.warehouseURL)
+        let role = "shapes_\(UUID().uuidString.prefix(6).lowercased())"
+        let password = "Wm2\(UUID().uuidString)"
+        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
+        for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
+        f.environment = ["WH_PASSWORD": password]
+        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+                          extraSource: "password = \"${WH_PASSWORD}\"")
+        for name in models.keys.sorted() {
+            let sync = await runCLI(["sync", name], in: f.directory, environment: f.environment)
+            #expect(sync.status == 0, "\(name): \(sync.out)\(sync.err)")
+        }
+        let strict = await runCLI(["grants", "--strict"], in: f.directory, environment: f.environment)
+        #expect(strict.status == 0, "\(strict.out)")
+    }
 }

@@ -16,8 +16,10 @@ public final class SQLiteStore: Store {
         // Profiles are customer data: the file is its owner's only, and SQLite gives its -wal and
         // -shm files the database file's mode.
         PrivateFiles.createIfMissing(path)
+        try PrivateFiles.refuseLink(path, what: "the store")
         self.path = path
-        db = try SQLiteDatabase(path: path, create: true)
+        db = try SQLiteDatabase(path: path, create: true, noFollow: true)
+        for file in [path, path + "-wal", path + "-shm"] { PrivateFiles.restrictToOwner(file) }
         // Commits sync the log (durable when a run returns); copying the log into the file is left
         // to the next run's background checkpoint, or done at once after a run that wrote more
         // than 256 MB, so the log stays bounded.
