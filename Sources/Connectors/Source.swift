@@ -73,10 +73,14 @@ public protocol SourceConnection: AnyObject {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded up, at least 1 for a positive duration.
+    /// Whole milliseconds, rounded up, at least 1 for a positive duration; saturates at the
+    /// bounds of Int64 instead of overflowing.
     public var milliseconds: Int64 {
         let (s, attos) = components
-        return s * 1000 + (attos + 999_999_999_999_999) / 1_000_000_000_000_000
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        if overflow { return s < 0 ? .min : .max }
+        let (total, overflow2) = ms.addingReportingOverflow((attos + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return overflow2 ? .max : total
     }
 }
 

@@ -1,11 +1,17 @@
 /// Durations as users write them: `90s`, `15m`, `2h`, `1h30m`, `1d`.
 enum DurationText {
+    /// The longest duration accepted: a timeout or an interval of more than a year is a typo,
+    /// and arithmetic on larger ones (milliseconds, dates) could overflow.
+    static let maximumSeconds: Int64 = 366 * 86400
+    static let limitHint = "write a duration such as 30s, 15m, 1h30m or 2d, at most 366d"
+
+    /// The duration, or nil when `text` is not one or is longer than `maximumSeconds`.
     static func parse(_ text: String) -> Duration? {
         var total: Int64 = 0
         var number: Int64?
         var sawUnit = false
         for c in text.trimmingCharacters(in: .whitespaces) {
-            if let digit = c.wholeNumberValue {
+            if c.isASCII, let digit = c.wholeNumberValue {
                 let (times10, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
                 let (next, o2) = times10.addingReportingOverflow(Int64(digit))
                 if o1 || o2 { return nil }
@@ -21,7 +27,10 @@ enum DurationText {
             case "d": unit = 86400
             default: return nil
             }
-            total += n * unit
+            let (product, o1) = n.multipliedReportingOverflow(by: unit)
+            let (sum, o2) = total.addingReportingOverflow(product)
+            if o1 || o2 || sum > maximumSeconds { return nil }
+            total = sum
             number = nil
             sawUnit = true
         }

@@ -61,9 +61,10 @@ extension Model {
             fail(nil, "model name \(name) is not a valid name", "rename the file to letters, digits and '_' (e.g. lifetime_value.sql)")
         }
         // The header is the leading comment block; its `-- name: value` lines are settings.
-        // Lines are cut at "\n" in the scalars: in a CRLF file "\r\n" is one Character.
+        // Lines are cut at "\n" in the scalars: in a CRLF file "\r\n" is one Character. A byte order
+        // mark is not part of the first line.
         let scalars = text.unicodeScalars
-        var offset = scalars.startIndex
+        var offset = scalars.first == "\u{FEFF}" ? scalars.index(after: scalars.startIndex) : scalars.startIndex
         var lineNumber = 0
         while offset < scalars.endIndex {
             let lineEnd = scalars[offset...].firstIndex(of: "\n") ?? scalars.endIndex
@@ -134,7 +135,7 @@ extension Model {
             else if let n = Int(value), n >= 0 { maxRemoved = .count(n) }
             else { fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000") }
         case "timeout":
-            guard let duration = DurationText.parse(value) else { return fail(line, "invalid timeout \"\(value)\"", "write a duration such as 30s, 15m or 1h") }
+            guard let duration = DurationText.parse(value) else { return fail(line, "invalid timeout \"\(value)\"", DurationText.limitHint) }
             timeout = duration
         case "timezone":
             guard let zone = TimeZone(identifier: value) else {

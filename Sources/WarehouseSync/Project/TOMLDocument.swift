@@ -38,7 +38,13 @@ enum TOMLParser {
     static func parse(_ text: String, file: String) throws(ProjectError) -> TOMLDocument {
         var document = TOMLDocument()
         var seenTables: Set<[String]> = [[]]
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Lines end at "\n" in the scalars ("\r\n" is one Character, so splitting Characters finds no
+        // line in a CRLF file); a trailing "\r" and a leading byte order mark are dropped.
+        var scalars = Substring(text).unicodeScalars[...]
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        let lines = scalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line))
+        }
         var index = 0
         while index < lines.count {
             let lineNumber = index + 1

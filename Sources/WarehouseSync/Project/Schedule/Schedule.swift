@@ -18,7 +18,7 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
             self = .manual
         case "every":
             guard words.count == 2, let duration = DurationText.parse(words[1]), duration >= .seconds(60) || duration.components.seconds > 0 else {
-                throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write every 15m, every 2h or every 1d")
+                throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write every 15m, every 2h or every 1d (at most every 366d)")
             }
             self = .every(duration)
         case "hourly":
