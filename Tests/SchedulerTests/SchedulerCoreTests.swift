@@ -130,4 +130,20 @@ import Testing
         #expect(c.nextDue("gone") == nil)
         #expect(c.models.keys.sorted() == ["keep"])
     }
+
+    @Test func runsWaitingForASlotAtShutdownAreSkippedAndCaughtUpOnTheNextStart() throws {
+        var c = core([try model("a", "hourly"), try model("b", "hourly"), try model("c", "hourly")], max: 1)
+        let at11 = instant("2024-06-03T11:00:00Z")
+        #expect(Self.starts(c.tick(now: at11)) == ["a:schedule:0"])
+        let stop = c.shutdown()
+        #expect(stop == [
+            .skip(model: "b", reason: SchedulerCore.shutdownReason), .recordFire(model: "b", at: at11.addingTimeInterval(-1)),
+            .skip(model: "c", reason: SchedulerCore.shutdownReason), .recordFire(model: "c", at: at11.addingTimeInterval(-1)),
+        ])
+        #expect(c.queue.isEmpty)
+        // The next start reads the fire times the shutdown left: b and c run at once, a does not.
+        var restarted = SchedulerCore(models: c.models.values.sorted { $0.name < $1.name }, lastFire: c.lastFire, maxConcurrentRuns: 5,
+                                      maxConcurrentPerSource: ["wh": 5], startedAt: at11.addingTimeInterval(120), random: { 0.5 })
+        #expect(Self.starts(restarted.tick(now: at11.addingTimeInterval(120))) == ["b:schedule:0", "c:schedule:0"])
+    }
 }

@@ -140,6 +140,27 @@ public struct SchedulerCore: Sendable {
         return actions + dispatch()
     }
 
+    /// The service is stopping: every run still waiting for a slot is recorded `skipped` and its
+    /// tick is marked as not yet fired, so the next start catches it up like a tick missed while
+    /// the service was down.
+    public mutating func shutdown() -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for item in queue {
+            actions.append(.skip(model: item.model, reason: Self.shutdownReason))
+            if item.trigger != .retry, let fired = lastFire[item.model] {
+                let before = fired.addingTimeInterval(-1)
+                lastFire[item.model] = before
+                actions.append(.recordFire(model: item.model, at: before))
+            }
+        }
+        queue.removeAll()
+        retries.removeAll()
+        return actions
+    }
+
+    /// Why a run that waited for a slot at shutdown did not run.
+    public static let shutdownReason = "shutdown: the service stopped while the run waited for a slot; it runs on the next start"
+
     /// When the loop must wake next: the earliest due time or retry; nil when nothing is scheduled.
     public func nextWakeup() -> Date? {
         let dues = models.keys.compactMap { nextDue($0) }

@@ -24,6 +24,8 @@ actor SchedulerService {
     private let continuation: AsyncStream<ServiceEvent>.Continuation
     private var sleeper: Task<Void, Never>?
     private var shuttingDown = false
+    /// Records the runs that were waiting for a slot at shutdown; awaited before exiting.
+    private var shutdownRecords: Task<Void, Never>?
 
     init(project: Project, environment: [String: String], log: EventLog, now: @escaping @Sendable () -> Date) async throws {
         self.directory = project.directory
@@ -51,13 +53,17 @@ actor SchedulerService {
 
     /// Runs until a shutdown signal; returns the exit status.
     func run() async -> Int32 {
-        let signals = SignalEvents(continuation)
+        let log = self.log
+        let signals = SignalEvents(continuation, deadline: (Self.shutdownDeadline + 0.5, {
+            log.emit("shutdown_forced", level: "warn", ["reason": .string("runs still in flight at the deadline; their transactions roll back")])
+            exit(ExitStatus.success)
+        }))
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
         log.emit("scheduler_started", ["models": .int(core.models.count), "holder": .string(holder)])
         await handle(core.tick(now: now()))
         scheduleWake()
-        for await event in events {
+        events: for await event in events {
             switch event {
             case .wake:
                 if !shuttingDown { await handle(core.tick(now: now())) }
@@ -66,15 +72,18 @@ actor SchedulerService {
             case .reload(let why):
                 if !shuttingDown { reload(why) }
             case .shutdown(let why):
-                if shuttingDown { if why == "deadline" { break } else { continue } }
-                beginShutdown(why)
+                // At the deadline the loop ends whatever runs are still in flight (a run stuck in a
+                // store commit or a cancel to an unreachable host does not keep the process alive).
+                if shuttingDown { if why == "deadline" { break events } else { continue } }
+                await beginShutdown(why)
             }
             if shuttingDown {
-                if tokens.isEmpty { break }
+                if tokens.isEmpty { break events }
             } else {
                 scheduleWake()
             }
         }
+        await shutdownRecords?.value
         signals.cancel()
         watcher?.cancel()
         heartbeat.cancel()
@@ -193,7 +202,7 @@ actor SchedulerService {
         }
     }
 
-    private func beginShutdown(_ why: String) {
+    private func beginShutdown(_ why: String) async {
         shuttingDown = true
         sleeper?.cancel()
         log.emit("shutdown", ["signal": .string(why), "cancelling": .int(tokens.count)])
@@ -203,6 +212,9 @@ actor SchedulerService {
             try? await Task.sleep(for: .seconds(Self.shutdownDeadline))
             continuation.yield(.shutdown("deadline"))
         }
+        // Recorded off the loop, so a slow store cannot hold the shutdown past its deadline.
+        let waiting = core.shutdown()
+        shutdownRecords = Task { await self.handle(waiting) }
     }
 
     private func startHeartbeat() -> Task<Void, Never> {

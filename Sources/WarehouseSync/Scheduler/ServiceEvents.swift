@@ -10,14 +10,25 @@ enum ServiceEvent: Sendable {
 }
 
 /// SIGTERM and SIGINT ask for shutdown, SIGHUP for a reload; the default handlers are turned off.
+///
+/// The first shutdown signal also arms `deadline` on a thread of its own: whatever the loop is
+/// waiting on (a store commit stuck behind a lock, a cancel to an unreachable host), it runs.
 final class SignalEvents: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ continuation: AsyncStream<ServiceEvent>.Continuation) {
+    init(_ continuation: AsyncStream<ServiceEvent>.Continuation, deadline: (seconds: TimeInterval, action: @Sendable () -> Void)) {
+        let armed = DispatchQueue(label: "warehouse-sync.shutdown-deadline")
+        var isArmed = false
         for (number, event) in [(SIGTERM, ServiceEvent.shutdown("SIGTERM")), (SIGINT, .shutdown("SIGINT")), (SIGHUP, .reload("SIGHUP"))] {
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(event) }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: armed)
+            source.setEventHandler {
+                if number != SIGHUP && !isArmed {
+                    isArmed = true
+                    armed.asyncAfter(deadline: .now() + deadline.seconds, execute: deadline.action)
+                }
+                continuation.yield(event)
+            }
             source.resume()
             sources.append(source)
         }
