@@ -8,7 +8,11 @@ public enum TextCellDecoder {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, as type: ValueType, element: ValueType? = nil) -> Value {
         switch type {
         case .bool:
-            return .bool(bytes.first.map { $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: "1") || $0 == UInt8(ascii: "T") } ?? false)
+            // PostgreSQL's t/f, ODBC's 1/0, and -1 for true from drivers set to TrueIsMinus1.
+            let first = bytes.first ?? 0
+            return .bool(first == UInt8(ascii: "t") || first == UInt8(ascii: "T") || first == UInt8(ascii: "1")
+                         || first == UInt8(ascii: "y") || first == UInt8(ascii: "Y")
+                         || (bytes.count == 2 && first == UInt8(ascii: "-") && bytes[1] == UInt8(ascii: "1")))
         case .int:
             return parseInt(bytes).map(Value.int) ?? .decimal(string(bytes))
         case .double:
@@ -65,6 +69,31 @@ public enum TextCellDecoder {
         case "NaN": return .nan
         default: return Double(text) ?? .nan
         }
+    }
+
+    /// `1e+20`, `1.5e-07`: a double's shortest text, written out as a plain decimal (`100000000000000000000`,
+    /// `0.00000015`), so an exact column that a source stored as a double keeps one form.
+    public static func plainDecimal(_ value: Double) -> String? {
+        guard value.isFinite else { return nil }
+        let text = "\(value)"
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(text[text.index(after: e)...]) else {
+            return text
+        }
+        var mantissa = String(text[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        let point = parts[0].count + exponent
+        var out: String
+        if point <= 0 {
+            out = "0." + String(repeating: "0", count: -point) + digits
+        } else if point >= digits.count {
+            out = digits + String(repeating: "0", count: point - digits.count)
+        } else {
+            out = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+        }
+        return (negative ? "-" : "") + out
     }
 
     /// `money` in the session's `lc_monetary=C` (`$1,234.50`, `-$0.99`) as an exact decimal.

@@ -18,3 +18,34 @@ import Testing
         #expect(decode("-$92,233,720,368,547,758.08", .decimal) == .decimal("-92233720368547758.08"))
     }
 }
+
+@Suite struct DecoderEdgeTests {
+    @Test func trueIsReadInEverySpellingDriversUse() {
+        for text in ["t", "true", "1", "-1", "T", "Y"] {
+            #expect(Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(true), "\(text)")
+        }
+        for text in ["f", "false", "0", "N"] {
+            #expect(Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(false), "\(text)")
+        }
+    }
+
+    @Test func doublesInExactColumnsAreWrittenOutPlainly() {
+        #expect(TextCellDecoder.plainDecimal(1e20) == "100000000000000000000")
+        #expect(TextCellDecoder.plainDecimal(1.5e-7) == "0.00000015")
+        #expect(TextCellDecoder.plainDecimal(-1.2345678901234567e+19) == "-12345678901234567000")
+        #expect(TextCellDecoder.plainDecimal(12.5) == "12.5")
+        #expect(TextCellDecoder.plainDecimal(.infinity) == nil)
+    }
+
+    @Test func jsonIsValidatedStrictly() throws {
+        let validator = try JSONValidator()
+        #expect(validator.isStorable("{\"a\":[1,2,{\"b\":null}]}"))
+        #expect(validator.isStorable("1e400"))
+        #expect(validator.isStorable("\"\\\\u0000\""))
+        #expect(!validator.isStorable("\u{FEFF}{\"a\":1}"))
+        #expect(!validator.isStorable("[1,2,]"))
+        #expect(!validator.isStorable(""))
+        #expect(!validator.isStorable("not json"))
+        #expect(!validator.isStorable("\"\\u0000\""))
+    }
+}

@@ -100,13 +100,20 @@ public final class SQLiteSource: SourceConnection {
         case SQLITE_FLOAT:
             bytes += 8
             let value = s.double(index)
-            return declared == .decimal ? .decimal(String(value)) : .double(value)
+            guard declared == .decimal, let plain = TextCellDecoder.plainDecimal(value) else { return .double(value) }
+            return .decimal(plain)
         case SQLITE_BLOB:
             let blob = s.blob(index)
             bytes += blob.count
             return .bytes(blob)
         default:
-            let text = s.text(index) ?? ""
+            // Text that is not valid UTF-8 is kept as its bytes: replacing the bad bytes would make
+            // distinct values equal.
+            guard let text = s.validText(index) else {
+                let raw = s.blob(index)
+                bytes += raw.count
+                return .bytes(raw)
+            }
             bytes += text.utf8.count
             switch declared {
             case .date: return .date(text)

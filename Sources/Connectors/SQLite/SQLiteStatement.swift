@@ -81,6 +81,13 @@ public final class SQLiteStatement {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
+    /// The text of a column, or nil when it is NULL or not valid UTF-8.
+    public func validText(_ index: Int) -> String? {
+        guard let pointer = sqlite3_column_text(handle, Int32(index)) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        return String(validating: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
     public func blob(_ index: Int) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, Int32(index)))
         guard count > 0, let pointer = sqlite3_column_blob(handle, Int32(index)) else { return [] }

@@ -67,6 +67,9 @@ public struct RunCommit {
     var changes: ChangeSpool
     /// The clock that stamps the run's end once its writes are done.
     var finish: () -> Date
+    /// Called inside the commit's transaction, once no other commit can change trait ownership,
+    /// with every model's trait names; throws to refuse the commit.
+    var checkOwnership: (([String: [String]]) throws -> Void)?
     /// The lease this run holds; the commit is refused if the store says another holder has it
     /// (the run was paused past its lease, and a newer run may have written since).
     var leaseHolder: String?

@@ -30,6 +30,10 @@ struct DiffReceiver: RowReceiver {
 
     private var keyIndex = 0
     private var keyType = ValueType.text
+    /// Whether the key column is the warehouse's text cast of the key (`Dialect.keyText`).
+    private var keyIsText = false
+    /// Checks JSON values before they are stored (owns a private SQLite connection).
+    private let json: JSONValidator
     private var traitIndexes: [Int] = []
     private var canonicalHasher = RowHasher(traitNames: [])
     private var wireHasher = RowHasher(traitNames: [])
@@ -55,12 +59,14 @@ struct DiffReceiver: RowReceiver {
         case changed(old: EncodedTraits)
     }
 
-    init(model: Model, cursor: any SnapshotCursor, previousTraitNames: [String], spool: ChangeSpool, full: Bool) {
+    /// - Throws: `ConnectorError` when the JSON validator's in-memory database cannot be opened.
+    init(model: Model, cursor: any SnapshotCursor, previousTraitNames: [String], spool: ChangeSpool, full: Bool) throws {
         self.model = model
         self.cursor = cursor
         self.previousTraitNames = previousTraitNames
         self.spool = spool
         self.full = full
+        self.json = try JSONValidator()
     }
 
     mutating func columns(_ columns: [Column]) throws {
@@ -74,6 +80,7 @@ struct DiffReceiver: RowReceiver {
                             hint: "the result's columns are \(names.joined(separator: ", "))")
         }
         keyIndex = key
+        keyIsText = keyTextIndex != nil
         keyType = columns[key].type
         traitNames = model.traitNames(columns: resultNames)
         if model.kind == .traits {
@@ -110,6 +117,11 @@ struct DiffReceiver: RowReceiver {
 
     mutating func row(_ values: [Value]) throws {
         countRow()
+        if case .bytes(let raw) = values[keyIndex], keyIsText {
+            // The key's text cast came back as bytes: it is not valid UTF-8.
+            noteInvalid(key: raw.withUnsafeBytes(ProfileKey.shown), column: nil, reason: "the key is not valid UTF-8 text")
+            return
+        }
         guard var key = values[keyIndex].keyText else {
             noteInvalid(key: nil, column: nil, reason: "the key is NULL")
             return
@@ -131,7 +143,7 @@ struct DiffReceiver: RowReceiver {
     private func unstorable(_ value: (Int) -> Value) -> (column: String, reason: String)? {
         guard model.kind == .traits else { return nil }
         for (position, index) in traitIndexes.enumerated() {
-            if let reason = value(index).unstorableReason { return (traitNames[position], reason) }
+            if let reason = value(index).unstorableReason(json) { return (traitNames[position], reason) }
         }
         return nil
     }

@@ -45,19 +45,21 @@ public struct InvalidRow: Sendable, Equatable, Codable {
 
 extension Value {
     /// Why the store cannot hold this value exactly, or nil: text with a NUL character (PostgreSQL's
-    /// jsonb cannot hold one), or JSON text that does not parse.
-    var unstorableReason: String? {
+    /// jsonb cannot hold one), or JSON text that is not RFC 8259 JSON.
+    func unstorableReason(_ json: JSONValidator) -> String? {
         switch self {
         case .text(let s), .date(let s), .timestamp(let s), .timestampTZ(let s), .decimal(let s):
             return s.utf8.contains(0) ? "the value contains a NUL character, which the store cannot hold" : nil
         case .json(let s):
-            if s.utf8.contains(0) || s.contains("\\u0000") { return "the JSON value contains a NUL character, which the store cannot hold" }
-            guard (try? JSONSerialization.jsonObject(with: Data(s.utf8), options: [.fragmentsAllowed])) != nil else {
+            if s.utf8.contains(0) || JSONValidator.hasNulEscape(s) {
+                return "the JSON value contains a NUL character, which the store cannot hold"
+            }
+            guard json.isStorable(s) else {
                 return "the value is not valid JSON: \(s.count > 40 ? String(s.prefix(40)) + "…" : s)"
             }
             return nil
         case .array(let items):
-            return items.lazy.compactMap(\.unstorableReason).first
+            return items.lazy.compactMap { $0.unstorableReason(json) }.first
         default:
             return nil
         }

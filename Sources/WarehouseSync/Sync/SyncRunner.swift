@@ -114,13 +114,13 @@ public final class SyncRunner: Sendable {
         let cursor = try store.snapshotCursor(model: model.name)
         defer { cursor.close() }  // on a failed run; closing twice does nothing
         let spool = try ChangeSpool()
-        var diff = DiffReceiver(model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
+        var diff = try DiffReceiver(model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
         let stats = try source.connection.stream(source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
         try diff.finish()
         cursor.close()
-        try checkTraitOwnership(model, traits: diff.traitNames, store: store)
+        try checkTraitOwnership(model, traits: diff.traitNames, owners: try store.traitNamesByModel())
         if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
            let row = try? source.connection.collectFirstRow(costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag)) {
             record.cost = CostQueries.measures(for: source.dialect, row: row)
@@ -165,8 +165,11 @@ public final class SyncRunner: Sendable {
         record.status = .succeeded
         record.finishedAt = now()
         let snapshotRows = counts.snapshotRows + diff.keptRows
+        let traits = diff.traitNames
         let committed = try withoutActuallyEscaping(now) { clock in
-            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool, finish: clock, leaseHolder: leaseHolder))
+            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool, finish: clock,
+                                       checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
+                                       leaseHolder: leaseHolder))
         }
         return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)
     }
@@ -175,9 +178,9 @@ public final class SyncRunner: Sendable {
     /// of another model that returns it is refused before anything is written (two models
     /// writing one trait would unset each other's values).
     /// - Throws: `SyncError` (`.traitOwned`) naming both models' files.
-    private func checkTraitOwnership(_ model: Model, traits: [String], store: any Store) throws {
+    private func checkTraitOwnership(_ model: Model, traits: [String], owners: [String: [String]]) throws {
         let written = Set(traits)
-        for (other, owned) in try store.traitNamesByModel().sorted(by: { $0.key < $1.key }) where other != model.name {
+        for (other, owned) in owners.sorted(by: { $0.key < $1.key }) where other != model.name {
             guard let owner = project.model(named: other) else { continue }  // a deleted model owns nothing
             let shared = owned.filter(written.contains).sorted()
             guard !shared.isEmpty else { continue }

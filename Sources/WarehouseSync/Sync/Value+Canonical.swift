@@ -11,7 +11,9 @@ extension Value {
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i): appendDecimalDigits(i, to: &out)
         case .double(let d):
-            if d.isFinite { out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8) }
+            // -0.0 keeps its sign: distinct values have distinct forms.
+            if d == 0 && d.sign == .minus { out.append(contentsOf: "-0".utf8) }
+            else if d.isFinite { out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8) }
             else { appendJSONString(d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"), to: &out) }
         case .decimal(let text):
             if !Self.appendNormalizedDecimal(text, to: &out) { appendJSONString(text, to: &out) }

@@ -156,4 +156,53 @@ import TestSupport
         let recorded = try #require(try f.store().runs(model: "m", limit: 10).first { $0.status == .blocked })
         #expect(recorded.status == .blocked && recorded.removed == 0 && recorded.traitsWritten == 0 && recorded.rowsRead == 2)
     }
+
+    /// Two models that take one trait and commit at the same moment: one is refused, nothing of it
+    /// is written (the check runs inside the commit, one commit at a time).
+    @Test(arguments: StoreKind.allCases)
+    func twoModelsCommittingAtOnceCannotBothTakeATrait(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try f.warehouse("""
+            CREATE TABLE t (id text, score int); INSERT INTO t VALUES ('u1', 1), ('u2', 2);
+            CREATE TABLE t2 (id text, score int); INSERT INTO t2 VALUES ('u1', 100), ('u3', 300);
+            """)
+        try f.model("a", "-- key: id\nWITH s AS (SELECT pg_sleep(1)) SELECT id, score FROM t, s")
+        try f.model("b", "-- key: id\nWITH s AS (SELECT pg_sleep(1)) SELECT id, score FROM t2, s")
+        let first = try ToolProcess(project: f.directory, ["sync", "a"])
+        let second = try ToolProcess(project: f.directory, ["sync", "b"])
+        let statuses = [first.wait(timeout: 60), second.wait(timeout: 60)]
+        #expect(statuses.sorted { ($0 ?? 9) < ($1 ?? 9) } == [0, 1], "\(first.stderr)\(second.stderr)")
+        let profiles = try f.allProfiles()
+        let fromA = profiles["u2"] != nil, fromB = profiles["u3"] != nil
+        #expect(fromA != fromB, "\(profiles)")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func jsonIsCheckedAsRFC8259AndDistinctValuesStayDistinct(store: StoreKind) async throws {
+        let f = try SyncFixture(store: store, source: .sqlite)
+        try f.warehouse("""
+            CREATE TABLE t (id TEXT, j JSON, amount DECIMAL(38,2), raw TEXT, ratio REAL);
+            INSERT INTO t VALUES ('bom', char(65279) || '{"a":1}', 1e20, 'a', 0.0), ('comma', '[1,2,]', 1.5e-7, 'b', 0.0),
+                                 ('big', '[1e400]', 12.5, CAST(x'80' AS TEXT), -0.0), ('escaped', '"\\\\u0000"', 1, 'c', 1.0);
+            """)
+        try f.model("m", "-- key: id\nSELECT id, j, amount, raw, ratio FROM t")
+        let run = try f.sync("m")
+        #expect(run.invalidRows.map(\.key) == ["bom", "comma"], "\(run.invalidRows)")
+        #expect(run.record.added == 2)
+        #expect(run.invalidRows.allSatisfy { $0.column == "j" && $0.reason.contains("not valid JSON") })
+        let big = try f.traits("big")
+        // PostgreSQL's jsonb writes the number out in digits; SQLite keeps the text.
+        #expect(big["j"] == "[1e400]" || (big["j"]?.count ?? 0) > 400, "\(big)")
+        #expect(big["amount"] == "12.5")
+        #expect(try f.traits("escaped")["amount"] == "1")
+        let validator = try JSONValidator()
+        for traits in try GeneratedRowsPropertyTests.storedTraits(f) { #expect(validator.isStorable(traits), "\(traits)") }
+        // An exact column SQLite stored as a double keeps the plain decimal form.
+        try f.warehouse("UPDATE t SET j = '{}', amount = 1e20 WHERE id = 'big'")
+        #expect(try f.sync("m").record.changed == 1)
+        #expect(try f.traits("big")["amount"] == "100000000000000000000")
+        // Text that is not valid UTF-8 keeps its bytes, so a change to other bytes is seen.
+        try f.warehouse("UPDATE t SET raw = CAST(x'81' AS TEXT) WHERE id = 'big'")
+        #expect(try f.sync("m").record.changed == 1)
+    }
 }

@@ -117,9 +117,8 @@ struct SeededRandom: RandomNumberGenerator {
         try f.model("m", "-- key: id\nSELECT * FROM g")
         let first = try f.sync("m")
         #expect(first.record.added == rowCount && first.record.invalid == 0, "\(first.invalidRows)")
-        for traits in try Self.storedTraits(f) {
-            #expect((try? JSONSerialization.jsonObject(with: Data(traits.utf8))) != nil, "invalid JSON in the store: \(traits)")
-        }
+        let validator = try JSONValidator()
+        for traits in try Self.storedTraits(f) { #expect(validator.isStorable(traits), "invalid JSON in the store: \(traits)") }
         let rerun = try f.sync("m")
         #expect(rerun.record.unchanged == rowCount && rerun.record.changed == 0 && rerun.record.traitsWritten == 0)
         for _ in 0..<6 {

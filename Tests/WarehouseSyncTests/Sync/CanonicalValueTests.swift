@@ -26,6 +26,8 @@ import Testing
         #expect(Value.double(2.0).canonicalJSON == "2")
         #expect(Value.double(0.1).canonicalJSON == "0.1")
         #expect(Value.double(.nan).canonicalJSON == "\"NaN\"")
+        #expect(Value.double(-0.0).canonicalJSON == "-0")
+        #expect(Value.double(0.0).canonicalJSON == "0")
         #expect(Value.text("a\"b\\c\n\u{1}").canonicalJSON == #""a\"b\\c\n\u0001""#)
         #expect(Value.timestampTZ("2024-03-30T23:30:00Z").canonicalJSON == "\"2024-03-30T23:30:00Z\"")
         #expect(Value.array([.int(1), .null, .text("x")]).canonicalJSON == "[1,null,\"x\"]")

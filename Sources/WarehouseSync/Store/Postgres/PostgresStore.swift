@@ -62,6 +62,9 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// The advisory lock key of trait ownership (any constant; "wsto" in ASCII).
+    static let traitOwnershipLock = 0x7773_746F
+
     public func commit(_ run: RunCommit) throws -> RunRecord {
         try connection.execute("BEGIN")
         do {
@@ -70,6 +73,10 @@ public final class PostgresStore: Store {
             if let holder = run.leaseHolder, let current, current != holder {
                 throw StoreError.leaseLost(model: run.record.model, holder: current)
             }
+            // One commit at a time checks and takes trait ownership: two models that commit at
+            // once cannot both take one trait.
+            try connection.execute("SELECT pg_advisory_xact_lock(\(Self.traitOwnershipLock))")
+            try run.checkOwnership?(try traitNamesByModel())
             // The run's row comes first: profiles refer to it by its sequence number.
             let seq = Int64(try insertRun(run.record)) ?? 0
             var writer = try PostgresChangeWriter(connection: connection, record: run.record, traitNames: run.traitNames,

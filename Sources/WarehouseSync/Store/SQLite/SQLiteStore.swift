@@ -85,6 +85,9 @@ public final class SQLiteStore: Store {
             if let holder = run.leaseHolder, let current = try leaseHolder(model: run.record.model), current != holder {
                 throw StoreError.leaseLost(model: run.record.model, holder: current)
             }
+            // Inside the write transaction (BEGIN IMMEDIATE serialises writers): two models that
+            // commit at once cannot both take one trait.
+            try run.checkOwnership?(try traitNamesByModel())
             // The run's row comes first: profiles refer to it by its sequence number.
             try insertRun(run.record)
             let seq = db.lastInsertRowID
