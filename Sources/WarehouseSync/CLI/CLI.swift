@@ -38,6 +38,15 @@ struct CommandEnvironment: Sendable {
     var projectDirectory: URL
     var console: Console { context.console }
 
+    /// Loads what the store commands need (`runs`, `status`, `profile`): the store and the models that
+    /// parse; the project's other problems are returned, so a broken edit or an unset warehouse
+    /// password does not stop them.
+    func loadProjectForReading() throws(ProjectErrors) -> (Project, [ProjectError]) {
+        let (project, problems) = try Project.loadForReading(directory: projectDirectory, environment: context.environment)
+        console.redactor.add(project.secrets)
+        return (project, problems)
+    }
+
     /// Loads the project and adds its secrets to what the console blanks.
     func loadProject() throws(ProjectErrors) -> Project {
         let project = try Project.load(directory: projectDirectory, environment: context.environment)

@@ -9,7 +9,7 @@ enum ProfileCommand {
         flags: ["--json"], positionals: 1...1)
 
     static let command = Command(spec: spec) { args, env in
-        let project = try env.loadProject()
+        let (project, _) = try env.loadProjectForReading()
         let key = args.positionals[0]
         let location = project.storeLocation
         guard let profile = try await runBlocking({ _ in try location.open().profile(key: key) }) else {

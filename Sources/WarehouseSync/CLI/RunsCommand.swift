@@ -9,7 +9,7 @@ enum RunsCommand {
         flags: ["--json"], options: ["--limit"], positionals: 0...1)
 
     static let command = Command(spec: spec) { args, env in
-        let project = try env.loadProject()
+        let (project, _) = try env.loadProjectForReading()
         let limit = try args.integer("--limit", default: 20, range: 1...100_000, spec: spec)
         if let name = args.positionals.first { _ = try project.requireModel(named: name, usage: spec.usage) }
         let location = project.storeLocation

@@ -6,11 +6,19 @@ enum StatusCommand {
     static let spec = CommandSpec(
         name: "status", usage: "warehouse-sync [--project DIR] status [--json] [--check]",
         summary: "show each model's schedule, last run, next due time and whether it is running",
-        details: "--check exits 1 when the scheduler has no heartbeat in the store for 5 minutes or a model failed its last 3 runs.",
+        details: """
+            --check exits 1 when the scheduler has no heartbeat in the store for 5 minutes or a model failed its
+            last 3 runs. It judges the running service: a config or model edit that does not validate is a
+            warning (serve keeps running its last valid version), and no warehouse password is needed.
+            """,
         flags: ["--json", "--check"])
 
     static let command = Command(spec: spec) { args, env in
-        let project = try env.loadProject()
+        let (project, projectProblems) = try env.loadProjectForReading()
+        if !projectProblems.isEmpty {
+            env.console.error("warning: the project does not validate (\(projectProblems.count) problem\(projectProblems.count == 1 ? "" : "s"), "
+                              + "first: \(projectProblems[0])); a running serve keeps its last valid version. Run warehouse-sync validate")
+        }
         let location = project.storeLocation
         let now = env.context.now()
         let names = project.models.map(\.name)
@@ -20,7 +28,8 @@ enum StatusCommand {
             for name in names { recent[name] = try store.runs(model: name, limit: 3) }
             return (try store.modelStates(), recent, try store.lastHeartbeat())
         }
-        let report = StatusReport.make(project: project, states: states, recent: recent, heartbeat: heartbeat, now: now)
+        var report = StatusReport.make(project: project, states: states, recent: recent, heartbeat: heartbeat, now: now)
+        report.projectProblems = projectProblems.map(\.description)
         if args.has("--json") {
             env.console.json(report)
         } else {
@@ -56,9 +65,12 @@ struct StatusReport: Encodable {
     var heartbeatAt: Date?
     var healthy: Bool
     var problems: [String]
+    /// What does not validate in the config and models now (warnings: the service keeps its last valid version).
+    var projectProblems: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case models, healthy, problems
+        case projectProblems = "project_problems"
         case heartbeatAt = "scheduler_heartbeat_at"
     }
 

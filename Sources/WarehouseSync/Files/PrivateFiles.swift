@@ -9,10 +9,17 @@ enum PrivateFiles {
     static let groupReadable: mode_t = 0o640
 
     /// Creates `directory` and its missing parents, each for its owner only (0700).
-    /// - Throws: `CocoaError` naming the path.
+    /// - Throws: `StoreError` naming the directory and the system's reason.
     static func makeDirectory(_ directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+            throw StoreError("cannot create the directory \(directory): \(reason)",
+                             hint: "create it, or point [store] url at a writable place")
+        }
     }
 
     /// Creates the file at `path` with `mode` unless something is there already (a file is kept

@@ -15,6 +15,12 @@ public struct Project: Sendable {
 
     public func model(named name: String) -> Model? { models.first { $0.name == name } }
 
+    /// Where `serve` writes metrics: `[scheduler] metrics_file`, a relative path taken from the
+    /// project directory like every other path (not from the process's working directory).
+    public var metricsPath: String? {
+        config.metricsFile.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).path }
+    }
+
     /// The store the config names, relative paths taken from the project directory.
     public var storeLocation: StoreLocation { StoreLocation(url: config.storeURL, projectDirectory: directory) }
 
@@ -53,6 +59,31 @@ public struct Project: Sendable {
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
         guard errors.isEmpty, let config else { throw ProjectErrors(errors) }
         return Project(directory: directory, config: config, models: models)
+    }
+
+    /// The project as far as it can be read, for commands that need only the store (`runs`,
+    /// `status`, `profile`): the config without the sources in error (an unset password variable
+    /// does not matter here), and the models that parse. The problems are returned, not thrown.
+    /// - Throws: `ProjectErrors` only when the store itself cannot be known.
+    public static func loadForReading(directory: URL, environment: [String: String]) throws(ProjectErrors) -> (Project, [ProjectError]) {
+        do {
+            return (try load(directory: directory, environment: environment), [])
+        } catch let strict {
+            let configURL = directory.appendingPathComponent(configFileName)
+            guard let text = try? String(contentsOf: configURL, encoding: .utf8) else { throw strict }
+            let (config, _) = ProjectConfig.loadCollecting(text: text, file: configFileName, environment: environment)
+            guard let config else { throw strict }
+            let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+            var models: [Model] = []
+            for file in files {
+                guard let text = try? String(contentsOf: modelsURL.appendingPathComponent(file), encoding: .utf8),
+                      let model = try? Model.parse(text: text, file: "\(modelsDirectoryName)/\(file)") else { continue }
+                models.append(model)
+            }
+            _ = resolveSources(&models, config)
+            return (Project(directory: directory, config: config, models: models), strict.errors)
+        }
     }
 
     /// Fills in each model's source and checks that it exists.

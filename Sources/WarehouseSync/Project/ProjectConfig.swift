@@ -54,9 +54,19 @@ extension ProjectConfig {
     ///   - environment: where `${NAME}` takes its values.
     /// - Throws: `ProjectErrors` with file:line for each problem.
     public static func load(text: String, file: String, environment: [String: String]) throws(ProjectErrors) -> ProjectConfig {
+        let (config, errors) = loadCollecting(text: text, file: file, environment: environment)
+        guard let config, errors.isEmpty else { throw ProjectErrors(errors) }
+        return config
+    }
+
+    /// What of the config could be read, with every problem: a key or source in error is left
+    /// out (a source whose password variable is unset, say), the rest is kept. Nil when the file
+    /// is not TOML at all. For commands that need only the store (`runs`, `status`, `profile`).
+    public static func loadCollecting(text: String, file: String, environment: [String: String]) -> (ProjectConfig?, [ProjectError]) {
         let document: TOMLDocument
-        do { document = try TOMLParser.parse(text, file: file) } catch { throw ProjectErrors([error]) }
+        do { document = try TOMLParser.parse(text, file: file) } catch { return (nil, [error]) }
         var reader = ConfigReader(file: file, environment: environment)
+        var storeUnknown = false
         var config = ProjectConfig(file: file, storeURL: Secret(defaultStoreURL), timezone: TimeZone(identifier: "UTC")!,
                                    maxConcurrentRuns: 2, metricsFile: nil, sources: [:])
         for table in document.tables {
@@ -64,9 +74,11 @@ extension ProjectConfig {
             case []:
                 reader.rejectAll(table.entries, in: "the top level", hint: "put settings under [store], [scheduler] or [sources.NAME]")
             case ["store"]:
+                let before = reader.errors.count
                 reader.read(table, allowed: ["url"]) { entry, r in
                     if let url = r.string(entry) { config.storeURL = Secret(url) }
                 }
+                storeUnknown = reader.errors.count > before
             case ["scheduler"]:
                 reader.read(table, allowed: ["timezone", "max_concurrent_runs", "metrics_file"]) { entry, r in
                     switch entry.key {
@@ -84,8 +96,8 @@ extension ProjectConfig {
                                                   hint: "the tables are [store], [scheduler] and [sources.NAME]"))
             }
         }
-        if !reader.errors.isEmpty { throw ProjectErrors(reader.errors) }
-        return config
+        // Without a sure store, nothing can be read from it: the default is not what was meant.
+        return (storeUnknown ? nil : config, reader.errors)
     }
 }
 

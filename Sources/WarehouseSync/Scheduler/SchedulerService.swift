@@ -40,7 +40,7 @@ actor SchedulerService {
         for state in states { if let at = state.lastFireAt { lastFire[state.model] = at } }
         core = SchedulerCore(models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
                              maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
-        metrics = project.config.metricsFile.map(MetricsFile.init)
+        metrics = project.metricsPath.map(MetricsFile.init)
         holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):serve"
         (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
     }
@@ -137,7 +137,8 @@ actor SchedulerService {
         switch error {
         case let e as SyncError where e.code == .alreadyRunning: return .alreadyRunning
         case let e as ConnectorError: return .failed(transient: e.isTransient && e.code != .cancelled)
-        case is StoreError: return .failed(transient: true)
+        case let e as StoreError: return .failed(transient: e.isTransient)
+        case is SpoolError: return .failed(transient: true)  // a full temporary disk may have room later
         default: return .failed(transient: false)
         }
     }

@@ -78,7 +78,7 @@ public struct RunCommit {
 extension StoreError {
     static func leaseLost(model: String, holder: String?) -> StoreError {
         StoreError("model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
-                   + "Rerun it: its changes will be computed again from the current snapshot")
+                   + "Rerun it: its changes will be computed again from the current snapshot", transient: true)
     }
 }
 
@@ -110,10 +110,22 @@ public struct ModelState: Sendable, Equatable {
     public var leaseExpiresAt: Date?
 }
 
+/// A failure of the store (never of a warehouse): what, where (the store's file or server) and
+/// what to do, and whether trying again later may succeed.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    public var hint: String?
+    /// A lost connection, a server restarting, a busy store, a lost lease: a later try may succeed.
+    /// A newer schema, a bad URL, a read-only file or a link never will.
+    public var isTransient: Bool
+
+    public init(_ message: String, hint: String? = nil, transient: Bool = false) {
+        self.message = message
+        self.hint = hint
+        self.isTransient = transient
+    }
+
+    public var description: String { message + (hint.map { "\n  hint: \($0)" } ?? "") }
 }
 
 /// What a profile's provenance holds for each trait a run set: the run's sequence number in the

@@ -12,15 +12,33 @@ public struct StoreLocation: Sendable {
     }
 
     /// Opens a new connection to the store, migrating its schema if needed.
+    /// - Throws: `StoreError` naming the store and saying whether a retry may succeed.
     public func open() throws -> any Store {
+        let text = url.reveal()
+        let place = self.place
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
+            return ClassifiedStore(try ClassifiedStore.classify(place) { try SQLiteStore(path: resolved) }, place: place)
+        }
+        if isPostgres {
+            return ClassifiedStore(try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text) }, place: place)
+        }
+        throw StoreError("unsupported store url \(url)", hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+    }
+
+    private var isPostgres: Bool {
+        let text = url.reveal()
+        return text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=") || text.contains("host=")
+    }
+
+    /// The store as messages name it: its file, or its server's URL without the password.
+    public var place: String {
         let text = url.reveal()
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
-            return try SQLiteStore(path: path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path)
+            return path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
         }
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=") || text.contains("host=") {
-            return try PostgresStore(conninfo: text)
-        }
-        throw StoreError("unsupported store url \(url): use sqlite:PATH or postgres://...")
+        return "(PostgreSQL \(url))"
     }
 }

@@ -22,8 +22,19 @@ final class ChangeSpool {
     private var buffer: [UInt8] = []
     private(set) var count = 0
 
+    /// Where the spool lives (unlinked), for messages.
+    private let directory: String
+
+    /// - Throws: `SpoolError` when no file can be created in `directory`.
     init(directory: URL = FileManager.default.temporaryDirectory) throws {
-        let (path, fd) = try PrivateFiles.createUnique(in: directory.path, prefix: "warehouse-sync-spool")
+        self.directory = directory.path
+        let path: String, fd: Int32
+        do {
+            (path, fd) = try PrivateFiles.createUnique(in: directory.path, prefix: "warehouse-sync-spool")
+        } catch {
+            throw SpoolError("cannot create the run's change spool in \(directory.path): \(String(cString: strerror(errno)))",
+                             hint: "check that the directory exists and is writable, or point TMPDIR at one that is")
+        }
         url = URL(fileURLWithPath: path)
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         unlink(path)  // unlinked now: nothing to clean up after a crash
@@ -50,8 +61,19 @@ final class ChangeSpool {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: buffer)
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw SpoolError("cannot write the run's change spool in \(directory): \(Self.reason(error))",
+                             hint: "free space there, or point TMPDIR at a directory with room for the run's changes")
+        }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        return error.localizedDescription
     }
 
     /// Reads every change back, in the order written.
@@ -74,7 +96,7 @@ private struct SpoolReader {
     mutating func need(_ n: Int) throws {
         while data.count - offset < n {
             guard let more = try handle.read(upToCount: max(1 << 20, n)), !more.isEmpty else {
-                throw CocoaError(.fileReadCorruptFile)
+                throw SpoolError("the run's change spool ended early", hint: "rerun the model; check the temporary directory's disk")
             }
             data = Array(data[offset...]) + more
             offset = 0
@@ -93,7 +115,11 @@ private struct SpoolReader {
         return Array(data[offset..<offset + n])
     }
     mutating func next() throws -> Change {
-        let kind = Change.Kind(rawValue: try byte()) ?? .removed
+        let tag = try byte()
+        guard let kind = Change.Kind(rawValue: tag) else {
+            throw SpoolError("the run's change spool is damaged: change kind \(tag) is unknown",
+                             hint: "rerun the model; if it happens again, the temporary directory's disk may be failing")
+        }
         let key = String(decoding: try bytes(), as: UTF8.self)
         try need(8)
         var hash: UInt64 = 0
@@ -117,4 +143,15 @@ private struct SpoolReader {
         for _ in 0..<unsetCount { unset.append(String(decoding: try bytes(), as: UTF8.self)) }
         return Change(kind: kind, key: key, hash: hash, traits: traits, setTraits: set, unsetTraits: unset)
     }
+}
+
+/// The change spool (a local temporary file) could not be written or read back.
+struct SpoolError: Error, CustomStringConvertible {
+    var message: String
+    var hint: String
+    init(_ message: String, hint: String) {
+        self.message = message
+        self.hint = hint
+    }
+    var description: String { "\(message)\n  hint: \(hint)" }
 }
