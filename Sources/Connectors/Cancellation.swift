@@ -58,27 +58,44 @@ public func runBlocking<T: Sendable>(
 
 /// Sends a server-side cancel again and again until the statement is no longer in flight: a
 /// cancel that arrives between two statements is ignored by the server, so one is not enough.
-/// `stop()` returns only once no send is running, so the handle `send` uses may be freed after it.
+///
+/// A send runs outside the lock (`PQcancel` opens a connection and may wait on an unreachable
+/// host), so `stop()` never blocks behind one for long: it waits up to `stopWait` for a send in
+/// progress and then returns. The handles `send` uses are kept alive by `send` itself
+/// (`PGCancelHandle`, `ODBCCancelHandle`, `SQLiteInterrupt` retain their owners), so a late send
+/// is safe; the statements that follow a cancelled one tolerate a cancel that arrives late.
 final class RepeatingCanceller: Sendable {
-    private let active = Mutex(true)
+    private struct State {
+        var active = true
+        var sending = false
+    }
+    private let state = Mutex(State())
     private let send: @Sendable () -> Void
+    /// The longest `stop()` waits for a send in progress.
+    static let stopWait: Duration = .seconds(2)
 
     init(_ send: @escaping @Sendable () -> Void) { self.send = send }
 
     /// Starts cancelling; called from the token's cancel handler.
     func fire() {
         let thread = Thread { [self] in
-            while active.withLock({ isActive in
-                if isActive { send() }
-                return isActive
+            while state.withLock({ s in
+                if s.active { s.sending = true }
+                return s.active
             }) {
+                send()
+                state.withLock { $0.sending = false }
                 Thread.sleep(forTimeInterval: 0.25)
             }
         }
         thread.start()
     }
 
-    func stop() { active.withLock { $0 = false } }
+    func stop() {
+        state.withLock { $0.active = false }
+        let deadline = ContinuousClock.now + Self.stopWait
+        while state.withLock({ $0.sending }) && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+    }
 }
 
 extension CancellationToken {

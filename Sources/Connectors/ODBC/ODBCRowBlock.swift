@@ -1,8 +1,9 @@
 import CODBC
 
 /// The column-wise bound buffers of a block cursor: for each column, `rows` cells of
-/// `bufferWidth` bytes and `rows` length indicators.
-struct ODBCRowBlock {
+/// `bufferWidth` bytes and `rows` length indicators. Owns them: `deinit` unbinds and frees them,
+/// also when binding a column fails half way.
+final class ODBCRowBlock {
     private let statement: ODBCStatement
     private let columns: [ODBCColumn]
     private var buffers: [UnsafeMutableRawPointer] = []
@@ -33,14 +34,14 @@ struct ODBCRowBlock {
         }
     }
 
-    func deallocate() {
+    deinit {
         SQLFreeStmt(statement.handle, SQLUSMALLINT(SQL_UNBIND))
         buffers.forEach { $0.deallocate() }
         indicators.forEach { $0.deallocate() }
         fetchedCount.deallocate()
     }
 
-    mutating func value(row: Int, column: Int, bytes: inout Int) throws -> Value {
+    func value(row: Int, column: Int, bytes: inout Int) throws -> Value {
         let indicator = indicators[column][row]
         if indicator == SQLLEN(SQL_NULL_DATA) { return .null }
         let spec = columns[column]
@@ -62,7 +63,7 @@ struct ODBCRowBlock {
 
     /// A value longer than its bound buffer: position the cursor on its row and read it whole
     /// with `SQLGetData`, in pieces.
-    private mutating func readLong(row: Int, column: Int) throws {
+    private func readLong(row: Int, column: Int) throws {
         guard rows == 1 || odbcSucceeded(SQLSetPos(statement.handle, SQLSETPOSIROW(row + 1), SQLUSMALLINT(SQL_POSITION), SQLUSMALLINT(SQL_LOCK_NO_CHANGE))) else {
             throw statement.error("could not position on row \(row + 1) to read the long value of column \(columns[column].name)")
         }
@@ -83,3 +84,6 @@ struct ODBCRowBlock {
         }
     }
 }
+
+@available(*, unavailable)
+extension ODBCRowBlock: Sendable {}

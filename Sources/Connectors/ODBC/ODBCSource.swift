@@ -38,7 +38,7 @@ public final class ODBCSource: SourceConnection {
         if let timeout = options.timeout { statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000))) }
         statement.setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
         statement.setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rowsPerFetch)
-        let cancel = ODBCCancelHandle(statement.handle)
+        let cancel = ODBCCancelHandle(statement)
         return try token.whileInFlight(cancel: { cancel.send() }) {
             try fetch(sql, statement, &receiver, token, &watch)
         }
@@ -49,8 +49,7 @@ public final class ODBCSource: SourceConnection {
         try statement.execute(sql, cancelled: token.isCancelled)
         let described = try statement.describeColumns()
         try receiver.columns(described.map { Column(name: $0.name, type: $0.valueType) })
-        var block = try ODBCRowBlock(statement: statement, columns: described, rows: rowsPerFetch)
-        defer { block.deallocate() }
+        let block = try ODBCRowBlock(statement: statement, columns: described, rows: rowsPerFetch)
 
         var stats = QueryStats()
         stats.queryTime = watch.lap()

@@ -64,9 +64,11 @@ extension ODBCStatement: Sendable {}
 
 /// `SQLCancel` may be called from another thread on a statement executing synchronously.
 final class ODBCCancelHandle: @unchecked Sendable {
-    private let statement: SQLHANDLE
-    init(_ statement: SQLHANDLE) { self.statement = statement }
-    func send() { _ = SQLCancel(statement) }
+    // Keeps the statement (and so its handle) alive while a cancel may still be sent; only
+    // SQLCancel, which ODBC allows from another thread, is called through it.
+    private let statement: ODBCStatement
+    init(_ statement: ODBCStatement) { self.statement = statement }
+    func send() { _ = SQLCancel(statement.handle) }
 }
 
 /// A result column as the driver describes it.

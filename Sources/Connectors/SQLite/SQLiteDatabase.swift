@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 
 /// One SQLite connection. Owns its `sqlite3` handle and closes it in `deinit`; used by one
 /// thread at a time.
@@ -64,7 +65,7 @@ public final class SQLiteDatabase {
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Stops the statement running on this connection; safe from any thread.
-    func interruptHandle() -> SQLiteInterrupt { SQLiteInterrupt(handle) }
+    func interruptHandle() -> SQLiteInterrupt { SQLiteInterrupt(self) }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
@@ -80,9 +81,21 @@ public final class SQLiteDatabase {
 @available(*, unavailable)
 extension SQLiteDatabase: Sendable {}
 
-/// `sqlite3_interrupt` may be called from any thread while the connection is open.
+/// Interrupts the statement running on a connection, from any thread (`sqlite3_interrupt` is
+/// thread-safe). It keeps the connection alive, so it never touches a freed handle, and it
+/// interrupts only while armed: a timer or cancel that fires after the statement ended is ignored
+/// instead of stopping the next one.
 final class SQLiteInterrupt: @unchecked Sendable {
-    private let handle: OpaquePointer
-    init(_ handle: OpaquePointer) { self.handle = handle }
-    func send() { sqlite3_interrupt(handle) }
+    // Only sqlite3_interrupt, which SQLite allows from any thread, is called through it.
+    private let database: SQLiteDatabase
+    private let armed = Mutex(true)
+
+    init(_ database: SQLiteDatabase) { self.database = database }
+
+    func send() {
+        armed.withLock { isArmed in if isArmed { sqlite3_interrupt(database.handle) } }
+    }
+
+    /// After this returns no interrupt from this handle reaches the connection.
+    func disarm() { armed.withLock { $0 = false } }
 }

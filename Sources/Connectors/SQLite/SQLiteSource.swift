@@ -53,7 +53,11 @@ public final class SQLiteSource: SourceConnection {
             timer.resume()
             return timer
         }
-        defer { timer?.cancel() }
+        // Disarmed first: a timer that fires as the statement ends interrupts nothing after it.
+        defer {
+            interrupt.disarm()
+            timer?.cancel()
+        }
         var stats = QueryStats()
         var values = [Value](repeating: .null, count: columns.count)
         do {
