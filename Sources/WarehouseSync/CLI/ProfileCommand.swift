@@ -12,7 +12,7 @@ enum ProfileCommand {
         let (project, _) = try env.loadProjectForReading()
         let key = args.positionals[0]
         let location = project.storeLocation
-        guard let profile = try await runBlocking({ _ in try location.open().profile(key: key) }) else {
+        guard let profile = try await runBlocking({ _ in try location.open(readingOnly: true).profile(key: key) }) else {
             env.console.error("error: no profile with key \(key)")
             return ExitStatus.runFailed
         }

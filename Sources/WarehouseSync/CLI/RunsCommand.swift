@@ -14,7 +14,7 @@ enum RunsCommand {
         if let name = args.positionals.first { _ = try project.requireModel(named: name, usage: spec.usage) }
         let location = project.storeLocation
         let model = args.positionals.first
-        let runs = try await runBlocking { _ in try location.open().runs(model: model, limit: limit) }
+        let runs = try await runBlocking { _ in try location.open(readingOnly: true).runs(model: model, limit: limit) }
         if args.has("--json") {
             env.console.json(["runs": runs])
             return ExitStatus.success

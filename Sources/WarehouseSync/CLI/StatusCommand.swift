@@ -23,7 +23,7 @@ enum StatusCommand {
         let now = env.context.now()
         let names = project.models.map(\.name)
         let (states, recent, heartbeat) = try await runBlocking { _ -> ([ModelState], [String: [RunRecord]], Date?) in
-            let store = try location.open()
+            let store = try location.open(readingOnly: true)
             var recent: [String: [RunRecord]] = [:]
             for name in names { recent[name] = try store.runs(model: name, limit: 3) }
             return (try store.modelStates(), recent, try store.lastHeartbeat())

@@ -11,18 +11,22 @@ public struct StoreLocation: Sendable {
         self.projectDirectory = projectDirectory
     }
 
-    /// Opens a new connection to the store, migrating its schema if needed.
+    /// Opens a new connection to the store, migrating its schema if needed; with `readingOnly`
+    /// (commands that only read: `runs`, `status`, `profile`, `plan`), nothing is created or
+    /// migrated and no write lock is taken when the schema is current.
     /// - Throws: `StoreError` naming the store and saying whether a retry may succeed.
-    public func open() throws -> any Store {
+    public func open(readingOnly: Bool = false) throws -> any Store {
         let text = url.reveal()
         let place = self.place
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
             let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
-            return ClassifiedStore(try ClassifiedStore.classify(place) { try SQLiteStore(path: resolved) }, place: place)
+            return ClassifiedStore(try ClassifiedStore.classify(place) {
+                readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
+            }, place: place)
         }
         if isPostgres {
-            return ClassifiedStore(try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text) }, place: place)
+            return ClassifiedStore(try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text, readingOnly: readingOnly) }, place: place)
         }
         throw StoreError("unsupported store url \(url)", hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
     }

@@ -62,7 +62,7 @@ public final class SyncRunner: Sendable {
         let started = now()
         var record = RunRecord(id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
                                trigger: options.trigger, status: .running, startedAt: started)
-        let store = try self.store.open()
+        let store = try self.store.open(readingOnly: options.dryRun)
         if !options.dryRun { store.startCheckpoint() }
         var lease: LeaseKeeper?
         if !options.dryRun {

@@ -6,10 +6,19 @@ import Foundation
 public final class PostgresStore: Store {
     let connection: PGConnection
 
-    public init(conninfo: String) throws {
+    /// - Parameter readingOnly: open without migrating when the schema is current (no lock taken).
+    public init(conninfo: String, readingOnly: Bool = false) throws {
         connection = try PGConnection(conninfo: conninfo, applicationName: "warehouse-sync store")
         try connection.execute("SET TimeZone = 'UTC'")
+        if readingOnly, try currentVersion() == PostgresMigrations.steps.count { return }
         try migrate()
+    }
+
+    /// The schema version the store records, 0 before the first migration.
+    private func currentVersion() throws -> Int {
+        let exists = try connection.execute("SELECT to_regclass('warehouse_sync.meta') IS NOT NULL", []).text(0, 0) == "t"
+        guard exists else { return 0 }
+        return Int(try connection.execute("SELECT value FROM warehouse_sync.meta WHERE key = 'schema_version'", []).text(0, 0) ?? "0") ?? 0
     }
 
     private func migrate() throws {

@@ -11,6 +11,39 @@ public final class SQLiteStore: Store {
     static let inlineCheckpointPages = 65536
 
     /// Opens (creating it and its directory if needed) and migrates the store file.
+    /// Opens the store for reading only: no file is created or changed and no lock is taken,
+    /// so it works on a read-only store file, beside a long commit. A store that does not exist yet,
+    /// or is at an older schema version, is created or migrated first (which needs write access once).
+    /// - Throws: `StoreError` when the store is newer than this binary or cannot be read.
+    public convenience init(readingOnly path: String) throws {
+        try PrivateFiles.refuseLink(path, what: "the store")
+        guard FileManager.default.fileExists(atPath: path) else {
+            try self.init(path: path)  // a new project: the store is made as a sync would make it
+            return
+        }
+        let database = try SQLiteDatabase(path: path, readOnly: true, noFollow: true)
+        let version = try Self.schemaVersion(database)
+        if version == SQLiteMigrations.steps.count {
+            self.init(opened: database, path: path)
+        } else {
+            try self.init(path: path)
+        }
+    }
+
+    private init(opened: SQLiteDatabase, path: String) {
+        self.path = path
+        db = opened
+        db.setCheckpointOnClose(false)
+    }
+
+    /// The schema version a store file records, 0 for a new file.
+    private static func schemaVersion(_ database: SQLiteDatabase) throws -> Int {
+        let table = try database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'ws_meta'")
+        guard try table.step(), table.int64(0) == 1 else { return 0 }
+        let read = try database.prepare("SELECT value FROM ws_meta WHERE key = 'schema_version'")
+        return try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
+    }
+
     public init(path: String) throws {
         try PrivateFiles.makeDirectory((path as NSString).deletingLastPathComponent)
         // Profiles are customer data: the file is its owner's only, and SQLite gives its -wal and
