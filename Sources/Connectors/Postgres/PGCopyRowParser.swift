@@ -1,12 +1,12 @@
 /// Splits one line of `COPY ... TO STDOUT` text output into fields, without copying them. The
 /// field bounds live in buffers allocated once and rewritten for every row.
-final class PGCopyRowParser {
-    let columnCount: Int
+public final class PGCopyRowParser {
+    public let columnCount: Int
     private let starts: UnsafeMutableBufferPointer<Int>
     private let ends: UnsafeMutableBufferPointer<Int>
     private let escaped: UnsafeMutableBufferPointer<Bool>
 
-    init(columnCount: Int) {
+    public init(columnCount: Int) {
         self.columnCount = columnCount
         starts = .allocate(capacity: columnCount)
         starts.initialize(repeating: 0)
@@ -23,7 +23,8 @@ final class PGCopyRowParser {
     }
 
     /// Splits `line` into fields and calls `body` with the undecoded row.
-    func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
+    /// - Throws: `ConnectorError` (`.protocolViolation`) when the line has too few or too many fields.
+    public func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
                   _ body: (RawRow) throws -> R) throws -> R {
         var end = line.count
         if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }

@@ -1,0 +1,169 @@
+import Connectors
+import Foundation
+import Testing
+@testable import WarehouseSync
+
+/// A snapshot held in memory, in key byte order, for diffs without a store.
+final class InMemorySnapshotCursor: SnapshotCursor {
+    private let rows: [(key: String, hash: UInt64, traits: EncodedTraits)]
+    private var index = -1
+    init(_ rows: [(key: String, hash: UInt64, traits: EncodedTraits)]) {
+        self.rows = rows.sorted { compareBytes(Array($0.key.utf8), Array($1.key.utf8)) < 0 }
+    }
+    func next() throws -> Bool {
+        index += 1
+        return index < rows.count
+    }
+    var key: String { rows[index].key }
+    var hash: UInt64 { rows[index].hash }
+    func compareKey(to key: UnsafeRawBufferPointer) -> Int {
+        Array(rows[index].key.utf8).withUnsafeBytes { compareBytes($0, key) }
+    }
+    func traits() -> EncodedTraits { rows[index].traits }
+    func close() {}
+}
+
+func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareBytes(x, y) } }
+}
+
+/// The diff engine alone: no database, no store. Each case runs on both row paths, decoded
+/// values (SQLite, ODBC) and raw COPY bytes (PostgreSQL).
+@Suite struct DiffEngineTests {
+    enum Path: String, CaseIterable, CustomTestStringConvertible {
+        case values, raw
+        var testDescription: String { rawValue }
+    }
+
+    struct Result {
+        var counts: DiffCounts
+        var changes: [Change]
+        var samples: [SampleChange]
+        var duplicates: Int
+        var invalid: [InvalidRow]
+        var snapshot: [(key: String, hash: UInt64, traits: EncodedTraits)]
+        var traitNames: [String]
+    }
+
+    static func model(_ header: String = "") throws -> Model {
+        try Model.parse(text: "-- key: id\n\(header)SELECT id, a, b FROM t", file: "models/m.sql")
+    }
+
+    /// Runs one diff of `rows` (key, a, b as COPY text fields; nil is NULL) against `snapshot`.
+    static func diff(_ path: Path, _ model: Model, rows: [[String?]], snapshot: Result? = nil, full: Bool = false,
+                     columns: [String] = ["id", "a", "b"], types: [ValueType] = [.text, .int, .text]) throws -> Result {
+        let cursor = InMemorySnapshotCursor(snapshot?.snapshot ?? [])
+        let spool = try ChangeSpool()
+        var receiver = try DiffReceiver(model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [],
+                                        spool: spool, full: full)
+        let allColumns = [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
+        try receiver.columns(allColumns)
+        let parser = PGCopyRowParser(columnCount: allColumns.count)
+        for row in rows {
+            let fields = [row[0]] + row
+            switch path {
+            case .values:
+                let values: [Value] = zip(fields, allColumns).map { field, column in
+                    guard let field else { return .null }
+                    return Array(field.utf8).withUnsafeBufferPointer { _ in
+                        column.type == .int ? (Int64(field).map(Value.int) ?? .text(field)) : .text(field)
+                    }
+                }
+                try receiver.row(values)
+            case .raw:
+                let line = Array(fields.map { $0 ?? "\\N" }.joined(separator: "\t").utf8)
+                try line.withUnsafeBufferPointer { buffer in
+                    try parser.split(buffer, allColumns.map(\.type), allColumns.map { _ in nil }) { try receiver.row(raw: $0) }
+                }
+            }
+        }
+        try receiver.finish()
+        var changes: [Change] = []
+        try spool.forEach { changes.append($0) }
+        // The next snapshot: the previous one with this run's changes applied.
+        var next = Dictionary(uniqueKeysWithValues: (snapshot?.snapshot ?? []).map { ($0.key, $0) })
+        for change in changes {
+            switch change.kind {
+            case .removed: next[change.key] = nil
+            case .added, .changed: next[change.key] = (change.key, change.hash, change.traits)
+            }
+        }
+        return Result(counts: receiver.counts, changes: changes, samples: receiver.samples, duplicates: receiver.duplicateKeys,
+                      invalid: receiver.invalidRows, snapshot: Array(next.values), traitNames: receiver.traitNames)
+    }
+
+    static let base: [[String?]] = [["k1", "1", "x"], ["k2", "2", "y"], ["k3", "3", "z"]]
+
+    @Test(arguments: Path.allCases)
+    func addedChangedRemovedAndUnchanged(path: Path) throws {
+        let model = try Self.model("-- max_removed: 100%\n")
+        let first = try Self.diff(path, model, rows: Self.base)
+        #expect(first.counts.added == 3 && first.counts.traitsWritten == 6)
+        let again = try Self.diff(path, model, rows: Self.base, snapshot: first)
+        #expect(again.counts.unchanged == 3 && again.changes.isEmpty)
+        let next = try Self.diff(path, model, rows: [["k1", "1", "x"], ["k2", "20", "y"], ["k4", "4", "w"]], snapshot: first)
+        #expect(next.counts.added == 1 && next.counts.changed == 1 && next.counts.removed == 1 && next.counts.unchanged == 1)
+        let changed = try #require(next.changes.first { $0.kind == .changed })
+        #expect(changed.key == "k2" && changed.setTraits == [0])
+        #expect(next.changes.first { $0.kind == .removed }?.unsetTraits == ["a", "b"])
+    }
+
+    @Test(arguments: Path.allCases)
+    func duplicatesAreCountedNotWritten(path: Path) throws {
+        let result = try Self.diff(path, try Self.model(), rows: [["k1", "1", "x"], ["k1", "2", "y"], ["k1", "3", "z"], ["k2", "1", "x"]])
+        #expect(result.duplicates == 1)
+    }
+
+    @Test(arguments: Path.allCases)
+    func nullAndBlankKeysAreInvalidAndNamed(path: Path) throws {
+        let result = try Self.diff(path, try Self.model(), rows: [[nil, "1", "x"], ["", "2", "y"], [" ", "3", "z"], ["k", "4", "w"]])
+        #expect(result.counts.invalid == 3 && result.counts.added == 1)
+        #expect(result.invalid.map(\.reason) == ["the key is NULL", "the key is blank", "the key is blank"])
+    }
+
+    @Test(arguments: Path.allCases)
+    func keysOutOfByteOrderFailTheRun(path: Path) throws {
+        let error = #expect(throws: SyncError.self) { try Self.diff(path, try Self.model(), rows: [["k2", "1", "x"], ["k1", "2", "y"]]) }
+        #expect(error?.code == .keyOrder)
+    }
+
+    @Test(arguments: Path.allCases)
+    func aSegmentWritesItsOwnTrue(path: Path) throws {
+        let model = try Model.parse(text: "-- key: id\n-- kind: segment\nSELECT id FROM t", file: "models/vip.sql")
+        let result = try Self.diff(path, model, rows: [["k1"], ["k2"]], columns: ["id"], types: [.text])
+        #expect(result.traitNames == ["vip"])
+        #expect(result.changes.map { $0.traits.traits(count: 1) } == [["true"], ["true"]])
+    }
+
+    @Test(arguments: Path.allCases)
+    func aDroppedTraitIsUnsetOnEveryProfileAndFullResendsEverything(path: Path) throws {
+        let model = try Self.model()
+        let first = try Self.diff(path, model, rows: Self.base)
+        let narrowed = try Model.parse(text: "-- key: id\n-- traits: a\nSELECT id, a, b FROM t", file: "models/m.sql")
+        let dropped = try Self.diff(path, narrowed, rows: Self.base, snapshot: first)
+        #expect(dropped.counts.changed == 3)
+        #expect(dropped.changes.allSatisfy { $0.unsetTraits == ["b"] && $0.setTraits.isEmpty })
+        let full = try Self.diff(path, model, rows: Self.base, snapshot: first, full: true)
+        #expect(full.counts.traitsWritten == 6)
+        #expect(full.changes.allSatisfy { $0.setTraits == [0, 1] })
+    }
+
+    @Test(arguments: Path.allCases)
+    func samplesStopAtTen(path: Path) throws {
+        let rows: [[String?]] = (0..<30).map { ["k\(String(format: "%02d", $0))", "\($0)", "v"] }
+        let result = try Self.diff(path, try Self.model(), rows: rows)
+        #expect(result.samples.count == 10)
+        #expect(result.samples.first == SampleChange(key: "k00", trait: "a", old: nil, new: "0"))
+    }
+
+    @Test func bothPathsAgreeOnWhatChanged() throws {
+        let model = try Self.model()
+        let rows: [[String?]] = [["a", "1", "é x"], ["b", nil, "x"], ["c", "3", ""]]
+        let values = try Self.diff(.values, model, rows: rows)
+        let raw = try Self.diff(.raw, model, rows: rows)
+        #expect(values.counts == raw.counts)
+        // A decoded row compared against a snapshot the raw path wrote finds every trait equal.
+        let crossed = try Self.diff(.values, model, rows: rows, snapshot: raw)
+        #expect(crossed.counts.changed == 0)
+    }
+}
