@@ -17,7 +17,9 @@ let package = Package(
         .executableTarget(name: "warehouse-sync", dependencies: ["WarehouseSync"]),
         .target(name: "TestSupport", dependencies: ["Connectors"], path: "Tests/TestSupport"),
         .testTarget(name: "ConnectorTests", dependencies: ["Connectors", "TestSupport"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["WarehouseSync", "Connectors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SchedulerTests", dependencies: ["WarehouseSync", "Connectors", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "WarehouseSyncTests", dependencies: ["WarehouseSync", "Connectors", "TestSupport"]),
     ]
 )

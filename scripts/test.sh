@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Formatting is checked first: swift format (in the toolchain) with the checked-in .swift-format.
+swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 exec scripts/throwaway-postgres.sh bash -c '
   set -e

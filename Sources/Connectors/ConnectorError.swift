@@ -26,8 +26,10 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
     /// The driver's native error number (ODBC), where there is one.
     public var nativeError: Int?
 
-    public init(_ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil,
-                hint: String? = nil, position: Int? = nil, nativeError: Int? = nil) {
+    public init(
+        _ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil,
+        hint: String? = nil, position: Int? = nil, nativeError: Int? = nil
+    ) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
@@ -48,7 +50,9 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
         }
         guard let state = sqlState else { return code == .connectionFailed }
         if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") { return true }
-        if state == "40001" || state == "40P01" || state == "57014" || state == "HYT00" || state == "HYT01" { return true }
+        if state == "40001" || state == "40P01" || state == "57014" || state == "HYT00" || state == "HYT01" {
+            return true
+        }
         return code == .connectionFailed && !state.hasPrefix("28")
     }
 

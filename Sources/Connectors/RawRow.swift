@@ -13,7 +13,8 @@ public struct RawRow {
 
     /// COPY's NULL, `\N`.
     public func isNull(_ index: Int) -> Bool {
-        ends[index] - starts[index] == 2 && line[starts[index]] == UInt8(ascii: "\\") && line[starts[index] + 1] == UInt8(ascii: "N")
+        ends[index] - starts[index] == 2 && line[starts[index]] == UInt8(ascii: "\\")
+            && line[starts[index] + 1] == UInt8(ascii: "N")
     }
 
     /// The field exactly as sent, COPY escapes included: the same data always gives the same bytes.

@@ -27,9 +27,11 @@ public struct QueryOptions: Sendable {
     public var settings: [(name: String, value: String)]
     public var cancellation: CancellationToken
 
-    public init(timeout: Duration? = nil, tag: SessionTag? = nil,
-                settings: [(name: String, value: String)] = [],
-                cancellation: CancellationToken = CancellationToken()) {
+    public init(
+        timeout: Duration? = nil, tag: SessionTag? = nil,
+        settings: [(name: String, value: String)] = [],
+        cancellation: CancellationToken = CancellationToken()
+    ) {
         self.timeout = timeout
         self.tag = tag
         self.settings = settings

@@ -10,9 +10,10 @@ public enum TextCellDecoder {
         case .bool:
             // PostgreSQL's t/f, ODBC's 1/0, and -1 for true from drivers set to TrueIsMinus1.
             let first = bytes.first ?? 0
-            return .bool(first == UInt8(ascii: "t") || first == UInt8(ascii: "T") || first == UInt8(ascii: "1")
-                         || first == UInt8(ascii: "y") || first == UInt8(ascii: "Y")
-                         || (bytes.count == 2 && first == UInt8(ascii: "-") && bytes[1] == UInt8(ascii: "1")))
+            return .bool(
+                first == UInt8(ascii: "t") || first == UInt8(ascii: "T") || first == UInt8(ascii: "1")
+                    || first == UInt8(ascii: "y") || first == UInt8(ascii: "Y")
+                    || (bytes.count == 2 && first == UInt8(ascii: "-") && bytes[1] == UInt8(ascii: "1")))
         case .int:
             return parseInt(bytes).map(Value.int) ?? .decimal(string(bytes))
         case .double:
@@ -52,8 +53,10 @@ public enum TextCellDecoder {
             let digit = bytes[index] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (next, o2) = negative ? times10.subtractingReportingOverflow(Int64(digit))
-                                      : times10.addingReportingOverflow(Int64(digit))
+            let (next, o2) =
+                negative
+                ? times10.subtractingReportingOverflow(Int64(digit))
+                : times10.addingReportingOverflow(Int64(digit))
             if o1 || o2 { return nil }
             value = next
             index += 1
@@ -76,7 +79,9 @@ public enum TextCellDecoder {
     public static func plainDecimal(_ value: Double) -> String? {
         guard value.isFinite else { return nil }
         let text = "\(value)"
-        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(text[text.index(after: e)...]) else {
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }),
+            let exponent = Int(text[text.index(after: e)...])
+        else {
             return text
         }
         var mantissa = String(text[..<e])
@@ -100,7 +105,8 @@ public enum TextCellDecoder {
     static func money(_ bytes: UnsafeBufferPointer<UInt8>) -> Value {
         let digits = bytes.filter { $0 != UInt8(ascii: "$") && $0 != UInt8(ascii: ",") }
         let body = digits.first == UInt8(ascii: "-") ? digits.dropFirst() : digits[...]
-        let plain = !body.isEmpty && body.filter { $0 == UInt8(ascii: ".") }.count <= 1
+        let plain =
+            !body.isEmpty && body.filter { $0 == UInt8(ascii: ".") }.count <= 1
             && body.allSatisfy { $0 == UInt8(ascii: ".") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
         return plain ? .decimal(String(decoding: digits, as: UTF8.self)) : .text(string(bytes))
     }
@@ -111,12 +117,15 @@ public enum TextCellDecoder {
     /// `infinity` and `-infinity` stay as they are.
     static func isoTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, utc: Bool) -> String {
         var end = bytes.count
-        let bc = end >= 3 && bytes[end - 3] == UInt8(ascii: " ") && bytes[end - 2] == UInt8(ascii: "B")
+        let bc =
+            end >= 3 && bytes[end - 3] == UInt8(ascii: " ") && bytes[end - 2] == UInt8(ascii: "B")
             && bytes[end - 1] == UInt8(ascii: "C")
         if bc { end -= 3 }
         if utc {
             // Strip the "+00" (or "+00:00") offset the UTC session always prints.
-            if end >= 6, bytes[end - 6] == UInt8(ascii: "+") || bytes[end - 6] == UInt8(ascii: "-"), bytes[end - 3] == UInt8(ascii: ":") {
+            if end >= 6, bytes[end - 6] == UInt8(ascii: "+") || bytes[end - 6] == UInt8(ascii: "-"),
+                bytes[end - 3] == UInt8(ascii: ":")
+            {
                 end -= 6
             } else if end >= 3, bytes[end - 3] == UInt8(ascii: "+") || bytes[end - 3] == UInt8(ascii: "-") {
                 end -= 3
@@ -127,7 +136,9 @@ public enum TextCellDecoder {
         var yearEnd = 0
         while yearEnd < end, bytes[yearEnd] >= UInt8(ascii: "0"), bytes[yearEnd] <= UInt8(ascii: "9") { yearEnd += 1 }
         var start = 0
-        if bc, yearEnd > 0, let year = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<yearEnd]), as: UTF8.self)) {
+        if bc, yearEnd > 0,
+            let year = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<yearEnd]), as: UTF8.self))
+        {
             let astronomical = 1 - year
             let digits = String(abs(astronomical))
             if astronomical < 0 { out.append(UInt8(ascii: "-")) }
@@ -148,7 +159,9 @@ public enum TextCellDecoder {
     }
 
     static func parseHexBytea(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x") else { return Array(bytes) }
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x") else {
+            return Array(bytes)
+        }
         func nibble(_ c: UInt8) -> UInt8 {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")

@@ -1,13 +1,15 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `SELECT pg_sleep(60)` on a connection `open` makes, inside a task; once the server shows
 /// it active, cancels the task and checks that it ended within 5 seconds with an error and that
 /// the query is gone from the server. Returns how the task ended.
-func expectCancellationReachesServer(admin: PGConnection, model: String,
-                                     open: @escaping @Sendable () throws -> any SourceConnection) async throws -> Result<Void, Error> {
+func expectCancellationReachesServer(
+    admin: PGConnection, model: String,
+    open: @escaping @Sendable () throws -> any SourceConnection
+) async throws -> Result<Void, Error> {
     let tag = SessionTag(model: model, runID: UUID().uuidString.prefix(8).lowercased())
     let task = Task {
         try await runBlocking { token in

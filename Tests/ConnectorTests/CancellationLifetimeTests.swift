@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Connectors
 
 /// Cancellation never outlives its statement: a slow cancel does not hold the query thread, and
@@ -27,7 +28,8 @@ import Testing
         let interrupt = database.interruptHandle()
         interrupt.disarm()
         interrupt.send()  // late: the statement it was for has ended
-        let statement = try database.prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c")
+        let statement = try database.prepare(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c")
         #expect(try statement.step())
         #expect(statement.int64(0) == 200000)
     }
@@ -35,11 +37,16 @@ import Testing
     @Test func anArmedInterruptStopsTheStatement() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ws-int-\(UUID().uuidString).db").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = try SQLiteSource(path: try { _ = try SQLiteDatabase(path: path, create: true); return path }())
+        let source = try SQLiteSource(
+            path: try {
+                _ = try SQLiteDatabase(path: path, create: true)
+                return path
+            }())
         let token = CancellationToken()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { token.cancel() }
         let error = #expect(throws: ConnectorError.self) {
-            try source.collectRows("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", token: token)
+            try source.collectRows(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", token: token)
         }
         #expect(error?.code == .cancelled)
     }

@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// No source sends a text of several statements: the attacks of a hostile model, tried on each
 /// source kind with every entry point that takes a model's text, leave the warehouse unchanged.
@@ -61,7 +61,8 @@ import TestSupport
 
     @Test(arguments: sqliteAttacks)
     func sqliteSourcesSendNoSecondStatement(attack: String) throws {
-        let path = try ODBCTestSources.temporarySQLiteFile("CREATE TABLE victim (id INTEGER); INSERT INTO victim VALUES (1), (2), (3);")
+        let path = try ODBCTestSources.temporarySQLiteFile(
+            "CREATE TABLE victim (id INTEGER); INSERT INTO victim VALUES (1), (2), (3);")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = Self.marker()
         let sql = attack.replacingOccurrences(of: "{file}", with: file)

@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Counts rows and watches resident memory while a large result streams.
 struct MemoryWatchingReceiver: RowReceiver {
@@ -31,8 +31,10 @@ struct MemoryWatchingReceiver: RowReceiver {
     func millionRowsStreamInBoundedMemory(mode: PostgresSource.FetchMode) throws {
         let source = try PostgresSource(url: try TestPostgres.url(), mode: mode)
         var receiver = MemoryWatchingReceiver(expected: 1_000_000)
-        let stats = try source.stream("""
-            SELECT g AS id, md5(g::text) AS h, g * 1.25 AS amount, now()::date AS d, g % 2 = 0 AS even, g / 3.0::float8 AS ratio
+        let stats = try source.stream(
+            """
+            SELECT g AS id, md5(g::text) AS h, g * 1.25 AS amount, now()::date AS d, g % 2 = 0 AS even, g / 3.0::float8
+                AS ratio
             FROM generate_series(1, 1000000) g
             """, options: QueryOptions(), into: &receiver)
         #expect(receiver.rows == 1_000_000)
@@ -48,8 +50,9 @@ struct MemoryWatchingReceiver: RowReceiver {
         let (_, connectionString, _) = try ODBCTestSources.freshPostgres()
         let source = try ODBCSource(connectionString: connectionString)
         var receiver = MemoryWatchingReceiver(expected: 1_000_000)
-        let stats = try source.stream("SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 1000000) g",
-                                      options: QueryOptions(), into: &receiver)
+        let stats = try source.stream(
+            "SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 1000000) g",
+            options: QueryOptions(), into: &receiver)
         #expect(stats.rows == 1_000_000)
         #expect(receiver.sum == 500_000_500_000)
         #expect(receiver.peakResident - receiver.residentAtTenth < 20 << 20)

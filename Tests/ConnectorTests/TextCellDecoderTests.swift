@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Connectors
 
 /// Text cells as PostgreSQL spells them in the pinned session settings.
@@ -22,10 +23,14 @@ import Testing
 @Suite struct DecoderEdgeTests {
     @Test func trueIsReadInEverySpellingDriversUse() {
         for text in ["t", "true", "1", "-1", "T", "Y"] {
-            #expect(Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(true), "\(text)")
+            #expect(
+                Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(true),
+                "\(text)")
         }
         for text in ["f", "false", "0", "N"] {
-            #expect(Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(false), "\(text)")
+            #expect(
+                Array(text.utf8).withUnsafeBufferPointer { TextCellDecoder.decode($0, as: .bool) } == .bool(false),
+                "\(text)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 /// Fire times agree with cronsim (Debian cron's semantics) on the committed table of random
@@ -13,10 +14,13 @@ import Testing
     }
 
     static func cases() throws -> [Case] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cronsim.tsv")
-        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/cronsim.tsv")
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.map {
+            line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return Case(expression: f[0], zone: f[1], after: Int(f[2])!, fires: f[3].split(separator: ",").map { Int($0)! })
+            return Case(
+                expression: f[0], zone: f[1], after: Int(f[2])!, fires: f[3].split(separator: ",").map { Int($0)! })
         }
     }
 
@@ -34,8 +38,12 @@ import Testing
                 got.append(Int(next.timeIntervalSince1970))
                 t = next
             }
-            if got != c.fires { mismatches.append("\(c.expression) [\(c.zone)] after \(c.after): expected \(c.fires), got \(got)") }
+            if got != c.fires {
+                mismatches.append("\(c.expression) [\(c.zone)] after \(c.after): expected \(c.fires), got \(got)")
+            }
         }
-        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5).joined(separator: "\n"))")
+        #expect(
+            mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5).joined(separator: "\n"))"
+        )
     }
 }

@@ -1,14 +1,19 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct MetricsFileTests {
     @Test func rendersPrometheusTextAndReplacesTheFileAtomically() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString).prom").path
         var metrics = MetricsFile(path: path)
-        var run = RunRecord(id: "r1", model: "ltv", source: "wh", trigger: .schedule, status: .succeeded, startedAt: Date(timeIntervalSince1970: 1000))
+        var run = RunRecord(
+            id: "r1", model: "ltv", source: "wh", trigger: .schedule, status: .succeeded,
+            startedAt: Date(timeIntervalSince1970: 1000))
         run.finishedAt = Date(timeIntervalSince1970: 1002.5)
-        run.added = 3; run.changed = 2; run.removed = 1
+        run.added = 3
+        run.changed = 2
+        run.removed = 1
         run.cost = ["planner_total_cost": 12.5]
         metrics.record(run)
         run.status = .failed
@@ -23,7 +28,9 @@ import Testing
         #expect(text.contains("warehouse_sync_run_duration_seconds{model=\"ltv\"} 2.500\n"))
         #expect(text.contains("warehouse_sync_warehouse_cost{model=\"ltv\",measure=\"planner_total_cost\"} 12.5\n"))
         #expect(text.contains("# TYPE warehouse_sync_runs_total counter\n"))
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.hasPrefix("." + (path as NSString).lastPathComponent + ".") }
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: (path as NSString).deletingLastPathComponent
+        ).filter { $0.hasPrefix("." + (path as NSString).lastPathComponent + ".") }
         #expect(leftovers.isEmpty)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import WarehouseSync
 
 let utc = TimeZone(identifier: "UTC")!

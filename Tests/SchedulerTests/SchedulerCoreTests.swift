@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct SchedulerCoreTests {
@@ -9,13 +10,18 @@ import Testing
         ScheduledModel(name: name, schedule: try Schedule(parsing: schedule), timeZone: tz, source: source)
     }
 
-    func core(_ models: [ScheduledModel], lastFire: [String: Date] = [:], max: Int = 10, perSource: [String: Int] = ["wh": 10]) -> SchedulerCore {
-        SchedulerCore(models: models, lastFire: lastFire, maxConcurrentRuns: max, maxConcurrentPerSource: perSource,
-                      startedAt: Self.t0, random: { 0.5 })
+    func core(
+        _ models: [ScheduledModel], lastFire: [String: Date] = [:], max: Int = 10, perSource: [String: Int] = ["wh": 10]
+    ) -> SchedulerCore {
+        SchedulerCore(
+            models: models, lastFire: lastFire, maxConcurrentRuns: max, maxConcurrentPerSource: perSource,
+            startedAt: Self.t0, random: { 0.5 })
     }
 
     static func starts(_ actions: [SchedulerAction]) -> [String] {
-        actions.compactMap { if case .start(let m, let trigger, let attempt) = $0 { "\(m):\(trigger.rawValue):\(attempt)" } else { nil } }
+        actions.compactMap {
+            if case .start(let m, let trigger, let attempt) = $0 { "\(m):\(trigger.rawValue):\(attempt)" } else { nil }
+        }
     }
 
     @Test func dueTimesAcrossModelsAndTimezones() throws {
@@ -73,7 +79,8 @@ import Testing
         for attempt in 1...3 {
             let actions = c.finished(model: "m", .failed(transient: true), now: now)
             guard case .retryScheduled(model: "m", attempt: attempt, let at)? = actions.first else {
-                Issue.record("no retry \(attempt): \(actions)"); return
+                Issue.record("no retry \(attempt): \(actions)")
+                return
             }
             delays.append(at.timeIntervalSince(now))
             #expect(c.tick(now: at.addingTimeInterval(-1)).isEmpty)
@@ -89,11 +96,16 @@ import Testing
 
     @Test func jitterStaysWithinTwentyPercent() throws {
         for r in [0.0, 0.999] {
-            var c = SchedulerCore(models: [try model("m", "daily")], lastFire: [:], maxConcurrentRuns: 1, maxConcurrentPerSource: [:],
-                                  startedAt: Self.t0, random: { r })
+            var c = SchedulerCore(
+                models: [try model("m", "daily")], lastFire: [:], maxConcurrentRuns: 1, maxConcurrentPerSource: [:],
+                startedAt: Self.t0, random: { r })
             _ = c.tick(now: instant("2024-06-04T00:00:00Z"))
             let now = instant("2024-06-04T00:01:00Z")
-            guard case .retryScheduled(_, _, let at)? = c.finished(model: "m", .failed(transient: true), now: now).first else { Issue.record("no retry"); return }
+            guard case .retryScheduled(_, _, let at)? = c.finished(model: "m", .failed(transient: true), now: now).first
+            else {
+                Issue.record("no retry")
+                return
+            }
             let delay = at.timeIntervalSince(now)
             #expect(delay >= 24 && delay < 36)
         }
@@ -109,16 +121,22 @@ import Testing
     }
 
     @Test func concurrencyLimitsOverallAndPerSource() throws {
-        var c = core([try model("a1", "hourly", source: "a"), try model("a2", "hourly", source: "a"), try model("a3", "hourly", source: "a"),
-                      try model("b1", "hourly", source: "b"), try model("c1", "hourly", source: "c")],
-                     max: 3, perSource: ["a": 2, "b": 1, "c": 1])
+        var c = core(
+            [
+                try model("a1", "hourly", source: "a"), try model("a2", "hourly", source: "a"),
+                try model("a3", "hourly", source: "a"),
+                try model("b1", "hourly", source: "b"), try model("c1", "hourly", source: "c"),
+            ],
+            max: 3, perSource: ["a": 2, "b": 1, "c": 1])
         let first = c.tick(now: instant("2024-06-03T11:00:00Z"))
         #expect(Self.starts(first) == ["a1:schedule:0", "a2:schedule:0", "b1:schedule:0"])
         #expect(c.queue.map(\.model) == ["a3", "c1"])
         // a1 ends: a slot opens overall and on source a; a3 was queued first.
-        #expect(Self.starts(c.finished(model: "a1", .succeeded, now: instant("2024-06-03T11:01:00Z"))) == ["a3:schedule:0"])
+        #expect(
+            Self.starts(c.finished(model: "a1", .succeeded, now: instant("2024-06-03T11:01:00Z"))) == ["a3:schedule:0"])
         // b1 ends: c1 may start (source a is full, c is free).
-        #expect(Self.starts(c.finished(model: "b1", .succeeded, now: instant("2024-06-03T11:02:00Z"))) == ["c1:schedule:0"])
+        #expect(
+            Self.starts(c.finished(model: "b1", .succeeded, now: instant("2024-06-03T11:02:00Z"))) == ["c1:schedule:0"])
         #expect(c.running.count == 3)
     }
 
@@ -136,14 +154,18 @@ import Testing
         let at11 = instant("2024-06-03T11:00:00Z")
         #expect(Self.starts(c.tick(now: at11)) == ["a:schedule:0"])
         let stop = c.shutdown()
-        #expect(stop == [
-            .skip(model: "b", reason: SchedulerCore.shutdownReason), .recordFire(model: "b", at: at11.addingTimeInterval(-1)),
-            .skip(model: "c", reason: SchedulerCore.shutdownReason), .recordFire(model: "c", at: at11.addingTimeInterval(-1)),
-        ])
+        #expect(
+            stop == [
+                .skip(model: "b", reason: SchedulerCore.shutdownReason),
+                .recordFire(model: "b", at: at11.addingTimeInterval(-1)),
+                .skip(model: "c", reason: SchedulerCore.shutdownReason),
+                .recordFire(model: "c", at: at11.addingTimeInterval(-1)),
+            ])
         #expect(c.queue.isEmpty)
         // The next start reads the fire times the shutdown left: b and c run at once, a does not.
-        var restarted = SchedulerCore(models: c.models.values.sorted { $0.name < $1.name }, lastFire: c.lastFire, maxConcurrentRuns: 5,
-                                      maxConcurrentPerSource: ["wh": 5], startedAt: at11.addingTimeInterval(120), random: { 0.5 })
+        var restarted = SchedulerCore(
+            models: c.models.values.sorted { $0.name < $1.name }, lastFire: c.lastFire, maxConcurrentRuns: 5,
+            maxConcurrentPerSource: ["wh": 5], startedAt: at11.addingTimeInterval(120), random: { 0.5 })
         #expect(Self.starts(restarted.tick(now: at11.addingTimeInterval(120))) == ["b:schedule:0", "c:schedule:0"])
     }
 }

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// `serve` as real processes against the throwaway PostgreSQL, as warehouse and as store.
@@ -13,12 +14,16 @@ import TestSupport
 
         init(model: String) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-serve-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
             let wh = try TestPostgres.freshDatabase("serve_wh")
             storeURL = try TestPostgres.freshDatabase("serve_store").url
             warehouse = try PGConnection(conninfo: wh.url)
-            try warehouse.execute("CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 200) g")
-            try "[store]\nurl = \"\(storeURL)\"\n[sources.wh]\nkind = \"postgres\"\nurl = \"\(wh.url)\"\nmax_concurrent_runs = 2\n"
+            try warehouse.execute(
+                "CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 200) g")
+            try
+                ("[store]\nurl = \"\(storeURL)\"\n[sources.wh]\nkind = \"postgres\"\nurl = "
+                + "\"\(wh.url)\"\nmax_concurrent_runs = 2\n")
                 .write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
             try writeModel(model)
         }
@@ -29,7 +34,10 @@ import TestSupport
 
         /// Whether the model's query is running on the warehouse now.
         func queryActive() throws -> Bool {
-            try warehouse.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'warehouse-sync:m:%' AND state = 'active'").text(0, 0) != "0"
+            try warehouse.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE "
+                    + "'warehouse-sync:m:%' AND state = 'active'"
+            ).text(0, 0) != "0"
         }
 
         func store() throws -> PGConnection { try PGConnection(conninfo: storeURL) }
@@ -45,7 +53,8 @@ import TestSupport
     }
 
     @Test func twoServeProcessesNeverRunOneModelTwiceAtOnce() throws {
-        let p = try ServeProject(model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(1.3)) s\n")
+        let p = try ServeProject(
+            model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(1.3)) s\n")
         let first = try ToolProcess(project: p.directory, ["serve"])
         let second = try ToolProcess(project: p.directory, ["serve"])
         Thread.sleep(forTimeInterval: 10)
@@ -53,7 +62,8 @@ import TestSupport
         second.signal(SIGTERM)
         #expect(first.wait(timeout: 10) == 0)
         #expect(second.wait(timeout: 10) == 0)
-        let runs = try p.store().execute("""
+        let runs = try p.store().execute(
+            """
             SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM warehouse_sync.runs
             WHERE model = 'm' AND status = 'succeeded' ORDER BY started_at
             """)
@@ -62,26 +72,38 @@ import TestSupport
         for (a, b) in zip(intervals, intervals.dropFirst()) {
             #expect(a.1 <= b.0, "runs overlap: \(a) and \(b)")
         }
-        let skipped = try p.store().execute("SELECT count(*) FROM warehouse_sync.runs WHERE model = 'm' AND status = 'skipped'").text(0, 0)
+        let skipped = try p.store().execute(
+            "SELECT count(*) FROM warehouse_sync.runs WHERE model = 'm' AND status = 'skipped'"
+        ).text(0, 0)
         #expect(Int(skipped ?? "0")! > 0)
-        #expect(first.stderr.contains("\"event\":\"run_skipped\"") || second.stderr.contains("\"event\":\"run_skipped\""))
+        #expect(
+            first.stderr.contains("\"event\":\"run_skipped\"") || second.stderr.contains("\"event\":\"run_skipped\""))
     }
 
     @Test func syncByHandIsRefusedWhileServeRunsTheModelAndWaitsWithWait() throws {
-        let p = try ServeProject(model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(2)) s\n")
+        let p = try ServeProject(
+            model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(2)) s\n")
         let serve = try ToolProcess(project: p.directory, ["serve"])
-        defer { serve.signal(SIGTERM); _ = serve.wait(timeout: 10) }
+        defer {
+            serve.signal(SIGTERM)
+            _ = serve.wait(timeout: 10)
+        }
         #expect(try Self.waitFor(15) { try p.queryActive() })
         let refused = try ToolProcess(project: p.directory, ["sync", "m"])
         #expect(refused.wait(timeout: 30) == 1)
         #expect(refused.stderr.contains("another run of this model is in progress"))
         let waiting = try ToolProcess(project: p.directory, ["sync", "m", "--wait"])
         #expect(waiting.wait(timeout: 60) == 0, "\(waiting.stderr)")
-        #expect(try p.store().execute("SELECT count(*) FROM warehouse_sync.runs WHERE model = 'm' AND trigger = 'manual' AND status = 'succeeded'").text(0, 0) == "1")
+        #expect(
+            try p.store().execute(
+                "SELECT count(*) FROM warehouse_sync.runs WHERE model = 'm' AND trigger = 'manual' AND status = "
+                    + "'succeeded'"
+            ).text(0, 0) == "1")
     }
 
     @Test func sigtermDuringALongRunExitsZeroWithinTenSecondsAndWritesNothing() throws {
-        let p = try ServeProject(model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(60)) s\n")
+        let p = try ServeProject(
+            model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(60)) s\n")
         let serve = try ToolProcess(project: p.directory, ["serve"])
         #expect(try Self.waitFor(15) { try p.queryActive() })
         let signalled = Date()
@@ -91,14 +113,19 @@ import TestSupport
         #expect(Date().timeIntervalSince(signalled) < 10)
         #expect(try !p.queryActive())
         #expect(try p.store().execute("SELECT count(*) FROM warehouse_sync.profiles").text(0, 0) == "0")
-        #expect(try p.store().execute("SELECT count(*) FROM warehouse_sync.runs WHERE status = 'succeeded'").text(0, 0) == "0")
+        #expect(
+            try p.store().execute("SELECT count(*) FROM warehouse_sync.runs WHERE status = 'succeeded'").text(0, 0)
+                == "0")
         #expect(serve.stderr.contains("\"event\":\"shutdown\""))
     }
 
     @Test func anInvalidEditIsLoggedAndTheLastValidVersionKeepsRunning() throws {
         let p = try ServeProject(model: "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM t\n")
         let serve = try ToolProcess(project: p.directory, ["serve"])
-        defer { serve.signal(SIGTERM); _ = serve.wait(timeout: 10) }
+        defer {
+            serve.signal(SIGTERM)
+            _ = serve.wait(timeout: 10)
+        }
         #expect(try Self.waitFor(15) { serve.stderr.contains("\"event\":\"run_finished\"") })
         try p.writeModel("-- key: id\n-- schedule: every now and then\nSELECT id, v FROM t\n")
         #expect(try Self.waitFor(10) { serve.stderr.contains("\"event\":\"reload_failed\"") })
@@ -107,7 +134,12 @@ import TestSupport
         #expect(log.contains("\"line\":2"))
         let finishedBefore = log.components(separatedBy: "\"event\":\"run_finished\"").count
         try p.warehouse.execute("UPDATE t SET v = v + 1 WHERE id = 'k1'")
-        #expect(try Self.waitFor(10) { serve.stderr.components(separatedBy: "\"event\":\"run_finished\"").count > finishedBefore + 1 })
-        #expect(try p.store().execute("SELECT traits->>'v' FROM warehouse_sync.profiles WHERE key = 'k1'").text(0, 0) == "2")
+        #expect(
+            try Self.waitFor(10) {
+                serve.stderr.components(separatedBy: "\"event\":\"run_finished\"").count > finishedBefore + 1
+            })
+        #expect(
+            try p.store().execute("SELECT traits->>'v' FROM warehouse_sync.profiles WHERE key = 'k1'").text(0, 0) == "2"
+        )
     }
 }

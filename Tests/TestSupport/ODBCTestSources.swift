@@ -7,7 +7,8 @@ public enum ODBCTestSources {
     /// psqlodbc ("PostgreSQL Unicode") against the throwaway server, over TCP with password auth,
     /// with the settings the README recommends: real booleans, and a cursor so results stream.
     public static func postgres(database: String, role: String, password: String) throws -> String {
-        "Driver={PostgreSQL Unicode};Servername=127.0.0.1;Port=\(try TestPostgres.port());Database=\(database);UID=\(role);PWD=\(password);BoolsAsChar=0;UseDeclareFetch=1;Fetch=10000;"
+        "Driver={PostgreSQL Unicode};Servername=127.0.0.1;Port=\(try TestPostgres.port());Database=\(database);"
+            + "UID=\(role);PWD=\(password);BoolsAsChar=0;UseDeclareFetch=1;Fetch=10000;"
     }
 
     /// The SQLite3 ODBC driver on a file.
@@ -20,7 +21,10 @@ public enum ODBCTestSources {
         let db = try TestPostgres.freshDatabase("odbc")
         let password = "odbc-pw-\(UUID().uuidString.prefix(8))"
         let role = try TestPostgres.createRole(password: password, in: db.name)
-        return (try PGConnection(conninfo: db.url), try postgres(database: db.name, role: role, password: password), password)
+        return (
+            try PGConnection(conninfo: db.url), try postgres(database: db.name, role: role, password: password),
+            password
+        )
     }
 
     public static func temporarySQLiteFile(_ setup: String) throws -> String {

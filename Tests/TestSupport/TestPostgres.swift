@@ -5,7 +5,8 @@ import Foundation
 public enum TestPostgres {
     public struct NotRunning: Error, CustomStringConvertible {
         public var description: String {
-            "no throwaway PostgreSQL: run the tests with scripts/test.sh (it starts one and sets WS_TEST_PG_HOST/WS_TEST_PG_PORT)"
+            "no throwaway PostgreSQL: run the tests with scripts/test.sh (it starts one and sets "
+                + "WS_TEST_PG_HOST/WS_TEST_PG_PORT)"
         }
     }
 
@@ -36,7 +37,8 @@ public enum TestPostgres {
     public static func createRole(password: String, in database: String) throws -> String {
         let role = "reader_\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try PGConnection(conninfo: try url(database: database))
-        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD \(admin.literal(password)); GRANT pg_read_all_data TO \(role)")
+        try admin.execute(
+            "CREATE ROLE \(role) LOGIN PASSWORD \(admin.literal(password)); GRANT pg_read_all_data TO \(role)")
         return role
     }
 
@@ -49,7 +51,8 @@ public enum TestPostgres {
 /// Resident memory of this process, from /proc/self/status, in bytes.
 public func residentMemory() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return 0 }
     return (Int(line.split(separator: " ")[1]) ?? 0) * 1024
 }
 

@@ -22,7 +22,9 @@ public enum Dialect: String, Sendable, CaseIterable {
 
     public func literal(_ text: String) -> String {
         switch self {
-        case .bigquery: return "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .bigquery:
+            return "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                + "'"
         default: return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         }
     }
@@ -80,12 +82,17 @@ public enum Dialect: String, Sendable, CaseIterable {
             if let timeout { statements.append("SET statement_timeout TO \(timeout.milliseconds)") }
         case .snowflake:
             if let tagText { statements.append("ALTER SESSION SET QUERY_TAG = \(literal(tagText))") }
-            if let timeout { statements.append("ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = \(max(1, timeout.milliseconds / 1000))") }
+            if let timeout {
+                statements.append(
+                    "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = \(max(1, timeout.milliseconds / 1000))")
+            }
         case .sqlite:
             statements.append("PRAGMA query_only = 1")
         case .bigquery:
             // Needs session mode (EnableSession=1); the cost query finds the job by this label.
-            if let tag { statements.append("SET @@query_label = \"warehouse_sync_run:\(Self.bigQueryLabel(tag.runID))\"") }
+            if let tag {
+                statements.append("SET @@query_label = \"warehouse_sync_run:\(Self.bigQueryLabel(tag.runID))\"")
+            }
         case .generic:
             break  // the ODBC query timeout applies
         }

@@ -62,10 +62,13 @@ public enum PrivilegeQueries {
         }
         switch dialect {
         case .snowflake:
-            guard let privilege = text("privilege"), let type = text("granted_on"), let name = text("name") else { return nil }
+            guard let privilege = text("privilege"), let type = text("granted_on"), let name = text("name") else {
+                return nil
+            }
             return Grant(privilege: privilege.uppercased(), objectType: type.uppercased(), objectName: name)
         default:
-            guard let privilege = text("privilege_type"), let type = text("object_type"), let name = text("object_name") else { return nil }
+            guard let privilege = text("privilege_type"), let type = text("object_type"), let name = text("object_name")
+            else { return nil }
             return Grant(privilege: privilege.uppercased(), objectType: type.uppercased(), objectName: name)
         }
     }
@@ -80,7 +83,9 @@ public enum PrivilegeQueries {
 
     /// The grants of `grants` that go beyond reading, as "PRIVILEGE on TYPE name".
     public static func beyondReading(_ grants: [Grant]) -> [String] {
-        grants.filter { beyondReading.contains($0.privilege) }.map { "\($0.privilege) on \($0.objectType) \($0.objectName)" }.sorted()
+        grants.filter { beyondReading.contains($0.privilege) }.map {
+            "\($0.privilege) on \($0.objectType) \($0.objectName)"
+        }.sorted()
     }
 
     /// The query that names the relations a query reads without running it, where the
@@ -112,7 +117,9 @@ public enum PrivilegeQueries {
             for (index, column) in columns.enumerated() {
                 guard case .text(let text) = row[index] else { continue }
                 if dialect == .snowflake && column.lowercased() == "objects" {
-                    for name in text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "[" || $0 == "]" || $0 == "\"" }) {
+                    for name in text.split(whereSeparator: {
+                        $0 == "," || $0 == "\n" || $0 == "[" || $0 == "]" || $0 == "\""
+                    }) {
                         let trimmed = name.trimmingCharacters(in: .whitespaces)
                         if !trimmed.isEmpty { names.insert(trimmed) }
                     }

@@ -29,10 +29,12 @@ public final class ODBCConnection {
         SQLSetConnectAttr(dbc, SQLINTEGER(SQL_ATTR_LOGIN_TIMEOUT), SQLPOINTER(bitPattern: loginTimeout), 0)
         var bytes = Array(connectionString.utf8)
         var outLength: SQLSMALLINT = 0
-        let rc = SQLDriverConnect(dbc, nil, &bytes, SQLSMALLINT(bytes.count), nil, 0, &outLength, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
+        let rc = SQLDriverConnect(
+            dbc, nil, &bytes, SQLSMALLINT(bytes.count), nil, 0, &outLength, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
         guard odbcSucceeded(rc) else {
-            let error = ODBCDiagnostics.error(SQL_HANDLE_DBC, dbc, context: "could not connect through ODBC",
-                                              secrets: secrets, connecting: true)
+            let error = ODBCDiagnostics.error(
+                SQL_HANDLE_DBC, dbc, context: "could not connect through ODBC",
+                secrets: secrets, connecting: true)
             SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_DBC), dbc)
             SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_ENV), env)
             throw error
@@ -45,7 +47,8 @@ public final class ODBCConnection {
         SQLGetInfo(dbc, SQLUSMALLINT(SQL_DBMS_NAME), &name, SQLSMALLINT(name.count), &nameLength)
         self.dbmsName = String(decoding: name.prefix(Int(nameLength)), as: UTF8.self)
         var extensions: SQLUINTEGER = 0
-        SQLGetInfo(dbc, SQLUSMALLINT(SQL_GETDATA_EXTENSIONS), &extensions, SQLSMALLINT(MemoryLayout<SQLUINTEGER>.size), nil)
+        SQLGetInfo(
+            dbc, SQLUSMALLINT(SQL_GETDATA_EXTENSIONS), &extensions, SQLSMALLINT(MemoryLayout<SQLUINTEGER>.size), nil)
         self.getDataInBlocks = extensions & SQLUINTEGER(SQL_GD_BLOCK) != 0
     }
 
@@ -67,7 +70,9 @@ extension ODBCConnection: Sendable {}
 
 /// Reading `key=value;` connection strings without ever printing their secrets.
 public enum ConnectionString {
-    static let secretKeys: Set<String> = ["pwd", "password", "token", "secret", "privatekey", "private_key_pwd", "refresh_token", "keyfilepassword"]
+    static let secretKeys: Set<String> = [
+        "pwd", "password", "token", "secret", "privatekey", "private_key_pwd", "refresh_token", "keyfilepassword",
+    ]
 
     /// The values of keys that hold secrets (`PWD`, `Password`, `Token`, ...).
     public static func secretValues(_ text: String) -> [String] {

@@ -28,7 +28,12 @@ final class ODBCRowBlock {
             buffers.append(buffer)
             indicators.append(indicator)
             let cType = column.isBinary ? SQL_C_BINARY : SQL_C_CHAR
-            guard odbcSucceeded(SQLBindCol(statement.handle, SQLUSMALLINT(index + 1), SQLSMALLINT(cType), buffer, SQLLEN(width), indicator)) else {
+            guard
+                odbcSucceeded(
+                    SQLBindCol(
+                        statement.handle, SQLUSMALLINT(index + 1), SQLSMALLINT(cType), buffer, SQLLEN(width), indicator)
+                )
+            else {
                 throw statement.error("could not bind column \(column.name)")
             }
         }
@@ -64,8 +69,15 @@ final class ODBCRowBlock {
     /// A value longer than its bound buffer: position the cursor on its row and read it whole
     /// with `SQLGetData`, in pieces.
     private func readLong(row: Int, column: Int) throws {
-        guard rows == 1 || odbcSucceeded(SQLSetPos(statement.handle, SQLSETPOSIROW(row + 1), SQLUSMALLINT(SQL_POSITION), SQLUSMALLINT(SQL_LOCK_NO_CHANGE))) else {
-            throw statement.error("could not position on row \(row + 1) to read the long value of column \(columns[column].name)")
+        guard
+            rows == 1
+                || odbcSucceeded(
+                    SQLSetPos(
+                        statement.handle, SQLSETPOSIROW(row + 1), SQLUSMALLINT(SQL_POSITION),
+                        SQLUSMALLINT(SQL_LOCK_NO_CHANGE)))
+        else {
+            throw statement.error(
+                "could not position on row \(row + 1) to read the long value of column \(columns[column].name)")
         }
         let binary = columns[column].isBinary
         let cType = SQLSMALLINT(binary ? SQL_C_BINARY : SQL_C_CHAR)
@@ -73,9 +85,12 @@ final class ODBCRowBlock {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             var indicator: SQLLEN = 0
-            let rc = SQLGetData(statement.handle, SQLUSMALLINT(column + 1), cType, &chunk, SQLLEN(chunk.count), &indicator)
+            let rc = SQLGetData(
+                statement.handle, SQLUSMALLINT(column + 1), cType, &chunk, SQLLEN(chunk.count), &indicator)
             if rc == SQL_NO_DATA { break }
-            guard odbcSucceeded(rc) else { throw statement.error("could not read the long value of column \(columns[column].name)") }
+            guard odbcSucceeded(rc) else {
+                throw statement.error("could not read the long value of column \(columns[column].name)")
+            }
             if indicator == SQLLEN(SQL_NULL_DATA) { break }
             let room = binary ? chunk.count : chunk.count - 1
             let got = (indicator == SQLLEN(SQL_NO_TOTAL) || Int(indicator) > room) ? room : Int(indicator)

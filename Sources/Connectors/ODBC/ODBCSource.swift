@@ -28,14 +28,17 @@ public final class ODBCSource: SourceConnection {
         return try statement.describeColumns().map { Column(name: $0.name, type: $0.valueType) }
     }
 
-    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
+    {
         let token = options.cancellation
         try SingleStatement.require(sql)
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         try setUpSession(options)
         var watch = Stopwatch()
         let statement = try ODBCStatement(connection: connection)
-        if let timeout = options.timeout { statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000))) }
+        if let timeout = options.timeout {
+            statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000)))
+        }
         statement.setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
         statement.setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rowsPerFetch)
         let cancel = ODBCCancelHandle(statement)
@@ -44,8 +47,10 @@ public final class ODBCSource: SourceConnection {
         }
     }
 
-    private func fetch(_ sql: String, _ statement: ODBCStatement, _ receiver: inout some RowReceiver,
-                       _ token: CancellationToken, _ watch: inout Stopwatch) throws -> QueryStats {
+    private func fetch(
+        _ sql: String, _ statement: ODBCStatement, _ receiver: inout some RowReceiver,
+        _ token: CancellationToken, _ watch: inout Stopwatch
+    ) throws -> QueryStats {
         try statement.execute(sql, cancelled: token.isCancelled)
         let described = try statement.describeColumns()
         try receiver.columns(described.map { Column(name: $0.name, type: $0.valueType) })

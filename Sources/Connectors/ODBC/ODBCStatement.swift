@@ -31,17 +31,22 @@ final class ODBCStatement {
 
     func prepare(_ sql: String) throws {
         var bytes = Array(sql.utf8)
-        guard odbcSucceeded(SQLPrepare(handle, &bytes, SQLINTEGER(bytes.count))) else { throw error("the query did not compile") }
+        guard odbcSucceeded(SQLPrepare(handle, &bytes, SQLINTEGER(bytes.count))) else {
+            throw error("the query did not compile")
+        }
     }
 
     func error(_ context: String, cancelled: Bool = false) -> ConnectorError {
-        ODBCDiagnostics.error(SQL_HANDLE_STMT, handle, context: context, secrets: connection.secrets, cancelled: cancelled)
+        ODBCDiagnostics.error(
+            SQL_HANDLE_STMT, handle, context: context, secrets: connection.secrets, cancelled: cancelled)
     }
 
     /// The result's columns with their SQL type and size.
     func describeColumns() throws -> [ODBCColumn] {
         var count: SQLSMALLINT = 0
-        guard odbcSucceeded(SQLNumResultCols(handle, &count)) else { throw error("could not read the result's columns") }
+        guard odbcSucceeded(SQLNumResultCols(handle, &count)) else {
+            throw error("could not read the result's columns")
+        }
         return try (0..<Int(count)).map { index in
             var name = [SQLCHAR](repeating: 0, count: 512)
             var nameLength: SQLSMALLINT = 0
@@ -49,12 +54,17 @@ final class ODBCStatement {
             var size: SQLULEN = 0
             var digits: SQLSMALLINT = 0
             var nullable: SQLSMALLINT = 0
-            guard odbcSucceeded(SQLDescribeCol(handle, SQLUSMALLINT(index + 1), &name, SQLSMALLINT(name.count),
-                                               &nameLength, &sqlType, &size, &digits, &nullable)) else {
+            guard
+                odbcSucceeded(
+                    SQLDescribeCol(
+                        handle, SQLUSMALLINT(index + 1), &name, SQLSMALLINT(name.count),
+                        &nameLength, &sqlType, &size, &digits, &nullable))
+            else {
                 throw error("could not describe column \(index + 1)")
             }
-            return ODBCColumn(name: String(decoding: name.prefix(Int(nameLength)), as: UTF8.self),
-                              sqlType: Int32(sqlType), size: Int(size))
+            return ODBCColumn(
+                name: String(decoding: name.prefix(Int(nameLength)), as: UTF8.self),
+                sqlType: Int32(sqlType), size: Int(size))
         }
     }
 }

@@ -7,16 +7,27 @@ enum PGArrayParser {
         return parseLevel(bytes, &index, element)
     }
 
-    private static func parseLevel(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int, _ element: ValueType) -> Value {
+    private static func parseLevel(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int, _ element: ValueType)
+        -> Value
+    {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return .array([]) }
         index += 1
         var items: [Value] = []
         var token: [UInt8] = []
         while index < bytes.count {
             let c = bytes[index]
-            if c == UInt8(ascii: "}") { index += 1; break }
-            if c == UInt8(ascii: ",") { index += 1; continue }
-            if c == UInt8(ascii: "{") { items.append(parseLevel(bytes, &index, element)); continue }
+            if c == UInt8(ascii: "}") {
+                index += 1
+                break
+            }
+            if c == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if c == UInt8(ascii: "{") {
+                items.append(parseLevel(bytes, &index, element))
+                continue
+            }
             token.removeAll(keepingCapacity: true)
             var quoted = false
             if c == UInt8(ascii: "\"") {

@@ -12,19 +12,24 @@ public struct PGBinaryCopyParser {
 
     /// Calls `body` with each field of the row in `message` (nil for NULL); false when the message
     /// holds no row (the header alone, or the trailer).
-    public mutating func parse(_ message: UnsafeBufferPointer<UInt8>,
-                               _ body: (_ index: Int, _ field: UnsafeBufferPointer<UInt8>?) throws -> Void) throws -> Bool {
+    public mutating func parse(
+        _ message: UnsafeBufferPointer<UInt8>,
+        _ body: (_ index: Int, _ field: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws -> Bool {
         var position = 0
         func need(_ count: Int) throws {
             guard position + count <= message.count else {
-                throw ConnectorError(.protocolViolation, "binary COPY message ends after \(message.count) bytes, \(position + count) expected")
+                throw ConnectorError(
+                    .protocolViolation,
+                    "binary COPY message ends after \(message.count) bytes, \(position + count) expected")
             }
         }
         func int32() throws -> Int32 {
             try need(4)
             defer { position += 4 }
-            return Int32(bitPattern: UInt32(message[position]) << 24 | UInt32(message[position + 1]) << 16
-                         | UInt32(message[position + 2]) << 8 | UInt32(message[position + 3]))
+            return Int32(
+                bitPattern: UInt32(message[position]) << 24 | UInt32(message[position + 1]) << 16
+                    | UInt32(message[position + 2]) << 8 | UInt32(message[position + 3]))
         }
         if headerPending {
             try need(Self.signature.count)

@@ -38,8 +38,9 @@ public final class PGConnection {
         if PQstatus(conn) != CONNECTION_OK {
             let message = Self.redact(String(cString: PQerrorMessage(conn)), password: password)
             PQfinish(conn)  // libpq wants this even for a failed connection
-            throw ConnectorError(.connectionFailed, "could not connect to PostgreSQL: \(message)",
-                                 sqlState: Self.guessConnectState(message))
+            throw ConnectorError(
+                .connectionFailed, "could not connect to PostgreSQL: \(message)",
+                sqlState: Self.guessConnectState(message))
         }
         self.handle = conn
         // Server notices (e.g. "schema already exists, skipping") must not reach stderr.
@@ -83,8 +84,10 @@ public final class PGConnection {
     func check(_ result: OpaquePointer?) throws -> PGResult {
         guard let result else { throw error(nil) }
         let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_OUT
-                || status == PGRES_COPY_IN || status == PGRES_SINGLE_TUPLE else {
+        guard
+            status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_OUT
+                || status == PGRES_COPY_IN || status == PGRES_SINGLE_TUPLE
+        else {
             defer { PQclear(result) }
             throw error(result)
         }
@@ -97,18 +100,25 @@ public final class PGConnection {
             guard let result, let text = PQresultErrorField(result, code) else { return nil }
             return Self.redact(String(cString: text), password: password)
         }
-        let message = field(Int32(UInt8(ascii: "M")))
+        let message =
+            field(Int32(UInt8(ascii: "M")))
             ?? Self.redact(String(cString: PQerrorMessage(handle)), password: password)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let state = field(Int32(UInt8(ascii: "C")))
         var code = ConnectorError.Code.query
-        if state == "57014" { code = cancelled ? .cancelled : .timeout }
-        else if isBroken || state?.hasPrefix("08") == true || state?.hasPrefix("57P") == true { code = .connectionLost }
-        let fallback = result.map { "unexpected result \(String(cString: PQresStatus(PQresultStatus($0))))" } ?? "PostgreSQL connection failed"
-        return ConnectorError(code, message.isEmpty ? fallback : message,
-                              sqlState: state ?? (isBroken ? "08006" : nil),
-                              detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),
-                              position: field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) })
+        if state == "57014" {
+            code = cancelled ? .cancelled : .timeout
+        } else if isBroken || state?.hasPrefix("08") == true || state?.hasPrefix("57P") == true {
+            code = .connectionLost
+        }
+        let fallback =
+            result.map { "unexpected result \(String(cString: PQresStatus(PQresultStatus($0))))" }
+            ?? "PostgreSQL connection failed"
+        return ConnectorError(
+            code, message.isEmpty ? fallback : message,
+            sqlState: state ?? (isBroken ? "08006" : nil),
+            detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),
+            position: field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) })
     }
 
     static func redact(_ message: String, password: String?) -> String {
@@ -118,7 +128,9 @@ public final class PGConnection {
     }
 
     private static func guessConnectState(_ message: String) -> String {
-        if message.contains("password authentication failed") || message.contains("no password supplied") { return "28P01" }
+        if message.contains("password authentication failed") || message.contains("no password supplied") {
+            return "28P01"
+        }
         if message.contains("does not exist") { return "3D000" }
         if message.contains("invalid") || message.contains("missing") { return "08P01" }
         return "08001"

@@ -14,16 +14,22 @@ public final class PGCopyReader {
 
     /// Starts the COPY; `types` says how to read each column.
     public convenience init(connection: PGConnection, query: String, types: [ValueType]) throws {
-        try self.init(connection: connection, query: query, types: types, elements: types.map { _ in nil }, cancelled: { false })
+        try self.init(
+            connection: connection, query: query, types: types, elements: types.map { _ in nil }, cancelled: { false })
     }
 
     /// Starts `COPY (query) TO STDOUT (FORMAT binary)`, read with `nextMessage` and a `PGBinaryCopyParser`.
     public convenience init(binaryCopyOf query: String, connection: PGConnection) throws {
-        try self.init(connection: connection, query: query, types: [], elements: [], cancelled: { false }, options: " (FORMAT binary)")
+        try self.init(
+            connection: connection, query: query, types: [], elements: [], cancelled: { false },
+            options: " (FORMAT binary)")
     }
 
-    init(connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?], cancelled: @escaping () -> Bool,
-         options: String = "") throws {
+    init(
+        connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?],
+        cancelled: @escaping () -> Bool,
+        options: String = ""
+    ) throws {
         self.connection = connection
         self.types = types
         self.elements = elements

@@ -24,8 +24,10 @@ public final class PGCopyRowParser {
 
     /// Splits `line` into fields and calls `body` with the undecoded row.
     /// - Throws: `ConnectorError` (`.protocolViolation`) when the line has too few or too many fields.
-    public func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
-                  _ body: (RawRow) throws -> R) throws -> R {
+    public func split<R>(
+        _ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
+        _ body: (RawRow) throws -> R
+    ) throws -> R {
         var end = line.count
         if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
         var position = 0
@@ -45,8 +47,10 @@ public final class PGCopyRowParser {
             escaped[column] = hasEscape
             position += 1
         }
-        return try body(RawRow(line: line, starts: UnsafeBufferPointer(starts), ends: UnsafeBufferPointer(ends),
-                               escaped: UnsafeBufferPointer(escaped), types: types, elements: elements))
+        return try body(
+            RawRow(
+                line: line, starts: UnsafeBufferPointer(starts), ends: UnsafeBufferPointer(ends),
+                escaped: UnsafeBufferPointer(escaped), types: types, elements: elements))
     }
 
     /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`.
@@ -56,7 +60,11 @@ public final class PGCopyRowParser {
         var i = 0
         while i < field.count {
             let c = field[i]
-            guard c == UInt8(ascii: "\\"), i + 1 < field.count else { scratch.append(c); i += 1; continue }
+            guard c == UInt8(ascii: "\\"), i + 1 < field.count else {
+                scratch.append(c)
+                i += 1
+                continue
+            }
             let next = field[i + 1]
             i += 2
             switch next {

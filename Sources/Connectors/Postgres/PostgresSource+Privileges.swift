@@ -21,7 +21,8 @@ public struct RelationRef: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// `part` as a PostgreSQL identifier: as is when it is lowercase letters, digits and `_`, else quoted.
     public static func quoted(_ part: String) -> String {
-        let plain = part.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
+        let plain =
+            part.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
             && part.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
         return plain ? part : "\"" + part.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -58,8 +59,10 @@ public struct RolePrivileges: Sendable {
 
 extension PostgresSource {
     /// The predefined roles whose membership gives more than reading.
-    public static let powerfulRoles = ["pg_signal_backend", "pg_read_server_files", "pg_write_server_files",
-                                       "pg_execute_server_program", "pg_write_all_data", "pg_checkpoint"]
+    public static let powerfulRoles = [
+        "pg_signal_backend", "pg_read_server_files", "pg_write_server_files",
+        "pg_execute_server_program", "pg_write_all_data", "pg_checkpoint",
+    ]
 
     /// What a query needs to read: the relations it names (tables, views, partitioned tables;
     /// also a table the planner drops from the plan, since its privilege is still checked), the
@@ -68,7 +71,9 @@ extension PostgresSource {
     /// schemas it uses; apart from those, the tables only reached through views that run with
     /// their owner's rights, which the owner needs and the role does not.
     /// - Throws: `ConnectorError` when the query does not compile.
-    public func relationsRead(by sql: String) throws -> (named: [RelationRef], throughViews: [RelationRef], schemas: [String]) {
+    public func relationsRead(by sql: String) throws -> (
+        named: [RelationRef], throughViews: [RelationRef], schemas: [String]
+    ) {
         let statement = try SingleStatement.trimmed(sql)
         try connection.execute("BEGIN READ ONLY")
         defer { _ = try? connection.execute("ROLLBACK") }
@@ -88,7 +93,8 @@ extension PostgresSource {
         }
         names += scanned.map(quoted)
         // Each name resolved as the session resolves it; with the view and partition facts needed.
-        let resolved = try connection.execute("""
+        let resolved = try connection.execute(
+            """
             SELECT DISTINCT c.oid::text, n.nspname, c.relname, c.relkind::text,
                    coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on'], false)::text,
                    coalesce((SELECT pg_partition_root(c.oid))::oid::text, c.oid::text),
@@ -100,20 +106,33 @@ extension PostgresSource {
                 WHEN array_length(parse_ident(x.name), 1) <= 2 THEN x.name END)
             JOIN pg_namespace n ON n.oid = c.relnamespace
             """, [names.joined(separator: "\u{1F}"), Set(scanned.map(quoted)).joined(separator: "\u{1F}")])
-        struct Entry { var relation: RelationRef; var oid: String; var invoker: Bool; var root: String; var scanned: Bool }
+        struct Entry {
+            var relation: RelationRef
+            var oid: String
+            var invoker: Bool
+            var root: String
+            var scanned: Bool
+        }
         var entries: [String: Entry] = [:]
         var named: Set<String> = []
         for row in 0..<resolved.rowCount {
             let oid = resolved.text(row, 0)!
-            var entry = entries[oid] ?? Entry(relation: RelationRef(schema: resolved.text(row, 1)!, name: resolved.text(row, 2)!,
-                                                                    kind: RelationRef.kind(relkind: resolved.text(row, 3)!)),
-                                              oid: oid, invoker: resolved.text(row, 4) == "true", root: resolved.text(row, 5)!, scanned: false)
+            var entry =
+                entries[oid]
+                ?? Entry(
+                    relation: RelationRef(
+                        schema: resolved.text(row, 1)!, name: resolved.text(row, 2)!,
+                        kind: RelationRef.kind(relkind: resolved.text(row, 3)!)),
+                    oid: oid, invoker: resolved.text(row, 4) == "true", root: resolved.text(row, 5)!, scanned: false)
             if resolved.text(row, 6) == "true" { entry.scanned = true }
             entries[oid] = entry
         }
         // Which oids the query names (as opposed to only scanning them).
-        let namedNames = Set(references.relations.filter { !($0.count == 1 && references.commonTableExpressions.contains($0[0])) }.map(quoted))
-        let namedResolution = try connection.execute("""
+        let namedNames = Set(
+            references.relations.filter { !($0.count == 1 && references.commonTableExpressions.contains($0[0])) }.map(
+                quoted))
+        let namedResolution = try connection.execute(
+            """
             SELECT DISTINCT c.oid::text FROM unnest(string_to_array($1, E'\\x1f')) AS x(name)
             JOIN pg_class c ON c.oid = to_regclass(CASE
                 WHEN array_length(parse_ident(x.name), 1) = 3 AND (parse_ident(x.name))[1] = current_database()
@@ -130,17 +149,23 @@ extension PostgresSource {
             guard seen.insert(oid).inserted else { continue }
             let refs = try viewReferences(oid)
             guard !refs.isEmpty else { continue }
-            let invoker = try connection.execute("""
-                SELECT coalesce(reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on'], false)::text
-                FROM pg_class WHERE oid = $1::oid
-                """, [oid]).text(0, 0) == "true"
+            let invoker =
+                try connection.execute(
+                    """
+                    SELECT coalesce(reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on'],
+                        false)::text
+                    FROM pg_class WHERE oid = $1::oid
+                    """, [oid]
+                ).text(0, 0) == "true"
             for ref in refs {
                 if invoker && !through.contains(oid) {
                     needed.insert(ref.oid)
                 } else {
                     through.insert(ref.oid)
                 }
-                entries[ref.oid] = entries[ref.oid] ?? Entry(relation: ref.relation, oid: ref.oid, invoker: false, root: ref.root, scanned: false)
+                entries[ref.oid] =
+                    entries[ref.oid]
+                    ?? Entry(relation: ref.relation, oid: ref.oid, invoker: false, root: ref.root, scanned: false)
                 queue.append(ref.oid)
             }
         }
@@ -152,10 +177,13 @@ extension PostgresSource {
             needed.insert(entry.oid)
         }
         // A partition scanned under its named root needs no grant of its own.
-        let neededRelations = needed.compactMap { entries[$0] }.filter { $0.root == $0.oid || !needed.contains($0.root) }.map(\.relation)
+        let neededRelations = needed.compactMap { entries[$0] }.filter {
+            $0.root == $0.oid || !needed.contains($0.root)
+        }.map(\.relation)
         let throughRelations = through.compactMap { entries[$0]?.relation }
         // Schemas: those of the needed relations, and every existing schema the query qualifies a name with.
-        let qualifiers = try connection.execute("""
+        let qualifiers = try connection.execute(
+            """
             SELECT nspname FROM pg_namespace WHERE nspname = ANY(string_to_array($1, E'\\x1f'))
               AND nspname NOT IN ('pg_catalog', 'information_schema')
             """, [references.qualifiers.joined(separator: "\u{1F}")])
@@ -166,7 +194,8 @@ extension PostgresSource {
 
     /// The relations a view's definition references directly (none for a table).
     private func viewReferences(_ oid: String) throws -> [(oid: String, relation: RelationRef, root: String)] {
-        let result = try connection.execute("""
+        let result = try connection.execute(
+            """
             SELECT DISTINCT c.oid::text, n.nspname, c.relname, c.relkind::text,
                    coalesce((SELECT pg_partition_root(c.oid))::oid::text, c.oid::text)
             FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
@@ -175,8 +204,12 @@ extension PostgresSource {
             WHERE r.ev_class = $1::oid AND c.oid <> $1::oid
             """, [oid])
         return (0..<result.rowCount).map {
-            (result.text($0, 0)!, RelationRef(schema: result.text($0, 1)!, name: result.text($0, 2)!,
-                                              kind: RelationRef.kind(relkind: result.text($0, 3)!)), result.text($0, 4)!)
+            (
+                result.text($0, 0)!,
+                RelationRef(
+                    schema: result.text($0, 1)!, name: result.text($0, 2)!,
+                    kind: RelationRef.kind(relkind: result.text($0, 3)!)), result.text($0, 4)!
+            )
         }
     }
 
@@ -204,7 +237,8 @@ extension PostgresSource {
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
             """
-        let role = try connection.execute("""
+        let role = try connection.execute(
+            """
             SELECT current_user, rolsuper::text, rolcreaterole::text, rolcreatedb::text, rolbypassrls::text,
                    has_database_privilege(current_database(), 'CREATE')::text
             FROM pg_roles WHERE rolname = current_user
@@ -215,11 +249,14 @@ extension PostgresSource {
         result.createDatabase = role.text(0, 3) == "true"
         result.bypassRowSecurity = role.text(0, 4) == "true"
         result.createOnDatabase = role.text(0, 5) == "true"
-        let members = try connection.execute("""
-            SELECT r FROM unnest(string_to_array($1, ',')) r WHERE to_regrole(r) IS NOT NULL AND pg_has_role(current_user, r, 'MEMBER')
+        let members = try connection.execute(
+            """
+            SELECT r FROM unnest(string_to_array($1, ',')) r WHERE to_regrole(r) IS NOT NULL AND
+                pg_has_role(current_user, r, 'MEMBER')
             """, [Self.powerfulRoles.joined(separator: ",")])
         result.memberships = (0..<members.rowCount).compactMap { members.text($0, 0) }
-        let writes = try connection.execute("""
+        let writes = try connection.execute(
+            """
             SELECT n.nspname, c.relname, c.relkind::text,
                    array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['DELETE', 'INSERT', 'TRUNCATE', 'UPDATE']) p
                                          WHERE has_table_privilege(c.oid, p)), ',')
@@ -229,20 +266,28 @@ extension PostgresSource {
             ORDER BY 1, 2
             """, [])
         for row in 0..<writes.rowCount {
-            let relation = RelationRef(schema: writes.text(row, 0)!, name: writes.text(row, 1)!, kind: RelationRef.kind(relkind: writes.text(row, 2)!))
+            let relation = RelationRef(
+                schema: writes.text(row, 0)!, name: writes.text(row, 1)!,
+                kind: RelationRef.kind(relkind: writes.text(row, 2)!))
             result.writable.append((relation, (writes.text(row, 3) ?? "").split(separator: ",").map(String.init)))
         }
-        let schemas = try connection.execute("""
+        let schemas = try connection.execute(
+            """
             SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE')
-              AND nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%'
+              AND nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname
+                  NOT LIKE 'pg\\_temp%'
             ORDER BY 1
             """, [])
         result.creatableSchemas = (0..<schemas.rowCount).compactMap { schemas.text($0, 0) }
-        let reads = try connection.execute("""
-            SELECT n.nspname, c.relname, c.relkind::text \(userRelations) AND has_table_privilege(c.oid, 'SELECT') ORDER BY 1, 2
+        let reads = try connection.execute(
+            """
+            SELECT n.nspname, c.relname, c.relkind::text \(userRelations) AND has_table_privilege(c.oid, 'SELECT')
+                ORDER BY 1, 2
             """, [])
         result.readable = (0..<reads.rowCount).map {
-            RelationRef(schema: reads.text($0, 0)!, name: reads.text($0, 1)!, kind: RelationRef.kind(relkind: reads.text($0, 2)!))
+            RelationRef(
+                schema: reads.text($0, 0)!, name: reads.text($0, 1)!,
+                kind: RelationRef.kind(relkind: reads.text($0, 2)!))
         }
         return result
     }

@@ -31,7 +31,8 @@ public final class PostgresSource: SourceConnection {
         return try prepareAndDescribe(sql)
     }
 
-    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
+    {
         let token = options.cancellation
         try SingleStatement.require(sql)
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
@@ -44,7 +45,8 @@ public final class PostgresSource: SourceConnection {
         }
     }
 
-    private func run(_ sql: String, _ receiver: inout some RowReceiver, _ token: CancellationToken) throws -> QueryStats {
+    private func run(_ sql: String, _ receiver: inout some RowReceiver, _ token: CancellationToken) throws -> QueryStats
+    {
         var watch = Stopwatch()
         let columns = try prepareAndDescribe(sql)
         try receiver.columns(columns)
@@ -78,19 +80,25 @@ public final class PostgresSource: SourceConnection {
         if let tag = options.tag { sql += " SET LOCAL application_name = \(connection.literal(tag.text));" }
         for (name, value) in options.settings {
             guard isSettingName(name) else {
-                throw ConnectorError(.query, "invalid session setting name \"\(name)\"",
-                                     hint: "setting names are letters, digits, '_' and '.'")
+                throw ConnectorError(
+                    .query, "invalid session setting name \"\(name)\"",
+                    hint: "setting names are letters, digits, '_' and '.'")
             }
             sql += " SET LOCAL \(name) = \(connection.literal(value));"
         }
-        do { try connection.execute(sql) } catch { rollback(); throw error }
+        do { try connection.execute(sql) } catch {
+            rollback()
+            throw error
+        }
     }
 
     private func rollback() {
         guard !connection.isBroken else { return }
         while let result = PQgetResult(connection.handle) { PQclear(result) }
         // A cancel still on its way may interrupt the first attempt.
-        if (try? connection.execute("ROLLBACK")) == nil, !connection.isBroken { _ = try? connection.execute("ROLLBACK") }
+        if (try? connection.execute("ROLLBACK")) == nil, !connection.isBroken {
+            _ = try? connection.execute("ROLLBACK")
+        }
     }
 
     private var columnElementTypes: [ValueType?] = []
@@ -116,15 +124,21 @@ public final class PostgresSource: SourceConnection {
 
     // MARK: - COPY
 
-    private func streamCopy(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
-                            _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
-                            _ watch: inout Stopwatch, _ token: CancellationToken) throws {
-        let reader = try PGCopyReader(connection: connection, query: sql, types: types, elements: elements,
-                                      cancelled: { token.isCancelled })
+    private func streamCopy(
+        _ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+        _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
+        _ watch: inout Stopwatch, _ token: CancellationToken
+    ) throws {
+        let reader = try PGCopyReader(
+            connection: connection, query: sql, types: types, elements: elements,
+            cancelled: { token.isCancelled })
         var first = true
         do {
             while try reader.nextRaw({ raw in
-                if first { stats.queryTime = watch.lap(); first = false }
+                if first {
+                    stats.queryTime = watch.lap()
+                    first = false
+                }
                 stats.rows += 1
                 try receiver.row(raw: raw)
             }) {}
@@ -140,18 +154,25 @@ public final class PostgresSource: SourceConnection {
 
     // MARK: - Single-row mode
 
-    private func streamSingleRows(_ sql: String, _ types: [ValueType], _ elements: [ValueType?],
-                                  _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
-                                  _ watch: inout Stopwatch, _ token: CancellationToken) throws {
+    private func streamSingleRows(
+        _ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+        _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
+        _ watch: inout Stopwatch, _ token: CancellationToken
+    ) throws {
         // The extended protocol (PQsendQueryParams): the server refuses a text of several statements.
-        guard PQsendQueryParams(connection.handle, sql, 0, nil, nil, nil, nil, 0) == 1, PQsetSingleRowMode(connection.handle) == 1 else {
+        guard PQsendQueryParams(connection.handle, sql, 0, nil, nil, nil, nil, 0) == 1,
+            PQsetSingleRowMode(connection.handle) == 1
+        else {
             throw connection.error(nil)
         }
         var values = [Value](repeating: .null, count: types.count)
         var first = true
         while let result = PQgetResult(connection.handle) {
             defer { PQclear(result) }
-            if first { stats.queryTime = watch.lap(); first = false }
+            if first {
+                stats.queryTime = watch.lap()
+                first = false
+            }
             let status = PQresultStatus(result)
             if status == PGRES_TUPLES_OK { continue }
             guard status == PGRES_SINGLE_TUPLE else {
@@ -160,12 +181,16 @@ public final class PostgresSource: SourceConnection {
                 throw error
             }
             for column in 0..<types.count {
-                if PQgetisnull(result, 0, Int32(column)) != 0 { values[column] = .null; continue }
+                if PQgetisnull(result, 0, Int32(column)) != 0 {
+                    values[column] = .null
+                    continue
+                }
                 let length = Int(PQgetlength(result, 0, Int32(column)))
                 stats.bytes += length
                 let raw = PQgetvalue(result, 0, Int32(column))!
                 values[column] = raw.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    TextCellDecoder.decode(UnsafeBufferPointer(start: $0, count: length), as: types[column], element: elements[column])
+                    TextCellDecoder.decode(
+                        UnsafeBufferPointer(start: $0, count: length), as: types[column], element: elements[column])
                 }
             }
             stats.rows += 1
@@ -175,8 +200,12 @@ public final class PostgresSource: SourceConnection {
     }
 
     private func isSettingName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
-            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        !name.isEmpty
+            && name.utf8.allSatisfy {
+                $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 }
 

@@ -44,8 +44,10 @@ public struct RelationReferences: Sendable, Equatable {
                     index = next
                     continue
                 }
-                if parts.count == 1, word(next) == "AS", isSymbol(next + 1, "(") || word(next + 1) == "MATERIALIZED"
-                    || word(next + 1) == "NOT" {
+                if parts.count == 1, word(next) == "AS",
+                    isSymbol(next + 1, "(") || word(next + 1) == "MATERIALIZED"
+                        || word(next + 1) == "NOT"
+                {
                     commonTableExpressions.insert(parts[0])
                 }
                 if expectRelation {
@@ -91,7 +93,8 @@ extension SQLLexer {
         var isName: Bool { isWord || isQuotedIdentifier }
         /// The name as PostgreSQL reads it: unquoted lowercased, quoted as written.
         var name: String {
-            isQuotedIdentifier ? String(text.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : text.lowercased()
+            isQuotedIdentifier
+                ? String(text.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : text.lowercased()
         }
     }
 
@@ -104,8 +107,11 @@ extension SQLLexer {
         return ranges.map { start, end in
             let first = bytes[start]
             let text = String(decoding: bytes[start..<end], as: UTF8.self)
-            let isWord = isWordByte(first) && !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) && first != UInt8(ascii: "$")
-            return Token(text: text, isWord: isWord, isQuotedIdentifier: first == UInt8(ascii: "\"") && end - start >= 2)
+            let isWord =
+                isWordByte(first) && !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+                && first != UInt8(ascii: "$")
+            return Token(
+                text: text, isWord: isWord, isQuotedIdentifier: first == UInt8(ascii: "\"") && end - start >= 2)
         }
     }
 }

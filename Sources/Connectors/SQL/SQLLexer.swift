@@ -47,7 +47,9 @@ public struct SQLConventions: OptionSet, Sendable, Hashable {
         // The flags the text cannot trigger keep PostgreSQL's choice.
         let fixed = postgres.subtracting(SQLConventions(flags))
         return combinations.map { $0.union(fixed) }.filter { $0 != .postgres }
-            .sorted { ($0.rawValue ^ postgres.rawValue).nonzeroBitCount < ($1.rawValue ^ postgres.rawValue).nonzeroBitCount }
+            .sorted {
+                ($0.rawValue ^ postgres.rawValue).nonzeroBitCount < ($1.rawValue ^ postgres.rawValue).nonzeroBitCount
+            }
     }
 }
 
@@ -105,7 +107,8 @@ public struct SQLLexer {
         func part(_ token: (Int, Int)) -> String? {
             let first = bytes[token.0]
             if first == UInt8(ascii: "\"") && token.1 - token.0 >= 2 {
-                return String(decoding: bytes[(token.0 + 1)..<(token.1 - 1)], as: UTF8.self).replacingOccurrences(of: "\"\"", with: "\"")
+                return String(decoding: bytes[(token.0 + 1)..<(token.1 - 1)], as: UTF8.self).replacingOccurrences(
+                    of: "\"\"", with: "\"")
             }
             guard isWordByte(first), !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else { return nil }
             return String(decoding: bytes[token.0..<token.1], as: UTF8.self).lowercased()
@@ -126,14 +129,21 @@ public struct SQLLexer {
             }
             if !current.isEmpty { names.append(current) }
             current = []
-            if let name = part(token) { current = [name]; expectingPart = false } else { expectingPart = true }
+            if let name = part(token) {
+                current = [name]
+                expectingPart = false
+            } else {
+                expectingPart = true
+            }
         }
         if !current.isEmpty { names.append(current) }
         return names
     }
 
-    static func lex(_ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
-                            onToken: ((Int, Int) -> Void)?) -> Result {
+    static func lex(
+        _ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
+        onToken: ((Int, Int) -> Void)?
+    ) -> Result {
         var result = Result()
         var i = 0
         var depth = 0
@@ -166,7 +176,8 @@ public struct SQLLexer {
             switch ch {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0B, 0x0C:
                 i += 1
-            case UInt8(ascii: "-") where b[i + 1] == UInt8(ascii: "-")
+            case UInt8(ascii: "-")
+            where b[i + 1] == UInt8(ascii: "-")
                 && (!c.contains(.dashDashNeedsSpace) || b[i + 2] <= 32):
                 i = lineEnd(b, i, n)
             case UInt8(ascii: "#") where c.contains(.hashComments):
@@ -181,12 +192,15 @@ public struct SQLLexer {
                 i = end
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["):
                 if ch == UInt8(ascii: "`") && !c.contains(.backtickQuotes)
-                    || ch == UInt8(ascii: "[") && !c.contains(.bracketIdentifiers) {
+                    || ch == UInt8(ascii: "[") && !c.contains(.bracketIdentifiers)
+                {
                     token(i, i + 1)
                     i += 1
                     continue
                 }
-                let escapes = ch == UInt8(ascii: "'") ? c.contains(.backslashEscapes) || isEscapeStringPrefix(b, i)
+                let escapes =
+                    ch == UInt8(ascii: "'")
+                    ? c.contains(.backslashEscapes) || isEscapeStringPrefix(b, i)
                     : ch == UInt8(ascii: "\"") && c.contains(.backslashInDoubleQuotes)
                 let close = ch == UInt8(ascii: "[") ? UInt8(ascii: "]") : ch
                 guard let end = quotedEnd(b, i, n, close: close, backslash: escapes) else {
@@ -264,7 +278,9 @@ public struct SQLLexer {
         return nil
     }
 
-    private static func quotedEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int, close: UInt8, backslash: Bool) -> Int? {
+    private static func quotedEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int, close: UInt8, backslash: Bool)
+        -> Int?
+    {
         var j = i + 1
         while j < n {
             if backslash && b[j] == UInt8(ascii: "\\") {
@@ -272,7 +288,10 @@ public struct SQLLexer {
                 continue
             }
             if b[j] == close {
-                if b[j + 1] == close && j + 1 < n { j += 2; continue }  // a doubled quote stands for itself
+                if b[j + 1] == close && j + 1 < n {
+                    j += 2
+                    continue
+                }  // a doubled quote stands for itself
                 return j + 1
             }
             j += 1
@@ -301,7 +320,10 @@ public struct SQLLexer {
         while j + tagLength <= n {
             if b[j] == UInt8(ascii: "$") {
                 var matches = true
-                for k in 0..<tagLength where b[j + k] != b[i + k] { matches = false; break }
+                for k in 0..<tagLength where b[j + k] != b[i + k] {
+                    matches = false
+                    break
+                }
                 if matches { return j + tagLength }
             }
             j += 1

@@ -28,8 +28,9 @@ public enum SingleStatement {
             let other = SQLLexer.lex(text, conventions: conventions)
             if other.statements.count > 1 {
                 let second = other.statements[1]
-                throw Violation(problem: "a second statement when read \(describe(conventions))", offset: second.start,
-                                secondStatementWord: second.firstWord)
+                throw Violation(
+                    problem: "a second statement when read \(describe(conventions))", offset: second.start,
+                    secondStatementWord: second.firstWord)
             }
         }
         if !native.parenthesesBalance {
@@ -44,8 +45,9 @@ public enum SingleStatement {
         do {
             _ = try end(of: sql)
         } catch {
-            throw ConnectorError(.query, "refused to send the query: it has \(error.problem) at byte \(error.offset + 1)",
-                                 sqlState: "42601", hint: "a model is exactly one SELECT statement; WarehouseSync sends nothing else")
+            throw ConnectorError(
+                .query, "refused to send the query: it has \(error.problem) at byte \(error.offset + 1)",
+                sqlState: "42601", hint: "a model is exactly one SELECT statement; WarehouseSync sends nothing else")
         }
     }
 
@@ -56,8 +58,9 @@ public enum SingleStatement {
             let end = try end(of: sql)
             return String(decoding: Array(sql.utf8.prefix(end)), as: UTF8.self)
         } catch {
-            throw ConnectorError(.query, "refused to send the query: it has \(error.problem) at byte \(error.offset + 1)",
-                                 sqlState: "42601", hint: "a model is exactly one SELECT statement; WarehouseSync sends nothing else")
+            throw ConnectorError(
+                .query, "refused to send the query: it has \(error.problem) at byte \(error.offset + 1)",
+                sqlState: "42601", hint: "a model is exactly one SELECT statement; WarehouseSync sends nothing else")
         }
     }
 
@@ -65,13 +68,22 @@ public enum SingleStatement {
     static func describe(_ conventions: SQLConventions) -> String {
         var parts: [String] = []
         if conventions.contains(.backslashEscapes) {
-            parts.append("with \\ escaping quotes in strings (Snowflake, BigQuery, MySQL, PostgreSQL without standard_conforming_strings)")
+            parts.append(
+                "with \\ escaping quotes in strings (Snowflake, BigQuery, MySQL, PostgreSQL without "
+                    + "standard_conforming_strings)"
+            )
         }
-        if conventions.contains(.backslashInDoubleQuotes) { parts.append("with \\ escaping quotes in double quotes (BigQuery, MySQL)") }
+        if conventions.contains(.backslashInDoubleQuotes) {
+            parts.append("with \\ escaping quotes in double quotes (BigQuery, MySQL)")
+        }
         if conventions.contains(.slashSlashComments) { parts.append("with // comments (Snowflake)") }
         if conventions.contains(.dashDashNeedsSpace) { parts.append("with -- a comment only before a space (MySQL)") }
-        if !conventions.contains(.nestedComments) { parts.append("with /* */ comments that do not nest (SQLite, most warehouses)") }
-        if conventions.contains(.backtickQuotes) { parts.append("with `backtick` identifiers (BigQuery, MySQL, SQLite)") }
+        if !conventions.contains(.nestedComments) {
+            parts.append("with /* */ comments that do not nest (SQLite, most warehouses)")
+        }
+        if conventions.contains(.backtickQuotes) {
+            parts.append("with `backtick` identifiers (BigQuery, MySQL, SQLite)")
+        }
         if conventions.contains(.hashComments) { parts.append("with # comments (BigQuery, MySQL)") }
         if !conventions.contains(.dollarQuotes) { parts.append("without $$ strings (BigQuery, SQLite)") }
         if conventions.contains(.bracketIdentifiers) { parts.append("with [bracket] identifiers (SQLite, SQL Server)") }

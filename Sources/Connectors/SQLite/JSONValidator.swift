@@ -28,7 +28,8 @@ public final class JSONValidator {
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "\\") {
                 if index + 5 < bytes.count, bytes[index + 1] == UInt8(ascii: "u"),
-                   bytes[(index + 2)...(index + 5)].elementsEqual("0000".utf8) {
+                    bytes[(index + 2)...(index + 5)].elementsEqual("0000".utf8)
+                {
                     return true
                 }
                 index += 2

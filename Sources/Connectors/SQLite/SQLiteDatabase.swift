@@ -20,8 +20,9 @@ public final class SQLiteDatabase {
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(db)
-            throw ConnectorError(.connectionFailed, "could not open SQLite database \(path): \(message)",
-                                 sqlState: "08001", nativeError: Int(code))
+            throw ConnectorError(
+                .connectionFailed, "could not open SQLite database \(path): \(message)",
+                sqlState: "08001", nativeError: Int(code))
         }
         self.handle = db
         self.path = path
@@ -71,10 +72,13 @@ public final class SQLiteDatabase {
 
     func error(_ code: Int32, _ message: String? = nil, offset: Int32 = -1) -> ConnectorError {
         let primary = code & 0xff
-        let kind: ConnectorError.Code = primary == SQLITE_INTERRUPT ? .cancelled
+        let kind: ConnectorError.Code =
+            primary == SQLITE_INTERRUPT
+            ? .cancelled
             : (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? .timeout : .query
-        return ConnectorError(kind, message ?? lastMessage, sqlState: primary == SQLITE_READONLY ? "25006" : nil,
-                              position: offset >= 0 ? Int(offset) + 1 : nil, nativeError: Int(code))
+        return ConnectorError(
+            kind, message ?? lastMessage, sqlState: primary == SQLITE_READONLY ? "25006" : nil,
+            position: offset >= 0 ? Int(offset) + 1 : nil, nativeError: Int(code))
     }
 }
 

@@ -26,7 +26,8 @@ public final class SQLiteSource: SourceConnection {
         }
     }
 
-    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats {
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
+    {
         let token = options.cancellation
         var watch = Stopwatch()
         try SingleStatement.require(sql)
@@ -42,8 +43,10 @@ public final class SQLiteSource: SourceConnection {
         }
     }
 
-    private func fetch(_ statement: SQLiteStatement, _ columns: [Column], _ options: QueryOptions,
-                       _ receiver: inout some RowReceiver, _ interrupt: SQLiteInterrupt, _ watch: inout Stopwatch) throws -> QueryStats {
+    private func fetch(
+        _ statement: SQLiteStatement, _ columns: [Column], _ options: QueryOptions,
+        _ receiver: inout some RowReceiver, _ interrupt: SQLiteInterrupt, _ watch: inout Stopwatch
+    ) throws -> QueryStats {
         let token = options.cancellation
         let deadline = options.timeout.map { ContinuousClock.now + $0 }
         let timer = deadline.map { deadline in
@@ -83,8 +86,9 @@ public final class SQLiteSource: SourceConnection {
 
     private func requireReadOnly(_ statement: SQLiteStatement) throws {
         if sqlite3_stmt_readonly(statement.handle) == 0 {
-            throw ConnectorError(.query, "attempt to write a readonly database: a model must only read",
-                                 sqlState: "25006")
+            throw ConnectorError(
+                .query, "attempt to write a readonly database: a model must only read",
+                sqlState: "25006")
         }
     }
 

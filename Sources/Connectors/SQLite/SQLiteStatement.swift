@@ -14,7 +14,8 @@ public final class SQLiteStatement {
         var rest = ""
         let code = sql.withCString { text in
             var tail: UnsafePointer<CChar>?
-            let code = sqlite3_prepare_v3(database.handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+            let code = sqlite3_prepare_v3(
+                database.handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
             if let tail { rest = String(cString: tail) }
             return code
         }
@@ -23,8 +24,9 @@ public final class SQLiteStatement {
         }
         if single && !SQLLexer.lex(rest, conventions: [.backtickQuotes, .bracketIdentifiers]).statements.isEmpty {
             sqlite3_finalize(statement)
-            throw ConnectorError(.query, "refused to run the query: it has a second statement", sqlState: "42601",
-                                 hint: "a model is exactly one SELECT statement")
+            throw ConnectorError(
+                .query, "refused to run the query: it has a second statement", sqlState: "42601",
+                hint: "a model is exactly one SELECT statement")
         }
         self.handle = statement
         self.database = database
@@ -38,7 +40,10 @@ public final class SQLiteStatement {
     }
 
     public func bind(_ index: Int32, _ text: String?) {
-        guard let text else { sqlite3_bind_null(handle, index); return }
+        guard let text else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
         sqlite3_bind_text(handle, index, text, -1, SQLITE_TRANSIENT)
     }
 
@@ -49,7 +54,8 @@ public final class SQLiteStatement {
     /// Binds UTF-8 `bytes` as text.
     public func bind(_ index: Int32, text bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes {
-            sqlite3_bind_text(handle, index, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+            sqlite3_bind_text(
+                handle, index, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
         }
     }
 
@@ -68,7 +74,9 @@ public final class SQLiteStatement {
 
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }
     public func columnName(_ index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
-    func declaredType(_ index: Int) -> String? { sqlite3_column_decltype(handle, Int32(index)).map { String(cString: $0) } }
+    func declaredType(_ index: Int) -> String? {
+        sqlite3_column_decltype(handle, Int32(index)).map { String(cString: $0) }
+    }
     func storageClass(_ index: Int) -> Int32 { sqlite3_column_type(handle, Int32(index)) }
 
     public func isNull(_ index: Int) -> Bool { storageClass(index) == SQLITE_NULL }

@@ -1,8 +1,10 @@
 /// Finds the secrets in connection texts: PostgreSQL URLs and conninfo strings, ODBC strings.
 public enum ConnectionSecrets {
     /// Keys whose values are secrets, lowercased.
-    static let secretKeys: Set<String> = ["password", "pwd", "sslpassword", "passwd", "token", "access_token", "secret",
-                                          "private_key_pwd", "privatekeypwd", "refresh_token", "client_secret"]
+    static let secretKeys: Set<String> = [
+        "password", "pwd", "sslpassword", "passwd", "token", "access_token", "secret",
+        "private_key_pwd", "privatekeypwd", "refresh_token", "client_secret",
+    ]
 
     /// Every secret value in `text`, as written and unquoted; a value that might run on past a
     /// space (an unquoted password with spaces, which the driver will misread) is added whole too.
@@ -32,13 +34,19 @@ public enum ConnectionSecrets {
         var found: [String] = []
         var index = 0
         while index < scalars.count {
-            guard isKeyScalar(scalars[index]), index == 0 || !isKeyScalar(scalars[index - 1]) else { index += 1; continue }
+            guard isKeyScalar(scalars[index]), index == 0 || !isKeyScalar(scalars[index - 1]) else {
+                index += 1
+                continue
+            }
             var end = index
             while end < scalars.count && isKeyScalar(scalars[end]) { end += 1 }
             let key = String(String.UnicodeScalarView(scalars[index..<end])).lowercased()
             var equals = end
             while equals < scalars.count && scalars[equals] == " " { equals += 1 }
-            guard equals < scalars.count, scalars[equals] == "=", secretKeys.contains(key) else { index = end; continue }
+            guard equals < scalars.count, scalars[equals] == "=", secretKeys.contains(key) else {
+                index = end
+                continue
+            }
             var start = equals + 1
             while start < scalars.count && scalars[start] == " " { start += 1 }
             let (values, next) = value(scalars, from: start)
@@ -57,9 +65,17 @@ public enum ConnectionSecrets {
             var unquoted = String.UnicodeScalarView()
             var index = start + 1
             while index < s.count {
-                if close == "'" && s[index] == "\\" && index + 1 < s.count { unquoted.append(s[index + 1]); index += 2; continue }
+                if close == "'" && s[index] == "\\" && index + 1 < s.count {
+                    unquoted.append(s[index + 1])
+                    index += 2
+                    continue
+                }
                 if s[index] == close {
-                    if close == "}" && index + 1 < s.count && s[index + 1] == "}" { unquoted.append("}"); index += 2; continue }
+                    if close == "}" && index + 1 < s.count && s[index + 1] == "}" {
+                        unquoted.append("}")
+                        index += 2
+                        continue
+                    }
                     break
                 }
                 unquoted.append(s[index])
@@ -98,7 +114,8 @@ public enum PercentEncoding {
         while let byte = utf8.first {
             if byte == UInt8(ascii: "%") {
                 guard utf8.count >= 3, let high = hexValue(utf8[utf8.startIndex + 1]),
-                      let low = hexValue(utf8[utf8.startIndex + 2]) else { return nil }
+                    let low = hexValue(utf8[utf8.startIndex + 2])
+                else { return nil }
                 bytes.append(high << 4 | low)
                 utf8 = utf8.dropFirst(3)
                 changed = true
@@ -116,8 +133,11 @@ public enum PercentEncoding {
         var out = ""
         for byte in text.utf8 {
             let c = Character(Unicode.Scalar(byte))
-            if byte < 0x80 && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) }
-            else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) }
+            if byte < 0x80 && (c.isLetter || c.isNumber || "-._~".contains(c)) {
+                out.append(c)
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
         }
         return out
     }

@@ -22,7 +22,9 @@ public final class SecretRedactor: Sendable {
         if let decoded = PercentEncoding.decode(value) { forms.insert(decoded) }
         forms.insert(PercentEncoding.encode(value))
         secrets.withLock { list in
-            for form in forms where !list.contains(Array(form.unicodeScalars)) { list.append(Array(form.unicodeScalars)) }
+            for form in forms where !list.contains(Array(form.unicodeScalars)) {
+                list.append(Array(form.unicodeScalars))
+            }
         }
     }
 
@@ -78,7 +80,8 @@ public final class SecretRedactor: Sendable {
         for offset in secret.indices where secret[offset] == text[start] {
             var length = 0
             while start + length < text.count, offset + length < secret.count,
-                  text[start + length] == secret[offset + length] {
+                text[start + length] == secret[offset + length]
+            {
                 length += 1
             }
             best = max(best, length)

@@ -25,10 +25,13 @@ struct ParsedArguments {
     func has(_ flag: String) -> Bool { flags.contains(flag) }
     func option(_ name: String) -> String? { options[name] }
 
-    func integer(_ name: String, default value: Int, range: ClosedRange<Int> = 1...Int.max, spec: CommandSpec) throws(UsageError) -> Int {
+    func integer(_ name: String, default value: Int, range: ClosedRange<Int> = 1...Int.max, spec: CommandSpec)
+        throws(UsageError) -> Int
+    {
         guard let text = options[name] else { return value }
         guard let n = Int(text), range.contains(n) else {
-            throw UsageError(message: "\(name) takes a whole number from \(range.lowerBound), got \(text)", usage: spec.usage)
+            throw UsageError(
+                message: "\(name) takes a whole number from \(range.lowerBound), got \(text)", usage: spec.usage)
         }
         return n
     }
@@ -45,7 +48,10 @@ struct ParsedArguments {
                 parsed.positionals.append(arg)
                 continue
             }
-            if arg == "--" { onlyPositionals = true; continue }
+            if arg == "--" {
+                onlyPositionals = true
+                continue
+            }
             var name = arg
             var inlineValue: String?
             if let eq = arg.firstIndex(of: "=") {
@@ -56,7 +62,10 @@ struct ParsedArguments {
                 guard inlineValue == nil else { throw UsageError(message: "\(name) takes no value", usage: spec.usage) }
                 parsed.flags.insert(name)
             } else if spec.options.contains(name) {
-                if let inlineValue { parsed.options[name] = inlineValue; continue }
+                if let inlineValue {
+                    parsed.options[name] = inlineValue
+                    continue
+                }
                 guard index < args.count else { throw UsageError(message: "\(name) needs a value", usage: spec.usage) }
                 parsed.options[name] = args[index]
                 index += 1
@@ -65,8 +74,10 @@ struct ParsedArguments {
             }
         }
         guard spec.positionals.contains(parsed.positionals.count) else {
-            let message = parsed.positionals.count < spec.positionals.lowerBound
-                ? "\(spec.name) needs more arguments" : "unexpected argument \(parsed.positionals[spec.positionals.upperBound])"
+            let message =
+                parsed.positionals.count < spec.positionals.lowerBound
+                ? "\(spec.name) needs more arguments"
+                : "unexpected argument \(parsed.positionals[spec.positionals.upperBound])"
             throw UsageError(message: message, usage: spec.usage)
         }
         return parsed

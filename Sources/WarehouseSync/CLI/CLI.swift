@@ -8,9 +8,11 @@ public struct CLIContext: Sendable {
     public var console: Console
     public var now: @Sendable () -> Date
 
-    public init(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-                currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                console: Console = .standard(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        console: Console = .standard(), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.currentDirectory = currentDirectory
@@ -42,7 +44,8 @@ struct CommandEnvironment: Sendable {
     /// parse; the project's other problems are returned, so a broken edit or an unset warehouse
     /// password does not stop them.
     func loadProjectForReading() throws(ProjectErrors) -> (Project, [ProjectError]) {
-        let (project, problems) = try Project.loadForReading(directory: projectDirectory, environment: context.environment)
+        let (project, problems) = try Project.loadForReading(
+            directory: projectDirectory, environment: context.environment)
         console.redactor.add(project.secrets)
         return (project, problems)
     }
@@ -59,7 +62,9 @@ extension Project {
     /// The model named on the command line, or a usage error that lists the models.
     func requireModel(named name: String, usage: String) throws(UsageError) -> Model {
         guard let model = model(named: name) else {
-            throw UsageError(message: "unknown model \(name); the models are \(models.map(\.name).joined(separator: ", "))", usage: usage)
+            throw UsageError(
+                message: "unknown model \(name); the models are \(models.map(\.name).joined(separator: ", "))",
+                usage: usage)
         }
         return model
     }
@@ -70,8 +75,11 @@ public enum CLI {
     static let toolUsage = "warehouse-sync [--project DIR] COMMAND [ARGS]"
 
     static var commands: [Command] {
-        [ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command, RunsCommand.command,
-         ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command]
+        [
+            ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
+            RunsCommand.command,
+            ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command,
+        ]
     }
 
     /// Runs one command line and returns the exit status.
@@ -80,11 +88,17 @@ public enum CLI {
         var projectDirectory = context.currentDirectory
         let console = context.console
         while let first = args.first, first.hasPrefix("--") {
-            if first == "--help" || first == "-h" { console.print(help()); return ExitStatus.success }
+            if first == "--help" || first == "-h" {
+                console.print(help())
+                return ExitStatus.success
+            }
             if first == "--project" || first.hasPrefix("--project=") {
                 let value: String
                 if first == "--project" {
-                    guard args.count >= 2 else { console.error("error: --project needs a directory\nusage: \(toolUsage)"); return ExitStatus.usage }
+                    guard args.count >= 2 else {
+                        console.error("error: --project needs a directory\nusage: \(toolUsage)")
+                        return ExitStatus.usage
+                    }
                     value = args[1]
                     args.removeFirst(2)
                 } else {
@@ -101,9 +115,13 @@ public enum CLI {
             console.error(help())
             return ExitStatus.usage
         }
-        if name == "help" { console.print(help()); return ExitStatus.success }
+        if name == "help" {
+            console.print(help())
+            return ExitStatus.success
+        }
         guard let command = commands.first(where: { $0.spec.name == name }) else {
-            console.error("error: unknown command \(name)\nusage: \(toolUsage)\nrun warehouse-sync --help for the commands")
+            console.error(
+                "error: unknown command \(name)\nusage: \(toolUsage)\nrun warehouse-sync --help for the commands")
             return ExitStatus.usage
         }
         let rest = Array(args.dropFirst())
@@ -113,7 +131,8 @@ public enum CLI {
         }
         do {
             let parsed = try ParsedArguments.parse(rest, command.spec)
-            return try await command.run(parsed, CommandEnvironment(context: context, projectDirectory: projectDirectory))
+            return try await command.run(
+                parsed, CommandEnvironment(context: context, projectDirectory: projectDirectory))
         } catch let error as UsageError {
             console.error("error: \(error)")
             return ExitStatus.usage
@@ -128,11 +147,15 @@ public enum CLI {
     }
 
     static func help() -> String {
-        var text = "WarehouseSync: sync warehouse models into customer profiles, writing only what changed.\n\nusage: \(toolUsage)\n\ncommands:\n"
+        var text =
+            "WarehouseSync: sync warehouse models into customer profiles, writing only what changed.\n\nusage: "
+            + "\(toolUsage)\n\ncommands:\n"
         for command in commands {
             text += "  \(command.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.spec.summary)\n"
         }
-        text += "\noptions:\n  --project DIR  the project directory (default: the current one)\n  --help         this text; COMMAND --help for a command's"
+        text +=
+            "\noptions:\n  --project DIR  the project directory (default: the current one)\n  --help         this "
+            + "text; COMMAND --help for a command's"
         return text
     }
 

@@ -12,7 +12,8 @@ public final class Console: @unchecked Sendable {
     /// Applied to everything written: the secrets of each project a command loads are added to it.
     public let redactor = SecretRedactor()
 
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool) {
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool)
+    {
         self.writeOut = out
         self.writeErr = err
         self.isTerminal = isTerminal
@@ -20,9 +21,10 @@ public final class Console: @unchecked Sendable {
 
     /// The process's own stdout and stderr.
     public static func standard() -> Console {
-        Console(out: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-                err: { text in FileHandle.standardError.write(Data(text.utf8)) },
-                isTerminal: isatty(2) == 1)
+        Console(
+            out: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
+            err: { text in FileHandle.standardError.write(Data(text.utf8)) },
+            isTerminal: isatty(2) == 1)
     }
 
     public func print(_ line: String) {

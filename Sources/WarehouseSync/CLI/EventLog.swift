@@ -30,8 +30,10 @@ struct EventLog: Sendable {
     /// The fields of a finished run.
     static func fields(_ r: RunRecord) -> [String: EventField] {
         var f: [String: EventField] = [
-            "model": .string(r.model), "run": .string(r.id), "status": .string(r.status.rawValue), "trigger": .string(r.trigger.rawValue),
-            "rows_read": .int(r.rowsRead), "added": .int(r.added), "changed": .int(r.changed), "removed": .int(r.removed),
+            "model": .string(r.model), "run": .string(r.id), "status": .string(r.status.rawValue),
+            "trigger": .string(r.trigger.rawValue),
+            "rows_read": .int(r.rowsRead), "added": .int(r.added), "changed": .int(r.changed),
+            "removed": .int(r.removed),
             "unchanged": .int(r.unchanged), "invalid": .int(r.invalid), "traits_written": .int(r.traitsWritten),
         ]
         if let finished = r.finishedAt { f["duration_s"] = .double(finished.timeIntervalSince(r.startedAt)) }
@@ -63,7 +65,10 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     func clear() {
-        let wasShown = lock.withLock { () -> Bool in defer { shown = false }; return shown }
+        let wasShown = lock.withLock { () -> Bool in
+            defer { shown = false }
+            return shown
+        }
         if wasShown { console.status("") }
     }
 }

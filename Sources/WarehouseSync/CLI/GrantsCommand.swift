@@ -7,7 +7,9 @@ enum GrantsCommand {
 
     static let spec = CommandSpec(
         name: "grants", usage: "warehouse-sync [--project DIR] grants [--role NAME] [--strict] [--json]",
-        summary: "list what each model reads, the GRANTs a least-privilege role needs, and what the configured role can do beyond that",
+        summary:
+            "list what each model reads, the GRANTs a least-privilege role needs, and what the configured role can do "
+            + "beyond that",
         details: """
             For each source: the tables and views each model reads (PostgreSQL: from EXPLAIN (FORMAT JSON, VERBOSE)
             and the names in the query), the GRANT statements that give a fresh role exactly that access (--role
@@ -42,11 +44,16 @@ enum GrantsCommand {
             var problems: [ProjectError] = []
             for (name, source) in config.sources.sorted(by: { $0.key < $1.key }) {
                 do {
-                    reports.append(try PrivilegeReport.check(source: name, config: source, models: models.filter { $0.source == name },
-                                                             grantee: grantee, projectDirectory: directory))
+                    reports.append(
+                        try PrivilegeReport.check(
+                            source: name, config: source, models: models.filter { $0.source == name },
+                            grantee: grantee, projectDirectory: directory))
                 } catch {
-                    problems.append(ProjectError(file: config.file, line: source.line, "cannot check the privileges of source \(name): \(error)",
-                                                 hint: "run warehouse-sync validate --connect to see which model or connection fails"))
+                    problems.append(
+                        ProjectError(
+                            file: config.file, line: source.line,
+                            "cannot check the privileges of source \(name): \(error)",
+                            hint: "run warehouse-sync validate --connect to see which model or connection fails"))
                 }
             }
             if !problems.isEmpty { throw ProjectErrors(problems) }
@@ -58,9 +65,15 @@ enum GrantsCommand {
         var lines = ["source \(report.source) (\(report.kind)\(report.role.map { ", role \($0)" } ?? "")):"]
         if let note = report.note { lines.append("  not checked: \(note)") }
         for model in report.models {
-            lines.append("  model \(model.model) reads: \(model.relations.isEmpty ? "(no relation)" : model.relations.joined(separator: ", "))")
+            lines.append(
+                "  model \(model.model) reads: "
+                    + "\(model.relations.isEmpty ? "(no relation)" : model.relations.joined(separator: ", "))"
+            )
             if !model.throughViews.isEmpty {
-                lines.append("    and, through those views: \(model.throughViews.joined(separator: ", ")) (the views' owners need these, not the role)")
+                lines.append(
+                    "    and, through those views: \(model.throughViews.joined(separator: ", ")) (the views' owners "
+                        + "need these, not the role)"
+                )
             }
         }
         if !report.grants.isEmpty {
@@ -68,7 +81,9 @@ enum GrantsCommand {
             lines += report.grants.map { "    \($0)" }
         }
         lines += report.warnings.map { "  warning: \($0.message)" }
-        if report.checked && report.warnings.isEmpty { lines.append("  ok: the role can do nothing beyond what the models read") }
+        if report.checked && report.warnings.isEmpty {
+            lines.append("  ok: the role can do nothing beyond what the models read")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -20,12 +20,23 @@ enum RunsCommand {
             return ExitStatus.success
         }
         let rows = runs.map { r in
-            [r.id, r.model, r.trigger.rawValue, r.status.rawValue, formatInstant(r.startedAt), "\(r.rowsRead)", "\(r.added)",
-             "\(r.changed)", "\(r.removed)", "\(r.traitsWritten)",
-             r.finishedAt.map { String(format: "%.2fs", $0.timeIntervalSince(r.startedAt)) } ?? "-",
-             r.cost.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%g", $0.value))" }.joined(separator: " ") } ?? "-"]
+            [
+                r.id, r.model, r.trigger.rawValue, r.status.rawValue, formatInstant(r.startedAt), "\(r.rowsRead)",
+                "\(r.added)",
+                "\(r.changed)", "\(r.removed)", "\(r.traitsWritten)",
+                r.finishedAt.map { String(format: "%.2fs", $0.timeIntervalSince(r.startedAt)) } ?? "-",
+                r.cost.map {
+                    $0.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%g", $0.value))" }.joined(
+                        separator: " ")
+                } ?? "-",
+            ]
         }
-        env.console.print(TextTable.render(header: ["RUN", "MODEL", "TRIGGER", "STATUS", "STARTED", "READ", "ADDED", "CHANGED", "REMOVED", "TRAITS", "TIME", "COST"], rows: rows))
+        env.console.print(
+            TextTable.render(
+                header: [
+                    "RUN", "MODEL", "TRIGGER", "STATUS", "STARTED", "READ", "ADDED", "CHANGED", "REMOVED", "TRAITS",
+                    "TIME", "COST",
+                ], rows: rows))
         for r in runs where r.error != nil { env.console.print("\(r.id): \(r.error!)") }
         return ExitStatus.success
     }

@@ -14,7 +14,8 @@ enum ServeCommand {
     static let command = Command(spec: spec) { _, env in
         let project = try env.loadProject()
         let log = EventLog(console: env.console, now: env.context.now)
-        let service = try await SchedulerService(project: project, environment: env.context.environment, log: log, now: env.context.now)
+        let service = try await SchedulerService(
+            project: project, environment: env.context.environment, log: log, now: env.context.now)
         return await service.run()
     }
 }

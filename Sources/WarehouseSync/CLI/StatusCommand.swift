@@ -16,8 +16,12 @@ enum StatusCommand {
     static let command = Command(spec: spec) { args, env in
         let (project, projectProblems) = try env.loadProjectForReading()
         if !projectProblems.isEmpty {
-            env.console.error("warning: the project does not validate (\(projectProblems.count) problem\(projectProblems.count == 1 ? "" : "s"), "
-                              + "first: \(projectProblems[0])); a running serve keeps its last valid version. Run warehouse-sync validate")
+            env.console.error(
+                "warning: the project does not validate (\(projectProblems.count) "
+                    + "problem\(projectProblems.count == 1 ? "" : "s"), "
+                    + "first: \(projectProblems[0])); a running serve keeps its last valid version. Run warehouse-sync "
+                    + "validate"
+            )
         }
         let location = project.storeLocation
         let now = env.context.now()
@@ -34,8 +38,11 @@ enum StatusCommand {
             env.console.json(report)
         } else {
             let rows = report.models.map { m in
-                [m.model, m.enabled ? m.schedule : "disabled", m.lastRun.map { "\($0.status) \(formatInstant($0.startedAt))" } ?? "never",
-                 m.nextDue.map(formatInstant) ?? "-", m.running ? "running" : ""]
+                [
+                    m.model, m.enabled ? m.schedule : "disabled",
+                    m.lastRun.map { "\($0.status) \(formatInstant($0.startedAt))" } ?? "never",
+                    m.nextDue.map(formatInstant) ?? "-", m.running ? "running" : "",
+                ]
             }
             env.console.print(TextTable.render(header: ["MODEL", "SCHEDULE", "LAST RUN", "NEXT DUE", ""], rows: rows))
             if args.has("--check") { for problem in report.problems { env.console.error("unhealthy: \(problem)") } }
@@ -57,7 +64,9 @@ struct StatusReport: Encodable {
         var running: Bool
         enum CodingKeys: String, CodingKey {
             case model, schedule, timezone, enabled, running
-            case lastRun = "last_run", lastSuccessAt = "last_success_at", nextDue = "next_due"
+            case lastRun = "last_run"
+            case lastSuccessAt = "last_success_at"
+            case nextDue = "next_due"
         }
     }
 
@@ -77,7 +86,9 @@ struct StatusReport: Encodable {
     static let heartbeatLimit: TimeInterval = 300
     static let failedRunsLimit = 3
 
-    static func make(project: Project, states: [ModelState], recent: [String: [RunRecord]], heartbeat: Date?, now: Date) -> StatusReport {
+    static func make(project: Project, states: [ModelState], recent: [String: [RunRecord]], heartbeat: Date?, now: Date)
+        -> StatusReport
+    {
         var problems: [String] = []
         let byName = Dictionary(states.map { ($0.model, $0) }, uniquingKeysWith: { a, _ in a })
         let models = project.models.map { model -> ModelStatus in
@@ -87,16 +98,22 @@ struct StatusReport: Encodable {
             if runs.count >= failedRunsLimit && runs.prefix(failedRunsLimit).allSatisfy({ $0.status == .failed }) {
                 problems.append("model \(model.name) failed its last \(failedRunsLimit) runs: \(runs[0].error ?? "")")
             }
-            let next = model.enabled ? SchedulerDecisions.nextDue(schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
-            return ModelStatus(model: model.name, schedule: model.schedule.description, timezone: zone.identifier, enabled: model.enabled,
-                               lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
-                               running: (state?.leaseExpiresAt).map { $0 > now } ?? false)
+            let next =
+                model.enabled
+                ? SchedulerDecisions.nextDue(
+                    schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
+            return ModelStatus(
+                model: model.name, schedule: model.schedule.description, timezone: zone.identifier,
+                enabled: model.enabled,
+                lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
+                running: (state?.leaseExpiresAt).map { $0 > now } ?? false)
         }
         let scheduled = project.models.contains { $0.enabled && $0.schedule != .manual }
         if scheduled {
             if let heartbeat {
                 if now.timeIntervalSince(heartbeat) > heartbeatLimit {
-                    problems.append("the scheduler's last heartbeat was at \(formatInstant(heartbeat)), over 5 minutes ago")
+                    problems.append(
+                        "the scheduler's last heartbeat was at \(formatInstant(heartbeat)), over 5 minutes ago")
                 }
             } else {
                 problems.append("no scheduler has ever run against this store (warehouse-sync serve)")

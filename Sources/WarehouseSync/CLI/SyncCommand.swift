@@ -4,7 +4,8 @@ import Foundation
 /// `sync MODEL... | --all [--full] [--dry-run] [--force] [--json]`.
 enum SyncCommand {
     static let spec = CommandSpec(
-        name: "sync", usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] [--json]",
+        name: "sync",
+        usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model
@@ -22,35 +23,54 @@ enum SyncCommand {
         let project = try env.loadProject()
         let models: [Model]
         if args.has("--all") {
-            guard args.positionals.isEmpty else { throw UsageError(message: "give model names or --all, not both", usage: spec.usage) }
+            guard args.positionals.isEmpty else {
+                throw UsageError(message: "give model names or --all, not both", usage: spec.usage)
+            }
             models = project.models.filter(\.enabled)
         } else {
-            guard !args.positionals.isEmpty else { throw UsageError(message: "name the models to sync, or pass --all", usage: spec.usage) }
+            guard !args.positionals.isEmpty else {
+                throw UsageError(message: "name the models to sync, or pass --all", usage: spec.usage)
+            }
             models = try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
         }
-        let options = SyncOptions(trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"), waitForLease: args.has("--wait"))
+        let options = SyncOptions(
+            trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
+            waitForLease: args.has("--wait"))
         return await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
     }
 
     /// Runs `models` one after another and prints the summary; 1 if any failed or was held.
-    static func runModels(_ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment) async -> Int32 {
+    static func runModels(
+        _ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment
+    ) async -> Int32 {
         let console = env.console
         let line = ProgressLine(console: console)
         let log = EventLog(console: console, now: env.context.now)
         let runner = SyncRunner(project: project) { line.update($0) }
         var results: [RunResult] = []
         for model in models {
-            if !console.isTerminal && !json { log.emit("run_started", ["model": .string(model.name), "trigger": .string(options.trigger.rawValue)]) }
+            if !console.isTerminal && !json {
+                log.emit("run_started", ["model": .string(model.name), "trigger": .string(options.trigger.rawValue)])
+            }
             let now = env.context.now
             do {
-                let outcome = try await runBlocking { token in try runner.run(model, options: options, token: token, now: now) }
+                let outcome = try await runBlocking { token in
+                    try runner.run(model, options: options, token: token, now: now)
+                }
                 line.clear()
                 results.append(RunResult(outcome: outcome))
-                if !console.isTerminal && !json { log.emit(outcome.record.status == .blocked ? "run_blocked" : "run_finished", EventLog.fields(outcome.record)) }
+                if !console.isTerminal && !json {
+                    log.emit(
+                        outcome.record.status == .blocked ? "run_blocked" : "run_finished",
+                        EventLog.fields(outcome.record))
+                }
             } catch {
                 line.clear()
                 results.append(RunResult(model: model.name, error: "\(error)"))
-                if !json { log.emit("run_failed", level: "error", ["model": .string(model.name), "error": .string("\(error)")]) }
+                if !json {
+                    log.emit(
+                        "run_failed", level: "error", ["model": .string(model.name), "error": .string("\(error)")])
+                }
             }
         }
         if json {
@@ -63,14 +83,25 @@ enum SyncCommand {
 
     static func printSummary(_ results: [RunResult], console: Console) {
         let rows = results.map { r -> [String] in
-            [r.model, r.dryRun ? "plan" : r.status, "\(r.rowsRead)", "\(r.added)", "\(r.changed)", "\(r.removed)", "\(r.unchanged)",
-             "\(r.invalid)", "\(r.traitsWritten)", r.durationMs.map { String(format: "%.2fs", Double($0) / 1000) } ?? "-"]
+            [
+                r.model, r.dryRun ? "plan" : r.status, "\(r.rowsRead)", "\(r.added)", "\(r.changed)", "\(r.removed)",
+                "\(r.unchanged)",
+                "\(r.invalid)", "\(r.traitsWritten)",
+                r.durationMs.map { String(format: "%.2fs", Double($0) / 1000) } ?? "-",
+            ]
         }
-        console.print(TextTable.render(header: ["MODEL", "STATUS", "READ", "ADDED", "CHANGED", "REMOVED", "UNCHANGED", "INVALID", "TRAITS", "TIME"], rows: rows))
+        console.print(
+            TextTable.render(
+                header: [
+                    "MODEL", "STATUS", "READ", "ADDED", "CHANGED", "REMOVED", "UNCHANGED", "INVALID", "TRAITS", "TIME",
+                ], rows: rows))
         for r in results {
             if let error = r.error { console.print("\n\(r.model): \(error)") }
             if !r.invalidRows.isEmpty {
-                console.print("\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not synced\(r.invalid > r.invalidRows.count ? " (the first \(r.invalidRows.count) shown)" : ""):")
+                console.print(
+                    "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not "
+                        + "synced\(r.invalid > r.invalidRows.count ? " (the first \(r.invalidRows.count) shown)" : ""):"
+                )
                 for row in r.invalidRows { console.print("  \(InvalidRow.describe(row))") }
             }
             if r.dryRun && !r.samples.isEmpty {
@@ -91,7 +122,8 @@ enum PlanCommand {
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
         let model = try project.requireModel(named: args.positionals[0], usage: spec.usage)
-        return await SyncCommand.runModels([model], project: project, options: SyncOptions(dryRun: true), json: args.has("--json"), env: env)
+        return await SyncCommand.runModels(
+            [model], project: project, options: SyncOptions(dryRun: true), json: args.has("--json"), env: env)
     }
 }
 
@@ -116,9 +148,17 @@ struct RunResult: Encodable {
         run = outcome.dryRun ? nil : r.id
         status = r.status.rawValue
         dryRun = outcome.dryRun
-        rowsRead = r.rowsRead; invalid = r.invalid; added = r.added; changed = r.changed; removed = r.removed
-        unchanged = r.unchanged; traitsWritten = r.traitsWritten
-        queryMs = r.queryMs; fetchMs = r.fetchMs; bytesReceived = r.bytesReceived; cost = r.cost
+        rowsRead = r.rowsRead
+        invalid = r.invalid
+        added = r.added
+        changed = r.changed
+        removed = r.removed
+        unchanged = r.unchanged
+        traitsWritten = r.traitsWritten
+        queryMs = r.queryMs
+        fetchMs = r.fetchMs
+        bytesReceived = r.bytesReceived
+        cost = r.cost
         durationMs = r.finishedAt.map { Int64($0.timeIntervalSince(r.startedAt) * 1000) }
         error = r.status == .blocked ? r.error : (outcome.dryRun ? outcome.blockedMessage : nil)
         samples = outcome.dryRun ? outcome.samples : []
@@ -135,8 +175,13 @@ struct RunResult: Encodable {
     enum CodingKeys: String, CodingKey {
         case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples, would
         case invalidRows = "invalid_rows"
-        case dryRun = "dry_run", rowsRead = "rows_read", traitsWritten = "traits_written", queryMs = "query_ms"
-        case fetchMs = "fetch_ms", durationMs = "duration_ms", bytesReceived = "bytes_received"
+        case dryRun = "dry_run"
+        case rowsRead = "rows_read"
+        case traitsWritten = "traits_written"
+        case queryMs = "query_ms"
+        case fetchMs = "fetch_ms"
+        case durationMs = "duration_ms"
+        case bytesReceived = "bytes_received"
     }
 }
 

@@ -12,13 +12,15 @@ enum PrivateFiles {
     /// - Throws: `StoreError` naming the directory and the system's reason.
     static func makeDirectory(_ directory: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
             let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
-            throw StoreError("cannot create the directory \(directory): \(reason)",
-                             hint: "create it, or point [store] url at a writable place")
+            throw StoreError(
+                "cannot create the directory \(directory): \(reason)",
+                hint: "create it, or point [store] url at a writable place")
         }
     }
 
@@ -37,8 +39,9 @@ enum PrivateFiles {
     static func refuseLink(_ path: String, what: String) throws {
         var info = stat()
         if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
-            throw StoreError("\(what) \(path) is a symbolic link; WarehouseSync does not write customer data through links. "
-                             + "Point the config at the real file")
+            throw StoreError(
+                "\(what) \(path) is a symbolic link; WarehouseSync does not write customer data through links. "
+                    + "Point the config at the real file")
         }
     }
 
@@ -47,7 +50,8 @@ enum PrivateFiles {
     static func restrictToOwner(_ path: String) {
         var info = stat()
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0,
-              info.st_uid == getuid() else { return }
+            info.st_uid == getuid()
+        else { return }
         chmod(path, info.st_mode & 0o700)
     }
 
@@ -55,14 +59,19 @@ enum PrivateFiles {
     /// `O_EXCL` (so never a planted file or symlink) and mode `mode`.
     /// - Returns: its path and descriptor; the caller closes the descriptor.
     /// - Throws: `CocoaError` naming the directory, when it cannot be created.
-    static func createUnique(in directory: String, prefix: String, mode: mode_t = ownerOnly) throws -> (path: String, fd: Int32) {
+    static func createUnique(in directory: String, prefix: String, mode: mode_t = ownerOnly) throws -> (
+        path: String, fd: Int32
+    ) {
         var template = Array((directory as NSString).appendingPathComponent("\(prefix).XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [
-                NSFilePathErrorKey: directory,
-                NSLocalizedDescriptionKey: "cannot create a file in \(directory): \(String(cString: strerror(errno)))",
-            ])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: directory,
+                    NSLocalizedDescriptionKey:
+                        "cannot create a file in \(directory): \(String(cString: strerror(errno)))",
+                ])
         }
         fchmod(fd, mode)
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -83,14 +92,19 @@ enum PrivateFiles {
             try handle.close()
         } catch {
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [
-                NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot write \(path): \(error.localizedDescription)",
-            ])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: path,
+                    NSLocalizedDescriptionKey: "cannot write \(path): \(error.localizedDescription)",
+                ])
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot replace \(path): \(reason)"])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot replace \(path): \(reason)"])
         }
     }
 }

@@ -45,20 +45,27 @@ public struct Model: Sendable {
 }
 
 extension Model {
-    static let headerKeys = ["key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled"]
+    static let headerKeys = [
+        "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
+    ]
 
     /// Parses a model file; every problem in it is reported.
     /// - Throws: `ProjectErrors` naming the file and line.
     public static func parse(text: String, file: String) throws(ProjectErrors) -> Model {
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var errors: [ProjectError] = []
-        func fail(_ line: Int?, _ message: String, _ hint: String? = nil) { errors.append(ProjectError(file: file, line: line, message, hint: hint)) }
+        func fail(_ line: Int?, _ message: String, _ hint: String? = nil) {
+            errors.append(ProjectError(file: file, line: line, message, hint: hint))
+        }
 
-        var model = Model(name: name, file: file, key: "", source: nil, schedule: .manual, kind: .traits, traits: nil,
-                          onRemove: .unset, maxRemoved: .percent(25), timeout: nil, timezone: nil, enabled: true,
-                          sql: "", headerLines: [:], headerEndLine: 0)
+        var model = Model(
+            name: name, file: file, key: "", source: nil, schedule: .manual, kind: .traits, traits: nil,
+            onRemove: .unset, maxRemoved: .percent(25), timeout: nil, timezone: nil, enabled: true,
+            sql: "", headerLines: [:], headerEndLine: 0)
         if !isIdentifier(name) {
-            fail(nil, "model name \(name) is not a valid name", "rename the file to letters, digits and '_' (e.g. lifetime_value.sql)")
+            fail(
+                nil, "model name \(name) is not a valid name",
+                "rename the file to letters, digits and '_' (e.g. lifetime_value.sql)")
         }
         // The header is the leading comment block; its `-- name: value` lines are settings.
         // Lines are cut at "\n" in the scalars: in a CRLF file "\r\n" is one Character. A byte order
@@ -75,9 +82,14 @@ extension Model {
             guard line.hasPrefix("--"), let colon = line.firstIndex(of: ":") else { continue }
             let key = line[line.index(line.startIndex, offsetBy: 2)..<colon].trimmingCharacters(in: .whitespaces)
             // Settings are lowercase words; a comment such as "-- Ecommerce: ..." is prose.
-            guard !key.isEmpty, key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else { continue }
+            guard !key.isEmpty, key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else {
+                continue
+            }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if model.headerLines[key] != nil { fail(lineNumber, "header key \(key) is set twice"); continue }
+            if model.headerLines[key] != nil {
+                fail(lineNumber, "header key \(key) is set twice")
+                continue
+            }
             model.headerLines[key] = lineNumber
             model.apply(key: key, value: value, line: lineNumber, fail: fail)
         }
@@ -87,7 +99,9 @@ extension Model {
             fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
         }
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            fail(lineNumber + 1, "model \(name) has no query after its header", "write the SELECT below the -- header lines")
+            fail(
+                lineNumber + 1, "model \(name) has no query after its header",
+                "write the SELECT below the -- header lines")
         } else {
             switch QueryText.check(body, firstLine: lineNumber + 1) {
             case .success(let statement): model.sql = statement
@@ -95,11 +109,15 @@ extension Model {
             }
         }
         if let traits = model.traits, traits.contains(model.key) {
-            fail(model.headerLines["traits"], "traits lists the key column \(model.key)", "the key identifies the profile; remove it from traits")
+            fail(
+                model.headerLines["traits"], "traits lists the key column \(model.key)",
+                "the key identifies the profile; remove it from traits")
         }
         if model.kind == .segment && model.traits != nil {
-            fail(model.headerLines["traits"], "a segment model writes one trait named after the model (\(name)); it takes no traits list",
-                 "remove the traits line, or use kind: traits")
+            fail(
+                model.headerLines["traits"],
+                "a segment model writes one trait named after the model (\(name)); it takes no traits list",
+                "remove the traits line, or use kind: traits")
         }
         if !errors.isEmpty { throw ProjectErrors(errors) }
         return model
@@ -108,7 +126,11 @@ extension Model {
     private mutating func apply(key: String, value: String, line: Int, fail: (Int?, String, String?) -> Void) {
         switch key {
         case "key":
-            guard isIdentifierLike(value) else { return fail(line, "invalid key column \"\(value)\"", "name the result column that identifies the profile, e.g. user_id") }
+            guard isIdentifierLike(value) else {
+                return fail(
+                    line, "invalid key column \"\(value)\"",
+                    "name the result column that identifies the profile, e.g. user_id")
+            }
             self.key = value
         case "source":
             guard !value.isEmpty else { return fail(line, "source is empty", "name a source of warehouse-sync.toml") }
@@ -116,39 +138,57 @@ extension Model {
         case "schedule":
             do { schedule = try Schedule(parsing: value) } catch { fail(line, error.message, error.hint) }
         case "kind":
-            guard let parsed = Kind(rawValue: value) else { return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment") }
+            guard let parsed = Kind(rawValue: value) else {
+                return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment")
+            }
             kind = parsed
         case "traits":
-            let names = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = value.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard !names.isEmpty, names.allSatisfy(isIdentifierLike) else {
-                return fail(line, "invalid traits list \"\(value)\"", "list result columns separated by commas: lifetime_value, churn_risk")
+                return fail(
+                    line, "invalid traits list \"\(value)\"",
+                    "list result columns separated by commas: lifetime_value, churn_risk")
             }
             if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
                 return fail(line, "trait \(duplicate) is listed twice", nil)
             }
             traits = names
         case "on_remove":
-            guard let parsed = OnRemove(rawValue: value) else { return fail(line, "invalid on_remove \"\(value)\"", "on_remove is unset or keep") }
+            guard let parsed = OnRemove(rawValue: value) else {
+                return fail(line, "invalid on_remove \"\(value)\"", "on_remove is unset or keep")
+            }
             onRemove = parsed
         case "max_removed":
-            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 { maxRemoved = .percent(p) }
-            else if let n = Int(value), n >= 0 { maxRemoved = .count(n) }
-            else { fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000") }
+            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 {
+                maxRemoved = .percent(p)
+            } else if let n = Int(value), n >= 0 {
+                maxRemoved = .count(n)
+            } else {
+                fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000")
+            }
         case "timeout":
-            guard let duration = DurationText.parse(value) else { return fail(line, "invalid timeout \"\(value)\"", DurationText.limitHint) }
+            guard let duration = DurationText.parse(value) else {
+                return fail(line, "invalid timeout \"\(value)\"", DurationText.limitHint)
+            }
             timeout = duration
         case "timezone":
             guard let zone = TimeZone(identifier: value) else {
-                return fail(line, "unknown timezone \"\(value)\"", "use an IANA name such as Europe/Berlin or America/New_York")
+                return fail(
+                    line, "unknown timezone \"\(value)\"", "use an IANA name such as Europe/Berlin or America/New_York")
             }
             timezone = zone
         case "enabled":
-            guard value == "true" || value == "false" else { return fail(line, "invalid enabled \"\(value)\"", "enabled is true or false") }
+            guard value == "true" || value == "false" else {
+                return fail(line, "invalid enabled \"\(value)\"", "enabled is true or false")
+            }
             enabled = value == "true"
         default:
             let suggestion = Self.headerKeys.min { editDistance($0, key) < editDistance($1, key) }
-            fail(line, "unknown header key \(key)",
-                 "did you mean \(suggestion ?? "key")? The header keys are \(Self.headerKeys.joined(separator: ", "))")
+            fail(
+                line, "unknown header key \(key)",
+                "did you mean \(suggestion ?? "key")? The header keys are \(Self.headerKeys.joined(separator: ", "))")
         }
     }
 
@@ -162,11 +202,14 @@ extension Model {
 }
 
 func isIdentifier(_ text: String) -> Bool {
-    guard let first = text.unicodeScalars.first, first == "_" || CharacterSet.letters.contains(first) else { return false }
+    guard let first = text.unicodeScalars.first, first == "_" || CharacterSet.letters.contains(first) else {
+        return false
+    }
     return text.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
 }
 
 /// A column name as a trait: no quotes, dots or spaces, so it is a plain JSON key and SQL name.
 func isIdentifierLike(_ text: String) -> Bool {
-    !text.isEmpty && text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "$" || CharacterSet.alphanumerics.contains($0) }
+    !text.isEmpty
+        && text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "$" || CharacterSet.alphanumerics.contains($0) }
 }

@@ -26,24 +26,33 @@ public struct Project: Sendable {
 
     /// Reads and checks the project in `directory`; every problem in every file is reported.
     /// - Throws: `ProjectErrors`.
-    public static func load(directory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProjectErrors) -> Project {
+    public static func load(directory: URL, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ProjectErrors) -> Project
+    {
         var errors: [ProjectError] = []
         let configURL = directory.appendingPathComponent(configFileName)
         let configName = configFileName
         var config: ProjectConfig?
         if let text = try? String(contentsOf: configURL, encoding: .utf8) {
-            do { config = try ProjectConfig.load(text: text, file: configName, environment: environment) }
-            catch { errors += error.errors }
+            do { config = try ProjectConfig.load(text: text, file: configName, environment: environment) } catch {
+                errors += error.errors
+            }
         } else {
-            errors.append(ProjectError(file: configName, "cannot read \(configURL.path)",
-                                       hint: "run in the project directory or pass --project DIR"))
+            errors.append(
+                ProjectError(
+                    file: configName, "cannot read \(configURL.path)",
+                    hint: "run in the project directory or pass --project DIR"))
         }
         var models: [Model] = []
         let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter {
+            $0.hasSuffix(".sql")
+        }.sorted()
         if files.isEmpty {
-            errors.append(ProjectError(file: modelsDirectoryName, "no model files (*.sql) in \(modelsURL.path)",
-                                       hint: "add one SQL file per model under models/"))
+            errors.append(
+                ProjectError(
+                    file: modelsDirectoryName, "no model files (*.sql) in \(modelsURL.path)",
+                    hint: "add one SQL file per model under models/"))
         }
         for file in files {
             let relative = "\(modelsDirectoryName)/\(file)"
@@ -65,7 +74,9 @@ public struct Project: Sendable {
     /// `status`, `profile`): the config without the sources in error (an unset password variable
     /// does not matter here), and the models that parse. The problems are returned, not thrown.
     /// - Throws: `ProjectErrors` only when the store itself cannot be known.
-    public static func loadForReading(directory: URL, environment: [String: String]) throws(ProjectErrors) -> (Project, [ProjectError]) {
+    public static func loadForReading(directory: URL, environment: [String: String]) throws(ProjectErrors) -> (
+        Project, [ProjectError]
+    ) {
         do {
             return (try load(directory: directory, environment: environment), [])
         } catch let strict {
@@ -74,11 +85,14 @@ public struct Project: Sendable {
             let (config, _) = ProjectConfig.loadCollecting(text: text, file: configFileName, environment: environment)
             guard let config else { throw strict }
             let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter {
+                $0.hasSuffix(".sql")
+            }.sorted()
             var models: [Model] = []
             for file in files {
                 guard let text = try? String(contentsOf: modelsURL.appendingPathComponent(file), encoding: .utf8),
-                      let model = try? Model.parse(text: text, file: "\(modelsDirectoryName)/\(file)") else { continue }
+                    let model = try? Model.parse(text: text, file: "\(modelsDirectoryName)/\(file)")
+                else { continue }
                 models.append(model)
             }
             _ = resolveSources(&models, config)
@@ -94,15 +108,22 @@ public struct Project: Sendable {
             if let source = model.source {
                 if config.sources[source] == nil {
                     let known = config.sources.keys.sorted()
-                    errors.append(ProjectError(file: model.file, line: model.headerLines["source"],
-                                               "source \(source) is not in \(configFileName)",
-                                               hint: known.isEmpty ? "add a [sources.\(source)] table" : "the sources are \(known.joined(separator: ", "))"))
+                    errors.append(
+                        ProjectError(
+                            file: model.file, line: model.headerLines["source"],
+                            "source \(source) is not in \(configFileName)",
+                            hint: known.isEmpty
+                                ? "add a [sources.\(source)] table" : "the sources are \(known.joined(separator: ", "))"
+                        ))
                 }
             } else if config.sources.count == 1 {
                 models[index].source = config.sources.keys.first
             } else {
-                errors.append(ProjectError(file: model.file, line: 1, "model \(model.name) has no source and the config has \(config.sources.count)",
-                                           hint: "add -- source: NAME (one of \(config.sources.keys.sorted().joined(separator: ", ")))"))
+                errors.append(
+                    ProjectError(
+                        file: model.file, line: 1,
+                        "model \(model.name) has no source and the config has \(config.sources.count)",
+                        hint: "add -- source: NAME (one of \(config.sources.keys.sorted().joined(separator: ", ")))"))
             }
         }
         return errors
@@ -116,9 +137,15 @@ public struct Project: Sendable {
             for trait in traits {
                 if let first = owner[trait] {
                     let line = model.kind == .segment ? 1 : model.headerLines["traits"] ?? 1
-                    errors.append(ProjectError(file: model.file, line: line,
-                                               "trait \(trait) is also written by model \(first.name) (\(first.file):\(first.kind == .segment ? 1 : first.headerLines["traits"] ?? 1))",
-                                               hint: "each trait has one model; rename the column (AS another_name) or drop it from one model"))
+                    errors.append(
+                        ProjectError(
+                            file: model.file, line: line,
+                            "trait \(trait) is also written by model \(first.name) "
+                                + "(\(first.file):\(first.kind == .segment ? 1 : first.headerLines["traits"] ?? 1))",
+                            hint:
+                                "each trait has one model; rename the column (AS another_name) or drop it from one "
+                                + "model"
+                        ))
                 } else {
                     owner[trait] = model
                 }

@@ -53,7 +53,9 @@ extension ProjectConfig {
     /// - Parameters:
     ///   - environment: where `${NAME}` takes its values.
     /// - Throws: `ProjectErrors` with file:line for each problem.
-    public static func load(text: String, file: String, environment: [String: String]) throws(ProjectErrors) -> ProjectConfig {
+    public static func load(text: String, file: String, environment: [String: String]) throws(ProjectErrors)
+        -> ProjectConfig
+    {
         let (config, errors) = loadCollecting(text: text, file: file, environment: environment)
         guard let config, errors.isEmpty else { throw ProjectErrors(errors) }
         return config
@@ -62,17 +64,22 @@ extension ProjectConfig {
     /// What of the config could be read, with every problem: a key or source in error is left
     /// out (a source whose password variable is unset, say), the rest is kept. Nil when the file
     /// is not TOML at all. For commands that need only the store (`runs`, `status`, `profile`).
-    public static func loadCollecting(text: String, file: String, environment: [String: String]) -> (ProjectConfig?, [ProjectError]) {
+    public static func loadCollecting(text: String, file: String, environment: [String: String]) -> (
+        ProjectConfig?, [ProjectError]
+    ) {
         let document: TOMLDocument
         do { document = try TOMLParser.parse(text, file: file) } catch { return (nil, [error]) }
         var reader = ConfigReader(file: file, environment: environment)
         var storeUnknown = false
-        var config = ProjectConfig(file: file, storeURL: Secret(defaultStoreURL), timezone: TimeZone(identifier: "UTC")!,
-                                   maxConcurrentRuns: 2, metricsFile: nil, sources: [:])
+        var config = ProjectConfig(
+            file: file, storeURL: Secret(defaultStoreURL), timezone: TimeZone(identifier: "UTC")!,
+            maxConcurrentRuns: 2, metricsFile: nil, sources: [:])
         for table in document.tables {
             switch table.path {
             case []:
-                reader.rejectAll(table.entries, in: "the top level", hint: "put settings under [store], [scheduler] or [sources.NAME]")
+                reader.rejectAll(
+                    table.entries, in: "the top level",
+                    hint: "put settings under [store], [scheduler] or [sources.NAME]")
             case ["store"]:
                 let before = reader.errors.count
                 reader.read(table, allowed: ["url"]) { entry, r in
@@ -88,12 +95,15 @@ extension ProjectConfig {
                     }
                 }
             case ["sources"]:
-                reader.rejectAll(table.entries, in: "[sources]", hint: "each source is a table of its own: [sources.NAME]")
+                reader.rejectAll(
+                    table.entries, in: "[sources]", hint: "each source is a table of its own: [sources.NAME]")
             case let path where path.count == 2 && path[0] == "sources":
                 if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
             default:
-                reader.errors.append(ProjectError(file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
-                                                  hint: "the tables are [store], [scheduler] and [sources.NAME]"))
+                reader.errors.append(
+                    ProjectError(
+                        file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
+                        hint: "the tables are [store], [scheduler] and [sources.NAME]"))
             }
         }
         // Without a sure store, nothing can be read from it: the default is not what was meant.
@@ -109,17 +119,24 @@ struct ConfigReader {
 
     mutating func rejectAll(_ entries: [TOMLDocument.Entry], in place: String, hint: String) {
         for entry in entries {
-            errors.append(ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(place)", hint: hint))
+            errors.append(
+                ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(place)", hint: hint))
         }
     }
 
-    mutating func read(_ table: TOMLDocument.Table, allowed: [String], _ body: (TOMLDocument.Entry, inout ConfigReader) -> Void) {
+    mutating func read(
+        _ table: TOMLDocument.Table, allowed: [String], _ body: (TOMLDocument.Entry, inout ConfigReader) -> Void
+    ) {
         let name = "[\(table.path.joined(separator: "."))]"
         for entry in table.entries {
             guard allowed.contains(entry.key) else {
                 let suggestion = allowed.min { editDistance($0, entry.key) < editDistance($1, entry.key) }
-                errors.append(ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(name)",
-                                           hint: suggestion.map { "did you mean \($0)? The keys of \(name) are \(allowed.joined(separator: ", "))" }))
+                errors.append(
+                    ProjectError(
+                        file: file, line: entry.line, "unknown key \(entry.key) in \(name)",
+                        hint: suggestion.map {
+                            "did you mean \($0)? The keys of \(name) are \(allowed.joined(separator: ", "))"
+                        }))
                 continue
             }
             body(entry, &self)
@@ -129,7 +146,9 @@ struct ConfigReader {
     /// A string value with `${NAME}` taken from the environment.
     mutating func string(_ entry: TOMLDocument.Entry) -> String? {
         guard case .string(let text) = entry.value else {
-            errors.append(ProjectError(file: file, line: entry.line, "\(entry.key) must be a string, found \(entry.value.typeName)"))
+            errors.append(
+                ProjectError(
+                    file: file, line: entry.line, "\(entry.key) must be a string, found \(entry.value.typeName)"))
             return nil
         }
         return expand(text, entry)
@@ -146,8 +165,10 @@ struct ConfigReader {
     mutating func timezone(_ entry: TOMLDocument.Entry) -> TimeZone? {
         guard let name = string(entry) else { return nil }
         guard let zone = TimeZone(identifier: name) else {
-            errors.append(ProjectError(file: file, line: entry.line, "unknown timezone \(name)",
-                                       hint: "use an IANA name such as UTC, Europe/Berlin or America/New_York"))
+            errors.append(
+                ProjectError(
+                    file: file, line: entry.line, "unknown timezone \(name)",
+                    hint: "use an IANA name such as UTC, Europe/Berlin or America/New_York"))
             return nil
         }
         return zone
@@ -156,8 +177,10 @@ struct ConfigReader {
     mutating func duration(_ entry: TOMLDocument.Entry) -> Duration? {
         guard let text = string(entry) else { return nil }
         guard let duration = DurationText.parse(text) else {
-            errors.append(ProjectError(file: file, line: entry.line, "invalid duration \(text) for \(entry.key)",
-                                       hint: "write a duration such as 30s, 10m or 1h"))
+            errors.append(
+                ProjectError(
+                    file: file, line: entry.line, "invalid duration \(text) for \(entry.key)",
+                    hint: "write a duration such as 30s, 10m or 1h"))
             return nil
         }
         return duration
@@ -169,13 +192,17 @@ struct ConfigReader {
         while let start = rest.range(of: "${") {
             out += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                errors.append(ProjectError(file: file, line: entry.line, "unterminated ${ in \(entry.key)", hint: "write ${NAME}"))
+                errors.append(
+                    ProjectError(file: file, line: entry.line, "unterminated ${ in \(entry.key)", hint: "write ${NAME}")
+                )
                 return nil
             }
             let name = String(rest[start.upperBound..<end])
             guard let value = environment[name] else {
-                errors.append(ProjectError(file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
-                                           hint: "export \(name) before running warehouse-sync"))
+                errors.append(
+                    ProjectError(
+                        file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
+                        hint: "export \(name) before running warehouse-sync"))
                 return nil
             }
             out += value
@@ -188,13 +215,18 @@ struct ConfigReader {
         var kind: SourceKind?
         var source = SourceConfig(name: name, kind: .postgres, maxConcurrentRuns: 1, line: table.line)
         let before = errors.count
-        read(table, allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region"]) { entry, r in
+        read(
+            table,
+            allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region"]
+        ) { entry, r in
             switch entry.key {
             case "kind":
                 guard let text = r.string(entry) else { return }
                 guard let parsed = SourceKind(rawValue: text) else {
-                    r.errors.append(ProjectError(file: r.file, line: entry.line, "unknown source kind \(text)",
-                                                 hint: "kind is one of \(SourceKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "unknown source kind \(text)",
+                            hint: "kind is one of \(SourceKind.allCases.map(\.rawValue).joined(separator: ", "))"))
                     return
                 }
                 kind = parsed
@@ -205,9 +237,13 @@ struct ConfigReader {
             case "max_concurrent_runs": source.maxConcurrentRuns = r.positive(entry) ?? 1
             case "region":
                 guard let text = r.string(entry) else { return }
-                guard !text.isEmpty, text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
-                    r.errors.append(ProjectError(file: r.file, line: entry.line, "invalid region \"\(text)\"",
-                                                 hint: "a BigQuery region such as us, eu or europe-west3"))
+                guard !text.isEmpty,
+                    text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" })
+                else {
+                    r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "invalid region \"\(text)\"",
+                            hint: "a BigQuery region such as us, eu or europe-west3"))
                     return
                 }
                 source.region = text.lowercased()
@@ -216,20 +252,28 @@ struct ConfigReader {
         }
         guard let kind else {
             if errors.count == before {
-                errors.append(ProjectError(file: file, line: table.line, "source \(name) has no kind",
-                                           hint: "add kind = \"postgres\" (or \(SourceKind.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")))"))
+                errors.append(
+                    ProjectError(
+                        file: file, line: table.line, "source \(name) has no kind",
+                        hint:
+                            "add kind = \"postgres\" (or "
+                            + "\(SourceKind.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")))"
+                    ))
             }
             return nil
         }
         source.kind = kind
-        let needs: (key: String, missing: Bool, example: String) = switch kind {
-        case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")
-        case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
-        case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
-        }
+        let needs: (key: String, missing: Bool, example: String) =
+            switch kind {
+            case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")
+            case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
+            case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
+            }
         if needs.missing && !table.entries.contains(where: { $0.key == needs.key }) {
-            errors.append(ProjectError(file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
-                                       hint: "add \(needs.example)"))
+            errors.append(
+                ProjectError(
+                    file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
+                    hint: "add \(needs.example)"))
         }
         return errors.count == before ? source : nil
     }
@@ -237,7 +281,8 @@ struct ConfigReader {
 
 /// Levenshtein distance, for "did you mean" hints.
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     var previous = Array(0...b.count)
     for i in 1...max(a.count, 1) where !a.isEmpty {
         var current = [i] + Array(repeating: 0, count: b.count)

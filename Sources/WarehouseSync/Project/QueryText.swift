@@ -19,8 +19,10 @@ enum QueryText {
     /// - Parameter firstLine: the file's line number of `body`'s first line.
     static func check(_ body: String, firstLine: Int) -> Result<String, Problem> {
         if body.utf8.count > maxBytes {
-            return .failure(Problem(line: firstLine, message: "the query is \(body.utf8.count) bytes, more than \(maxBytes)",
-                                    hint: "a model is one query; move data into the warehouse and read it from there"))
+            return .failure(
+                Problem(
+                    line: firstLine, message: "the query is \(body.utf8.count) bytes, more than \(maxBytes)",
+                    hint: "a model is one query; move data into the warehouse and read it from there"))
         }
         let end: Int
         do {
@@ -28,18 +30,28 @@ enum QueryText {
         } catch {
             let line = firstLine + body.utf8.prefix(error.offset).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             if let word = error.secondStatementWord {
-                return .failure(Problem(line: line, message: "a model is one SQL statement, but this file has \(error.problem) (\(word) ...)",
-                                        hint: "remove everything after the query's end; WarehouseSync sends the model as one read-only query and nothing else"))
+                return .failure(
+                    Problem(
+                        line: line,
+                        message: "a model is one SQL statement, but this file has \(error.problem) (\(word) ...)",
+                        hint:
+                            "remove everything after the query's end; WarehouseSync sends the model as one read-only "
+                            + "query and nothing else"
+                    ))
             }
-            return .failure(Problem(line: line, message: "the query has \(error.problem)",
-                                    hint: "a model is one SELECT statement; close every string, quoted name, comment and parenthesis"))
+            return .failure(
+                Problem(
+                    line: line, message: "the query has \(error.problem)",
+                    hint: "a model is one SELECT statement; close every string, quoted name, comment and parenthesis"))
         }
         let statement = String(decoding: Array(body.utf8.prefix(end)), as: UTF8.self)
         let first = SQLLexer.lex(statement).statements.first
         if let first, !readingWords.contains(first.firstWord) {
             let line = firstLine + body.utf8.prefix(first.start).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-            return .failure(Problem(line: line, message: "a model is a query, but this one begins with \(first.firstWord)",
-                                    hint: "begin the model with SELECT, WITH, VALUES, TABLE or FROM; WarehouseSync only reads"))
+            return .failure(
+                Problem(
+                    line: line, message: "a model is a query, but this one begins with \(first.firstWord)",
+                    hint: "begin the model with SELECT, WITH, VALUES, TABLE or FROM; WarehouseSync only reads"))
         }
         return .success(statement)
     }

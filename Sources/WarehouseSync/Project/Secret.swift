@@ -18,7 +18,8 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
         if text.contains("://") {
             var result = text
             if let scheme = result.range(of: "://"), let at = result[scheme.upperBound...].firstIndex(of: "@"),
-               let colon = result[scheme.upperBound..<at].firstIndex(of: ":") {
+                let colon = result[scheme.upperBound..<at].firstIndex(of: ":")
+            {
                 result.replaceSubrange(result.index(after: colon)..<at, with: "•••")
             }
             return redactKeyValues(result, separators: ["&", "?"])
@@ -39,7 +40,12 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
             token = ""
         }
         for c in text {
-            if separators.contains(c) { hiding = false; flush(); out.append(c); continue }
+            if separators.contains(c) {
+                hiding = false
+                flush()
+                out.append(c)
+                continue
+            }
             if hiding { continue }
             token.append(c)
             let lower = token.lowercased()

@@ -53,25 +53,30 @@ enum TOMLParser {
             if line.isEmpty { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]"), !line.hasPrefix("[[") else {
-                    throw ProjectError(file: file, line: lineNumber, "malformed table header \(line)",
-                                       hint: "write a table as [name] or [sources.name]; arrays of tables are not supported")
+                    throw ProjectError(
+                        file: file, line: lineNumber, "malformed table header \(line)",
+                        hint: "write a table as [name] or [sources.name]; arrays of tables are not supported")
                 }
                 let path = try parseKeyPath(String(line.dropFirst().dropLast()), file: file, line: lineNumber)
                 guard seenTables.insert(path).inserted else {
-                    throw ProjectError(file: file, line: lineNumber, "table [\(path.joined(separator: "."))] is defined twice",
-                                       hint: "merge the two tables into one")
+                    throw ProjectError(
+                        file: file, line: lineNumber, "table [\(path.joined(separator: "."))] is defined twice",
+                        hint: "merge the two tables into one")
                 }
                 document.tables.append(.init(path: path, line: lineNumber))
                 continue
             }
             guard let eq = indexOfEquals(line) else {
                 // A value is never echoed: it may be a secret.
-                throw ProjectError(file: file, line: lineNumber, "expected key = value",
-                                   hint: "each line is a [table], a key = value, or a # comment")
+                throw ProjectError(
+                    file: file, line: lineNumber, "expected key = value",
+                    hint: "each line is a [table], a key = value, or a # comment")
             }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             guard isBareKey(key) else {
-                throw ProjectError(file: file, line: lineNumber, "invalid key \"\(key)\"", hint: "keys are letters, digits, '_' and '-'")
+                throw ProjectError(
+                    file: file, line: lineNumber, "invalid key \"\(key)\"",
+                    hint: "keys are letters, digits, '_' and '-'")
             }
             var valueText = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             // An array may span lines until its closing bracket.
@@ -99,9 +104,12 @@ enum TOMLParser {
         var parts: [String] = []
         for raw in text.split(separator: ".", omittingEmptySubsequences: false) {
             var part = raw.trimmingCharacters(in: .whitespaces)
-            if part.count >= 2, part.hasPrefix("\""), part.hasSuffix("\"") { part = String(part.dropFirst().dropLast()) }
-            else if !isBareKey(part) {
-                throw ProjectError(file: file, line: line, "invalid table name [\(text)]", hint: "names are letters, digits, '_' and '-', or quoted")
+            if part.count >= 2, part.hasPrefix("\""), part.hasSuffix("\"") {
+                part = String(part.dropFirst().dropLast())
+            } else if !isBareKey(part) {
+                throw ProjectError(
+                    file: file, line: line, "invalid table name [\(text)]",
+                    hint: "names are letters, digits, '_' and '-', or quoted")
             }
             parts.append(part)
         }
@@ -116,7 +124,13 @@ enum TOMLParser {
         for i in text.indices {
             let c = text[i]
             if let q = inQuote {
-                if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { inQuote = nil }
+                if escaped {
+                    escaped = false
+                } else if c == "\\" && q == "\"" {
+                    escaped = true
+                } else if c == q {
+                    inQuote = nil
+                }
             } else if c == "\"" || c == "'" {
                 inQuote = c
             } else if body(c) {
@@ -138,7 +152,12 @@ enum TOMLParser {
     private static func arrayIsClosed(_ text: String) -> Bool {
         var depth = 0
         return firstUnquoted(in: text) { c in
-            if c == "[" { depth += 1 } else if c == "]" { depth -= 1; return depth == 0 }
+            if c == "[" {
+                depth += 1
+            } else if c == "]" {
+                depth -= 1
+                return depth == 0
+            }
             return false
         } != nil
     }
@@ -150,8 +169,9 @@ enum TOMLParser {
             var rest = Substring(text)
             let string = try parseString(&rest, file: file, line: line)
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ProjectError(file: file, line: line, "unexpected text after the string's closing quote",
-                                   hint: "a quote inside a \"...\" string is written \\\"; or use a '...' string")
+                throw ProjectError(
+                    file: file, line: line, "unexpected text after the string's closing quote",
+                    hint: "a quote inside a \"...\" string is written \\\"; or use a '...' string")
             }
             return .string(string)
         }
@@ -160,14 +180,20 @@ enum TOMLParser {
             var items: [String] = []
             while true {
                 rest = rest.drop { $0 == " " || $0 == "\t" }
-                if rest.hasPrefix("]") { rest = rest.dropFirst(); break }
+                if rest.hasPrefix("]") {
+                    rest = rest.dropFirst()
+                    break
+                }
                 guard rest.hasPrefix("\"") || rest.hasPrefix("'") else {
                     throw ProjectError(file: file, line: line, "arrays may hold only strings")
                 }
                 items.append(try parseString(&rest, file: file, line: line))
                 rest = rest.drop { $0 == " " || $0 == "\t" }
-                if rest.hasPrefix(",") { rest = rest.dropFirst() }
-                else if !rest.hasPrefix("]") { throw ProjectError(file: file, line: line, "expected , or ] in the array") }
+                if rest.hasPrefix(",") {
+                    rest = rest.dropFirst()
+                } else if !rest.hasPrefix("]") {
+                    throw ProjectError(file: file, line: line, "expected , or ] in the array")
+                }
             }
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ProjectError(file: file, line: line, "unexpected text after the array's closing ]")
@@ -176,8 +202,9 @@ enum TOMLParser {
         }
         let digits = text.replacingOccurrences(of: "_", with: "")
         if let number = Int(digits.hasPrefix("+") ? String(digits.dropFirst()) : digits) { return .integer(number) }
-        throw ProjectError(file: file, line: line, "unsupported value (not quoted, not a number, not true or false)",
-                           hint: "values are \"strings\", integers, true/false, or arrays of strings")
+        throw ProjectError(
+            file: file, line: line, "unsupported value (not quoted, not a number, not true or false)",
+            hint: "values are \"strings\", integers, true/false, or arrays of strings")
     }
 
     private static func parseString(_ rest: inout Substring, file: String, line: Int) throws(ProjectError) -> String {
@@ -199,7 +226,8 @@ enum TOMLParser {
                     let count = e == "u" ? 4 : 8
                     let hex = String(rest.prefix(count))
                     rest = rest.dropFirst(count)
-                    guard hex.count == count, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
+                    guard hex.count == count, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code)
+                    else {
                         throw ProjectError(file: file, line: line, "invalid unicode escape \\\(e)\(hex)")
                     }
                     out.unicodeScalars.append(scalar)

@@ -22,21 +22,44 @@ struct MetricsFile {
     }
 
     func render() -> String {
-        func label(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
-        var out = "# HELP warehouse_sync_runs_total Runs since the scheduler started, by model and status.\n# TYPE warehouse_sync_runs_total counter\n"
-        for (model, byStatus) in runs.sorted(by: { $0.key < $1.key }) {
-            for (status, n) in byStatus.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_runs_total{model=\"\(label(model))\",status=\"\(status)\"} \(n)\n" }
+        func label(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         }
-        out += "# HELP warehouse_sync_rows_changed_total Rows added, changed or removed.\n# TYPE warehouse_sync_rows_changed_total counter\n"
-        for (model, n) in rowsChanged.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_rows_changed_total{model=\"\(label(model))\"} \(n)\n" }
-        out += "# HELP warehouse_sync_last_success_timestamp_seconds When the model last synced successfully.\n# TYPE warehouse_sync_last_success_timestamp_seconds gauge\n"
-        for (model, date) in lastSuccess.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_last_success_timestamp_seconds{model=\"\(label(model))\"} \(Int(date.timeIntervalSince1970))\n" }
-        out += "# HELP warehouse_sync_run_duration_seconds Duration of the model's last run.\n# TYPE warehouse_sync_run_duration_seconds gauge\n"
-        for (model, seconds) in lastDuration.sorted(by: { $0.key < $1.key }) { out += "warehouse_sync_run_duration_seconds{model=\"\(label(model))\"} \(String(format: "%.3f", seconds))\n" }
-        out += "# HELP warehouse_sync_warehouse_cost The warehouse's cost of the model's last query, by measure.\n# TYPE warehouse_sync_warehouse_cost gauge\n"
+        var out =
+            "# HELP warehouse_sync_runs_total Runs since the scheduler started, by model and status.\n# TYPE "
+            + "warehouse_sync_runs_total counter\n"
+        for (model, byStatus) in runs.sorted(by: { $0.key < $1.key }) {
+            for (status, n) in byStatus.sorted(by: { $0.key < $1.key }) {
+                out += "warehouse_sync_runs_total{model=\"\(label(model))\",status=\"\(status)\"} \(n)\n"
+            }
+        }
+        out +=
+            "# HELP warehouse_sync_rows_changed_total Rows added, changed or removed.\n# TYPE "
+            + "warehouse_sync_rows_changed_total counter\n"
+        for (model, n) in rowsChanged.sorted(by: { $0.key < $1.key }) {
+            out += "warehouse_sync_rows_changed_total{model=\"\(label(model))\"} \(n)\n"
+        }
+        out +=
+            "# HELP warehouse_sync_last_success_timestamp_seconds When the model last synced successfully.\n# TYPE "
+            + "warehouse_sync_last_success_timestamp_seconds gauge\n"
+        for (model, date) in lastSuccess.sorted(by: { $0.key < $1.key }) {
+            out +=
+                "warehouse_sync_last_success_timestamp_seconds{model=\"\(label(model))\"} "
+                + "\(Int(date.timeIntervalSince1970))\n"
+        }
+        out +=
+            "# HELP warehouse_sync_run_duration_seconds Duration of the model's last run.\n# TYPE "
+            + "warehouse_sync_run_duration_seconds gauge\n"
+        for (model, seconds) in lastDuration.sorted(by: { $0.key < $1.key }) {
+            out += "warehouse_sync_run_duration_seconds{model=\"\(label(model))\"} \(String(format: "%.3f", seconds))\n"
+        }
+        out +=
+            "# HELP warehouse_sync_warehouse_cost The warehouse's cost of the model's last query, by measure.\n# TYPE "
+            + "warehouse_sync_warehouse_cost gauge\n"
         for (model, measures) in cost.sorted(by: { $0.key < $1.key }) {
             for (measure, value) in measures.sorted(by: { $0.key < $1.key }) {
-                out += "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
+                out +=
+                    "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
             }
         }
         return out

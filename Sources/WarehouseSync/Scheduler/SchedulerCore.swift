@@ -60,8 +60,11 @@ public struct SchedulerCore: Sendable {
     /// When the service started: models that never fired count their first tick from here.
     private let startedAt: Date
 
-    public init(models: [ScheduledModel], lastFire: [String: Date], maxConcurrentRuns: Int,
-                maxConcurrentPerSource: [String: Int], startedAt: Date, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        models: [ScheduledModel], lastFire: [String: Date], maxConcurrentRuns: Int,
+        maxConcurrentPerSource: [String: Int], startedAt: Date,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.lastFire = lastFire
         self.maxConcurrentRuns = maxConcurrentRuns
         self.maxConcurrentPerSource = maxConcurrentPerSource
@@ -81,8 +84,9 @@ public struct SchedulerCore: Sendable {
     /// When `model` is next due.
     public func nextDue(_ name: String) -> Date? {
         guard let model = models[name] else { return nil }
-        return SchedulerDecisions.nextDue(schedule: model.schedule, timeZone: model.timeZone,
-                                          lastFire: lastFire[name] ?? startedAt, now: startedAt)
+        return SchedulerDecisions.nextDue(
+            schedule: model.schedule, timeZone: model.timeZone,
+            lastFire: lastFire[name] ?? startedAt, now: startedAt)
     }
 
     /// Everything due at `now`: fires, skips, retries, and as many starts as the limits allow.
@@ -90,12 +94,20 @@ public struct SchedulerCore: Sendable {
         var actions: [SchedulerAction] = []
         for name in models.keys.sorted() {
             guard let model = models[name], let due = nextDue(name), due <= now else { continue }
-            let catchUp = SchedulerDecisions.isCatchUp(schedule: model.schedule, timeZone: model.timeZone, due: due, now: now)
-            let fireAt = SchedulerDecisions.latestTick(schedule: model.schedule, timeZone: model.timeZone, from: due, now: now)
+            let catchUp = SchedulerDecisions.isCatchUp(
+                schedule: model.schedule, timeZone: model.timeZone, due: due, now: now)
+            let fireAt = SchedulerDecisions.latestTick(
+                schedule: model.schedule, timeZone: model.timeZone, from: due, now: now)
             lastFire[name] = fireAt
             actions.append(.recordFire(model: name, at: fireAt))
             if running[name] != nil || queue.contains(where: { $0.model == name }) {
-                actions.append(.skip(model: name, reason: "the tick due at \(formatInstant(fireAt)) came while the previous run was still \(running[name] != nil ? "running" : "waiting for a slot")"))
+                actions.append(
+                    .skip(
+                        model: name,
+                        reason:
+                            "the tick due at \(formatInstant(fireAt)) came while the previous run was still "
+                            + "\(running[name] != nil ? "running" : "waiting for a slot")"
+                    ))
             } else {
                 retries[name] = nil
                 queue.append(Queued(model: name, trigger: catchUp ? .catchUp : .schedule, attempt: 0, queuedAt: now))
@@ -116,9 +128,15 @@ public struct SchedulerCore: Sendable {
         var index = 0
         while index < queue.count && running.count < maxConcurrentRuns {
             let item = queue[index]
-            guard let model = models[item.model] else { queue.remove(at: index); continue }
+            guard let model = models[item.model] else {
+                queue.remove(at: index)
+                continue
+            }
             let onSource = running.values.filter { $0.source == model.source }.count
-            if onSource >= maxConcurrentPerSource[model.source, default: 1] { index += 1; continue }
+            if onSource >= maxConcurrentPerSource[model.source, default: 1] {
+                index += 1
+                continue
+            }
             queue.remove(at: index)
             running[item.model] = (model.source, item.attempt)
             actions.append(.start(model: item.model, trigger: item.trigger, attempt: item.attempt))
@@ -159,7 +177,8 @@ public struct SchedulerCore: Sendable {
     }
 
     /// Why a run that waited for a slot at shutdown did not run.
-    public static let shutdownReason = "shutdown: the service stopped while the run waited for a slot; it runs on the next start"
+    public static let shutdownReason =
+        "shutdown: the service stopped while the run waited for a slot; it runs on the next start"
 
     /// When the loop must wake next: the earliest due time or retry; nil when nothing is scheduled.
     public func nextWakeup() -> Date? {

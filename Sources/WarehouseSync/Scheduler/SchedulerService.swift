@@ -27,7 +27,9 @@ actor SchedulerService {
     /// Records the runs that were waiting for a slot at shutdown; awaited before exiting.
     private var shutdownRecords: Task<Void, Never>?
 
-    init(project: Project, environment: [String: String], log: EventLog, now: @escaping @Sendable () -> Date) async throws {
+    init(project: Project, environment: [String: String], log: EventLog, now: @escaping @Sendable () -> Date)
+        async throws
+    {
         self.directory = project.directory
         self.environment = environment
         self.log = log
@@ -38,8 +40,9 @@ actor SchedulerService {
         let states = try await store.perform { try $0.modelStates() }
         var lastFire: [String: Date] = [:]
         for state in states { if let at = state.lastFireAt { lastFire[state.model] = at } }
-        core = SchedulerCore(models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
-                             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
+        core = SchedulerCore(
+            models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
+            maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
         metrics = project.metricsPath.map(MetricsFile.init)
         holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):serve"
         (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
@@ -47,17 +50,26 @@ actor SchedulerService {
 
     static func scheduled(_ project: Project) -> [ScheduledModel] {
         project.models.filter { $0.enabled && $0.schedule != .manual }.map {
-            ScheduledModel(name: $0.name, schedule: $0.schedule, timeZone: $0.timezone ?? project.config.timezone, source: $0.source ?? "")
+            ScheduledModel(
+                name: $0.name, schedule: $0.schedule, timeZone: $0.timezone ?? project.config.timezone,
+                source: $0.source ?? "")
         }
     }
 
     /// Runs until a shutdown signal; returns the exit status.
     func run() async -> Int32 {
         let log = self.log
-        let signals = SignalEvents(continuation, deadline: (Self.shutdownDeadline + 0.5, {
-            log.emit("shutdown_forced", level: "warn", ["reason": .string("runs still in flight at the deadline; their transactions roll back")])
-            exit(ExitStatus.success)
-        }))
+        let signals = SignalEvents(
+            continuation,
+            deadline: (
+                Self.shutdownDeadline + 0.5,
+                {
+                    log.emit(
+                        "shutdown_forced", level: "warn",
+                        ["reason": .string("runs still in flight at the deadline; their transactions roll back")])
+                    exit(ExitStatus.success)
+                }
+            ))
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
         log.emit("scheduler_started", ["models": .int(core.models.count), "holder": .string(holder)])
@@ -98,15 +110,18 @@ actor SchedulerService {
         for action in actions {
             switch action {
             case .recordFire(let model, let at):
-                do { try await store.perform { try $0.recordFire(model: model, at: at) } }
-                catch { log.emit("store_error", level: "error", ["model": .string(model), "error": .string("\(error)")]) }
+                do { try await store.perform { try $0.recordFire(model: model, at: at) } } catch {
+                    log.emit("store_error", level: "error", ["model": .string(model), "error": .string("\(error)")])
+                }
             case .start(let model, let trigger, let attempt):
                 if shuttingDown { continue }
                 start(model, trigger: trigger, attempt: attempt)
             case .skip(let model, let reason):
                 await recordSkipped(model, reason: reason)
             case .retryScheduled(let model, let attempt, let at):
-                log.emit("run_retry_scheduled", level: "warn", ["model": .string(model), "attempt": .int(attempt), "at": .string(formatInstant(at))])
+                log.emit(
+                    "run_retry_scheduled", level: "warn",
+                    ["model": .string(model), "attempt": .int(attempt), "at": .string(formatInstant(at))])
             }
         }
     }
@@ -118,14 +133,16 @@ actor SchedulerService {
         let runner = SyncRunner(project: project)
         let continuation = self.continuation
         let now = self.now
-        log.emit("run_started", ["model": .string(name), "trigger": .string(trigger.rawValue), "attempt": .int(attempt)])
+        log.emit(
+            "run_started", ["model": .string(name), "trigger": .string(trigger.rawValue), "attempt": .int(attempt)])
         Task.detached {
             do {
                 let outcome = try await runBlocking(token: token) { t in
                     try runner.run(model, options: SyncOptions(trigger: trigger), token: t, now: now)
                 }
                 let end: RunEnd = outcome.record.status == .blocked ? .failed(transient: false) : .succeeded
-                continuation.yield(.runEnded(model: name, end: end, record: outcome.record, error: outcome.record.error))
+                continuation.yield(
+                    .runEnded(model: name, end: end, record: outcome.record, error: outcome.record.error))
             } catch {
                 continuation.yield(.runEnded(model: name, end: Self.classify(error), record: nil, error: "\(error)"))
             }
@@ -156,9 +173,14 @@ actor SchedulerService {
             log.emit(record?.status == .blocked ? "run_blocked" : "run_failed", level: "error", fields)
         }
         if var metrics {
-            metrics.record(record ?? RunRecord(id: "", model: name, source: "", trigger: .schedule,
-                                               status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
-            do { try metrics.write() } catch { log.emit("metrics_error", level: "error", ["error": .string("\(error)")]) }
+            metrics.record(
+                record
+                    ?? RunRecord(
+                        id: "", model: name, source: "", trigger: .schedule,
+                        status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
+            do { try metrics.write() } catch {
+                log.emit("metrics_error", level: "error", ["error": .string("\(error)")])
+            }
             self.metrics = metrics
         }
         await handle(core.finished(model: name, end, now: now()))
@@ -166,12 +188,14 @@ actor SchedulerService {
 
     private func recordSkipped(_ name: String, reason: String) async {
         let at = now()
-        var record = RunRecord(id: RunRecord.newID(at: at), model: name, source: project.model(named: name)?.source ?? "",
-                               trigger: .schedule, status: .skipped, startedAt: at)
+        var record = RunRecord(
+            id: RunRecord.newID(at: at), model: name, source: project.model(named: name)?.source ?? "",
+            trigger: .schedule, status: .skipped, startedAt: at)
         record.finishedAt = at
         record.error = reason
-        do { try await store.perform { [record] in try $0.record(record) } }
-        catch { log.emit("store_error", level: "error", ["model": .string(name), "error": .string("\(error)")]) }
+        do { try await store.perform { [record] in try $0.record(record) } } catch {
+            log.emit("store_error", level: "error", ["model": .string(name), "error": .string("\(error)")])
+        }
         log.emit("run_skipped", ["model": .string(name), "reason": .string(reason)])
     }
 
@@ -179,7 +203,9 @@ actor SchedulerService {
 
     private func scheduleWake() {
         sleeper?.cancel()
-        let delay = min(Self.maxSleep, max(0, (core.nextWakeup() ?? now().addingTimeInterval(Self.maxSleep)).timeIntervalSince(now())))
+        let delay = min(
+            Self.maxSleep,
+            max(0, (core.nextWakeup() ?? now().addingTimeInterval(Self.maxSleep)).timeIntervalSince(now())))
         let continuation = self.continuation
         sleeper = Task {
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
@@ -196,8 +222,12 @@ actor SchedulerService {
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])
         } catch {
             for problem in error.errors {
-                log.emit("reload_failed", level: "error", ["reason": .string(why), "file": .string(problem.file), "line": .int(problem.line ?? 0),
-                                                           "error": .string(problem.message), "hint": .string(problem.hint ?? "")])
+                log.emit(
+                    "reload_failed", level: "error",
+                    [
+                        "reason": .string(why), "file": .string(problem.file), "line": .int(problem.line ?? 0),
+                        "error": .string(problem.message), "hint": .string(problem.hint ?? ""),
+                    ])
             }
             log.emit("reload_kept_last_valid", level: "warn", ["problems": .int(error.errors.count)])
         }
@@ -225,8 +255,9 @@ actor SchedulerService {
         let log = self.log
         return Task {
             while !Task.isCancelled {
-                do { try await store.perform { try $0.heartbeat(holder: holder, at: now()) } }
-                catch { log.emit("store_error", level: "error", ["error": .string("\(error)")]) }
+                do { try await store.perform { try $0.heartbeat(holder: holder, at: now()) } } catch {
+                    log.emit("store_error", level: "error", ["error": .string("\(error)")])
+                }
                 try? await Task.sleep(for: .seconds(Self.heartbeatEvery))
             }
         }

@@ -16,10 +16,15 @@ enum ServiceEvent: Sendable {
 final class SignalEvents: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ continuation: AsyncStream<ServiceEvent>.Continuation, deadline: (seconds: TimeInterval, action: @Sendable () -> Void)) {
+    init(
+        _ continuation: AsyncStream<ServiceEvent>.Continuation,
+        deadline: (seconds: TimeInterval, action: @Sendable () -> Void)
+    ) {
         let armed = DispatchQueue(label: "warehouse-sync.shutdown-deadline")
         var isArmed = false
-        for (number, event) in [(SIGTERM, ServiceEvent.shutdown("SIGTERM")), (SIGINT, .shutdown("SIGINT")), (SIGHUP, .reload("SIGHUP"))] {
+        for (number, event) in [
+            (SIGTERM, ServiceEvent.shutdown("SIGTERM")), (SIGINT, .shutdown("SIGINT")), (SIGHUP, .reload("SIGHUP")),
+        ] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: armed)
             source.setEventHandler {
@@ -46,7 +51,8 @@ final class FileWatcher: @unchecked Sendable {
     init?(project: URL, _ continuation: AsyncStream<ServiceEvent>.Continuation) {
         descriptor = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
-        let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_MOVED_FROM) | UInt32(IN_CREATE) | UInt32(IN_DELETE)
+        let mask =
+            UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_MOVED_FROM) | UInt32(IN_CREATE) | UInt32(IN_DELETE)
         _ = inotify_add_watch(descriptor, project.path, mask)
         _ = inotify_add_watch(descriptor, project.appendingPathComponent(Project.modelsDirectoryName).path, mask)
         let fd = descriptor
@@ -59,10 +65,14 @@ final class FileWatcher: @unchecked Sendable {
                 guard count > 0 else { break }
                 var offset = 0
                 while offset + 16 <= count {
-                    let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
+                    let length =
+                        Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(
+                            buffer[offset + 15]) << 24
                     let nameBytes = buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
                     let name = String(decoding: nameBytes, as: UTF8.self)
-                    if name.hasSuffix(".sql") || name == Project.configFileName || name == Project.modelsDirectoryName { relevant = true }
+                    if name.hasSuffix(".sql") || name == Project.configFileName || name == Project.modelsDirectoryName {
+                        relevant = true
+                    }
                     offset += 16 + length
                 }
             }

@@ -14,10 +14,11 @@ final class StoreWorker: @unchecked Sendable {
     func perform<T: Sendable>(_ body: @escaping @Sendable (any Store) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result {
-                    if self.store == nil { self.store = try self.location.open() }
-                    return try body(self.store!)
-                })
+                continuation.resume(
+                    with: Result {
+                        if self.store == nil { self.store = try self.location.open() }
+                        return try body(self.store!)
+                    })
             }
         }
     }

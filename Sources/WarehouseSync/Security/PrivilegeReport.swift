@@ -41,7 +41,8 @@ public struct PrivilegeReport: Sendable, Encodable {
 extension PrivilegeReport {
     /// At most `limit` names, then ", ... (N in all)".
     static func list(_ names: [String], limit: Int = 5) -> String {
-        names.count <= limit ? names.joined(separator: ", ")
+        names.count <= limit
+            ? names.joined(separator: ", ")
             : names.prefix(limit).joined(separator: ", ") + ", ... (\(names.count) in all)"
     }
 
@@ -59,11 +60,24 @@ extension PrivilegeReport {
         var warnings: [Warning] = []
         let role = privileges.role
         if privileges.superuser {
-            warnings.append(Warning(code: "superuser", message: "role \(role) is a superuser: it can change anything and run programs on the database server (COPY ... TO PROGRAM)"))
+            warnings.append(
+                Warning(
+                    code: "superuser",
+                    message:
+                        "role \(role) is a superuser: it can change anything and run programs on the database server "
+                        + "(COPY ... TO PROGRAM)"
+                ))
         }
-        if privileges.createRole { warnings.append(Warning(code: "create_role", message: "role \(role) can create roles (CREATEROLE)")) }
-        if privileges.createDatabase { warnings.append(Warning(code: "create_database", message: "role \(role) can create databases (CREATEDB)")) }
-        if privileges.bypassRowSecurity { warnings.append(Warning(code: "bypass_rls", message: "role \(role) bypasses row-level security (BYPASSRLS)")) }
+        if privileges.createRole {
+            warnings.append(Warning(code: "create_role", message: "role \(role) can create roles (CREATEROLE)"))
+        }
+        if privileges.createDatabase {
+            warnings.append(Warning(code: "create_database", message: "role \(role) can create databases (CREATEDB)"))
+        }
+        if privileges.bypassRowSecurity {
+            warnings.append(
+                Warning(code: "bypass_rls", message: "role \(role) bypasses row-level security (BYPASSRLS)"))
+        }
         let what = [
             "pg_signal_backend": "can cancel and terminate other sessions (pg_terminate_backend)",
             "pg_read_server_files": "can read any file on the database server",
@@ -73,23 +87,48 @@ extension PrivilegeReport {
             "pg_checkpoint": "can force checkpoints",
         ]
         for member in privileges.memberships {
-            warnings.append(Warning(code: "member_of", message: "role \(role) is a member of \(member): it \(what[member] ?? "has more than read access")"))
+            warnings.append(
+                Warning(
+                    code: "member_of",
+                    message: "role \(role) is a member of \(member): it \(what[member] ?? "has more than read access")")
+            )
         }
         if !privileges.writable.isEmpty {
             let kinds = Set(privileges.writable.flatMap(\.privileges)).sorted().joined(separator: ", ")
             let names = privileges.writable.map(\.relation.qualifiedName)
-            warnings.append(Warning(code: "writes", message: "role \(role) can \(kinds) on \(names.count) relation\(names.count == 1 ? "" : "s"): \(list(names))"))
+            warnings.append(
+                Warning(
+                    code: "writes",
+                    message:
+                        "role \(role) can \(kinds) on \(names.count) relation\(names.count == 1 ? "" : "s"): "
+                        + "\(list(names))"
+                ))
         }
         if privileges.createOnDatabase {
-            warnings.append(Warning(code: "create_schema", message: "role \(role) can create schemas in this database (CREATE on the database)"))
+            warnings.append(
+                Warning(
+                    code: "create_schema",
+                    message: "role \(role) can create schemas in this database (CREATE on the database)"))
         }
         if !privileges.creatableSchemas.isEmpty {
-            warnings.append(Warning(code: "creates_in_schema", message: "role \(role) can create objects in schema\(privileges.creatableSchemas.count == 1 ? "" : "s") \(list(privileges.creatableSchemas))"))
+            warnings.append(
+                Warning(
+                    code: "creates_in_schema",
+                    message:
+                        "role \(role) can create objects in schema\(privileges.creatableSchemas.count == 1 ? "" : "s") "
+                        + "\(list(privileges.creatableSchemas))"
+                ))
         }
         let readKeys = Set(read.map { [$0.schema, $0.name] })
         let unused = privileges.readable.filter { !readKeys.contains([$0.schema, $0.name]) }.map(\.qualifiedName)
         if !unused.isEmpty {
-            warnings.append(Warning(code: "reads_unused", message: "role \(role) can read \(unused.count) relation\(unused.count == 1 ? "" : "s") no model reads: \(list(unused))"))
+            warnings.append(
+                Warning(
+                    code: "reads_unused",
+                    message:
+                        "role \(role) can read \(unused.count) relation\(unused.count == 1 ? "" : "s") no model reads: "
+                        + "\(list(unused))"
+                ))
         }
         return warnings
     }
@@ -97,13 +136,17 @@ extension PrivilegeReport {
     /// The report for one source, connecting to it.
     /// - Parameter grantee: the role name the GRANT statements are written for.
     /// - Throws: `ConnectorError` when the source cannot be opened or a model does not compile.
-    static func check(source name: String, config: SourceConfig, models: [Model], grantee: String,
-                      projectDirectory: URL) throws -> PrivilegeReport {
+    static func check(
+        source name: String, config: SourceConfig, models: [Model], grantee: String,
+        projectDirectory: URL
+    ) throws -> PrivilegeReport {
         var report = PrivilegeReport(source: name, kind: config.kind.rawValue, checked: true)
         switch config.kind {
         case .sqlite:
             report.checked = false
-            report.note = "a SQLite source is opened read-only (query_only, no ATTACH); its file's permissions are the only grants"
+            report.note =
+                "a SQLite source is opened read-only (query_only, no ATTACH); its file's permissions are the only "
+                + "grants"
             return report
         case .postgres:
             break
@@ -119,8 +162,10 @@ extension PrivilegeReport {
             let relations = try postgres.relationsRead(by: model.sql)
             read.formUnion(relations.named)
             schemas.formUnion(relations.schemas)
-            report.models.append(ModelReads(model: model.name, relations: relations.named.map(\.qualifiedName),
-                                            throughViews: relations.throughViews.map(\.qualifiedName)))
+            report.models.append(
+                ModelReads(
+                    model: model.name, relations: relations.named.map(\.qualifiedName),
+                    throughViews: relations.throughViews.map(\.qualifiedName)))
         }
         let privileges = try postgres.rolePrivileges()
         report.role = privileges.role
@@ -130,28 +175,42 @@ extension PrivilegeReport {
     }
 
     /// Snowflake, BigQuery and Redshift: the documented catalog queries (`PrivilegeQueries`).
-    private static func checkByCatalogQuery(_ report: PrivilegeReport, _ handle: SourceHandle, _ models: [Model]) throws -> PrivilegeReport {
+    private static func checkByCatalogQuery(_ report: PrivilegeReport, _ handle: SourceHandle, _ models: [Model]) throws
+        -> PrivilegeReport
+    {
         var report = report
         var role = ""
-        if handle.dialect == .snowflake, let row = try handle.connection.collectFirstRow(PrivilegeQueries.snowflakeCurrentRole, options: QueryOptions()),
-           case .text(let name) = row.first ?? .null {
+        if handle.dialect == .snowflake,
+            let row = try handle.connection.collectFirstRow(
+                PrivilegeQueries.snowflakeCurrentRole, options: QueryOptions()),
+            case .text(let name) = row.first ?? .null
+        {
             role = name
             report.role = name
         }
-        guard let sql = PrivilegeQueries.listGrants(handle.dialect, role: role, region: handle.config.region ?? "us") else {
+        guard let sql = PrivilegeQueries.listGrants(handle.dialect, role: role, region: handle.config.region ?? "us")
+        else {
             report.checked = false
-            report.note = "no privilege check for this \(handle.dialect.rawValue) ODBC source here; use kind = \"postgres\" for PostgreSQL"
+            report.note =
+                "no privilege check for this \(handle.dialect.rawValue) ODBC source here; use kind = \"postgres\" for "
+                + "PostgreSQL"
             return report
         }
         for model in models {
             if let explain = PrivilegeQueries.explain(handle.dialect, query: model.sql) {
                 let result = try handle.connection.collectAll(explain, options: QueryOptions())
-                report.models.append(ModelReads(model: model.name, relations: PrivilegeQueries.relations(handle.dialect, columns: result.columns, rows: result.rows), throughViews: []))
+                report.models.append(
+                    ModelReads(
+                        model: model.name,
+                        relations: PrivilegeQueries.relations(
+                            handle.dialect, columns: result.columns, rows: result.rows), throughViews: []))
             }
         }
         let result = try handle.connection.collectAll(sql, options: QueryOptions())
         let grants = result.rows.compactMap { PrivilegeQueries.grant(handle.dialect, columns: result.columns, row: $0) }
-        report.warnings = PrivilegeQueries.beyondReading(grants).map { Warning(code: "beyond_reading", message: "the role holds \($0)") }
+        report.warnings = PrivilegeQueries.beyondReading(grants).map {
+            Warning(code: "beyond_reading", message: "the role holds \($0)")
+        }
         return report
     }
 }

@@ -13,8 +13,9 @@ public final class SourceHandle {
         self.config = config
         switch config.kind {
         case .postgres, .redshift:
-            let source = try PostgresSource(url: config.url?.reveal() ?? "", password: config.password?.reveal(),
-                                            mode: config.kind == .postgres ? .copy : .singleRow)
+            let source = try PostgresSource(
+                url: config.url?.reveal() ?? "", password: config.password?.reveal(),
+                mode: config.kind == .postgres ? .copy : .singleRow)
             connection = source
             dialect = config.kind == .postgres ? .postgres : .redshift
         case .snowflake, .bigquery, .odbc:

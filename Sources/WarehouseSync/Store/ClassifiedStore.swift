@@ -25,8 +25,9 @@ final class ClassifiedStore: Store {
         } catch let error as SyncError {
             throw error  // a check the commit ran (trait ownership) refused it
         } catch {
-            throw StoreError("the store \(place) failed: \(error.localizedDescription)",
-                             hint: "check that the store's file and its directory exist and are writable by this user")
+            throw StoreError(
+                "the store \(place) failed: \(error.localizedDescription)",
+                hint: "check that the store's file and its directory exist and are writable by this user")
         }
     }
 
@@ -39,7 +40,9 @@ final class ClassifiedStore: Store {
     }
     func commit(_ commit: RunCommit) throws -> RunRecord { try run { try inner.commit(commit) } }
     func record(_ record: RunRecord) throws { try run { try inner.record(record) } }
-    func runs(model: String?, limit: Int) throws -> [RunRecord] { try run { try inner.runs(model: model, limit: limit) } }
+    func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        try run { try inner.runs(model: model, limit: limit) }
+    }
     func profile(key: String) throws -> ProfileRecord? { try run { try inner.profile(key: key) } }
     func modelStates() throws -> [ModelState] { try run { try inner.modelStates() } }
     func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
@@ -48,9 +51,13 @@ final class ClassifiedStore: Store {
     func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws {
         try run { try inner.renewLease(model: model, holder: holder, ttl: ttl, now: now) }
     }
-    func releaseLease(model: String, holder: String) throws { try run { try inner.releaseLease(model: model, holder: holder) } }
+    func releaseLease(model: String, holder: String) throws {
+        try run { try inner.releaseLease(model: model, holder: holder) }
+    }
     func leaseHolder(model: String) throws -> String? { try run { try inner.leaseHolder(model: model) } }
-    func recordFire(model: String, at fireAt: Date) throws { try run { try inner.recordFire(model: model, at: fireAt) } }
+    func recordFire(model: String, at fireAt: Date) throws {
+        try run { try inner.recordFire(model: model, at: fireAt) }
+    }
     func heartbeat(holder: String, at date: Date) throws { try run { try inner.heartbeat(holder: holder, at: date) } }
     func lastHeartbeat() throws -> Date? { try run { try inner.lastHeartbeat() } }
     func startCheckpoint() { inner.startCheckpoint() }
@@ -78,11 +85,14 @@ extension StoreError {
         let text = "the store \(place): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? "")
         let lower = error.message.lowercased()
         if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
-            return StoreError(text, hint: "check that the store's file and its directory exist and are writable by this user "
-                              + "(SQLite writes a -wal and a -shm file beside it)")
+            return StoreError(
+                text,
+                hint: "check that the store's file and its directory exist and are writable by this user "
+                    + "(SQLite writes a -wal and a -shm file beside it)")
         }
         if error.code == .connectionFailed || error.code == .connectionLost {
-            return StoreError(text, hint: "check that the store's server is running and reachable; runs retry", transient: true)
+            return StoreError(
+                text, hint: "check that the store's server is running and reachable; runs retry", transient: true)
         }
         if lower.contains("disk") && (lower.contains("full") || lower.contains("space")) {
             return StoreError(text, hint: "free space on the store's disk", transient: true)

@@ -77,8 +77,9 @@ public struct RunCommit {
 
 extension StoreError {
     static func leaseLost(model: String, holder: String?) -> StoreError {
-        StoreError("model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
-                   + "Rerun it: its changes will be computed again from the current snapshot", transient: true)
+        StoreError(
+            "model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
+                + "Rerun it: its changes will be computed again from the current snapshot", transient: true)
     }
 }
 

@@ -21,19 +21,25 @@ public struct StoreLocation: Sendable {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
             let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
-            return ClassifiedStore(try ClassifiedStore.classify(place) {
-                readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
-            }, place: place)
+            return ClassifiedStore(
+                try ClassifiedStore.classify(place) {
+                    readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
+                }, place: place)
         }
         if isPostgres {
-            return ClassifiedStore(try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text, readingOnly: readingOnly) }, place: place)
+            return ClassifiedStore(
+                try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text, readingOnly: readingOnly) },
+                place: place)
         }
-        throw StoreError("unsupported store url \(url)", hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+        throw StoreError(
+            "unsupported store url \(url)",
+            hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
     }
 
     private var isPostgres: Bool {
         let text = url.reveal()
-        return text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=") || text.contains("host=")
+        return text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=")
+            || text.contains("host=")
     }
 
     /// The store as messages name it: its file, or its server's URL without the password.

@@ -29,7 +29,9 @@ struct TraitObjects {
             // Value i starts after the length table and the values before it.
             offsets[0] = count * 4
             for i in 0..<count {
-                let length = Int(blob[i * 4]) | Int(blob[i * 4 + 1]) << 8 | Int(blob[i * 4 + 2]) << 16 | Int(blob[i * 4 + 3]) << 24
+                let length =
+                    Int(blob[i * 4]) | Int(blob[i * 4 + 1]) << 8 | Int(blob[i * 4 + 2]) << 16 | Int(blob[i * 4 + 3])
+                    << 24
                 offsets[i + 1] = offsets[i] + length
             }
             for (n, index) in change.setTraits.enumerated() {

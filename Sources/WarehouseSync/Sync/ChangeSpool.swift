@@ -2,7 +2,11 @@ import Foundation
 
 /// One difference between the model's result and its snapshot.
 struct Change {
-    enum Kind: UInt8 { case added = 1, changed = 2, removed = 3 }
+    enum Kind: UInt8 {
+        case added = 1
+        case changed = 2
+        case removed = 3
+    }
     var kind: Kind
     var key: String
     var hash: UInt64
@@ -28,12 +32,14 @@ final class ChangeSpool {
     /// - Throws: `SpoolError` when no file can be created in `directory`.
     init(directory: URL = FileManager.default.temporaryDirectory) throws {
         self.directory = directory.path
-        let path: String, fd: Int32
+        let path: String
+        let fd: Int32
         do {
             (path, fd) = try PrivateFiles.createUnique(in: directory.path, prefix: "warehouse-sync-spool")
         } catch {
-            throw SpoolError("cannot create the run's change spool in \(directory.path): \(String(cString: strerror(errno)))",
-                             hint: "check that the directory exists and is writable, or point TMPDIR at one that is")
+            throw SpoolError(
+                "cannot create the run's change spool in \(directory.path): \(String(cString: strerror(errno)))",
+                hint: "check that the directory exists and is writable, or point TMPDIR at one that is")
         }
         url = URL(fileURLWithPath: path)
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -56,23 +62,31 @@ final class ChangeSpool {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    private func appendLength(_ n: Int) { withUnsafeBytes(of: UInt32(n).littleEndian) { buffer.append(contentsOf: $0) } }
-    private func appendBytes(_ bytes: [UInt8]) { appendLength(bytes.count); buffer.append(contentsOf: bytes) }
+    private func appendLength(_ n: Int) {
+        withUnsafeBytes(of: UInt32(n).littleEndian) { buffer.append(contentsOf: $0) }
+    }
+    private func appendBytes(_ bytes: [UInt8]) {
+        appendLength(bytes.count)
+        buffer.append(contentsOf: bytes)
+    }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw SpoolError("cannot write the run's change spool in \(directory): \(Self.reason(error))",
-                             hint: "free space there, or point TMPDIR at a directory with room for the run's changes")
+            throw SpoolError(
+                "cannot write the run's change spool in \(directory): \(Self.reason(error))",
+                hint: "free space there, or point TMPDIR at a directory with room for the run's changes")
         }
         buffer.removeAll(keepingCapacity: true)
     }
 
     private static func reason(_ error: Error) -> String {
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(code)))
+        }
         return error.localizedDescription
     }
 
@@ -96,17 +110,23 @@ private struct SpoolReader {
     mutating func need(_ n: Int) throws {
         while data.count - offset < n {
             guard let more = try handle.read(upToCount: max(1 << 20, n)), !more.isEmpty else {
-                throw SpoolError("the run's change spool ended early", hint: "rerun the model; check the temporary directory's disk")
+                throw SpoolError(
+                    "the run's change spool ended early", hint: "rerun the model; check the temporary directory's disk")
             }
             data = Array(data[offset...]) + more
             offset = 0
         }
     }
-    mutating func byte() throws -> UInt8 { try need(1); defer { offset += 1 }; return data[offset] }
+    mutating func byte() throws -> UInt8 {
+        try need(1)
+        defer { offset += 1 }
+        return data[offset]
+    }
     mutating func length() throws -> Int {
         try need(4)
         defer { offset += 4 }
-        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
+        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3])
+            << 24
     }
     mutating func bytes() throws -> [UInt8] {
         let n = try length()
@@ -117,8 +137,9 @@ private struct SpoolReader {
     mutating func next() throws -> Change {
         let tag = try byte()
         guard let kind = Change.Kind(rawValue: tag) else {
-            throw SpoolError("the run's change spool is damaged: change kind \(tag) is unknown",
-                             hint: "rerun the model; if it happens again, the temporary directory's disk may be failing")
+            throw SpoolError(
+                "the run's change spool is damaged: change kind \(tag) is unknown",
+                hint: "rerun the model; if it happens again, the temporary directory's disk may be failing")
         }
         let key = String(decoding: try bytes(), as: UTF8.self)
         try need(8)

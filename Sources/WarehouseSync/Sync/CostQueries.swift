@@ -18,7 +18,8 @@ enum CostQueries {
             // query_group becomes the query's label; times are in microseconds.
             return """
                 SELECT elapsed_time, execution_time, queue_time, returned_bytes FROM SYS_QUERY_HISTORY
-                WHERE session_id = pg_backend_pid() AND query_label = \(dialect.literal(tag.text)) AND query_type = 'SELECT'
+                WHERE session_id = pg_backend_pid() AND query_label = \(dialect.literal(tag.text)) AND query_type =
+                    'SELECT'
                 ORDER BY start_time DESC LIMIT 1
                 """
         case .snowflake:
@@ -28,9 +29,12 @@ enum CostQueries {
                 WHERE QUERY_ID = LAST_QUERY_ID()
                 """
         case .bigquery:
+            let jobs = dialect.quote(identifier: "region-" + Dialect.bigQueryLabel(region)) + ".INFORMATION_SCHEMA.JOBS_BY_USER"
+            let label = dialect.literal(Dialect.bigQueryLabel(tag.runID))
             return """
-                SELECT total_bytes_billed, total_slot_ms FROM \(dialect.quote(identifier: "region-" + Dialect.bigQueryLabel(region))).INFORMATION_SCHEMA.JOBS_BY_USER
-                WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l WHERE l.key = 'warehouse_sync_run' AND l.value = \(dialect.literal(Dialect.bigQueryLabel(tag.runID))))
+                SELECT total_bytes_billed, total_slot_ms FROM \(jobs)
+                WHERE EXISTS (SELECT 1 FROM UNNEST(labels) AS l
+                              WHERE l.key = 'warehouse_sync_run' AND l.value = \(label))
                 ORDER BY creation_time DESC LIMIT 1
                 """
         case .postgres, .sqlite, .generic:
@@ -60,7 +64,9 @@ enum CostQueries {
             let execution = number(row.dropFirst().first)
             out["execution_ms"] = execution
             out["elapsed_ms"] = number(row.dropFirst(2).first)
-            if case .text(let size)? = row.dropFirst(3).first, let perHour = snowflakeCreditsPerHour[size], let execution {
+            if case .text(let size)? = row.dropFirst(3).first, let perHour = snowflakeCreditsPerHour[size],
+                let execution
+            {
                 out["estimated_credits"] = execution / 3_600_000 * perHour
             }
         case .bigquery:

@@ -14,7 +14,8 @@ public struct DiffCounts: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case invalid, added, changed, removed, unchanged
-        case rowsRead = "rows_read", traitsWritten = "traits_written"
+        case rowsRead = "rows_read"
+        case traitsWritten = "traits_written"
     }
 }
 

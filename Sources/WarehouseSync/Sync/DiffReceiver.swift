@@ -60,7 +60,8 @@ struct DiffReceiver: RowReceiver {
     }
 
     /// - Throws: `ConnectorError` when the JSON validator's in-memory database cannot be opened.
-    init(model: Model, cursor: any SnapshotCursor, previousTraitNames: [String], spool: ChangeSpool, full: Bool) throws {
+    init(model: Model, cursor: any SnapshotCursor, previousTraitNames: [String], spool: ChangeSpool, full: Bool) throws
+    {
         self.model = model
         self.cursor = cursor
         self.previousTraitNames = previousTraitNames
@@ -76,8 +77,10 @@ struct DiffReceiver: RowReceiver {
         let resultNames = keyTextIndex == nil ? names : Array(names.dropFirst())
         try ResultColumns.check(resultNames, model: model)
         guard let key = keyTextIndex ?? names.firstIndex(of: model.key) else {
-            throw SyncError(.missingColumn, model: model.name, "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
-                            hint: "the result's columns are \(names.joined(separator: ", "))")
+            throw SyncError(
+                .missingColumn, model: model.name,
+                "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
+                hint: "the result's columns are \(names.joined(separator: ", "))")
         }
         keyIndex = key
         keyIsText = keyTextIndex != nil
@@ -86,18 +89,26 @@ struct DiffReceiver: RowReceiver {
         if model.kind == .traits {
             traitIndexes = try traitNames.map { trait in
                 guard let index = names.firstIndex(of: trait) else {
-                    throw SyncError(.missingColumn, model: model.name, "trait \(trait) is not a column of the result (\(model.file):\(model.headerLines["traits"] ?? 1))",
-                                    hint: "the result's columns are \(names.joined(separator: ", "))")
+                    throw SyncError(
+                        .missingColumn, model: model.name,
+                        "trait \(trait) is not a column of the result "
+                            + "(\(model.file):\(model.headerLines["traits"] ?? 1))",
+                        hint: "the result's columns are \(names.joined(separator: ", "))")
                 }
                 return index
             }
             guard !traitNames.isEmpty else {
-                throw SyncError(.missingColumn, model: model.name, "the result has no trait columns besides the key \(model.key)")
+                throw SyncError(
+                    .missingColumn, model: model.name, "the result has no trait columns besides the key \(model.key)")
             }
         }
         if let bad = traitNames.first(where: { !isIdentifierLike($0) }) {
-            throw SyncError(.badTraitName, model: model.name, "column \"\(bad)\" cannot be a trait name",
-                            hint: "alias it in the query to letters, digits and '_' (AS \(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))")
+            throw SyncError(
+                .badTraitName, model: model.name, "column \"\(bad)\" cannot be a trait name",
+                hint:
+                    "alias it in the query to letters, digits and '_' (AS "
+                    + "\(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))"
+            )
         }
         allTraits = Array(traitNames.indices)
         if let first = traitIndexes.first, traitIndexes == Array(first..<first + traitIndexes.count) {
@@ -108,7 +119,8 @@ struct DiffReceiver: RowReceiver {
         let types = model.kind == .segment ? ["bool"] : traitIndexes.map { columns[$0].type.rawValue }
         canonicalHasher = RowHasher(traitNames: traitNames + ["\u{0}types"] + types)
         wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"] + types)
-        previousIndexByName = Dictionary(previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        previousIndexByName = Dictionary(
+            previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         droppedTraits = previousTraitNames.filter { !traitNames.contains($0) }
         cursorHasRow = try cursor.next()
     }
@@ -119,7 +131,8 @@ struct DiffReceiver: RowReceiver {
         countRow()
         if case .bytes(let raw) = values[keyIndex], keyIsText {
             // The key's text cast came back as bytes: it is not valid UTF-8.
-            noteInvalid(key: raw.withUnsafeBytes(ProfileKey.shown), column: nil, reason: "the key is not valid UTF-8 text")
+            noteInvalid(
+                key: raw.withUnsafeBytes(ProfileKey.shown), column: nil, reason: "the key is not valid UTF-8 text")
             return
         }
         guard var key = values[keyIndex].keyText else {
@@ -127,13 +140,15 @@ struct DiffReceiver: RowReceiver {
             return
         }
         if let problem = key.withUTF8({ ProfileKey.problem(UnsafeRawBufferPointer($0)) }) {
-            noteInvalid(key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
+            noteInvalid(
+                key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
         encodeTraits { values[$0] }
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
-        if case .unchanged = match {} else if let bad = unstorable({ values[$0] }) {
+        if case .unchanged = match {
+        } else if let bad = unstorable({ values[$0] }) {
             return keep(match, key: key, column: bad.column, reason: bad.reason)
         }
         try apply(match, key: key, hash: hash)
@@ -158,7 +173,9 @@ struct DiffReceiver: RowReceiver {
 
     private mutating func noteInvalid(key: String?, column: String?, reason: String) {
         counts.invalid += 1
-        if invalidRows.count < Self.sampleLimit { invalidRows.append(InvalidRow(key: key, column: column, reason: reason)) }
+        if invalidRows.count < Self.sampleLimit {
+            invalidRows.append(InvalidRow(key: key, column: column, reason: reason))
+        }
     }
 
     mutating func row(raw: RawRow) throws {
@@ -168,14 +185,17 @@ struct DiffReceiver: RowReceiver {
             return
         }
         if let problem = raw.withText(keyIndex, { ProfileKey.problem(UnsafeRawBufferPointer($0)) }) {
-            noteInvalid(key: raw.withText(keyIndex) { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
+            noteInvalid(
+                key: raw.withText(keyIndex) { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil,
+                reason: problem)
             return
         }
         // Each trait's wire bytes followed by a tab.
         wireScratch.removeAll()
         if model.kind == .traits {
             if let adjacent = adjacentTraits {
-                wireScratch.append(UnsafeRawBufferPointer(raw.wireBytes(from: adjacent.lowerBound, through: adjacent.upperBound)))
+                wireScratch.append(
+                    UnsafeRawBufferPointer(raw.wireBytes(from: adjacent.lowerBound, through: adjacent.upperBound)))
                 wireScratch.append(9)
             } else {
                 for index in traitIndexes {
@@ -198,12 +218,16 @@ struct DiffReceiver: RowReceiver {
             keyString = key
         }
         switch match {
-        case .unchanged: counts.unchanged += 1; return
+        case .unchanged:
+            counts.unchanged += 1
+            return
         case .duplicate: return
         default: break
         }
         let key = keyString ?? raw.withText(keyIndex) { String(decoding: $0, as: UTF8.self) }
-        if let bad = unstorable({ raw.value($0) }) { return keep(match, key: key, column: bad.column, reason: bad.reason) }
+        if let bad = unstorable({ raw.value($0) }) {
+            return keep(match, key: key, column: bad.column, reason: bad.reason)
+        }
         encodeTraits { raw.value($0) }
         try apply(match, key: key, hash: hash)
     }
@@ -231,9 +255,11 @@ struct DiffReceiver: RowReceiver {
                 return .duplicate
             }
             guard order < 0 else {
-                throw SyncError(.keyOrder, model: model.name,
-                                "the source returned key \(String(decoding: key, as: UTF8.self)) after \(String(decoding: lastKey.bytes, as: UTF8.self)): rows are not in byte order of the key",
-                                hint: "the source's collation differs from byte order; report this with the source kind")
+                throw SyncError(
+                    .keyOrder, model: model.name,
+                    "the source returned key \(String(decoding: key, as: UTF8.self)) after "
+                        + "\(String(decoding: lastKey.bytes, as: UTF8.self)): rows are not in byte order of the key",
+                    hint: "the source's collation differs from byte order; report this with the source kind")
             }
         }
         lastKey.removeAll()
@@ -266,9 +292,12 @@ struct DiffReceiver: RowReceiver {
             counts.traitsWritten += all.count
             if samples.count < Self.sampleLimit {
                 let values = encoded.traits(count: traitNames.count)
-                for i in all where samples.count < Self.sampleLimit { samples.append(SampleChange(key: key, trait: traitNames[i], old: nil, new: values[i])) }
+                for i in all where samples.count < Self.sampleLimit {
+                    samples.append(SampleChange(key: key, trait: traitNames[i], old: nil, new: values[i]))
+                }
             }
-            try spool.append(Change(kind: .added, key: key, hash: hash, traits: encoded, setTraits: all, unsetTraits: []))
+            try spool.append(
+                Change(kind: .added, key: key, hash: hash, traits: encoded, setTraits: all, unsetTraits: []))
         }
     }
 
@@ -290,13 +319,16 @@ struct DiffReceiver: RowReceiver {
             let previous = previousIndexByName[name].flatMap { $0 < oldValues.count ? oldValues[$0] : nil }
             if full || previous != newValues[i] {
                 set.append(i)
-                if samples.count < Self.sampleLimit { samples.append(SampleChange(key: key, trait: name, old: previous, new: newValues[i])) }
+                if samples.count < Self.sampleLimit {
+                    samples.append(SampleChange(key: key, trait: name, old: previous, new: newValues[i]))
+                }
             }
         }
         // Equal values under a new hash (a new wire form, say) still refresh the snapshot's hash.
         if set.isEmpty && droppedTraits.isEmpty { counts.unchanged += 1 } else { counts.changed += 1 }
         counts.traitsWritten += set.count + droppedTraits.count
-        try spool.append(Change(kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits))
+        try spool.append(
+            Change(kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits))
     }
 
     private mutating func emitRemoved(_ key: String) throws {
@@ -306,10 +338,13 @@ struct DiffReceiver: RowReceiver {
         if samples.count < Self.sampleLimit {
             let old = cursor.traits().traits(count: previousTraitNames.count)
             for (i, name) in previousTraitNames.enumerated() where samples.count < Self.sampleLimit && i < old.count {
-                samples.append(SampleChange(key: key, trait: name, old: old[i], new: model.onRemove == .unset ? nil : old[i]))
+                samples.append(
+                    SampleChange(key: key, trait: name, old: old[i], new: model.onRemove == .unset ? nil : old[i]))
             }
         }
-        try spool.append(Change(kind: .removed, key: key, hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: unset))
+        try spool.append(
+            Change(
+                kind: .removed, key: key, hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: unset))
     }
 
     private mutating func noteDuplicate(_ key: UnsafeRawBufferPointer) {

@@ -16,8 +16,10 @@ final class LeaseKeeper: @unchecked Sendable {
     /// Takes the lease; nil if another live run holds it (with `wait`, polls on the same
     /// connection until it is free or `cancelled` says stop). A lease left by a process of this
     /// host that no longer exists (killed, crashed) is taken over at once.
-    static func acquire(model: String, holder: String, location: StoreLocation, wait: Bool = false,
-                        cancelled: () -> Bool = { false }, now: () -> Date) throws -> LeaseKeeper? {
+    static func acquire(
+        model: String, holder: String, location: StoreLocation, wait: Bool = false,
+        cancelled: () -> Bool = { false }, now: () -> Date
+    ) throws -> LeaseKeeper? {
         let store = try location.open()
         while try !take(store, model: model, holder: holder, now: now()) {
             guard wait && !cancelled() else { return nil }
@@ -43,7 +45,9 @@ final class LeaseKeeper: @unchecked Sendable {
     /// Whether `holder` names a process of this host that is gone.
     static func isDeadLocalProcess(holder: String) -> Bool {
         let parts = holder.split(separator: ":")
-        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]) else { return false }
+        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]) else {
+            return false
+        }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 

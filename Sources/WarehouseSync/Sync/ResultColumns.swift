@@ -8,8 +8,9 @@ enum ResultColumns {
     /// - Throws: `SyncError` (`.duplicateColumn`) naming the column and the model's file.
     static func check(_ names: [String], model: Model) throws {
         if let problem = problem(names) {
-            throw SyncError(.duplicateColumn, model: model.name, "\(problem) (\(model.file):\(model.headerEndLine + 1))",
-                            hint: "give each column of the query its own name with AS, e.g. a.score AS app_score")
+            throw SyncError(
+                .duplicateColumn, model: model.name, "\(problem) (\(model.file):\(model.headerEndLine + 1))",
+                hint: "give each column of the query its own name with AS, e.g. a.score AS app_score")
         }
     }
 
@@ -20,14 +21,19 @@ enum ResultColumns {
         let names = columns.map(\.name)
         try check(names, model: model)
         if !names.contains(model.key) {
-            throw SyncError(.missingColumn, model: model.name,
-                            "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
-                            hint: "the result's columns are \(names.joined(separator: ", ")); name the key column in -- key: exactly as the result spells it")
+            throw SyncError(
+                .missingColumn, model: model.name,
+                "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
+                hint:
+                    "the result's columns are \(names.joined(separator: ", ")); name the key column in -- key: exactly "
+                    + "as the result spells it"
+            )
         }
         for trait in model.traits ?? [] where !names.contains(trait) {
-            throw SyncError(.missingColumn, model: model.name,
-                            "trait \(trait) is not a column of the result (\(model.file):\(model.headerLines["traits"] ?? 1))",
-                            hint: "the result's columns are \(names.joined(separator: ", "))")
+            throw SyncError(
+                .missingColumn, model: model.name,
+                "trait \(trait) is not a column of the result (\(model.file):\(model.headerLines["traits"] ?? 1))",
+                hint: "the result's columns are \(names.joined(separator: ", "))")
         }
     }
 
@@ -40,7 +46,8 @@ enum ResultColumns {
         for (index, name) in names.enumerated() {
             let normalized = name.precomposedStringWithCanonicalMapping
             if let first = seen[normalized] {
-                let spelled = names[first] == name ? "" : " (spelled \(names[first]) and \(name), the same name once normalised)"
+                let spelled =
+                    names[first] == name ? "" : " (spelled \(names[first]) and \(name), the same name once normalised)"
                 return "the result has two columns named \(name)\(spelled): columns \(first + 1) and \(index + 1)"
             }
             seen[normalized] = index

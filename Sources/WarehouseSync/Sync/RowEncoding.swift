@@ -1,5 +1,5 @@
-import Connectors
 import CXXHash
+import Connectors
 
 /// A row's traits in canonical form: each trait's JSON, one after another, with their lengths,
 /// so a snapshot stores them as one blob and a diff compares trait by trait.
@@ -15,7 +15,9 @@ public struct EncodedTraits: Equatable, Sendable {
         var result: [String] = []
         var offset = count * 4
         for i in 0..<count {
-            let length = Int(bytes[i * 4]) | Int(bytes[i * 4 + 1]) << 8 | Int(bytes[i * 4 + 2]) << 16 | Int(bytes[i * 4 + 3]) << 24
+            let length =
+                Int(bytes[i * 4]) | Int(bytes[i * 4 + 1]) << 8 | Int(bytes[i * 4 + 2]) << 16 | Int(bytes[i * 4 + 3])
+                << 24
             guard offset + length <= bytes.count else { return result }
             result.append(String(decoding: bytes[offset..<offset + length], as: UTF8.self))
             offset += length

@@ -4,7 +4,10 @@ import Foundation
 /// (`record.added` reads `record.counts.added`); in JSON they sit beside the other fields.
 @dynamicMemberLookup
 public struct RunRecord: Codable, Sendable, Equatable {
-    public enum Trigger: String, Codable, Sendable { case schedule, manual, retry, catchUp = "catch-up" }
+    public enum Trigger: String, Codable, Sendable {
+        case schedule, manual, retry
+        case catchUp = "catch-up"
+    }
     public enum Status: String, Codable, Sendable { case running, succeeded, failed, blocked, skipped }
 
     public var id: String
@@ -38,8 +41,11 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, model, source, trigger, status, error, cost
-        case startedAt = "started_at", finishedAt = "finished_at"
-        case queryMs = "query_ms", fetchMs = "fetch_ms", bytesReceived = "bytes_received"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case queryMs = "query_ms"
+        case fetchMs = "fetch_ms"
+        case bytesReceived = "bytes_received"
     }
 
     public init(from decoder: Decoder) throws {

@@ -12,7 +12,10 @@ public struct SyncOptions: Sendable {
     public var force = false
     /// When another run holds the model, wait for it instead of refusing.
     public var waitForLease = false
-    public init(trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false, waitForLease: Bool = false) {
+    public init(
+        trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false,
+        waitForLease: Bool = false
+    ) {
         self.trigger = trigger
         self.full = full
         self.dryRun = dryRun
@@ -57,21 +60,26 @@ public final class SyncRunner: Sendable {
 
     /// Runs `model` on the calling thread (blocking); `token` cancels the query on the server.
     /// - Throws: `SyncError`, `ConnectorError` or `StoreError`; a failed run is recorded first.
-    public func run(_ model: Model, options: SyncOptions, token: CancellationToken = CancellationToken(),
-                    now: @Sendable () -> Date = { Date() }) throws -> SyncOutcome {
+    public func run(
+        _ model: Model, options: SyncOptions, token: CancellationToken = CancellationToken(),
+        now: @Sendable () -> Date = { Date() }
+    ) throws -> SyncOutcome {
         let started = now()
-        var record = RunRecord(id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
-                               trigger: options.trigger, status: .running, startedAt: started)
+        var record = RunRecord(
+            id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
+            trigger: options.trigger, status: .running, startedAt: started)
         let store = try self.store.open(readingOnly: options.dryRun)
         if !options.dryRun { store.startCheckpoint() }
         var lease: LeaseKeeper?
         if !options.dryRun {
             let holder = LeaseKeeper.holder(runID: record.id)
-            lease = try LeaseKeeper.acquire(model: model.name, holder: holder, location: self.store, wait: options.waitForLease,
-                                            cancelled: { token.isCancelled }, now: now)
+            lease = try LeaseKeeper.acquire(
+                model: model.name, holder: holder, location: self.store, wait: options.waitForLease,
+                cancelled: { token.isCancelled }, now: now)
             if lease == nil {
-                throw SyncError(.alreadyRunning, model: model.name, "another run of this model is in progress",
-                                hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")
+                throw SyncError(
+                    .alreadyRunning, model: model.name, "another run of this model is in progress",
+                    hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")
             }
         }
         defer { lease?.release() }
@@ -86,8 +94,10 @@ public final class SyncRunner: Sendable {
         }
     }
 
-    private func execute(_ model: Model, _ options: SyncOptions, _ record: inout RunRecord, _ store: any Store,
-                         _ token: CancellationToken, _ now: @Sendable () -> Date, leaseHolder: String?) throws -> SyncOutcome {
+    private func execute(
+        _ model: Model, _ options: SyncOptions, _ record: inout RunRecord, _ store: any Store,
+        _ token: CancellationToken, _ now: @Sendable () -> Date, leaseHolder: String?
+    ) throws -> SyncOutcome {
         guard let sourceName = model.source, let sourceConfig = project.config.sources[sourceName] else {
             throw SyncError(.missingColumn, model: model.name, "source \(model.source ?? "?") is not configured")
         }
@@ -99,14 +109,16 @@ public final class SyncRunner: Sendable {
         report("connect", 0)
         let source = try SourceHandle(config: sourceConfig, projectDirectory: project.directory)
         let tag = SessionTag(model: model.name, runID: record.id)
-        let queryOptions = QueryOptions(timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
+        let queryOptions = QueryOptions(
+            timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
         if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite {
             // Compiling the model as written (free on these sources) checks its columns against its
             // header before the wrapped query could fail with an error about SQL the user never wrote.
             try ResultColumns.checkModelColumns(try source.compile(model.sql, options: queryOptions), model: model)
         }
         if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
-           let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions) {
+            let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions)
+        {
             record.cost = ["planner_total_cost": cost]
         }
 
@@ -114,15 +126,19 @@ public final class SyncRunner: Sendable {
         let cursor = try store.snapshotCursor(model: model.name)
         defer { cursor.close() }  // on a failed run; closing twice does nothing
         let spool = try ChangeSpool()
-        var diff = try DiffReceiver(model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
+        var diff = try DiffReceiver(
+            model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
-        let stats = try source.connection.stream(source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+        let stats = try source.connection.stream(
+            source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
         try diff.finish()
         cursor.close()
         try checkTraitOwnership(model, traits: diff.traitNames, owners: try store.traitNamesByModel())
         if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
-           let row = try? source.connection.collectFirstRow(costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag)) {
+            let row = try? source.connection.collectFirstRow(
+                costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag))
+        {
             record.cost = CostQueries.measures(for: source.dialect, row: row)
         }
 
@@ -137,28 +153,37 @@ public final class SyncRunner: Sendable {
 
         if diff.duplicateKeys > 0 {
             let listed = diff.duplicates.map { "\($0.key) (\($0.count) rows)" }.joined(separator: ", ")
-            throw SyncError(.duplicateKeys, model: model.name,
-                            "\(diff.duplicateKeys) key value\(diff.duplicateKeys == 1 ? "" : "s") of \(model.key) appear more than once: \(listed)\(diff.duplicateKeys > diff.duplicates.count ? ", ..." : ""); nothing was written",
-                            hint: "make \(model.key) unique in the query (GROUP BY \(model.key), or DISTINCT ON)")
+            throw SyncError(
+                .duplicateKeys, model: model.name,
+                "\(diff.duplicateKeys) key value\(diff.duplicateKeys == 1 ? "" : "s") of \(model.key) appear more than "
+                    + "once: \(listed)\(diff.duplicateKeys > diff.duplicates.count ? ", ..." : ""); nothing was "
+                    + "written",
+                hint: "make \(model.key) unique in the query (GROUP BY \(model.key), or DISTINCT ON)")
         }
         var blockedMessage: String?
         if let info, model.maxRemoved.isExceeded(removed: counts.removed, previous: info.rows) {
-            blockedMessage = "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed \(model.maxRemoved)"
+            blockedMessage =
+                "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
+                + "\(model.maxRemoved)"
             if !options.force && !options.dryRun {
                 record.status = .blocked
                 record.finishedAt = now()
-                record.error = blockedMessage! + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
+                record.error =
+                    blockedMessage!
+                    + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
                 try store.record(record)
-                return SyncOutcome(record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,
-                                   invalidRows: diff.invalidRows, wouldWrite: counts)
+                return SyncOutcome(
+                    record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,
+                    invalidRows: diff.invalidRows, wouldWrite: counts)
             }
         }
         if options.dryRun {
             record.counts = counts  // a plan's counts are what a sync would write; its output says so (dry_run)
             record.status = .succeeded
             record.finishedAt = now()
-            return SyncOutcome(record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage,
-                               invalidRows: diff.invalidRows, wouldWrite: counts)
+            return SyncOutcome(
+                record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage,
+                invalidRows: diff.invalidRows, wouldWrite: counts)
         }
         report("write", counts.rowsRead)
         record.counts = counts
@@ -167,11 +192,15 @@ public final class SyncRunner: Sendable {
         let snapshotRows = counts.snapshotRows + diff.keptRows
         let traits = diff.traitNames
         let committed = try withoutActuallyEscaping(now) { clock in
-            try store.commit(RunCommit(record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool, finish: clock,
-                                       checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
-                                       leaseHolder: leaseHolder))
+            try store.commit(
+                RunCommit(
+                    record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool,
+                    finish: clock,
+                    checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
+                    leaseHolder: leaseHolder))
         }
-        return SyncOutcome(record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)
+        return SyncOutcome(
+            record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)
     }
 
     /// A trait belongs to the model that first wrote it, while that model is in the project: a run
@@ -184,9 +213,15 @@ public final class SyncRunner: Sendable {
             guard let owner = project.model(named: other) else { continue }  // a deleted model owns nothing
             let shared = owned.filter(written.contains).sorted()
             guard !shared.isEmpty else { continue }
-            throw SyncError(.traitOwned, model: model.name,
-                            "trait\(shared.count == 1 ? "" : "s") \(shared.joined(separator: ", ")) of \(model.file) \(shared.count == 1 ? "is" : "are") already written by model \(owner.name) (\(owner.file)); nothing was written",
-                            hint: "each trait has one model: rename the column in one of them (AS another_name), or remove it from one")
+            throw SyncError(
+                .traitOwned, model: model.name,
+                "trait\(shared.count == 1 ? "" : "s") \(shared.joined(separator: ", ")) of \(model.file) "
+                    + "\(shared.count == 1 ? "is" : "are") already written by model \(owner.name) (\(owner.file)); "
+                    + "nothing was written",
+                hint:
+                    "each trait has one model: rename the column in one of them (AS another_name), or remove it from "
+                    + "one"
+            )
         }
     }
 }

@@ -12,9 +12,13 @@ extension Value {
         case .int(let i): appendDecimalDigits(i, to: &out)
         case .double(let d):
             // -0.0 keeps its sign: distinct values have distinct forms.
-            if d == 0 && d.sign == .minus { out.append(contentsOf: "-0".utf8) }
-            else if d.isFinite { out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8) }
-            else { appendJSONString(d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"), to: &out) }
+            if d == 0 && d.sign == .minus {
+                out.append(contentsOf: "-0".utf8)
+            } else if d.isFinite {
+                out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8)
+            } else {
+                appendJSONString(d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"), to: &out)
+            }
         case .decimal(let text):
             if !Self.appendNormalizedDecimal(text, to: &out) { appendJSONString(text, to: &out) }
         case .text(let s), .date(let s), .timestamp(let s), .timestampTZ(let s): appendJSONString(s, to: &out)
@@ -62,8 +66,12 @@ extension Value {
             var dot = -1
             for i in start..<bytes.count {
                 let c = bytes[i]
-                if c == UInt8(ascii: ".") { if dot >= 0 { return false }; dot = i }
-                else if c < 48 || c > 57 { return false }
+                if c == UInt8(ascii: ".") {
+                    if dot >= 0 { return false }
+                    dot = i
+                } else if c < 48 || c > 57 {
+                    return false
+                }
             }
             let intEnd = dot >= 0 ? dot : bytes.count
             guard intEnd > start || dot >= 0, bytes.count > start else { return false }
@@ -74,7 +82,11 @@ extension Value {
             let hasFraction = dot >= 0 && fracEnd > dot + 1
             let integerIsZero = intEnd == intStart || (intEnd - intStart == 1 && bytes[intStart] == 48)
             if negative && !(integerIsZero && !hasFraction) { out.append(UInt8(ascii: "-")) }
-            if intEnd == intStart { out.append(48) } else { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[intStart..<intEnd])) }
+            if intEnd == intStart {
+                out.append(48)
+            } else {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[intStart..<intEnd]))
+            }
             if hasFraction { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[dot..<fracEnd])) }
             return true
         }
@@ -83,7 +95,10 @@ extension Value {
 
 /// Appends the decimal digits of `value` without creating a String.
 func appendDecimalDigits(_ value: Int64, to out: inout [UInt8]) {
-    if value == 0 { out.append(48); return }
+    if value == 0 {
+        out.append(48)
+        return
+    }
     var magnitude = value.magnitude
     var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, written backwards
     var count = 0
@@ -103,7 +118,9 @@ func appendJSONString(_ string: String, to out: inout [UInt8]) {
     var string = string
     let plain = string.withUTF8 { bytes -> Bool in
         // Most strings need no escaping: copy them whole.
-        guard !bytes.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+        guard !bytes.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return false
+        }
         out.append(contentsOf: bytes)
         return true
     }

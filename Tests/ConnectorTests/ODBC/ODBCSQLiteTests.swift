@@ -1,11 +1,12 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ODBCSQLiteTests {
     @Test func typesRoundTripThroughTheSQLiteDriver() throws {
-        let path = try ODBCTestSources.temporarySQLiteFile("""
+        let path = try ODBCTestSources.temporarySQLiteFile(
+            """
             CREATE TABLE t (id INTEGER, name TEXT, amount DOUBLE, big TEXT, born DATE);
             INSERT INTO t VALUES (1, 'zoë ✓', 2.5, NULL, '2024-02-29');
             INSERT INTO t VALUES (2, NULL, NULL, printf('%.*c', 1048576, 'x'), NULL);
@@ -19,7 +20,10 @@ import TestSupport
         #expect(result.rows[0][3] == .null)
         #expect(result.rows[0][4] == .date("2024-02-29"))
         #expect(result.rows[1][1] == .null)
-        guard case .text(let big) = result.rows[1][3] else { Issue.record("expected text, got \(result.rows[1][3])"); return }
+        guard case .text(let big) = result.rows[1][3] else {
+            Issue.record("expected text, got \(result.rows[1][3])")
+            return
+        }
         #expect(big.utf8.count == 1_048_576)
     }
 

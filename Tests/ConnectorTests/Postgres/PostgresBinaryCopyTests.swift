@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Binary COPY, as the PostgreSQL store reads its snapshot: every byte arrives as itself.
 @Suite struct PostgresBinaryCopyTests {
@@ -19,9 +19,11 @@ import TestSupport
     }
 
     @Test func fieldsArriveAsTheirBytesWithNullsAndBigEndianIntegers() throws {
-        let rows = try Self.rows("""
+        let rows = try Self.rows(
+            """
             SELECT g AS n, (-g)::bigint AS negative, convert_to(E'a\\tb\\\\c\\n' || g, 'UTF8') AS text_bytes,
-                   CASE WHEN g = 2 THEN NULL ELSE (SELECT string_agg(set_byte('\\x00'::bytea, 0, b), ''::bytea ORDER BY b) FROM generate_series(0, 255) b) END AS all_bytes
+                   CASE WHEN g = 2 THEN NULL ELSE (SELECT string_agg(set_byte('\\x00'::bytea, 0, b), ''::bytea ORDER BY
+                       b) FROM generate_series(0, 255) b) END AS all_bytes
             FROM generate_series(1, 3) g ORDER BY g
             """)
         #expect(rows.count == 3)
@@ -49,8 +51,10 @@ import TestSupport
     @Test func aTruncatedRowIsAProtocolViolationNotACrash() throws {
         var parser = PGBinaryCopyParser()
         // The signature, flags and extension length, then a row of one field claiming 100 bytes.
-        let message: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
-                                0, 1, 0, 0, 0, 100, 1, 2, 3]
+        let message: [UInt8] = [
+            0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 1, 0, 0, 0, 100, 1, 2, 3,
+        ]
         let error = try #require(throws: ConnectorError.self) {
             try message.withUnsafeBufferPointer { message in try parser.parse(message) { _, _ in } }
         }

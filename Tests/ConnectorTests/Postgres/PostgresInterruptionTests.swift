@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Calls `action` once, when the stream reaches `atRow`, then keeps consuming.
 struct TriggerReceiver: RowReceiver {
@@ -27,8 +27,9 @@ struct TriggerReceiver: RowReceiver {
             _ = try? admin.execute("SELECT pg_terminate_backend(\(pid))")
         }
         let error = try #require(throws: ConnectorError.self) {
-            _ = try source.stream("SELECT g, repeat('x', 100) FROM generate_series(1, 50000000) g",
-                                  options: QueryOptions(), into: &receiver)
+            _ = try source.stream(
+                "SELECT g, repeat('x', 100) FROM generate_series(1, 50000000) g",
+                options: QueryOptions(), into: &receiver)
         }
         #expect(ContinuousClock.now - terminatedAt < .seconds(5))
         #expect(error.isTransient, "\(error)")
@@ -37,7 +38,9 @@ struct TriggerReceiver: RowReceiver {
 
     @Test func cancellingTheTaskStopsTheQueryOnTheServer() async throws {
         let url = try TestPostgres.url()
-        let result = try await expectCancellationReachesServer(admin: try PGConnection(conninfo: url), model: "cancel_me") {
+        let result = try await expectCancellationReachesServer(
+            admin: try PGConnection(conninfo: url), model: "cancel_me"
+        ) {
             try PostgresSource(url: url)
         }
         if case .failure(let error as ConnectorError) = result { #expect(error.code == .cancelled) }

@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PostgresSafetyTests {
     @Test func badSQLCarriesSQLStateAndPosition() throws {
@@ -68,8 +68,9 @@ import TestSupport
     @Test func sessionIsTaggedWithModelAndRun() throws {
         let source = try PostgresSource(url: try TestPostgres.url())
         let tag = SessionTag(model: "lifetime_value", runID: "r42")
-        let result = try source.collect("SELECT current_setting('application_name') AS a, current_setting('transaction_read_only') AS ro",
-                                        options: QueryOptions(tag: tag, settings: [("work_mem", "8MB")]))
+        let result = try source.collect(
+            "SELECT current_setting('application_name') AS a, current_setting('transaction_read_only') AS ro",
+            options: QueryOptions(tag: tag, settings: [("work_mem", "8MB")]))
         #expect(result.rows == [[.text("warehouse-sync:lifetime_value:r42"), .text("on")]])
     }
 }

@@ -33,7 +33,8 @@ import Testing
         "SELECT 1; COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; CREATE TABLE x (a int)",
         "SELECT 1; COPY (SELECT 1) TO PROGRAM 'id > /tmp/x'",
         "SELECT 1;DELETE FROM victim",
-        // One statement to PostgreSQL, two where \\ escapes a quote (Snowflake, BigQuery, psqlodbc's lexer in some modes).
+        // One statement to PostgreSQL, two where \\ escapes a quote (Snowflake, BigQuery, psqlodbc's lexer in some
+        // modes).
         "SELECT 'a\\'; DELETE FROM victim; SELECT '",
         // One statement where block comments nest, two where they do not (SQLite, most warehouses).
         "SELECT 1 /* /* */ ; DELETE FROM victim; /* */",
@@ -45,7 +46,8 @@ import Testing
         "SELECT `a; DELETE FROM victim; b`",
         "SELECT [a; DELETE FROM victim; b]",
         // PostgreSQL with standard_conforming_strings = off: \ escapes in '...' but not in "...".
-        "SELECT 1 AS id, 2 AS \"\\\", 'x\\'' ) q; COMMIT; DELETE FROM victim; SELECT * FROM (SELECT 1 AS id --'\" FROM victim",
+        "SELECT 1 AS id, 2 AS \"\\\", 'x\\'' ) q; COMMIT; DELETE FROM victim; SELECT * FROM (SELECT 1 AS id --'\" FROM "
+            + "victim",
         // Snowflake's // comments, and MySQL's -- that needs a space.
         "SELECT 1 AS id, 2 AS x // '\n; DELETE FROM t; --'",
         "SELECT 1 AS id, 2 --'\nAS x, ';DELETE FROM t;' AS y --'",
@@ -68,7 +70,9 @@ import Testing
         #expect(violation?.offset == 10)
     }
 
-    @Test(arguments: ["SELECT 'abc", "SELECT \"abc", "SELECT 1 /* open", "SELECT $q$ open", "SELECT (1", "SELECT 1)", ""])
+    @Test(arguments: [
+        "SELECT 'abc", "SELECT \"abc", "SELECT 1 /* open", "SELECT $q$ open", "SELECT (1", "SELECT 1)", "",
+    ])
     func unterminatedOrUnbalancedTextIsRefused(text: String) {
         #expect(throws: SingleStatement.Violation.self) { try SingleStatement.end(of: text) }
     }

@@ -1,7 +1,7 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SQLiteSourceTests {
     static func file(_ setup: String) throws -> String {
@@ -11,7 +11,8 @@ import TestSupport
     }
 
     @Test func declaredTypesGiveValueTypes() throws {
-        let path = try Self.file("""
+        let path = try Self.file(
+            """
             CREATE TABLE t (id INTEGER, active BOOLEAN, price DECIMAL(12,2), ratio DOUBLE, name TEXT,
                             born DATE, seen TIMESTAMP, doc JSON, raw BLOB);
             INSERT INTO t VALUES (1, 1, 10.50, 0.25, 'åsa', '2024-02-29', '2024-02-29 10:00:00', '{"a":1}', x'00ff');
@@ -19,9 +20,13 @@ import TestSupport
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try SQLiteSource(path: path).collect("SELECT * FROM t ORDER BY id")
-        #expect(result.columns.map(\.type) == [.int, .bool, .decimal, .double, .text, .date, .timestamp, .json, .bytes])
-        #expect(result.rows[0] == [.int(1), .bool(true), .decimal("10.5"), .double(0.25), .text("åsa"),
-                                   .date("2024-02-29"), .timestamp("2024-02-29T10:00:00"), .json(#"{"a":1}"#), .bytes([0, 255])])
+        #expect(
+            result.columns.map(\.type) == [.int, .bool, .decimal, .double, .text, .date, .timestamp, .json, .bytes])
+        #expect(
+            result.rows[0] == [
+                .int(1), .bool(true), .decimal("10.5"), .double(0.25), .text("åsa"),
+                .date("2024-02-29"), .timestamp("2024-02-29T10:00:00"), .json(#"{"a":1}"#), .bytes([0, 255]),
+            ])
         #expect(result.rows[1] == [.int(2)] + Array(repeating: .null, count: 8))
     }
 
@@ -38,7 +43,9 @@ import TestSupport
     @Test func badSQLNamesThePosition() throws {
         let path = try Self.file("CREATE TABLE t (id INTEGER);")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let error = try #require(throws: ConnectorError.self) { try SQLiteSource(path: path).collect("SELECT nope FROM t") }
+        let error = try #require(throws: ConnectorError.self) {
+            try SQLiteSource(path: path).collect("SELECT nope FROM t")
+        }
         #expect(error.message.contains("no such column: nope"))
         #expect(error.position == 8)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct StatusCheckTests {
@@ -24,7 +25,9 @@ import Testing
 
         try f.store().heartbeat(holder: "test", at: Self.now)
         for i in 0..<3 {
-            var run = RunRecord(id: "r\(i)", model: "m", source: "wh", trigger: .schedule, status: .failed, startedAt: Self.now.addingTimeInterval(Double(i)))
+            var run = RunRecord(
+                id: "r\(i)", model: "m", source: "wh", trigger: .schedule, status: .failed,
+                startedAt: Self.now.addingTimeInterval(Double(i)))
             run.error = "relation \"t2\" does not exist"
             try f.store().record(run)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 /// `validate --connect` compiles each model on its real warehouse and reports against the file.
@@ -17,13 +18,15 @@ import Testing
         #expect(result.status == 2)
         let lines = result.err.split(separator: "\n").filter { $0.hasPrefix("error:") }.map(String.init)
         // With the columns known, default trait lists are checked for clashes too.
-        #expect(lines == [
-            "error: models/missing_key.sql:1: key column customer_id is not in the result",
-            "error: models/missing_key.sql:1: trait ltv is also written by model good (models/good.sql:1)",
-            "error: models/missing_table.sql:4: the warehouse rejected model missing_table: relation \"customer\" does not exist (SQLSTATE 42P01)",
-            "error: models/missing_trait.sql:2: trait churn is not a column of the result",
-            "error: models/missing_trait.sql:2: trait ltv is also written by model good (models/good.sql:1)",
-        ])
+        #expect(
+            lines == [
+                "error: models/missing_key.sql:1: key column customer_id is not in the result",
+                "error: models/missing_key.sql:1: trait ltv is also written by model good (models/good.sql:1)",
+                "error: models/missing_table.sql:4: the warehouse rejected model missing_table: relation \"customer\" "
+                    + "does not exist (SQLSTATE 42P01)",
+                "error: models/missing_trait.sql:2: trait churn is not a column of the result",
+                "error: models/missing_trait.sql:2: trait ltv is also written by model good (models/good.sql:1)",
+            ])
         #expect(result.err.contains("hint: the result's columns are user_id, ltv"))
     }
 }

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// The silent wrong profiles of public bug reports, each as a test: type changes, duplicate
@@ -31,7 +32,8 @@ import TestSupport
     ])
     func twoColumnsWithOneNameFailBeforeWriting(query: String, column: String) async throws {
         let f = try SyncFixture(store: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE web_scores (user_id text, score int); INSERT INTO web_scores VALUES ('u1', 10);
             CREATE TABLE app_scores (user_id text, score int); INSERT INTO app_scores VALUES ('u1', 3);
             """)
@@ -43,14 +45,17 @@ import TestSupport
         #expect(try f.allProfiles().isEmpty)
         let validate = await runCLI(["validate", "--connect"], in: f.directory)
         #expect(validate.status == 2)
-        #expect(validate.err.contains("error: models/m.sql:2: the result has two columns named \(column)"), "\(validate.err)")
+        #expect(
+            validate.err.contains("error: models/m.sql:2: the result has two columns named \(column)"),
+            "\(validate.err)")
         #expect(!validate.err.contains("also written by model m"))
     }
 
     @Test(arguments: StoreKind.allCases)
     func aTraitOwnedByAnotherModelIsRefusedWithBothFilesNamed(store: StoreKind) async throws {
         let f = try SyncFixture(store: store)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE web_scores (user_id text, score int); INSERT INTO web_scores VALUES ('u1', 10), ('u2', 20);
             CREATE TABLE app_scores (user_id text, score int); INSERT INTO app_scores VALUES ('u1', 3);
             """)
@@ -61,7 +66,11 @@ import TestSupport
         #expect(validate.err.contains("trait score is also written by model"), "\(validate.err)")
         let sync = await runCLI(["sync", "--all"], in: f.directory)
         #expect(sync.status == 1)
-        #expect(sync.out.contains("trait score of models/web_engagement.sql is already written by model app_engagement (models/app_engagement.sql); nothing was written"), "\(sync.out)")
+        #expect(
+            sync.out.contains(
+                "trait score of models/web_engagement.sql is already written by model app_engagement "
+                    + "(models/app_engagement.sql); nothing was written"
+            ), "\(sync.out)")
         #expect(try f.traits("u2") == [:])
         #expect(try f.traits("u1") == ["score": "3"])
         // A model that is gone owns nothing: its traits pass to the model that writes them now.
@@ -73,9 +82,11 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func invalidJSONNeverReachesTheStoreAndTheRowIsNamed(store: StoreKind) async throws {
         let f = try SyncFixture(store: store, source: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE accounts (user_id TEXT, settings JSON, plan TEXT, note TEXT);
-            INSERT INTO accounts VALUES ('u1', '{"a":1}', 'free', 'ok'), ('u2', '', 'free', 'x'), ('u3', 'not json', 'pro', 'y'),
+            INSERT INTO accounts VALUES ('u1', '{"a":1}', 'free', 'ok'), ('u2', '', 'free', 'x'), ('u3', 'not json',
+                'pro', 'y'),
                                         ('u4', '[1,2]', 'pro', 'z' || char(0) || 'w');
             """)
         try f.model("m", "-- key: user_id\nSELECT user_id, settings, plan, note FROM accounts")
@@ -92,7 +103,9 @@ import TestSupport
         #expect((invalid[2]["reason"] as? String)?.contains("NUL") == true)
         for (key, traits) in try f.allProfiles() {
             for (trait, value) in traits {
-                #expect((try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)) != nil, "\(key).\(trait) = \(value)")
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)) != nil,
+                    "\(key).\(trait) = \(value)")
             }
         }
         // The documented view reads, and a later run does not fail.
@@ -113,9 +126,11 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func blankNulAndOverlongKeysAreInvalidNamedAndNeverMerged(store: StoreKind) async throws {
         let f = try SyncFixture(store: store, source: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE t (id TEXT, v INTEGER);
-            INSERT INTO t VALUES ('a', 1), ('a' || char(0) || 'b', 2), ('a' || char(0) || 'c', 3), ('', 4), ('   ', 5), (NULL, 6),
+            INSERT INTO t VALUES ('a', 1), ('a' || char(0) || 'b', 2), ('a' || char(0) || 'c', 3), ('', 4), ('   ', 5),
+                (NULL, 6),
                                  (printf('%.*c', 100000, 'k'), 7);
             """)
         try f.model("m", "-- key: id\nSELECT id, v FROM t")
@@ -135,7 +150,8 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func runsThatWroteNothingRecordNothingWritten(store: StoreKind) async throws {
         let f = try SyncFixture(store: store)
-        try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 8) g")
+        try f.warehouse(
+            "CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 8) g")
         try f.model("m", "-- key: id\nSELECT id, v FROM t UNION ALL SELECT 'k1', 0")
         #expect(await runCLI(["sync", "m"], in: f.directory).status == 1)
         let failed = try #require(try f.store().runs(model: "m", limit: 1).first)
@@ -154,7 +170,9 @@ import TestSupport
         #expect(run["removed"] as? Int == 0)
         #expect((run["would"] as? [String: Any])?["removed"] as? Int == 6)
         let recorded = try #require(try f.store().runs(model: "m", limit: 10).first { $0.status == .blocked })
-        #expect(recorded.status == .blocked && recorded.removed == 0 && recorded.traitsWritten == 0 && recorded.rowsRead == 2)
+        #expect(
+            recorded.status == .blocked && recorded.removed == 0 && recorded.traitsWritten == 0
+                && recorded.rowsRead == 2)
     }
 
     /// Two models that take one trait and commit at the same moment: one is refused, nothing of it
@@ -162,7 +180,8 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func twoModelsCommittingAtOnceCannotBothTakeATrait(store: StoreKind) throws {
         let f = try SyncFixture(store: store)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE t (id text, score int); INSERT INTO t VALUES ('u1', 1), ('u2', 2);
             CREATE TABLE t2 (id text, score int); INSERT INTO t2 VALUES ('u1', 100), ('u3', 300);
             """)
@@ -173,17 +192,21 @@ import TestSupport
         let statuses = [first.wait(timeout: 60), second.wait(timeout: 60)]
         #expect(statuses.sorted { ($0 ?? 9) < ($1 ?? 9) } == [0, 1], "\(first.stderr)\(second.stderr)")
         let profiles = try f.allProfiles()
-        let fromA = profiles["u2"] != nil, fromB = profiles["u3"] != nil
+        let fromA = profiles["u2"] != nil
+        let fromB = profiles["u3"] != nil
         #expect(fromA != fromB, "\(profiles)")
     }
 
     @Test(arguments: StoreKind.allCases)
     func jsonIsCheckedAsRFC8259AndDistinctValuesStayDistinct(store: StoreKind) async throws {
         let f = try SyncFixture(store: store, source: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE t (id TEXT, j JSON, amount DECIMAL(38,2), raw TEXT, ratio REAL);
-            INSERT INTO t VALUES ('bom', char(65279) || '{"a":1}', 1e20, 'a', 0.0), ('comma', '[1,2,]', 1.5e-7, 'b', 0.0),
-                                 ('big', '[1e400]', 12.5, CAST(x'80' AS TEXT), -0.0), ('escaped', '"\\\\u0000"', 1, 'c', 1.0);
+            INSERT INTO t VALUES ('bom', char(65279) || '{"a":1}', 1e20, 'a', 0.0), ('comma', '[1,2,]', 1.5e-7, 'b',
+                0.0),
+                                 ('big', '[1e400]', 12.5, CAST(x'80' AS TEXT), -0.0), ('escaped', '"\\\\u0000"', 1,
+                                     'c', 1.0);
             """)
         try f.model("m", "-- key: id\nSELECT id, j, amount, raw, ratio FROM t")
         let run = try f.sync("m")
@@ -196,7 +219,9 @@ import TestSupport
         #expect(big["amount"] == "12.5")
         #expect(try f.traits("escaped")["amount"] == "1")
         let validator = try JSONValidator()
-        for traits in try GeneratedRowsPropertyTests.storedTraits(f) { #expect(validator.isStorable(traits), "\(traits)") }
+        for traits in try GeneratedRowsPropertyTests.storedTraits(f) {
+            #expect(validator.isStorable(traits), "\(traits)")
+        }
         // An exact column SQLite stored as a double keeps the plain decimal form.
         try f.warehouse("UPDATE t SET j = '{}', amount = 1e20 WHERE id = 'big'")
         #expect(try f.sync("m").record.changed == 1)

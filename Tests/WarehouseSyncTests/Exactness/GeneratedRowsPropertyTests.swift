@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// A seeded generator, so a failing case can be replayed (SplitMix64).
@@ -33,7 +34,9 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     static func text(_ r: inout SeededRandom) -> String {
-        let pieces = ["", "a", "é", "漢字", "🙂", "\t", "\n", "\u{1}", "\"", "'", "\\", " ", "\u{7F}", "\u{2028}", "Z"]
+        let pieces = [
+            "", "a", "é", "漢字", "🙂", "\t", "\n", "\u{1}", "\"", "'", "\\", " ", "\u{7F}", "\u{2028}", "Z",
+        ]
         switch Int.random(in: 0..<6, using: &r) {
         case 0: return ""
         case 1: return String(repeating: "long·", count: Int.random(in: 500...2000, using: &r))
@@ -50,15 +53,19 @@ struct SeededRandom: RandomNumberGenerator {
     static let kinds: [Kind] = [
         Kind(postgres: "text", sqlite: "TEXT") { r, s in literal(text(&r), s) },
         Kind(postgres: "bigint", sqlite: "INTEGER") { r, _ in
-            String([Int64.min, Int64.max, 0, -1, Int64.random(in: -1_000_000...1_000_000, using: &r)].randomElement(using: &r)!)
+            String(
+                [Int64.min, Int64.max, 0, -1, Int64.random(in: -1_000_000...1_000_000, using: &r)].randomElement(
+                    using: &r)!)
         },
         Kind(postgres: "float8", sqlite: "REAL") { r, s in
-            let options = ["1e308", "-1e-308", "0.1", "-0.0", "123456.789", String(Double.random(in: -1e6...1e6, using: &r))]
+            let options =
+                ["1e308", "-1e-308", "0.1", "-0.0", "123456.789", String(Double.random(in: -1e6...1e6, using: &r))]
                 + (s == .postgres ? ["'NaN'", "'Infinity'", "'-Infinity'"] : ["9e999", "-9e999"])
             return options.randomElement(using: &r)!
         },
         Kind(postgres: "numeric", sqlite: "DECIMAL(40,10)") { r, s in
-            let digits = ["0", "10.50", "-0.001", "99999999999999999999999999999.123456789", "1e-20"].randomElement(using: &r)!
+            let digits = ["0", "10.50", "-0.001", "99999999999999999999999999999.123456789", "1e-20"].randomElement(
+                using: &r)!
             return s == .postgres ? digits : "'\(digits == "1e-20" ? "0.00000000000000000001" : digits)'"
         },
         Kind(postgres: "boolean", sqlite: "BOOLEAN") { r, s in
@@ -69,11 +76,15 @@ struct SeededRandom: RandomNumberGenerator {
             ["'2024-02-29'", "'1970-01-01'", "'9999-12-31'", "'0001-01-01'"].randomElement(using: &r)!
         },
         Kind(postgres: "timestamptz", sqlite: "TIMESTAMP") { r, _ in
-            ["'2024-01-01 00:00:00.123456+00'", "'1999-12-31 23:59:59+00'", "'2024-06-30 12:00:00+00'"].randomElement(using: &r)!
+            ["'2024-01-01 00:00:00.123456+00'", "'1999-12-31 23:59:59+00'", "'2024-06-30 12:00:00+00'"].randomElement(
+                using: &r)!
         },
         Kind(postgres: "jsonb", sqlite: "JSON") { r, _ in
-            ["'{\"a\":[1,2,{\"b\":null}]}'", "'\"str\\\\u00e9\"'", "'1e5'", "'[]'", "'{\"k\":\"\\\\n\"}'", "'12345678901234567890'"]
-                .randomElement(using: &r)!
+            [
+                "'{\"a\":[1,2,{\"b\":null}]}'", "'\"str\\\\u00e9\"'", "'1e5'", "'[]'", "'{\"k\":\"\\\\n\"}'",
+                "'12345678901234567890'",
+            ]
+            .randomElement(using: &r)!
         },
         Kind(postgres: "bytea", sqlite: "BLOB") { r, s in
             let bytes = (0..<Int.random(in: 0...40, using: &r)).map { _ in UInt8.random(in: 0...255, using: &r) }
@@ -103,9 +114,12 @@ struct SeededRandom: RandomNumberGenerator {
 
     @Test(arguments: Source.allCases, StoreKind.allCases)
     func generatedRowsStoreValidJSONRerunUnchangedAndOneChangeIsOneTrait(source: Source, store: StoreKind) throws {
-        var random = SeededRandom(state: 0x5EED_0000 + UInt64(source == .postgres ? 1 : 2) * 16 + UInt64(store == .sqlite ? 1 : 2))
+        var random = SeededRandom(
+            state: 0x5EED_0000 + UInt64(source == .postgres ? 1 : 2) * 16 + UInt64(store == .sqlite ? 1 : 2))
         let f = try SyncFixture(store: store, source: source == .postgres ? .postgres : .sqlite)
-        let columns = Self.kinds.enumerated().map { "c\($0.offset) \(source == .postgres ? $0.element.postgres : $0.element.sqlite)" }
+        let columns = Self.kinds.enumerated().map {
+            "c\($0.offset) \(source == .postgres ? $0.element.postgres : $0.element.sqlite)"
+        }
         try f.warehouse("CREATE TABLE g (id text, \(columns.joined(separator: ", ")))")
         let rowCount = 150
         var rows: [[String]] = []
@@ -118,7 +132,9 @@ struct SeededRandom: RandomNumberGenerator {
         let first = try f.sync("m")
         #expect(first.record.added == rowCount && first.record.invalid == 0, "\(first.invalidRows)")
         let validator = try JSONValidator()
-        for traits in try Self.storedTraits(f) { #expect(validator.isStorable(traits), "invalid JSON in the store: \(traits)") }
+        for traits in try Self.storedTraits(f) {
+            #expect(validator.isStorable(traits), "invalid JSON in the store: \(traits)")
+        }
         let rerun = try f.sync("m")
         #expect(rerun.record.unchanged == rowCount && rerun.record.changed == 0 && rerun.record.traitsWritten == 0)
         for _ in 0..<6 {
@@ -136,8 +152,9 @@ struct SeededRandom: RandomNumberGenerator {
                 attempts += 1
             }
             let changed = try f.sync("m")
-            #expect(changed.record.changed == 1 && changed.record.traitsWritten == 1,
-                    "k\(row).c\(column): \(before ?? "∅") → \(replacement): \(changed.record.counts)")
+            #expect(
+                changed.record.changed == 1 && changed.record.traitsWritten == 1,
+                "k\(row).c\(column): \(before ?? "∅") → \(replacement): \(changed.record.counts)")
             #expect(try f.traits("k\(row)")["c\(column)"] != before)
             #expect(try f.sync("m").record.changed == 0)
         }

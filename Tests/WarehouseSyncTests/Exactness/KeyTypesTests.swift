@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// Any key the warehouse can cast to text works: sync, rerun with no change, remove one row, for
@@ -15,11 +16,23 @@ import TestSupport
         ("integer", ["1", "-5", "20"], "1"),
         ("bigint", ["9223372036854775807", "-9223372036854775808", "0"], "9223372036854775807"),
         ("numeric", ["1.50", "10", "-0.001"], "1.50"),
-        ("uuid", ["'00000000-0000-0000-0000-00000000000a'", "'ffffffff-0000-0000-0000-000000000000'", "'12345678-1234-1234-1234-123456789012'"],
-         "00000000-0000-0000-0000-00000000000a"),
+        (
+            "uuid",
+            [
+                "'00000000-0000-0000-0000-00000000000a'", "'ffffffff-0000-0000-0000-000000000000'",
+                "'12345678-1234-1234-1234-123456789012'",
+            ],
+            "00000000-0000-0000-0000-00000000000a"
+        ),
         ("date", ["'2024-01-01'", "'1999-12-31'", "'0044-03-15 BC'"], "2024-01-01"),
-        ("timestamp", ["'2024-01-01 00:00:00'", "'2024-01-01 00:00:00.25'", "'2023-06-01 12:00:00'"], "2024-01-01 00:00:00"),
-        ("timestamptz", ["'2024-01-01 00:00:00+00'", "'2024-01-01 00:00:00.25+00'", "'2024-01-01 00:00:00.5+00'"], "2024-01-01 00:00:00+00"),
+        (
+            "timestamp", ["'2024-01-01 00:00:00'", "'2024-01-01 00:00:00.25'", "'2023-06-01 12:00:00'"],
+            "2024-01-01 00:00:00"
+        ),
+        (
+            "timestamptz", ["'2024-01-01 00:00:00+00'", "'2024-01-01 00:00:00.25+00'", "'2024-01-01 00:00:00.5+00'"],
+            "2024-01-01 00:00:00+00"
+        ),
         ("boolean", ["true", "false"], "true"),
         ("bytea", ["'\\x00'", "'\\xff01'", "''"], "\\x00"),
     ]
@@ -47,9 +60,12 @@ import TestSupport
             try f.model("m", "-- key: id\n-- max_removed: 100%\nSELECT id, v FROM k")
             let first = try f.sync("m")
             #expect(first.record.added == key.values.count, "\(key.type)")
-            #expect(try f.traits(key.firstKey) == ["v": "0"], "\(key.type): \((try? f.allProfiles().keys.sorted()) ?? [])")
+            #expect(
+                try f.traits(key.firstKey) == ["v": "0"], "\(key.type): \((try? f.allProfiles().keys.sorted()) ?? [])")
             let again = try f.sync("m")
-            #expect(again.record.unchanged == key.values.count && again.record.changed == 0 && again.record.added == 0, "\(key.type)")
+            #expect(
+                again.record.unchanged == key.values.count && again.record.changed == 0 && again.record.added == 0,
+                "\(key.type)")
             try f.warehouse("DELETE FROM k WHERE v = 1")
             let removed = try f.sync("m")
             #expect(removed.record.removed == 1 && removed.record.unchanged == key.values.count - 1, "\(key.type)")
@@ -74,7 +90,8 @@ import TestSupport
             // An empty blob's key text is blank: it is counted invalid, not synced.
             let usable = key.type == "BLOB" ? 2 : key.values.count
             #expect(first.record.added == usable, "\(key.type)")
-            #expect(try f.traits(key.firstKey) == ["v": "0"], "\(key.type): \((try? f.allProfiles().keys.sorted()) ?? [])")
+            #expect(
+                try f.traits(key.firstKey) == ["v": "0"], "\(key.type): \((try? f.allProfiles().keys.sorted()) ?? [])")
             let again = try f.sync("m")
             #expect(again.record.unchanged == usable && again.record.changed == 0, "\(key.type)")
             try f.warehouse("DELETE FROM k WHERE v = 1")

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// A value's canonical form does not depend on any database, role or session setting, and
@@ -11,9 +12,11 @@ import TestSupport
         CREATE TABLE facts (id text, tenure interval, spent money, first_seen timestamptz, born date, ratio float8,
                             at timestamp, blob bytea, started timestamptz, ended timestamptz);
         INSERT INTO facts VALUES
-          ('a', '2 mons 14 days', 1234.50, '2024-01-01 12:00:00.25+00', '2020-02-29', 0.1, '2024-01-01 00:00:00', '\\x00ff',
+          ('a', '2 mons 14 days', 1234.50, '2024-01-01 12:00:00.25+00', '2020-02-29', 0.1, '2024-01-01 00:00:00',
+              '\\x00ff',
            '2024-01-01', '2024-03-15'),
-          ('b', '-1 year 3 days 04:05:06.5', -0.99, '0001-01-01 00:00:00+00 BC', '0044-03-15 BC', 1e300, '0001-06-01 00:00:00 BC', '',
+          ('b', '-1 year 3 days 04:05:06.5', -0.99, '0001-01-01 00:00:00+00 BC', '0044-03-15 BC', 1e300, '0001-06-01
+              00:00:00 BC', '',
            '2020-01-01', '2024-03-15'),
           ('c', '0', 0, '0001-01-01 00:00:00+00', '0044-03-15', 'NaN', 'infinity', NULL, '2024-01-01', '2024-01-01');
         """
@@ -31,17 +34,25 @@ import TestSupport
         let role = try TestPostgres.createRole(password: password, in: f.warehouseDatabase)
         f.environment = ["WH_PASSWORD": password]
         if path == .libpq {
-            try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-                              extraSource: "password = \"${WH_PASSWORD}\"")
+            try f.writeConfig(
+                sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+                extraSource: "password = \"${WH_PASSWORD}\"")
         } else {
-            let odbc = try ODBCTestSources.postgres(database: f.warehouseDatabase, role: role, password: "${WH_PASSWORD}")
+            let odbc = try ODBCTestSources.postgres(
+                database: f.warehouseDatabase, role: role, password: "${WH_PASSWORD}")
             try "[store]\nurl = \"\(f.storeURL)\"\n[sources.wh]\nkind = \"odbc\"\nodbc = \"\(odbc)\"\n"
                 .write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         }
-        try f.model("m", "-- key: id\nSELECT id, tenure, age(ended, started) AS span, spent, first_seen, born, ratio, at, blob FROM facts")
+        try f.model(
+            "m",
+            "-- key: id\nSELECT id, tenure, age(ended, started) AS span, spent, first_seen, born, ratio, at, blob FROM "
+                + "facts"
+        )
         let first = await runCLI(["sync", "m", "--json"], in: f.directory, environment: f.environment)
         #expect(first.status == 0, "\(first.out)\(first.err)")
-        let a = try f.traits("a"), b = try f.traits("b"), c = try f.traits("c")
+        let a = try f.traits("a")
+        let b = try f.traits("b")
+        let c = try f.traits("c")
         #expect(a["spent"] == "1234.5")
         #expect(b["spent"] == "-0.99")
         #expect(a["tenure"] == "\"2 mons 14 days\"")
@@ -53,7 +64,8 @@ import TestSupport
             #expect(b["first_seen"] == "\"0000-01-01T00:00:00Z\"")
         }
         let admin = try PGConnection(conninfo: f.warehouseURL)
-        try admin.execute("""
+        try admin.execute(
+            """
             ALTER DATABASE \(f.warehouseDatabase) SET IntervalStyle = 'iso_8601';
             ALTER DATABASE \(f.warehouseDatabase) SET DateStyle = 'SQL, DMY';
             ALTER DATABASE \(f.warehouseDatabase) SET extra_float_digits = 0;

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// Errors say what, where and what to do; the store commands need only the store; paths are the
@@ -10,7 +11,11 @@ import TestSupport
     @Test func aCommentAfterTheFinalSemicolonRunsAsWritten() async throws {
         let f = try SyncFixture(store: .sqlite)
         try f.warehouse("CREATE TABLE orders (user_id text, order_total numeric); INSERT INTO orders VALUES ('u1', 5)")
-        try f.model("m", "-- key: user_id\nSELECT user_id, SUM(order_total) AS ltv\nFROM orders\nGROUP BY user_id;  -- one row per customer")
+        try f.model(
+            "m",
+            "-- key: user_id\nSELECT user_id, SUM(order_total) AS ltv\nFROM orders\nGROUP BY user_id;  -- one row per "
+                + "customer"
+        )
         #expect(await runCLI(["validate", "--connect"], in: f.directory).status == 0)
         let sync = await runCLI(["sync", "m"], in: f.directory)
         #expect(sync.status == 0, "\(sync.out)")
@@ -20,7 +25,10 @@ import TestSupport
     @Test(arguments: [SourceKind.postgres, .sqlite])
     func aKeyThatDiffersInCaseIsNamedWithTheModelsLineNotTheWrappedSQL(source: SourceKind) async throws {
         let f = try SyncFixture(store: .sqlite, source: source)
-        try f.warehouse("CREATE TABLE \"ACCOUNTS\" (\"USER_ID\" text, \"PLAN\" text); INSERT INTO \"ACCOUNTS\" VALUES ('u1', 'gold')")
+        try f.warehouse(
+            "CREATE TABLE \"ACCOUNTS\" (\"USER_ID\" text, \"PLAN\" text); INSERT INTO \"ACCOUNTS\" VALUES ('u1', "
+                + "'gold')"
+        )
         try f.model("m", "-- key: user_id\nSELECT * FROM \"ACCOUNTS\"")
         let sync = await runCLI(["sync", "m"], in: f.directory)
         #expect(sync.status == 1)
@@ -32,7 +40,9 @@ import TestSupport
     @Test func aStoreThatCannotBeWrittenIsNamedWithWhatToDo() async throws {
         let f = try SyncFixture(store: .sqlite, source: .sqlite)
         try f.warehouse("CREATE TABLE t (id TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1)")
-        try "[store]\nurl = \"sqlite:/proc/ws-no-such-dir/state.db\"\n[sources.wh]\nkind = \"sqlite\"\npath = \"warehouse.db\"\n"
+        try
+            ("[store]\nurl = \"sqlite:/proc/ws-no-such-dir/state.db\"\n[sources.wh]\nkind = \"sqlite\"\npath = "
+            + "\"warehouse.db\"\n")
             .write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         try f.model("m", "-- key: id\nSELECT id, v FROM t")
         let sync = await runCLI(["sync", "m"], in: f.directory)
@@ -44,7 +54,9 @@ import TestSupport
     @Test func aStoppedStoreServerIsAStoreErrorAndTransient() async throws {
         let f = try SyncFixture(store: .sqlite)
         try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
-        try "[store]\nurl = \"postgresql://nobody@127.0.0.1:1/store?connect_timeout=2\"\n[sources.wh]\nkind = \"postgres\"\nurl = \"\(f.warehouseURL)\"\n"
+        try
+            ("[store]\nurl = \"postgresql://nobody@127.0.0.1:1/store?connect_timeout=2\"\n[sources.wh]\nkind = "
+            + "\"postgres\"\nurl = \"\(f.warehouseURL)\"\n")
             .write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         try f.model("m", "-- key: id\nSELECT id, v FROM t")
         let sync = await runCLI(["sync", "m"], in: f.directory)
@@ -59,7 +71,8 @@ import TestSupport
         let f = try SyncFixture(store: .sqlite, source: .sqlite)
         try f.warehouse("CREATE TABLE t (id TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1)")
         try f.model("m", "-- key: id\nSELECT id, v FROM t")
-        let sync = try ToolProcess(project: f.directory, ["sync", "m"], environment: ["TMPDIR": "/proc/ws-no-tmp", "PATH": "/usr/bin:/bin"])
+        let sync = try ToolProcess(
+            project: f.directory, ["sync", "m"], environment: ["TMPDIR": "/proc/ws-no-tmp", "PATH": "/usr/bin:/bin"])
         #expect(sync.wait(timeout: 30) == 1)
         #expect(sync.stderr.contains("cannot create the run's change spool in /proc/ws-no-tmp"), "\(sync.stderr)")
         #expect(sync.stderr.contains("TMPDIR"))
@@ -87,24 +100,37 @@ import TestSupport
     @Test func aRelativeMetricsFileIsThePrejects() throws {
         let f = try SyncFixture(store: .sqlite, source: .sqlite)
         try f.warehouse("CREATE TABLE t (id TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1)")
-        try "[store]\nurl = \"\(f.storeURL)\"\n[scheduler]\nmetrics_file = \"metrics/ws.prom\"\n[sources.wh]\nkind = \"sqlite\"\npath = \"warehouse.db\"\n"
+        try
+            ("[store]\nurl = \"\(f.storeURL)\"\n[scheduler]\nmetrics_file = \"metrics/ws.prom\"\n[sources.wh]\nkind = "
+            + "\"sqlite\"\npath = \"warehouse.db\"\n")
             .write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(at: f.directory.appendingPathComponent("metrics"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: f.directory.appendingPathComponent("metrics"), withIntermediateDirectories: true)
         try f.model("m", "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM t")
         let serve = try ToolProcess(project: f.directory, ["serve"])
         defer { serve.signal(SIGKILL) }
-        #expect(try waitUntil(20) { FileManager.default.fileExists(atPath: f.directory.appendingPathComponent("metrics/ws.prom").path) },
-                "\(serve.stderr)")
+        #expect(
+            try waitUntil(20) {
+                FileManager.default.fileExists(atPath: f.directory.appendingPathComponent("metrics/ws.prom").path)
+            },
+            "\(serve.stderr)")
         serve.signal(SIGTERM)
         #expect(serve.wait(timeout: 15) == 0)
     }
 
     @Test func errorsAreClassifiedByWhatTheyAre() {
-        #expect(SchedulerService.classify(StoreError("the store has schema version 9, newer")) == .failed(transient: false))
-        #expect(SchedulerService.classify(StoreError.from(ConnectorError(.connectionFailed, "refused"), place: "x")) == .failed(transient: true))
-        #expect(SchedulerService.classify(StoreError.from(ConnectorError(.query, "attempt to write a readonly database"), place: "x"))
+        #expect(
+            SchedulerService.classify(StoreError("the store has schema version 9, newer")) == .failed(transient: false))
+        #expect(
+            SchedulerService.classify(StoreError.from(ConnectorError(.connectionFailed, "refused"), place: "x"))
+                == .failed(transient: true))
+        #expect(
+            SchedulerService.classify(
+                StoreError.from(ConnectorError(.query, "attempt to write a readonly database"), place: "x"))
                 == .failed(transient: false))
-        #expect(SchedulerService.classify(ConnectorError(.query, "syntax error", sqlState: "42601")) == .failed(transient: false))
+        #expect(
+            SchedulerService.classify(ConnectorError(.query, "syntax error", sqlState: "42601"))
+                == .failed(transient: false))
         #expect(SchedulerService.classify(ConnectorError(.connectionLost, "gone")) == .failed(transient: true))
         #expect(SchedulerService.classify(SpoolError("disk full", hint: "")) == .failed(transient: true))
     }

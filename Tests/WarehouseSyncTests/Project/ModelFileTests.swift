@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct ModelFileTests {
@@ -33,7 +34,11 @@ import Testing
         #expect(model.timezone?.identifier == "Europe/Berlin")
         #expect(model.enabled == false)
         // The statement as written, up to its last token: the final ";" is not part of it.
-        #expect(model.sql == "SELECT user_id, SUM(order_total) AS lifetime_value,\n  'low' AS churn_risk -- trailing comment\nFROM orders GROUP BY user_id")
+        #expect(
+            model.sql
+                == "SELECT user_id, SUM(order_total) AS lifetime_value,\n  'low' AS churn_risk -- trailing "
+                + "comment\nFROM orders GROUP BY user_id"
+        )
         #expect(model.headerLines["traits"] == 5)
     }
 
@@ -48,7 +53,9 @@ import Testing
         #expect(model.traitNames(columns: ["id", "a", "b"]) == ["a", "b"])
         let segment = try Model.parse(text: "-- key: id\n-- kind: segment\nSELECT 1 AS id", file: "models/vip.sql")
         #expect(segment.traitNames(columns: ["id"]) == ["vip"])
-        #expect(try Model.parse(text: "-- key: id\n-- max_removed: 500\nSELECT 1 AS id", file: "models/m.sql").maxRemoved == .count(500))
+        #expect(
+            try Model.parse(text: "-- key: id\n-- max_removed: 500\nSELECT 1 AS id", file: "models/m.sql").maxRemoved
+                == .count(500))
     }
 
     @Test(arguments: [
@@ -69,7 +76,10 @@ import Testing
         ("-- key: user id\nSELECT 1", 1, "invalid key column \"user id\""),
         ("-- source: warehouse\nSELECT 1", 1, "model m has no key"),
         ("-- key: id\n", 2, "model m has no query after its header"),
-        ("-- key: id\n-- kind: segment\n-- traits: a\nSELECT 1", 3, "a segment model writes one trait named after the model (m); it takes no traits list"),
+        (
+            "-- key: id\n-- kind: segment\n-- traits: a\nSELECT 1", 3,
+            "a segment model writes one trait named after the model (m); it takes no traits list"
+        ),
     ])
     func badHeadersNameFileAndLine(text: String, line: Int, message: String) throws {
         let errors = try #require(throws: ProjectErrors.self) { try Model.parse(text: text, file: "models/m.sql") }
@@ -81,14 +91,18 @@ import Testing
     }
 
     @Test func capitalisedProseIsAComment() throws {
-        let model = try Model.parse(text: "-- Ecommerce: lifetime value\n-- Note: see README\n-- key: id\nSELECT 1 AS id, 2 AS x", file: "models/m.sql")
+        let model = try Model.parse(
+            text: "-- Ecommerce: lifetime value\n-- Note: see README\n-- key: id\nSELECT 1 AS id, 2 AS x",
+            file: "models/m.sql")
         #expect(model.key == "id")
         #expect(Set(model.headerLines.keys) == ["key"])
     }
 
     @Test func everyErrorInAFileIsReported() throws {
         let errors = try #require(throws: ProjectErrors.self) {
-            try Model.parse(text: "-- key: id\n-- schedule: sometimes\n-- kind: x\n-- enabled: maybe\nSELECT 1", file: "models/m.sql")
+            try Model.parse(
+                text: "-- key: id\n-- schedule: sometimes\n-- kind: x\n-- enabled: maybe\nSELECT 1",
+                file: "models/m.sql")
         }
         #expect(errors.errors.map(\.line) == [2, 3, 4])
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// No input file may crash the process: thousands of random mutations of valid config and model
@@ -38,10 +39,12 @@ import TestSupport
         """
 
     /// Fragments that break parsers: line ends, quotes, huge numbers, NUL, Unicode, brackets.
-    static let fragments = ["\r\n", "\r", "\n", "\"", "'", "\\", "[", "]", "=", "#", "--", ";", "/*", "*/", "$$", "\u{0}",
-                            "\u{FEFF}", "é", "🙂", "99999999999999999999", "9223372036854775807", "200000000000000d",
-                            "9223372036854776s", "-1", "0", "%", ":", ",", "${X}", "${", "every ", "cron ", "* * * * *",
-                            "\t", " ", "key:", "schedule:", "timeout:", "1e400", "nan", "[[", "]]", "..."]
+    static let fragments = [
+        "\r\n", "\r", "\n", "\"", "'", "\\", "[", "]", "=", "#", "--", ";", "/*", "*/", "$$", "\u{0}",
+        "\u{FEFF}", "é", "🙂", "99999999999999999999", "9223372036854775807", "200000000000000d",
+        "9223372036854776s", "-1", "0", "%", ":", ",", "${X}", "${", "every ", "cron ", "* * * * *",
+        "\t", " ", "key:", "schedule:", "timeout:", "1e400", "nan", "[[", "]]", "...",
+    ]
 
     static func mutate(_ text: String, _ random: inout SeededRandom) -> String {
         var scalars = Array(text.unicodeScalars)
@@ -55,7 +58,11 @@ import TestSupport
             case 3:
                 let lines = String(String.UnicodeScalarView(scalars)).components(separatedBy: "\n")
                 var shuffled = lines
-                if lines.count > 1 { shuffled.swapAt(Int.random(in: 0..<lines.count, using: &random), Int.random(in: 0..<lines.count, using: &random)) }
+                if lines.count > 1 {
+                    shuffled.swapAt(
+                        Int.random(in: 0..<lines.count, using: &random), Int.random(in: 0..<lines.count, using: &random)
+                    )
+                }
                 scalars = Array(shuffled.joined(separator: Bool.random(using: &random) ? "\r\n" : "\n").unicodeScalars)
             case 4:
                 scalars = Array(scalars.prefix(position))
@@ -78,8 +85,9 @@ import TestSupport
         var random = SeededRandom(state: 0xC0FF1C)
         for _ in 0..<3000 {
             let text = Self.mutate(Self.configSeed, &random)
-            do { _ = try ProjectConfig.load(text: text, file: "warehouse-sync.toml", environment: ["X": "1"]) }
-            catch { Self.checkLines(error.errors, text) }
+            do { _ = try ProjectConfig.load(text: text, file: "warehouse-sync.toml", environment: ["X": "1"]) } catch {
+                Self.checkLines(error.errors, text)
+            }
         }
     }
 
@@ -87,8 +95,7 @@ import TestSupport
         var random = SeededRandom(state: 0x30DE1)
         for _ in 0..<3000 {
             let text = Self.mutate(Self.modelSeed, &random)
-            do { _ = try Model.parse(text: text, file: "models/m.sql") }
-            catch { Self.checkLines(error.errors, text) }
+            do { _ = try Model.parse(text: text, file: "models/m.sql") } catch { Self.checkLines(error.errors, text) }
         }
     }
 
@@ -96,21 +103,28 @@ import TestSupport
         var random = SeededRandom(state: 0x7A1)
         let directory = try temporaryProject(["warehouse-sync.toml": Self.configSeed, "models/m.sql": Self.modelSeed])
         for _ in 0..<300 {
-            try Self.mutate(Self.configSeed, &random).write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
-            try Self.mutate(Self.modelSeed, &random).write(to: directory.appendingPathComponent("models/m.sql"), atomically: true, encoding: .utf8)
+            try Self.mutate(Self.configSeed, &random).write(
+                to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+            try Self.mutate(Self.modelSeed, &random).write(
+                to: directory.appendingPathComponent("models/m.sql"), atomically: true, encoding: .utf8)
             let result = await runCLI(["validate"], in: directory, environment: ["X": "1"])
             #expect(result.status == 0 || result.status == 2, "\(result.err)")
         }
     }
 
     @Test func crlfFilesParseLikeLFFiles() throws {
-        let model = try Model.parse(text: "-- key: user_id\r\nSELECT user_id, SUM(order_total) AS ltv\r\nFROM orders\r\nGROUP BY user_id;\r\n", file: "models/m.sql")
+        let model = try Model.parse(
+            text: "-- key: user_id\r\nSELECT user_id, SUM(order_total) AS ltv\r\nFROM orders\r\nGROUP BY user_id;\r\n",
+            file: "models/m.sql")
         #expect(model.key == "user_id")
         #expect(model.sql == "SELECT user_id, SUM(order_total) AS ltv\r\nFROM orders\r\nGROUP BY user_id")
         let lf = try ProjectConfig.load(text: Self.configSeed, file: "w.toml", environment: [:])
-        let crlf = try ProjectConfig.load(text: "\u{FEFF}" + Self.configSeed.replacingOccurrences(of: "\n", with: "\r\n"), file: "w.toml", environment: [:])
+        let crlf = try ProjectConfig.load(
+            text: "\u{FEFF}" + Self.configSeed.replacingOccurrences(of: "\n", with: "\r\n"), file: "w.toml",
+            environment: [:])
         #expect(crlf.sources["wh"]?.statementTimeout == lf.sources["wh"]?.statementTimeout)
-        #expect(crlf.timezone == lf.timezone && crlf.metricsFile == lf.metricsFile && crlf.sources.keys.sorted() == ["wh"])
+        #expect(
+            crlf.timezone == lf.timezone && crlf.metricsFile == lf.metricsFile && crlf.sources.keys.sorted() == ["wh"])
     }
 
     @Test(arguments: [
@@ -132,7 +146,8 @@ import TestSupport
         let f = try SyncFixture(store: .sqlite, source: .sqlite)
         try f.warehouse("CREATE TABLE t (id TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1)")
         let config = Self.configSeed.replacingOccurrences(of: "sqlite:state.db", with: f.storeURL)
-        try config.write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        try config.write(
+            to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         try f.model("m", Self.modelSeed.replacingOccurrences(of: "'a;b' AS w", with: "v + 1 AS w"))
         let serve = try ToolProcess(project: f.directory, ["serve"], environment: ["X": "1", "PATH": "/usr/bin:/bin"])
         defer { serve.signal(SIGKILL) }
@@ -140,7 +155,8 @@ import TestSupport
         var random = SeededRandom(state: 0x5E7E)
         for round in 0..<60 {
             if round % 2 == 0 {
-                try Self.mutate(config, &random).write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+                try Self.mutate(config, &random).write(
+                    to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
             } else {
                 try f.model("m", Self.mutate(Self.modelSeed, &random))
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct ProjectConfigTests {
@@ -25,8 +26,9 @@ import Testing
         """
 
     @Test func readsEverySetting() throws {
-        let config = try ProjectConfig.load(text: Self.full, file: "warehouse-sync.toml",
-                                            environment: ["WAREHOUSE_PASSWORD": "pg-secret", "SNOWFLAKE_PASSWORD": "snow#secret"])
+        let config = try ProjectConfig.load(
+            text: Self.full, file: "warehouse-sync.toml",
+            environment: ["WAREHOUSE_PASSWORD": "pg-secret", "SNOWFLAKE_PASSWORD": "snow#secret"])
         #expect(config.timezone.identifier == "Europe/Berlin")
         #expect(config.maxConcurrentRuns == 3)
         #expect(config.metricsFile == "/tmp/ws.prom")
@@ -39,23 +41,29 @@ import Testing
     }
 
     @Test func secretsNeverPrint() throws {
-        let config = try ProjectConfig.load(text: Self.full, file: "warehouse-sync.toml",
-                                            environment: ["WAREHOUSE_PASSWORD": "pg-secret", "SNOWFLAKE_PASSWORD": "snow#secret"])
+        let config = try ProjectConfig.load(
+            text: Self.full, file: "warehouse-sync.toml",
+            environment: ["WAREHOUSE_PASSWORD": "pg-secret", "SNOWFLAKE_PASSWORD": "snow#secret"])
         let printed = "\(config) \(String(describing: config.sources)) \(config.sources["snow"]!.odbc!)"
         #expect(!printed.contains("pg-secret"))
         #expect(!printed.contains("snow#secret"))
-        #expect(Secret("postgres://u:hunter2@h/db?password=hunter3&sslmode=require").description == "postgres://u:•••@h/db?password=•••&sslmode=require")
+        #expect(
+            Secret("postgres://u:hunter2@h/db?password=hunter3&sslmode=require").description
+                == "postgres://u:•••@h/db?password=•••&sslmode=require")
         #expect(Secret("host=h password=hunter2 dbname=x").description == "host=h password=••• dbname=x")
         #expect(Secret("Driver=X;UID=u;PWD={hun;ter2};Server=s").description == "Driver=X;UID=u;PWD=•••;Server=s")
     }
 
     @Test func unsetVariableIsAnErrorNamingIt() throws {
         let errors = try #require(throws: ProjectErrors.self) {
-            try ProjectConfig.load(text: Self.full, file: "warehouse-sync.toml", environment: ["WAREHOUSE_PASSWORD": "x"])
+            try ProjectConfig.load(
+                text: Self.full, file: "warehouse-sync.toml", environment: ["WAREHOUSE_PASSWORD": "x"])
         }
-        #expect(errors.errors.map(\.description) == [
-            "warehouse-sync.toml:18: environment variable SNOWFLAKE_PASSWORD is not set (used by odbc)\n  hint: export SNOWFLAKE_PASSWORD before running warehouse-sync",
-        ])
+        #expect(
+            errors.errors.map(\.description) == [
+                "warehouse-sync.toml:18: environment variable SNOWFLAKE_PASSWORD is not set (used by odbc)\n  hint: "
+                    + "export SNOWFLAKE_PASSWORD before running warehouse-sync"
+            ])
     }
 
     @Test func everyUnknownKeyAndTableIsReportedWithItsLine() throws {
@@ -71,13 +79,17 @@ import Testing
             [sources.other]
             kind = "oracle"
             """
-        let errors = try #require(throws: ProjectErrors.self) { try ProjectConfig.load(text: text, file: "w.toml", environment: [:]) }
-        #expect(errors.errors.map { "\($0.line!): \($0.message)" } == [
-            "10: unknown source kind oracle",
-            "2: unknown key uri in [store]",
-            "3: unknown table [schedular]",
-            "8: unknown key statment_timeout in [sources.wh]",
-        ].sorted { Int($0.prefix { $0 != ":" })! < Int($1.prefix { $0 != ":" })! })
+        let errors = try #require(throws: ProjectErrors.self) {
+            try ProjectConfig.load(text: text, file: "w.toml", environment: [:])
+        }
+        #expect(
+            errors.errors.map { "\($0.line!): \($0.message)" }
+                == [
+                    "10: unknown source kind oracle",
+                    "2: unknown key uri in [store]",
+                    "3: unknown table [schedular]",
+                    "8: unknown key statment_timeout in [sources.wh]",
+                ].sorted { Int($0.prefix { $0 != ":" })! < Int($1.prefix { $0 != ":" })! })
         #expect(errors.errors.first { $0.line == 8 }?.hint?.hasPrefix("did you mean statement_timeout?") == true)
     }
 
@@ -93,17 +105,23 @@ import Testing
         ("[sources.a]\nkind = \"postgres\"", 1, "source a (postgres) needs url"),
         ("[sources.a]\nurl = \"postgres://x\"", 1, "source a has no kind"),
         ("[sources.a]\nkind = \"sqlite\"\npath = 5", 3, "path must be a string, found an integer"),
-        ("[sources.a]\nkind = \"sqlite\"\npath = \"x\"\nstatement_timeout = \"soon\"", 4, "invalid duration soon for statement_timeout"),
+        (
+            "[sources.a]\nkind = \"sqlite\"\npath = \"x\"\nstatement_timeout = \"soon\"", 4,
+            "invalid duration soon for statement_timeout"
+        ),
         ("name = \"x\"", 1, "unknown key name in the top level"),
     ])
     func badInputNamesTheLine(text: String, line: Int, message: String) throws {
-        let errors = try #require(throws: ProjectErrors.self) { try ProjectConfig.load(text: text, file: "w.toml", environment: [:]) }
+        let errors = try #require(throws: ProjectErrors.self) {
+            try ProjectConfig.load(text: text, file: "w.toml", environment: [:])
+        }
         #expect(errors.errors.first?.line == line)
         #expect(errors.errors.first?.message == message)
     }
 
     @Test func arraysCommentsAndEscapes() throws {
-        let document = try TOMLParser.parse("""
+        let document = try TOMLParser.parse(
+            """
             a = ["x", 'y#z', "q\\"r"]  # comment
             b = [
               "one",
@@ -114,7 +132,11 @@ import Testing
             e = false
             """, file: "t.toml")
         let entries = document.tables[0].entries
-        #expect(entries.map(\.value) == [.strings(["x", "y#z", "q\"r"]), .strings(["one", "two"]), .string("tab\there"), .integer(1000), .boolean(false)])
+        #expect(
+            entries.map(\.value) == [
+                .strings(["x", "y#z", "q\"r"]), .strings(["one", "two"]), .string("tab\there"), .integer(1000),
+                .boolean(false),
+            ])
         #expect(entries.map(\.line) == [1, 2, 6, 7, 8])
     }
 }

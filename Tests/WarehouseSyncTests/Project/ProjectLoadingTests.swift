@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 /// A project directory in /tmp, written from a dictionary of relative paths to contents.
@@ -21,7 +22,9 @@ func temporaryProject(_ files: [String: String]) throws -> URL {
         """
 
     @Test func singleSourceIsTheDefault() throws {
-        let dir = try temporaryProject(["warehouse-sync.toml": Self.config, "models/a.sql": "-- key: id\nSELECT 1 AS id, 2 AS x"])
+        let dir = try temporaryProject([
+            "warehouse-sync.toml": Self.config, "models/a.sql": "-- key: id\nSELECT 1 AS id, 2 AS x",
+        ])
         let project = try Project.load(directory: dir, environment: [:])
         #expect(project.models.map(\.source) == ["warehouse"])
     }
@@ -36,12 +39,16 @@ func temporaryProject(_ files: [String: String]) throws -> URL {
             "models/ltv.sql": "-- key: id\n-- source: second\n-- kind: segment\nSELECT 1",
         ])
         let errors = try #require(throws: ProjectErrors.self) { try Project.load(directory: dir, environment: [:]) }
-        #expect(errors.errors.map(\.description) == [
-            "models/b.sql:3: trait risk is also written by model a (models/a.sql:3)\n  hint: each trait has one model; rename the column (AS another_name) or drop it from one model",
-            "models/c.sql:2: source lake is not in warehouse-sync.toml\n  hint: the sources are second, warehouse",
-            "models/d.sql:1: model d has no source and the config has 2\n  hint: add -- source: NAME (one of second, warehouse)",
-            "models/ltv.sql:1: trait ltv is also written by model a (models/a.sql:3)\n  hint: each trait has one model; rename the column (AS another_name) or drop it from one model",
-        ])
+        #expect(
+            errors.errors.map(\.description) == [
+                "models/b.sql:3: trait risk is also written by model a (models/a.sql:3)\n  hint: each trait has one "
+                    + "model; rename the column (AS another_name) or drop it from one model",
+                "models/c.sql:2: source lake is not in warehouse-sync.toml\n  hint: the sources are second, warehouse",
+                "models/d.sql:1: model d has no source and the config has 2\n  hint: add -- source: NAME (one of "
+                    + "second, warehouse)",
+                "models/ltv.sql:1: trait ltv is also written by model a (models/a.sql:3)\n  hint: each trait has one "
+                    + "model; rename the column (AS another_name) or drop it from one model",
+            ])
     }
 
     @Test func missingConfigAndModelsAreReported() throws {

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// `serve` stops within its deadline even when a run ignores cancellation, and the runs that
@@ -31,16 +32,17 @@ import TestSupport
         let f = try SyncFixture(store: .sqlite)
         try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
         try """
-            [store]
-            url = "\(f.storeURL)"
-            [scheduler]
-            max_concurrent_runs = 1
-            [sources.wh]
-            kind = "postgres"
-            url = "\(f.warehouseURL)"
-            """.write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        [store]
+        url = "\(f.storeURL)"
+        [scheduler]
+        max_concurrent_runs = 1
+        [sources.wh]
+        kind = "postgres"
+        url = "\(f.warehouseURL)"
+        """.write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         for name in ["m1", "m2", "m3"] {
-            try f.model(name, "-- key: id\n-- schedule: every 2s\nSELECT id, v AS \(name) FROM t, (SELECT pg_sleep(6)) s")
+            try f.model(
+                name, "-- key: id\n-- schedule: every 2s\nSELECT id, v AS \(name) FROM t, (SELECT pg_sleep(6)) s")
         }
         let serve = try ToolProcess(project: f.directory, ["serve"])
         defer { serve.signal(SIGKILL) }
@@ -48,7 +50,9 @@ import TestSupport
         Thread.sleep(forTimeInterval: 0.5)
         serve.signal(SIGTERM)
         #expect(serve.wait(timeout: 15) == 0, "\(serve.stderr.suffix(1500))")
-        let skipped = try f.store().runs(model: nil, limit: 50).filter { $0.status == .skipped && $0.error == SchedulerCore.shutdownReason }
+        let skipped = try f.store().runs(model: nil, limit: 50).filter {
+            $0.status == .skipped && $0.error == SchedulerCore.shutdownReason
+        }
         #expect(skipped.count == 2, "\(serve.stderr.suffix(2000))")
         #expect(serve.stderr.contains("shutdown: the service stopped while the run waited for a slot"))
     }

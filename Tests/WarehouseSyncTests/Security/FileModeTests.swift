@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// Files the product creates are its owner's (the metrics file also its group's), and no planted
@@ -41,18 +42,23 @@ import TestSupport
         let metricsPath = directory.appendingPathComponent("ws.prom").path
         try FileManager.default.createSymbolicLink(atPath: metricsPath, withDestinationPath: victim)
         // The name the previous version used for its temporary file, planted too.
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent(".ws.prom.\(getpid()).tmp").path,
-                                                   withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent(".ws.prom.\(getpid()).tmp").path,
+            withDestinationPath: victim)
         var metrics = MetricsFile(path: metricsPath)
-        metrics.record(RunRecord(id: "r1", model: "m", source: "wh", trigger: .manual, status: .succeeded, startedAt: Date()))
+        metrics.record(
+            RunRecord(id: "r1", model: "m", source: "wh", trigger: .manual, status: .succeeded, startedAt: Date()))
         try metrics.write()
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
         let attributes = try FileManager.default.attributesOfItem(atPath: metricsPath)
         #expect(attributes[.type] as? FileAttributeType == .typeRegular)
         #expect(try Self.mode(metricsPath) == 0o640)
-        #expect(try String(contentsOfFile: metricsPath, encoding: .utf8).contains("warehouse_sync_runs_total{model=\"m\""))
+        #expect(
+            try String(contentsOfFile: metricsPath, encoding: .utf8).contains("warehouse_sync_runs_total{model=\"m\""))
         // No temporary file is left behind.
-        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".ws.prom.") && !$0.hasSuffix(".tmp") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasPrefix(".ws.prom.") && !$0.hasSuffix(".tmp")
+        }
         #expect(left.isEmpty)
     }
 

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// The least-privilege check on the real server: what the example models read, GRANTs that are
@@ -11,7 +12,8 @@ import TestSupport
     /// and a model over the view.
     static func project() throws -> SyncFixture {
         let f = try SyncFixture(store: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE orders (order_id int, user_id text, order_total numeric(12,2), order_date date);
             INSERT INTO orders VALUES (1, 'u1', 600.00, CURRENT_DATE - 10), (2, 'u1', 500.50, CURRENT_DATE - 200);
             CREATE TABLE policies (policy_id int, user_id text, status text, renewal_date date, risk_tier text);
@@ -27,7 +29,11 @@ import TestSupport
             let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
             try f.model(String(file.dropLast(4)), text.replacingOccurrences(of: "-- source: warehouse\n", with: ""))
         }
-        try f.model("plan", "-- key: user_id\nSELECT p.user_id, p.plan, (SELECT count(*) FROM orders o WHERE o.user_id = p.user_id) AS orders\nFROM crm.plans p")
+        try f.model(
+            "plan",
+            "-- key: user_id\nSELECT p.user_id, p.plan, (SELECT count(*) FROM orders o WHERE o.user_id = p.user_id) AS "
+                + "orders\nFROM crm.plans p"
+        )
         return f
     }
 
@@ -45,16 +51,20 @@ import TestSupport
         let models = try #require(report["models"] as? [[String: Any]])
         var reads: [String: [String]] = [:]
         for model in models { reads[model["model"] as! String] = model["relations"] as? [String] }
-        #expect(reads == ["active_policies": ["public.policies"], "high_value": ["public.orders"],
-                          "lifetime_value": ["public.orders"], "plan": ["crm.plans", "public.orders"]])
+        #expect(
+            reads == [
+                "active_policies": ["public.policies"], "high_value": ["public.orders"],
+                "lifetime_value": ["public.orders"], "plan": ["crm.plans", "public.orders"],
+            ])
         let plan = try #require(models.first { $0["model"] as? String == "plan" })
         #expect(plan["through_views"] as? [String] == ["crm.accounts"])
         let grants = try #require(report["grants"] as? [String])
-        #expect(grants == [
-            "GRANT USAGE ON SCHEMA crm TO cdp_reader;", "GRANT USAGE ON SCHEMA public TO cdp_reader;",
-            "GRANT SELECT ON crm.plans TO cdp_reader;", "GRANT SELECT ON public.orders TO cdp_reader;",
-            "GRANT SELECT ON public.policies TO cdp_reader;",
-        ])
+        #expect(
+            grants == [
+                "GRANT USAGE ON SCHEMA crm TO cdp_reader;", "GRANT USAGE ON SCHEMA public TO cdp_reader;",
+                "GRANT SELECT ON crm.plans TO cdp_reader;", "GRANT SELECT ON public.orders TO cdp_reader;",
+                "GRANT SELECT ON public.policies TO cdp_reader;",
+            ])
         // The test server's role is a superuser: the check says so, and --strict fails.
         let warnings = try #require(report["warnings"] as? [[String: Any]]).compactMap { $0["code"] as? String }
         #expect(warnings.contains("superuser"))
@@ -67,8 +77,9 @@ import TestSupport
         try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
         for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
         f.environment = ["WH_PASSWORD": password]
-        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-                          extraSource: "password = \"${WH_PASSWORD}\"")
+        try f.writeConfig(
+            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+            extraSource: "password = \"${WH_PASSWORD}\"")
         let sync = await runCLI(["sync", "--all"], in: f.directory, environment: f.environment)
         #expect(sync.status == 0, "\(sync.out)\(sync.err)")
         #expect(try f.traits("u1")["plan"] == "\"gold\"")
@@ -83,7 +94,8 @@ import TestSupport
         let admin = try PGConnection(conninfo: f.warehouseURL)
         let role = "loose_\(UUID().uuidString.prefix(6).lowercased())"
         let password = "Zk9\(UUID().uuidString)"
-        try admin.execute("""
+        try admin.execute(
+            """
             CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
             GRANT USAGE ON SCHEMA crm TO \(role);
             GRANT SELECT ON orders, policies, crm.plans, salaries TO \(role);
@@ -91,8 +103,9 @@ import TestSupport
             GRANT pg_signal_backend TO \(role);
             """)
         f.environment = ["WH_PASSWORD": password]
-        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-                          extraSource: "password = \"${WH_PASSWORD}\"")
+        try f.writeConfig(
+            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+            extraSource: "password = \"${WH_PASSWORD}\"")
         let result = await runCLI(["grants"], in: f.directory, environment: f.environment)
         #expect(result.status == 0)
         #expect(result.out.contains("warning: role \(role) can DELETE on 1 relation: public.orders"), "\(result.out)")
@@ -109,7 +122,8 @@ import TestSupport
     }
 
     @Test func qualifiedNamesAreReadAsPostgreSQLReadsThem() {
-        #expect(SQLLexer.qualifiedNames("SELECT a.b, \"Sales\".\"Order\"\"s\" FROM crm . plans p -- x.y\nWHERE 'q.r' = 1.5")
+        #expect(
+            SQLLexer.qualifiedNames("SELECT a.b, \"Sales\".\"Order\"\"s\" FROM crm . plans p -- x.y\nWHERE 'q.r' = 1.5")
                 == [["select"], ["a", "b"], ["Sales", "Order\"s"], ["from"], ["crm", "plans"], ["p"], ["where"]])
     }
 
@@ -118,11 +132,13 @@ import TestSupport
     /// Unicode-escaped name, partitions and a CTE named like a table.
     @Test func grantsAreEnoughForEveryShapeOfQuery() async throws {
         let f = try SyncFixture(store: .sqlite)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE victim (id int PRIMARY KEY, v int); INSERT INTO victim VALUES (1, 10), (2, 20);
             CREATE TABLE pk (id int PRIMARY KEY); INSERT INTO pk VALUES (1);
             CREATE SCHEMA util; CREATE FUNCTION util.double(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
-            CREATE SCHEMA crm; CREATE TABLE crm.accounts (id int, plan text); INSERT INTO crm.accounts VALUES (1, 'gold');
+            CREATE SCHEMA crm; CREATE TABLE crm.accounts (id int, plan text); INSERT INTO crm.accounts VALUES (1,
+                'gold');
             CREATE VIEW crm.v_inv WITH (security_invoker = true) AS SELECT id, plan FROM crm.accounts;
             CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
             CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -155,8 +171,9 @@ import TestSupport
         try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
         for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
         f.environment = ["WH_PASSWORD": password]
-        try f.writeConfig(sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-                          extraSource: "password = \"${WH_PASSWORD}\"")
+        try f.writeConfig(
+            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+            extraSource: "password = \"${WH_PASSWORD}\"")
         for name in models.keys.sorted() {
             let sync = await runCLI(["sync", name], in: f.directory, environment: f.environment)
             #expect(sync.status == 0, "\(name): \(sync.out)\(sync.err)")

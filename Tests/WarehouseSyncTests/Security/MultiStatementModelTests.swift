@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// A model file with several statements is refused by every command, for every source kind,
@@ -15,7 +16,8 @@ import TestSupport
     static let attacks = [
         "SELECT id, v FROM victim; COMMIT; DELETE FROM victim;",
         "SELECT id, v FROM victim; ROLLBACK; INSERT INTO victim VALUES ('x', 9)",
-        "SELECT id, v FROM victim; COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; CREATE TABLE planted (a int)",
+        "SELECT id, v FROM victim; COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; CREATE TABLE planted "
+            + "(a int)",
         "SELECT id, v FROM victim;\nCOPY (SELECT 1) TO PROGRAM 'id > {file}'",
     ]
 
@@ -28,26 +30,29 @@ import TestSupport
             let role = try TestPostgres.createRole(password: password, in: f.warehouseDatabase)
             let odbc = try ODBCTestSources.postgres(database: f.warehouseDatabase, role: role, password: password)
             try """
-                [store]
-                url = "\(f.storeURL)"
-                [sources.wh]
-                kind = "odbc"
-                odbc = "\(odbc)"
-                """.write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+            [store]
+            url = "\(f.storeURL)"
+            [sources.wh]
+            kind = "odbc"
+            odbc = "\(odbc)"
+            """.write(to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         }
         return f
     }
 
     func victim(_ f: SyncFixture) throws -> String {
         if f.sourceKind == .sqlite {
-            let rows = try SQLiteSource(path: f.warehousePath).collect("SELECT group_concat(id || v, ',') AS s FROM victim")
+            let rows = try SQLiteSource(path: f.warehousePath).collect(
+                "SELECT group_concat(id || v, ',') AS s FROM victim")
             let planted = try SQLiteSource(path: f.warehousePath)
                 .collect("SELECT count(*) AS n FROM sqlite_master WHERE name = 'planted'").rows
             return "\(rows.rows) \(planted)"
         }
         let pg = try PGConnection(conninfo: f.warehouseURL)
-        return try pg.execute("SELECT string_agg(id || v, ',' ORDER BY id) || (to_regclass('planted') IS NULL)::text FROM victim")
-            .text(0, 0) ?? ""
+        return try pg.execute(
+            "SELECT string_agg(id || v, ',' ORDER BY id) || (to_regclass('planted') IS NULL)::text FROM victim"
+        )
+        .text(0, 0) ?? ""
     }
 
     @Test(arguments: Source.allCases, attacks)
@@ -60,7 +65,9 @@ import TestSupport
         for command in [["validate", "--connect"], ["plan", "m"], ["sync", "m"], ["sync", "--all", "--json"]] {
             let result = await runCLI(command, in: f.directory)
             #expect(result.status == 2, "\(command): \(result.err)")
-            #expect(result.err.contains("error: models/m.sql:\(line): a model is one SQL statement"), "\(command): \(result.err)")
+            #expect(
+                result.err.contains("error: models/m.sql:\(line): a model is one SQL statement"),
+                "\(command): \(result.err)")
         }
         let serve = try ToolProcess(project: f.directory, ["serve"])
         #expect(serve.wait(timeout: 30) == 2)
@@ -73,19 +80,27 @@ import TestSupport
         let f = try Self.project(.libpq)
         try f.model("m", "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM victim\n")
         let serve = try ToolProcess(project: f.directory, ["serve"])
-        defer { serve.signal(SIGTERM); _ = serve.wait(timeout: 10) }
+        defer {
+            serve.signal(SIGTERM)
+            _ = serve.wait(timeout: 10)
+        }
         #expect(try waitUntil(20) { serve.stderr.contains("\"event\":\"run_finished\"") })
         try f.model("m", "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM victim; COMMIT; DELETE FROM victim;\n")
         #expect(try waitUntil(10) { serve.stderr.contains("\"event\":\"reload_failed\"") })
         #expect(serve.stderr.contains("a model is one SQL statement"))
         let finished = serve.stderr.components(separatedBy: "\"event\":\"run_finished\"").count
-        #expect(try waitUntil(10) { serve.stderr.components(separatedBy: "\"event\":\"run_finished\"").count > finished })
+        #expect(
+            try waitUntil(10) { serve.stderr.components(separatedBy: "\"event\":\"run_finished\"").count > finished })
         #expect(try victim(f) == "a1,b2true")
     }
 
-    @Test(arguments: ["DELETE FROM victim", "UPDATE victim SET v = 0", "ATTACH DATABASE 'x.db' AS x", "PRAGMA writable_schema = 1"])
+    @Test(arguments: [
+        "DELETE FROM victim", "UPDATE victim SET v = 0", "ATTACH DATABASE 'x.db' AS x", "PRAGMA writable_schema = 1",
+    ])
     func aModelIsAQuery(text: String) throws {
-        let errors = #expect(throws: ProjectErrors.self) { try Model.parse(text: "-- key: id\n\n" + text, file: "models/m.sql") }
+        let errors = #expect(throws: ProjectErrors.self) {
+            try Model.parse(text: "-- key: id\n\n" + text, file: "models/m.sql")
+        }
         #expect(errors?.errors.first?.line == 3)
         #expect(errors?.errors.first?.message.contains("a model is a query") == true)
     }

@@ -1,6 +1,7 @@
 import Connectors
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 /// The SQLite store leaves the write-ahead log on close and folds it into the file in the
@@ -23,9 +24,11 @@ import Testing
         let path = MigrationTests.path()
         do {
             let store = try SQLiteStore(path: path)
-            try store.db.execute("""
+            try store.db.execute(
+                """
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
-                INSERT INTO profiles (key, traits, updated_at) SELECT 'k' || i, json_object('note', hex(randomblob(500))), 'now' FROM n
+                INSERT INTO profiles (key, traits, updated_at) SELECT 'k' || i, json_object('note',
+                    hex(randomblob(500))), 'now' FROM n
                 """)
         }
         let committed = try Self.logicalSize(path)
@@ -44,7 +47,10 @@ import Testing
 
     @Test func aSyncFoldsInTheLogThePreviousRunLeft() throws {
         let f = try SyncFixture(store: .sqlite)
-        try f.warehouse("CREATE TABLE customers AS SELECT 'u' || g AS user_id, g * 1.5 AS ltv, repeat('x', 200) AS note FROM generate_series(1, 3000) g")
+        try f.warehouse(
+            "CREATE TABLE customers AS SELECT 'u' || g AS user_id, g * 1.5 AS ltv, repeat('x', 200) AS note FROM "
+                + "generate_series(1, 3000) g"
+        )
         try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv, note FROM customers\n")
         let path = String(f.storeURL.dropFirst("sqlite:".count))
         try f.sync("ltv")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct LeaseTests {
@@ -24,19 +25,26 @@ import Testing
         let store = try f.store()
         // A live process of this host (this one) holds it: refused.
         #expect(try store.acquireLease(model: "m", holder: "\(host):\(getpid()):r1", ttl: .seconds(600), now: Date()))
-        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r2", location: location, now: { Date() }) == nil)
+        #expect(
+            try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r2", location: location, now: { Date() })
+                == nil)
         // A process that has exited: taken over.
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()
         try store.releaseLease(model: "m", holder: "\(host):\(getpid()):r1")
-        #expect(try store.acquireLease(model: "m", holder: "\(host):\(gone.processIdentifier):r3", ttl: .seconds(600), now: Date()))
-        let keeper = try #require(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r4", location: location, now: { Date() }))
+        #expect(
+            try store.acquireLease(
+                model: "m", holder: "\(host):\(gone.processIdentifier):r3", ttl: .seconds(600), now: Date()))
+        let keeper = try #require(
+            try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r4", location: location, now: { Date() }))
         keeper.release()
         // Another host's holder is never judged from here: refused until it expires.
         #expect(try store.acquireLease(model: "m", holder: "elsewhere:1:r5", ttl: .seconds(600), now: Date()))
-        #expect(try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r6", location: location, now: { Date() }) == nil)
+        #expect(
+            try LeaseKeeper.acquire(model: "m", holder: "\(host):\(getpid()):r6", location: location, now: { Date() })
+                == nil)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -47,7 +55,9 @@ import Testing
         let project = try f.project()
         let model = try #require(project.model(named: "slow"))
         let outcome = LockedBox<Result<SyncOutcome, Error>?>(nil)
-        let thread = Thread { outcome.set(Result { try SyncRunner(project: project).run(model, options: SyncOptions()) }) }
+        let thread = Thread {
+            outcome.set(Result { try SyncRunner(project: project).run(model, options: SyncOptions()) })
+        }
         thread.start()
         let store = try f.store()
         let deadline = Date().addingTimeInterval(10)

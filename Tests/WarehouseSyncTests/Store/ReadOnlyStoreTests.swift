@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// Commands that only read the store neither migrate it nor take its write lock: they work beside
@@ -38,9 +39,13 @@ import TestSupport
         for command in [["runs"], ["status"], ["profile", "a"]] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try warehouseSyncBinary().path,
-                                 "--project", f.directory.path] + command
-            let output = Pipe(), errors = Pipe()
+            process.arguments =
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", try warehouseSyncBinary().path,
+                    "--project", f.directory.path,
+                ] + command
+            let output = Pipe()
+            let errors = Pipe()
             process.standardOutput = output
             process.standardError = errors
             try process.run()

@@ -1,6 +1,7 @@
 import Connectors
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 @Suite struct CanonicalValueTests {
@@ -44,7 +45,9 @@ import Testing
         encoder.encode([Value.text("low"), .decimal("10.50"), .int(3)])
         #expect(RowHasher(traitNames: ["risk", "ltv", "n"]).hash(encoder.buffer) == 0xb4e9_a5a7_2f31_f38e)
         #expect(encoder.encoded.traits(count: 3) == ["\"low\"", "10.5", "3"])
-        #expect(RowHasher(traitNames: ["risk", "ltv", "n"]).hash(encoder.buffer) != RowHasher(traitNames: ["risk", "ltv", "m"]).hash(encoder.buffer))
+        #expect(
+            RowHasher(traitNames: ["risk", "ltv", "n"]).hash(encoder.buffer)
+                != RowHasher(traitNames: ["risk", "ltv", "m"]).hash(encoder.buffer))
     }
 
     @Test func unicodeEquivalentKeysAreDifferentKeys() throws {

@@ -1,5 +1,6 @@
 import Connectors
 import Testing
+
 @testable import WarehouseSync
 
 /// Redshift, Snowflake and BigQuery cannot run here: their cost queries are checked as SQL.
@@ -11,8 +12,11 @@ import Testing
         #expect(sql.contains("FROM SYS_QUERY_HISTORY"))
         #expect(sql.contains("session_id = pg_backend_pid()"))
         #expect(sql.contains("query_label = 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'"))
-        #expect(Dialect.redshift.sessionSetup(tag: tag, timeout: .seconds(60)).contains("SET query_group TO 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'"))
-        #expect(CostQueries.measures(for: .redshift, row: [.int(2_500_000), .int(2_000_000), .int(10_000), .int(4096)])
+        #expect(
+            Dialect.redshift.sessionSetup(tag: tag, timeout: .seconds(60)).contains(
+                "SET query_group TO 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'"))
+        #expect(
+            CostQueries.measures(for: .redshift, row: [.int(2_500_000), .int(2_000_000), .int(10_000), .int(4096)])
                 == ["elapsed_ms": 2500, "execution_ms": 2000, "queue_ms": 10, "returned_bytes": 4096])
     }
 
@@ -20,21 +24,31 @@ import Testing
         let sql = try #require(CostQueries.sql(for: .snowflake, tag: tag))
         #expect(sql.contains("INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION"))
         #expect(sql.contains("QUERY_ID = LAST_QUERY_ID()"))
-        #expect(Dialect.snowflake.sessionSetup(tag: tag, timeout: .seconds(600)) == [
-            "ALTER SESSION SET QUERY_TAG = 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'",
-            "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 600",
-        ])
+        #expect(
+            Dialect.snowflake.sessionSetup(tag: tag, timeout: .seconds(600)) == [
+                "ALTER SESSION SET QUERY_TAG = 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'",
+                "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 600",
+            ])
         // 36 s on an X-Small (1 credit/hour) is 0.01 credits.
-        #expect(CostQueries.measures(for: .snowflake, row: [.int(1_000_000), .int(36_000), .int(40_000), .text("X-Small")])
-                == ["bytes_scanned": 1_000_000, "execution_ms": 36_000, "elapsed_ms": 40_000, "estimated_credits": 0.01])
+        #expect(
+            CostQueries.measures(for: .snowflake, row: [.int(1_000_000), .int(36_000), .int(40_000), .text("X-Small")])
+                == [
+                    "bytes_scanned": 1_000_000, "execution_ms": 36_000, "elapsed_ms": 40_000, "estimated_credits": 0.01,
+                ])
     }
 
     @Test func bigQueryFindsTheJobByItsLabel() throws {
         let sql = try #require(CostQueries.sql(for: .bigquery, tag: tag))
         #expect(sql.contains("INFORMATION_SCHEMA.JOBS_BY_USER"))
         #expect(sql.contains("l.key = 'warehouse_sync_run' AND l.value = '20261129t012345z-3fa2c1'"))
-        #expect(Dialect.bigquery.sessionSetup(tag: tag, timeout: nil) == ["SET @@query_label = \"warehouse_sync_run:20261129t012345z-3fa2c1\""])
-        #expect(CostQueries.measures(for: .bigquery, row: [.int(10_485_760), .int(1200)]) == ["bytes_billed": 10_485_760, "slot_ms": 1200])
+        #expect(
+            Dialect.bigquery.sessionSetup(tag: tag, timeout: nil) == [
+                "SET @@query_label = \"warehouse_sync_run:20261129t012345z-3fa2c1\""
+            ])
+        #expect(
+            CostQueries.measures(for: .bigquery, row: [.int(10_485_760), .int(1200)]) == [
+                "bytes_billed": 10_485_760, "slot_ms": 1200,
+            ])
     }
 
     @Test func noCostQueryWhereTheWarehouseReportsNone() {
@@ -44,10 +58,18 @@ import Testing
     }
 
     @Test func keyOrderingPerDialect() {
-        #expect(Dialect.postgres.orderedByKey("SELECT 1 AS id;", key: "id")
-                == "SELECT CAST(q.\"id\" AS TEXT) AS \"__warehouse_sync_key\", q.* FROM (\nSELECT 1 AS id\n) q ORDER BY CAST(q.\"id\" AS TEXT) COLLATE \"C\"")
-        #expect(Dialect.bigquery.orderedByKey("SELECT 1 AS id", key: "id").hasSuffix("ORDER BY CAST(CAST(q.`id` AS STRING) AS BYTES)"))
-        #expect(Dialect.sqlite.orderedByKey("SELECT 1 AS id", key: "id").hasPrefix(
-            "SELECT CASE WHEN typeof(q.\"id\") = 'blob' THEN hex(q.\"id\") ELSE CAST(q.\"id\" AS TEXT) END AS \"__warehouse_sync_key\""))
+        #expect(
+            Dialect.postgres.orderedByKey("SELECT 1 AS id;", key: "id")
+                == "SELECT CAST(q.\"id\" AS TEXT) AS \"__warehouse_sync_key\", q.* FROM (\nSELECT 1 AS id\n) q ORDER "
+                + "BY CAST(q.\"id\" AS TEXT) COLLATE \"C\""
+        )
+        #expect(
+            Dialect.bigquery.orderedByKey("SELECT 1 AS id", key: "id").hasSuffix(
+                "ORDER BY CAST(CAST(q.`id` AS STRING) AS BYTES)"))
+        #expect(
+            Dialect.sqlite.orderedByKey("SELECT 1 AS id", key: "id").hasPrefix(
+                "SELECT CASE WHEN typeof(q.\"id\") = 'blob' THEN hex(q.\"id\") ELSE CAST(q.\"id\" AS TEXT) END AS "
+                    + "\"__warehouse_sync_key\""
+            ))
     }
 }

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// SPEC 4.5: a crash at any moment leaves the store as it was before the run or after it.
@@ -11,7 +12,9 @@ import TestSupport
     static let rows = 100_000
 
     /// Runs the binary; with `killAfter`, SIGKILLs it then. Returns its status (-1 if killed) and how long it ran.
-    static func runBinary(_ directory: URL, _ args: [String], killAfter: Double? = nil) throws -> (status: Int32, seconds: Double) {
+    static func runBinary(_ directory: URL, _ args: [String], killAfter: Double? = nil) throws -> (
+        status: Int32, seconds: Double
+    ) {
         let started = Date()
         let process = Process()
         process.executableURL = try warehouseSyncBinary()
@@ -24,13 +27,17 @@ import TestSupport
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-        return (process.terminationReason == .uncaughtSignal ? -1 : process.terminationStatus, Date().timeIntervalSince(started))
+        return (
+            process.terminationReason == .uncaughtSignal ? -1 : process.terminationStatus,
+            Date().timeIntervalSince(started)
+        )
     }
 
     @Test(arguments: [(StoreKind.sqlite, 12), (StoreKind.postgres, 6)])
     func killedRunsLeaveTheStoreBeforeOrAfter(store: StoreKind, kills: Int) throws {
         let f = try SyncFixture(store: store)
-        try f.warehouse("""
+        try f.warehouse(
+            """
             CREATE TABLE features (id text, score int, tier text, amount numeric(12,2));
             INSERT INTO features SELECT 'k' || g, g % 1000, CASE WHEN g % 3 = 0 THEN 'gold' ELSE 'basic' END, g * 0.25
             FROM generate_series(1, \(Self.rows)) g;
@@ -44,20 +51,24 @@ import TestSupport
         var killedMidRun = 0
         for round in 1...kills {
             // Change about 5% of rows, remove some, add some: every run has real work to commit.
-            try f.warehouse("""
+            try f.warehouse(
+                """
                 UPDATE features SET score = score + \(round) WHERE substr(md5(id || '\(round)'), 1, 2) < '0d';
                 DELETE FROM features WHERE substr(md5(id || 'del\(round)'), 1, 3) < '00a';
                 INSERT INTO features SELECT 'n\(round)_' || g, g, 'new', 1.5 FROM generate_series(1, 500) g;
                 """)
             let delay = Double.random(in: 0.01...max(0.02, runSeconds * 0.95), using: &generator)
-            if try Self.runBinary(f.directory, ["sync", "features"], killAfter: delay).status == -1 { killedMidRun += 1 }
+            if try Self.runBinary(f.directory, ["sync", "features"], killAfter: delay).status == -1 {
+                killedMidRun += 1
+            }
             // The killed run's lease names a dead process of this host, so the rerun takes it over.
             let rerun = try Self.runBinary(f.directory, ["sync", "features"])
             #expect(rerun.status == 0)
             runSeconds = rerun.seconds
             let clean = try SyncFixture(store: store)
             clean.reuseWarehouse(of: f)
-            try clean.model("features", "-- key: id\n-- max_removed: 100%\nSELECT id, score, tier, amount FROM features")
+            try clean.model(
+                "features", "-- key: id\n-- max_removed: 100%\nSELECT id, score, tier, amount FROM features")
             #expect(try Self.runBinary(clean.directory, ["sync", "features"]).status == 0)
             let afterCrash = try f.allProfiles()
             let expected = try clean.allProfiles()

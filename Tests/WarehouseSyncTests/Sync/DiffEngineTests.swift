@@ -1,6 +1,7 @@
 import Connectors
 import Foundation
 import Testing
+
 @testable import WarehouseSync
 
 /// A snapshot held in memory, in key byte order, for diffs without a store.
@@ -50,13 +51,17 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     }
 
     /// Runs one diff of `rows` (key, a, b as COPY text fields; nil is NULL) against `snapshot`.
-    static func diff(_ path: Path, _ model: Model, rows: [[String?]], snapshot: Result? = nil, full: Bool = false,
-                     columns: [String] = ["id", "a", "b"], types: [ValueType] = [.text, .int, .text]) throws -> Result {
+    static func diff(
+        _ path: Path, _ model: Model, rows: [[String?]], snapshot: Result? = nil, full: Bool = false,
+        columns: [String] = ["id", "a", "b"], types: [ValueType] = [.text, .int, .text]
+    ) throws -> Result {
         let cursor = InMemorySnapshotCursor(snapshot?.snapshot ?? [])
         let spool = try ChangeSpool()
-        var receiver = try DiffReceiver(model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [],
-                                        spool: spool, full: full)
-        let allColumns = [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
+        var receiver = try DiffReceiver(
+            model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [],
+            spool: spool, full: full)
+        let allColumns =
+            [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
         try receiver.columns(allColumns)
         let parser = PGCopyRowParser(columnCount: allColumns.count)
         for row in rows {
@@ -73,7 +78,9 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
             case .raw:
                 let line = Array(fields.map { $0 ?? "\\N" }.joined(separator: "\t").utf8)
                 try line.withUnsafeBufferPointer { buffer in
-                    try parser.split(buffer, allColumns.map(\.type), allColumns.map { _ in nil }) { try receiver.row(raw: $0) }
+                    try parser.split(buffer, allColumns.map(\.type), allColumns.map { _ in nil }) {
+                        try receiver.row(raw: $0)
+                    }
                 }
             }
         }
@@ -88,8 +95,9 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
             case .added, .changed: next[change.key] = (change.key, change.hash, change.traits)
             }
         }
-        return Result(counts: receiver.counts, changes: changes, samples: receiver.samples, duplicates: receiver.duplicateKeys,
-                      invalid: receiver.invalidRows, snapshot: Array(next.values), traitNames: receiver.traitNames)
+        return Result(
+            counts: receiver.counts, changes: changes, samples: receiver.samples, duplicates: receiver.duplicateKeys,
+            invalid: receiver.invalidRows, snapshot: Array(next.values), traitNames: receiver.traitNames)
     }
 
     static let base: [[String?]] = [["k1", "1", "x"], ["k2", "2", "y"], ["k3", "3", "z"]]
@@ -101,8 +109,11 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         #expect(first.counts.added == 3 && first.counts.traitsWritten == 6)
         let again = try Self.diff(path, model, rows: Self.base, snapshot: first)
         #expect(again.counts.unchanged == 3 && again.changes.isEmpty)
-        let next = try Self.diff(path, model, rows: [["k1", "1", "x"], ["k2", "20", "y"], ["k4", "4", "w"]], snapshot: first)
-        #expect(next.counts.added == 1 && next.counts.changed == 1 && next.counts.removed == 1 && next.counts.unchanged == 1)
+        let next = try Self.diff(
+            path, model, rows: [["k1", "1", "x"], ["k2", "20", "y"], ["k4", "4", "w"]], snapshot: first)
+        #expect(
+            next.counts.added == 1 && next.counts.changed == 1 && next.counts.removed == 1 && next.counts.unchanged == 1
+        )
         let changed = try #require(next.changes.first { $0.kind == .changed })
         #expect(changed.key == "k2" && changed.setTraits == [0])
         #expect(next.changes.first { $0.kind == .removed }?.unsetTraits == ["a", "b"])
@@ -110,20 +121,24 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
 
     @Test(arguments: Path.allCases)
     func duplicatesAreCountedNotWritten(path: Path) throws {
-        let result = try Self.diff(path, try Self.model(), rows: [["k1", "1", "x"], ["k1", "2", "y"], ["k1", "3", "z"], ["k2", "1", "x"]])
+        let result = try Self.diff(
+            path, try Self.model(), rows: [["k1", "1", "x"], ["k1", "2", "y"], ["k1", "3", "z"], ["k2", "1", "x"]])
         #expect(result.duplicates == 1)
     }
 
     @Test(arguments: Path.allCases)
     func nullAndBlankKeysAreInvalidAndNamed(path: Path) throws {
-        let result = try Self.diff(path, try Self.model(), rows: [[nil, "1", "x"], ["", "2", "y"], [" ", "3", "z"], ["k", "4", "w"]])
+        let result = try Self.diff(
+            path, try Self.model(), rows: [[nil, "1", "x"], ["", "2", "y"], [" ", "3", "z"], ["k", "4", "w"]])
         #expect(result.counts.invalid == 3 && result.counts.added == 1)
         #expect(result.invalid.map(\.reason) == ["the key is NULL", "the key is blank", "the key is blank"])
     }
 
     @Test(arguments: Path.allCases)
     func keysOutOfByteOrderFailTheRun(path: Path) throws {
-        let error = #expect(throws: SyncError.self) { try Self.diff(path, try Self.model(), rows: [["k2", "1", "x"], ["k1", "2", "y"]]) }
+        let error = #expect(throws: SyncError.self) {
+            try Self.diff(path, try Self.model(), rows: [["k2", "1", "x"], ["k1", "2", "y"]])
+        }
         #expect(error?.code == .keyOrder)
     }
 

@@ -1,14 +1,16 @@
 import Connectors
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import WarehouseSync
 
 /// SPEC 4 against real databases: PostgreSQL as the warehouse, each store.
 @Suite struct SyncBehaviourTests {
     static let customers = """
         CREATE TABLE customers (user_id text, ltv numeric(12,2), risk text);
-        INSERT INTO customers VALUES ('u1', 10.50, 'low'), ('u2', 20.00, 'high'), ('u3', 30.25, 'low'), ('u4', 1.00, 'low');
+        INSERT INTO customers VALUES ('u1', 10.50, 'low'), ('u2', 20.00, 'high'), ('u3', 30.25, 'low'), ('u4', 1.00,
+            'low');
         """
     static let ltvModel = "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n"
 
@@ -24,12 +26,16 @@ import TestSupport
         let f = try fixture(store)
         let first = try f.sync("ltv").record
         #expect(first.status == .succeeded)
-        #expect([first.rowsRead, first.added, first.changed, first.removed, first.unchanged] as [Int] == [4, 4, 0, 0, 0])
+        #expect(
+            [first.rowsRead, first.added, first.changed, first.removed, first.unchanged] as [Int] == [4, 4, 0, 0, 0])
         #expect(first.traitsWritten == 8)
         #expect(try f.traits("u1") == ["ltv": "10.5", "risk": "\"low\""])
         #expect(first.cost?["planner_total_cost"].map { $0 > 0 } == true)
         let second = try f.sync("ltv").record
-        #expect([second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [0, 0, 0, 4, 0])
+        #expect(
+            [second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [
+                0, 0, 0, 4, 0,
+            ])
         #expect(try f.provenanceRuns("u1") == ["ltv": first.id, "risk": first.id])
         #expect(try f.store().runs(model: "ltv", limit: 10).map(\.id) == [second.id, first.id])
     }
@@ -40,7 +46,10 @@ import TestSupport
         let first = try f.sync("ltv").record
         try f.warehouse("UPDATE customers SET risk = 'high' WHERE user_id = 'u3'")
         let second = try f.sync("ltv").record
-        #expect([second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [0, 1, 0, 3, 1])
+        #expect(
+            [second.added, second.changed, second.removed, second.unchanged, second.traitsWritten] as [Int] == [
+                0, 1, 0, 3, 1,
+            ])
         #expect(try f.traits("u3") == ["ltv": "30.25", "risk": "\"high\""])
         #expect(try f.provenanceRuns("u3") == ["ltv": first.id, "risk": second.id])
         #expect(try f.provenanceRuns("u1") == ["ltv": first.id, "risk": first.id])
@@ -49,7 +58,8 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func aRemovedRowUnsetsOnlyThatModelsTraits(store: StoreKind) throws {
         let f = try fixture(store)
-        try f.warehouse("CREATE TABLE tiers (user_id text, tier text); INSERT INTO tiers VALUES ('u1', 'gold'), ('u2', 'silver')")
+        try f.warehouse(
+            "CREATE TABLE tiers (user_id text, tier text); INSERT INTO tiers VALUES ('u1', 'gold'), ('u2', 'silver')")
         try f.model("tier", "-- key: user_id\nSELECT user_id, tier FROM tiers")
         try f.sync("ltv")
         try f.sync("tier")
@@ -66,7 +76,9 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func onRemoveKeepLeavesTheTraits(store: StoreKind) throws {
         let f = try fixture(store)
-        try f.model("ltv", "-- key: user_id\n-- on_remove: keep\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers")
+        try f.model(
+            "ltv", "-- key: user_id\n-- on_remove: keep\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers"
+        )
         try f.sync("ltv")
         try f.warehouse("DELETE FROM customers WHERE user_id = 'u2'")
         let run = try f.sync("ltv").record
@@ -77,7 +89,9 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func segmentMemberLeavingLosesTheTrait(store: StoreKind) throws {
         let f = try fixture(store)
-        try f.model("big_spender", "-- key: user_id\n-- kind: segment\n-- max_removed: 100%\nSELECT user_id FROM customers WHERE ltv > 15")
+        try f.model(
+            "big_spender",
+            "-- key: user_id\n-- kind: segment\n-- max_removed: 100%\nSELECT user_id FROM customers WHERE ltv > 15")
         let first = try f.sync("big_spender").record
         #expect(first.added == 2)
         #expect(try f.traits("u2") == ["big_spender": "true"])
@@ -100,7 +114,10 @@ import TestSupport
     func duplicateKeysFailNamingThemAndWriteNothing(store: StoreKind) throws {
         let f = try fixture(store)
         try f.sync("ltv")
-        try f.warehouse("INSERT INTO customers VALUES ('u2', 99, 'x'), ('u2', 98, 'y'), ('u3', 97, 'z'); UPDATE customers SET risk = 'changed' WHERE user_id = 'u1'")
+        try f.warehouse(
+            "INSERT INTO customers VALUES ('u2', 99, 'x'), ('u2', 98, 'y'), ('u3', 97, 'z'); UPDATE customers SET risk "
+                + "= 'changed' WHERE user_id = 'u1'"
+        )
         let error = try #require(throws: SyncError.self) { try f.sync("ltv") }
         #expect(error.code == .duplicateKeys)
         #expect(error.message.contains("2 key values of user_id appear more than once: u2 (3 rows), u3 (2 rows)"))
@@ -117,7 +134,11 @@ import TestSupport
     func aQueryFailingMidRunIsRecordedAndTheNextRunStartsClean(store: StoreKind) throws {
         let f = try fixture(store)
         try f.sync("ltv")
-        try f.model("ltv", "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv / (CASE WHEN user_id = 'u3' THEN 0 ELSE 1 END) AS ltv, risk FROM customers\n")
+        try f.model(
+            "ltv",
+            "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv / (CASE WHEN user_id = 'u3' THEN 0 ELSE 1 END) "
+                + "AS ltv, risk FROM customers\n"
+        )
         let error = try #require(throws: ConnectorError.self) { try f.sync("ltv") }
         #expect(error.message.contains("division by zero"))
         let failed = try #require(try f.store().runs(model: "ltv", limit: 1).first)
@@ -168,7 +189,10 @@ import TestSupport
     @Test(arguments: StoreKind.allCases)
     func exactNumericsSurviveIntoProfiles(store: StoreKind) throws {
         let f = try fixture(store)
-        try f.warehouse("CREATE TABLE exact (id int, amount numeric(38,10)); INSERT INTO exact VALUES (1, 1234567890123456789012345678.1234567891)")
+        try f.warehouse(
+            "CREATE TABLE exact (id int, amount numeric(38,10)); INSERT INTO exact VALUES (1, "
+                + "1234567890123456789012345678.1234567891)"
+        )
         try f.model("exact", "-- key: id\nSELECT id, amount FROM exact")
         try f.sync("exact")
         #expect(try f.traits("1") == ["amount": "1234567890123456789012345678.1234567891"])
@@ -195,13 +219,16 @@ import TestSupport
         switch store {
         case .sqlite:
             let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
-            let statement = try db.prepare("SELECT trait, value, model, run FROM profile_traits WHERE key = 'u1' ORDER BY trait")
+            let statement = try db.prepare(
+                "SELECT trait, value, model, run FROM profile_traits WHERE key = 'u1' ORDER BY trait")
             var found: [[String?]] = []
             while try statement.step() { found.append((0..<4).map { statement.text($0) }) }
             rows = found
         case .postgres:
             let result = try PGConnection(conninfo: f.storeURL).execute(
-                "SELECT trait, value::text, model, run FROM warehouse_sync.profile_traits WHERE key = 'u1' ORDER BY trait")
+                "SELECT trait, value::text, model, run FROM warehouse_sync.profile_traits WHERE key = 'u1' ORDER BY "
+                    + "trait"
+            )
             rows = (0..<result.rowCount).map { r in (0..<4).map { result.text(r, $0) } }
         }
         #expect(rows == [["ltv", "10.5", "ltv", run.id], ["risk", "\"low\"", "ltv", run.id]])

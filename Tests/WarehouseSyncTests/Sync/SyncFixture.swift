@@ -2,6 +2,7 @@ import Connectors
 import Foundation
 import TestSupport
 import Testing
+
 @testable import WarehouseSync
 
 /// Which store a test writes to.
@@ -25,7 +26,8 @@ final class SyncFixture {
 
     init(store: StoreKind, source: SourceKind = .postgres) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
         storeKind = store
         sourceKind = source
         switch source {
@@ -50,23 +52,27 @@ final class SyncFixture {
     }
 
     func writeConfig(sourceURL: String? = nil, extraSource: String = "") throws {
-        let source = sourceKind == .sqlite
+        let source =
+            sourceKind == .sqlite
             ? "kind = \"sqlite\"\npath = \"warehouse.db\""
             : "kind = \"postgres\"\nurl = \"\(sourceURL ?? warehouseURL)\""
         try """
-            [store]
-            url = "\(storeURL)"
+        [store]
+        url = "\(storeURL)"
 
-            [sources.wh]
-            \(source)
-            \(extraSource)
-            """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        [sources.wh]
+        \(source)
+        \(extraSource)
+        """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
     }
 
     /// Runs SQL on the warehouse as its owner.
     func warehouse(_ sql: String) throws {
-        if sourceKind == .sqlite { try SQLiteDatabase(path: warehousePath).execute(sql) }
-        else { try PGConnection(conninfo: warehouseURL).execute(sql) }
+        if sourceKind == .sqlite {
+            try SQLiteDatabase(path: warehousePath).execute(sql)
+        } else {
+            try PGConnection(conninfo: warehouseURL).execute(sql)
+        }
     }
 
     func model(_ name: String, _ text: String) throws {
@@ -108,15 +114,19 @@ final class SyncFixture {
         switch storeKind {
         case .sqlite:
             let db = try SQLiteDatabase(path: String(storeURL.dropFirst("sqlite:".count)))
-            let statement = try db.prepare("""
+            let statement = try db.prepare(
+                """
                 SELECT p.key, e.key, p.traits -> e.fullkey
                 FROM profiles p, json_each(p.traits) e WHERE ?1 IS NULL OR p.key = ?1
                 """)
             statement.bind(1, key)
-            while try statement.step() { result[statement.text(0)!, default: [:]][statement.text(1)!] = statement.text(2)! }
+            while try statement.step() {
+                result[statement.text(0)!, default: [:]][statement.text(1)!] = statement.text(2)!
+            }
         case .postgres:
             let pg = try PGConnection(conninfo: storeURL)
-            let rows = try pg.execute("""
+            let rows = try pg.execute(
+                """
                 SELECT p.key, e.key, e.value::text FROM warehouse_sync.profiles p, jsonb_each(p.traits) e
                 WHERE $1::text IS NULL OR p.key = $1
                 """, [key])
@@ -127,4 +137,3 @@ final class SyncFixture {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 }
-

@@ -27,7 +27,9 @@ public struct CronExpression: Sendable, Hashable {
         Field(name: "minute", min: 0, max: 59, names: []),
         Field(name: "hour", min: 0, max: 23, names: []),
         Field(name: "day of month", min: 1, max: 31, names: []),
-        Field(name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]),
+        Field(
+            name: "month", min: 1, max: 12,
+            names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]),
         Field(name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]),
     ]
 
@@ -42,13 +44,17 @@ public struct CronExpression: Sendable, Hashable {
         var expression = trimmed
         if trimmed.hasPrefix("@") {
             guard let expanded = Self.shortcuts[trimmed.lowercased()] else {
-                throw ScheduleError("unknown cron shortcut \(trimmed)", hint: "use @hourly, @daily, @weekly, @monthly or @yearly")
+                throw ScheduleError(
+                    "unknown cron shortcut \(trimmed)", hint: "use @hourly, @daily, @weekly, @monthly or @yearly")
             }
             expression = expanded
         }
         let parts = expression.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard parts.count == 5 else {
-            throw ScheduleError("cron needs 5 fields (minute hour day-of-month month day-of-week), found \(parts.count) in \"\(trimmed)\"")
+            throw ScheduleError(
+                "cron needs 5 fields (minute hour day-of-month month day-of-week), found \(parts.count) in "
+                    + "\"\(trimmed)\""
+            )
         }
         var masks: [UInt64] = []
         for (part, field) in zip(parts, Self.fields) { masks.append(try Self.parseField(part, field)) }
@@ -75,18 +81,23 @@ public struct CronExpression: Sendable, Hashable {
                 rangePart = item[..<slash]
                 let stepText = item[item.index(after: slash)...]
                 guard let parsed = Int(stepText), parsed > 0, parsed <= field.max else {
-                    throw ScheduleError("invalid step \"\(stepText)\" in the \(field.name) field", hint: "a step is a number from 1 to \(field.max)")
+                    throw ScheduleError(
+                        "invalid step \"\(stepText)\" in the \(field.name) field",
+                        hint: "a step is a number from 1 to \(field.max)")
                 }
                 step = parsed
             }
-            var low: Int, high: Int
+            var low: Int
+            var high: Int
             if rangePart == "*" {
                 (low, high) = (field.min, field.name == "day of week" ? 6 : field.max)
             } else if let dash = rangePart.firstIndex(of: "-") {
                 low = try value(rangePart[..<dash], field)
                 high = try value(rangePart[rangePart.index(after: dash)...], field)
                 guard low <= high else {
-                    throw ScheduleError("range \(rangePart) in the \(field.name) field runs backwards", hint: "write the smaller value first")
+                    throw ScheduleError(
+                        "range \(rangePart) in the \(field.name) field runs backwards",
+                        hint: "write the smaller value first")
                 }
             } else {
                 low = try value(rangePart, field)
@@ -105,12 +116,16 @@ public struct CronExpression: Sendable, Hashable {
     private static func value(_ token: Substring, _ field: Field) throws(ScheduleError) -> Int {
         if let index = field.names.firstIndex(of: token.uppercased()) { return index + (field.name == "month" ? 1 : 0) }
         guard let number = Int(token) else {
-            throw ScheduleError("invalid value \"\(token)\" in the \(field.name) field",
-                                hint: field.names.isEmpty ? "use numbers \(field.min)-\(field.max)" : "use \(field.min)-\(field.max) or \(field.names.joined(separator: ", "))")
+            throw ScheduleError(
+                "invalid value \"\(token)\" in the \(field.name) field",
+                hint: field.names.isEmpty
+                    ? "use numbers \(field.min)-\(field.max)"
+                    : "use \(field.min)-\(field.max) or \(field.names.joined(separator: ", "))")
         }
         guard number >= field.min && number <= field.max else {
-            throw ScheduleError("\(number) is out of range for the \(field.name) field (\(field.min)-\(field.max))",
-                                hint: "cron fields are minute hour day-of-month month day-of-week")
+            throw ScheduleError(
+                "\(number) is out of range for the \(field.name) field (\(field.min)-\(field.max))",
+                hint: "cron fields are minute hour day-of-month month day-of-week")
         }
         return number
     }

@@ -30,7 +30,9 @@ struct CronSearch {
                     for candidate in instants(forLocal: local) where candidate > t {
                         if best == nil || candidate < best! { best = candidate }
                     }
-                    if let found = best, local > found + offset(at: found) + 6 * 3600 { return Date(timeIntervalSince1970: Double(found)) }
+                    if let found = best, local > found + offset(at: found) + 6 * 3600 {
+                        return Date(timeIntervalSince1970: Double(found))
+                    }
                 }
             }
         }

@@ -17,43 +17,61 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
         case "manual" where words.count == 1:
             self = .manual
         case "every":
-            guard words.count == 2, let duration = DurationText.parse(words[1]), duration >= .seconds(60) || duration.components.seconds > 0 else {
-                throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write every 15m, every 2h or every 1d (at most every 366d)")
+            guard words.count == 2, let duration = DurationText.parse(words[1]),
+                duration >= .seconds(60) || duration.components.seconds > 0
+            else {
+                throw ScheduleError(
+                    "invalid schedule \"\(trimmed)\"",
+                    hint: "write every 15m, every 2h or every 1d (at most every 366d)")
             }
             self = .every(duration)
         case "hourly":
-            if words.count == 1 { self = .cron(try CronExpression("0 * * * *")); return }
+            if words.count == 1 {
+                self = .cron(try CronExpression("0 * * * *"))
+                return
+            }
             guard words.count == 3, words[1] == "at", words[2].hasPrefix(":"), let minute = Int(words[2].dropFirst()),
-                  (0...59).contains(minute), words[2].count == 3 else {
+                (0...59).contains(minute), words[2].count == 3
+            else {
                 throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write hourly or hourly at :15")
             }
             self = .cron(try CronExpression("\(minute) * * * *"))
         case "daily":
-            if words.count == 1 { self = .cron(try CronExpression("0 0 * * *")); return }
+            if words.count == 1 {
+                self = .cron(try CronExpression("0 0 * * *"))
+                return
+            }
             guard words.count == 3, words[1] == "at", let (h, m) = Self.clockTime(words[2]) else {
-                throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write daily or daily at 02:30 (24-hour clock)")
+                throw ScheduleError(
+                    "invalid schedule \"\(trimmed)\"", hint: "write daily or daily at 02:30 (24-hour clock)")
             }
             self = .cron(try CronExpression("\(m) \(h) * * *"))
         case "weekly":
             let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
             guard words.count == 5, words[1] == "on", words[3] == "at",
-                  let day = days.firstIndex(where: { $0 == words[2] || $0.prefix(3) == words[2] }),
-                  let (h, m) = Self.clockTime(words[4]) else {
+                let day = days.firstIndex(where: { $0 == words[2] || $0.prefix(3) == words[2] }),
+                let (h, m) = Self.clockTime(words[4])
+            else {
                 throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write weekly on monday at 06:00")
             }
             self = .cron(try CronExpression("\(m) \(h) * * \(day)"))
         case "cron":
             self = .cron(try CronExpression(String(trimmed.dropFirst(4))))
         default:
-            throw ScheduleError("unknown schedule \"\(trimmed)\"",
-                                hint: "use manual, every 15m, hourly, hourly at :15, daily, daily at 02:30, weekly on monday at 06:00 or cron 0 */6 * * *")
+            throw ScheduleError(
+                "unknown schedule \"\(trimmed)\"",
+                hint:
+                    "use manual, every 15m, hourly, hourly at :15, daily, daily at 02:30, weekly on monday at 06:00 or "
+                    + "cron 0 */6 * * *"
+            )
         }
     }
 
     private static func clockTime(_ text: String) -> (Int, Int)? {
         let parts = text.split(separator: ":")
         guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
-              (0...23).contains(h), (0...59).contains(m) else { return nil }
+            (0...23).contains(h), (0...59).contains(m)
+        else { return nil }
         return (h, m)
     }
 

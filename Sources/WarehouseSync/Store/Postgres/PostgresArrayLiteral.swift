@@ -5,7 +5,10 @@ enum PostgresArrayLiteral {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            guard let item else { out += Array("NULL".utf8); continue }
+            guard let item else {
+                out += Array("NULL".utf8)
+                continue
+            }
             out.append(UInt8(ascii: "\""))
             for byte in item.utf8 {
                 if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }

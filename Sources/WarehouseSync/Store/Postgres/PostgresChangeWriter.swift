@@ -25,7 +25,8 @@ struct PostgresChangeWriter {
         self.traitNames = traitNames
         objects = TraitObjects(traitNames: traitNames, provenance: provenance)
         updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
             CREATE TEMP TABLE ws_stage_unset (k text COLLATE "C", names text[]) ON COMMIT DROP;
             CREATE TEMP TABLE ws_stage_snapshot (k text COLLATE "C", h bigint, t bytea) ON COMMIT DROP;
@@ -67,7 +68,8 @@ struct PostgresChangeWriter {
     mutating func flush() throws {
         if !sets.isEmpty {
             try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
                 SELECT k, t, p, $1::timestamptz FROM ws_stage_set
                 ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
@@ -76,22 +78,28 @@ struct PostgresChangeWriter {
         }
         if !unsets.isEmpty {
             try connection.copyIn("COPY ws_stage_unset FROM STDIN", unsets)
-            try connection.execute("""
-                UPDATE warehouse_sync.profiles AS p SET traits = p.traits - u.names, provenance = p.provenance - u.names,
+            try connection.execute(
+                """
+                UPDATE warehouse_sync.profiles AS p SET traits = p.traits - u.names, provenance = p.provenance -
+                    u.names,
                     updated_at = $1::timestamptz FROM ws_stage_unset AS u WHERE p.key = u.k
                 """, [updatedAt])
         }
         if !snapshots.isEmpty {
             try connection.copyIn("COPY ws_stage_snapshot FROM STDIN", snapshots)
-            try connection.execute("""
-                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM ws_stage_snapshot
+            try connection.execute(
+                """
+                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM
+                    ws_stage_snapshot
                 ON CONFLICT (model, key) DO UPDATE SET hash = EXCLUDED.hash, traits = EXCLUDED.traits
                 """, [record.model])
         }
         if !deletes.isEmpty {
             try connection.copyIn("COPY ws_stage_delete FROM STDIN", deletes)
-            try connection.execute("DELETE FROM warehouse_sync.snapshots AS s USING ws_stage_delete AS d WHERE s.model = $1 AND s.key = d.k",
-                                   [record.model])
+            try connection.execute(
+                "DELETE FROM warehouse_sync.snapshots AS s USING ws_stage_delete AS d WHERE s.model = $1 AND s.key = "
+                    + "d.k",
+                [record.model])
         }
         try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
         sets.removeAll(keepingCapacity: true)

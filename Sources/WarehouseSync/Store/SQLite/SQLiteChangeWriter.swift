@@ -23,7 +23,8 @@ struct SQLiteChangeWriter {
         let at = record.finishedAt ?? record.startedAt
         objects = TraitObjects(traitNames: traitNames, provenance: provenance)
         updatedAt = formatInstant(at)
-        upsertSnapshot = try db.prepare("""
+        upsertSnapshot = try db.prepare(
+            """
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
             """)
@@ -70,7 +71,8 @@ struct SQLiteChangeWriter {
         let paths = indexes.map { "'$.\"\(traitNames[$0])\"'" }
         let setTraits = paths.map { "\($0), json(excluded.traits -> \($0))" }.joined(separator: ", ")
         let setProvenance = paths.map { "\($0), json(excluded.provenance -> \($0))" }.joined(separator: ", ")
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             INSERT INTO profiles (key, traits, provenance, updated_at) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setTraits)),
                 provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
@@ -83,7 +85,8 @@ struct SQLiteChangeWriter {
     private mutating func unsetStatement(_ names: [String]) throws -> SQLiteStatement {
         if let cached = unsetStatements[names] { return cached }
         let paths = names.map { "'$.\"\($0)\"'" }.joined(separator: ", ")
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             UPDATE profiles SET traits = json_remove(traits, \(paths)), provenance = json_remove(provenance, \(paths)),
                 updated_at = ?2 WHERE key = ?1
             """)

@@ -57,7 +57,8 @@ public final class SQLiteStore: Store {
         // to the next run's background checkpoint, or done at once after a run that wrote more
         // than 256 MB, so the log stays bounded.
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
-        try db.execute("PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
+        try db.execute(
+            "PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
         db.setCheckpointOnClose(false)
         try migrate()
     }
@@ -79,10 +80,16 @@ public final class SQLiteStore: Store {
             let read = try db.prepare("SELECT value FROM ws_meta WHERE key = 'schema_version'")
             let version = try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
             guard version <= SQLiteMigrations.steps.count else {
-                throw StoreError("the store \(path) has schema version \(version), newer than this warehouse-sync knows (\(SQLiteMigrations.steps.count)); upgrade warehouse-sync")
+                throw StoreError(
+                    "the store \(path) has schema version \(version), newer than this warehouse-sync knows "
+                        + "(\(SQLiteMigrations.steps.count)); upgrade warehouse-sync"
+                )
             }
             for step in SQLiteMigrations.steps.dropFirst(version) { try db.execute(step) }
-            try db.execute("INSERT INTO ws_meta (key, value) VALUES ('schema_version', '\(SQLiteMigrations.steps.count)') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            try db.execute(
+                "INSERT INTO ws_meta (key, value) VALUES ('schema_version', '\(SQLiteMigrations.steps.count)') ON "
+                    + "CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
@@ -124,7 +131,8 @@ public final class SQLiteStore: Store {
             // The run's row comes first: profiles refer to it by its sequence number.
             try insertRun(run.record)
             let seq = db.lastInsertRowID
-            var writer = try SQLiteChangeWriter(db: db, record: run.record, traitNames: run.traitNames, provenance: provenanceJSON(runSeq: seq))
+            var writer = try SQLiteChangeWriter(
+                db: db, record: run.record, traitNames: run.traitNames, provenance: provenanceJSON(runSeq: seq))
             try run.changes.forEach { try writer.apply($0) }
             var record = run.record
             record.finishedAt = run.finish()
@@ -143,7 +151,8 @@ public final class SQLiteStore: Store {
 
     public func record(_ run: RunRecord) throws {
         try insertRun(run)
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             INSERT INTO ws_models (model, trait_names, last_run_id) VALUES (?1, '[]', ?2)
             ON CONFLICT (model) DO UPDATE SET last_run_id = excluded.last_run_id
             """)
@@ -153,9 +162,12 @@ public final class SQLiteStore: Store {
     }
 
     private func upsertModel(_ record: RunRecord, traitNames: [String], snapshotRows: Int) throws {
-        let statement = try db.prepare("""
-            INSERT INTO ws_models (model, trait_names, snapshot_rows, last_run_id, last_success_at) VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names, snapshot_rows = excluded.snapshot_rows,
+        let statement = try db.prepare(
+            """
+            INSERT INTO ws_models (model, trait_names, snapshot_rows, last_run_id, last_success_at) VALUES (?1, ?2, ?3,
+                ?4, ?5)
+            ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names, snapshot_rows =
+                excluded.snapshot_rows,
                 last_run_id = excluded.last_run_id, last_success_at = excluded.last_success_at
             """)
         statement.bind(1, record.model)
@@ -167,8 +179,10 @@ public final class SQLiteStore: Store {
     }
 
     private func insertRun(_ r: RunRecord) throws {
-        let statement = try db.prepare("""
-            INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed,
+        let statement = try db.prepare(
+            """
+            INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at, rows_read, invalid,
+                added, changed,
                 removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
             """)
@@ -179,7 +193,8 @@ public final class SQLiteStore: Store {
         statement.bind(5, r.status.rawValue)
         statement.bind(6, r.startedAt.timeIntervalSince1970)
         if let finished = r.finishedAt { statement.bind(7, finished.timeIntervalSince1970) }
-        for (i, n) in [r.rowsRead, r.invalid, r.added, r.changed, r.removed, r.unchanged, r.traitsWritten].enumerated() {
+        for (i, n) in [r.rowsRead, r.invalid, r.added, r.changed, r.removed, r.unchanged, r.traitsWritten].enumerated()
+        {
             statement.bind(Int32(8 + i), Int64(n))
         }
         statement.bind(15, r.queryMs)
@@ -191,8 +206,10 @@ public final class SQLiteStore: Store {
     }
 
     public func runs(model: String?, limit: Int) throws -> [RunRecord] {
-        let statement = try db.prepare("""
-            SELECT id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed, removed,
+        let statement = try db.prepare(
+            """
+            SELECT id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed,
+                removed,
                    unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error
             FROM ws_runs WHERE ?1 IS NULL OR model = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2
             """)
@@ -200,16 +217,25 @@ public final class SQLiteStore: Store {
         statement.bind(2, Int64(limit))
         var result: [RunRecord] = []
         while try statement.step() {
-            var r = RunRecord(id: statement.text(0) ?? "", model: statement.text(1) ?? "", source: statement.text(2) ?? "",
-                              trigger: RunRecord.Trigger(rawValue: statement.text(3) ?? "") ?? .manual,
-                              status: RunRecord.Status(rawValue: statement.text(4) ?? "") ?? .failed,
-                              startedAt: Date(timeIntervalSince1970: statement.double(5)))
+            var r = RunRecord(
+                id: statement.text(0) ?? "", model: statement.text(1) ?? "", source: statement.text(2) ?? "",
+                trigger: RunRecord.Trigger(rawValue: statement.text(3) ?? "") ?? .manual,
+                status: RunRecord.Status(rawValue: statement.text(4) ?? "") ?? .failed,
+                startedAt: Date(timeIntervalSince1970: statement.double(5)))
             r.finishedAt = statement.isNull(6) ? nil : Date(timeIntervalSince1970: statement.double(6))
-            r.rowsRead = Int(statement.int64(7)); r.invalid = Int(statement.int64(8)); r.added = Int(statement.int64(9))
-            r.changed = Int(statement.int64(10)); r.removed = Int(statement.int64(11)); r.unchanged = Int(statement.int64(12))
-            r.traitsWritten = Int(statement.int64(13)); r.queryMs = statement.int64(14); r.fetchMs = statement.int64(15)
+            r.rowsRead = Int(statement.int64(7))
+            r.invalid = Int(statement.int64(8))
+            r.added = Int(statement.int64(9))
+            r.changed = Int(statement.int64(10))
+            r.removed = Int(statement.int64(11))
+            r.unchanged = Int(statement.int64(12))
+            r.traitsWritten = Int(statement.int64(13))
+            r.queryMs = statement.int64(14)
+            r.fetchMs = statement.int64(15)
             r.bytesReceived = Int(statement.int64(16))
-            r.cost = statement.text(17).flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) }
+            r.cost = statement.text(17).flatMap {
+                try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8))
+            }
             r.error = statement.text(18)
             result.append(r)
         }
@@ -220,29 +246,39 @@ public final class SQLiteStore: Store {
         let statement = try db.prepare("SELECT key, traits, updated_at FROM profiles WHERE key = ?1")
         statement.bind(1, key)
         guard try statement.step() else { return nil }
-        var profile = ProfileRecord(key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}", sources: [:], updatedAt: statement.text(2) ?? "")
-        let sources = try db.prepare("""
+        var profile = ProfileRecord(
+            key: statement.text(0) ?? "", traitsJSON: statement.text(1) ?? "{}", sources: [:],
+            updatedAt: statement.text(2) ?? "")
+        let sources = try db.prepare(
+            """
             SELECT e.key, r.id, r.model, r.finished_at FROM profiles p, json_each(p.provenance) e
             JOIN ws_runs r ON r.seq = e.value WHERE p.key = ?1
             """)
         sources.bind(1, key)
         while try sources.step() {
-            profile.sources[sources.text(0) ?? ""] = .init(model: sources.text(2) ?? "", run: sources.text(1) ?? "",
-                                                          at: formatInstant(Date(timeIntervalSince1970: sources.double(3))))
+            profile.sources[sources.text(0) ?? ""] = .init(
+                model: sources.text(2) ?? "", run: sources.text(1) ?? "",
+                at: formatInstant(Date(timeIntervalSince1970: sources.double(3))))
         }
         return profile
     }
 
     public func modelStates() throws -> [ModelState] {
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             SELECT m.model, m.snapshot_rows, m.last_run_id, m.last_success_at, m.last_fire_at, l.holder, l.expires_at
             FROM ws_models m LEFT JOIN ws_leases l ON l.model = m.model ORDER BY m.model
             """)
         var states: [ModelState] = []
         while try statement.step() {
-            func date(_ i: Int) -> Date? { statement.isNull(i) ? nil : Date(timeIntervalSince1970: statement.double(i)) }
-            states.append(ModelState(model: statement.text(0) ?? "", snapshotRows: Int(statement.int64(1)), lastRunID: statement.text(2),
-                                     lastSuccessAt: date(3), lastFireAt: date(4), leaseHolder: statement.text(5), leaseExpiresAt: date(6)))
+            func date(_ i: Int) -> Date? {
+                statement.isNull(i) ? nil : Date(timeIntervalSince1970: statement.double(i))
+            }
+            states.append(
+                ModelState(
+                    model: statement.text(0) ?? "", snapshotRows: Int(statement.int64(1)), lastRunID: statement.text(2),
+                    lastSuccessAt: date(3), lastFireAt: date(4), leaseHolder: statement.text(5), leaseExpiresAt: date(6)
+                ))
         }
         return states
     }
@@ -250,7 +286,8 @@ public final class SQLiteStore: Store {
     // MARK: - Leases and scheduler state
 
     public func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             INSERT INTO ws_leases (model, holder, expires_at) VALUES (?1, ?2, ?3)
             ON CONFLICT (model) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE ws_leases.expires_at < ?4 OR ws_leases.holder = excluded.holder
@@ -285,7 +322,8 @@ public final class SQLiteStore: Store {
     }
 
     public func recordFire(model: String, at fireAt: Date) throws {
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             INSERT INTO ws_models (model, trait_names, last_fire_at) VALUES (?1, '[]', ?2)
             ON CONFLICT (model) DO UPDATE SET last_fire_at = excluded.last_fire_at
             """)
@@ -295,7 +333,10 @@ public final class SQLiteStore: Store {
     }
 
     public func heartbeat(holder: String, at date: Date) throws {
-        let statement = try db.prepare("INSERT INTO ws_heartbeats (holder, beat_at) VALUES (?1, ?2) ON CONFLICT (holder) DO UPDATE SET beat_at = excluded.beat_at")
+        let statement = try db.prepare(
+            "INSERT INTO ws_heartbeats (holder, beat_at) VALUES (?1, ?2) ON CONFLICT (holder) DO UPDATE SET beat_at = "
+                + "excluded.beat_at"
+        )
         statement.bind(1, holder)
         statement.bind(2, date.timeIntervalSince1970)
         try statement.step()
