@@ -49,6 +49,38 @@ public final class PGConnection {
 
     deinit { PQfinish(handle) }
 
+    /// What libpq finds wrong in `conninfo` without connecting (an invalid port, an unknown
+    /// option, bad percent-encoding), or nil. The URL's password is taken out first, so the message
+    /// cannot hold it.
+    public static func conninfoProblem(_ conninfo: String) -> String? {
+        let text = ConnectionSecrets.urlPassword(conninfo)?.withoutPassword ?? conninfo
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(text, &error) else {
+            defer { if let error { PQfreemem(error) } }
+            return error.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "out of memory"
+        }
+        defer { PQconninfoFree(options) }
+        var index = 0
+        while let keyword = options[index].keyword {
+            let allowed: [String: Set<String>] = [
+                "sslmode": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+                "gssencmode": ["disable", "prefer", "require"],
+            ]
+            if let values = allowed[String(cString: keyword)], let value = options[index].val,
+                !values.contains(String(cString: value))
+            {
+                return "invalid \(String(cString: keyword)) value: \"\(String(cString: value))\""
+            }
+            if String(cString: keyword) == "port", let value = options[index].val {
+                for port in String(cString: value).split(separator: ",") where !(UInt16(port).map { $0 > 0 } ?? false) {
+                    return "invalid port number: \"\(port)\""
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
     /// The server's major version times 10000 plus minor, e.g. 150018.
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
 

@@ -15,6 +15,9 @@ public enum SingleStatement {
     /// - Throws: `Violation` when the text has no statement, several, or an unterminated string,
     ///   quoted identifier or comment, or unbalanced parentheses.
     public static func end(of text: String) throws(Violation) -> Int {
+        if let nul = text.utf8.firstIndex(of: 0) {
+            throw Violation(problem: "a NUL character", offset: text.utf8.distance(from: text.utf8.startIndex, to: nul))
+        }
         let native = SQLLexer.lex(text, conventions: .postgres)
         if let error = native.error, case .unterminated(let what) = error.kind {
             throw Violation(problem: "unterminated \(what)", offset: error.offset)

@@ -29,7 +29,8 @@ enum StatusCommand {
         let (states, recent, heartbeat) = try await runBlocking { _ -> ([ModelState], [String: [RunRecord]], Date?) in
             let store = try location.open(readingOnly: true)
             var recent: [String: [RunRecord]] = [:]
-            for name in names { recent[name] = try store.runs(model: name, limit: 3) }
+            // Skipped runs (a tick during a run, a shutdown) say nothing of health: look past them.
+            for name in names { recent[name] = try store.runs(model: name, limit: 50).filter { $0.status != .skipped } }
             return (try store.modelStates(), recent, try store.lastHeartbeat())
         }
         var report = StatusReport.make(project: project, states: states, recent: recent, heartbeat: heartbeat, now: now)

@@ -60,9 +60,13 @@ enum SyncCommand {
                 line.clear()
                 results.append(RunResult(outcome: outcome))
                 if !console.isTerminal && !json {
+                    // A plan is no run: it has no id in the history, and says what it would write.
+                    var fields = EventLog.fields(outcome.record)
+                    if outcome.dryRun { fields["run"] = nil }
                     log.emit(
-                        outcome.record.status == .blocked ? "run_blocked" : "run_finished",
-                        EventLog.fields(outcome.record))
+                        outcome.dryRun
+                            ? "plan_finished" : outcome.record.status == .blocked ? "run_blocked" : "run_finished",
+                        fields)
                 }
             } catch {
                 line.clear()

@@ -39,9 +39,8 @@ public struct Project: Sendable {
             }
         } else {
             errors.append(
-                ProjectError(
-                    file: configName, "cannot read \(configURL.path)",
-                    hint: "run in the project directory or pass --project DIR"))
+                FileProblem.of(
+                    configURL, file: configName, missingHint: "run in the project directory or pass --project DIR"))
         }
         var models: [Model] = []
         let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
@@ -57,7 +56,10 @@ public struct Project: Sendable {
         for file in files {
             let relative = "\(modelsDirectoryName)/\(file)"
             guard let text = try? String(contentsOf: modelsURL.appendingPathComponent(file), encoding: .utf8) else {
-                errors.append(ProjectError(file: relative, "cannot read the file as UTF-8 text"))
+                errors.append(
+                    FileProblem.of(
+                        modelsURL.appendingPathComponent(file), file: relative,
+                        missingHint: "the file was removed while it was read"))
                 continue
             }
             do { models.append(try Model.parse(text: text, file: relative)) } catch { errors += error.errors }
@@ -152,5 +154,30 @@ public struct Project: Sendable {
             }
         }
         return errors
+    }
+}
+
+/// Why a project file could not be read, in words: missing, not a regular file, unreadable, or not UTF-8.
+enum FileProblem {
+    static func of(_ url: URL, file: String, missingHint: String) -> ProjectError {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            return errno == ENOENT
+                ? ProjectError(file: file, "cannot read \(url.path): it does not exist", hint: missingHint)
+                : ProjectError(
+                    file: file, "cannot read \(url.path): \(reason)", hint: "check the path and its permissions")
+        }
+        if (info.st_mode & S_IFMT) != S_IFREG {
+            return ProjectError(file: file, "\(url.path) is not a regular file", hint: "replace it with a text file")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return ProjectError(
+                file: file, "cannot read \(url.path): \(String(cString: strerror(errno)))",
+                hint: "check the file's permissions")
+        }
+        _ = data
+        return ProjectError(
+            file: file, "the file is not UTF-8 text", hint: "save it as UTF-8 (with LF or CRLF line ends)")
     }
 }

@@ -68,7 +68,16 @@ extension ProjectConfig {
         ProjectConfig?, [ProjectError]
     ) {
         let document: TOMLDocument
-        do { document = try TOMLParser.parse(text, file: file) } catch { return (nil, [error]) }
+        do {
+            document = try TOMLParser.parse(text, file: file)
+        } catch {
+            // A syntax error elsewhere still leaves [store] readable for the commands that need only it.
+            guard let store = storeTable(text), let salvaged = try? TOMLParser.parse(store, file: file),
+                salvaged.tables.contains(where: { $0.path == ["store"] })
+            else { return (nil, [error]) }
+            let (config, _) = loadCollecting(text: store, file: file, environment: environment)
+            return (config, [error])
+        }
         var reader = ConfigReader(file: file, environment: environment)
         var storeUnknown = false
         var config = ProjectConfig(
@@ -83,7 +92,13 @@ extension ProjectConfig {
             case ["store"]:
                 let before = reader.errors.count
                 reader.read(table, allowed: ["url"]) { entry, r in
-                    if let url = r.string(entry) { config.storeURL = Secret(url) }
+                    guard let url = r.string(entry) else { return }
+                    if let problem = StoreLocation.problem(url: url) {
+                        r.errors.append(
+                            ProjectError(file: r.file, line: entry.line, problem.message, hint: problem.hint))
+                        return
+                    }
+                    config.storeURL = Secret(url)
                 }
                 storeUnknown = reader.errors.count > before
             case ["scheduler"]:
@@ -109,6 +124,25 @@ extension ProjectConfig {
         // Without a sure store, nothing can be read from it: the default is not what was meant.
         return (storeUnknown ? nil : config, reader.errors)
     }
+}
+
+/// The `[store]` table's lines alone (blank lines kept in place of the others, so line numbers hold),
+/// or nil when the file has none.
+private func storeTable(_ text: String) -> String? {
+    var inStore = false
+    var found = false
+    let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
+        String(String.UnicodeScalarView($0))
+    }
+    let kept = lines.map { line -> String in
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("[") {
+            inStore = trimmed.hasPrefix("[store]")
+            found = found || inStore
+        }
+        return inStore ? line : ""
+    }
+    return found ? kept.joined(separator: "\n") : nil
 }
 
 /// Reads typed values out of TOML entries, collecting errors instead of stopping at the first.

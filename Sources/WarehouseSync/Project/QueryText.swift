@@ -24,6 +24,13 @@ enum QueryText {
                     line: firstLine, message: "the query is \(body.utf8.count) bytes, more than \(maxBytes)",
                     hint: "a model is one query; move data into the warehouse and read it from there"))
         }
+        if let nul = body.utf8.firstIndex(of: 0) {
+            let line = firstLine + body.utf8[..<nul].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            return .failure(
+                Problem(
+                    line: line, message: "the query contains a NUL character (byte 0)",
+                    hint: "remove it: drivers end the query there, so the warehouse would run only part of it"))
+        }
         let end: Int
         do {
             end = try SingleStatement.end(of: body)

@@ -176,6 +176,16 @@ public struct SchedulerCore: Sendable {
         return actions
     }
 
+    /// A run cancelled by the shutdown: its tick is marked as not yet fired, so the next start runs
+    /// it again, as it does for runs that waited for a slot.
+    public mutating func cancelledAtShutdown(model name: String) -> [SchedulerAction] {
+        running[name] = nil
+        guard let fired = lastFire[name] else { return [] }
+        let before = fired.addingTimeInterval(-1)
+        lastFire[name] = before
+        return [.recordFire(model: name, at: before)]
+    }
+
     /// Why a run that waited for a slot at shutdown did not run.
     public static let shutdownReason =
         "shutdown: the service stopped while the run waited for a slot; it runs on the next start"

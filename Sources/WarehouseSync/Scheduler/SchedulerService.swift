@@ -162,6 +162,11 @@ actor SchedulerService {
 
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
         tokens[name] = nil
+        if shuttingDown, case .failed = end {
+            log.emit("run_cancelled", ["model": .string(name), "reason": .string(SyncRunner.cancelledReason)])
+            await handle(core.cancelledAtShutdown(model: name))
+            return
+        }
         var fields: [String: EventField] = record.map(EventLog.fields) ?? ["model": .string(name)]
         switch end {
         case .succeeded:
@@ -217,6 +222,21 @@ actor SchedulerService {
         do {
             let reloaded = try Project.load(directory: directory, environment: environment)
             log.console.redactor.add(reloaded.secrets)
+            // Leases, heartbeats and fire times live in the store: switching stores under a running
+            // service would split them, so a new store needs a restart.
+            if reloaded.storeLocation.place != project.storeLocation.place
+                || reloaded.config.storeURL != project.config.storeURL
+            {
+                log.emit(
+                    "reload_failed", level: "error",
+                    [
+                        "reason": .string(why), "file": .string(Project.configFileName), "line": .int(0),
+                        "error": .string("[store] url changed; serve keeps using \(project.storeLocation.place)"),
+                        "hint": .string("restart serve to use the new store"),
+                    ])
+                log.emit("reload_kept_last_valid", level: "warn", ["problems": .int(1)])
+                return
+            }
             project = reloaded
             core.replaceModels(Self.scheduled(reloaded))
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])

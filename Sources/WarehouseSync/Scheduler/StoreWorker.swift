@@ -17,7 +17,13 @@ final class StoreWorker: @unchecked Sendable {
                 continuation.resume(
                     with: Result {
                         if self.store == nil { self.store = try self.location.open() }
-                        return try body(self.store!)
+                        do {
+                            return try body(self.store!)
+                        } catch let error as StoreError where error.isTransient {
+                            // A lost connection (a restarted store server) is opened afresh next time.
+                            self.store = nil
+                            throw error
+                        }
                     })
             }
         }

@@ -24,6 +24,8 @@ final class ClassifiedStore: Store {
             throw StoreError.from(error, place: place)
         } catch let error as SyncError {
             throw error  // a check the commit ran (trait ownership) refused it
+        } catch let error as SpoolError {
+            throw error  // the commit read the run's changes from a local file, not the store
         } catch {
             throw StoreError(
                 "the store \(place) failed: \(error.localizedDescription)",
@@ -89,6 +91,9 @@ extension StoreError {
                 text,
                 hint: "check that the store's file and its directory exist and are writable by this user "
                     + "(SQLite writes a -wal and a -shm file beside it)")
+        }
+        if error.code == .connectionFailed && error.sqlState == "08P01" {
+            return StoreError(text, hint: "fix [store] url in \(Project.configFileName); retrying cannot help")
         }
         if error.code == .connectionFailed || error.code == .connectionLost {
             return StoreError(

@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 
 /// Opens the store a project's config names: `sqlite:PATH` (relative to the project
@@ -34,6 +35,23 @@ public struct StoreLocation: Sendable {
         throw StoreError(
             "unsupported store url \(url)",
             hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+    }
+
+    /// What is wrong with a `[store] url`, or nil: found when the config is read (`validate`), not
+    /// when a run first opens the store.
+    static func problem(url: String) -> (message: String, hint: String)? {
+        if url.hasPrefix("sqlite:") {
+            return url.count > "sqlite:".count
+                ? nil : ("the store url sqlite: has no file path", "write sqlite:.warehouse-sync/state.db")
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("dbname=")
+            || url.contains("host=")
+        {
+            return PGConnection.conninfoProblem(url).map {
+                ("the store url is not a valid PostgreSQL connection string: \($0)", "check [store] url")
+            }
+        }
+        return ("unsupported store url", "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
     }
 
     private var isPostgres: Bool {

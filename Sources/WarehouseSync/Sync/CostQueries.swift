@@ -29,7 +29,9 @@ enum CostQueries {
                 WHERE QUERY_ID = LAST_QUERY_ID()
                 """
         case .bigquery:
-            let jobs = dialect.quote(identifier: "region-" + Dialect.bigQueryLabel(region)) + ".INFORMATION_SCHEMA.JOBS_BY_USER"
+            let jobs =
+                dialect.quote(identifier: "region-" + Dialect.bigQueryLabel(region))
+                + ".INFORMATION_SCHEMA.JOBS_BY_USER"
             let label = dialect.literal(Dialect.bigQueryLabel(tag.runID))
             return """
                 SELECT total_bytes_billed, total_slot_ms FROM \(jobs)

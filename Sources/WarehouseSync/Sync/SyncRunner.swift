@@ -58,6 +58,10 @@ public final class SyncRunner: Sendable {
         self.progress = progress
     }
 
+    /// Why a run cancelled before its commit is recorded `skipped`.
+    public static let cancelledReason =
+        "cancelled: the run was stopped before it committed (a shutdown or an interrupt); nothing was written"
+
     /// Runs `model` on the calling thread (blocking); `token` cancels the query on the server.
     /// - Throws: `SyncError`, `ConnectorError` or `StoreError`; a failed run is recorded first.
     public func run(
@@ -86,9 +90,12 @@ public final class SyncRunner: Sendable {
         do {
             return try execute(model, options, &record, store, token, now, leaseHolder: lease?.holder)
         } catch {
-            record.status = .failed
+            // A run stopped on purpose (shutdown, interrupt) did not fail: it wrote nothing and is skipped.
+            record.status = token.isCancelled ? .skipped : .failed
             record.finishedAt = now()
-            record.error = project.secrets.redact("\(error)")
+            record.error =
+                token.isCancelled
+                ? Self.cancelledReason : project.secrets.redact("\(error)")
             if !options.dryRun { try? store.record(record) }
             throw error
         }
