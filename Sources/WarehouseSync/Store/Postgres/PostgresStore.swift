@@ -11,7 +11,7 @@ public final class PostgresStore: Store {
         connection = try PGConnection(conninfo: conninfo, applicationName: "warehouse-sync store")
         try connection.execute("SET TimeZone = 'UTC'")
         if readingOnly, try currentVersion() == PostgresMigrations.steps.count { return }
-        try migrate()
+        try MigratedStores.once("postgres:" + conninfo) { try migrate() }
     }
 
     /// The schema version the store records, 0 before the first migration.

@@ -60,7 +60,7 @@ public final class SQLiteStore: Store {
         try db.execute(
             "PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
         db.setCheckpointOnClose(false)
-        try migrate()
+        try MigratedStores.once("sqlite:" + path) { try migrate() }
     }
 
     deinit { checkpointer?.wait() }
