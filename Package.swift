@@ -1,6 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Layers, lowest first; a target imports only those below it, so the compiler rejects a back-edge:
+// SyncCore (pure Swift, no C) → Drivers (C handle owners) → Connectors (warehouse sources) and
+// Stores (profile stores) → WarehouseSync (runner, scheduler service, project) → CLI → executable.
 let package = Package(
     name: "WarehouseSync",
     products: [
@@ -12,14 +15,21 @@ let package = Package(
         .systemLibrary(name: "CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
-        .target(name: "Connectors", dependencies: ["CLibPQ", "CODBC", "CSQLite"]),
-        .target(name: "WarehouseSync", dependencies: ["Connectors", "CXXHash"]),
-        .executableTarget(name: "warehouse-sync", dependencies: ["WarehouseSync"]),
-        .target(name: "TestSupport", dependencies: ["Connectors"], path: "Tests/TestSupport"),
-        .testTarget(name: "ConnectorTests", dependencies: ["Connectors", "TestSupport"]),
+        .target(name: "SyncCore"),
+        .target(name: "Drivers", dependencies: ["SyncCore", "CLibPQ", "CODBC", "CSQLite", "CXXHash"]),
+        .target(name: "Connectors", dependencies: ["SyncCore", "Drivers", "CLibPQ", "CODBC", "CSQLite"]),
+        .target(name: "Stores", dependencies: ["SyncCore", "Drivers"]),
+        .target(name: "WarehouseSync", dependencies: ["SyncCore", "Drivers", "Connectors", "Stores"]),
+        .target(name: "CLI", dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync"]),
+        .executableTarget(name: "warehouse-sync", dependencies: ["CLI"]),
+        .target(name: "TestSupport", dependencies: ["SyncCore", "Drivers", "Connectors"], path: "Tests/TestSupport"),
+        .testTarget(name: "ConnectorTests", dependencies: ["SyncCore", "Drivers", "Connectors", "TestSupport"]),
         .testTarget(
-            name: "SchedulerTests", dependencies: ["WarehouseSync", "Connectors", "TestSupport"],
+            name: "SchedulerTests",
+            dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync", "CLI", "TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "WarehouseSyncTests", dependencies: ["WarehouseSync", "Connectors", "TestSupport"]),
+        .testTarget(
+            name: "WarehouseSyncTests",
+            dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync", "CLI", "TestSupport"]),
     ]
 )

@@ -1,5 +1,5 @@
+import CLI
 import Foundation
-import WarehouseSync
 
 // Everything but main() lives in the WarehouseSync library.
 // Whatever a library or SQLite creates on our behalf is its owner's only; files meant to be

@@ -3,6 +3,8 @@ import Synchronization
 import Testing
 
 @testable import Connectors
+@testable import Drivers
+@testable import SyncCore
 
 /// Cancellation never outlives its statement: a slow cancel does not hold the query thread, and
 /// an interrupt that comes after the statement ended stops nothing.

@@ -1,4 +1,6 @@
 import Connectors
+import Drivers
+import SyncCore
 import Testing
 
 /// The least-privilege queries of the warehouses that cannot run here, tested as SQL, and how

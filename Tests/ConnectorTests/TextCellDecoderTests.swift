@@ -1,6 +1,8 @@
 import Testing
 
 @testable import Connectors
+@testable import Drivers
+@testable import SyncCore
 
 /// Text cells as PostgreSQL spells them in the pinned session settings.
 @Suite struct TextCellDecoderTests {

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// SPEC 2.3: fixed-time schedules fire after a gap and once in an overlap; wildcard schedules

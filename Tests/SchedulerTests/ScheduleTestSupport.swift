@@ -1,5 +1,10 @@
 import Foundation
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 let utc = TimeZone(identifier: "UTC")!

@@ -1,5 +1,7 @@
 import Connectors
+import Drivers
 import Foundation
+import SyncCore
 import TestSupport
 
 /// Connection strings for the two real ODBC drivers Debian ships.

@@ -1,4 +1,7 @@
+import Connectors
+import Drivers
 import Foundation
+import SyncCore
 
 /// The `warehouse-sync` executable built beside the test bundle.
 public func warehouseSyncBinary() throws -> URL {

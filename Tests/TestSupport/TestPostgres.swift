@@ -1,5 +1,7 @@
 import Connectors
+import Drivers
 import Foundation
+import SyncCore
 
 /// The throwaway PostgreSQL that `scripts/throwaway-postgres.sh` starts for the test run.
 public enum TestPostgres {

@@ -1,4 +1,6 @@
 import CODBC
+import Drivers
+import SyncCore
 
 /// Reads model results through unixODBC (Snowflake, BigQuery, psqlodbc, the SQLite ODBC
 /// driver, any other): read-only access mode, block cursors with column-wise bound arrays,

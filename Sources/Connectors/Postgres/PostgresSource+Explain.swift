@@ -1,4 +1,6 @@
+import Drivers
 import Foundation
+import SyncCore
 
 extension PostgresSource {
     /// The planner's total cost of `sql` (`EXPLAIN (FORMAT JSON)`), without running it.

@@ -1,4 +1,6 @@
+import Drivers
 import Foundation
+import SyncCore
 
 /// A table, view or other relation of a warehouse.
 public struct RelationRef: Hashable, Sendable, Comparable, CustomStringConvertible {

@@ -1,4 +1,6 @@
 import CLibPQ
+import Drivers
+import SyncCore
 
 /// Reads model results from PostgreSQL (with `COPY (query) TO STDOUT`) or Redshift (single-row
 /// mode, since Redshift has no COPY to the client), always inside a `READ ONLY` transaction.

@@ -1,5 +1,7 @@
 import CSQLite
+import Drivers
 import Foundation
+import SyncCore
 
 /// Reads model results from a SQLite file, opened read-only (`PRAGMA query_only` as well).
 ///

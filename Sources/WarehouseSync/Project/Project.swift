@@ -1,5 +1,8 @@
 import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// A user's project: the config and every model, read from one directory and checked together.
 public struct Project: Sendable {

@@ -1,3 +1,8 @@
+import Connectors
+import Drivers
+import Stores
+import SyncCore
+
 /// A parsed `warehouse-sync.toml`: the subset of TOML the SPEC names (tables, strings, integers,
 /// booleans, arrays of strings, `#` comments), with the line of every key.
 struct TOMLDocument {

@@ -1,4 +1,8 @@
+import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// Prometheus text-format metrics for the node exporter's textfile collector, rewritten
 /// atomically (a temporary file renamed over the old one) after each run.

@@ -1,10 +1,13 @@
 import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// `serve`: runs every enabled model on its schedule until SIGTERM or SIGINT (SPEC 6). The
 /// decisions are `SchedulerCore`'s; this loop only sleeps until the next wakeup or event,
 /// carries out the actions, and reports each event as one log line.
-actor SchedulerService {
+package actor SchedulerService {
     /// The longest sleep: the loop recomputes at least this often, so wall-clock jumps are noticed.
     static let maxSleep: TimeInterval = 60
     static let heartbeatEvery: TimeInterval = 30
@@ -12,7 +15,7 @@ actor SchedulerService {
 
     private let directory: URL
     private let environment: [String: String]
-    private let log: EventLog
+    private let log: any ServiceLog
     private let now: @Sendable () -> Date
     private var project: Project
     private var core: SchedulerCore
@@ -27,7 +30,9 @@ actor SchedulerService {
     /// Records the runs that were waiting for a slot at shutdown; awaited before exiting.
     private var shutdownRecords: Task<Void, Never>?
 
-    init(project: Project, environment: [String: String], log: EventLog, now: @escaping @Sendable () -> Date)
+    package init(
+        project: Project, environment: [String: String], log: any ServiceLog, now: @escaping @Sendable () -> Date
+    )
         async throws
     {
         self.directory = project.directory
@@ -57,7 +62,7 @@ actor SchedulerService {
     }
 
     /// Runs until a shutdown signal; returns the exit status.
-    func run() async -> Int32 {
+    package func run() async -> Int32 {
         let log = self.log
         let signals = SignalEvents(
             continuation,
@@ -150,7 +155,7 @@ actor SchedulerService {
     }
 
     /// Transient errors are retried; SQL errors, bad data and held runs are not.
-    static func classify(_ error: Error) -> RunEnd {
+    package static func classify(_ error: Error) -> RunEnd {
         switch error {
         case let e as SyncError where e.code == .alreadyRunning: return .alreadyRunning
         case let e as ConnectorError: return .failed(transient: e.isTransient && e.code != .cancelled)
@@ -167,7 +172,7 @@ actor SchedulerService {
             await handle(core.cancelledAtShutdown(model: name))
             return
         }
-        var fields: [String: EventField] = record.map(EventLog.fields) ?? ["model": .string(name)]
+        var fields: [String: EventField] = record.map(RunFields.of) ?? ["model": .string(name)]
         switch end {
         case .succeeded:
             log.emit("run_finished", fields)
@@ -221,7 +226,7 @@ actor SchedulerService {
     private func reload(_ why: String) {
         do {
             let reloaded = try Project.load(directory: directory, environment: environment)
-            log.console.redactor.add(reloaded.secrets)
+            log.addSecrets(reloaded.secrets)
             // Leases, heartbeats and fire times live in the store: switching stores under a running
             // service would split them, so a new store needs a restart.
             if reloaded.storeLocation.place != project.storeLocation.place

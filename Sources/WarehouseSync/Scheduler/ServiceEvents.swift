@@ -1,5 +1,9 @@
+import Connectors
+import Drivers
 import Foundation
 import Glibc
+import Stores
+import SyncCore
 
 /// What wakes the scheduler's loop.
 enum ServiceEvent: Sendable {

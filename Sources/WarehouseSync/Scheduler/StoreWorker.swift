@@ -1,4 +1,8 @@
+import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// Owns one store connection and runs every use of it, opening included, on one serial queue,
 /// off Swift's cooperative pool. The connection is touched only by jobs on that queue.

@@ -1,5 +1,8 @@
 import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// The least-privilege check of one source: what each model reads, the GRANTs a fresh role
 /// needs for exactly that, and what the configured role can do beyond it.
@@ -136,7 +139,7 @@ extension PrivilegeReport {
     /// The report for one source, connecting to it.
     /// - Parameter grantee: the role name the GRANT statements are written for.
     /// - Throws: `ConnectorError` when the source cannot be opened or a model does not compile.
-    static func check(
+    package static func check(
         source name: String, config: SourceConfig, models: [Model], grantee: String,
         projectDirectory: URL
     ) throws -> PrivilegeReport {

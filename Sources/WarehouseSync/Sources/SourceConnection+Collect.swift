@@ -1,4 +1,7 @@
 import Connectors
+import Drivers
+import Stores
+import SyncCore
 
 /// Keeps the first row of a small query.
 private struct FirstRowReceiver: RowReceiver {

@@ -1,5 +1,8 @@
 import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// An open connection to one configured source, with the SQL dialect WarehouseSync speaks to it.
 public final class SourceHandle {

@@ -1,4 +1,7 @@
 import Connectors
+import Drivers
+import Stores
+import SyncCore
 
 /// The SQL that asks a warehouse what a model's query cost, run on the same session right
 /// after the query, and how to read its one row (SPEC 4.6).

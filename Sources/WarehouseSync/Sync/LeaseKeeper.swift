@@ -1,4 +1,8 @@
+import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// Holds a model's run lease in the store and renews it from a thread of its own (on a
 /// connection of its own) until stopped, so a long run keeps it and a crashed one loses it.

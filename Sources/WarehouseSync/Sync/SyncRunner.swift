@@ -1,5 +1,8 @@
 import Connectors
+import Drivers
 import Foundation
+import Stores
+import SyncCore
 
 /// How a run was asked for.
 public struct SyncOptions: Sendable {
@@ -133,8 +136,9 @@ public final class SyncRunner: Sendable {
         let cursor = try store.snapshotCursor(model: model.name)
         defer { cursor.close() }  // on a failed run; closing twice does nothing
         let spool = try ChangeSpool()
-        var diff = try DiffReceiver(
-            model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full)
+        var diff = DiffReceiver(
+            model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
+            hashing: XXH3Hashing(), json: try JSONValidator())
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
         let stats = try source.connection.stream(

@@ -1,5 +1,7 @@
 import Connectors
+import Drivers
 import Foundation
+import SyncCore
 import TestSupport
 import Testing
 

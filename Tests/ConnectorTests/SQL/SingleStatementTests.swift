@@ -1,4 +1,6 @@
 import Connectors
+import Drivers
+import SyncCore
 import Testing
 
 /// The one-statement rule, without a database: what counts as one statement under every

@@ -1,8 +1,12 @@
-import Connectors
 import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// A seeded generator, so a failing case can be replayed (SplitMix64).

@@ -1,8 +1,12 @@
-import Connectors
 import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// Any key the warehouse can cast to text works: sync, rerun with no change, remove one row, for

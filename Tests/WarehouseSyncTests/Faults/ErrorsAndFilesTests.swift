@@ -1,8 +1,12 @@
-import Connectors
 import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// Errors say what, where and what to do; the store commands need only the store; paths are the

@@ -2,6 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// No input file may crash the process: thousands of random mutations of valid config and model

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 @Suite struct ProjectConfigTests {

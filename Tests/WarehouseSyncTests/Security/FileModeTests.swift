@@ -2,6 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// Files the product creates are its owner's (the metrics file also its group's), and no planted

@@ -1,8 +1,12 @@
-import Connectors
 import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// The least-privilege check on the real server: what the example models read, GRANTs that are

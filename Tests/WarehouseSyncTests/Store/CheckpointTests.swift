@@ -1,7 +1,11 @@
-import Connectors
 import Foundation
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// The SQLite store leaves the write-ahead log on close and folds it into the file in the

@@ -1,8 +1,12 @@
-import Connectors
 import Foundation
 import TestSupport
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// Commands that only read the store neither migrate it nor take its write lock: they work beside

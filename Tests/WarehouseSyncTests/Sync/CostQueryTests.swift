@@ -1,6 +1,10 @@
-import Connectors
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// Redshift, Snowflake and BigQuery cannot run here: their cost queries are checked as SQL.

@@ -1,7 +1,11 @@
-import Connectors
 import Foundation
 import Testing
 
+@testable import CLI
+@testable import Connectors
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
 @testable import WarehouseSync
 
 /// A snapshot held in memory, in key byte order, for diffs without a store.
@@ -57,9 +61,9 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     ) throws -> Result {
         let cursor = InMemorySnapshotCursor(snapshot?.snapshot ?? [])
         let spool = try ChangeSpool()
-        var receiver = try DiffReceiver(
-            model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [],
-            spool: spool, full: full)
+        var receiver = DiffReceiver(
+            model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [], spool: spool, full: full,
+            hashing: XXH3Hashing(), json: try JSONValidator())
         let allColumns =
             [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
         try receiver.columns(allColumns)

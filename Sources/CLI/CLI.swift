@@ -1,0 +1,163 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+import WarehouseSync
+
+/// Everything a command needs from the outside world, injectable for tests.
+public struct CLIContext: Sendable {
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var currentDirectory: URL
+    public var console: Console
+    public var now: @Sendable () -> Date
+
+    public init(
+        arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        console: Console = .standard(), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.arguments = arguments
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.console = console
+        self.now = now
+    }
+}
+
+/// One command of the tool: its arguments and what it does.
+struct Command: Sendable {
+    var spec: CommandSpec
+    var run: @Sendable (ParsedArguments, CommandEnvironment) async throws -> Int32
+}
+
+/// What a running command sees: the context and the project directory chosen by `--project`.
+struct CommandEnvironment: Sendable {
+    var context: CLIContext
+    var projectDirectory: URL
+    var console: Console { context.console }
+
+    /// Loads what the store commands need (`runs`, `status`, `profile`): the store and the models that
+    /// parse; the project's other problems are returned, so a broken edit or an unset warehouse
+    /// password does not stop them.
+    func loadProjectForReading() throws(ProjectErrors) -> (Project, [ProjectError]) {
+        let (project, problems) = try Project.loadForReading(
+            directory: projectDirectory, environment: context.environment)
+        console.redactor.add(project.secrets)
+        return (project, problems)
+    }
+
+    /// Loads the project and adds its secrets to what the console blanks.
+    func loadProject() throws(ProjectErrors) -> Project {
+        let project = try Project.load(directory: projectDirectory, environment: context.environment)
+        console.redactor.add(project.secrets)
+        return project
+    }
+}
+
+extension Project {
+    /// The model named on the command line, or a usage error that lists the models.
+    func requireModel(named name: String, usage: String) throws(UsageError) -> Model {
+        guard let model = model(named: name) else {
+            throw UsageError(
+                message: "unknown model \(name); the models are \(models.map(\.name).joined(separator: ", "))",
+                usage: usage)
+        }
+        return model
+    }
+}
+
+/// The `warehouse-sync` command line.
+public enum CLI {
+    static let toolUsage = "warehouse-sync [--project DIR] COMMAND [ARGS]"
+
+    static var commands: [Command] {
+        [
+            ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
+            RunsCommand.command,
+            ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command,
+        ]
+    }
+
+    /// Runs one command line and returns the exit status.
+    public static func run(_ context: CLIContext) async -> Int32 {
+        var args = context.arguments
+        var projectDirectory = context.currentDirectory
+        let console = context.console
+        while let first = args.first, first.hasPrefix("--") {
+            if first == "--help" || first == "-h" {
+                console.print(help())
+                return ExitStatus.success
+            }
+            if first == "--project" || first.hasPrefix("--project=") {
+                let value: String
+                if first == "--project" {
+                    guard args.count >= 2 else {
+                        console.error("error: --project needs a directory\nusage: \(toolUsage)")
+                        return ExitStatus.usage
+                    }
+                    value = args[1]
+                    args.removeFirst(2)
+                } else {
+                    value = String(first.dropFirst("--project=".count))
+                    args.removeFirst()
+                }
+                projectDirectory = URL(fileURLWithPath: value, relativeTo: context.currentDirectory).standardizedFileURL
+                continue
+            }
+            console.error("error: unknown option \(first)\nusage: \(toolUsage)")
+            return ExitStatus.usage
+        }
+        guard let name = args.first else {
+            console.error(help())
+            return ExitStatus.usage
+        }
+        if name == "help" {
+            console.print(help())
+            return ExitStatus.success
+        }
+        guard let command = commands.first(where: { $0.spec.name == name }) else {
+            console.error(
+                "error: unknown command \(name)\nusage: \(toolUsage)\nrun warehouse-sync --help for the commands")
+            return ExitStatus.usage
+        }
+        let rest = Array(args.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            console.print(commandHelp(command.spec))
+            return ExitStatus.success
+        }
+        do {
+            let parsed = try ParsedArguments.parse(rest, command.spec)
+            return try await command.run(
+                parsed, CommandEnvironment(context: context, projectDirectory: projectDirectory))
+        } catch let error as UsageError {
+            console.error("error: \(error)")
+            return ExitStatus.usage
+        } catch let error as ProjectErrors {
+            for problem in error.errors { console.error("error: \(problem)") }
+            console.error("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found")
+            return ExitStatus.usage
+        } catch {
+            console.error("error: \(error)")
+            return ExitStatus.runFailed
+        }
+    }
+
+    static func help() -> String {
+        var text =
+            "WarehouseSync: sync warehouse models into customer profiles, writing only what changed.\n\nusage: "
+            + "\(toolUsage)\n\ncommands:\n"
+        for command in commands {
+            text += "  \(command.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.spec.summary)\n"
+        }
+        text +=
+            "\noptions:\n  --project DIR  the project directory (default: the current one)\n  --help         this "
+            + "text; COMMAND --help for a command's"
+        return text
+    }
+
+    static func commandHelp(_ spec: CommandSpec) -> String {
+        "usage: \(spec.usage)\n\n\(spec.summary)" + (spec.details.isEmpty ? "" : "\n\n\(spec.details)")
+    }
+}

@@ -1,0 +1,61 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+import WarehouseSync
+
+/// One structured log line per event on stderr: a JSON object with `ts`, `level`, `event`
+/// and the event's fields. Never given secrets: callers pass model names, counts and errors.
+struct EventLog: ServiceLog {
+    let console: Console
+    let now: @Sendable () -> Date
+
+    func addSecrets(_ redactor: SecretRedactor) { console.redactor.add(redactor) }
+
+    func emit(_ event: String, level: String, _ fields: [String: EventField]) {
+        var out: [UInt8] = Array("{\"ts\":".utf8)
+        appendJSONString(formatInstant(now()), to: &out)
+        out += Array(",\"level\":".utf8)
+        appendJSONString(level, to: &out)
+        out += Array(",\"event\":".utf8)
+        appendJSONString(event, to: &out)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            out.append(UInt8(ascii: ","))
+            appendJSONString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch value {
+            case .string(let s): appendJSONString(s, to: &out)
+            case .int(let i): out += Array(String(i).utf8)
+            case .double(let d): out += Array(String(format: "%.3f", d).utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        console.error(String(decoding: out, as: UTF8.self))
+    }
+}
+
+/// Shows a live progress line on a terminal for runs longer than a second.
+final class ProgressLine: @unchecked Sendable {
+    private let console: Console
+    private let lock = NSLock()
+    private var shown = false
+
+    init(console: Console) { self.console = console }
+
+    func update(_ p: SyncProgress) {
+        guard console.isTerminal, p.elapsed > .seconds(1) else { return }
+        let seconds = Double(p.elapsed.components.seconds) + Double(p.elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(p.rows) / seconds) : 0
+        lock.withLock { shown = true }
+        console.status("\(p.model): \(p.phase) \(p.rows.formatted()) rows, \(rate.formatted()) rows/s")
+    }
+
+    func clear() {
+        let wasShown = lock.withLock { () -> Bool in
+            defer { shown = false }
+            return shown
+        }
+        if wasShown { console.status("") }
+    }
+}

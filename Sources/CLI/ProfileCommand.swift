@@ -1,0 +1,71 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+import WarehouseSync
+
+/// `profile KEY [--json]`: a profile's traits, with the model, run and time that set each.
+enum ProfileCommand {
+    static let spec = CommandSpec(
+        name: "profile", usage: "warehouse-sync [--project DIR] profile KEY [--json]",
+        summary: "show a profile's traits, with the model, run and time that set each",
+        flags: ["--json"], positionals: 1...1)
+
+    static let command = Command(spec: spec) { args, env in
+        let (project, _) = try env.loadProjectForReading()
+        let key = args.positionals[0]
+        let location = project.storeLocation
+        guard let profile = try await runBlocking({ _ in try location.open(readingOnly: true).profile(key: key) })
+        else {
+            env.console.error("error: no profile with key \(key)")
+            return ExitStatus.runFailed
+        }
+        if args.has("--json") {
+            // Trait values are spliced in as stored, so exact numerics keep every digit.
+            var out: [UInt8] = Array("{\"key\":".utf8)
+            appendJSONString(profile.key, to: &out)
+            out += Array(",\"traits\":\(profile.traitsJSON),\"provenance\":{".utf8)
+            for (i, (trait, source)) in profile.sources.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendJSONString(trait, to: &out)
+                out += Array(":{\"model\":".utf8)
+                appendJSONString(source.model, to: &out)
+                out += Array(",\"run\":".utf8)
+                appendJSONString(source.run, to: &out)
+                out += Array(",\"at\":".utf8)
+                appendJSONString(source.at, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out += Array("},\"updated_at\":".utf8)
+            appendJSONString(profile.updatedAt, to: &out)
+            out.append(UInt8(ascii: "}"))
+            env.console.print(String(decoding: out, as: UTF8.self))
+            return ExitStatus.success
+        }
+        let traits = (try? JSONSerialization.jsonObject(with: Data(profile.traitsJSON.utf8))) as? [String: Any] ?? [:]
+        let rows = traits.keys.sorted().map { name -> [String] in
+            let source = profile.sources[name]
+            return [
+                name, rawTraitValue(name, in: profile.traitsJSON) ?? "\(traits[name]!)", source?.model ?? "-",
+                source?.run ?? "-", source?.at ?? "-",
+            ]
+        }
+        env.console.print("profile \(profile.key) (updated \(profile.updatedAt))")
+        env.console.print(TextTable.render(header: ["TRAIT", "VALUE", "MODEL", "RUN", "SET AT"], rows: rows))
+        return ExitStatus.success
+    }
+
+    /// A trait's JSON text as stored, without reformatting numbers.
+    static func rawTraitValue(_ name: String, in json: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let value = object[name]
+        else { return nil }
+        if let s = value as? String { return s }
+        if value is NSNull { return "null" }
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) else {
+            return nil
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,198 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+import WarehouseSync
+
+/// `sync MODEL... | --all [--full] [--dry-run] [--force] [--json]`.
+enum SyncCommand {
+    static let spec = CommandSpec(
+        name: "sync",
+        usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] [--json]",
+        summary: "run models now: diff each against its last snapshot and write only the changes",
+        details: """
+            --all       every enabled model
+            --full      resend every trait of every row
+            --dry-run   read and diff, write nothing; show counts and up to 10 sample changes
+            --force     let a run held by max_removed through
+            --wait      when the model is running elsewhere (serve, another sync), wait for it to
+                        finish instead of refusing with exit status 1
+            --json      one JSON document on stdout (see the README for its shape)
+            Exit status 1 when a run failed or was held, 2 for a usage, config or model error.
+            """,
+        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait"], positionals: 0...1000)
+
+    static let command = Command(spec: spec) { args, env in
+        let project = try env.loadProject()
+        let models: [Model]
+        if args.has("--all") {
+            guard args.positionals.isEmpty else {
+                throw UsageError(message: "give model names or --all, not both", usage: spec.usage)
+            }
+            models = project.models.filter(\.enabled)
+        } else {
+            guard !args.positionals.isEmpty else {
+                throw UsageError(message: "name the models to sync, or pass --all", usage: spec.usage)
+            }
+            models = try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
+        }
+        let options = SyncOptions(
+            trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
+            waitForLease: args.has("--wait"))
+        return await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
+    }
+
+    /// Runs `models` one after another and prints the summary; 1 if any failed or was held.
+    static func runModels(
+        _ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment
+    ) async -> Int32 {
+        let console = env.console
+        let line = ProgressLine(console: console)
+        let log = EventLog(console: console, now: env.context.now)
+        let runner = SyncRunner(project: project) { line.update($0) }
+        var results: [RunResult] = []
+        for model in models {
+            if !console.isTerminal && !json {
+                log.emit("run_started", ["model": .string(model.name), "trigger": .string(options.trigger.rawValue)])
+            }
+            let now = env.context.now
+            do {
+                let outcome = try await runBlocking { token in
+                    try runner.run(model, options: options, token: token, now: now)
+                }
+                line.clear()
+                results.append(RunResult(outcome: outcome))
+                if !console.isTerminal && !json {
+                    // A plan is no run: it has no id in the history, and says what it would write.
+                    var fields = RunFields.of(outcome.record)
+                    if outcome.dryRun { fields["run"] = nil }
+                    log.emit(
+                        outcome.dryRun
+                            ? "plan_finished" : outcome.record.status == .blocked ? "run_blocked" : "run_finished",
+                        fields)
+                }
+            } catch {
+                line.clear()
+                results.append(RunResult(model: model.name, error: "\(error)"))
+                if !json {
+                    log.emit(
+                        "run_failed", level: "error", ["model": .string(model.name), "error": .string("\(error)")])
+                }
+            }
+        }
+        if json {
+            console.json(SyncReport(runs: results))
+        } else {
+            printSummary(results, console: console)
+        }
+        return results.allSatisfy { $0.status == "succeeded" } ? ExitStatus.success : ExitStatus.runFailed
+    }
+
+    static func printSummary(_ results: [RunResult], console: Console) {
+        let rows = results.map { r -> [String] in
+            [
+                r.model, r.dryRun ? "plan" : r.status, "\(r.rowsRead)", "\(r.added)", "\(r.changed)", "\(r.removed)",
+                "\(r.unchanged)",
+                "\(r.invalid)", "\(r.traitsWritten)",
+                r.durationMs.map { String(format: "%.2fs", Double($0) / 1000) } ?? "-",
+            ]
+        }
+        console.print(
+            TextTable.render(
+                header: [
+                    "MODEL", "STATUS", "READ", "ADDED", "CHANGED", "REMOVED", "UNCHANGED", "INVALID", "TRAITS", "TIME",
+                ], rows: rows))
+        for r in results {
+            if let error = r.error { console.print("\n\(r.model): \(error)") }
+            if !r.invalidRows.isEmpty {
+                console.print(
+                    "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not "
+                        + "synced\(r.invalid > r.invalidRows.count ? " (the first \(r.invalidRows.count) shown)" : ""):"
+                )
+                for row in r.invalidRows { console.print("  \(InvalidRow.describe(row))") }
+            }
+            if r.dryRun && !r.samples.isEmpty {
+                console.print("\n\(r.model): sample changes (key, trait, old → new)")
+                for s in r.samples { console.print("  \(s.key)  \(s.trait)  \(s.old ?? "∅") → \(s.new ?? "∅")") }
+            }
+        }
+    }
+}
+
+/// `plan MODEL [--json]`: the same as `sync MODEL --dry-run`.
+enum PlanCommand {
+    static let spec = CommandSpec(
+        name: "plan", usage: "warehouse-sync [--project DIR] plan MODEL [--json]",
+        summary: "show what a sync of MODEL would change, writing nothing (sync --dry-run)",
+        flags: ["--json"], positionals: 1...1)
+
+    static let command = Command(spec: spec) { args, env in
+        let project = try env.loadProject()
+        let model = try project.requireModel(named: args.positionals[0], usage: spec.usage)
+        return await SyncCommand.runModels(
+            [model], project: project, options: SyncOptions(dryRun: true), json: args.has("--json"), env: env)
+    }
+}
+
+/// One model's result in `sync --json`.
+struct RunResult: Encodable {
+    var model: String
+    var run: String?
+    var status: String
+    var dryRun = false
+    var rowsRead = 0, invalid = 0, added = 0, changed = 0, removed = 0, unchanged = 0, traitsWritten = 0
+    var queryMs: Int64?, fetchMs: Int64?, durationMs: Int64?, bytesReceived: Int?
+    var cost: [String: Double]?
+    var error: String?
+    var samples: [SampleChange] = []
+    var invalidRows: [InvalidRow] = []
+    /// What a held run or a plan would have written (nothing was).
+    var would: DiffCounts?
+
+    init(outcome: SyncOutcome) {
+        let r = outcome.record
+        model = r.model
+        run = outcome.dryRun ? nil : r.id
+        status = r.status.rawValue
+        dryRun = outcome.dryRun
+        rowsRead = r.rowsRead
+        invalid = r.invalid
+        added = r.added
+        changed = r.changed
+        removed = r.removed
+        unchanged = r.unchanged
+        traitsWritten = r.traitsWritten
+        queryMs = r.queryMs
+        fetchMs = r.fetchMs
+        bytesReceived = r.bytesReceived
+        cost = r.cost
+        durationMs = r.finishedAt.map { Int64($0.timeIntervalSince(r.startedAt) * 1000) }
+        error = r.status == .blocked ? r.error : (outcome.dryRun ? outcome.blockedMessage : nil)
+        samples = outcome.dryRun ? outcome.samples : []
+        invalidRows = outcome.invalidRows
+        would = outcome.wouldWrite
+    }
+
+    init(model: String, error: String) {
+        self.model = model
+        self.status = "failed"
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples, would
+        case invalidRows = "invalid_rows"
+        case dryRun = "dry_run"
+        case rowsRead = "rows_read"
+        case traitsWritten = "traits_written"
+        case queryMs = "query_ms"
+        case fetchMs = "fetch_ms"
+        case durationMs = "duration_ms"
+        case bytesReceived = "bytes_received"
+    }
+}
+
+struct SyncReport: Encodable {
+    var runs: [RunResult]
+}

@@ -1,0 +1,142 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+import WarehouseSync
+
+/// `validate [--connect]`: checks the config and every model, reporting every problem.
+enum ValidateCommand {
+    static let spec = CommandSpec(
+        name: "validate", usage: "warehouse-sync [--project DIR] validate [--connect [--strict]]",
+        summary: "check the config and all models; --connect also compiles each model on its warehouse",
+        details: """
+            Every problem is reported with file:line and what to do; exit status 2 when any is found.
+            --connect opens each source and compiles each model without fetching its rows, and checks
+            that the key and trait columns exist, then runs the least-privilege check (warehouse-sync grants)
+            and prints its warnings; with --strict each warning is an error (exit status 2), so CI can
+            require a role that can do no more than read what the models read.
+            """,
+        flags: ["--connect", "--strict"])
+
+    static let command = Command(spec: spec) { args, env in
+        let project = try env.loadProject()
+        var problems: [ProjectError] = []
+        if args.has("--strict") && !args.has("--connect") {
+            throw UsageError(message: "--strict needs --connect", usage: spec.usage)
+        }
+        if args.has("--connect") {
+            problems = await compileAll(project)
+            if problems.isEmpty {
+                let reports = try await GrantsCommand.check(project, grantee: GrantsCommand.defaultGrantee)
+                for report in reports {
+                    let source = project.config.sources[report.source]
+                    for warning in report.warnings {
+                        if args.has("--strict") {
+                            problems.append(
+                                ProjectError(
+                                    file: project.config.file, line: source?.line,
+                                    "source \(report.source): \(warning.message)",
+                                    hint: "give the source a role with only the GRANTs warehouse-sync grants prints"))
+                        } else {
+                            env.console.error(
+                                "warning: \(project.config.file):\(source?.line ?? 1): source \(report.source): "
+                                    + "\(warning.message)"
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        if !problems.isEmpty { throw ProjectErrors(problems) }
+        let enabled = project.models.filter(\.enabled).count
+        env.console.print(
+            "ok: \(project.models.count) model\(project.models.count == 1 ? "" : "s") (\(enabled) enabled), "
+                + "\(project.config.sources.count) "
+                + "source\(project.config.sources.count == 1 ? "" : "s")"
+                + (args.has("--connect") ? ", all compiled" : "")
+        )
+        return ExitStatus.success
+    }
+
+    /// Opens every source and compiles every model on it; returns the problems found.
+    static func compileAll(_ project: Project) async -> [ProjectError] {
+        let directory = project.directory
+        let sources = project.config.sources
+        let models = project.models
+        let configFile = project.config.file
+        return
+            (try? await runBlocking { _ in
+                var problems: [ProjectError] = []
+                var written: [(Model, [String])] = []
+                for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
+                    let handle: SourceHandle
+                    do { handle = try SourceHandle(config: source, projectDirectory: directory) } catch {
+                        problems.append(
+                            ProjectError(
+                                file: configFile, line: source.line, "cannot open source \(name): \(error)",
+                                hint: "check the source's url/odbc/path and credentials"))
+                        continue
+                    }
+                    for model in models where model.source == name {
+                        do {
+                            let columns = try handle.compile(model.sql, options: QueryOptions(timeout: .seconds(60)))
+                            let names = columns.map(\.name)
+                            problems += checkColumns(model, names)
+                            var seen: Set<String> = []
+                            written.append(
+                                (model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
+                        } catch let error as ConnectorError {
+                            problems.append(
+                                ProjectError(
+                                    file: model.file, line: line(of: error, in: model),
+                                    "the warehouse rejected model \(model.name): \(error.message)"
+                                        + (error.sqlState.map { " (SQLSTATE \($0))" } ?? ""),
+                                    hint: error.hint
+                                        ?? "run the query in a SQL client against source \(name) to see the problem"))
+                        } catch {
+                            problems.append(ProjectError(file: model.file, "model \(model.name): \(error)"))
+                        }
+                    }
+                }
+                return problems + Project.traitConflicts(written)
+            }) ?? []
+    }
+
+    static func checkColumns(_ model: Model, _ columns: [String]) -> [ProjectError] {
+        var problems: [ProjectError] = []
+        if let problem = ResultColumns.problem(columns) {
+            problems.append(
+                ProjectError(
+                    file: model.file, line: model.headerEndLine + 1, problem,
+                    hint: "give each column of the query its own name with AS, e.g. a.score AS app_score"))
+        }
+        if !columns.contains(model.key) {
+            problems.append(
+                ProjectError(
+                    file: model.file, line: model.headerLines["key"], "key column \(model.key) is not in the result",
+                    hint: "the result's columns are \(columns.joined(separator: ", "))"))
+        }
+        for trait in model.traits ?? [] where !columns.contains(trait) {
+            problems.append(
+                ProjectError(
+                    file: model.file, line: model.headerLines["traits"], "trait \(trait) is not a column of the result",
+                    hint: "the result's columns are \(columns.joined(separator: ", "))"))
+        }
+        if model.kind == .traits && model.traits == nil && columns.filter({ $0 != model.key }).isEmpty {
+            problems.append(
+                ProjectError(
+                    file: model.file, line: model.headerEndLine + 1,
+                    "model \(model.name) returns no trait columns besides its key",
+                    hint: "select at least one more column, or use -- kind: segment"))
+        }
+        return problems
+    }
+
+    /// The file line of an error position inside the model's query.
+    static func line(of error: ConnectorError, in model: Model) -> Int {
+        guard let position = error.position else { return model.headerEndLine + 1 }
+        let prefix = model.sql.prefix(max(0, position - 1))
+        return model.headerEndLine + 1 + prefix.filter { $0 == "\n" }.count
+    }
+}

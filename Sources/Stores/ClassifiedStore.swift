@@ -1,0 +1,108 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// Every store, as callers get it from `StoreLocation.open()`: errors from the store's driver
+/// become `StoreError`s that name the store (its file, or its server without the password), say
+/// what to do, and say whether a retry may succeed, so a store failure is never taken for a
+/// warehouse failure. The one place where store errors are classified.
+final class ClassifiedStore: Store {
+    private let inner: any Store
+    private let place: String
+
+    init(_ inner: any Store, place: String) {
+        self.inner = inner
+        self.place = place
+    }
+
+    /// Runs `body`, turning a driver's error into a `StoreError` about `place`.
+    static func classify<T>(_ place: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as ConnectorError {
+            throw StoreError.from(error, place: place)
+        } catch let error as SyncError {
+            throw error  // a check the commit ran (trait ownership) refused it
+        } catch let error as SpoolError {
+            throw error  // the commit read the run's changes from a local file, not the store
+        } catch {
+            throw StoreError(
+                "the store \(place) failed: \(error.localizedDescription)",
+                hint: "check that the store's file and its directory exist and are writable by this user")
+        }
+    }
+
+    private func run<T>(_ body: () throws -> T) throws -> T { try Self.classify(place, body) }
+
+    func snapshotInfo(model: String) throws -> SnapshotInfo? { try run { try inner.snapshotInfo(model: model) } }
+    func traitNamesByModel() throws -> [String: [String]] { try run { try inner.traitNamesByModel() } }
+    func snapshotCursor(model: String) throws -> any SnapshotCursor {
+        try run { ClassifiedCursor(inner: try inner.snapshotCursor(model: model), place: place) }
+    }
+    func commit(_ commit: RunCommit) throws -> RunRecord { try run { try inner.commit(commit) } }
+    func record(_ record: RunRecord) throws { try run { try inner.record(record) } }
+    func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        try run { try inner.runs(model: model, limit: limit) }
+    }
+    func profile(key: String) throws -> ProfileRecord? { try run { try inner.profile(key: key) } }
+    func modelStates() throws -> [ModelState] { try run { try inner.modelStates() } }
+    func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
+        try run { try inner.acquireLease(model: model, holder: holder, ttl: ttl, now: now) }
+    }
+    func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws {
+        try run { try inner.renewLease(model: model, holder: holder, ttl: ttl, now: now) }
+    }
+    func releaseLease(model: String, holder: String) throws {
+        try run { try inner.releaseLease(model: model, holder: holder) }
+    }
+    func leaseHolder(model: String) throws -> String? { try run { try inner.leaseHolder(model: model) } }
+    func recordFire(model: String, at fireAt: Date) throws {
+        try run { try inner.recordFire(model: model, at: fireAt) }
+    }
+    func heartbeat(holder: String, at date: Date) throws { try run { try inner.heartbeat(holder: holder, at: date) } }
+    func lastHeartbeat() throws -> Date? { try run { try inner.lastHeartbeat() } }
+    func startCheckpoint() { inner.startCheckpoint() }
+}
+
+/// A snapshot cursor whose errors are classified like its store's.
+private final class ClassifiedCursor: SnapshotCursor {
+    private let inner: any SnapshotCursor
+    private let place: String
+    init(inner: any SnapshotCursor, place: String) {
+        self.inner = inner
+        self.place = place
+    }
+    func next() throws -> Bool { try ClassifiedStore.classify(place) { try inner.next() } }
+    var key: String { inner.key }
+    var hash: UInt64 { inner.hash }
+    func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }
+    func traits() -> EncodedTraits { inner.traits() }
+    func close() { inner.close() }
+}
+
+extension StoreError {
+    /// A driver's error on the store at `place`, with what to do about it.
+    static func from(_ error: ConnectorError, place: String) -> StoreError {
+        let text = "the store \(place): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+        let lower = error.message.lowercased()
+        if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
+            return StoreError(
+                text,
+                hint: "check that the store's file and its directory exist and are writable by this user "
+                    + "(SQLite writes a -wal and a -shm file beside it)")
+        }
+        if error.code == .connectionFailed && error.sqlState == "08P01" {
+            return StoreError(text, hint: "fix [store] url in warehouse-sync.toml; retrying cannot help")
+        }
+        if error.code == .connectionFailed || error.code == .connectionLost {
+            return StoreError(
+                text, hint: "check that the store's server is running and reachable; runs retry", transient: true)
+        }
+        if lower.contains("disk") && (lower.contains("full") || lower.contains("space")) {
+            return StoreError(text, hint: "free space on the store's disk", transient: true)
+        }
+        return StoreError(text, hint: error.hint, transient: error.isTransient)
+    }
+}

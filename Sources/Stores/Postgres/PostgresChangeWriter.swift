@@ -1,0 +1,112 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// Applies a run's changes to `warehouse_sync.profiles` and `.snapshots` inside the store's
+/// transaction: rows are copied (`COPY FROM STDIN`) into temporary staging tables, then each
+/// batch is one upsert of profiles, one update of unset traits, one upsert and one delete of
+/// snapshot rows.
+struct PostgresChangeWriter {
+    static let batchSize = 50_000
+
+    private let connection: PGConnection
+    private let record: RunRecord
+    private let traitNames: [String]
+    private var objects: TraitObjects
+    private let updatedAt: String
+    private var sets: [UInt8] = []
+    private var unsets: [UInt8] = []
+    private var snapshots: [UInt8] = []
+    private var deletes: [UInt8] = []
+    private var pending = 0
+
+    init(connection: PGConnection, record: RunRecord, traitNames: [String], provenance: String) throws {
+        self.connection = connection
+        self.record = record
+        self.traitNames = traitNames
+        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
+        updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
+        try connection.execute(
+            """
+            CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_unset (k text COLLATE "C", names text[]) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_snapshot (k text COLLATE "C", h bigint, t bytea) ON COMMIT DROP;
+            CREATE TEMP TABLE ws_stage_delete (k text COLLATE "C") ON COMMIT DROP;
+            """)
+    }
+
+    mutating func apply(_ change: Change) throws {
+        if !change.setTraits.isEmpty {
+            appendCopyText(change.key, to: &sets)
+            sets.append(9)
+            objects.build(change)
+            objects.traits.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
+            sets.append(9)
+            objects.provenanceObject.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
+            sets.append(10)
+        }
+        if !change.unsetTraits.isEmpty {
+            appendCopyText(change.key, to: &unsets)
+            unsets.append(9)
+            appendCopyText(PostgresArrayLiteral.make(change.unsetTraits), to: &unsets)
+            unsets.append(10)
+        }
+        if change.kind == .removed {
+            appendCopyText(change.key, to: &deletes)
+            deletes.append(10)
+        } else {
+            appendCopyText(change.key, to: &snapshots)
+            snapshots.append(9)
+            appendDecimalDigits(Int64(bitPattern: change.hash), to: &snapshots)
+            snapshots.append(9)
+            appendCopyText(PostgresArrayLiteral.hex(change.traits.bytes), to: &snapshots)
+            snapshots.append(10)
+        }
+        pending += 1
+        if pending >= Self.batchSize { try flush() }
+    }
+
+    mutating func flush() throws {
+        if !sets.isEmpty {
+            try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
+            try connection.execute(
+                """
+                INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
+                SELECT k, t, p, $1::timestamptz FROM ws_stage_set
+                ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
+                    provenance = p.provenance || EXCLUDED.provenance, updated_at = EXCLUDED.updated_at
+                """, [updatedAt])
+        }
+        if !unsets.isEmpty {
+            try connection.copyIn("COPY ws_stage_unset FROM STDIN", unsets)
+            try connection.execute(
+                """
+                UPDATE warehouse_sync.profiles AS p SET traits = p.traits - u.names, provenance = p.provenance -
+                    u.names,
+                    updated_at = $1::timestamptz FROM ws_stage_unset AS u WHERE p.key = u.k
+                """, [updatedAt])
+        }
+        if !snapshots.isEmpty {
+            try connection.copyIn("COPY ws_stage_snapshot FROM STDIN", snapshots)
+            try connection.execute(
+                """
+                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM
+                    ws_stage_snapshot
+                ON CONFLICT (model, key) DO UPDATE SET hash = EXCLUDED.hash, traits = EXCLUDED.traits
+                """, [record.model])
+        }
+        if !deletes.isEmpty {
+            try connection.copyIn("COPY ws_stage_delete FROM STDIN", deletes)
+            try connection.execute(
+                "DELETE FROM warehouse_sync.snapshots AS s USING ws_stage_delete AS d WHERE s.model = $1 AND s.key = "
+                    + "d.k",
+                [record.model])
+        }
+        try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
+        sets.removeAll(keepingCapacity: true)
+        unsets.removeAll(keepingCapacity: true)
+        snapshots.removeAll(keepingCapacity: true)
+        deletes.removeAll(keepingCapacity: true)
+        pending = 0
+    }
+}

@@ -1,0 +1,71 @@
+import Drivers
+import SyncCore
+
+/// The PostgreSQL store's schema (in schema `warehouse_sync`), one step per version, applied
+/// under an advisory lock so two processes starting together migrate once.
+enum PostgresMigrations {
+    static let steps: [String] = [
+        """
+        CREATE TABLE warehouse_sync.profiles (
+            key        text COLLATE "C" PRIMARY KEY,
+            traits     jsonb NOT NULL DEFAULT '{}',
+            provenance jsonb NOT NULL DEFAULT '{}',
+            updated_at timestamptz NOT NULL
+        );
+        CREATE TABLE warehouse_sync.snapshots (
+            model  text NOT NULL,
+            key    text COLLATE "C" NOT NULL,
+            hash   bigint NOT NULL,
+            traits bytea NOT NULL,
+            PRIMARY KEY (model, key)
+        );
+        CREATE TABLE warehouse_sync.models (
+            model           text PRIMARY KEY,
+            trait_names     jsonb NOT NULL,
+            snapshot_rows   bigint NOT NULL DEFAULT 0,
+            last_run_id     text,
+            last_success_at timestamptz,
+            last_fire_at    timestamptz
+        );
+        CREATE TABLE warehouse_sync.runs (
+            id             text PRIMARY KEY,
+            seq            bigserial UNIQUE,
+            model          text NOT NULL,
+            source         text NOT NULL,
+            trigger        text NOT NULL,
+            status         text NOT NULL,
+            started_at     timestamptz NOT NULL,
+            finished_at    timestamptz,
+            rows_read      bigint NOT NULL DEFAULT 0,
+            invalid        bigint NOT NULL DEFAULT 0,
+            added          bigint NOT NULL DEFAULT 0,
+            changed        bigint NOT NULL DEFAULT 0,
+            removed        bigint NOT NULL DEFAULT 0,
+            unchanged      bigint NOT NULL DEFAULT 0,
+            traits_written bigint NOT NULL DEFAULT 0,
+            query_ms       bigint NOT NULL DEFAULT 0,
+            fetch_ms       bigint NOT NULL DEFAULT 0,
+            bytes_received bigint NOT NULL DEFAULT 0,
+            cost           jsonb,
+            error          text
+        );
+        CREATE INDEX runs_by_model ON warehouse_sync.runs (model, started_at);
+        CREATE TABLE warehouse_sync.leases (
+            model      text PRIMARY KEY,
+            holder     text NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE TABLE warehouse_sync.heartbeats (
+            holder  text PRIMARY KEY,
+            beat_at timestamptz NOT NULL
+        );
+        """,
+        // 2: one row a trait, with the model, run and time that set it, for plain-SQL readers.
+        """
+        CREATE VIEW warehouse_sync.profile_traits AS
+        SELECT p.key, e.key AS trait, p.traits -> e.key AS value, r.model, r.id AS run, r.finished_at AS set_at
+        FROM warehouse_sync.profiles p CROSS JOIN jsonb_each_text(p.provenance) e
+        JOIN warehouse_sync.runs r ON r.seq = e.value::bigint;
+        """,
+    ]
+}

@@ -1,0 +1,97 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// Applies a run's changes to `profiles` and `ws_snapshots` inside the store's transaction,
+/// with one prepared statement per shape of change, reused for every row.
+struct SQLiteChangeWriter {
+    private let db: SQLiteDatabase
+    private let record: RunRecord
+    private let traitNames: [String]
+    private var objects: TraitObjects
+    private let updatedAt: String
+    private var setStatements: [[Int]: SQLiteStatement] = [:]
+    private var lastSet: (indexes: [Int], statement: SQLiteStatement)?
+    private var unsetStatements: [[String]: SQLiteStatement] = [:]
+    private let upsertSnapshot: SQLiteStatement
+    private let deleteSnapshot: SQLiteStatement
+    private(set) var traitsWritten = 0
+
+    init(db: SQLiteDatabase, record: RunRecord, traitNames: [String], provenance: String) throws {
+        self.db = db
+        self.record = record
+        self.traitNames = traitNames
+        let at = record.finishedAt ?? record.startedAt
+        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
+        updatedAt = formatInstant(at)
+        upsertSnapshot = try db.prepare(
+            """
+            INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
+            """)
+        deleteSnapshot = try db.prepare("DELETE FROM ws_snapshots WHERE model = ?1 AND key = ?2")
+    }
+
+    mutating func apply(_ change: Change) throws {
+        if !change.setTraits.isEmpty {
+            let statement = try setStatement(change.setTraits)
+            statement.reset()
+            statement.bind(1, change.key)
+            objects.build(change)
+            statement.bind(2, text: objects.traits)
+            statement.bind(3, text: objects.provenanceObject)
+            statement.bind(4, updatedAt)
+            try statement.step()
+        }
+        if !change.unsetTraits.isEmpty {
+            let statement = try unsetStatement(change.unsetTraits)
+            statement.reset()
+            statement.bind(1, change.key)
+            statement.bind(2, updatedAt)
+            try statement.step()
+        }
+        let snapshot = change.kind == .removed ? deleteSnapshot : upsertSnapshot
+        snapshot.reset()
+        snapshot.bind(1, record.model)
+        snapshot.bind(2, change.key)
+        if change.kind != .removed {
+            snapshot.bind(3, Int64(bitPattern: change.hash))
+            snapshot.bind(4, blob: change.traits.bytes)
+        }
+        try snapshot.step()
+    }
+
+    /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
+    /// profile takes the objects as they are; an existing one gets each trait set into its own.
+    private mutating func setStatement(_ indexes: [Int]) throws -> SQLiteStatement {
+        if let last = lastSet, last.indexes == indexes { return last.statement }
+        if let cached = setStatements[indexes] {
+            lastSet = (indexes, cached)
+            return cached
+        }
+        let paths = indexes.map { "'$.\"\(traitNames[$0])\"'" }
+        let setTraits = paths.map { "\($0), json(excluded.traits -> \($0))" }.joined(separator: ", ")
+        let setProvenance = paths.map { "\($0), json(excluded.provenance -> \($0))" }.joined(separator: ", ")
+        let statement = try db.prepare(
+            """
+            INSERT INTO profiles (key, traits, provenance, updated_at) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setTraits)),
+                provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
+            """)
+        setStatements[indexes] = statement
+        lastSet = (indexes, statement)
+        return statement
+    }
+
+    private mutating func unsetStatement(_ names: [String]) throws -> SQLiteStatement {
+        if let cached = unsetStatements[names] { return cached }
+        let paths = names.map { "'$.\"\($0)\"'" }.joined(separator: ", ")
+        let statement = try db.prepare(
+            """
+            UPDATE profiles SET traits = json_remove(traits, \(paths)), provenance = json_remove(provenance, \(paths)),
+                updated_at = ?2 WHERE key = ?1
+            """)
+        unsetStatements[names] = statement
+        return statement
+    }
+}

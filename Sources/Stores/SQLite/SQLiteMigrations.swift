@@ -1,0 +1,72 @@
+import Drivers
+import SyncCore
+
+/// The SQLite store's schema, one step per version. Applied in order inside one transaction;
+/// `ws_meta.schema_version` says which have run.
+enum SQLiteMigrations {
+    static let steps: [String] = [
+        // 1: profiles (documented), snapshots, models, runs, leases, heartbeats.
+        """
+        CREATE TABLE profiles (
+            key        TEXT PRIMARY KEY,
+            traits     TEXT NOT NULL DEFAULT '{}',
+            provenance TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE ws_snapshots (
+            model  TEXT NOT NULL,
+            key    TEXT NOT NULL,
+            hash   INTEGER NOT NULL,
+            traits BLOB NOT NULL,
+            PRIMARY KEY (model, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE ws_models (
+            model           TEXT PRIMARY KEY,
+            trait_names     TEXT NOT NULL,
+            snapshot_rows   INTEGER NOT NULL DEFAULT 0,
+            last_run_id     TEXT,
+            last_success_at REAL,
+            last_fire_at    REAL
+        );
+        CREATE TABLE ws_runs (
+            seq            INTEGER PRIMARY KEY,
+            id             TEXT NOT NULL UNIQUE,
+            model          TEXT NOT NULL,
+            source         TEXT NOT NULL,
+            trigger        TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            started_at     REAL NOT NULL,
+            finished_at    REAL,
+            rows_read      INTEGER NOT NULL DEFAULT 0,
+            invalid        INTEGER NOT NULL DEFAULT 0,
+            added          INTEGER NOT NULL DEFAULT 0,
+            changed        INTEGER NOT NULL DEFAULT 0,
+            removed        INTEGER NOT NULL DEFAULT 0,
+            unchanged      INTEGER NOT NULL DEFAULT 0,
+            traits_written INTEGER NOT NULL DEFAULT 0,
+            query_ms       INTEGER NOT NULL DEFAULT 0,
+            fetch_ms       INTEGER NOT NULL DEFAULT 0,
+            bytes_received INTEGER NOT NULL DEFAULT 0,
+            cost           TEXT,
+            error          TEXT
+        );
+        CREATE INDEX ws_runs_by_model ON ws_runs (model, started_at);
+        CREATE TABLE ws_leases (
+            model      TEXT PRIMARY KEY,
+            holder     TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE TABLE ws_heartbeats (
+            holder  TEXT PRIMARY KEY,
+            beat_at REAL NOT NULL
+        );
+        """,
+        // 2: one row a trait, with the model, run and time that set it, for plain-SQL readers.
+        """
+        CREATE VIEW profile_traits AS
+        SELECT p.key AS key, e.key AS trait, p.traits -> e.key AS value, r.model AS model, r.id AS run,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS set_at
+        FROM profiles p, json_each(p.provenance) e JOIN ws_runs r ON r.seq = e.value;
+        """,
+    ]
+}

@@ -1,0 +1,73 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// Opens the store a project's config names: `sqlite:PATH` (relative to the project
+/// directory) or `postgres://...`.
+public struct StoreLocation: Sendable {
+    public var url: Secret
+    public var projectDirectory: URL
+
+    public init(url: Secret, projectDirectory: URL) {
+        self.url = url
+        self.projectDirectory = projectDirectory
+    }
+
+    /// Opens a new connection to the store, migrating its schema if needed; with `readingOnly`
+    /// (commands that only read: `runs`, `status`, `profile`, `plan`), nothing is created or
+    /// migrated and no write lock is taken when the schema is current.
+    /// - Throws: `StoreError` naming the store and saying whether a retry may succeed.
+    public func open(readingOnly: Bool = false) throws -> any Store {
+        let text = url.reveal()
+        let place = self.place
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
+            return ClassifiedStore(
+                try ClassifiedStore.classify(place) {
+                    readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
+                }, place: place)
+        }
+        if isPostgres {
+            return ClassifiedStore(
+                try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text, readingOnly: readingOnly) },
+                place: place)
+        }
+        throw StoreError(
+            "unsupported store url \(url)",
+            hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+    }
+
+    /// What is wrong with a `[store] url`, or nil: found when the config is read (`validate`), not
+    /// when a run first opens the store.
+    package static func problem(url: String) -> (message: String, hint: String)? {
+        if url.hasPrefix("sqlite:") {
+            return url.count > "sqlite:".count
+                ? nil : ("the store url sqlite: has no file path", "write sqlite:.warehouse-sync/state.db")
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("dbname=")
+            || url.contains("host=")
+        {
+            return PGConnection.conninfoProblem(url).map {
+                ("the store url is not a valid PostgreSQL connection string: \($0)", "check [store] url")
+            }
+        }
+        return ("unsupported store url", "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+    }
+
+    private var isPostgres: Bool {
+        let text = url.reveal()
+        return text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=")
+            || text.contains("host=")
+    }
+
+    /// The store as messages name it: its file, or its server's URL without the password.
+    public var place: String {
+        let text = url.reveal()
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            return path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
+        }
+        return "(PostgreSQL \(url))"
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// Where profiles, snapshots, runs and schedule state live: SQLite by default, PostgreSQL in
+/// production. One store connection is used by one thread at a time.
+public protocol Store: AnyObject {
+    /// The trait names and row count of a model's last successful snapshot, nil before its first run.
+    func snapshotInfo(model: String) throws -> SnapshotInfo?
+    /// Each model's trait names as of its last successful run: which model owns which trait.
+    func traitNamesByModel() throws -> [String: [String]]
+    /// The model's snapshot rows in byte order of their keys.
+    func snapshotCursor(model: String) throws -> any SnapshotCursor
+    /// In one transaction: applies the run's changes to profiles and the snapshot, and records the
+    /// run, finished at `run.finish()` taken after the writes. Returns the record as committed.
+    func commit(_ run: RunCommit) throws -> RunRecord
+    /// Records a run that writes nothing else (failed, blocked, skipped).
+    func record(_ run: RunRecord) throws
+    /// The newest runs first.
+    func runs(model: String?, limit: Int) throws -> [RunRecord]
+    func profile(key: String) throws -> ProfileRecord?
+    func modelStates() throws -> [ModelState]
+
+    /// Takes the model's run lease if no live holder has it; false if another holder does.
+    func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool
+    func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws
+    func releaseLease(model: String, holder: String) throws
+    /// Who holds the model's lease now, expired or not.
+    func leaseHolder(model: String) throws -> String?
+    /// Notes that the scheduler fired `model` for the due time `fireAt`.
+    func recordFire(model: String, at fireAt: Date) throws
+    func heartbeat(holder: String, at date: Date) throws
+    func lastHeartbeat() throws -> Date?
+    /// Starts store upkeep that earlier runs left (SQLite: copying the write-ahead log into the
+    /// file) in the background, so that it overlaps the run's warehouse query.
+    func startCheckpoint()
+}
+
+extension Store {
+    public func startCheckpoint() {}
+}
+
+/// A model's snapshot header.
+public struct SnapshotInfo: Sendable, Equatable {
+    public var traitNames: [String]
+    public var rows: Int
+
+    public init(traitNames: [String], rows: Int) {
+        self.traitNames = traitNames
+        self.rows = rows
+    }
+}
+
+/// A forward-only read of a snapshot, ordered by key bytes.
+public protocol SnapshotCursor {
+    /// Moves to the next row; false at the end.
+    func next() throws -> Bool
+    var key: String { get }
+    var hash: UInt64 { get }
+    /// Compares the current row's key with `key`'s UTF-8 bytes: negative, zero or positive.
+    func compareKey(to key: UnsafeRawBufferPointer) -> Int
+    /// The row's canonical traits, read only when asked for.
+    func traits() -> EncodedTraits
+    /// Ends the read; closing a closed cursor does nothing.
+    func close()
+}
+
+/// What `commit` writes.
+public struct RunCommit {
+    public var record: RunRecord
+    public var traitNames: [String]
+    /// The snapshot's row count after this run.
+    public var snapshotRows: Int
+    package var changes: ChangeSpool
+    /// The clock that stamps the run's end once its writes are done.
+    package var finish: () -> Date
+    /// Called inside the commit's transaction, once no other commit can change trait ownership,
+    /// with every model's trait names; throws to refuse the commit.
+    package var checkOwnership: (([String: [String]]) throws -> Void)?
+    /// The lease this run holds; the commit is refused if the store says another holder has it
+    /// (the run was paused past its lease, and a newer run may have written since).
+    package var leaseHolder: String?
+
+    package init(
+        record: RunRecord, traitNames: [String], snapshotRows: Int, changes: ChangeSpool, finish: @escaping () -> Date,
+        checkOwnership: (([String: [String]]) throws -> Void)? = nil, leaseHolder: String?
+    ) {
+        self.record = record
+        self.traitNames = traitNames
+        self.snapshotRows = snapshotRows
+        self.changes = changes
+        self.finish = finish
+        self.checkOwnership = checkOwnership
+        self.leaseHolder = leaseHolder
+    }
+}
+
+extension StoreError {
+    package static func leaseLost(model: String, holder: String?) -> StoreError {
+        StoreError(
+            "model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
+                + "Rerun it: its changes will be computed again from the current snapshot", transient: true)
+    }
+}
+
+/// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.
+public struct ProfileRecord: Sendable, Equatable {
+    /// Which run set a trait, resolved from the run id the profile keeps.
+    public struct TraitSource: Sendable, Equatable {
+        public var model: String
+        public var run: String
+        public var at: String
+
+        public init(model: String, run: String, at: String) {
+            self.model = model
+            self.run = run
+            self.at = at
+        }
+    }
+
+    public var key: String
+    /// JSON object text, e.g. `{"lifetime_value":1250.5,"churn_risk":"low"}`.
+    public var traitsJSON: String
+    /// Trait → the run that last set it, with that run's model and end time.
+    public var sources: [String: TraitSource]
+    public var updatedAt: String
+
+    public init(key: String, traitsJSON: String, sources: [String: TraitSource], updatedAt: String) {
+        self.key = key
+        self.traitsJSON = traitsJSON
+        self.sources = sources
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What the store knows of a model between runs.
+public struct ModelState: Sendable, Equatable {
+    public var model: String
+    public var snapshotRows: Int
+    public var lastRunID: String?
+    public var lastSuccessAt: Date?
+    public var lastFireAt: Date?
+    public var leaseHolder: String?
+    public var leaseExpiresAt: Date?
+
+    public init(
+        model: String, snapshotRows: Int, lastRunID: String?, lastSuccessAt: Date?, lastFireAt: Date?,
+        leaseHolder: String?, leaseExpiresAt: Date?
+    ) {
+        self.model = model
+        self.snapshotRows = snapshotRows
+        self.lastRunID = lastRunID
+        self.lastSuccessAt = lastSuccessAt
+        self.lastFireAt = lastFireAt
+        self.leaseHolder = leaseHolder
+        self.leaseExpiresAt = leaseExpiresAt
+    }
+}
+
+/// A failure of the store (never of a warehouse): what, where (the store's file or server) and
+/// what to do, and whether trying again later may succeed.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+    /// A lost connection, a server restarting, a busy store, a lost lease: a later try may succeed.
+    /// A newer schema, a bad URL, a read-only file or a link never will.
+    public var isTransient: Bool
+
+    public init(_ message: String, hint: String? = nil, transient: Bool = false) {
+        self.message = message
+        self.hint = hint
+        self.isTransient = transient
+    }
+
+    public var description: String { message + (hint.map { "\n  hint: \($0)" } ?? "") }
+}
+
+/// What a profile's provenance holds for each trait a run set: the run's sequence number in the
+/// runs table (`seq`), which gives its id, model and times. A number keeps profiles small.
+package func provenanceJSON(runSeq: Int64) -> String { String(runSeq) }

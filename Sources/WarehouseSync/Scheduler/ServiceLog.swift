@@ -1,0 +1,50 @@
+import Connectors
+import Drivers
+import Foundation
+import Stores
+import SyncCore
+
+/// One field of a logged event.
+public enum EventField: Sendable {
+    case string(String)
+    case int(Int)
+    case double(Double)
+}
+
+/// Where the service and the commands report events: one structured line each (the CLI's
+/// `EventLog`). The scheduler knows only this protocol, not the CLI.
+public protocol ServiceLog: Sendable {
+    /// Reports `event` at `level` (`info`, `warn`, `error`) with its fields.
+    func emit(_ event: String, level: String, _ fields: [String: EventField])
+    /// Adds secrets to blank out of everything reported from now on.
+    func addSecrets(_ redactor: SecretRedactor)
+}
+
+extension ServiceLog {
+    public func emit(_ event: String, _ fields: [String: EventField] = [:]) { emit(event, level: "info", fields) }
+    public func emit(_ event: String, level: String) { emit(event, level: level, [:]) }
+}
+
+/// The fields every report of a finished run carries.
+public enum RunFields {
+    /// The fields of a finished run.
+    public static func of(_ r: RunRecord) -> [String: EventField] {
+        var f: [String: EventField] = [
+            "model": .string(r.model), "run": .string(r.id), "status": .string(r.status.rawValue),
+            "trigger": .string(r.trigger.rawValue),
+            "rows_read": .int(r.rowsRead), "added": .int(r.added), "changed": .int(r.changed),
+            "removed": .int(r.removed),
+            "unchanged": .int(r.unchanged), "invalid": .int(r.invalid), "traits_written": .int(r.traitsWritten),
+        ]
+        if let finished = r.finishedAt { f["duration_s"] = .double(finished.timeIntervalSince(r.startedAt)) }
+        if let error = r.error { f["error"] = .string(error) }
+        return f
+    }
+}
+
+/// Exit statuses: 0 success, 1 a run failed or was held, 2 a usage, config or model error.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let runFailed: Int32 = 1
+    public static let usage: Int32 = 2
+}
