@@ -3,12 +3,13 @@ import Drivers
 import Foundation
 import Stores
 import SyncCore
+import Synchronization
 import WarehouseSync
 
 /// Where a command writes: stdout for results, stderr for diagnostics and progress.
 /// Tests capture both; the executable passes the real streams.
-public final class Console: @unchecked Sendable {
-    private let lock = NSLock()
+public final class Console: Sendable {
+    private let lock = Mutex(())
     private let writeOut: @Sendable (String) -> Void
     private let writeErr: @Sendable (String) -> Void
     /// Whether stderr is a terminal (live progress) or not (one structured line per event).
@@ -33,16 +34,16 @@ public final class Console: @unchecked Sendable {
 
     public func print(_ line: String) {
         let text = redactor.redact(line)
-        lock.withLock { writeOut(text + "\n") }
+        lock.withLock { _ in writeOut(text + "\n") }
     }
     public func error(_ line: String) {
         let text = redactor.redact(line)
-        lock.withLock { writeErr(text + "\n") }
+        lock.withLock { _ in writeErr(text + "\n") }
     }
     /// Rewrites the current terminal line (progress), without a newline.
     public func status(_ text: String) {
         let text = redactor.redact(text)
-        lock.withLock { writeErr("\r\u{1B}[2K" + text) }
+        lock.withLock { _ in writeErr("\r\u{1B}[2K" + text) }
     }
 
     /// Prints one JSON document on stdout.
@@ -56,17 +57,15 @@ public final class Console: @unchecked Sendable {
 }
 
 /// Captures a command's output in memory, for tests.
-public final class CapturedConsole: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outText = ""
-    private var errText = ""
+public final class CapturedConsole: Sendable {
+    private let text = Mutex((out: "", err: ""))
     public init() {}
 
     public var console: Console {
         Console(out: { [self] in self.appendOut($0) }, err: { [self] in self.appendErr($0) }, isTerminal: false)
     }
-    private func appendOut(_ s: String) { lock.withLock { outText += s } }
-    private func appendErr(_ s: String) { lock.withLock { errText += s } }
-    public var stdout: String { lock.withLock { outText } }
-    public var stderr: String { lock.withLock { errText } }
+    private func appendOut(_ s: String) { text.withLock { $0.out += s } }
+    private func appendErr(_ s: String) { text.withLock { $0.err += s } }
+    public var stdout: String { text.withLock { $0.out } }
+    public var stderr: String { text.withLock { $0.err } }
 }

@@ -3,6 +3,7 @@ import Drivers
 import Foundation
 import Stores
 import SyncCore
+import Synchronization
 import WarehouseSync
 
 /// One structured log line per event on stderr: a JSON object with `ts`, `level`, `event`
@@ -36,10 +37,9 @@ struct EventLog: ServiceLog {
 }
 
 /// Shows a live progress line on a terminal for runs longer than a second.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
     private let console: Console
-    private let lock = NSLock()
-    private var shown = false
+    private let shown = Mutex(false)
 
     init(console: Console) { self.console = console }
 
@@ -47,14 +47,14 @@ final class ProgressLine: @unchecked Sendable {
         guard console.isTerminal, p.elapsed > .seconds(1) else { return }
         let seconds = Double(p.elapsed.components.seconds) + Double(p.elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Int(Double(p.rows) / seconds) : 0
-        lock.withLock { shown = true }
+        shown.withLock { $0 = true }
         console.status("\(p.model): \(p.phase) \(p.rows.formatted()) rows, \(rate.formatted()) rows/s")
     }
 
     func clear() {
-        let wasShown = lock.withLock { () -> Bool in
-            defer { shown = false }
-            return shown
+        let wasShown = shown.withLock { isShown -> Bool in
+            defer { isShown = false }
+            return isShown
         }
         if wasShown { console.status("") }
     }

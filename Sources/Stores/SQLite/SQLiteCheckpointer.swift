@@ -1,14 +1,15 @@
 import Drivers
 import Foundation
 import SyncCore
+import Synchronization
 
 /// Folds committed write-ahead log frames into the store file on a thread of its own, with a
 /// connection of its own, while a run reads the warehouse: a run's commit then pays only for
 /// writing and syncing the log, and the next run does the copying in the time it spends waiting.
-final class SQLiteCheckpointer: @unchecked Sendable {
+final class SQLiteCheckpointer: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Set on the checkpoint thread before `finished` is signalled; read only after waiting.
-    private var failure: (any Error)?
+    private let failure = Mutex<(any Error)?>(nil)
 
     init(path: String) {
         let thread = Thread { [self] in
@@ -18,7 +19,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 // PASSIVE never waits for readers or writers: it copies what it can now.
                 try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             } catch {
-                failure = error
+                failure.withLock { $0 = error }
             }
             finished.signal()
         }
@@ -32,6 +33,6 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     func wait() -> (any Error)? {
         finished.wait()
         finished.signal()
-        return failure
+        return failure.withLock { $0 }
     }
 }
