@@ -11,8 +11,32 @@ public final class PostgresStore: Store {
     public init(conninfo: String, readingOnly: Bool = false) throws {
         connection = try PGConnection(conninfo: conninfo, applicationName: "warehouse-sync store")
         try connection.execute("SET TimeZone = 'UTC'")
-        if readingOnly, try currentVersion() == PostgresMigrations.steps.count { return }
-        if try currentVersion() != PostgresMigrations.steps.count { try migrate() }
+        if try !isCurrent() { try migrate() }
+    }
+
+    /// Whether the store's schema is this binary's: its migrations and its runs table's fields.
+    private func isCurrent() throws -> Bool {
+        guard try currentVersion() == PostgresMigrations.steps.count else { return false }
+        return try connection.execute("SELECT value FROM warehouse_sync.meta WHERE key = 'run_fields'", []).text(0, 0)
+            == RunRecord.fieldsFingerprint
+    }
+
+    /// Adds a column to `warehouse_sync.runs` for each run field it lacks (`RunRecord.fields` grew).
+    private func addMissingRunColumns() throws {
+        for field in RunRecord.fields {
+            let type =
+                switch field.kind {
+                case .text: "text"
+                case .integer: "bigint NOT NULL DEFAULT 0"
+                case .instant: "timestamptz"
+                case .measures: "jsonb"
+                }
+            try connection.execute("ALTER TABLE warehouse_sync.runs ADD COLUMN IF NOT EXISTS \(field.name) \(type)")
+        }
+        try connection.execute(
+            "INSERT INTO warehouse_sync.meta VALUES ('run_fields', $1) "
+                + "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [RunRecord.fieldsFingerprint])
     }
 
     /// The schema version the store records, 0 before the first migration.
@@ -45,6 +69,7 @@ public final class PostgresStore: Store {
                 )
             }
             for step in PostgresMigrations.steps.dropFirst(version) { try connection.execute(step) }
+            try addMissingRunColumns()
             try connection.execute(
                 "INSERT INTO warehouse_sync.meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = "
                     + "EXCLUDED.value",
@@ -157,62 +182,54 @@ public final class PostgresStore: Store {
     /// Inserts the run and returns its sequence number.
     @discardableResult
     private func insertRun(_ r: RunRecord) throws -> String {
-        let cost = r.cost.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
+        let fields = RunRecord.fields
+        let placeholders = fields.enumerated().map { index, field -> String in
+            switch field.kind {
+            case .instant: return "to_timestamp($\(index + 1)::float8)"
+            case .measures: return "$\(index + 1)::jsonb"
+            case .text, .integer: return "$\(index + 1)"
+            }
+        }
+        let values: [String?] = fields.map { field in
+            switch field.get(r) {
+            case .null: return nil
+            case .text(let text): return text
+            case .integer(let n): return String(n)
+            case .instant(let date): return String(date.timeIntervalSince1970)
+            case .measures(let measures): return RunRecord.measuresJSON(measures)
+            }
+        }
         return try connection.execute(
-            """
-            INSERT INTO warehouse_sync.runs (id, model, source, trigger, status, started_at, finished_at, rows_read,
-                invalid, added,
-                changed, removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error)
-            VALUES ($1, $2, $3, $4, $5, to_timestamp($6::float8), to_timestamp($7::float8), $8, $9, $10, $11, $12, $13,
-                $14, $15, $16, $17, $18::jsonb, $19)
-            RETURNING seq
-            """,
-            [
-                r.id, r.model, r.source, r.trigger.rawValue, r.status.rawValue,
-                String(r.startedAt.timeIntervalSince1970),
-                r.finishedAt.map { String($0.timeIntervalSince1970) }, String(r.rowsRead), String(r.invalid),
-                String(r.added),
-                String(r.changed), String(r.removed), String(r.unchanged), String(r.traitsWritten), String(r.queryMs),
-                String(r.fetchMs), String(r.bytesReceived), cost, r.error,
-            ]
+            "INSERT INTO warehouse_sync.runs (\(fields.map(\.name).joined(separator: ", "))) VALUES ("
+                + placeholders.joined(separator: ", ") + ") RETURNING seq", values
         ).text(0, 0) ?? ""
     }
 
     public func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        let fields = RunRecord.fields
+        let columns = fields.map { field -> String in
+            switch field.kind {
+            case .instant: return "extract(epoch FROM \(field.name))"
+            case .measures: return "\(field.name)::text"
+            case .text, .integer: return field.name
+            }
+        }
         let result = try connection.execute(
-            """
-            SELECT id, model, source, trigger, status, extract(epoch FROM started_at), extract(epoch FROM finished_at),
-                rows_read,
-                   invalid, added, changed, removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received,
-                       cost::text, error
-            FROM warehouse_sync.runs WHERE $1::text IS NULL OR model = $1 ORDER BY started_at DESC, id DESC LIMIT $2
-            """, [model, String(limit)])
+            "SELECT \(columns.joined(separator: ", ")) FROM warehouse_sync.runs "
+                + "WHERE $1::text IS NULL OR model = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
+            [model, String(limit)])
         return (0..<result.rowCount).map { row in
-            func int(_ c: Int) -> Int { Int(result.text(row, c) ?? "0") ?? 0 }
-            func date(_ c: Int) -> Date? {
-                result.text(row, c).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
+            var column = 0
+            return RunRecord.read { field in
+                defer { column += 1 }
+                guard let text = result.text(row, column) else { return .null }
+                switch field.kind {
+                case .text: return .text(text)
+                case .integer: return .integer(Int64(text) ?? 0)
+                case .instant: return Double(text).map { .instant(Date(timeIntervalSince1970: $0)) } ?? .null
+                case .measures: return RunRecord.measures(json: text).map { .measures($0) } ?? .null
+                }
             }
-            var r = RunRecord(
-                id: result.text(row, 0) ?? "", model: result.text(row, 1) ?? "", source: result.text(row, 2) ?? "",
-                trigger: RunRecord.Trigger(rawValue: result.text(row, 3) ?? "") ?? .manual,
-                status: RunRecord.Status(rawValue: result.text(row, 4) ?? "") ?? .failed,
-                startedAt: date(5) ?? Date(timeIntervalSince1970: 0))
-            r.finishedAt = date(6)
-            r.rowsRead = int(7)
-            r.invalid = int(8)
-            r.added = int(9)
-            r.changed = int(10)
-            r.removed = int(11)
-            r.unchanged = int(12)
-            r.traitsWritten = int(13)
-            r.queryMs = Int64(int(14))
-            r.fetchMs = Int64(int(15))
-            r.bytesReceived = int(16)
-            r.cost = result.text(row, 17).flatMap {
-                try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8))
-            }
-            r.error = result.text(row, 18)
-            return r
         }
     }
 

@@ -23,8 +23,7 @@ public final class SQLiteStore: Store {
             return
         }
         let database = try SQLiteDatabase(path: path, readOnly: true, noFollow: true)
-        let version = try Self.schemaVersion(database)
-        if version == SQLiteMigrations.steps.count {
+        if try Self.isCurrent(database) {
             self.init(opened: database, path: path)
         } else {
             try self.init(path: path)
@@ -35,6 +34,13 @@ public final class SQLiteStore: Store {
         self.path = path
         db = opened
         db.setCheckpointOnClose(false)
+    }
+
+    /// Whether the store's schema is this binary's: its migrations and its runs table's fields.
+    private static func isCurrent(_ database: SQLiteDatabase) throws -> Bool {
+        guard try schemaVersion(database) == SQLiteMigrations.steps.count else { return false }
+        let read = try database.prepare("SELECT value FROM ws_meta WHERE key = 'run_fields'")
+        return try read.step() && read.text(0) == RunRecord.fieldsFingerprint
     }
 
     /// The schema version a store file records, 0 for a new file.
@@ -63,7 +69,7 @@ public final class SQLiteStore: Store {
         db.setCheckpointOnClose(false)
         // Only a store behind this binary's schema takes the write lock to migrate; a current one is
         // only read, and a newer one is refused.
-        if try Self.schemaVersion(db) != SQLiteMigrations.steps.count { try migrate() }
+        if try !Self.isCurrent(db) { try migrate() }
     }
 
     deinit { checkpointer?.wait() }
@@ -75,6 +81,28 @@ public final class SQLiteStore: Store {
     /// Waits for the checkpoint `startCheckpoint` began; its error, if it failed.
     @discardableResult
     func waitForCheckpoint() -> (any Error)? { checkpointer?.wait() }
+
+    /// Adds a column to `ws_runs` for each run field it lacks (`RunRecord.fields` grew).
+    private func addMissingRunColumns() throws {
+        let info = try db.prepare("SELECT name FROM pragma_table_info('ws_runs')")
+        var present: Set<String> = []
+        while try info.step() { if let name = info.text(0) { present.insert(name) } }
+        for field in RunRecord.fields where !present.contains(field.name) {
+            let type =
+                switch field.kind {
+                case .text, .measures: "TEXT"
+                case .integer: "INTEGER NOT NULL DEFAULT 0"
+                case .instant: "REAL"
+                }
+            try db.execute("ALTER TABLE ws_runs ADD COLUMN \(field.name) \(type)")
+        }
+        let record = try db.prepare(
+            "INSERT INTO ws_meta (key, value) VALUES ('run_fields', ?1) "
+                + "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        record.bind(1, RunRecord.fieldsFingerprint)
+        try record.step()
+    }
 
     private func migrate() throws {
         try db.execute("BEGIN IMMEDIATE")
@@ -89,6 +117,7 @@ public final class SQLiteStore: Store {
                 )
             }
             for step in SQLiteMigrations.steps.dropFirst(version) { try db.execute(step) }
+            try addMissingRunColumns()
             try db.execute(
                 "INSERT INTO ws_meta (key, value) VALUES ('schema_version', '\(SQLiteMigrations.steps.count)') ON "
                     + "CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -182,65 +211,45 @@ public final class SQLiteStore: Store {
     }
 
     private func insertRun(_ r: RunRecord) throws {
+        let fields = RunRecord.fields
         let statement = try db.prepare(
-            """
-            INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at, rows_read, invalid,
-                added, changed,
-                removed, unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
-            """)
-        statement.bind(1, r.id)
-        statement.bind(2, r.model)
-        statement.bind(3, r.source)
-        statement.bind(4, r.trigger.rawValue)
-        statement.bind(5, r.status.rawValue)
-        statement.bind(6, r.startedAt.timeIntervalSince1970)
-        if let finished = r.finishedAt { statement.bind(7, finished.timeIntervalSince1970) }
-        for (i, n) in [r.rowsRead, r.invalid, r.added, r.changed, r.removed, r.unchanged, r.traitsWritten].enumerated()
-        {
-            statement.bind(Int32(8 + i), Int64(n))
+            "INSERT INTO ws_runs (\(fields.map(\.name).joined(separator: ", "))) VALUES ("
+                + fields.indices.map { "?\($0 + 1)" }.joined(separator: ", ") + ")")
+        for (index, field) in fields.enumerated() {
+            let position = Int32(index + 1)
+            switch field.get(r) {
+            case .null: statement.bind(position, nil as String?)
+            case .text(let text): statement.bind(position, text)
+            case .integer(let n): statement.bind(position, n)
+            case .instant(let date): statement.bind(position, date.timeIntervalSince1970)
+            case .measures(let measures): statement.bind(position, RunRecord.measuresJSON(measures))
+            }
         }
-        statement.bind(15, r.queryMs)
-        statement.bind(16, r.fetchMs)
-        statement.bind(17, Int64(r.bytesReceived))
-        statement.bind(18, r.cost.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) })
-        statement.bind(19, r.error)
         try statement.step()
     }
 
     public func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        let fields = RunRecord.fields
         let statement = try db.prepare(
-            """
-            SELECT id, model, source, trigger, status, started_at, finished_at, rows_read, invalid, added, changed,
-                removed,
-                   unchanged, traits_written, query_ms, fetch_ms, bytes_received, cost, error
-            FROM ws_runs WHERE ?1 IS NULL OR model = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2
-            """)
+            "SELECT \(fields.map(\.name).joined(separator: ", ")) FROM ws_runs "
+                + "WHERE ?1 IS NULL OR model = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2")
         statement.bind(1, model)
         statement.bind(2, Int64(limit))
         var result: [RunRecord] = []
         while try statement.step() {
-            var r = RunRecord(
-                id: statement.text(0) ?? "", model: statement.text(1) ?? "", source: statement.text(2) ?? "",
-                trigger: RunRecord.Trigger(rawValue: statement.text(3) ?? "") ?? .manual,
-                status: RunRecord.Status(rawValue: statement.text(4) ?? "") ?? .failed,
-                startedAt: Date(timeIntervalSince1970: statement.double(5)))
-            r.finishedAt = statement.isNull(6) ? nil : Date(timeIntervalSince1970: statement.double(6))
-            r.rowsRead = Int(statement.int64(7))
-            r.invalid = Int(statement.int64(8))
-            r.added = Int(statement.int64(9))
-            r.changed = Int(statement.int64(10))
-            r.removed = Int(statement.int64(11))
-            r.unchanged = Int(statement.int64(12))
-            r.traitsWritten = Int(statement.int64(13))
-            r.queryMs = statement.int64(14)
-            r.fetchMs = statement.int64(15)
-            r.bytesReceived = Int(statement.int64(16))
-            r.cost = statement.text(17).flatMap {
-                try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8))
-            }
-            r.error = statement.text(18)
-            result.append(r)
+            var column = 0
+            result.append(
+                RunRecord.read { field in
+                    defer { column += 1 }
+                    if statement.isNull(column) { return .null }
+                    switch field.kind {
+                    case .text: return .text(statement.text(column) ?? "")
+                    case .integer: return .integer(statement.int64(column))
+                    case .instant: return .instant(Date(timeIntervalSince1970: statement.double(column)))
+                    case .measures:
+                        return statement.text(column).flatMap(RunRecord.measures(json:)).map { .measures($0) } ?? .null
+                    }
+                })
         }
         return result
     }

@@ -39,47 +39,42 @@ public struct RunRecord: Codable, Sendable, Equatable {
         set { counts[keyPath: keyPath] = newValue }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, model, source, trigger, status, error, cost
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case queryMs = "query_ms"
-        case fetchMs = "fetch_ms"
-        case bytesReceived = "bytes_received"
+    /// A JSON key of a run: a field's name (`RunRecord.fields`).
+    struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
+    /// Reads every field of `RunRecord.fields` by its name.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        model = try c.decode(String.self, forKey: .model)
-        source = try c.decode(String.self, forKey: .source)
-        trigger = try c.decode(Trigger.self, forKey: .trigger)
-        status = try c.decode(Status.self, forKey: .status)
-        startedAt = try c.decode(Date.self, forKey: .startedAt)
-        finishedAt = try c.decodeIfPresent(Date.self, forKey: .finishedAt)
-        queryMs = try c.decode(Int64.self, forKey: .queryMs)
-        fetchMs = try c.decode(Int64.self, forKey: .fetchMs)
-        bytesReceived = try c.decode(Int.self, forKey: .bytesReceived)
-        cost = try c.decodeIfPresent([String: Double].self, forKey: .cost)
-        error = try c.decodeIfPresent(String.self, forKey: .error)
-        counts = try DiffCounts(from: decoder)
+        let c = try decoder.container(keyedBy: FieldKey.self)
+        self = try Self.read { field in
+            let key = FieldKey(stringValue: field.name)
+            guard try c.contains(key) && !c.decodeNil(forKey: key) else { return .null }
+            switch field.kind {
+            case .text: return .text(try c.decode(String.self, forKey: key))
+            case .integer: return .integer(try c.decode(Int64.self, forKey: key))
+            case .instant: return .instant(try c.decode(Date.self, forKey: key))
+            case .measures: return .measures(try c.decode([String: Double].self, forKey: key))
+            }
+        }
     }
 
+    /// Writes every field of `RunRecord.fields` under its name (null for an absent value).
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(model, forKey: .model)
-        try c.encode(source, forKey: .source)
-        try c.encode(trigger, forKey: .trigger)
-        try c.encode(status, forKey: .status)
-        try c.encode(startedAt, forKey: .startedAt)
-        try c.encode(finishedAt, forKey: .finishedAt)
-        try c.encode(queryMs, forKey: .queryMs)
-        try c.encode(fetchMs, forKey: .fetchMs)
-        try c.encode(bytesReceived, forKey: .bytesReceived)
-        try c.encode(cost, forKey: .cost)
-        try c.encode(error, forKey: .error)
-        try counts.encode(to: encoder)
+        var c = encoder.container(keyedBy: FieldKey.self)
+        for field in Self.fields {
+            let key = FieldKey(stringValue: field.name)
+            switch field.get(self) {
+            case .null: try c.encodeNil(forKey: key)
+            case .text(let text): try c.encode(text, forKey: key)
+            case .integer(let n): try c.encode(n, forKey: key)
+            case .instant(let date): try c.encode(date, forKey: key)
+            case .measures(let measures): try c.encode(measures, forKey: key)
+            }
+        }
     }
 
     /// A new, sortable run id: the start time and a random suffix, e.g. `20261129T012345Z-3fa2c1`.

@@ -28,16 +28,21 @@ extension ServiceLog {
 /// The fields every report of a finished run carries.
 public enum RunFields {
     /// The fields of a finished run.
+    /// Every field of `RunRecord.fields` but the instants (the line has its own `ts`, and
+    /// `duration_s`); the run's id is `run`.
     public static func of(_ r: RunRecord) -> [String: EventField] {
-        var f: [String: EventField] = [
-            "model": .string(r.model), "run": .string(r.id), "status": .string(r.status.rawValue),
-            "trigger": .string(r.trigger.rawValue),
-            "rows_read": .int(r.rowsRead), "added": .int(r.added), "changed": .int(r.changed),
-            "removed": .int(r.removed),
-            "unchanged": .int(r.unchanged), "invalid": .int(r.invalid), "traits_written": .int(r.traitsWritten),
-        ]
+        var f: [String: EventField] = [:]
+        for field in RunRecord.fields {
+            let name = field.name == "id" ? "run" : field.name
+            switch field.get(r) {
+            case .text(let text): f[name] = .string(text)
+            case .integer(let n): f[name] = .int(Int(n))
+            case .measures(let measures):
+                for (measure, value) in measures { f["\(name)_\(measure)"] = .double(value) }
+            case .null, .instant: break
+            }
+        }
         if let finished = r.finishedAt { f["duration_s"] = .double(finished.timeIntervalSince(r.startedAt)) }
-        if let error = r.error { f["error"] = .string(error) }
         return f
     }
 }
