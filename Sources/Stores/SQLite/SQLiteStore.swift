@@ -36,6 +36,33 @@ public final class SQLiteStore: Store {
         db.setCheckpointOnClose(false)
     }
 
+    /// Puts a new store file in WAL mode (the mode is kept in the file). Switching needs the file to
+    /// itself, and SQLite does not wait for that: two processes opening a brand-new store at once
+    /// would see "database is locked". A store already in WAL mode is left as it is.
+    private static func useWriteAheadLog(_ db: SQLiteDatabase) throws {
+        try whileBusy {
+            // The statement that reads the mode must be done before the mode can change.
+            let current = try { () throws -> String? in
+                let mode = try db.prepare("PRAGMA journal_mode")
+                return try mode.step() ? mode.text(0)?.lowercased() : nil
+            }()
+            if current != "wal" { try db.execute("PRAGMA journal_mode = WAL") }
+        }
+    }
+
+    /// Runs `body` again while SQLite answers "database is locked" at once (a new store being set up
+    /// by another connection: its busy handler does not cover every lock), for up to 30 s.
+    private static func whileBusy<T>(_ body: () throws -> T) throws -> T {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                return try body()
+            } catch let error as ConnectorError where error.code == .timeout && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+    }
+
     /// Whether the store's schema is this binary's: its migrations and its runs table's fields.
     private static func isCurrent(_ database: SQLiteDatabase) throws -> Bool {
         guard try schemaVersion(database) == SQLiteMigrations.steps.count else { return false }
@@ -63,13 +90,14 @@ public final class SQLiteStore: Store {
         // Commits sync the log (durable when a run returns); copying the log into the file is left
         // to the next run's background checkpoint, or done at once after a run that wrote more
         // than 256 MB, so the log stays bounded.
-        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        try Self.useWriteAheadLog(db)
+        try db.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         try db.execute(
             "PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
         db.setCheckpointOnClose(false)
         // Only a store behind this binary's schema takes the write lock to migrate; a current one is
         // only read, and a newer one is refused.
-        if try !Self.isCurrent(db) { try migrate() }
+        try Self.whileBusy { if try !Self.isCurrent(db) { try migrate() } }
     }
 
     deinit { checkpointer?.wait() }

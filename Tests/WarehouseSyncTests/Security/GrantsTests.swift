@@ -41,6 +41,20 @@ import Testing
         return f
     }
 
+    /// Creates a login role with exactly `grants` (written for `cdp_reader`) and points the
+    /// project's source at it, its password in `WH_PASSWORD`.
+    static func useFreshRole(_ f: SyncFixture, grants: [String]) throws {
+        let admin = try PGConnection(conninfo: f.warehouseURL)
+        let role = "fresh_\(UUID().uuidString.prefix(6).lowercased())"
+        let password = "Xq7\(UUID().uuidString)"
+        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
+        for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
+        f.environment = ["WH_PASSWORD": password]
+        try f.writeConfig(
+            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
+            extraSource: "password = \"${WH_PASSWORD}\"")
+    }
+
     func sourceReport(_ out: String) throws -> [String: Any] {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let sources = try #require(document["sources"] as? [[String: Any]])
@@ -75,15 +89,7 @@ import Testing
         #expect(await runCLI(["grants", "--strict"], in: f.directory).status == 2)
 
         // A fresh role given exactly those GRANTs: sync succeeds, and the strict check passes.
-        let admin = try PGConnection(conninfo: f.warehouseURL)
-        let role = "cdp_reader_\(UUID().uuidString.prefix(6).lowercased())"
-        let password = "Xq7\(UUID().uuidString)"
-        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
-        for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
-        f.environment = ["WH_PASSWORD": password]
-        try f.writeConfig(
-            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-            extraSource: "password = \"${WH_PASSWORD}\"")
+        try Self.useFreshRole(f, grants: grants)
         let sync = await runCLI(["sync", "--all"], in: f.directory, environment: f.environment)
         #expect(sync.status == 0, "\(sync.out)\(sync.err)")
         #expect(try f.traits("u1")["plan"] == "\"gold\"")
@@ -169,15 +175,7 @@ import Testing
         #expect(grants.contains("GRANT SELECT ON public.pk TO cdp_reader;"), "\(grants)")
         #expect(grants.contains("GRANT SELECT ON public.events TO cdp_reader;"), "\(grants)")
         #expect(!grants.contains { $0.contains("events_2024") || $0.contains("salaries") }, "\(grants)")
-        let admin = try PGConnection(conninfo: f.warehouseURL)
-        let role = "shapes_\(UUID().uuidString.prefix(6).lowercased())"
-        let password = "Wm2\(UUID().uuidString)"
-        try admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
-        for grant in grants { try admin.execute(grant.replacingOccurrences(of: "cdp_reader", with: role)) }
-        f.environment = ["WH_PASSWORD": password]
-        try f.writeConfig(
-            sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-            extraSource: "password = \"${WH_PASSWORD}\"")
+        try Self.useFreshRole(f, grants: grants)
         for name in models.keys.sorted() {
             let sync = await runCLI(["sync", name], in: f.directory, environment: f.environment)
             #expect(sync.status == 0, "\(name): \(sync.out)\(sync.err)")

@@ -61,3 +61,27 @@ import Testing
         }
     }
 }
+
+@Suite struct ConcurrentOpenTests {
+    /// Several connections opening one brand-new store at once (a run, its lease keeper and a
+    /// reader) all succeed: the switch to WAL mode and the first migration wait for each other.
+    @Test func connectionsOpeningANewStoreAtOnceAllSucceed() throws {
+        for _ in 0..<20 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "ws-open-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("state.db").path
+            let failures = LockedBox<[String]>([])
+            let group = DispatchGroup()
+            for _ in 0..<6 {
+                group.enter()
+                Thread {
+                    do { _ = try SQLiteStore(path: path) } catch { failures.set(failures.get() + ["\(error)"]) }
+                    group.leave()
+                }.start()
+            }
+            group.wait()
+            #expect(failures.get().isEmpty, "\(failures.get())")
+        }
+    }
+}
