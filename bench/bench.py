@@ -112,11 +112,18 @@ def warehouse_sync(db, store_kind, workdir):
         f'[sources.wh_sorted]\nkind = "postgres"\nurl = "{conninfo(db)} options=\'-c enable_indexscan=off\'"\n')
     (project / "models" / "features.sql").write_text(
         "-- key: customer_id\n-- source: wh\n-- max_removed: 100%\nSELECT * FROM customer_features\n")
-    (project / "models" / "features_sorted.sql").write_text(
+    # The server-sorts model writes the same traits, so it gets a project and store of its own (a
+    # trait belongs to one model of a store).
+    sorted_project = Path(workdir) / f"project-{store_kind}-sorted"
+    (sorted_project / "models").mkdir(parents=True, exist_ok=True)
+    (sorted_project / "warehouse-sync.toml").write_text(
+        (project / "warehouse-sync.toml").read_text().replace(store, "sqlite:state.db"))
+    (sorted_project / "models" / "features_sorted.sql").write_text(
         "-- key: customer_id\n-- source: wh_sorted\n-- max_removed: 100%\nSELECT * FROM customer_features\n")
     results = {}
     def run(name, repeats=1, reset=None, model="features"):
-        cmd = [str(BINARY), "--project", str(project), "sync", model, "--json"]
+        directory = sorted_project if model == "features_sorted" else project
+        cmd = [str(BINARY), "--project", str(directory), "sync", model, "--json"]
         if reset:
             # Each repetition starts from an empty store; the one kept is the median.
             attempts = []

@@ -30,6 +30,9 @@ package struct DiffReceiver: RowReceiver {
     private var keyType = ValueType.text
     /// Whether the key column is the warehouse's text cast of the key (`Dialect.keyText`).
     private var keyIsText = false
+    /// Positions of the traits whose values are checked before they are stored (decoded rows, COPY rows).
+    private var decodedChecked: [Int] = []
+    private var rawChecked: [Int] = []
     /// Checks JSON values before they are stored (owns a private SQLite connection).
     private let json: any JSONChecking
     private let hashing: any ByteHashing
@@ -117,6 +120,13 @@ package struct DiffReceiver: RowReceiver {
             )
         }
         allTraits = Array(traitNames.indices)
+        // Only values that can hold text are checked before they are stored; a PostgreSQL COPY row
+        // cannot hold a NUL in text, so on that path only JSON (and arrays of it) can be unstorable.
+        let traitTypes = traitIndexes.map { columns[$0].type }
+        decodedChecked = traitTypes.indices.filter {
+            ![ValueType.bool, .int, .double, .bytes].contains(traitTypes[$0])
+        }
+        rawChecked = traitTypes.indices.filter { [ValueType.json, .array, .unknown].contains(traitTypes[$0]) }
         if let first = traitIndexes.first, traitIndexes == Array(first..<first + traitIndexes.count) {
             adjacentTraits = first...traitIndexes[traitIndexes.count - 1]
         }
@@ -154,16 +164,17 @@ package struct DiffReceiver: RowReceiver {
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
         if case .unchanged = match {
-        } else if let bad = unstorable({ values[$0] }) {
+        } else if let bad = unstorable({ values[$0] }, raw: false) {
             return keep(match, key: key, column: bad.column, reason: bad.reason)
         }
         try apply(match, key: key, hash: hash)
     }
 
     /// The first trait whose value the store cannot hold exactly.
-    private func unstorable(_ value: (Int) -> Value) -> (column: String, reason: String)? {
+    private func unstorable(_ value: (Int) -> Value, raw: Bool) -> (column: String, reason: String)? {
         guard model.kind == .traits else { return nil }
-        for (position, index) in traitIndexes.enumerated() {
+        for position in raw ? rawChecked : decodedChecked {
+            let index = traitIndexes[position]
             if let reason = value(index).unstorableReason(json) { return (traitNames[position], reason) }
         }
         return nil
@@ -231,7 +242,7 @@ package struct DiffReceiver: RowReceiver {
         default: break
         }
         let key = keyString ?? raw.withText(keyIndex) { String(decoding: $0, as: UTF8.self) }
-        if let bad = unstorable({ raw.value($0) }) {
+        if let bad = unstorable({ raw.value($0) }, raw: true) {
             return keep(match, key: key, column: bad.column, reason: bad.reason)
         }
         encodeTraits { raw.value($0) }
