@@ -30,7 +30,7 @@ final class ClassifiedStore: Store {
         } catch {
             throw StoreError(
                 "the store \(place) failed: \(error.localizedDescription)",
-                hint: "check that the store's file and its directory exist and are writable by this user")
+                hint: "check that the store's file and its directory exist and are writable by this user", code: .file)
         }
     }
 
@@ -91,17 +91,19 @@ extension StoreError {
             return StoreError(
                 text,
                 hint: "check that the store's file and its directory exist and are writable by this user "
-                    + "(SQLite writes a -wal and a -shm file beside it)")
+                    + "(SQLite writes a -wal and a -shm file beside it)", code: .file)
         }
         if error.code == .connectionFailed && error.sqlState == "08P01" {
-            return StoreError(text, hint: "fix [store] url in warehouse-sync.toml; retrying cannot help")
+            return StoreError(
+                text, hint: "fix [store] url in warehouse-sync.toml; retrying cannot help", code: .location)
         }
         if error.code == .connectionFailed || error.code == .connectionLost {
             return StoreError(
-                text, hint: "check that the store's server is running and reachable; runs retry", transient: true)
+                text, hint: "check that the store's server is running and reachable; runs retry", transient: true,
+                code: .connection)
         }
         if lower.contains("disk") && (lower.contains("full") || lower.contains("space")) {
-            return StoreError(text, hint: "free space on the store's disk", transient: true)
+            return StoreError(text, hint: "free space on the store's disk", transient: true, code: .file)
         }
         return StoreError(text, hint: error.hint, transient: error.isTransient)
     }

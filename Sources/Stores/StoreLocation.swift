@@ -35,7 +35,7 @@ public struct StoreLocation: Sendable {
         }
         throw StoreError(
             "unsupported store url \(url)",
-            hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
+            hint: "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)", code: .location)
     }
 
     /// What is wrong with a `[store] url`, or nil: found when the config is read (`validate`), not

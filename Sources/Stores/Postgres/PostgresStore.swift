@@ -65,8 +65,7 @@ public final class PostgresStore: Store {
             guard version <= PostgresMigrations.steps.count else {
                 throw StoreError(
                     "the store has schema version \(version), newer than this warehouse-sync knows "
-                        + "(\(PostgresMigrations.steps.count)); upgrade warehouse-sync"
-                )
+                        + "(\(PostgresMigrations.steps.count)); upgrade warehouse-sync", code: .schema)
             }
             for step in PostgresMigrations.steps.dropFirst(version) { try connection.execute(step) }
             try addMissingRunColumns()

@@ -141,8 +141,7 @@ public final class SQLiteStore: Store {
             guard version <= SQLiteMigrations.steps.count else {
                 throw StoreError(
                     "the store \(path) has schema version \(version), newer than this warehouse-sync knows "
-                        + "(\(SQLiteMigrations.steps.count)); upgrade warehouse-sync"
-                )
+                        + "(\(SQLiteMigrations.steps.count)); upgrade warehouse-sync", code: .schema)
             }
             for step in SQLiteMigrations.steps.dropFirst(version) { try db.execute(step) }
             try addMissingRunColumns()

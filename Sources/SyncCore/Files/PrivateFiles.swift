@@ -20,7 +20,7 @@ package enum PrivateFiles {
             let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
             throw StoreError(
                 "cannot create the directory \(directory): \(reason)",
-                hint: "create it, or point [store] url at a writable place")
+                hint: "create it, or point [store] url at a writable place", code: .file)
         }
     }
 
@@ -41,7 +41,7 @@ package enum PrivateFiles {
         if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
             throw StoreError(
                 "\(what) \(path) is a symbolic link; WarehouseSync does not write customer data through links. "
-                    + "Point the config at the real file")
+                    + "Point the config at the real file", code: .location)
         }
     }
 

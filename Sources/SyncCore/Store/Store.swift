@@ -97,7 +97,8 @@ extension StoreError {
     package static func leaseLost(model: String, holder: String?) -> StoreError {
         StoreError(
             "model \(model): the run lost its lease to \(holder ?? "nobody") before committing; nothing was written. "
-                + "Rerun it: its changes will be computed again from the current snapshot", transient: true)
+                + "Rerun it: its changes will be computed again from the current snapshot", transient: true,
+            code: .lease)
     }
 }
 
@@ -157,14 +158,34 @@ public struct ModelState: Sendable, Equatable {
 
 /// A failure of the store (never of a warehouse): what, where (the store's file or server) and
 /// what to do, and whether trying again later may succeed.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: ClassifiedError, Sendable, CustomStringConvertible {
+    /// What went wrong, as an opaque code so cases can be added later.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        /// The store's server could not be reached, or the connection was lost.
+        public static let connection = Code(name: "connection")
+        /// The store's file or directory cannot be created, read or written.
+        public static let file = Code(name: "file")
+        /// The store's URL or path is not one WarehouseSync can use.
+        public static let location = Code(name: "location")
+        /// The store's schema is newer than this binary.
+        public static let schema = Code(name: "schema")
+        /// The run lost its lease before committing.
+        public static let lease = Code(name: "lease")
+        /// The store refused a statement (busy, full, constraint).
+        public static let statement = Code(name: "statement")
+        public var description: String { name }
+    }
+
+    public var code: Code
     public var message: String
     public var hint: String?
     /// A lost connection, a server restarting, a busy store, a lost lease: a later try may succeed.
     /// A newer schema, a bad URL, a read-only file or a link never will.
     public var isTransient: Bool
 
-    public init(_ message: String, hint: String? = nil, transient: Bool = false) {
+    public init(_ message: String, hint: String? = nil, transient: Bool = false, code: Code = .statement) {
+        self.code = code
         self.message = message
         self.hint = hint
         self.isTransient = transient

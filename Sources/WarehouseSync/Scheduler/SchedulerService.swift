@@ -156,13 +156,10 @@ package actor SchedulerService {
 
     /// Transient errors are retried; SQL errors, bad data and held runs are not.
     package static func classify(_ error: Error) -> RunEnd {
-        switch error {
-        case let e as SyncError where e.code == .alreadyRunning: return .alreadyRunning
-        case let e as ConnectorError: return .failed(transient: e.isTransient && e.code != .cancelled)
-        case let e as StoreError: return .failed(transient: e.isTransient)
-        case is SpoolError: return .failed(transient: true)  // a full temporary disk may have room later
-        default: return .failed(transient: false)
-        }
+        if let e = error as? SyncError, e.code == .alreadyRunning { return .alreadyRunning }
+        if let e = error as? ConnectorError, e.code == .cancelled { return .failed(transient: false) }
+        // Each error says whether a retry may succeed; anything else (a config error) cannot.
+        return .failed(transient: (error as? any ClassifiedError)?.isTransient ?? false)
     }
 
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {

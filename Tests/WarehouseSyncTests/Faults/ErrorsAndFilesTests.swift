@@ -123,6 +123,18 @@ import Testing
     }
 
     @Test func errorsAreClassifiedByWhatTheyAre() {
+        // Store errors carry an opaque code made where they are thrown.
+        #expect(StoreError.from(ConnectorError(.connectionFailed, "refused"), place: "x").code == .connection)
+        #expect(StoreError.from(ConnectorError(.query, "unable to open database file"), place: "x").code == .file)
+        #expect(StoreError.leaseLost(model: "m", holder: "h").code == .lease)
+        #expect(throws: StoreError.self) {
+            do {
+                _ = try StoreLocation(url: Secret("mysql://h/db"), projectDirectory: URL(fileURLWithPath: "/")).open()
+            } catch let e as StoreError {
+                #expect(e.code == .location)
+                throw e
+            }
+        }
         #expect(
             SchedulerService.classify(StoreError("the store has schema version 9, newer")) == .failed(transient: false))
         #expect(
