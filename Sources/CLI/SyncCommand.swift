@@ -104,7 +104,12 @@ enum SyncCommand {
                     "MODEL", "STATUS", "READ", "ADDED", "CHANGED", "REMOVED", "UNCHANGED", "INVALID", "TRAITS", "TIME",
                 ], rows: rows))
         for r in results {
-            if let error = r.error { console.print("\n\(r.model): \(error)") }
+            if let error = r.error {
+                // A run's own errors already begin with "model NAME:"; say the name once.
+                let prefix = "model \(r.model): "
+                console.print(
+                    "\n\(r.model): " + (error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error))
+            }
             if !r.invalidRows.isEmpty {
                 console.print(
                     "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not "
