@@ -30,7 +30,7 @@ public struct StoreLocation: Sendable {
         }
         if isPostgres {
             return ClassifiedStore(
-                try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text, readingOnly: readingOnly) },
+                try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text) },
                 place: place)
         }
         throw StoreError(

@@ -7,8 +7,9 @@ import SyncCore
 public final class PostgresStore: Store {
     let connection: PGConnection
 
-    /// - Parameter readingOnly: open without migrating when the schema is current (no lock taken).
-    public init(conninfo: String, readingOnly: Bool = false) throws {
+    /// Connects; a store behind this binary's schema is migrated (under a lock), a current one is
+    /// only read, so readers take no lock.
+    public init(conninfo: String) throws {
         connection = try PGConnection(conninfo: conninfo, applicationName: "warehouse-sync store")
         try connection.execute("SET TimeZone = 'UTC'")
         if try !isCurrent() { try migrate() }

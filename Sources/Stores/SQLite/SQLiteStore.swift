@@ -36,48 +36,6 @@ public final class SQLiteStore: Store {
         db.setCheckpointOnClose(false)
     }
 
-    /// Puts a new store file in WAL mode (the mode is kept in the file). Switching needs the file to
-    /// itself, and SQLite does not wait for that: two processes opening a brand-new store at once
-    /// would see "database is locked". A store already in WAL mode is left as it is.
-    private static func useWriteAheadLog(_ db: SQLiteDatabase) throws {
-        try whileBusy {
-            // The statement that reads the mode must be done before the mode can change.
-            let current = try { () throws -> String? in
-                let mode = try db.prepare("PRAGMA journal_mode")
-                return try mode.step() ? mode.text(0)?.lowercased() : nil
-            }()
-            if current != "wal" { try db.execute("PRAGMA journal_mode = WAL") }
-        }
-    }
-
-    /// Runs `body` again while SQLite answers "database is locked" at once (a new store being set up
-    /// by another connection: its busy handler does not cover every lock), for up to 30 s.
-    private static func whileBusy<T>(_ body: () throws -> T) throws -> T {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            do {
-                return try body()
-            } catch let error as ConnectorError where error.code == .timeout && ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-    }
-
-    /// Whether the store's schema is this binary's: its migrations and its runs table's fields.
-    private static func isCurrent(_ database: SQLiteDatabase) throws -> Bool {
-        guard try schemaVersion(database) == SQLiteMigrations.steps.count else { return false }
-        let read = try database.prepare("SELECT value FROM ws_meta WHERE key = 'run_fields'")
-        return try read.step() && read.text(0) == RunRecord.fieldsFingerprint
-    }
-
-    /// The schema version a store file records, 0 for a new file.
-    private static func schemaVersion(_ database: SQLiteDatabase) throws -> Int {
-        let table = try database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'ws_meta'")
-        guard try table.step(), table.int64(0) == 1 else { return 0 }
-        let read = try database.prepare("SELECT value FROM ws_meta WHERE key = 'schema_version'")
-        return try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
-    }
-
     public init(path: String) throws {
         try PrivateFiles.makeDirectory((path as NSString).deletingLastPathComponent)
         // Profiles are customer data: the file is its owner's only, and SQLite gives its -wal and
@@ -109,52 +67,6 @@ public final class SQLiteStore: Store {
     /// Waits for the checkpoint `startCheckpoint` began; its error, if it failed.
     @discardableResult
     func waitForCheckpoint() -> (any Error)? { checkpointer?.wait() }
-
-    /// Adds a column to `ws_runs` for each run field it lacks (`RunRecord.fields` grew).
-    private func addMissingRunColumns() throws {
-        let info = try db.prepare("SELECT name FROM pragma_table_info('ws_runs')")
-        var present: Set<String> = []
-        while try info.step() { if let name = info.text(0) { present.insert(name) } }
-        for field in RunRecord.fields where !present.contains(field.name) {
-            let type =
-                switch field.kind {
-                case .text, .measures: "TEXT"
-                case .integer: "INTEGER NOT NULL DEFAULT 0"
-                case .instant: "REAL"
-                }
-            try db.execute("ALTER TABLE ws_runs ADD COLUMN \(field.name) \(type)")
-        }
-        let record = try db.prepare(
-            "INSERT INTO ws_meta (key, value) VALUES ('run_fields', ?1) "
-                + "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        )
-        record.bind(1, RunRecord.fieldsFingerprint)
-        try record.step()
-    }
-
-    private func migrate() throws {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            try db.execute("CREATE TABLE IF NOT EXISTS ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            let read = try db.prepare("SELECT value FROM ws_meta WHERE key = 'schema_version'")
-            let version = try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
-            guard version <= SQLiteMigrations.steps.count else {
-                throw StoreError(
-                    "the store \(path) has schema version \(version), newer than this warehouse-sync knows "
-                        + "(\(SQLiteMigrations.steps.count)); upgrade warehouse-sync", code: .schema)
-            }
-            for step in SQLiteMigrations.steps.dropFirst(version) { try db.execute(step) }
-            try addMissingRunColumns()
-            try db.execute(
-                "INSERT INTO ws_meta (key, value) VALUES ('schema_version', '\(SQLiteMigrations.steps.count)') ON "
-                    + "CONFLICT (key) DO UPDATE SET value = excluded.value"
-            )
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
 
     public func snapshotInfo(model: String) throws -> SnapshotInfo? {
         let statement = try db.prepare("SELECT trait_names, snapshot_rows FROM ws_models WHERE model = ?1")

@@ -16,6 +16,10 @@ enum QueryText {
     /// and semicolons dropped, so `validate --connect` compiles exactly what `sync` runs).
     /// - Parameter firstLine: the file's line number of `body`'s first line.
     static func check(_ body: String, firstLine: Int) -> Result<String, Problem> {
+        /// The file's line of a byte offset into `body`.
+        func lineOf(_ offset: Int) -> Int {
+            firstLine + body.utf8.prefix(offset).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        }
         if body.utf8.count > maxBytes {
             return .failure(
                 Problem(
@@ -23,17 +27,17 @@ enum QueryText {
                     hint: "a model is one query; move data into the warehouse and read it from there"))
         }
         if let nul = body.utf8.firstIndex(of: 0) {
-            let line = firstLine + body.utf8[..<nul].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            let line = lineOf(body.utf8.distance(from: body.utf8.startIndex, to: nul))
             return .failure(
                 Problem(
                     line: line, message: "the query contains a NUL character (byte 0)",
                     hint: "remove it: drivers end the query there, so the warehouse would run only part of it"))
         }
-        let end: Int
+        let statementBounds: SQLLexer.Statement
         do {
-            end = try SingleStatement.end(of: body)
+            statementBounds = try SingleStatement.statement(of: body)
         } catch {
-            let line = firstLine + body.utf8.prefix(error.offset).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            let line = lineOf(error.offset)
             if let word = error.secondStatementWord {
                 return .failure(
                     Problem(
@@ -49,10 +53,10 @@ enum QueryText {
                     line: line, message: "the query has \(error.problem)",
                     hint: "a model is one SELECT statement; close every string, quoted name, comment and parenthesis"))
         }
-        let statement = String(decoding: Array(body.utf8.prefix(end)), as: UTF8.self)
-        let first = SQLLexer.lex(statement).statements.first
-        if let first, !readingWords.contains(first.firstWord) {
-            let line = firstLine + body.utf8.prefix(first.start).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let statement = String(decoding: Array(body.utf8.prefix(statementBounds.end)), as: UTF8.self)
+        if !readingWords.contains(statementBounds.firstWord) {
+            let first = statementBounds
+            let line = lineOf(first.start)
             return .failure(
                 Problem(
                     line: line, message: "a model is a query, but this one begins with \(first.firstWord)",

@@ -14,7 +14,11 @@ public enum SingleStatement {
     /// (trailing whitespace, comments and semicolons dropped), as a byte count.
     /// - Throws: `Violation` when the text has no statement, several, or an unterminated string,
     ///   quoted identifier or comment, or unbalanced parentheses.
-    public static func end(of text: String) throws(Violation) -> Int {
+    public static func end(of text: String) throws(Violation) -> Int { try statement(of: text).end }
+
+    /// The text's one statement (its bounds and first word), checked as `end(of:)` checks it.
+    /// - Throws: `Violation`, as `end(of:)`.
+    public static func statement(of text: String) throws(Violation) -> SQLLexer.Statement {
         if let nul = text.utf8.firstIndex(of: 0) {
             throw Violation(problem: "a NUL character", offset: text.utf8.distance(from: text.utf8.startIndex, to: nul))
         }
@@ -39,19 +43,13 @@ public enum SingleStatement {
         if !native.parenthesesBalance {
             throw Violation(problem: "unbalanced parentheses", offset: native.firstUnbalancedParenthesis ?? first.start)
         }
-        return first.end
+        return first
     }
 
     /// Throws unless `sql` is one statement; every source calls this before sending a model's text.
     /// - Throws: `ConnectorError` (`.query`, SQLSTATE 42601) naming the problem; nothing is sent.
     public static func require(_ sql: String) throws {
-        do {
-            _ = try end(of: sql)
-        } catch {
-            throw ConnectorError(
-                .query, "refused to send the query: it has \(error.problem) at byte \(error.offset + 1)",
-                sqlState: "42601", hint: "a model is exactly one SELECT statement; WarehouseSync sends nothing else")
-        }
+        _ = try trimmed(sql)
     }
 
     /// `sql` without what follows its one statement (trailing whitespace, comments, semicolons).

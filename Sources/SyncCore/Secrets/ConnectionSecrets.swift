@@ -3,7 +3,7 @@ public enum ConnectionSecrets {
     /// Keys whose values are secrets, lowercased.
     static let secretKeys: Set<String> = [
         "password", "pwd", "sslpassword", "passwd", "token", "access_token", "secret",
-        "private_key_pwd", "privatekeypwd", "refresh_token", "client_secret",
+        "private_key_pwd", "privatekeypwd", "privatekey", "refresh_token", "client_secret", "keyfilepassword",
     ]
 
     /// Every secret value in `text`, as written and unquoted; a value that might run on past a

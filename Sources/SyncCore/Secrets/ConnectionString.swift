@@ -2,9 +2,8 @@ import Foundation
 
 /// Reading `key=value;` connection strings without ever printing their secrets.
 public enum ConnectionString {
-    static let secretKeys: Set<String> = [
-        "pwd", "password", "token", "secret", "privatekey", "private_key_pwd", "refresh_token", "keyfilepassword",
-    ]
+    /// The keys whose values are secrets: the one list `ConnectionSecrets` keeps.
+    static var secretKeys: Set<String> { ConnectionSecrets.secretKeys }
 
     /// The values of keys that hold secrets (`PWD`, `Password`, `Token`, ...).
     public static func secretValues(_ text: String) -> [String] {
