@@ -6,7 +6,7 @@ import SyncCore
 /// transaction: rows are copied (`COPY FROM STDIN`) into temporary staging tables, then each
 /// batch is one upsert of profiles, one update of unset traits, one upsert and one delete of
 /// snapshot rows.
-struct PostgresChangeWriter {
+struct PostgresChangeWriter: StoreChangeWriter {
     static let batchSize = 50_000
 
     private let connection: PGConnection
@@ -65,6 +65,8 @@ struct PostgresChangeWriter {
         pending += 1
         if pending >= Self.batchSize { try flush() }
     }
+
+    mutating func finish() throws { try flush() }
 
     mutating func flush() throws {
         if !sets.isEmpty {

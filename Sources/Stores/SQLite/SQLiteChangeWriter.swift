@@ -4,7 +4,7 @@ import SyncCore
 
 /// Applies a run's changes to `profiles` and `ws_snapshots` inside the store's transaction,
 /// with one prepared statement per shape of change, reused for every row.
-struct SQLiteChangeWriter {
+struct SQLiteChangeWriter: StoreChangeWriter {
     private let db: SQLiteDatabase
     private let record: RunRecord
     private let traitNames: [String]
@@ -15,7 +15,6 @@ struct SQLiteChangeWriter {
     private var unsetStatements: [[String]: SQLiteStatement] = [:]
     private let upsertSnapshot: SQLiteStatement
     private let deleteSnapshot: SQLiteStatement
-    private(set) var traitsWritten = 0
 
     init(db: SQLiteDatabase, record: RunRecord, traitNames: [String], provenance: String) throws {
         self.db = db
@@ -60,6 +59,9 @@ struct SQLiteChangeWriter {
         }
         try snapshot.step()
     }
+
+    /// Each change was written as it came.
+    func finish() {}
 
     /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
     /// profile takes the objects as they are; an existing one gets each trait set into its own.

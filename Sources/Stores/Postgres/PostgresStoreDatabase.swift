@@ -1,0 +1,134 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// The production store: tables in schema `warehouse_sync` of a PostgreSQL database, behind the
+/// store written once (`SQLStore`).
+package typealias PostgresStore = SQLStore<PostgresStoreDatabase>
+
+extension SQLStore where Database == PostgresStoreDatabase {
+    /// Connects; a store behind this binary's schema is migrated (under a lock), a current one is
+    /// only read, so readers take no lock.
+    /// - Throws: `ConnectorError` when the server cannot be reached; `StoreError` when the store's
+    ///   schema is newer than this binary.
+    package convenience init(conninfo: String) throws {
+        let database = try PostgresStoreDatabase(conninfo: conninfo)
+        if try !Self.isCurrent(database) { try Self.migrate(database) }
+        self.init(database: database)
+    }
+}
+
+/// The PostgreSQL side of the store's seam: one libpq connection.
+package final class PostgresStoreDatabase: StoreDatabase {
+    let connection: PGConnection
+    /// The advisory lock key of trait ownership (any constant; "wsto" in ASCII).
+    static let traitOwnershipLock = 0x7773_746F
+    /// The advisory lock key of migrations.
+    static let migrationLock = 7_216_463_281
+
+    package var dialect: StoreDialect { .postgres }
+    package var name: String { "in PostgreSQL" }
+    package static var migrations: [String] { PostgresMigrations.steps }
+
+    init(conninfo: String) throws {
+        connection = try PGConnection(conninfo: conninfo, applicationName: "warehouse-sync store")
+        try connection.execute("SET TimeZone = 'UTC'")
+    }
+
+    private static func text(_ values: [StoreValue]) -> [String?] {
+        values.map { value in
+            switch value {
+            case .null: nil
+            case .text(let text): text
+            case .integer(let n): String(n)
+            case .real(let x): String(x)
+            }
+        }
+    }
+
+    package func run(_ sql: String, _ values: [StoreValue]) throws -> Int {
+        try connection.execute(sql, Self.text(values)).affectedRows
+    }
+
+    package func query(_ sql: String, _ values: [StoreValue], _ row: (any StoreRow) throws -> Void) throws {
+        let result = try connection.execute(sql, Self.text(values))
+        for index in 0..<result.rowCount { try row(PostgresStoreRow(result: result, row: index)) }
+    }
+
+    package func runScript(_ sql: String) throws { try connection.execute(sql) }
+
+    package func tableExists(_ table: StoreTable) throws -> Bool {
+        try first("SELECT to_regclass($1) IS NOT NULL", [.text(dialect.table(table))]) { $0.text(0) } == "t"
+    }
+
+    package func columns(of table: StoreTable) throws -> Set<String> {
+        var names: Set<String> = []
+        try query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'warehouse_sync' "
+                + "AND table_name = $1", [.text(table.rawValue)]
+        ) { row in
+            if let name = row.text(0) { names.insert(name) }
+        }
+        return names
+    }
+
+    // MARK: - Transactions
+
+    package func beginWrite() throws { try connection.execute("BEGIN") }
+
+    package func lockForCommit(model: String) throws {
+        // FOR UPDATE: no one takes the lease while this run commits.
+        try connection.execute("SELECT 1 FROM warehouse_sync.leases WHERE model = $1 FOR UPDATE", [model])
+        // One commit at a time checks and takes trait ownership.
+        try connection.execute("SELECT pg_advisory_xact_lock(\(Self.traitOwnershipLock))")
+    }
+
+    package func beginMigration() throws {
+        try connection.execute("BEGIN")
+        // One migrator at a time across processes.
+        try connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+        try connection.execute("CREATE SCHEMA IF NOT EXISTS warehouse_sync")
+    }
+
+    package func commitTransaction() throws { try connection.execute("COMMIT") }
+    package func rollback() { _ = try? connection.execute("ROLLBACK") }
+
+    // MARK: - Bulk paths
+
+    package func changeWriter(record: RunRecord, traitNames: [String], provenance: String) throws
+        -> any StoreChangeWriter
+    {
+        try PostgresChangeWriter(
+            connection: connection, record: record, traitNames: traitNames, provenance: provenance)
+    }
+
+    package func snapshotCursor(model: String) throws -> any SnapshotCursor {
+        // The primary key's index gives this order as the rows stream; without enable_sort = off,
+        // stale statistics after a large first sync can make the planner sort them all first.
+        try connection.execute("BEGIN READ ONLY; SET LOCAL enable_sort = off")
+        do {
+            let reader = try PGCopyReader(
+                binaryCopyOf: """
+                    SELECT key, hash, traits FROM warehouse_sync.snapshots WHERE model = \(connection.literal(model))
+                        ORDER BY key
+                    """, connection: connection)
+            return PostgresSnapshotCursor(reader: reader, connection: connection)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+@available(*, unavailable)
+extension PostgresStoreDatabase: Sendable {}
+
+/// One row of a libpq result; every value arrives as text.
+struct PostgresStoreRow: StoreRow {
+    let result: PGResult
+    let row: Int
+
+    func text(_ column: Int) -> String? { result.text(row, column) }
+    func integer(_ column: Int) -> Int64? { result.text(row, column).flatMap { Int64($0) } }
+    func real(_ column: Int) -> Double? { result.text(row, column).flatMap { Double($0) } }
+}

@@ -1,0 +1,68 @@
+import SyncCore
+
+/// The store's schema version and migrations, the same steps on both engines: `meta` records
+/// the version and the runs table's fields; each engine's DDL is its `migrations`.
+extension SQLStore {
+    /// Whether the store's schema is this binary's: its migrations and its runs table's fields.
+    /// Only reads, so a reader of a current store takes no lock.
+    package static func isCurrent(_ database: Database) throws -> Bool {
+        guard try schemaVersion(database) == Database.migrations.count else { return false }
+        let fields = try database.first(
+            "SELECT value FROM \(database.dialect.table(.meta)) WHERE key = 'run_fields'"
+        ) { $0.text(0) }
+        return fields == RunRecord.fieldsFingerprint
+    }
+
+    /// The schema version the store records, 0 for a new store.
+    package static func schemaVersion(_ database: Database) throws -> Int {
+        guard try database.tableExists(.meta) else { return 0 }
+        let version = try database.first(
+            "SELECT value FROM \(database.dialect.table(.meta)) WHERE key = 'schema_version'"
+        ) { $0.text(0) }
+        return version.flatMap { Int($0) } ?? 0
+    }
+
+    /// Migrates a store behind this binary's schema in one transaction, under the engine's
+    /// migration lock; a store another process migrated meanwhile is left as it is.
+    /// - Throws: `StoreError` (code `schema`) when the store is newer than this binary.
+    package static func migrate(_ database: Database) throws {
+        let d = database.dialect
+        let steps = Database.migrations
+        try database.beginMigration()
+        do {
+            try database.runScript(
+                "CREATE TABLE IF NOT EXISTS \(d.table(.meta)) (key text PRIMARY KEY, value text NOT NULL)")
+            let version = try schemaVersion(database)
+            guard version <= steps.count else {
+                throw StoreError(
+                    "the store \(database.name) has schema version \(version), newer than this warehouse-sync knows "
+                        + "(\(steps.count)); upgrade warehouse-sync", code: .schema)
+            }
+            for step in steps.dropFirst(version) { try database.runScript(step) }
+            try addMissingRunColumns(database)
+            try setMeta(database, "schema_version", String(steps.count))
+            try database.commitTransaction()
+        } catch {
+            database.rollback()
+            throw error
+        }
+    }
+
+    /// Adds a column to the runs table for each run field it lacks (`RunRecord.fields` grew).
+    private static func addMissingRunColumns(_ database: Database) throws {
+        let present = try database.columns(of: .runs)
+        for field in RunRecord.fields where !present.contains(field.name) {
+            try database.runScript(
+                "ALTER TABLE \(database.dialect.table(.runs)) ADD COLUMN \(field.name) "
+                    + database.dialect.columnType(field.kind))
+        }
+        try setMeta(database, "run_fields", RunRecord.fieldsFingerprint)
+    }
+
+    private static func setMeta(_ database: Database, _ key: String, _ value: String) throws {
+        let d = database.dialect
+        try database.run(
+            "INSERT INTO \(d.table(.meta)) (key, value) VALUES (\(d.param(1)), \(d.param(2))) "
+                + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+    }
+}

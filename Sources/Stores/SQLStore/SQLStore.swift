@@ -1,0 +1,276 @@
+import Foundation
+import SyncCore
+
+/// The store, written once for both engines over the `StoreDatabase` seam: profiles, snapshots,
+/// runs, models, leases and heartbeats. Each run commits in one transaction, so a crash leaves
+/// the store as it was before the run or after it. One store is used by one thread at a time.
+package final class SQLStore<Database: StoreDatabase>: Store {
+    package let database: Database
+    private let d: StoreDialect
+
+    /// Wraps an open database whose schema is current (see `SQLStore.prepare`).
+    package init(database: Database) {
+        self.database = database
+        d = database.dialect
+    }
+
+    private func table(_ table: StoreTable) -> String { d.table(table) }
+
+    /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
+    private func writing<T>(_ body: () throws -> T) throws -> T {
+        try database.beginWrite()
+        do {
+            let result = try body()
+            try database.commitTransaction()
+            return result
+        } catch {
+            database.rollback()
+            throw error
+        }
+    }
+
+    package func startCheckpoint() { database.startCheckpoint() }
+
+    package func snapshotInfo(model: String) throws -> SnapshotInfo? {
+        try database.first(
+            "SELECT \(d.jsonText("trait_names")), snapshot_rows FROM \(table(.models)) WHERE model = \(d.param(1))",
+            [.text(model)]
+        ) { row in
+            row.text(0).map { SnapshotInfo(traitNames: decodeNames($0), rows: Int(row.integer(1) ?? 0)) }
+        }
+    }
+
+    package func traitNamesByModel() throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        try database.query("SELECT model, \(d.jsonText("trait_names")) FROM \(table(.models))", []) { row in
+            if let model = row.text(0), let names = row.text(1) { result[model] = decodeNames(names) }
+        }
+        return result
+    }
+
+    package func snapshotCursor(model: String) throws -> any SnapshotCursor {
+        try database.snapshotCursor(model: model)
+    }
+
+    package func commit(_ run: RunCommit) throws -> RunRecord {
+        try writing {
+            try database.lockForCommit(model: run.record.model)
+            if let holder = run.leaseHolder, let current = try leaseHolder(model: run.record.model), current != holder {
+                throw StoreError.leaseLost(model: run.record.model, holder: current)
+            }
+            // Inside the commit's locks: two models that commit at once cannot both take one trait.
+            try run.checkOwnership?(try traitNamesByModel())
+            // The run's row comes first: profiles refer to it by its sequence number.
+            let seq = try insertRun(run.record)
+            var writer = try database.changeWriter(
+                record: run.record, traitNames: run.traitNames, provenance: provenanceJSON(runSeq: seq))
+            try run.changes.forEach { try writer.apply($0) }
+            try writer.finish()
+            var record = run.record
+            let finishedAt = run.finish()
+            record.finishedAt = finishedAt
+            try database.run(
+                """
+                INSERT INTO \(table(.models)) (model, trait_names, snapshot_rows, last_run_id, last_success_at)
+                VALUES (\(d.param(1)), \(d.jsonParam(2)), \(d.param(3)), \(d.param(4)), \(d.instantParam(5)))
+                ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names,
+                    snapshot_rows = excluded.snapshot_rows, last_run_id = excluded.last_run_id,
+                    last_success_at = excluded.last_success_at
+                """,
+                [
+                    .text(record.model), .text(encodeNames(run.traitNames)), .integer(Int64(run.snapshotRows)),
+                    .text(record.id), .real(finishedAt.timeIntervalSince1970),
+                ])
+            try database.run(
+                "UPDATE \(table(.runs)) SET finished_at = \(d.instantParam(2)) WHERE seq = \(d.param(1))",
+                [.integer(seq), .real(finishedAt.timeIntervalSince1970)])
+            return record
+        }
+    }
+
+    package func record(_ run: RunRecord) throws {
+        try writing {
+            try insertRun(run)
+            try database.run(
+                """
+                INSERT INTO \(table(.models)) (model, trait_names, last_run_id)
+                VALUES (\(d.param(1)), '[]', \(d.param(2)))
+                ON CONFLICT (model) DO UPDATE SET last_run_id = excluded.last_run_id
+                """, [.text(run.model), .text(run.id)])
+        }
+    }
+
+    /// Inserts the run and returns its sequence number.
+    @discardableResult
+    private func insertRun(_ record: RunRecord) throws -> Int64 {
+        let fields = RunRecord.fields
+        let placeholders = fields.enumerated().map { index, field in
+            switch field.kind {
+            case .instant: d.instantParam(index + 1)
+            case .measures: d.jsonParam(index + 1)
+            case .text, .integer: d.param(index + 1)
+            }
+        }
+        let values: [StoreValue] = fields.map { field in
+            switch field.get(record) {
+            case .null: .null
+            case .text(let text): .text(text)
+            case .integer(let n): .integer(n)
+            case .instant(let date): .real(date.timeIntervalSince1970)
+            case .measures(let measures): .text(RunRecord.measuresJSON(measures))
+            }
+        }
+        let seq = try database.first(
+            "INSERT INTO \(table(.runs)) (\(fields.map(\.name).joined(separator: ", "))) VALUES ("
+                + placeholders.joined(separator: ", ") + ") RETURNING seq", values
+        ) { $0.integer(0) }
+        guard let seq else { throw StoreError("the store \(database.name) gave run \(record.id) no sequence number") }
+        return seq
+    }
+
+    package func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        let fields = RunRecord.fields
+        let columns = fields.map { field in
+            switch field.kind {
+            case .instant: d.epoch(field.name)
+            case .measures: d.jsonText(field.name)
+            case .text, .integer: field.name
+            }
+        }
+        var result: [RunRecord] = []
+        try database.query(
+            "SELECT \(columns.joined(separator: ", ")) FROM \(table(.runs)) "
+                + "WHERE \(d.textParam(1)) IS NULL OR model = \(d.param(1)) "
+                + "ORDER BY started_at DESC, id DESC LIMIT \(d.param(2))",
+            [StoreValue(model), .integer(Int64(limit))]
+        ) { row in
+            var column = 0
+            result.append(
+                RunRecord.read { field in
+                    defer { column += 1 }
+                    switch field.kind {
+                    case .text: return row.text(column).map { .text($0) } ?? .null
+                    case .integer: return row.integer(column).map { .integer($0) } ?? .null
+                    case .instant: return row.instant(column).map { .instant($0) } ?? .null
+                    case .measures:
+                        return row.text(column).flatMap(RunRecord.measures(json:)).map { .measures($0) } ?? .null
+                    }
+                })
+        }
+        return result
+    }
+
+    package func profile(key: String) throws -> ProfileRecord? {
+        guard
+            var profile = try database.first(
+                "SELECT key, \(d.jsonText("traits")), \(d.isoText("updated_at")) FROM \(table(.profiles)) "
+                    + "WHERE key = \(d.param(1))", [.text(key)],
+                { row in
+                    ProfileRecord(
+                        key: row.text(0) ?? "", traitsJSON: row.text(1) ?? "{}", sources: [:],
+                        updatedAt: row.text(2) ?? "")
+                })
+        else { return nil }
+        try database.query(
+            """
+            SELECT e.key, r.id, r.model, \(d.epoch("r.finished_at")) FROM \(table(.profiles)) p
+            CROSS JOIN \(d.jsonEntries("p.provenance")) e JOIN \(table(.runs)) r ON r.seq = CAST(e.value AS bigint)
+            WHERE p.key = \(d.param(1))
+            """, [.text(key)]
+        ) { row in
+            profile.sources[row.text(0) ?? ""] = .init(
+                model: row.text(2) ?? "", run: row.text(1) ?? "",
+                at: formatInstant(row.instant(3) ?? Date(timeIntervalSince1970: 0)))
+        }
+        return profile
+    }
+
+    package func modelStates() throws -> [ModelState] {
+        var states: [ModelState] = []
+        try database.query(
+            """
+            SELECT m.model, m.snapshot_rows, m.last_run_id, \(d.epoch("m.last_success_at")),
+                \(d.epoch("m.last_fire_at")), l.holder, \(d.epoch("l.expires_at"))
+            FROM \(table(.models)) m LEFT JOIN \(table(.leases)) l ON l.model = m.model ORDER BY m.model
+            """, []
+        ) { row in
+            states.append(
+                ModelState(
+                    model: row.text(0) ?? "", snapshotRows: Int(row.integer(1) ?? 0), lastRunID: row.text(2),
+                    lastSuccessAt: row.instant(3), lastFireAt: row.instant(4), leaseHolder: row.text(5),
+                    leaseExpiresAt: row.instant(6)))
+        }
+        return states
+    }
+
+    // MARK: - Leases and scheduler state
+
+    package func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
+        let expires = now.timeIntervalSince1970 + Double(ttl.components.seconds)
+        return try database.run(
+            """
+            INSERT INTO \(table(.leases)) AS l (model, holder, expires_at)
+            VALUES (\(d.param(1)), \(d.param(2)), \(d.instantParam(3)))
+            ON CONFLICT (model) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE l.expires_at < \(d.instantParam(4)) OR l.holder = excluded.holder
+            """, [.text(model), .text(holder), .real(expires), .real(now.timeIntervalSince1970)]) == 1
+    }
+
+    package func renewLease(model: String, holder: String, ttl: Duration, now: Date) throws {
+        try database.run(
+            "UPDATE \(table(.leases)) SET expires_at = \(d.instantParam(3)) "
+                + "WHERE model = \(d.param(1)) AND holder = \(d.param(2))",
+            [.text(model), .text(holder), .real(now.timeIntervalSince1970 + Double(ttl.components.seconds))])
+    }
+
+    package func releaseLease(model: String, holder: String) throws {
+        try database.run(
+            "DELETE FROM \(table(.leases)) WHERE model = \(d.param(1)) AND holder = \(d.param(2))",
+            [.text(model), .text(holder)])
+    }
+
+    package func leaseHolder(model: String) throws -> String? {
+        try database.first(
+            "SELECT holder FROM \(table(.leases)) WHERE model = \(d.param(1))", [.text(model)]
+        ) { $0.text(0) }
+    }
+
+    package func recordFire(model: String, at fireAt: Date) throws {
+        try database.run(
+            """
+            INSERT INTO \(table(.models)) (model, trait_names, last_fire_at) VALUES (\(d.param(1)), '[]',
+                \(d.instantParam(2)))
+            ON CONFLICT (model) DO UPDATE SET last_fire_at = excluded.last_fire_at
+            """, [.text(model), .real(fireAt.timeIntervalSince1970)])
+    }
+
+    package func heartbeat(holder: String, at date: Date) throws {
+        try database.run(
+            """
+            INSERT INTO \(table(.heartbeats)) (holder, beat_at) VALUES (\(d.param(1)), \(d.instantParam(2)))
+            ON CONFLICT (holder) DO UPDATE SET beat_at = excluded.beat_at
+            """, [.text(holder), .real(date.timeIntervalSince1970)])
+    }
+
+    package func lastHeartbeat() throws -> Date? {
+        try database.first("SELECT \(d.epoch("max(beat_at)")) FROM \(table(.heartbeats))") { $0.instant(0) }
+    }
+}
+
+@available(*, unavailable)
+extension SQLStore: Sendable {}
+
+/// A JSON array of trait names, as `models.trait_names` keeps them.
+func encodeNames(_ names: [String]) -> String {
+    var out: [UInt8] = [UInt8(ascii: "[")]
+    for (i, name) in names.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        appendJSONString(name, to: &out)
+    }
+    out.append(UInt8(ascii: "]"))
+    return String(decoding: out, as: UTF8.self)
+}
+
+func decodeNames(_ json: String) -> [String] {
+    (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+}

@@ -1,0 +1,66 @@
+import SyncCore
+
+/// The store's tables. Their SQL names differ by engine: `ws_runs` in SQLite,
+/// `warehouse_sync.runs` in PostgreSQL; `profiles` and `profile_traits` are documented names.
+package enum StoreTable: String, Sendable, CaseIterable {
+    case meta, profiles, snapshots, models, runs, leases, heartbeats
+}
+
+/// How one engine spells what the store's SQL needs and the two engines write differently.
+/// Parameters are numbered from 1 and may repeat.
+package enum StoreDialect: Sendable {
+    case sqlite
+    case postgres
+
+    /// A table's qualified name.
+    package func table(_ table: StoreTable) -> String {
+        switch (self, table) {
+        case (.sqlite, .profiles): "profiles"
+        case (.sqlite, _): "ws_\(table.rawValue)"
+        case (.postgres, _): "warehouse_sync.\(table.rawValue)"
+        }
+    }
+
+    /// Parameter `n`.
+    package func param(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)" }
+
+    /// Parameter `n` as text, where its type cannot be inferred (`IS NULL`).
+    package func textParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::text" }
+
+    /// Parameter `n`, seconds since 1970 (`StoreValue.real`), as the engine's instant.
+    package func instantParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "to_timestamp($\(n)::float8)" }
+
+    /// Parameter `n`, JSON text, as the engine's JSON column type.
+    package func jsonParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::jsonb" }
+
+    /// An instant column read as seconds since 1970.
+    package func epoch(_ column: String) -> String {
+        self == .sqlite ? column : "extract(epoch FROM \(column))::float8"
+    }
+
+    /// An instant column read as ISO 8601 text in UTC (`2026-03-01T12:00:00Z`); SQLite keeps this text.
+    package func isoText(_ column: String) -> String {
+        self == .sqlite ? column : "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    }
+
+    /// A JSON column read as its text.
+    package func jsonText(_ column: String) -> String { self == .sqlite ? column : "\(column)::text" }
+
+    /// The (key, value as text) pairs of a JSON object column, as a table source.
+    package func jsonEntries(_ column: String) -> String {
+        self == .sqlite ? "json_each(\(column))" : "jsonb_each_text(\(column))"
+    }
+
+    /// The column type of a run field.
+    package func columnType(_ kind: RunField.Kind) -> String {
+        switch (self, kind) {
+        case (.sqlite, .text), (.sqlite, .measures): "TEXT"
+        case (.sqlite, .integer): "INTEGER NOT NULL DEFAULT 0"
+        case (.sqlite, .instant): "REAL"
+        case (.postgres, .text): "text"
+        case (.postgres, .integer): "bigint NOT NULL DEFAULT 0"
+        case (.postgres, .instant): "timestamptz"
+        case (.postgres, .measures): "jsonb"
+        }
+    }
+}
