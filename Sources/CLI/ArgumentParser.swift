@@ -15,10 +15,11 @@ struct CommandSpec: Sendable {
     var positionals: ClosedRange<Int> = 0...0
 }
 
-/// A usage mistake: exit status 2, with the command's usage line.
-struct UsageError: Error, CustomStringConvertible {
+/// A usage mistake: exit status 2, with the command's usage line. Never transient.
+struct UsageError: ClassifiedError, CustomStringConvertible {
     var message: String
     var usage: String?
+    var isTransient: Bool { false }
     var description: String { message + (usage.map { "\nusage: \($0)" } ?? "") }
 }
 

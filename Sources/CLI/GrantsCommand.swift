@@ -57,7 +57,8 @@ enum GrantsCommand {
                         ProjectError(
                             file: config.file, line: source.line,
                             "cannot check the privileges of source \(name): \(error)",
-                            hint: "run warehouse-sync validate --connect to see which model or connection fails"))
+                            hint: "run warehouse-sync validate --connect to see which model or connection fails",
+                            code: .warehouse))
                 }
             }
             if !problems.isEmpty { throw ProjectErrors(problems) }

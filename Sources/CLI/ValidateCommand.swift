@@ -37,7 +37,8 @@ enum ValidateCommand {
                                 ProjectError(
                                     file: project.config.file, line: source?.line,
                                     "source \(report.source): \(warning.message)",
-                                    hint: "give the source a role with only the GRANTs warehouse-sync grants prints"))
+                                    hint: "give the source a role with only the GRANTs warehouse-sync grants prints",
+                                    code: .warehouse))
                         } else {
                             env.console.error(
                                 "warning: \(project.config.file):\(source?.line ?? 1): source \(report.source): "
@@ -75,7 +76,7 @@ enum ValidateCommand {
                         problems.append(
                             ProjectError(
                                 file: configFile, line: source.line, "cannot open source \(name): \(error)",
-                                hint: "check the source's url/odbc/path and credentials"))
+                                hint: "check the source's url/odbc/path and credentials", code: .warehouse))
                         continue
                     }
                     for model in models where model.source == name {
@@ -93,9 +94,11 @@ enum ValidateCommand {
                                     "the warehouse rejected model \(model.name): \(error.message)"
                                         + (error.sqlState.map { " (SQLSTATE \($0))" } ?? ""),
                                     hint: error.hint
-                                        ?? "run the query in a SQL client against source \(name) to see the problem"))
+                                        ?? "run the query in a SQL client against source \(name) to see the problem",
+                                    code: .warehouse))
                         } catch {
-                            problems.append(ProjectError(file: model.file, "model \(model.name): \(error)"))
+                            problems.append(
+                                ProjectError(file: model.file, "model \(model.name): \(error)", code: .warehouse))
                         }
                     }
                 }
@@ -109,26 +112,27 @@ enum ValidateCommand {
             problems.append(
                 ProjectError(
                     file: model.file, line: model.headerEndLine + 1, problem,
-                    hint: "give each column of the query its own name with AS, e.g. a.score AS app_score"))
+                    hint: "give each column of the query its own name with AS, e.g. a.score AS app_score",
+                    code: .warehouse))
         }
         if !columns.contains(model.key) {
             problems.append(
                 ProjectError(
                     file: model.file, line: model.headerLines["key"], "key column \(model.key) is not in the result",
-                    hint: "the result's columns are \(columns.joined(separator: ", "))"))
+                    hint: "the result's columns are \(columns.joined(separator: ", "))", code: .warehouse))
         }
         for trait in model.traits ?? [] where !columns.contains(trait) {
             problems.append(
                 ProjectError(
                     file: model.file, line: model.headerLines["traits"], "trait \(trait) is not a column of the result",
-                    hint: "the result's columns are \(columns.joined(separator: ", "))"))
+                    hint: "the result's columns are \(columns.joined(separator: ", "))", code: .warehouse))
         }
         if model.kind == .traits && model.traits == nil && columns.filter({ $0 != model.key }).isEmpty {
             problems.append(
                 ProjectError(
                     file: model.file, line: model.headerEndLine + 1,
                     "model \(model.name) returns no trait columns besides its key",
-                    hint: "select at least one more column, or use -- kind: segment"))
+                    hint: "select at least one more column, or use -- kind: segment", code: .warehouse))
         }
         return problems
     }

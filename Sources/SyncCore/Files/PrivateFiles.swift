@@ -58,20 +58,14 @@ package enum PrivateFiles {
     /// A new, uniquely named file in `directory`, opened for reading and writing, created with
     /// `O_EXCL` (so never a planted file or symlink) and mode `mode`.
     /// - Returns: its path and descriptor; the caller closes the descriptor.
-    /// - Throws: `CocoaError` naming the directory, when it cannot be created.
+    /// - Throws: `FileError` naming the directory, when the file cannot be created.
     static func createUnique(in directory: String, prefix: String, mode: mode_t = ownerOnly) throws -> (
         path: String, fd: Int32
     ) {
         var template = Array((directory as NSString).appendingPathComponent("\(prefix).XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw CocoaError(
-                .fileWriteUnknown,
-                userInfo: [
-                    NSFilePathErrorKey: directory,
-                    NSLocalizedDescriptionKey:
-                        "cannot create a file in \(directory): \(String(cString: strerror(errno)))",
-                ])
+            throw FileError.system(path: directory, "cannot create a file in \(directory)")
         }
         fchmod(fd, mode)
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -80,7 +74,7 @@ package enum PrivateFiles {
 
     /// Replaces the file at `path` with `data` atomically: a new file in the same directory,
     /// written, synced, then renamed over the old one (a symlink at `path` is replaced, not followed).
-    /// - Throws: `CocoaError` naming the path.
+    /// - Throws: `FileError` naming the path.
     package static func writeAtomically(_ data: Data, to path: String, mode: mode_t) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
@@ -91,20 +85,14 @@ package enum PrivateFiles {
             try handle.synchronize()
             try handle.close()
         } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) } ?? EIO
             unlink(temporary)
-            throw CocoaError(
-                .fileWriteUnknown,
-                userInfo: [
-                    NSFilePathErrorKey: path,
-                    NSLocalizedDescriptionKey: "cannot write \(path): \(error.localizedDescription)",
-                ])
+            throw FileError.system(path: path, "cannot write \(path)", errno: code)
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let error = FileError.system(path: path, "cannot replace \(path)")
             unlink(temporary)
-            throw CocoaError(
-                .fileWriteUnknown,
-                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot replace \(path): \(reason)"])
+            throw error
         }
     }
 }

@@ -54,8 +54,8 @@ extension Model {
     public static func parse(text: String, file: String) throws(ProjectErrors) -> Model {
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var errors: [ProjectError] = []
-        func fail(_ line: Int?, _ message: String, _ hint: String? = nil) {
-            errors.append(ProjectError(file: file, line: line, message, hint: hint))
+        func fail(_ line: Int?, _ message: String, _ hint: String? = nil, code: ProjectError.Code = .invalidValue) {
+            errors.append(ProjectError(file: file, line: line, message, hint: hint, code: code))
         }
 
         var model = Model(
@@ -91,7 +91,7 @@ extension Model {
                 continue
             }
             model.headerLines[key] = lineNumber
-            model.apply(key: key, value: value, line: lineNumber, fail: fail)
+            model.apply(key: key, value: value, line: lineNumber, report: fail)
         }
         model.headerEndLine = lineNumber
         let body = String(scalars[offset...])
@@ -105,7 +105,7 @@ extension Model {
         } else {
             switch QueryText.check(body, firstLine: lineNumber + 1) {
             case .success(let statement): model.sql = statement
-            case .failure(let problem): fail(problem.line, problem.message, problem.hint)
+            case .failure(let problem): fail(problem.line, problem.message, problem.hint, code: .syntax)
             }
         }
         if let traits = model.traits, traits.contains(model.key) {
@@ -123,7 +123,10 @@ extension Model {
         return model
     }
 
-    private mutating func apply(key: String, value: String, line: Int, fail: (Int?, String, String?) -> Void) {
+    private mutating func apply(
+        key: String, value: String, line: Int, report: (Int?, String, String?, ProjectError.Code) -> Void
+    ) {
+        func fail(_ line: Int?, _ message: String, _ hint: String? = nil) { report(line, message, hint, .invalidValue) }
         switch key {
         case "key":
             guard isIdentifierLike(value) else {
@@ -152,7 +155,7 @@ extension Model {
                     "list result columns separated by commas: lifetime_value, churn_risk")
             }
             if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
-                return fail(line, "trait \(duplicate) is listed twice", nil)
+                return fail(line, "trait \(duplicate) is listed twice")
             }
             traits = names
         case "on_remove":
@@ -186,9 +189,10 @@ extension Model {
             enabled = value == "true"
         default:
             let suggestion = Self.headerKeys.min { editDistance($0, key) < editDistance($1, key) }
-            fail(
+            report(
                 line, "unknown header key \(key)",
-                "did you mean \(suggestion ?? "key")? The header keys are \(Self.headerKeys.joined(separator: ", "))")
+                "did you mean \(suggestion ?? "key")? The header keys are \(Self.headerKeys.joined(separator: ", "))",
+                .unknownKey)
         }
     }
 

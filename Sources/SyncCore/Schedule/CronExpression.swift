@@ -125,7 +125,7 @@ public struct CronExpression: Sendable, Hashable {
         guard number >= field.min && number <= field.max else {
             throw ScheduleError(
                 "\(number) is out of range for the \(field.name) field (\(field.min)-\(field.max))",
-                hint: "cron fields are minute hour day-of-month month day-of-week")
+                hint: "cron fields are minute hour day-of-month month day-of-week", code: .range)
         }
         return number
     }
@@ -139,11 +139,26 @@ public struct CronExpression: Sendable, Hashable {
     }
 }
 
-/// A bad schedule, with what to write instead.
-public struct ScheduleError: Error, Sendable, Hashable, CustomStringConvertible {
+/// A bad schedule, with what to write instead. Never transient.
+public struct ScheduleError: ClassifiedError, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, as an opaque code so cases can be added later.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        /// The text is not a cron expression, an interval or an alias.
+        public static let syntax = Code(name: "syntax")
+        /// A field's value is out of its range, or the schedule never fires.
+        public static let range = Code(name: "range")
+        /// The timezone is not in the system's time zone database.
+        public static let timezone = Code(name: "timezone")
+        public var description: String { name }
+    }
+
+    public var code: Code
     public var message: String
     public var hint: String?
-    public init(_ message: String, hint: String? = nil) {
+    public var isTransient: Bool { false }
+    public init(_ message: String, hint: String? = nil, code: Code = .syntax) {
+        self.code = code
         self.message = message
         self.hint = hint
     }

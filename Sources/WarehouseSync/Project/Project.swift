@@ -167,20 +167,22 @@ enum FileProblem {
         guard stat(url.path, &info) == 0 else {
             let reason = String(cString: strerror(errno))
             return errno == ENOENT
-                ? ProjectError(file: file, "cannot read \(url.path): it does not exist", hint: missingHint)
+                ? ProjectError(file: file, "cannot read \(url.path): it does not exist", hint: missingHint, code: .file)
                 : ProjectError(
-                    file: file, "cannot read \(url.path): \(reason)", hint: "check the path and its permissions")
+                    file: file, "cannot read \(url.path): \(reason)", hint: "check the path and its permissions",
+                    code: .file)
         }
         if (info.st_mode & S_IFMT) != S_IFREG {
-            return ProjectError(file: file, "\(url.path) is not a regular file", hint: "replace it with a text file")
+            return ProjectError(
+                file: file, "\(url.path) is not a regular file", hint: "replace it with a text file", code: .file)
         }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             return ProjectError(
                 file: file, "cannot read \(url.path): \(String(cString: strerror(errno)))",
-                hint: "check the file's permissions")
+                hint: "check the file's permissions", code: .file)
         }
         _ = data
         return ProjectError(
-            file: file, "the file is not UTF-8 text", hint: "save it as UTF-8 (with LF or CRLF line ends)")
+            file: file, "the file is not UTF-8 text", hint: "save it as UTF-8 (with LF or CRLF line ends)", code: .file)
     }
 }

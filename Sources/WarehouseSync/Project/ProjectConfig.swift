@@ -157,7 +157,9 @@ struct ConfigReader {
     mutating func rejectAll(_ entries: [TOMLDocument.Entry], in place: String, hint: String) {
         for entry in entries {
             errors.append(
-                ProjectError(file: file, line: entry.line, "unknown key \(entry.key) in \(place)", hint: hint))
+                ProjectError(
+                    file: file, line: entry.line, "unknown key \(entry.key) in \(place)", hint: hint, code: .unknownKey)
+            )
         }
     }
 
@@ -173,7 +175,7 @@ struct ConfigReader {
                         file: file, line: entry.line, "unknown key \(entry.key) in \(name)",
                         hint: suggestion.map {
                             "did you mean \($0)? The keys of \(name) are \(allowed.joined(separator: ", "))"
-                        }))
+                        }, code: .unknownKey))
                 continue
             }
             body(entry, &self)

@@ -60,13 +60,14 @@ enum TOMLParser {
                 guard line.hasSuffix("]"), !line.hasPrefix("[[") else {
                     throw ProjectError(
                         file: file, line: lineNumber, "malformed table header \(line)",
-                        hint: "write a table as [name] or [sources.name]; arrays of tables are not supported")
+                        hint: "write a table as [name] or [sources.name]; arrays of tables are not supported",
+                        code: .syntax)
                 }
                 let path = try parseKeyPath(String(line.dropFirst().dropLast()), file: file, line: lineNumber)
                 guard seenTables.insert(path).inserted else {
                     throw ProjectError(
                         file: file, line: lineNumber, "table [\(path.joined(separator: "."))] is defined twice",
-                        hint: "merge the two tables into one")
+                        hint: "merge the two tables into one", code: .syntax)
                 }
                 document.tables.append(.init(path: path, line: lineNumber))
                 continue
@@ -75,13 +76,13 @@ enum TOMLParser {
                 // A value is never echoed: it may be a secret.
                 throw ProjectError(
                     file: file, line: lineNumber, "expected key = value",
-                    hint: "each line is a [table], a key = value, or a # comment")
+                    hint: "each line is a [table], a key = value, or a # comment", code: .syntax)
             }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             guard isBareKey(key) else {
                 throw ProjectError(
                     file: file, line: lineNumber, "invalid key \"\(key)\"",
-                    hint: "keys are letters, digits, '_' and '-'")
+                    hint: "keys are letters, digits, '_' and '-'", code: .syntax)
             }
             var valueText = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             // An array may span lines until its closing bracket.
@@ -93,7 +94,8 @@ enum TOMLParser {
             let value = try parseValue(valueText, file: file, line: lineNumber)
             var table = document.tables.removeLast()
             if table.entries.contains(where: { $0.key == key }) {
-                throw ProjectError(file: file, line: lineNumber, "key \(key) is set twice in the same table")
+                throw ProjectError(
+                    file: file, line: lineNumber, "key \(key) is set twice in the same table", code: .syntax)
             }
             table.entries.append(.init(key: key, value: value, line: lineNumber))
             document.tables.append(table)
@@ -114,7 +116,7 @@ enum TOMLParser {
             } else if !isBareKey(part) {
                 throw ProjectError(
                     file: file, line: line, "invalid table name [\(text)]",
-                    hint: "names are letters, digits, '_' and '-', or quoted")
+                    hint: "names are letters, digits, '_' and '-', or quoted", code: .syntax)
             }
             parts.append(part)
         }
@@ -176,7 +178,7 @@ enum TOMLParser {
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ProjectError(
                     file: file, line: line, "unexpected text after the string's closing quote",
-                    hint: "a quote inside a \"...\" string is written \\\"; or use a '...' string")
+                    hint: "a quote inside a \"...\" string is written \\\"; or use a '...' string", code: .syntax)
             }
             return .string(string)
         }
@@ -190,18 +192,18 @@ enum TOMLParser {
                     break
                 }
                 guard rest.hasPrefix("\"") || rest.hasPrefix("'") else {
-                    throw ProjectError(file: file, line: line, "arrays may hold only strings")
+                    throw ProjectError(file: file, line: line, "arrays may hold only strings", code: .syntax)
                 }
                 items.append(try parseString(&rest, file: file, line: line))
                 rest = rest.drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix(",") {
                     rest = rest.dropFirst()
                 } else if !rest.hasPrefix("]") {
-                    throw ProjectError(file: file, line: line, "expected , or ] in the array")
+                    throw ProjectError(file: file, line: line, "expected , or ] in the array", code: .syntax)
                 }
             }
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ProjectError(file: file, line: line, "unexpected text after the array's closing ]")
+                throw ProjectError(file: file, line: line, "unexpected text after the array's closing ]", code: .syntax)
             }
             return .strings(items)
         }
@@ -209,7 +211,7 @@ enum TOMLParser {
         if let number = Int(digits.hasPrefix("+") ? String(digits.dropFirst()) : digits) { return .integer(number) }
         throw ProjectError(
             file: file, line: line, "unsupported value (not quoted, not a number, not true or false)",
-            hint: "values are \"strings\", integers, true/false, or arrays of strings")
+            hint: "values are \"strings\", integers, true/false, or arrays of strings", code: .syntax)
     }
 
     private static func parseString(_ rest: inout Substring, file: String, line: Int) throws(ProjectError) -> String {
@@ -233,15 +235,16 @@ enum TOMLParser {
                     rest = rest.dropFirst(count)
                     guard hex.count == count, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code)
                     else {
-                        throw ProjectError(file: file, line: line, "invalid unicode escape \\\(e)\(hex)")
+                        throw ProjectError(file: file, line: line, "invalid unicode escape \\\(e)\(hex)", code: .syntax)
                     }
                     out.unicodeScalars.append(scalar)
-                default: throw ProjectError(file: file, line: line, "invalid escape \\\(e) in a string")
+                default: throw ProjectError(file: file, line: line, "invalid escape \\\(e) in a string", code: .syntax)
                 }
             } else {
                 out.append(c)
             }
         }
-        throw ProjectError(file: file, line: line, "unterminated string", hint: "close the string with \(quote)")
+        throw ProjectError(
+            file: file, line: line, "unterminated string", hint: "close the string with \(quote)", code: .syntax)
     }
 }
