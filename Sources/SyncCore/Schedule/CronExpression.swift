@@ -148,8 +148,6 @@ public struct ScheduleError: ClassifiedError, Sendable, Hashable, CustomStringCo
         public static let syntax = Code(name: "syntax")
         /// A field's value is out of its range, or the schedule never fires.
         public static let range = Code(name: "range")
-        /// The timezone is not in the system's time zone database.
-        public static let timezone = Code(name: "timezone")
         public var description: String { name }
     }
 
