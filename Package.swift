@@ -15,7 +15,7 @@ let package = Package(
         .systemLibrary(name: "CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
-        .target(name: "SyncCore"),
+        .target(name: "SyncCore", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .target(name: "Drivers", dependencies: ["SyncCore", "CLibPQ", "CODBC", "CSQLite", "CXXHash"]),
         .target(name: "Connectors", dependencies: ["SyncCore", "Drivers", "CLibPQ", "CODBC", "CSQLite"]),
         .target(name: "Stores", dependencies: ["SyncCore", "Drivers"]),

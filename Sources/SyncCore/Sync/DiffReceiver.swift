@@ -211,12 +211,13 @@ package struct DiffReceiver: RowReceiver {
         wireScratch.removeAll()
         if model.kind == .traits {
             if let adjacent = adjacentTraits {
-                wireScratch.append(
-                    UnsafeRawBufferPointer(raw.wireBytes(from: adjacent.lowerBound, through: adjacent.upperBound)))
+                raw.withWireBytes(from: adjacent.lowerBound, through: adjacent.upperBound) {
+                    wireScratch.append(UnsafeRawBufferPointer($0))
+                }
                 wireScratch.append(9)
             } else {
                 for index in traitIndexes {
-                    wireScratch.append(UnsafeRawBufferPointer(raw.wireBytes(index)))
+                    raw.withWireBytes(index) { wireScratch.append(UnsafeRawBufferPointer($0)) }
                     wireScratch.append(9)
                 }
             }

@@ -1,13 +1,27 @@
 /// One row as it arrived on the wire (PostgreSQL COPY text), split into fields but not decoded:
 /// a receiver can hash and compare the bytes, and decode only the rows it needs.
-/// Valid only during the `row(raw:)` call that receives it.
-public struct RawRow {
+/// Valid only during the `row(raw:)` call that receives it, and the compiler holds receivers to
+/// that: the row is `~Escapable`, so it cannot be stored or returned.
+public struct RawRow: ~Escapable {
     let line: UnsafeBufferPointer<UInt8>
     let starts: UnsafeBufferPointer<Int>
     let ends: UnsafeBufferPointer<Int>
     let escaped: UnsafeBufferPointer<Bool>
     let types: [ValueType]
     let elements: [ValueType?]
+
+    @_lifetime(immortal)
+    init(
+        line: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>,
+        escaped: UnsafeBufferPointer<Bool>, types: [ValueType], elements: [ValueType?]
+    ) {
+        self.line = line
+        self.starts = starts
+        self.ends = ends
+        self.escaped = escaped
+        self.types = types
+        self.elements = elements
+    }
 
     public var count: Int { types.count }
 
@@ -17,19 +31,23 @@ public struct RawRow {
             && line[starts[index] + 1] == UInt8(ascii: "N")
     }
 
-    /// The field exactly as sent, COPY escapes included: the same data always gives the same bytes.
-    public func wireBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: line[starts[index]..<ends[index]])
+    /// Calls `body` with the field exactly as sent, COPY escapes included: the same data always
+    /// gives the same bytes. The buffer is valid only inside `body`.
+    public func withWireBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(rebasing: line[starts[index]..<ends[index]]))
     }
 
-    /// Fields `first` through `last` as sent, with the tabs between them.
-    public func wireBytes(from first: Int, through last: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: line[starts[first]..<ends[last]])
+    /// Calls `body` with fields `first` through `last` as sent, with the tabs between them; the
+    /// buffer is valid only inside `body`.
+    public func withWireBytes<R>(
+        from first: Int, through last: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) rethrows -> R {
+        try body(UnsafeBufferPointer(rebasing: line[starts[first]..<ends[last]]))
     }
 
-    /// Calls `body` with the field's text, escapes undone.
+    /// Calls `body` with the field's text, escapes undone; the buffer is valid only inside `body`.
     public func withText<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let field = wireBytes(index)
+        let field = UnsafeBufferPointer(rebasing: line[starts[index]..<ends[index]])
         guard escaped[index] else { return try body(field) }
         let unescaped = PGCopyRowParser.unescape(field)
         return try unescaped.withUnsafeBufferPointer(body)
@@ -42,5 +60,10 @@ public struct RawRow {
     }
 
     /// Every field decoded.
-    public func values() -> [Value] { (0..<count).map(value) }
+    public func values() -> [Value] {
+        var values: [Value] = []
+        values.reserveCapacity(count)
+        for index in 0..<count { values.append(value(index)) }
+        return values
+    }
 }

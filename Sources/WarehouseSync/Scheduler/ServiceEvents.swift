@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Stores
 import SyncCore
+import Synchronization
 
 /// What wakes the scheduler's loop.
 enum ServiceEvent: Sendable {
@@ -17,23 +18,24 @@ enum ServiceEvent: Sendable {
 ///
 /// The first shutdown signal also arms `deadline` on a thread of its own: whatever the loop is
 /// waiting on (a store commit stuck behind a lock, a cancel to an unreachable host), it runs.
+/// Unchecked: its only state is the immutable list of dispatch sources, which are thread-safe.
 final class SignalEvents: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
+    private let sources: [DispatchSourceSignal]
 
     init(
         _ continuation: AsyncStream<ServiceEvent>.Continuation,
         deadline: (seconds: TimeInterval, action: @Sendable () -> Void)
     ) {
         let armed = DispatchQueue(label: "warehouse-sync.shutdown-deadline")
-        var isArmed = false
+        let isArmed = Atomic(false)
+        var sources: [DispatchSourceSignal] = []
         for (number, event) in [
             (SIGTERM, ServiceEvent.shutdown("SIGTERM")), (SIGINT, .shutdown("SIGINT")), (SIGHUP, .reload("SIGHUP")),
         ] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: armed)
             source.setEventHandler {
-                if number != SIGHUP && !isArmed {
-                    isArmed = true
+                if number != SIGHUP && !isArmed.exchange(true, ordering: .relaxed) {
                     armed.asyncAfter(deadline: .now() + deadline.seconds, execute: deadline.action)
                 }
                 continuation.yield(event)
@@ -41,6 +43,7 @@ final class SignalEvents: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+        self.sources = sources
     }
 
     func cancel() { sources.forEach { $0.cancel() } }
@@ -48,6 +51,7 @@ final class SignalEvents: @unchecked Sendable {
 
 /// Watches the project's config file and models/ with inotify, and asks for a reload when a
 /// file is written, created, moved or deleted.
+/// Unchecked: its state is an immutable descriptor and a thread-safe dispatch source.
 final class FileWatcher: @unchecked Sendable {
     private let descriptor: Int32
     private let source: DispatchSourceRead

@@ -6,6 +6,8 @@ import SyncCore
 
 /// Holds a model's run lease in the store and renews it from a thread of its own (on a
 /// connection of its own) until stopped, so a long run keeps it and a crashed one loses it.
+/// Unchecked: every property is immutable; the store connection, which is not thread-safe, is used
+/// only by the renew thread once `acquire` returns.
 final class LeaseKeeper: @unchecked Sendable {
     static let ttl: Duration = .seconds(120)
     static let renewEvery: TimeInterval = 30
