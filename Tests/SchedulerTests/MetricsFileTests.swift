@@ -33,6 +33,12 @@ import Testing
         #expect(text.contains("warehouse_sync_run_duration_seconds{model=\"ltv\"} 2.500\n"))
         #expect(text.contains("warehouse_sync_warehouse_cost{model=\"ltv\",measure=\"planner_total_cost\"} 12.5\n"))
         #expect(text.contains("# TYPE warehouse_sync_runs_total counter\n"))
+        // Every integer run field is a counter, summed over the runs (both were recorded).
+        for field in RunRecord.fields where field.kind == .integer {
+            #expect(text.contains("# TYPE warehouse_sync_run_\(field.name)_total counter\n"))
+        }
+        #expect(text.contains("warehouse_sync_run_added_total{model=\"ltv\"} 6\n"))
+        #expect(text.contains("warehouse_sync_run_removed_total{model=\"ltv\"} 2\n"))
         let leftovers = try FileManager.default.contentsOfDirectory(
             atPath: (path as NSString).deletingLastPathComponent
         ).filter { $0.hasPrefix("." + (path as NSString).lastPathComponent + ".") }

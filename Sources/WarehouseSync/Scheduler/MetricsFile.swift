@@ -13,6 +13,9 @@ struct MetricsFile {
     private var lastSuccess: [String: Date] = [:]
     private var lastDuration: [String: Double] = [:]
     private var cost: [String: [String: Double]] = [:]
+    /// Each integer run field's sum per model, in `RunRecord.fields` order: a field added there
+    /// becomes a counter here without more code.
+    private var fieldTotals: [String: [String: Int64]] = [:]
 
     init(path: String) { self.path = path }
 
@@ -23,6 +26,11 @@ struct MetricsFile {
         if run.status == .succeeded, let finished = run.finishedAt { lastSuccess[run.model] = finished }
         if let finished = run.finishedAt { lastDuration[run.model] = finished.timeIntervalSince(run.startedAt) }
         if let measures = run.cost { cost[run.model] = measures }
+        for field in RunRecord.fields where field.kind == .integer {
+            if case .integer(let n) = field.get(run) {
+                fieldTotals[field.name, default: [:]][run.model, default: 0] += n
+            }
+        }
     }
 
     func render() -> String {
@@ -64,6 +72,15 @@ struct MetricsFile {
             for (measure, value) in measures.sorted(by: { $0.key < $1.key }) {
                 out +=
                     "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
+            }
+        }
+        for field in RunRecord.fields where field.kind == .integer {
+            guard let totals = fieldTotals[field.name] else { continue }
+            let name = "warehouse_sync_run_\(field.name)_total"
+            out +=
+                "# HELP \(name) The sum of the run field \(field.name) over runs, by model.\n# TYPE \(name) counter\n"
+            for (model, n) in totals.sorted(by: { $0.key < $1.key }) {
+                out += "\(name){model=\"\(label(model))\"} \(n)\n"
             }
         }
         return out
