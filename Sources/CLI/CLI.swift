@@ -75,7 +75,7 @@ public enum CLI {
     static var commands: [Command] {
         [
             ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
-            RunsCommand.command,
+            RunsCommand.command, ChangesCommand.command, RevertCommand.command,
             ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command,
         ]
     }

@@ -63,13 +63,6 @@ enum ScheduleCommand {
     }
 }
 
-func parseInstant(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
-}
-
 /// Plain aligned columns for terminal output.
 enum TextTable {
     static func render(header: [String], rows: [[String]]) -> String {

@@ -46,6 +46,7 @@ final class ClassifiedStore: Store {
     func runs(model: String?, limit: Int) throws -> [RunRecord] {
         try run { try inner.runs(model: model, limit: limit) }
     }
+    func run(id: String) throws -> RunRecord? { try run { try inner.run(id: id) } }
     func profile(key: String) throws -> ProfileRecord? { try run { try inner.profile(key: key) } }
     func modelStates() throws -> [ModelState] { try run { try inner.modelStates() } }
     func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
@@ -63,6 +64,9 @@ final class ClassifiedStore: Store {
     }
     func heartbeat(holder: String, at date: Date) throws { try run { try inner.heartbeat(holder: holder, at: date) } }
     func lastHeartbeat() throws -> Date? { try run { try inner.lastHeartbeat() } }
+    func changes(_ query: ChangeQuery) throws -> [ChangeRecord] { try run { try inner.changes(query) } }
+    func pruneChanges(before cutoff: Date) throws -> Int { try run { try inner.pruneChanges(before: cutoff) } }
+    func revert(_ request: RevertRequest) throws -> RevertOutcome { try run { try inner.revert(request) } }
     func startCheckpoint() { inner.startCheckpoint() }
 }
 

@@ -18,14 +18,32 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private var unsets: [UInt8] = []
     private var snapshots: [UInt8] = []
     private var deletes: [UInt8] = []
+    /// Change-log rows, copied straight into `warehouse_sync.changes`.
+    private var log: [UInt8] = []
+    private let logger: ChangeLogger
+    private let logChanges: Bool
+    /// The columns every change-log row of this run starts with: run_seq, run, model.
+    private let logPrefix: [UInt8]
     private var pending = 0
 
-    init(connection: PGConnection, record: RunRecord, traitNames: [String], provenance: String) throws {
+    init(
+        connection: PGConnection, record: RunRecord, runSeq: Int64, traitNames: [String],
+        previousTraitNames: [String],
+        logChanges: Bool
+    ) throws {
         self.connection = connection
         self.record = record
         self.traitNames = traitNames
-        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
+        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runSeq: runSeq))
         updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
+        logger = ChangeLogger(traitNames: traitNames, previousTraitNames: previousTraitNames)
+        self.logChanges = logChanges
+        var prefix: [UInt8] = []
+        for column in [String(runSeq), record.id, record.model] {
+            appendCopyText(column, to: &prefix)
+            prefix.append(9)
+        }
+        logPrefix = prefix
         try connection.execute(
             """
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
@@ -36,6 +54,19 @@ struct PostgresChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
+        for entry in logChanges ? logger.entries(change) : [] {
+            log += logPrefix
+            for column in [entry.key, entry.trait] {
+                appendCopyText(column, to: &log)
+                log.append(9)
+            }
+            for value in [entry.old, entry.new] {
+                if let value { appendCopyText(value, to: &log) } else { log += Array("\\N".utf8) }
+                log.append(9)
+            }
+            appendCopyText(updatedAt, to: &log)
+            log.append(10)
+        }
         if !change.setTraits.isEmpty {
             appendCopyText(change.key, to: &sets)
             sets.append(9)
@@ -104,11 +135,16 @@ struct PostgresChangeWriter: StoreChangeWriter {
                     + "d.k",
                 [record.model])
         }
+        if !log.isEmpty {
+            try connection.copyIn(
+                "COPY warehouse_sync.changes (run_seq, run, model, key, trait, old, new, at) FROM STDIN", log)
+        }
         try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
         sets.removeAll(keepingCapacity: true)
         unsets.removeAll(keepingCapacity: true)
         snapshots.removeAll(keepingCapacity: true)
         deletes.removeAll(keepingCapacity: true)
+        log.removeAll(keepingCapacity: true)
         pending = 0
     }
 }

@@ -67,5 +67,20 @@ enum PostgresMigrations {
         FROM warehouse_sync.profiles p CROSS JOIN jsonb_each_text(p.provenance) e
         JOIN warehouse_sync.runs r ON r.seq = e.value::bigint;
         """,
+        // 3: the change log, one row per (run, key, trait), for plain-SQL readers and `revert`.
+        """
+        CREATE TABLE warehouse_sync.changes (
+            run_seq bigint NOT NULL,
+            run     text NOT NULL,
+            model   text NOT NULL,
+            key     text COLLATE "C" NOT NULL,
+            trait   text NOT NULL,
+            old     text,
+            new     text,
+            at      timestamptz NOT NULL,
+            PRIMARY KEY (run_seq, key, trait)
+        );
+        CREATE INDEX changes_by_key ON warehouse_sync.changes (key, trait, run_seq);
+        """,
     ]
 }

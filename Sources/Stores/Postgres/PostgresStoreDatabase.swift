@@ -42,6 +42,7 @@ package final class PostgresStoreDatabase: StoreDatabase {
             case .text(let text): text
             case .integer(let n): String(n)
             case .real(let x): String(x)
+            case .blob(let bytes): PostgresArrayLiteral.hex(bytes)
             }
         }
     }
@@ -95,11 +96,15 @@ package final class PostgresStoreDatabase: StoreDatabase {
 
     // MARK: - Bulk paths
 
-    package func changeWriter(record: RunRecord, traitNames: [String], provenance: String) throws
+    package func changeWriter(
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+    ) throws
         -> any StoreChangeWriter
     {
         try PostgresChangeWriter(
-            connection: connection, record: record, traitNames: traitNames, provenance: provenance)
+            connection: connection, record: record, runSeq: runSeq, traitNames: traitNames,
+            previousTraitNames: previousTraitNames,
+            logChanges: logChanges)
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {
@@ -131,4 +136,11 @@ struct PostgresStoreRow: StoreRow {
     func text(_ column: Int) -> String? { result.text(row, column) }
     func integer(_ column: Int) -> Int64? { result.text(row, column).flatMap { Int64($0) } }
     func real(_ column: Int) -> Double? { result.text(row, column).flatMap { Double($0) } }
+    /// bytea arrives in its hex text form, `\\x0a1b...`.
+    func blob(_ column: Int) -> [UInt8]? {
+        guard let text = result.text(row, column) else { return nil }
+        let digits = Array(text.utf8.dropFirst(2))
+        func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+        return stride(from: 0, to: digits.count - 1, by: 2).map { nibble(digits[$0]) << 4 | nibble(digits[$0 + 1]) }
+    }
 }

@@ -6,7 +6,7 @@ import SyncCore
 /// the store as it was before the run or after it. One store is used by one thread at a time.
 package final class SQLStore<Database: StoreDatabase>: Store {
     package let database: Database
-    private let d: StoreDialect
+    let d: StoreDialect
 
     /// Wraps an open database whose schema is current (see `SQLStore.prepare`).
     package init(database: Database) {
@@ -14,10 +14,10 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         d = database.dialect
     }
 
-    private func table(_ table: StoreTable) -> String { d.table(table) }
+    func table(_ table: StoreTable) -> String { d.table(table) }
 
     /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
-    private func writing<T>(_ body: () throws -> T) throws -> T {
+    func writing<T>(_ body: () throws -> T) throws -> T {
         try database.beginWrite()
         do {
             let result = try body()
@@ -63,7 +63,8 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             // The run's row comes first: profiles refer to it by its sequence number.
             let seq = try insertRun(run.record)
             var writer = try database.changeWriter(
-                record: run.record, traitNames: run.traitNames, provenance: provenanceJSON(runSeq: seq))
+                record: run.record, runSeq: seq, traitNames: run.traitNames,
+                previousTraitNames: run.previousTraitNames, logChanges: run.logChanges)
             try run.changes.forEach { try writer.apply($0) }
             try writer.finish()
             var record = run.record
@@ -102,7 +103,7 @@ package final class SQLStore<Database: StoreDatabase>: Store {
 
     /// Inserts the run and returns its sequence number.
     @discardableResult
-    private func insertRun(_ record: RunRecord) throws -> Int64 {
+    func insertRun(_ record: RunRecord) throws -> Int64 {
         let fields = RunRecord.fields
         let placeholders = fields.enumerated().map { index, field in
             switch field.kind {
@@ -129,6 +130,18 @@ package final class SQLStore<Database: StoreDatabase>: Store {
     }
 
     package func runs(model: String?, limit: Int) throws -> [RunRecord] {
+        try selectRuns(
+            "WHERE \(d.textParam(1)) IS NULL OR model = \(d.param(1)) "
+                + "ORDER BY started_at DESC, id DESC LIMIT \(d.param(2))",
+            [StoreValue(model), .integer(Int64(limit))])
+    }
+
+    package func run(id: String) throws -> RunRecord? {
+        try selectRuns("WHERE id = \(d.param(1))", [.text(id)]).first
+    }
+
+    /// The runs `clause` (WHERE, ORDER BY, LIMIT) selects, every field read.
+    private func selectRuns(_ clause: String, _ values: [StoreValue]) throws -> [RunRecord] {
         let fields = RunRecord.fields
         let columns = fields.map { field in
             switch field.kind {
@@ -138,12 +151,7 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             }
         }
         var result: [RunRecord] = []
-        try database.query(
-            "SELECT \(columns.joined(separator: ", ")) FROM \(table(.runs)) "
-                + "WHERE \(d.textParam(1)) IS NULL OR model = \(d.param(1)) "
-                + "ORDER BY started_at DESC, id DESC LIMIT \(d.param(2))",
-            [StoreValue(model), .integer(Int64(limit))]
-        ) { row in
+        try database.query("SELECT \(columns.joined(separator: ", ")) FROM \(table(.runs)) " + clause, values) { row in
             var column = 0
             result.append(
                 RunRecord.read { field in

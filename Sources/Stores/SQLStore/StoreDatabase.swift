@@ -37,9 +37,11 @@ package protocol StoreDatabase: AnyObject {
     /// Rolls back the open transaction; never throws (the connection may be gone).
     func rollback()
 
-    /// A writer of one run's changes to profiles and the snapshot, inside the commit's transaction.
-    func changeWriter(record: RunRecord, traitNames: [String], provenance: String) throws
-        -> any StoreChangeWriter
+    /// A writer of one run's changes to profiles, the snapshot and the change log, inside the
+    /// commit's transaction; `previousTraitNames` lay out the changes' old values.
+    func changeWriter(
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+    ) throws -> any StoreChangeWriter
     /// The model's snapshot rows in byte order of their keys.
     func snapshotCursor(model: String) throws -> any SnapshotCursor
     /// Starts upkeep earlier runs left in the background (SQLite: a WAL checkpoint).
@@ -73,6 +75,7 @@ package enum StoreValue: Sendable, Equatable {
     case text(String)
     case integer(Int64)
     case real(Double)
+    case blob([UInt8])
 
     package init(_ text: String?) { self = text.map { .text($0) } ?? .null }
 }
@@ -82,6 +85,7 @@ package protocol StoreRow {
     func text(_ column: Int) -> String?
     func integer(_ column: Int) -> Int64?
     func real(_ column: Int) -> Double?
+    func blob(_ column: Int) -> [UInt8]?
 }
 
 extension StoreRow {

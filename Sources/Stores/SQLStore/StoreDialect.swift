@@ -3,7 +3,7 @@ import SyncCore
 /// The store's tables. Their SQL names differ by engine: `ws_runs` in SQLite,
 /// `warehouse_sync.runs` in PostgreSQL; `profiles` and `profile_traits` are documented names.
 package enum StoreTable: String, Sendable, CaseIterable {
-    case meta, profiles, snapshots, models, runs, leases, heartbeats
+    case meta, profiles, snapshots, models, runs, leases, heartbeats, changes
 }
 
 /// How one engine spells what the store's SQL needs and the two engines write differently.
@@ -32,6 +32,55 @@ package enum StoreDialect: Sendable {
 
     /// Parameter `n`, JSON text, as the engine's JSON column type.
     package func jsonParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::jsonb" }
+
+    /// Parameter `n`, an ISO 8601 UTC text (`formatInstant`), as the engine's instant where the
+    /// column is one (PostgreSQL), or as the text SQLite keeps.
+    package func isoInstantParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::timestamptz" }
+
+    /// Parameter `n`, bytes (`StoreValue.blob`).
+    package func blobParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::bytea" }
+
+    /// A profile's trait `nameParam` (a text parameter) read as JSON text, nil when absent.
+    package func traitValue(_ column: String, name nameParam: Int) -> String {
+        self == .sqlite
+            ? "\(column) -> ('$.\"' || ?\(nameParam) || '\"')" : "(\(column) -> $\(nameParam)::text)::text"
+    }
+
+    /// Sets trait `nameParam` of a profile to the JSON text `valueParam` and its provenance to the run
+    /// `seqParam`, creating the profile if needed; `atParam` is the ISO 8601 update time.
+    package func setTraitStatement(key: Int, name: Int, value: Int, seq: Int, at: Int) -> String {
+        switch self {
+        case .sqlite:
+            let path = "'$.\"' || ?\(name) || '\"'"
+            return """
+                INSERT INTO profiles (key, traits, provenance, updated_at)
+                VALUES (?\(key), json_object(?\(name), json(?\(value))), json_object(?\(name), ?\(seq)), ?\(at))
+                ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(path), json(?\(value))),
+                    provenance = json_set(provenance, \(path), ?\(seq)), updated_at = excluded.updated_at
+                """
+        case .postgres:
+            return """
+                INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
+                VALUES ($\(key), jsonb_build_object($\(name)::text, $\(value)::jsonb),
+                    jsonb_build_object($\(name)::text, $\(seq)::bigint), $\(at)::timestamptz)
+                ON CONFLICT (key) DO UPDATE SET traits = p.traits || excluded.traits,
+                    provenance = p.provenance || excluded.provenance, updated_at = excluded.updated_at
+                """
+        }
+    }
+
+    /// Removes trait `nameParam` and its provenance from profile `keyParam`.
+    package func unsetTraitStatement(key: Int, name: Int, at: Int) -> String {
+        switch self {
+        case .sqlite:
+            let path = "'$.\"' || ?\(name) || '\"'"
+            return "UPDATE profiles SET traits = json_remove(traits, \(path)), provenance = json_remove(provenance, "
+                + "\(path)), updated_at = ?\(at) WHERE key = ?\(key)"
+        case .postgres:
+            return "UPDATE warehouse_sync.profiles SET traits = traits - $\(name)::text, provenance = provenance - "
+                + "$\(name)::text, updated_at = $\(at)::timestamptz WHERE key = $\(key)"
+        }
+    }
 
     /// An instant column read as seconds since 1970.
     package func epoch(_ column: String) -> String {

@@ -15,14 +15,27 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     private var unsetStatements: [[String]: SQLiteStatement] = [:]
     private let upsertSnapshot: SQLiteStatement
     private let deleteSnapshot: SQLiteStatement
+    private let insertLog: SQLiteStatement
+    private let logger: ChangeLogger
+    private let logChanges: Bool
+    private let runSeq: Int64
 
-    init(db: SQLiteDatabase, record: RunRecord, traitNames: [String], provenance: String) throws {
+    init(
+        db: SQLiteDatabase, record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String],
+        logChanges: Bool
+    ) throws {
         self.db = db
         self.record = record
         self.traitNames = traitNames
         let at = record.finishedAt ?? record.startedAt
-        objects = TraitObjects(traitNames: traitNames, provenance: provenance)
+        objects = TraitObjects(traitNames: traitNames, provenance: provenanceJSON(runSeq: runSeq))
         updatedAt = formatInstant(at)
+        logger = ChangeLogger(traitNames: traitNames, previousTraitNames: previousTraitNames)
+        self.logChanges = logChanges
+        insertLog = try db.prepare(
+            "INSERT INTO ws_changes (run_seq, run, model, key, trait, old, new, at) "
+                + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        self.runSeq = runSeq
         upsertSnapshot = try db.prepare(
             """
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
@@ -32,6 +45,18 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
+        for entry in logChanges ? logger.entries(change) : [] {
+            insertLog.reset()
+            insertLog.bind(1, runSeq)
+            insertLog.bind(2, record.id)
+            insertLog.bind(3, record.model)
+            insertLog.bind(8, updatedAt)
+            insertLog.bind(4, entry.key)
+            insertLog.bind(5, entry.trait)
+            insertLog.bind(6, entry.old)
+            insertLog.bind(7, entry.new)
+            try insertLog.step()
+        }
         if !change.setTraits.isEmpty {
             let statement = try setStatement(change.setTraits)
             statement.reset()

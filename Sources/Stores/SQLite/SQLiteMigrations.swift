@@ -68,5 +68,20 @@ enum SQLiteMigrations {
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS set_at
         FROM profiles p, json_each(p.provenance) e JOIN ws_runs r ON r.seq = e.value;
         """,
+        // 3: the change log, one row per (run, key, trait), for plain-SQL readers and `revert`.
+        """
+        CREATE TABLE ws_changes (
+            run_seq INTEGER NOT NULL,
+            run     TEXT NOT NULL,
+            model   TEXT NOT NULL,
+            key     TEXT NOT NULL,
+            trait   TEXT NOT NULL,
+            old     TEXT,
+            new     TEXT,
+            at      TEXT NOT NULL,
+            PRIMARY KEY (run_seq, key, trait)
+        ) WITHOUT ROWID;
+        CREATE INDEX ws_changes_by_key ON ws_changes (key, trait, run_seq);
+        """,
     ]
 }

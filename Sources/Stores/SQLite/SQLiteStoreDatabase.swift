@@ -102,6 +102,7 @@ package final class SQLiteStoreDatabase: StoreDatabase {
             case .text(let text): statement.bind(position, text)
             case .integer(let n): statement.bind(position, n)
             case .real(let x): statement.bind(position, x)
+            case .blob(let bytes): statement.bind(position, blob: bytes)
             }
         }
         return statement
@@ -146,10 +147,14 @@ package final class SQLiteStoreDatabase: StoreDatabase {
 
     // MARK: - Bulk paths
 
-    package func changeWriter(record: RunRecord, traitNames: [String], provenance: String) throws
+    package func changeWriter(
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+    ) throws
         -> any StoreChangeWriter
     {
-        try SQLiteChangeWriter(db: db, record: record, traitNames: traitNames, provenance: provenance)
+        try SQLiteChangeWriter(
+            db: db, record: record, runSeq: runSeq, traitNames: traitNames, previousTraitNames: previousTraitNames,
+            logChanges: logChanges)
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {
@@ -169,6 +174,7 @@ struct SQLiteStoreRow: StoreRow {
     func text(_ column: Int) -> String? { statement.isNull(column) ? nil : statement.text(column) }
     func integer(_ column: Int) -> Int64? { statement.isNull(column) ? nil : statement.int64(column) }
     func real(_ column: Int) -> Double? { statement.isNull(column) ? nil : statement.double(column) }
+    func blob(_ column: Int) -> [UInt8]? { statement.isNull(column) ? nil : statement.blob(column) }
 }
 
 /// Reads `ws_snapshots` in key order; the traits blob is read only for the rows that need it.

@@ -16,6 +16,8 @@ public protocol Store: AnyObject {
     func record(_ run: RunRecord) throws
     /// The newest runs first.
     func runs(model: String?, limit: Int) throws -> [RunRecord]
+    /// The run with this id, nil if there is none.
+    func run(id: String) throws -> RunRecord?
     func profile(key: String) throws -> ProfileRecord?
     func modelStates() throws -> [ModelState]
 
@@ -29,6 +31,19 @@ public protocol Store: AnyObject {
     func recordFire(model: String, at fireAt: Date) throws
     func heartbeat(holder: String, at date: Date) throws
     func lastHeartbeat() throws -> Date?
+    /// The change log's rows that match `query`, newest run first, then by key and trait.
+    func changes(_ query: ChangeQuery) throws -> [ChangeRecord]
+    /// Deletes the change-log rows of runs that finished before `cutoff`.
+    /// - Returns: how many rows were deleted.
+    @discardableResult func pruneChanges(before cutoff: Date) throws -> Int
+    /// Puts back the old value of every trait run `request.target` changed, as a new run, in one
+    /// transaction with the model's snapshot rows for those keys (restored so that the next sync
+    /// diffs against the warehouse again). Refused (nothing written, `record` nil) when a later run
+    /// changed one of the traits again, unless `force`.
+    /// - Throws: `SyncError` (`.revertRefused`) when the run does not exist, did not succeed, or
+    ///   its changes were pruned from the change log.
+    func revert(_ request: RevertRequest) throws -> RevertOutcome
+
     /// Starts store upkeep that earlier runs left (SQLite: copying the write-ahead log into the
     /// file) in the background, so that it overlaps the run's warehouse query.
     func startCheckpoint()
@@ -67,6 +82,8 @@ public protocol SnapshotCursor {
 public struct RunCommit {
     public var record: RunRecord
     public var traitNames: [String]
+    /// The trait names of the model's previous snapshot, which the changes' old values are laid out by.
+    public var previousTraitNames: [String]
     /// The snapshot's row count after this run.
     public var snapshotRows: Int
     package var changes: ChangeSpool
@@ -75,16 +92,21 @@ public struct RunCommit {
     /// Called inside the commit's transaction, once no other commit can change trait ownership,
     /// with every model's trait names; throws to refuse the commit.
     package var checkOwnership: (([String: [String]]) throws -> Void)?
+    /// Whether the run's changes go to the change log (`change_retention` is not 0).
+    package var logChanges = true
     /// The lease this run holds; the commit is refused if the store says another holder has it
     /// (the run was paused past its lease, and a newer run may have written since).
     package var leaseHolder: String?
 
     package init(
-        record: RunRecord, traitNames: [String], snapshotRows: Int, changes: ChangeSpool, finish: @escaping () -> Date,
-        checkOwnership: (([String: [String]]) throws -> Void)? = nil, leaseHolder: String?
+        record: RunRecord, traitNames: [String], previousTraitNames: [String] = [], snapshotRows: Int,
+        changes: ChangeSpool, finish: @escaping () -> Date,
+        checkOwnership: (([String: [String]]) throws -> Void)? = nil,
+        leaseHolder: String?
     ) {
         self.record = record
         self.traitNames = traitNames
+        self.previousTraitNames = previousTraitNames
         self.snapshotRows = snapshotRows
         self.changes = changes
         self.finish = finish

@@ -16,6 +16,22 @@ package struct Change {
     package var setTraits: [Int]
     /// Trait names to remove from the profile (removed rows; traits a model no longer writes).
     package var unsetTraits: [String]
+    /// The snapshot's traits before this change, in the previous run's trait order (changed,
+    /// removed); empty for added. The change log's old values come from here.
+    package var old: EncodedTraits
+
+    package init(
+        kind: Kind, key: String, hash: UInt64, traits: EncodedTraits, setTraits: [Int], unsetTraits: [String],
+        old: EncodedTraits = EncodedTraits(bytes: [])
+    ) {
+        self.kind = kind
+        self.key = key
+        self.hash = hash
+        self.traits = traits
+        self.setTraits = setTraits
+        self.unsetTraits = unsetTraits
+        self.old = old
+    }
 }
 
 /// An append-only file of changes, so a run's memory does not grow with how much changed.
@@ -58,6 +74,7 @@ package final class ChangeSpool {
         for index in change.setTraits { appendLength(index) }
         appendLength(change.unsetTraits.count)
         for name in change.unsetTraits { appendBytes(Array(name.utf8)) }
+        appendBytes(change.old.bytes)
         count += 1
         if buffer.count >= 1 << 20 { try flush() }
     }
@@ -162,7 +179,8 @@ private struct SpoolReader {
         let unsetCount = try length()
         var unset: [String] = []
         for _ in 0..<unsetCount { unset.append(String(decoding: try bytes(), as: UTF8.self)) }
-        return Change(kind: kind, key: key, hash: hash, traits: traits, setTraits: set, unsetTraits: unset)
+        let old = EncodedTraits(bytes: try bytes())
+        return Change(kind: kind, key: key, hash: hash, traits: traits, setTraits: set, unsetTraits: unset, old: old)
     }
 }
 

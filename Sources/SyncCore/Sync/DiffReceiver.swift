@@ -9,7 +9,7 @@
 package struct DiffReceiver: RowReceiver {
     let model: Model
     let cursor: any SnapshotCursor
-    let previousTraitNames: [String]
+    package let previousTraitNames: [String]
     let spool: ChangeSpool
     let full: Bool
     package var onProgress: (Int) -> Void = { _ in }
@@ -346,15 +346,18 @@ package struct DiffReceiver: RowReceiver {
         if set.isEmpty && droppedTraits.isEmpty { counts.unchanged += 1 } else { counts.changed += 1 }
         counts.traitsWritten += set.count + droppedTraits.count
         try spool.append(
-            Change(kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits))
+            Change(
+                kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits,
+                old: old))
     }
 
     private mutating func emitRemoved(_ key: String) throws {
         counts.removed += 1
         let unset = model.onRemove == .unset ? previousTraitNames : []
         counts.traitsWritten += unset.count
+        let oldTraits = cursor.traits()
         if samples.count < Self.sampleLimit {
-            let old = cursor.traits().traits(count: previousTraitNames.count)
+            let old = oldTraits.traits(count: previousTraitNames.count)
             for (i, name) in previousTraitNames.enumerated() where samples.count < Self.sampleLimit && i < old.count {
                 samples.append(
                     SampleChange(key: key, trait: name, old: old[i], new: model.onRemove == .unset ? nil : old[i]))
@@ -362,7 +365,8 @@ package struct DiffReceiver: RowReceiver {
         }
         try spool.append(
             Change(
-                kind: .removed, key: key, hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: unset))
+                kind: .removed, key: key, hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: unset,
+                old: oldTraits))
     }
 
     private mutating func noteDuplicate(_ key: UnsafeRawBufferPointer) {

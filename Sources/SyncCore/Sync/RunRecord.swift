@@ -5,7 +5,7 @@ import Foundation
 @dynamicMemberLookup
 public struct RunRecord: Codable, Sendable, Equatable {
     public enum Trigger: String, Codable, Sendable {
-        case schedule, manual, retry
+        case schedule, manual, retry, revert
         case catchUp = "catch-up"
     }
     public enum Status: String, Codable, Sendable { case running, succeeded, failed, blocked, skipped }

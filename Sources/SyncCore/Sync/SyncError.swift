@@ -10,6 +10,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let alreadyRunning = Code(name: "already running")
         public static let duplicateColumn = Code(name: "duplicate column")
         public static let traitOwned = Code(name: "trait owned by another model")
+        public static let revertRefused = Code(name: "revert refused")
     }
 
     public var code: Code
@@ -24,5 +25,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String { "model \(model): \(message)" + (hint.map { "\n  hint: \($0)" } ?? "") }
+    /// `model M: message`, or the message alone when no model is known (a revert of an unknown run).
+    public var description: String {
+        (model.isEmpty ? "" : "model \(model): ") + message + (hint.map { "\n  hint: \($0)" } ?? "")
+    }
 }

@@ -35,7 +35,11 @@ public struct ProjectConfig: Sendable {
     public var maxConcurrentRuns: Int
     public var metricsFile: String?
     public var sources: [String: SourceConfig]
+    /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
+    /// forever, zero keeps none.
+    public var changeRetention: Duration? = Self.defaultChangeRetention
 
+    public static let defaultChangeRetention: Duration = .seconds(30 * 86400)
     public static let defaultStoreURL = "sqlite:.warehouse-sync/state.db"
 }
 
@@ -94,8 +98,25 @@ extension ProjectConfig {
                     hint: "put settings under [store], [scheduler] or [sources.NAME]")
             case ["store"]:
                 let before = reader.errors.count
-                reader.read(table, allowed: ["url"]) { entry, r in
-                    guard let url = r.string(entry) else { return }
+                reader.read(table, allowed: ["url", "change_retention"]) { entry, r in
+                    guard let text = r.string(entry) else { return }
+                    if entry.key == "change_retention" {
+                        switch text {
+                        case "forever": config.changeRetention = nil
+                        case "0": config.changeRetention = .zero
+                        default:
+                            guard let duration = DurationText.parse(text) else {
+                                return r.errors.append(
+                                    ProjectError(
+                                        file: r.file, line: entry.line, "invalid change_retention \"\(text)\"",
+                                        hint: "write a duration such as 30d or 12h (at most 366d), \"0\" or \"forever\""
+                                    ))
+                            }
+                            config.changeRetention = duration
+                        }
+                        return
+                    }
+                    let url = text
                     if let problem = StoreLocation.problem(url: url) {
                         r.errors.append(
                             ProjectError(file: r.file, line: entry.line, problem.message, hint: problem.hint))

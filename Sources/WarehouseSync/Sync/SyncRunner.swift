@@ -202,13 +202,21 @@ public final class SyncRunner: Sendable {
         record.finishedAt = now()
         let snapshotRows = counts.snapshotRows + diff.keptRows
         let traits = diff.traitNames
+        let retention = project.config.changeRetention
         let committed = try withoutActuallyEscaping(now) { clock in
-            try store.commit(
-                RunCommit(
-                    record: record, traitNames: diff.traitNames, snapshotRows: snapshotRows, changes: spool,
-                    finish: clock,
-                    checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
-                    leaseHolder: leaseHolder))
+            var commit = RunCommit(
+                record: record, traitNames: diff.traitNames, previousTraitNames: diff.previousTraitNames,
+                snapshotRows: snapshotRows, changes: spool, finish: clock,
+                checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
+                leaseHolder: leaseHolder)
+            commit.logChanges = retention != .zero
+            return try store.commit(commit)
+        }
+        // Pruning the change log is upkeep after the commit: it never holds up or fails the run.
+        if let retention {
+            let seconds = Double(retention.components.seconds)
+            _ = try? store.pruneChanges(
+                before: committed.finishedAt?.addingTimeInterval(-seconds) ?? committed.startedAt)
         }
         return SyncOutcome(
             record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)

@@ -1,0 +1,188 @@
+import Foundation
+import SyncCore
+
+/// The change log (`changes`): reading it, pruning it, and `revert`, which puts back what a run
+/// changed as a run of its own.
+extension SQLStore {
+    package func changes(_ query: ChangeQuery) throws -> [ChangeRecord] {
+        var result: [ChangeRecord] = []
+        try database.query(
+            """
+            SELECT run, model, key, trait, old, new, \(d.isoText("at")) FROM \(table(.changes))
+            WHERE (\(d.textParam(1)) IS NULL OR model = \(d.param(1)))
+              AND (\(d.textParam(2)) IS NULL OR run = \(d.param(2)))
+              AND (\(d.textParam(3)) IS NULL OR key = \(d.param(3)))
+              AND (\(d.textParam(4)) IS NULL OR at >= \(d.isoInstantParam(4)))
+            ORDER BY run_seq DESC, key, trait LIMIT \(d.param(5))
+            """,
+            [
+                StoreValue(query.model), StoreValue(query.run), StoreValue(query.key),
+                StoreValue(query.since.map(formatInstant)), .integer(Int64(query.limit)),
+            ]
+        ) { row in
+            result.append(
+                ChangeRecord(
+                    run: row.text(0) ?? "", model: row.text(1) ?? "", key: row.text(2) ?? "", trait: row.text(3) ?? "",
+                    old: row.text(4), new: row.text(5), at: row.text(6) ?? ""))
+        }
+        return result
+    }
+
+    package func pruneChanges(before cutoff: Date) throws -> Int {
+        // Runs, not rows, are compared with the cutoff: the log's primary key starts with run_seq.
+        let last = try database.first(
+            "SELECT max(seq) FROM \(table(.runs)) WHERE finished_at < \(d.instantParam(1))",
+            [.real(cutoff.timeIntervalSince1970)]
+        ) { $0.integer(0) }
+        guard let last else { return 0 }
+        return try database.run("DELETE FROM \(table(.changes)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
+    }
+
+    package func revert(_ request: RevertRequest) throws -> RevertOutcome {
+        try database.beginWrite()
+        do {
+            let outcome = try revertInTransaction(request)
+            if outcome.record == nil { database.rollback() } else { try database.commitTransaction() }
+            return outcome
+        } catch {
+            database.rollback()
+            throw error
+        }
+    }
+
+    private func refuse(_ target: String, _ message: String, hint: String, model: String = "") -> SyncError {
+        SyncError(.revertRefused, model: model, "run \(target): \(message); nothing was written", hint: hint)
+    }
+
+    private func revertInTransaction(_ request: RevertRequest) throws -> RevertOutcome {
+        let target = request.target
+        typealias Run = (seq: Int64, model: String, status: String, changed: Int64)
+        let found: Run? = try database.first(
+            "SELECT seq, model, status, added + changed + removed FROM \(table(.runs)) WHERE id = \(d.param(1))",
+            [.text(target)]
+        ) { row in (row.integer(0) ?? 0, row.text(1) ?? "", row.text(2) ?? "", row.integer(3) ?? 0) }
+        guard let run = found else {
+            throw refuse(target, "no such run", hint: "list runs with warehouse-sync runs, or changes --json")
+        }
+        guard run.status == RunRecord.Status.succeeded.rawValue else {
+            throw refuse(
+                target, "the run \(run.status) and wrote nothing",
+                hint: "only a succeeded run changed profiles; pick one from warehouse-sync runs \(run.model)",
+                model: run.model)
+        }
+        try database.lockForCommit(model: run.model)
+        var entries: [ChangeLogEntry] = []
+        try database.query(
+            "SELECT key, trait, old, new FROM \(table(.changes)) WHERE run_seq = \(d.param(1)) ORDER BY key, trait",
+            [.integer(run.seq)]
+        ) { row in
+            entries.append(
+                ChangeLogEntry(key: row.text(0) ?? "", trait: row.text(1) ?? "", old: row.text(2), new: row.text(3)))
+        }
+        if entries.isEmpty && run.changed > 0 {
+            throw SyncError(
+                .revertRefused, model: run.model,
+                "run \(target) changed \(run.changed) profiles, but its changes are no longer in the change log; "
+                    + "nothing was written",
+                hint: "[store] change_retention pruned them; a revert needs the run's changes")
+        }
+        var conflicts: [RevertConflict] = []
+        try database.query(
+            """
+            SELECT l.key, l.trait, max(l.run_seq), max(r.id) FROM \(table(.changes)) l
+            JOIN \(table(.changes)) t ON t.run_seq = \(d.param(1)) AND t.key = l.key AND t.trait = l.trait
+            JOIN \(table(.runs)) r ON r.seq = l.run_seq
+            WHERE l.run_seq > \(d.param(1)) GROUP BY l.key, l.trait ORDER BY l.key, l.trait
+            """, [.integer(run.seq)]
+        ) { row in
+            conflicts.append(
+                RevertConflict(key: row.text(0) ?? "", trait: row.text(1) ?? "", laterRun: row.text(3) ?? ""))
+        }
+        // Each trait's value now, which the revert's own change-log row records as old.
+        var current: [ChangeLogEntry] = []
+        for entry in entries {
+            let now = try database.first(
+                "SELECT \(d.traitValue("traits", name: 2)) FROM \(table(.profiles)) WHERE key = \(d.param(1))",
+                [.text(entry.key), .text(entry.trait)]
+            ) { $0.text(0) }
+            current.append(ChangeLogEntry(key: entry.key, trait: entry.trait, old: now, new: entry.old))
+        }
+        guard !request.dryRun, conflicts.isEmpty || request.force else {
+            return RevertOutcome(model: run.model, entries: current, conflicts: conflicts, record: nil)
+        }
+        var record = request.record
+        record.model = run.model
+        record.counts.changed = Set(entries.map(\.key)).count
+        record.counts.traitsWritten = entries.count
+        let seq = try insertRun(record)
+        let at = formatInstant(record.finishedAt ?? record.startedAt)
+        for entry in current {
+            if let value = entry.new {
+                try database.run(
+                    d.setTraitStatement(key: 1, name: 2, value: 3, seq: 4, at: 5),
+                    [.text(entry.key), .text(entry.trait), .text(value), .integer(seq), .text(at)])
+            } else {
+                try database.run(
+                    d.unsetTraitStatement(key: 1, name: 2, at: 3), [.text(entry.key), .text(entry.trait), .text(at)])
+            }
+            if request.logChanges {
+                try database.run(
+                    """
+                    INSERT INTO \(table(.changes)) (run_seq, run, model, key, trait, old, new, at)
+                    VALUES (\(d.param(1)), \(d.param(2)), \(d.param(3)), \(d.param(4)), \(d.param(5)), \(d.param(6)),
+                        \(d.param(7)), \(d.isoInstantParam(8)))
+                    """,
+                    [
+                        .integer(seq), .text(record.id), .text(run.model), .text(entry.key), .text(entry.trait),
+                        StoreValue(entry.old), StoreValue(entry.new), .text(at),
+                    ])
+            }
+        }
+        try restoreSnapshot(model: run.model, entries: entries)
+        let finishedAt = request.finish()
+        record.finishedAt = finishedAt
+        try database.run(
+            "UPDATE \(table(.runs)) SET finished_at = \(d.instantParam(2)) WHERE seq = \(d.param(1))",
+            [.integer(seq), .real(finishedAt.timeIntervalSince1970)])
+        try database.run(
+            """
+            UPDATE \(table(.models)) SET last_run_id = \(d.param(2)),
+                snapshot_rows = (SELECT count(*) FROM \(table(.snapshots)) WHERE model = \(d.param(1)))
+            WHERE model = \(d.param(1))
+            """, [.text(run.model), .text(record.id)])
+        return RevertOutcome(model: run.model, entries: current, conflicts: conflicts, record: record)
+    }
+
+    /// Puts the reverted values back into the model's snapshot rows with hash 0, which no row
+    /// hashes to, so the next sync compares those rows trait by trait and writes what the warehouse
+    /// says now. A key the reverted run added (no old value) leaves the snapshot: the next sync adds it.
+    private func restoreSnapshot(model: String, entries: [ChangeLogEntry]) throws {
+        let names = try snapshotInfo(model: model)?.traitNames ?? []
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var byKey: [String: [ChangeLogEntry]] = [:]
+        for entry in entries { byKey[entry.key, default: []].append(entry) }
+        for (key, changes) in byKey.sorted(by: { $0.key < $1.key }) {
+            if changes.allSatisfy({ $0.old == nil }) {
+                try database.run(
+                    "DELETE FROM \(table(.snapshots)) WHERE model = \(d.param(1)) AND key = \(d.param(2))",
+                    [.text(model), .text(key)])
+                continue
+            }
+            let stored = try database.first(
+                "SELECT traits FROM \(table(.snapshots)) WHERE model = \(d.param(1)) AND key = \(d.param(2))",
+                [.text(model), .text(key)]
+            ) { $0.blob(0) }
+            var values = stored.map { EncodedTraits(bytes: $0).values(count: names.count) } ?? []
+            if values.count != names.count { values = Array(repeating: "null", count: names.count) }
+            for change in changes {
+                if let i = index[change.trait] { values[i] = change.old ?? "null" }
+            }
+            try database.run(
+                """
+                INSERT INTO \(table(.snapshots)) (model, key, hash, traits)
+                VALUES (\(d.param(1)), \(d.param(2)), 0, \(d.blobParam(3)))
+                ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
+                """, [.text(model), .text(key), .blob(EncodedTraits(values: values).bytes)])
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// One row of the change log: one trait of one profile that a run changed, with the value before
+/// and after as canonical JSON (the form the snapshot and `profiles` keep).
+public struct ChangeLogEntry: Sendable, Equatable {
+    public var key: String
+    public var trait: String
+    /// nil when the profile had no value from this model (an added key or trait).
+    public var old: String?
+    /// nil when the trait was unset (a removed key with `on_remove: unset`, a dropped trait). A value
+    /// the warehouse returned as NULL is the JSON text `null`, not nil.
+    public var new: String?
+
+    public init(key: String, trait: String, old: String?, new: String?) {
+        self.key = key
+        self.trait = trait
+        self.old = old
+        self.new = new
+    }
+}
+
+/// Turns a run's changes into change-log entries, given the run's trait names and the previous
+/// run's (which the old values are laid out by).
+package struct ChangeLogger {
+    private let traitNames: [String]
+    private let previousTraitNames: [String]
+    private let previousIndex: [String: Int]
+
+    package init(traitNames: [String], previousTraitNames: [String]) {
+        self.traitNames = traitNames
+        self.previousTraitNames = previousTraitNames
+        previousIndex = Dictionary(
+            previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The traits `change` changes, in trait order; a trait written with the value it had
+    /// (`sync --full`) is not a change and is left out.
+    package func entries(_ change: Change) -> [ChangeLogEntry] {
+        let old = change.old.bytes.isEmpty ? [] : change.old.traits(count: previousTraitNames.count)
+        func oldValue(_ name: String) -> String? { previousIndex[name].flatMap { $0 < old.count ? old[$0] : nil } }
+        var entries: [ChangeLogEntry] = []
+        if !change.setTraits.isEmpty {
+            let new = change.traits.traits(count: traitNames.count)
+            for index in change.setTraits where index < new.count {
+                let name = traitNames[index]
+                let previous = change.kind == .added ? nil : oldValue(name)
+                if previous != new[index] {
+                    entries.append(ChangeLogEntry(key: change.key, trait: name, old: previous, new: new[index]))
+                }
+            }
+        }
+        for name in change.unsetTraits {
+            entries.append(ChangeLogEntry(key: change.key, trait: name, old: oldValue(name), new: nil))
+        }
+        return entries
+    }
+}
+
+extension EncodedTraits {
+    /// Traits encoded from their canonical JSON texts, in order (the snapshot's layout).
+    package init(values: [String]) {
+        var bytes: [UInt8] = []
+        for value in values {
+            let n = UInt32(value.utf8.count)
+            bytes += [UInt8(truncatingIfNeeded: n), UInt8(truncatingIfNeeded: n >> 8)]
+            bytes += [UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 24)]
+        }
+        for value in values { bytes += value.utf8 }
+        self.init(bytes: bytes)
+    }
+
+    /// Each trait's canonical JSON, given how many traits the blob holds.
+    package func values(count: Int) -> [String] { traits(count: count) }
+}

@@ -1,0 +1,63 @@
+import Testing
+
+@testable import SyncCore
+
+/// The change log's entries, derived from a change without any database.
+@Suite struct ChangeLoggerTests {
+    static func encoded(_ values: [String]) -> EncodedTraits { EncodedTraits(values: values) }
+
+    @Test func encodedTraitsRoundTrip() {
+        let values = ["10.5", "\"low\"", "null", "{\"a\":[1,2]}", "\"ü\""]
+        #expect(Self.encoded(values).values(count: values.count) == values)
+        #expect(Self.encoded([]).values(count: 0) == [])
+    }
+
+    @Test func anAddedRowLogsEveryTraitWithNoOldValue() {
+        let logger = ChangeLogger(traitNames: ["ltv", "risk"], previousTraitNames: ["ltv", "risk"])
+        let change = Change(
+            kind: .added, key: "u1", hash: 1, traits: Self.encoded(["10.5", "null"]), setTraits: [0, 1],
+            unsetTraits: [])
+        #expect(
+            logger.entries(change) == [
+                ChangeLogEntry(key: "u1", trait: "ltv", old: nil, new: "10.5"),
+                ChangeLogEntry(key: "u1", trait: "risk", old: nil, new: "null"),
+            ])
+    }
+
+    @Test func aChangedRowLogsOnlyTraitsWhoseValueMovedAndReadsOldValuesByName() {
+        // The previous run wrote risk before ltv and a trait (gone) that this run no longer writes.
+        let logger = ChangeLogger(traitNames: ["ltv", "risk", "tier"], previousTraitNames: ["risk", "ltv", "gone"])
+        let change = Change(
+            kind: .changed, key: "u1", hash: 2, traits: Self.encoded(["11", "\"low\"", "3"]), setTraits: [0, 1, 2],
+            unsetTraits: ["gone"], old: Self.encoded(["\"low\"", "10.5", "true"]))
+        #expect(
+            logger.entries(change) == [
+                ChangeLogEntry(key: "u1", trait: "ltv", old: "10.5", new: "11"),
+                ChangeLogEntry(key: "u1", trait: "tier", old: nil, new: "3"),
+                ChangeLogEntry(key: "u1", trait: "gone", old: "true", new: nil),
+            ])
+    }
+
+    @Test func aRemovedRowLogsItsUnsetTraitsAndAKeptOneLogsNothing() {
+        let logger = ChangeLogger(traitNames: ["ltv"], previousTraitNames: ["ltv"])
+        let unset = Change(
+            kind: .removed, key: "u9", hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: ["ltv"],
+            old: Self.encoded(["7"]))
+        #expect(logger.entries(unset) == [ChangeLogEntry(key: "u9", trait: "ltv", old: "7", new: nil)])
+        let kept = Change(
+            kind: .removed, key: "u9", hash: 0, traits: EncodedTraits(bytes: []), setTraits: [], unsetTraits: [],
+            old: Self.encoded(["7"]))
+        #expect(logger.entries(kept).isEmpty)
+    }
+
+    @Test func theSpoolKeepsTheOldValues() throws {
+        let spool = try ChangeSpool()
+        let change = Change(
+            kind: .changed, key: "k", hash: 5, traits: Self.encoded(["1"]), setTraits: [0], unsetTraits: [],
+            old: Self.encoded(["2"]))
+        try spool.append(change)
+        var read: [Change] = []
+        try spool.forEach { read.append($0) }
+        #expect(read.map(\.old) == [Self.encoded(["2"])])
+    }
+}
