@@ -46,8 +46,8 @@ enum RevertCommand {
         let run = outcome.record.map { " as run \($0.id)" } ?? ""
         let profiles = Set(outcome.entries.map(\.key)).count
         console.print(
-            "model \(outcome.model): \(verb) \(outcome.entries.count) traits of \(profiles) profiles that run \(target) "
-                + "changed\(run)")
+            "model \(outcome.model): \(verb) \(outcome.entries.count) traits of \(profiles) profiles "
+                + "that run \(target) changed\(run)")
         console.print(
             TextTable.render(
                 header: ["KEY", "TRAIT", "NOW", "BACK TO"],
