@@ -56,7 +56,7 @@ enum ScheduleCommand {
             let zone = model.timezone ?? project.config.timezone
             let next =
                 model.enabled ? model.schedule.nextFire(after: after, in: zone).map(formatInstant) ?? "-" : "disabled"
-            return [model.name, model.schedule.description, zone.identifier, next]
+            return [model.name, model.schedule.description, zone.displayName, next]
         }
         env.console.print(TextTable.render(header: ["MODEL", "SCHEDULE", "TIMEZONE", "NEXT"], rows: rows))
         return ExitStatus.success

@@ -108,10 +108,11 @@ struct StatusReport: Encodable {
                 ? SchedulerDecisions.nextDue(
                     schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
             return ModelStatus(
-                model: model.name, schedule: model.schedule.description, timezone: zone.identifier,
+                model: model.name, schedule: model.schedule.description, timezone: zone.displayName,
                 enabled: model.enabled,
                 lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
-                running: (state?.leaseExpiresAt).map { $0 > now } ?? false)
+                running: (state?.leaseExpiresAt).map { $0 > now } ?? false
+                    && !(state?.leaseHolder.map(LeaseKeeper.isDeadLocalProcess(holder:)) ?? false))
         }
         let scheduled = project.models.contains { $0.enabled && $0.schedule != .manual }
         if scheduled {

@@ -74,7 +74,7 @@ enum SyncCommand {
                 }
             } catch {
                 line.clear()
-                results.append(RunResult(model: model.name, error: "\(error)"))
+                results.append(RunResult(model: model.name, error: describe(error, of: model)))
                 if !json {
                     log.emit(
                         "run_failed", level: "error", ["model": .string(model.name), "error": .string("\(error)")])
@@ -87,6 +87,16 @@ enum SyncCommand {
             printSummary(results, console: console)
         }
         return results.allSatisfy { $0.status == "succeeded" } ? ExitStatus.success : ExitStatus.runFailed
+    }
+
+    /// A failed run's error with where to look: a warehouse's SQL error names the model file and
+    /// how to check it; a run's own errors already name the model.
+    static func describe(_ error: any Error, of model: Model) -> String {
+        guard let failure = error as? ConnectorError, failure.code == .query else { return "\(error)" }
+        return "\(model.file): \(failure)"
+            + (failure.hint == nil
+                ? "\n  hint: run the model's query in a SQL client on source \(model.source ?? "?"); "
+                    + "warehouse-sync validate --connect checks every model without fetching rows" : "")
     }
 
     static func printSummary(_ results: [RunResult], console: Console) {

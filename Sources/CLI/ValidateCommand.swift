@@ -49,6 +49,19 @@ enum ValidateCommand {
                 }
             }
         }
+        var metricsProblems: [ProjectError] = []
+        if let metrics = project.metricsPath {
+            let directory = (metrics as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                metricsProblems.append(
+                    ProjectError(
+                        file: project.config.file,
+                        "[scheduler] metrics_file: the directory \(directory) does not exist",
+                        hint: "create it, or point metrics_file at a directory that exists", code: .reference))
+            }
+        }
+        problems += metricsProblems
         if !problems.isEmpty { throw ProjectErrors(problems) }
         let enabled = project.models.filter(\.enabled).count
         env.console.print(

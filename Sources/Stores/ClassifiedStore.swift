@@ -97,6 +97,15 @@ extension StoreError {
                 hint: "check that the store's file and its directory exist and are writable by this user "
                     + "(SQLite writes a -wal and a -shm file beside it)", code: .file)
         }
+        // A SQLite store is a file: failing to open it is a wrong path or a bad file, never a server
+        // that may come back.
+        let isFile = !place.hasPrefix("(PostgreSQL")
+        if isFile && (error.code == .connectionFailed || error.code == .connectionLost || lower.contains("i/o error")) {
+            return StoreError(
+                text,
+                hint: "[store] url must name a SQLite store file (a new path is created): check that it is a "
+                    + "regular file, not a directory or device, that this user can read and write", code: .file)
+        }
         if error.code == .connectionFailed && error.sqlState == "08P01" {
             return StoreError(
                 text, hint: "fix [store] url in warehouse-sync.toml; retrying cannot help", code: .location)

@@ -84,6 +84,14 @@ public final class PGConnection {
 
     /// The server's major version times 10000 plus minor, e.g. 150018.
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    /// The database this connection is to.
+    public var databaseName: String { PQdb(handle).map { String(cString: $0) } ?? "" }
+    /// The server's host (or socket directory) and port.
+    public var hostName: String {
+        let host = PQhost(handle).map { String(cString: $0) } ?? ""
+        let port = PQport(handle).map { String(cString: $0) } ?? ""
+        return port.isEmpty ? host : "\(host):\(port)"
+    }
 
     package var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 

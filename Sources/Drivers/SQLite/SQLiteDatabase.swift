@@ -11,13 +11,23 @@ public final class SQLiteDatabase {
 
     /// Opens (or with `create`, creates) the file at `path`; with `noFollow`, a path that is a
     /// symbolic link is an error (`SQLITE_OPEN_NOFOLLOW`).
-    public init(path: String, readOnly: Bool = false, create: Bool = false, noFollow: Bool = false) throws {
+    /// With `immutable` (read-only only), SQLite assumes no one changes the file while it is open and
+    /// needs neither a `-shm` file nor a lock: for a file in a directory this user cannot write.
+    public init(
+        path: String, readOnly: Bool = false, create: Bool = false, noFollow: Bool = false, immutable: Bool = false
+    ) throws {
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
         if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
         flags |= SQLITE_OPEN_NOMUTEX
+        var name = path
+        if immutable && readOnly {
+            flags |= SQLITE_OPEN_URI
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            name = "file:\(escaped)?immutable=1"
+        }
         var db: OpaquePointer?
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        let code = sqlite3_open_v2(name, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(db)

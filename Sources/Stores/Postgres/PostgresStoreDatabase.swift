@@ -13,7 +13,7 @@ extension SQLStore where Database == PostgresStoreDatabase {
     ///   schema is newer than this binary.
     package convenience init(conninfo: String) throws {
         let database = try PostgresStoreDatabase(conninfo: conninfo)
-        if try !Self.isCurrent(database) { try Self.migrate(database) }
+        try Self.makeCurrent(database)
         self.init(database: database)
     }
 }
@@ -27,7 +27,8 @@ package final class PostgresStoreDatabase: StoreDatabase {
     static let migrationLock = 7_216_463_281
 
     package var dialect: StoreDialect { .postgres }
-    package var name: String { "in PostgreSQL" }
+    /// The database and server, never the password.
+    package var name: String { "in PostgreSQL (database \(connection.databaseName) on \(connection.hostName))" }
     package static var migrations: [String] { PostgresMigrations.steps }
 
     init(conninfo: String) throws {

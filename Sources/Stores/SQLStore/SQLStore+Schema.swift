@@ -22,6 +22,31 @@ extension SQLStore {
         return version.flatMap { Int($0) } ?? 0
     }
 
+    /// Makes the store current: a current one is only read; a newer one is refused before anything
+    /// is tried; an older one is migrated.
+    /// - Throws: `StoreError` (code `schema`) when the store is newer than this binary, or needs
+    ///   migrating and this connection may not.
+    package static func makeCurrent(_ database: Database) throws {
+        if try isCurrent(database) { return }
+        let version = try schemaVersion(database)
+        guard version <= Database.migrations.count else { throw newer(database, version) }
+        do {
+            try migrate(database)
+        } catch let error as ConnectorError where error.sqlState == "42501" || error.sqlState == "25006" {
+            throw StoreError(
+                "the store \(database.name) is at schema version \(version) and this warehouse-sync needs "
+                    + "\(Database.migrations.count); migrating it was refused: \(error.message)",
+                hint: "run warehouse-sync once as a user or role that may change the store (its owner), then "
+                    + "readers with fewer rights can read it", code: .schema)
+        }
+    }
+
+    private static func newer(_ database: Database, _ version: Int) -> StoreError {
+        StoreError(
+            "the store \(database.name) has schema version \(version), newer than this warehouse-sync knows "
+                + "(\(Database.migrations.count))", hint: "upgrade warehouse-sync", code: .schema)
+    }
+
     /// Migrates a store behind this binary's schema in one transaction, under the engine's
     /// migration lock; a store another process migrated meanwhile is left as it is.
     /// - Throws: `StoreError` (code `schema`) when the store is newer than this binary.
@@ -33,11 +58,7 @@ extension SQLStore {
             try database.runScript(
                 "CREATE TABLE IF NOT EXISTS \(d.table(.meta)) (key text PRIMARY KEY, value text NOT NULL)")
             let version = try schemaVersion(database)
-            guard version <= steps.count else {
-                throw StoreError(
-                    "the store \(database.name) has schema version \(version), newer than this warehouse-sync knows "
-                        + "(\(steps.count)); upgrade warehouse-sync", code: .schema)
-            }
+            guard version <= steps.count else { throw newer(database, version) }
             for step in steps.dropFirst(version) { try database.runScript(step) }
             try addMissingRunColumns(database)
             try setMeta(database, "schema_version", String(steps.count))

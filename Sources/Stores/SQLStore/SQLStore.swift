@@ -197,9 +197,11 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         var states: [ModelState] = []
         try database.query(
             """
-            SELECT m.model, m.snapshot_rows, m.last_run_id, \(d.epoch("m.last_success_at")),
+            SELECT n.model, coalesce(m.snapshot_rows, 0), m.last_run_id, \(d.epoch("m.last_success_at")),
                 \(d.epoch("m.last_fire_at")), l.holder, \(d.epoch("l.expires_at"))
-            FROM \(table(.models)) m LEFT JOIN \(table(.leases)) l ON l.model = m.model ORDER BY m.model
+            FROM (SELECT model FROM \(table(.models)) UNION SELECT model FROM \(table(.leases))) n
+            LEFT JOIN \(table(.models)) m ON m.model = n.model LEFT JOIN \(table(.leases)) l ON l.model = n.model
+            ORDER BY n.model
             """, []
         ) { row in
             states.append(

@@ -18,6 +18,34 @@ extension SQLiteStoreDatabase {
         }
     }
 
+    /// Throws unless the file at `path` is empty (a new store) or a WarehouseSync store: a warehouse
+    /// file or any other file named by mistake is left exactly as it is (no tables, mode or journal).
+    static func refuseForeignFile(_ path: String, immutable: Bool = false) throws {
+        let hint = "point [store] url at a new file (it is created) or at a WarehouseSync store"
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw StoreError("\(path) is not a regular file, so not a WarehouseSync store", hint: hint, code: .file)
+        }
+        guard let size = attributes[.size] as? Int, size > 0 else { return }
+        let isStore: Bool
+        do {
+            let probe = try SQLiteDatabase(path: path, readOnly: true, noFollow: true, immutable: immutable)
+            let tables = try probe.prepare(
+                "SELECT count(*), count(*) FILTER (WHERE name = 'ws_meta') FROM sqlite_master WHERE type = 'table'")
+            _ = try tables.step()
+            isStore = tables.int64(0) == 0 || tables.int64(1) == 1
+        } catch let error as ConnectorError where error.nativeError.map({ $0 & 0xff == 26 }) == true {
+            // SQLITE_NOTADB
+            throw StoreError(
+                "\(path) is not a SQLite database, so not a WarehouseSync store", hint: hint, code: .location)
+        }
+        guard isStore else {
+            throw StoreError(
+                "\(path) is a SQLite database but not a WarehouseSync store (it has no ws_meta table); it was left "
+                    + "untouched", hint: hint, code: .location)
+        }
+    }
+
     /// Runs `body` again while SQLite answers "database is locked" at once (a new store being set up
     /// by another connection: its busy handler does not cover every lock), for up to 30 s.
     static func whileBusy<T>(_ body: () throws -> T) throws -> T {

@@ -14,7 +14,7 @@ extension SQLStore where Database == SQLiteStoreDatabase {
         let database = try SQLiteStoreDatabase(path: path)
         // Only a store behind this binary's schema takes the write lock to migrate; a current one is
         // only read, and a newer one is refused.
-        try SQLiteStoreDatabase.whileBusy { if try !Self.isCurrent(database) { try Self.migrate(database) } }
+        try SQLiteStoreDatabase.whileBusy { try Self.makeCurrent(database) }
         self.init(database: database)
     }
 
@@ -56,10 +56,17 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     package var name: String { path }
     package static var migrations: [String] { SQLiteMigrations.steps }
 
-    /// Opens the file for reading only, taking no lock and writing nothing.
+    /// Opens the file for reading only, taking no lock and writing nothing. A store in a directory
+    /// this user cannot write, with no write-ahead log beside it, cannot be written by anyone with
+    /// these rights either, and SQLite could not create its `-shm` file: it is read as immutable.
     init(readingOnly path: String) throws {
         self.path = path
-        db = try SQLiteDatabase(path: path, readOnly: true, noFollow: true)
+        let directory = (path as NSString).deletingLastPathComponent
+        let frozen =
+            access(directory.isEmpty ? "." : directory, W_OK) != 0
+            && !FileManager.default.fileExists(atPath: path + "-wal")
+        try Self.refuseForeignFile(path, immutable: frozen)
+        db = try SQLiteDatabase(path: path, readOnly: true, noFollow: true, immutable: frozen)
         db.setCheckpointOnClose(false)
     }
 
@@ -71,6 +78,7 @@ package final class SQLiteStoreDatabase: StoreDatabase {
         PrivateFiles.createIfMissing(path)
         try PrivateFiles.refuseLink(path, what: "the store")
         self.path = path
+        try Self.refuseForeignFile(path)
         db = try SQLiteDatabase(path: path, create: true, noFollow: true)
         for file in [path, path + "-wal", path + "-shm"] { PrivateFiles.restrictToOwner(file) }
         // Commits sync the log (durable when a run returns); copying the log into the file is left

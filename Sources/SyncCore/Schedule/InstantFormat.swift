@@ -21,3 +21,8 @@ public func parseInstant(_ text: String) -> Date? {
     }
     return nil
 }
+
+extension TimeZone {
+    /// The zone's IANA name as users write it: Foundation on Linux names UTC "GMT".
+    public var displayName: String { identifier == "GMT" ? "UTC" : identifier }
+}

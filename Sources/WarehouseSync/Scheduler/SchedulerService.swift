@@ -186,7 +186,12 @@ package actor SchedulerService {
                         id: "", model: name, source: "", trigger: .schedule,
                         status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
             do { try metrics.write() } catch {
-                log.emit("metrics_error", level: "error", ["error": .string("\(error)")])
+                log.emit(
+                    "metrics_error", level: "error",
+                    [
+                        "error": .string("[scheduler] metrics_file: \(error)"),
+                        "hint": .string("create the directory, or point metrics_file at a writable place; runs go on"),
+                    ])
             }
             self.metrics = metrics
         }

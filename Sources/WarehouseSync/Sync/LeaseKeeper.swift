@@ -8,7 +8,7 @@ import SyncCore
 /// connection of its own) until stopped, so a long run keeps it and a crashed one loses it.
 /// Unchecked: every property is immutable; the store connection, which is not thread-safe, is used
 /// only by the renew thread once `acquire` returns.
-final class LeaseKeeper: @unchecked Sendable {
+public final class LeaseKeeper: @unchecked Sendable {
     static let ttl: Duration = .seconds(120)
     static let renewEvery: TimeInterval = 30
 
@@ -49,7 +49,7 @@ final class LeaseKeeper: @unchecked Sendable {
     }
 
     /// Whether `holder` names a process of this host that is gone.
-    static func isDeadLocalProcess(holder: String) -> Bool {
+    public static func isDeadLocalProcess(holder: String) -> Bool {
         let parts = holder.split(separator: ":")
         guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]) else {
             return false

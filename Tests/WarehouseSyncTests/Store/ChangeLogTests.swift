@@ -177,3 +177,26 @@ import Testing
         #expect(since.out.contains("\"changes\":[]"))
     }
 }
+
+/// What `status` reads of leases: a model's first run shows as running; a lease left by a dead
+/// process of this host does not.
+@Suite struct LeaseVisibilityTests {
+    @Test(arguments: StoreKind.allCases)
+    func aLeaseWithoutAModelRowIsVisible(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        let s = try f.store()
+        #expect(try s.acquireLease(model: "first", holder: "h:1:r", ttl: .seconds(60), now: Date()))
+        let state = try #require(try s.modelStates().first { $0.model == "first" })
+        #expect(state.leaseHolder == "h:1:r" && state.snapshotRows == 0 && state.lastRunID == nil)
+    }
+
+    @Test func statusDoesNotShowADeadProcessesLeaseAsRunning() async throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.model("m", "-- key: id\nSELECT 'a' AS id, 1 AS v\n")
+        let host = ProcessInfo.processInfo.hostName
+        #expect(try f.store().acquireLease(model: "m", holder: "\(host):999999:r", ttl: .seconds(600), now: Date()))
+        let result = await runCLI(["status", "--json"], in: f.directory)
+        #expect(result.out.contains("\"running\" : false"), "\(result.out)")
+        #expect(TimeZone(identifier: "UTC")?.displayName == "UTC")
+    }
+}

@@ -33,12 +33,23 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
-    @Test func readingCommandsWorkOnAStoreFileTheirUserCannotWrite() async throws {
+    /// The store file read-only with its log and shared-memory files beside it, or (after a
+    /// checkpoint by another tool removed them) alone in a directory its reader cannot write.
+    @Test(arguments: [false, true])
+    func readingCommandsWorkOnAStoreFileTheirUserCannotWrite(withoutLog: Bool) async throws {
         let f = try await Self.syncedProject()
         let store = String(f.storeURL.dropFirst("sqlite:".count))
+        if withoutLog {
+            let db = try SQLiteDatabase(path: store)
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE; PRAGMA journal_mode = WAL")
+        }
         for file in [store, store + "-wal", store + "-shm"] where FileManager.default.fileExists(atPath: file) {
             #expect(chown(file, 65534, 65534) == 0)
             #expect(chmod(file, 0o444) == 0)
+        }
+        if withoutLog {
+            #expect(!FileManager.default.fileExists(atPath: store + "-wal"))
+            #expect(chmod((store as NSString).deletingLastPathComponent, 0o555) == 0)
         }
         for command in [["runs"], ["status"], ["profile", "a"]] {
             let process = Process()
@@ -59,6 +70,43 @@ import Testing
             #expect(process.terminationStatus == 0, "\(command): \(out)\(err)")
             #expect(out.contains(command == ["profile", "a"] ? "v" : "m"), "\(command): \(out)")
         }
+    }
+
+    /// A file that is not a WarehouseSync store (a warehouse, a text file) named as the store is
+    /// refused and left exactly as it was: no tables, no journal mode, no file mode change.
+    @Test(arguments: ["sqlite", "text"])
+    func aFileThatIsNotAStoreIsRefusedUntouched(kind: String) async throws {
+        let f = try await Self.syncedProject()
+        let path = f.directory.appendingPathComponent("not-a-store.db").path
+        if kind == "sqlite" {
+            let db = try SQLiteDatabase(path: path, create: true)
+            try db.execute("CREATE TABLE orders (id INTEGER)")
+        } else {
+            try "just notes\n".write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        #expect(chmod(path, 0o644) == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let config = f.directory.appendingPathComponent("warehouse-sync.toml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try text.replacingOccurrences(of: f.storeURL, with: "sqlite:not-a-store.db")
+            .write(to: config, atomically: true, encoding: .utf8)
+        for command in [["runs"], ["sync", "m"]] {
+            let result = await runCLI(command, in: f.directory)
+            #expect(result.status != 0)
+            #expect(result.err.contains("not a WarehouseSync store"), "\(command): \(result.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o644)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func aDirectoryNamedAsTheStoreIsAPermanentFileError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-dir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let location = StoreLocation(url: Secret("sqlite:\(directory.path)"), projectDirectory: directory)
+        let error = #expect(throws: StoreError.self) { try location.open() }
+        #expect(error?.code == .file)
+        #expect(error?.isTransient == false)
     }
 }
 
