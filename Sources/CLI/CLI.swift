@@ -75,7 +75,8 @@ public enum CLI {
     static var commands: [Command] {
         [
             ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
-            RunsCommand.command, ChangesCommand.command, RevertCommand.command,
+            RunsCommand.command, ChangesCommand.command, RevertCommand.command, DeliverCommand.command,
+            DeliveriesCommand.command,
             ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command,
         ]
     }

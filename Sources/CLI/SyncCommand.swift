@@ -9,7 +9,9 @@ import WarehouseSync
 enum SyncCommand {
     static let spec = CommandSpec(
         name: "sync",
-        usage: "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] [--json]",
+        usage:
+            "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] "
+            + "[--no-deliver] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model
@@ -18,10 +20,14 @@ enum SyncCommand {
             --force     let a run held by max_removed through
             --wait      when the model is running elsewhere (serve, another sync), wait for it to
                         finish instead of refusing with exit status 1
+            --no-deliver  leave the runs' changes in the outbox for serve (or deliver); by default
+                        sync delivers them to the models' destinations, each for up to its
+                        delivery_timeout, before it returns
             --json      one JSON document on stdout (see the README for its shape)
-            Exit status 1 when a run failed or was held, 2 for a usage, config or model error.
+            Exit status 1 when a run failed or was held, 2 for a usage, config or model error;
+            delivery never changes it.
             """,
-        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait"], positionals: 0...1000)
+        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait", "--no-deliver"], positionals: 0...1000)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
@@ -40,7 +46,45 @@ enum SyncCommand {
         let options = SyncOptions(
             trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
             waitForLease: args.has("--wait"))
-        return await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
+        let status = await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
+        if !options.dryRun && !args.has("--no-deliver") {
+            await deliver(models, project: project, json: args.has("--json"), env: env)
+        }
+        return status
+    }
+
+    /// Delivers what the runs queued; a failure here is reported and left to `serve` or `deliver`,
+    /// never the run's exit status (the commit succeeded).
+    static func deliver(_ models: [Model], project: Project, json: Bool, env: CommandEnvironment) async {
+        let runner = DeliveryRunner(project: project)
+        let destinations = runner.destinations(of: models)
+        guard !destinations.isEmpty else { return }
+        let log = EventLog(console: env.console, now: env.context.now)
+        do {
+            let reports = try await runBlocking { _ in try runner.deliver(destinations) }
+            for report in reports {
+                var fields: [String: EventField] = [
+                    "destination": .string(report.destination), "delivered": .int(report.delivered),
+                    "dead": .int(report.dead), "failed_requests": .int(report.failedRequests),
+                ]
+                if let until = report.backingOffUntil { fields["backing_off_until"] = .string(formatInstant(until)) }
+                if let error = report.lastError { fields["error"] = .string(error) }
+                if json || !env.console.isTerminal {
+                    log.emit("delivered", level: report.backingOffUntil == nil ? "info" : "warn", fields)
+                } else {
+                    env.console.error(
+                        "\(report.destination): delivered \(report.delivered) changes"
+                            + (report.dead > 0 ? ", \(report.dead) dead (warehouse-sync deliveries)" : "")
+                            + (report.backingOffUntil.map {
+                                "; the rest is queued, retried after \(formatInstant($0)) (\(report.lastError ?? ""))"
+                            } ?? ""))
+                }
+            }
+        } catch {
+            log.emit(
+                "delivery_failed", level: "error",
+                ["error": .string(project.secrets.redact("\(error)")), "hint": .string("run warehouse-sync deliver")])
+        }
     }
 
     /// Runs `models` one after another and prints the summary; 1 if any failed or was held.

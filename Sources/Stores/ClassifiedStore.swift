@@ -9,20 +9,23 @@ import SyncCore
 final class ClassifiedStore: Store {
     private let inner: any Store
     private let place: String
+    /// A SQLite store (a file), not a server.
+    private let isFile: Bool
 
-    init(_ inner: any Store, place: String) {
+    init(_ inner: any Store, place: String, isFile: Bool) {
         self.inner = inner
         self.place = place
+        self.isFile = isFile
     }
 
     /// Runs `body`, turning a driver's error into a `StoreError` about `place`.
-    static func classify<T>(_ place: String, _ body: () throws -> T) throws -> T {
+    static func classify<T>(_ place: String, isFile: Bool, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {
             throw error
         } catch let error as ConnectorError {
-            throw StoreError.from(error, place: place)
+            throw StoreError.from(error, place: place, isFile: isFile)
         } catch let error as SyncError {
             throw error  // a check the commit ran (trait ownership) refused it
         } catch let error as SpoolError {
@@ -34,12 +37,12 @@ final class ClassifiedStore: Store {
         }
     }
 
-    private func run<T>(_ body: () throws -> T) throws -> T { try Self.classify(place, body) }
+    private func run<T>(_ body: () throws -> T) throws -> T { try Self.classify(place, isFile: isFile, body) }
 
     func snapshotInfo(model: String) throws -> SnapshotInfo? { try run { try inner.snapshotInfo(model: model) } }
     func traitNamesByModel() throws -> [String: [String]] { try run { try inner.traitNamesByModel() } }
     func snapshotCursor(model: String) throws -> any SnapshotCursor {
-        try run { ClassifiedCursor(inner: try inner.snapshotCursor(model: model), place: place) }
+        try run { ClassifiedCursor(inner: try inner.snapshotCursor(model: model), place: place, isFile: isFile) }
     }
     func commit(_ commit: RunCommit) throws -> RunRecord { try run { try inner.commit(commit) } }
     func record(_ record: RunRecord) throws { try run { try inner.record(record) } }
@@ -68,17 +71,40 @@ final class ClassifiedStore: Store {
     func pruneChanges(before cutoff: Date) throws -> Int { try run { try inner.pruneChanges(before: cutoff) } }
     func revert(_ request: RevertRequest) throws -> RevertOutcome { try run { try inner.revert(request) } }
     func startCheckpoint() { inner.startCheckpoint() }
+
+    func pendingDeliveries(destination: String, limit: Int) throws -> [OutboxItem] {
+        try run { try inner.pendingDeliveries(destination: destination, limit: limit) }
+    }
+    func deliveryState(destination: String) throws -> DeliveryState {
+        try run { try inner.deliveryState(destination: destination) }
+    }
+    func recordDelivered(_ items: [OutboxItem], destination: String) throws {
+        try run { try inner.recordDelivered(items, destination: destination) }
+    }
+    func recordRetry(_ items: [OutboxItem], destination: String, state: DeliveryState) throws {
+        try run { try inner.recordRetry(items, destination: destination, state: state) }
+    }
+    func recordDead(_ item: OutboxItem, status: Int?, response: String) throws {
+        try run { try inner.recordDead(item, status: status, response: response) }
+    }
+    func deliveryStats(names: [String], deadLetterLimit: Int) throws -> [DestinationStats] {
+        try run { try inner.deliveryStats(names: names, deadLetterLimit: deadLetterLimit) }
+    }
+    func retryDead(destination: String?) throws -> Int { try run { try inner.retryDead(destination: destination) } }
+    func dropDead(destination: String?) throws -> Int { try run { try inner.dropDead(destination: destination) } }
 }
 
 /// A snapshot cursor whose errors are classified like its store's.
 private final class ClassifiedCursor: SnapshotCursor {
     private let inner: any SnapshotCursor
     private let place: String
-    init(inner: any SnapshotCursor, place: String) {
+    private let isFile: Bool
+    init(inner: any SnapshotCursor, place: String, isFile: Bool) {
         self.inner = inner
         self.place = place
+        self.isFile = isFile
     }
-    func next() throws -> Bool { try ClassifiedStore.classify(place) { try inner.next() } }
+    func next() throws -> Bool { try ClassifiedStore.classify(place, isFile: isFile) { try inner.next() } }
     var key: String { inner.key }
     var hash: UInt64 { inner.hash }
     func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }
@@ -88,7 +114,8 @@ private final class ClassifiedCursor: SnapshotCursor {
 
 extension StoreError {
     /// A driver's error on the store at `place`, with what to do about it.
-    static func from(_ error: ConnectorError, place: String) -> StoreError {
+    /// `isFile`: the store is a SQLite file, so failing to open it is never a server that may come back.
+    static func from(_ error: ConnectorError, place: String, isFile: Bool = false) -> StoreError {
         let text = "the store \(place): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? "")
         let lower = error.message.lowercased()
         if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
@@ -97,9 +124,6 @@ extension StoreError {
                 hint: "check that the store's file and its directory exist and are writable by this user "
                     + "(SQLite writes a -wal and a -shm file beside it)", code: .file)
         }
-        // A SQLite store is a file: failing to open it is a wrong path or a bad file, never a server
-        // that may come back.
-        let isFile = !place.hasPrefix("(PostgreSQL")
         if isFile && (error.code == .connectionFailed || error.code == .connectionLost || lower.contains("i/o error")) {
             return StoreError(
                 text,

@@ -24,14 +24,14 @@ public struct StoreLocation: Sendable {
             let path = String(text.dropFirst("sqlite:".count))
             let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
             return ClassifiedStore(
-                try ClassifiedStore.classify(place) {
+                try ClassifiedStore.classify(place, isFile: true) {
                     readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
-                }, place: place)
+                }, place: place, isFile: true)
         }
         if isPostgres {
             return ClassifiedStore(
-                try ClassifiedStore.classify(place) { try PostgresStore(conninfo: text) },
-                place: place)
+                try ClassifiedStore.classify(place, isFile: false) { try PostgresStore(conninfo: text) },
+                place: place, isFile: false)
         }
         throw StoreError(
             "unsupported store url \(url)",

@@ -20,16 +20,20 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private var deletes: [UInt8] = []
     /// Change-log rows, copied straight into `warehouse_sync.changes`.
     private var log: [UInt8] = []
+    /// Outbox rows, copied straight into `warehouse_sync.outbox`.
+    private var outbox: [UInt8] = []
+    private let destinations: [String]
     private let logger: ChangeLogger
     private let logChanges: Bool
     /// The columns every change-log row of this run starts with: run_seq, run, model.
     private let logPrefix: [UInt8]
+    private let logPrefixSeq: Int64
     private var pending = 0
 
     init(
         connection: PGConnection, record: RunRecord, runSeq: Int64, traitNames: [String],
         previousTraitNames: [String],
-        logChanges: Bool
+        logChanges: Bool, destinations: [String]
     ) throws {
         self.connection = connection
         self.record = record
@@ -38,12 +42,14 @@ struct PostgresChangeWriter: StoreChangeWriter {
         updatedAt = formatInstant(record.finishedAt ?? record.startedAt)
         logger = ChangeLogger(traitNames: traitNames, previousTraitNames: previousTraitNames)
         self.logChanges = logChanges
+        self.destinations = destinations
         var prefix: [UInt8] = []
         for column in [String(runSeq), record.id, record.model] {
             appendCopyText(column, to: &prefix)
             prefix.append(9)
         }
         logPrefix = prefix
+        logPrefixSeq = runSeq
         try connection.execute(
             """
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
@@ -54,7 +60,22 @@ struct PostgresChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
-        for entry in logChanges ? logger.entries(change) : [] {
+        let entries = logChanges || !destinations.isEmpty ? logger.entries(change) : []
+        if !entries.isEmpty {
+            let payload = outboxPayload(entries)
+            for destination in destinations {
+                let columns = [
+                    destination, String(logPrefixSeq), change.key, record.id, record.model, payload.set, payload.unset,
+                ]
+                for column in columns {
+                    appendCopyText(column, to: &outbox)
+                    outbox.append(9)
+                }
+                appendCopyText(updatedAt, to: &outbox)
+                outbox.append(10)
+            }
+        }
+        for entry in logChanges ? entries : [] {
             log += logPrefix
             for column in [entry.key, entry.trait] {
                 appendCopyText(column, to: &log)
@@ -135,6 +156,12 @@ struct PostgresChangeWriter: StoreChangeWriter {
                     + "d.k",
                 [record.model])
         }
+        if !outbox.isEmpty {
+            try connection.copyIn(
+                "COPY warehouse_sync.outbox (destination, run_seq, key, run, model, set_traits, unset_traits, "
+                    + "enqueued_at) FROM STDIN",
+                outbox)
+        }
         if !log.isEmpty {
             try connection.copyIn(
                 "COPY warehouse_sync.changes (run_seq, run, model, key, trait, old, new, at) FROM STDIN", log)
@@ -145,6 +172,7 @@ struct PostgresChangeWriter: StoreChangeWriter {
         snapshots.removeAll(keepingCapacity: true)
         deletes.removeAll(keepingCapacity: true)
         log.removeAll(keepingCapacity: true)
+        outbox.removeAll(keepingCapacity: true)
         pending = 0
     }
 }

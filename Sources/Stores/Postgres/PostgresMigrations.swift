@@ -82,5 +82,31 @@ enum PostgresMigrations {
         );
         CREATE INDEX changes_by_key ON warehouse_sync.changes (key, trait, run_seq);
         """,
+        // 4: the outbox (changes queued for destinations) and each destination's delivery state.
+        """
+        CREATE TABLE warehouse_sync.outbox (
+            destination     text NOT NULL,
+            run_seq         bigint NOT NULL,
+            key             text COLLATE "C" NOT NULL,
+            run             text NOT NULL,
+            model           text NOT NULL,
+            set_traits      text NOT NULL,
+            unset_traits    text NOT NULL,
+            enqueued_at     timestamptz NOT NULL,
+            attempts        bigint NOT NULL DEFAULT 0,
+            dead            bigint NOT NULL DEFAULT 0,
+            response_status bigint,
+            response        text,
+            PRIMARY KEY (destination, key, run_seq)
+        );
+        CREATE INDEX outbox_by_run ON warehouse_sync.outbox (destination, run_seq, key);
+        CREATE TABLE warehouse_sync.deliveries (
+            destination     text PRIMARY KEY,
+            delivered       bigint NOT NULL DEFAULT 0,
+            failures        bigint NOT NULL DEFAULT 0,
+            next_attempt_at timestamptz,
+            last_error      text
+        );
+        """,
     ]
 }

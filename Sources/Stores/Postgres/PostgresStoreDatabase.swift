@@ -98,14 +98,15 @@ package final class PostgresStoreDatabase: StoreDatabase {
     // MARK: - Bulk paths
 
     package func changeWriter(
-        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
+        destinations: [String]
     ) throws
         -> any StoreChangeWriter
     {
         try PostgresChangeWriter(
             connection: connection, record: record, runSeq: runSeq, traitNames: traitNames,
             previousTraitNames: previousTraitNames,
-            logChanges: logChanges)
+            logChanges: logChanges, destinations: destinations)
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {

@@ -80,11 +80,26 @@ extension SQLStore {
                 ChangeLogEntry(key: row.text(0) ?? "", trait: row.text(1) ?? "", old: row.text(2), new: row.text(3)))
         }
         if entries.isEmpty && run.changed > 0 {
+            // Pruning deletes every run's rows up to some run: rows of an earlier run mean this one logged none.
+            let earlier = try database.first(
+                "SELECT count(*) FROM \(table(.changes)) WHERE run_seq < \(d.param(1))", [.integer(run.seq)]
+            ) { $0.integer(0) }
             throw SyncError(
                 .revertRefused, model: run.model,
-                "run \(target) changed \(run.changed) profiles, but its changes are no longer in the change log; "
-                    + "nothing was written",
-                hint: "[store] change_retention pruned them; a revert needs the run's changes")
+                "run \(target) has no changes in the change log; nothing was written",
+                hint: (earlier ?? 0) > 0
+                    ? "it changed no trait value (a --full run that found nothing new, or keys that left the "
+                        + "model with on_remove: keep), so there is nothing to put back"
+                    : "either it changed no trait value, or [store] change_retention pruned its changes")
+        }
+        let names = Set(try snapshotInfo(model: run.model)?.traitNames ?? [])
+        let orphaned = Set(entries.map(\.trait)).subtracting(names).sorted()
+        if !orphaned.isEmpty && !request.force {
+            throw SyncError(
+                .revertRefused, model: run.model,
+                "run \(target) changed traits the model no longer writes (\(orphaned.joined(separator: ", "))); "
+                    + "putting them back would leave values no sync ever updates or unsets; nothing was written",
+                hint: "add them back to the model and sync first, or pass --force to put them back anyway")
         }
         var conflicts: [RevertConflict] = []
         try database.query(
@@ -138,6 +153,13 @@ extension SQLStore {
                     ])
             }
         }
+        var byKey: [String: [ChangeLogEntry]] = [:]
+        for entry in current { byKey[entry.key, default: []].append(entry) }
+        for (key, changes) in byKey.sorted(by: { $0.key < $1.key }) {
+            try enqueue(
+                changes, key: key, runSeq: seq, record: record, destinations: request.destinations,
+                at: record.finishedAt ?? record.startedAt)
+        }
         try restoreSnapshot(model: run.model, entries: entries)
         let finishedAt = request.finish()
         record.finishedAt = finishedAt
@@ -155,27 +177,22 @@ extension SQLStore {
 
     /// Puts the reverted values back into the model's snapshot rows with hash 0, which no row
     /// hashes to, so the next sync compares those rows trait by trait and writes what the warehouse
-    /// says now. A key the reverted run added (no old value) leaves the snapshot: the next sync adds it.
+    /// says now. A trait that had no value is kept as the empty text, which equals no canonical
+    /// value (`EncodedTraits.absent`): the next sync writes it, whatever the warehouse says, NULL too.
     private func restoreSnapshot(model: String, entries: [ChangeLogEntry]) throws {
         let names = try snapshotInfo(model: model)?.traitNames ?? []
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var byKey: [String: [ChangeLogEntry]] = [:]
         for entry in entries { byKey[entry.key, default: []].append(entry) }
         for (key, changes) in byKey.sorted(by: { $0.key < $1.key }) {
-            if changes.allSatisfy({ $0.old == nil }) {
-                try database.run(
-                    "DELETE FROM \(table(.snapshots)) WHERE model = \(d.param(1)) AND key = \(d.param(2))",
-                    [.text(model), .text(key)])
-                continue
-            }
             let stored = try database.first(
                 "SELECT traits FROM \(table(.snapshots)) WHERE model = \(d.param(1)) AND key = \(d.param(2))",
                 [.text(model), .text(key)]
             ) { $0.blob(0) }
             var values = stored.map { EncodedTraits(bytes: $0).values(count: names.count) } ?? []
-            if values.count != names.count { values = Array(repeating: "null", count: names.count) }
+            if values.count != names.count { values = Array(repeating: EncodedTraits.absent, count: names.count) }
             for change in changes {
-                if let i = index[change.trait] { values[i] = change.old ?? "null" }
+                if let i = index[change.trait] { values[i] = change.old ?? EncodedTraits.absent }
             }
             try database.run(
                 """

@@ -64,7 +64,7 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             let seq = try insertRun(run.record)
             var writer = try database.changeWriter(
                 record: run.record, runSeq: seq, traitNames: run.traitNames,
-                previousTraitNames: run.previousTraitNames, logChanges: run.logChanges)
+                previousTraitNames: run.previousTraitNames, logChanges: run.logChanges, destinations: run.destinations)
             try run.changes.forEach { try writer.apply($0) }
             try writer.finish()
             var record = run.record

@@ -40,7 +40,8 @@ package protocol StoreDatabase: AnyObject {
     /// A writer of one run's changes to profiles, the snapshot and the change log, inside the
     /// commit's transaction; `previousTraitNames` lay out the changes' old values.
     func changeWriter(
-        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
+        destinations: [String]
     ) throws -> any StoreChangeWriter
     /// The model's snapshot rows in byte order of their keys.
     func snapshotCursor(model: String) throws -> any SnapshotCursor

@@ -3,7 +3,7 @@ import SyncCore
 /// The store's tables. Their SQL names differ by engine: `ws_runs` in SQLite,
 /// `warehouse_sync.runs` in PostgreSQL; `profiles` and `profile_traits` are documented names.
 package enum StoreTable: String, Sendable, CaseIterable {
-    case meta, profiles, snapshots, models, runs, leases, heartbeats, changes
+    case meta, profiles, snapshots, models, runs, leases, heartbeats, changes, outbox, deliveries
 }
 
 /// How one engine spells what the store's SQL needs and the two engines write differently.

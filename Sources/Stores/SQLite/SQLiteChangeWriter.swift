@@ -19,10 +19,12 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     private let logger: ChangeLogger
     private let logChanges: Bool
     private let runSeq: Int64
+    private let destinations: [String]
+    private let insertOutbox: SQLiteStatement?
 
     init(
         db: SQLiteDatabase, record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String],
-        logChanges: Bool
+        logChanges: Bool, destinations: [String]
     ) throws {
         self.db = db
         self.record = record
@@ -36,6 +38,13 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             "INSERT INTO ws_changes (run_seq, run, model, key, trait, old, new, at) "
                 + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         self.runSeq = runSeq
+        self.destinations = destinations
+        insertOutbox =
+            destinations.isEmpty
+            ? nil
+            : try db.prepare(
+                "INSERT INTO ws_outbox (destination, run_seq, key, run, model, set_traits, unset_traits, enqueued_at) "
+                    + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         upsertSnapshot = try db.prepare(
             """
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
@@ -45,7 +54,23 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
-        for entry in logChanges ? logger.entries(change) : [] {
+        let entries = logChanges || !destinations.isEmpty ? logger.entries(change) : []
+        if let insertOutbox, !entries.isEmpty {
+            let payload = outboxPayload(entries)
+            for destination in destinations {
+                insertOutbox.reset()
+                insertOutbox.bind(1, destination)
+                insertOutbox.bind(2, runSeq)
+                insertOutbox.bind(3, change.key)
+                insertOutbox.bind(4, record.id)
+                insertOutbox.bind(5, record.model)
+                insertOutbox.bind(6, payload.set)
+                insertOutbox.bind(7, payload.unset)
+                insertOutbox.bind(8, (record.finishedAt ?? record.startedAt).timeIntervalSince1970)
+                try insertOutbox.step()
+            }
+        }
+        for entry in logChanges ? entries : [] {
             insertLog.reset()
             insertLog.bind(1, runSeq)
             insertLog.bind(2, record.id)

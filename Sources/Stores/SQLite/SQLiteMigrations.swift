@@ -83,5 +83,31 @@ enum SQLiteMigrations {
         ) WITHOUT ROWID;
         CREATE INDEX ws_changes_by_key ON ws_changes (key, trait, run_seq);
         """,
+        // 4: the outbox (changes queued for destinations) and each destination's delivery state.
+        """
+        CREATE TABLE ws_outbox (
+            destination     TEXT NOT NULL,
+            run_seq         INTEGER NOT NULL,
+            key             TEXT NOT NULL,
+            run             TEXT NOT NULL,
+            model           TEXT NOT NULL,
+            set_traits      TEXT NOT NULL,
+            unset_traits    TEXT NOT NULL,
+            enqueued_at     REAL NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            dead            INTEGER NOT NULL DEFAULT 0,
+            response_status INTEGER,
+            response        TEXT,
+            PRIMARY KEY (destination, key, run_seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX ws_outbox_by_run ON ws_outbox (destination, run_seq, key);
+        CREATE TABLE ws_deliveries (
+            destination     TEXT PRIMARY KEY,
+            delivered       INTEGER NOT NULL DEFAULT 0,
+            failures        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            last_error      TEXT
+        );
+        """,
     ]
 }

@@ -49,6 +49,9 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     let db: SQLiteDatabase
     let path: String
     private var checkpointer: SQLiteCheckpointer?
+    /// Prepared statements of `run` and `query`, by text: a revert or a delivery runs the same few
+    /// statements once per change.
+    private var statements: [String: SQLiteStatement] = [:]
     /// Log pages (4 KiB each) past which a commit checkpoints at once instead of leaving it.
     static let inlineCheckpointPages = 65536
 
@@ -103,6 +106,11 @@ package final class SQLiteStoreDatabase: StoreDatabase {
 
     private func prepare(_ sql: String, _ values: [StoreValue]) throws -> SQLiteStatement {
         let statement = try db.prepare(sql)
+        bind(statement, values)
+        return statement
+    }
+
+    private func bind(_ statement: SQLiteStatement, _ values: [StoreValue]) {
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
             switch value {
@@ -113,17 +121,30 @@ package final class SQLiteStoreDatabase: StoreDatabase {
             case .blob(let bytes): statement.bind(position, blob: bytes)
             }
         }
+    }
+
+    /// The cached statement for `sql` with `values` bound; reset when the caller is done.
+    private func cached(_ sql: String, _ values: [StoreValue]) throws -> SQLiteStatement {
+        guard let statement = statements[sql] else {
+            let statement = try prepare(sql, values)
+            statements[sql] = statement
+            return statement
+        }
+        statement.reset()
+        bind(statement, values)
         return statement
     }
 
     package func run(_ sql: String, _ values: [StoreValue]) throws -> Int {
-        let statement = try prepare(sql, values)
+        let statement = try cached(sql, values)
+        defer { statement.reset() }
         while try statement.step() {}
         return db.changes
     }
 
     package func query(_ sql: String, _ values: [StoreValue], _ row: (any StoreRow) throws -> Void) throws {
-        let statement = try prepare(sql, values)
+        let statement = try cached(sql, values)
+        defer { statement.reset() }
         let current = SQLiteStoreRow(statement: statement)
         while try statement.step() { try row(current) }
     }
@@ -156,13 +177,14 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     // MARK: - Bulk paths
 
     package func changeWriter(
-        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool
+        record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
+        destinations: [String]
     ) throws
         -> any StoreChangeWriter
     {
         try SQLiteChangeWriter(
             db: db, record: record, runSeq: runSeq, traitNames: traitNames, previousTraitNames: previousTraitNames,
-            logChanges: logChanges)
+            logChanges: logChanges, destinations: destinations)
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {

@@ -37,6 +37,8 @@ public struct Model: Sendable {
     public var timeout: Duration?
     public var timezone: TimeZone?
     public var enabled: Bool
+    /// `-- destinations: crm, cdp`: where this model's changes are delivered, in order.
+    public var destinations: [String] = []
     /// The query, byte for byte as the file holds it after the header.
     public var sql: String
     /// The line of each header key, for errors that point back at the file.
@@ -47,6 +49,7 @@ public struct Model: Sendable {
 extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
+        "destinations",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -145,6 +148,16 @@ extension Model {
                 return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment")
             }
             kind = parsed
+        case "destinations":
+            let names = value.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard !names.isEmpty, names.allSatisfy(isIdentifierLike), Set(names).count == names.count else {
+                return fail(
+                    line, "invalid destinations list \"\(value)\"",
+                    "name [destinations.NAME] tables of warehouse-sync.toml, separated by commas: crm, cdp")
+            }
+            destinations = names
         case "traits":
             let names = value.split(separator: ",", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)

@@ -69,6 +69,8 @@ public struct RevertRequest {
     public var finish: () -> Date
     /// Whether the revert run's own changes go to the change log (`change_retention` not 0).
     public var logChanges: Bool
+    /// The model's destinations: what the revert puts back is delivered like any run's changes.
+    public var destinations: [String] = []
 
     public init(
         target: String, record: RunRecord, force: Bool, dryRun: Bool, finish: @escaping () -> Date,

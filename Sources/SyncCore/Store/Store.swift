@@ -2,7 +2,7 @@ import Foundation
 
 /// Where profiles, snapshots, runs and schedule state live: SQLite by default, PostgreSQL in
 /// production. One store connection is used by one thread at a time.
-public protocol Store: AnyObject {
+public protocol Store: DeliveryStore {
     /// The trait names and row count of a model's last successful snapshot, nil before its first run.
     func snapshotInfo(model: String) throws -> SnapshotInfo?
     /// Each model's trait names as of its last successful run: which model owns which trait.
@@ -92,6 +92,8 @@ public struct RunCommit {
     /// Called inside the commit's transaction, once no other commit can change trait ownership,
     /// with every model's trait names; throws to refuse the commit.
     package var checkOwnership: (([String: [String]]) throws -> Void)?
+    /// The model's destinations: each change is queued in the outbox for each, in the commit.
+    public var destinations: [String] = []
     /// Whether the run's changes go to the change log (`change_retention` is not 0).
     package var logChanges = true
     /// The lease this run holds; the commit is refused if the store says another holder has it

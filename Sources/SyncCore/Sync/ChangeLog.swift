@@ -35,7 +35,9 @@ package struct ChangeLogger {
     /// (`sync --full`) is not a change and is left out.
     package func entries(_ change: Change) -> [ChangeLogEntry] {
         let old = change.old.bytes.isEmpty ? [] : change.old.traits(count: previousTraitNames.count)
-        func oldValue(_ name: String) -> String? { previousIndex[name].flatMap { $0 < old.count ? old[$0] : nil } }
+        func oldValue(_ name: String) -> String? {
+            previousIndex[name].flatMap { $0 < old.count && old[$0] != EncodedTraits.absent ? old[$0] : nil }
+        }
         var entries: [ChangeLogEntry] = []
         if !change.setTraits.isEmpty {
             let new = change.traits.traits(count: traitNames.count)
@@ -47,14 +49,21 @@ package struct ChangeLogger {
                 }
             }
         }
+        // Unsetting a trait that had no value changes nothing.
         for name in change.unsetTraits {
-            entries.append(ChangeLogEntry(key: change.key, trait: name, old: oldValue(name), new: nil))
+            if let previous = oldValue(name) {
+                entries.append(ChangeLogEntry(key: change.key, trait: name, old: previous, new: nil))
+            }
         }
         return entries
     }
 }
 
 extension EncodedTraits {
+    /// A trait with no value in a snapshot row that `revert` put back: the empty text, which no
+    /// canonical value is, so the next sync writes whatever the warehouse says.
+    package static let absent = ""
+
     /// Traits encoded from their canonical JSON texts, in order (the snapshot's layout).
     package init(values: [String]) {
         var bytes: [UInt8] = []
@@ -69,4 +78,26 @@ extension EncodedTraits {
 
     /// Each trait's canonical JSON, given how many traits the blob holds.
     package func values(count: Int) -> [String] { traits(count: count) }
+}
+
+/// The outbox payload of one profile's change: the set traits as a JSON object `{TRAIT: VALUE...}`
+/// (values spliced in as the canonical JSON they are; a NULL from the warehouse is `null`) and the
+/// unset traits as a JSON array of names.
+package func outboxPayload(_ entries: [ChangeLogEntry]) -> (set: String, unset: String) {
+    var set: [UInt8] = [UInt8(ascii: "{")]
+    var unset: [UInt8] = [UInt8(ascii: "[")]
+    for entry in entries {
+        if let value = entry.new {
+            if set.count > 1 { set.append(UInt8(ascii: ",")) }
+            appendJSONString(entry.trait, to: &set)
+            set.append(UInt8(ascii: ":"))
+            set += value.utf8
+        } else {
+            if unset.count > 1 { unset.append(UInt8(ascii: ",")) }
+            appendJSONString(entry.trait, to: &unset)
+        }
+    }
+    set.append(UInt8(ascii: "}"))
+    unset.append(UInt8(ascii: "]"))
+    return (String(decoding: set, as: UTF8.self), String(decoding: unset, as: UTF8.self))
 }

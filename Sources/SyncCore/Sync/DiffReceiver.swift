@@ -334,7 +334,9 @@ package struct DiffReceiver: RowReceiver {
         let oldValues = old.traits(count: previousTraitNames.count)
         var set: [Int] = []
         for (i, name) in traitNames.enumerated() {
-            let previous = previousIndexByName[name].flatMap { $0 < oldValues.count ? oldValues[$0] : nil }
+            let previous = previousIndexByName[name].flatMap {
+                $0 < oldValues.count && oldValues[$0] != EncodedTraits.absent ? oldValues[$0] : nil
+            }
             if full || previous != newValues[i] {
                 set.append(i)
                 if samples.count < Self.sampleLimit {
@@ -358,7 +360,8 @@ package struct DiffReceiver: RowReceiver {
         let oldTraits = cursor.traits()
         if samples.count < Self.sampleLimit {
             let old = oldTraits.traits(count: previousTraitNames.count)
-            for (i, name) in previousTraitNames.enumerated() where samples.count < Self.sampleLimit && i < old.count {
+            for (i, name) in previousTraitNames.enumerated()
+            where samples.count < Self.sampleLimit && i < old.count && old[i] != EncodedTraits.absent {
                 samples.append(
                     SampleChange(key: key, trait: name, old: old[i], new: model.onRemove == .unset ? nil : old[i]))
             }

@@ -105,21 +105,23 @@ public struct Project: Sendable {
         }
     }
 
-    /// Fills in each model's source and checks that it exists.
+    /// Fills in each model's source and checks that it and its destinations exist.
     static func resolveSources(_ models: inout [Model], _ config: ProjectConfig) -> [ProjectError] {
         var errors: [ProjectError] = []
         for index in models.indices {
             let model = models[index]
+            for destination in model.destinations where config.destinations[destination] == nil {
+                errors.append(
+                    unknown(
+                        "destination", destination, in: "destinations", known: Array(config.destinations.keys), model,
+                        line: model.headerLines["destinations"]))
+            }
             if let source = model.source {
                 if config.sources[source] == nil {
-                    let known = config.sources.keys.sorted()
                     errors.append(
-                        ProjectError(
-                            file: model.file, line: model.headerLines["source"],
-                            "source \(source) is not in \(configFileName)",
-                            hint: known.isEmpty
-                                ? "add a [sources.\(source)] table" : "the sources are \(known.joined(separator: ", "))"
-                        ))
+                        unknown(
+                            "source", source, in: "sources", known: Array(config.sources.keys), model,
+                            line: model.headerLines["source"]))
                 }
             } else if config.sources.count == 1 {
                 models[index].source = config.sources.keys.first
@@ -132,6 +134,17 @@ public struct Project: Sendable {
             }
         }
         return errors
+    }
+
+    /// A model header naming a source or destination the config does not have.
+    private static func unknown(
+        _ what: String, _ name: String, in table: String, known: [String], _ model: Model, line: Int?
+    ) -> ProjectError {
+        ProjectError(
+            file: model.file, line: line, "\(what) \(name) is not in \(configFileName)",
+            hint: known.isEmpty
+                ? "add a [\(table).\(name)] table" : "the \(table) are \(known.sorted().joined(separator: ", "))",
+            code: .reference)
     }
 
     /// Two models writing one trait name: each pair reported with both files.

@@ -35,6 +35,8 @@ public struct ProjectConfig: Sendable {
     public var maxConcurrentRuns: Int
     public var metricsFile: String?
     public var sources: [String: SourceConfig]
+    /// `[destinations.NAME]`: where models' changes are delivered.
+    public var destinations: [String: DestinationConfig] = [:]
     /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
     /// forever, zero keeps none.
     public var changeRetention: Duration? = Self.defaultChangeRetention
@@ -52,6 +54,17 @@ extension ProjectConfig {
             if let url = source.url { redactor.add(secretsIn: url.reveal()) }
             if let odbc = source.odbc { redactor.add(secretsIn: odbc.reveal()) }
             if let password = source.password { redactor.add(secret: password.reveal()) }
+        }
+        for destination in destinations.values {
+            for header in destination.headers {
+                let value = header.value.reveal()
+                redactor.add(secret: value)
+                // The token of "Bearer TOKEN" on its own too.
+                if let token = value.split(separator: " ").last, token.count >= 6 {
+                    redactor.add(secret: String(token))
+                }
+            }
+            if let key = destination.writeKey { redactor.add(secret: key.reveal()) }
         }
         return redactor
     }
@@ -138,11 +151,19 @@ extension ProjectConfig {
                     table.entries, in: "[sources]", hint: "each source is a table of its own: [sources.NAME]")
             case let path where path.count == 2 && path[0] == "sources":
                 if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
+            case ["destinations"]:
+                reader.rejectAll(
+                    table.entries, in: "[destinations]",
+                    hint: "each destination is a table of its own: [destinations.NAME]")
+            case let path where path.count == 2 && path[0] == "destinations":
+                if let destination = reader.destination(named: path[1], table) {
+                    config.destinations[destination.name] = destination
+                }
             default:
                 reader.errors.append(
                     ProjectError(
                         file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
-                        hint: "the tables are [store], [scheduler] and [sources.NAME]"))
+                        hint: "the tables are [store], [scheduler], [sources.NAME] and [destinations.NAME]"))
             }
         }
         // Without a sure store, nothing can be read from it: the default is not what was meant.

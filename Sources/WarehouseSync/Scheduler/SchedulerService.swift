@@ -21,6 +21,7 @@ package actor SchedulerService {
     private var core: SchedulerCore
     private var tokens: [String: CancellationToken] = [:]
     private var metrics: MetricsFile?
+    private let delivery: DeliveryLoop
     private let store: StoreWorker
     private let holder: String
     private let events: AsyncStream<ServiceEvent>
@@ -49,6 +50,7 @@ package actor SchedulerService {
             models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
         metrics = project.metricsPath.map(MetricsFile.init)
+        delivery = DeliveryLoop(project: project, log: log)
         holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):serve"
         (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
     }
@@ -77,6 +79,7 @@ package actor SchedulerService {
             ))
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
+        delivery.start()
         log.emit("scheduler_started", ["models": .int(core.models.count), "holder": .string(holder)])
         await handle(core.tick(now: now()))
         scheduleWake()
@@ -101,6 +104,8 @@ package actor SchedulerService {
             }
         }
         await shutdownRecords?.value
+        let delivery = self.delivery
+        await Task.detached { delivery.stop(timeout: 5) }.value
         signals.cancel()
         watcher?.cancel()
         heartbeat.cancel()
@@ -245,6 +250,7 @@ package actor SchedulerService {
                 return
             }
             project = reloaded
+            delivery.update(reloaded)
             core.replaceModels(Self.scheduled(reloaded))
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])
         } catch {

@@ -39,10 +39,11 @@ public struct RevertRunner: Sendable {
         }
         defer { lease?.release() }
         return try withoutActuallyEscaping(now) { clock in
-            try store.revert(
-                RevertRequest(
-                    target: target, record: record, force: force, dryRun: dryRun, finish: clock,
-                    logChanges: project.config.changeRetention != .zero))
+            var request = RevertRequest(
+                target: target, record: record, force: force, dryRun: dryRun, finish: clock,
+                logChanges: project.config.changeRetention != .zero)
+            request.destinations = project.model(named: run.model)?.destinations ?? []
+            return try store.revert(request)
         }
     }
 }

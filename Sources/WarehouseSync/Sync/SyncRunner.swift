@@ -210,6 +210,7 @@ public final class SyncRunner: Sendable {
                 checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
                 leaseHolder: leaseHolder)
             commit.logChanges = retention != .zero
+            commit.destinations = model.destinations
             return try store.commit(commit)
         }
         // Pruning the change log is upkeep after the commit: it never holds up or fails the run.

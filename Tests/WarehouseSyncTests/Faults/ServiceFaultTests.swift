@@ -36,7 +36,7 @@ import Testing
 
     @Test func aSpoolFailureInsideACommitStaysASpoolErrorAndIsRetried() throws {
         let error = #expect(throws: SpoolError.self) {
-            try ClassifiedStore.classify("x") { throw SpoolError("cannot write", hint: "free space") }
+            try ClassifiedStore.classify("x", isFile: false) { throw SpoolError("cannot write", hint: "free space") }
         }
         #expect(error != nil)
         #expect(SchedulerService.classify(error!) == .failed(transient: true))

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""A destination for the delivery tests, on 127.0.0.1: it records every request, applies each
+change once per idempotency key (as a receiver that deduplicates does), and fails on command.
+
+POST /_control {"script": ["429:2", "500", "drop", "stall:3", "200"], "reject": ["u3"], "clear": true}
+  queues the answers to the next requests (then 200s) and the keys it rejects with 400.
+GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [...], "duplicates"}
+Prints the port it listens on as its first line. Port 0 picks a free one.
+"""
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+lock = threading.Lock()
+state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicates": 0}
+seen = set()
+script = []
+reject = set()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"{}", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        with lock:
+            body = json.dumps(state).encode()
+        self.reply(200, body)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/_control":
+            command = json.loads(body)
+            with lock:
+                if command.get("clear"):
+                    script.clear()
+                    reject.clear()
+                script.extend(command.get("script", []))
+                reject.update(command.get("reject", []))
+            return self.reply(200)
+        with lock:
+            state["requests"] += 1
+            action = script.pop(0) if script else "200"
+        if action == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.connection.close()
+            self.close_connection = True
+            return
+        if action.startswith("stall"):
+            time.sleep(float(action.split(":")[1]))
+            self.close_connection = True
+            return
+        if action.startswith("429"):
+            after = action.split(":")[1] if ":" in action else "1"
+            return self.reply(429, b'{"error":"slow down"}', [("Retry-After", after)])
+        if action.startswith("5"):
+            return self.reply(int(action), b'{"error":"server error"}')
+        payload = json.loads(body)
+        changes = payload["changes"] if "changes" in payload else payload["batch"]
+        keys = [c["key"] if "key" in c else c["userId"] for c in changes]
+        with lock:
+            rejected = [k for k in keys if k in reject]
+        if rejected:
+            return self.reply(400, json.dumps({"error": "invalid record", "keys": rejected}).encode())
+        with lock:
+            state["headers"].append(
+                {"idempotency_key": self.headers.get("Idempotency-Key"),
+                 "authorization": self.headers.get("Authorization"),
+                 "path": self.path, "count": len(changes)})
+            for change in changes:
+                ident = change.get("idempotency_key") or change.get("messageId")
+                if ident in seen:
+                    state["duplicates"] += 1
+                    continue
+                seen.add(ident)
+                key = change.get("key") or change.get("userId")
+                profile = state["profiles"].setdefault(key, {})
+                if "set" in change:
+                    profile.update(change["set"])
+                    for name in change["unset"]:
+                        profile.pop(name, None)
+                    state["applied"].append([key, change["run"]])
+                else:
+                    profile.update(change["traits"])
+                    state["applied"].append([key, ident.split(":")[0]])
+        self.reply(200)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
