@@ -2,12 +2,15 @@
 """A destination for the delivery tests, on 127.0.0.1: it records every request, applies each
 change once per idempotency key (as a receiver that deduplicates does), and fails on command.
 
-POST /_control {"script": ["429:2", "500", "drop", "stall:3", "200"], "reject": ["u3"], "clear": true}
-  queues the answers to the next requests (then 200s) and the keys it rejects with 400.
+POST /_control {"script": ["429:2", "500", "drop", "stall:3", "200"], "reject": ["u3"], "clear": true,
+               "chaos": 0.33}
+  queues the answers to the next requests (then 200s), the keys it rejects with 400, and the
+  share of the other requests that fail at random.
 GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [...], "duplicates"}
 Prints the port it listens on as its first line. Port 0 picks a free one.
 """
 import json
+import random
 import socket
 import sys
 import threading
@@ -19,6 +22,7 @@ state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicate
 seen = set()
 script = []
 reject = set()
+chaos = {"ratio": 0.0, "random": random.Random(1)}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,11 +54,16 @@ class Handler(BaseHTTPRequestHandler):
                     script.clear()
                     reject.clear()
                 script.extend(command.get("script", []))
+                if "chaos" in command:
+                    chaos["ratio"] = command["chaos"]
                 reject.update(command.get("reject", []))
             return self.reply(200)
         with lock:
             state["requests"] += 1
             action = script.pop(0) if script else "200"
+            # "chaos": a share of requests fails at random: 429, 500, a stall past the timeout, a drop.
+            if action == "200" and chaos["random"].random() < chaos["ratio"]:
+                action = chaos["random"].choice(["429:0", "500", "stall:1.5", "drop"])
         if action == "drop":
             self.connection.shutdown(socket.SHUT_RDWR)
             self.connection.close()

@@ -44,8 +44,12 @@ public final class Receiver: @unchecked Sendable {
 
     /// Queues answers for the next requests (`"429:2"`, `"500"`, `"drop"`, `"stall:3"`, `"200"`) and
     /// keys to reject with 400; `clear` forgets earlier ones first.
-    public func control(script: [String] = [], reject: [String] = [], clear: Bool = false) throws {
-        let body = try JSONSerialization.data(withJSONObject: ["script": script, "reject": reject, "clear": clear])
+    /// `chaos`: the share of other requests that fail at random (429, 500, a stall, a drop).
+    public func control(script: [String] = [], reject: [String] = [], clear: Bool = false, chaos: Double? = nil) throws
+    {
+        var command: [String: Any] = ["script": script, "reject": reject, "clear": clear]
+        if let chaos { command["chaos"] = chaos }
+        let body = try JSONSerialization.data(withJSONObject: command)
         _ = try request("/_control", body: body)
     }
 

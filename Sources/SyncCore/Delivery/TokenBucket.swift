@@ -22,14 +22,16 @@ package struct TokenBucket: Sendable {
 }
 
 /// When to try a destination again after a failed request (SPEC 8): jittered exponential backoff,
-/// 1 s doubling up to 5 min, ±20%; a `Retry-After` the destination sent wins when it is later.
+/// `base` (1 s by default) doubling up to 5 min, ±20%; a `Retry-After` the destination sent wins
+/// when it is later.
 package enum RetryPolicy {
-    package static let base: TimeInterval = 1
     package static let cap: TimeInterval = 300
 
     /// The delay before the next try after `failures` failed requests in a row (1 for the first).
     /// - Parameter jitter: a number in 0..<1 (random in production; fixed in tests).
-    package static func delay(failures: Int, retryAfter: TimeInterval?, jitter: Double) -> TimeInterval {
+    package static func delay(failures: Int, retryAfter: TimeInterval?, jitter: Double, base: TimeInterval = 1)
+        -> TimeInterval
+    {
         let exponential = min(cap, base * pow(2, Double(max(failures, 1) - 1)))
         let jittered = exponential * (0.8 + 0.4 * jitter)
         return max(jittered, min(retryAfter ?? 0, 3600))

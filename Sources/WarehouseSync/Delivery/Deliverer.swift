@@ -101,7 +101,9 @@ final class Deliverer {
             report.delivered += items.count
             return true
         case .retry(let retryAfter):
-            let delay = RetryPolicy.delay(failures: failures + 1, retryAfter: retryAfter, jitter: jitter())
+            let delay = RetryPolicy.delay(
+                failures: failures + 1, retryAfter: retryAfter, jitter: jitter(),
+                base: Double(destination.retryBackoff.components.seconds))
             error = redact("\(error) from \(destination.url.host ?? "the destination")")
             try store.recordRetry(
                 items, destination: destination.name,

@@ -31,6 +31,8 @@ public struct DestinationConfig: Sendable {
     public var timeout: Duration = .seconds(30)
     /// How long `sync` tries to deliver its runs' changes before it leaves the rest to `serve`.
     public var deliveryTimeout: Duration = .seconds(60)
+    /// The first retry's delay; it doubles per failure up to 5 minutes (±20% jitter).
+    public var retryBackoff: Duration = .seconds(1)
     /// The table's line in the config, for messages.
     public var line: Int
 }
@@ -38,6 +40,7 @@ public struct DestinationConfig: Sendable {
 extension ConfigReader {
     static let destinationKeys = [
         "kind", "url", "headers", "write_key", "batch_size", "max_requests_per_second", "timeout", "delivery_timeout",
+        "retry_backoff",
     ]
 
     mutating func destination(named name: String, _ table: TOMLDocument.Table) -> DestinationConfig? {
@@ -95,6 +98,13 @@ extension ConfigReader {
             case "batch_size": destination.batchSize = min(r.positive(entry) ?? 500, 10_000)
             case "max_requests_per_second": destination.maxRequestsPerSecond = r.positive(entry) ?? 10
             case "timeout": destination.timeout = r.duration(entry) ?? destination.timeout
+            case "retry_backoff":
+                // "0s" retries at once (a local receiver; tests); otherwise a duration.
+                if case .string(let text) = entry.value, text == "0s" || text == "0" {
+                    destination.retryBackoff = .zero
+                } else {
+                    destination.retryBackoff = r.duration(entry) ?? destination.retryBackoff
+                }
             default: destination.deliveryTimeout = r.duration(entry) ?? destination.deliveryTimeout
             }
         }
