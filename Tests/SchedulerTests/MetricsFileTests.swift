@@ -44,4 +44,24 @@ import Testing
         ).filter { $0.hasPrefix("." + (path as NSString).lastPathComponent + ".") }
         #expect(leftovers.isEmpty)
     }
+
+    @Test func deliveryCountersAndOutboxGauges() {
+        var metrics = MetricsFile(path: "/unused")
+        var report = DeliveryReport(destination: "crm")
+        report.delivered = 5
+        report.dead = 1
+        report.failedRequests = 2
+        metrics.record(report)
+        metrics.record(report)
+        let now = Date(timeIntervalSince1970: 2000)
+        metrics.record(
+            [DestinationStats(destination: "crm", pending: 3, oldestPendingAt: Date(timeIntervalSince1970: 1940))],
+            now: now)
+        let text = metrics.render()
+        #expect(text.contains("warehouse_sync_deliveries_total{destination=\"crm\",outcome=\"delivered\"} 10\n"))
+        #expect(text.contains("warehouse_sync_deliveries_total{destination=\"crm\",outcome=\"dead\"} 2\n"))
+        #expect(text.contains("warehouse_sync_deliveries_total{destination=\"crm\",outcome=\"failed_request\"} 4\n"))
+        #expect(text.contains("warehouse_sync_delivery_pending{destination=\"crm\"} 3\n"))
+        #expect(text.contains("warehouse_sync_delivery_oldest_pending_age_seconds{destination=\"crm\"} 60\n"))
+    }
 }

@@ -10,10 +10,16 @@ final class DeliveryLoop: Sendable {
     private let stopped = Atomic(false)
     private let finished = DispatchSemaphore(value: 0)
     private let log: any ServiceLog
+    /// Called after each pass with its reports and the outbox's state (for the metrics).
+    private let onPass: @Sendable ([DeliveryReport], [DestinationStats]) -> Void
 
-    init(project: Project, log: any ServiceLog) {
+    init(
+        project: Project, log: any ServiceLog,
+        onPass: @escaping @Sendable ([DeliveryReport], [DestinationStats]) -> Void = { _, _ in }
+    ) {
         self.project = Mutex(project)
         self.log = log
+        self.onPass = onPass
     }
 
     /// Starts the thread when the project has destinations; a later `update` may add some.
@@ -30,6 +36,7 @@ final class DeliveryLoop: Sendable {
                         let reports = try runner.deliver(
                             destinations, limit: .seconds(5), stop: { [self] in stopped.load(ordering: .relaxed) })
                         for report in reports { note(report, lastErrors: &lastErrors) }
+                        onPass(reports, try runner.stats(deadLetterLimit: 0))
                     } catch {
                         log.emit(
                             "delivery_error", level: "error", ["error": .string(current.secrets.redact("\(error)"))])

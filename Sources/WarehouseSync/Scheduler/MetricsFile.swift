@@ -16,6 +16,10 @@ struct MetricsFile {
     /// Each integer run field's sum per model, in `RunRecord.fields` order: a field added there
     /// becomes a counter here without more code.
     private var fieldTotals: [String: [String: Int64]] = [:]
+    /// Delivery counters since the service started: destination → outcome → changes (or requests).
+    private var deliveries: [String: [String: Int]] = [:]
+    /// Each destination's outbox now: pending changes and the oldest one's age.
+    private var outbox: [String: (pending: Int, oldestAge: Double)] = [:]
 
     init(path: String) { self.path = path }
 
@@ -31,6 +35,21 @@ struct MetricsFile {
                 fieldTotals[field.name, default: [:]][run.model, default: 0] += n
             }
         }
+    }
+
+    /// Counts one delivery pass: changes delivered and dead-lettered, requests that failed.
+    mutating func record(_ report: DeliveryReport) {
+        deliveries[report.destination, default: [:]]["delivered", default: 0] += report.delivered
+        deliveries[report.destination, default: [:]]["dead", default: 0] += report.dead
+        deliveries[report.destination, default: [:]]["failed_request", default: 0] += report.failedRequests
+    }
+
+    /// The outbox's state per destination, as of `now`.
+    mutating func record(_ stats: [DestinationStats], now: Date) {
+        outbox = Dictionary(
+            uniqueKeysWithValues: stats.map {
+                ($0.destination, ($0.pending, $0.oldestPendingAt.map { max(now.timeIntervalSince($0), 0) } ?? 0))
+            })
     }
 
     func render() -> String {
@@ -72,6 +91,32 @@ struct MetricsFile {
             for (measure, value) in measures.sorted(by: { $0.key < $1.key }) {
                 out +=
                     "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
+            }
+        }
+        if !deliveries.isEmpty || !outbox.isEmpty {
+            out +=
+                "# HELP warehouse_sync_deliveries_total Changes delivered or dead-lettered, and requests that failed, "
+                + "by destination.\n# TYPE warehouse_sync_deliveries_total counter\n"
+            for (destination, outcomes) in deliveries.sorted(by: { $0.key < $1.key }) {
+                for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) {
+                    out +=
+                        "warehouse_sync_deliveries_total{destination=\"\(label(destination))\",outcome=\"\(outcome)\"} "
+                        + "\(n)\n"
+                }
+            }
+            out +=
+                "# HELP warehouse_sync_delivery_pending Changes waiting in the outbox.\n"
+                + "# TYPE warehouse_sync_delivery_pending gauge\n"
+            for (destination, state) in outbox.sorted(by: { $0.key < $1.key }) {
+                out += "warehouse_sync_delivery_pending{destination=\"\(label(destination))\"} \(state.pending)\n"
+            }
+            out +=
+                "# HELP warehouse_sync_delivery_oldest_pending_age_seconds Age of the oldest waiting change.\n"
+                + "# TYPE warehouse_sync_delivery_oldest_pending_age_seconds gauge\n"
+            for (destination, state) in outbox.sorted(by: { $0.key < $1.key }) {
+                out +=
+                    "warehouse_sync_delivery_oldest_pending_age_seconds{destination=\"\(label(destination))\"} "
+                    + "\(String(format: "%.0f", state.oldestAge))\n"
             }
         }
         for field in RunRecord.fields where field.kind == .integer {

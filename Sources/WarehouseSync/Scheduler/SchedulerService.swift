@@ -50,9 +50,12 @@ package actor SchedulerService {
             models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
         metrics = project.metricsPath.map(MetricsFile.init)
-        delivery = DeliveryLoop(project: project, log: log)
+        let (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
+        delivery = DeliveryLoop(project: project, log: log) { reports, stats in
+            continuation.yield(.delivered(reports, stats))
+        }
         holder = "\(ProcessInfo.processInfo.hostName):\(getpid()):serve"
-        (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
+        (self.events, self.continuation) = (events, continuation)
     }
 
     static func scheduled(_ project: Project) -> [ScheduledModel] {
@@ -91,6 +94,13 @@ package actor SchedulerService {
                 await ended(model, end, record, error)
             case .reload(let why):
                 if !shuttingDown { reload(why) }
+            case .delivered(let reports, let stats):
+                if var metrics {
+                    for report in reports { metrics.record(report) }
+                    metrics.record(stats, now: now())
+                    writeMetrics(metrics)
+                    self.metrics = metrics
+                }
             case .shutdown(let why):
                 // At the deadline the loop ends whatever runs are still in flight (a run stuck in a
                 // store commit or a cancel to an unreachable host does not keep the process alive).
@@ -190,14 +200,7 @@ package actor SchedulerService {
                     ?? RunRecord(
                         id: "", model: name, source: "", trigger: .schedule,
                         status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
-            do { try metrics.write() } catch {
-                log.emit(
-                    "metrics_error", level: "error",
-                    [
-                        "error": .string("[scheduler] metrics_file: \(error)"),
-                        "hint": .string("create the directory, or point metrics_file at a writable place; runs go on"),
-                    ])
-            }
+            writeMetrics(metrics)
             self.metrics = metrics
         }
         await handle(core.finished(model: name, end, now: now()))
@@ -279,6 +282,17 @@ package actor SchedulerService {
         // Recorded off the loop, so a slow store cannot hold the shutdown past its deadline.
         let waiting = core.shutdown()
         shutdownRecords = Task { await self.handle(waiting) }
+    }
+
+    private func writeMetrics(_ metrics: MetricsFile) {
+        do { try metrics.write() } catch {
+            log.emit(
+                "metrics_error", level: "error",
+                [
+                    "error": .string("[scheduler] metrics_file: \(error)"),
+                    "hint": .string("create the directory, or point metrics_file at a writable place; runs go on"),
+                ])
+        }
     }
 
     private func startHeartbeat() -> Task<Void, Never> {

@@ -12,6 +12,8 @@ enum ServiceEvent: Sendable {
     case runEnded(model: String, end: RunEnd, record: RunRecord?, error: String?)
     case reload(String)
     case shutdown(String)
+    /// A delivery pass ended: its reports and the outbox's state, for the metrics.
+    case delivered([DeliveryReport], [DestinationStats])
 }
 
 /// SIGTERM and SIGINT ask for shutdown, SIGHUP for a reload; the default handlers are turned off.

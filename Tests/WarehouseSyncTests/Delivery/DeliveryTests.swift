@@ -162,6 +162,33 @@ import Testing
         #expect(try DeliveryRunner(project: try f.project()).stats().first?.pending == 3)
     }
 
+    @Test func serveDeliversWhatSyncLeftQueuedAndReportsItInTheMetrics() async throws {
+        let receiver = try Receiver()
+        let f = try fixture(.sqlite, receiver: receiver)
+        let config = f.directory.appendingPathComponent("warehouse-sync.toml")
+        try (try String(contentsOf: config, encoding: .utf8) + "\n[scheduler]\nmetrics_file = \"metrics.prom\"\n")
+            .write(to: config, atomically: true, encoding: .utf8)
+        #expect(await sync(f, ["--no-deliver"]).status == 0)
+        let serve = try ToolProcess(
+            project: f.directory, ["serve"],
+            environment: ProcessInfo.processInfo.environment.merging(f.environment) { _, new in new })
+        defer {
+            serve.signal(SIGTERM)
+            _ = serve.wait(timeout: 15)
+        }
+        let metrics = f.directory.appendingPathComponent("metrics.prom").path
+        #expect(
+            try waitUntil(20) {
+                (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains(
+                    "warehouse_sync_deliveries_total{destination=\"crm\",outcome=\"delivered\"} 3") == true
+            }, "\(serve.stderr)")
+        #expect(try receiverProfiles(receiver) == storeProfiles(f))
+        #expect(
+            try String(contentsOfFile: metrics, encoding: .utf8).contains(
+                "warehouse_sync_delivery_pending{destination=\"crm\"} 0"))
+        #expect(!serve.stderr.contains(f.environment["CRM_TOKEN"]!))
+    }
+
     @Test func segmentGetsIdentifyCallsWithBasicAuthAndUnsetTraitsAsNull() async throws {
         let receiver = try Receiver()
         let f = try fixture(.sqlite, receiver: receiver, kind: "segment")
