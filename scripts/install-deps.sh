@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages WarehouseSync builds and tests against (Debian/Ubuntu).
 set -euo pipefail
-packages=(postgresql libpq-dev unixodbc-dev odbc-postgresql libsqliteodbc libsqlite3-dev libxxhash-dev sqlite3)
+# libcurl4: FoundationNetworking (destinations) is built on it; python3: the test receiver and the demo's.
+packages=(postgresql libpq-dev unixodbc-dev odbc-postgresql libsqliteodbc libsqlite3-dev libxxhash-dev sqlite3 libcurl4
+  python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
