@@ -121,9 +121,9 @@ def warehouse_sync(db, store_kind, workdir):
     (sorted_project / "models" / "features_sorted.sql").write_text(
         "-- key: customer_id\n-- source: wh_sorted\n-- max_removed: 100%\nSELECT * FROM customer_features\n")
     results = {}
-    def run(name, repeats=1, reset=None, model="features"):
+    def run(name, repeats=1, reset=None, model="features", extra=()):
         directory = sorted_project if model == "features_sorted" else project
-        cmd = [str(BINARY), "--project", str(directory), "sync", model, "--json"]
+        cmd = [str(BINARY), "--project", str(directory), "sync", model, "--json", *extra]
         if reset:
             # Each repetition starts from an empty store; the one kept is the median.
             attempts = []
@@ -148,9 +148,39 @@ def warehouse_sync(db, store_kind, workdir):
     run("rerun, 1% changed")
     # The SQLite store folds a run's log into its file during the next run, in the background.
     run("unchanged rerun after it")
+    delivery(db, store_kind, project, run, results)
     psql(db, REMOVE_1PCT)
     run("rerun, 1% removed")
     return results
+
+
+DELIVERY = {}
+
+
+def delivery(db, store_kind, project, run, results):
+    """The same 1% change with a destination: the commit also queues each change in the outbox
+    (measured with --no-deliver), then `deliver` sends them to a local receiver that answers at once."""
+    receiver = subprocess.Popen([sys.executable, str(ROOT / "Tests" / "Fixtures" / "receiver.py"), "0"],
+                                stdout=subprocess.PIPE, text=True)
+    port = receiver.stdout.readline().strip()
+    toml, model = project / "warehouse-sync.toml", project / "models" / "features.sql"
+    config, text = toml.read_text(), model.read_text()
+    try:
+        toml.write_text(config + f'\n[destinations.bench]\nkind = "webhook"\nurl = "http://127.0.0.1:{port}/in"\n'
+                        'batch_size = 1000\nmax_requests_per_second = 1000\n')
+        model.write_text(text.replace("-- source: wh\n", "-- source: wh\n-- destinations: bench\n"))
+        psql(db, CHANGE_1PCT)
+        run("rerun, 1% changed, with a destination", extra=["--no-deliver"])
+        queued = results["rerun, 1% changed, with a destination"]["counts"]["changed"]
+        sent = measure([str(BINARY), "--project", str(project), "deliver"], f"{store_kind} deliver")
+        without = results["rerun, 1% changed"]["wall_s"]
+        DELIVERY[store_kind] = {"changes": queued, "deliver_s": sent["wall_s"], "per_s": queued / sent["wall_s"],
+                                "commit_with_s": results["rerun, 1% changed, with a destination"]["wall_s"],
+                                "commit_without_s": without}
+    finally:
+        toml.write_text(config)
+        model.write_text(text)
+        receiver.terminate()
 
 
 def main():
@@ -182,6 +212,7 @@ def main():
             for scenario, r in warehouse_sync(db, store, workdir).items():
                 add(f"WarehouseSync, {store} store", scenario, r)
 
+    report["delivery"] = DELIVERY
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"Rows: {args.rows:,}; {report['machine']}; {report['date']}; release build; one run of the benchmark. "
@@ -205,6 +236,16 @@ def main():
             rest = round(s["wall_s"] * 1000) - p["total"]
             lines.append(f"| {s['tool'].split(', ')[1]} | {s['scenario']} | {p['query']} | {p['fetch']} | {write} | {p['total']} | {rest} | "
                          f"{c['added']} | {c['changed']} | {c['removed']} | {c['traits_written']} |")
+    if DELIVERY:
+        lines += ["", "Destinations: the 1% change again with one webhook destination (`sync --no-deliver`: the commit "
+                  "also queues each change in the outbox), then `deliver` to a local receiver (Python's http.server, "
+                  "answering at once; batches of 1,000).", "",
+                  "| store | changes | sync without destination s | sync with destination s | cost of the destination | "
+                  "deliver s | changes/s delivered |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for store, d in DELIVERY.items():
+            cost = d["commit_with_s"] / d["commit_without_s"] - 1
+            lines.append(f"| {store} | {d['changes']:,} | {d['commit_without_s']:.2f} | {d['commit_with_s']:.2f} | "
+                         f"{cost:+.0%} | {d['deliver_s']:.2f} | {d['per_s']:,.0f} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
