@@ -79,10 +79,11 @@ import Testing
         }.filter { !$0.value.isEmpty }
         #expect(received == stored)
         // Per key, changes arrived in run order.
-        let order = Dictionary(
-            uniqueKeysWithValues: try f.store().runs(model: "m", limit: 1000).reversed().enumerated().map {
-                ($1.id, $0)
-            })
+        // Commit order: the change log's run_seq, newest first.
+        var order: [String: Int] = [:]
+        for change in try f.store().changes(ChangeQuery(limit: 1_000_000)).reversed() where order[change.run] == nil {
+            order[change.run] = order.count
+        }
         let applied = state["applied"] as? [[String]] ?? []
         var last: [String: Int] = [:]
         for pair in applied {
