@@ -182,11 +182,13 @@ import Testing
             _ = serve.wait(timeout: 15)
         }
         let metrics = f.directory.appendingPathComponent("metrics.prom").path
-        #expect(
+        let delivered = try await runBlocking { _ in
             try waitUntil(20) {
                 (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains(
                     "warehouse_sync_deliveries_total{destination=\"crm\",outcome=\"delivered\"} 3") == true
-            }, "\(serve.stderr)")
+            }
+        }
+        #expect(delivered, "\(serve.stderr)")
         #expect(try receiverProfiles(receiver) == storeProfiles(f))
         #expect(
             try String(contentsOfFile: metrics, encoding: .utf8).contains(
