@@ -62,7 +62,7 @@ enum SyncCommand {
         let log = EventLog(console: env.console, now: env.context.now)
         do {
             let reports = try await runBlocking { _ in try runner.deliver(destinations) }
-            for report in reports {
+            for report in reports where report.requests > 0 || report.backingOffUntil != nil {
                 var fields: [String: EventField] = [
                     "destination": .string(report.destination), "delivered": .int(report.delivered),
                     "dead": .int(report.dead), "failed_requests": .int(report.failedRequests),
@@ -70,7 +70,8 @@ enum SyncCommand {
                 if let until = report.backingOffUntil { fields["backing_off_until"] = .string(formatInstant(until)) }
                 if let error = report.lastError { fields["error"] = .string(error) }
                 if json || !env.console.isTerminal {
-                    log.emit("delivered", level: report.backingOffUntil == nil ? "info" : "warn", fields)
+                    log.emit(
+                        "delivered", level: report.backingOffUntil == nil && report.dead == 0 ? "info" : "warn", fields)
                 } else {
                     env.console.error(
                         "\(report.destination): delivered \(report.delivered) changes"

@@ -37,8 +37,10 @@ extension SQLStore {
 
     package func recordDelivered(_ items: [OutboxItem], destination: String) throws {
         try writing {
+            // Counted by the rows deleted: two processes delivering one batch count it once.
+            var deleted = 0
             for item in items {
-                try database.run(
+                deleted += try database.run(
                     "DELETE FROM \(table(.outbox)) WHERE destination = \(d.param(1)) AND key = \(d.param(2)) "
                         + "AND run_seq = \(d.param(3))", [.text(destination), .text(item.key), .integer(item.runSeq)])
             }
@@ -48,7 +50,7 @@ extension SQLStore {
                 VALUES (\(d.param(1)), \(d.param(2)), 0)
                 ON CONFLICT (destination) DO UPDATE SET delivered = s.delivered + excluded.delivered, failures = 0,
                     next_attempt_at = NULL, last_error = NULL
-                """, [.text(destination), .integer(Int64(items.count))])
+                """, [.text(destination), .integer(Int64(deleted))])
         }
     }
 

@@ -45,8 +45,12 @@ package enum RetryPolicy {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max($0.timeIntervalSince(now), 0) }
+        // IMF-fixdate, RFC 850 and asctime, the three forms RFC 9110 5.6.7 says to accept.
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: value) { return max(date.timeIntervalSince(now), 0) }
+        }
+        return nil
     }
 }
 
@@ -54,9 +58,9 @@ package enum RetryPolicy {
 package enum DeliveryVerdict: Equatable, Sendable {
     /// 2xx: delivered.
     case delivered
-    /// A timeout, a connection error, 408, 429 or 5xx: try again later.
+    /// A timeout, a connection error, a redirect, 408, 429 or 5xx: try again later.
     case retry(retryAfter: TimeInterval?)
-    /// Another 4xx (or a 3xx, which a POST should not get): a record in the batch was rejected.
+    /// Another 4xx: a record in the batch was rejected.
     case rejected
 
     /// Classifies an HTTP status; nil for a request that got no answer (always retried).
@@ -67,7 +71,8 @@ package enum DeliveryVerdict: Equatable, Sendable {
         }
         switch status {
         case 200..<300: self = .delivered
-        case 408, 429, 500...: self = .retry(retryAfter: retryAfter)
+        // A redirect is the destination's url gone wrong, not a bad record: retried, never dead-lettered.
+        case 300..<400, 408, 429, 500...: self = .retry(retryAfter: retryAfter)
         default: self = .rejected
         }
     }

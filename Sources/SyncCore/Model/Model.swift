@@ -155,7 +155,7 @@ extension Model {
             guard !names.isEmpty, names.allSatisfy(isIdentifierLike), Set(names).count == names.count else {
                 return fail(
                     line, "invalid destinations list \"\(value)\"",
-                    "name [destinations.NAME] tables of warehouse-sync.toml, separated by commas: crm, cdp")
+                    "name [destinations.NAME] tables of warehouse-sync.toml, each once, separated by commas: crm, cdp")
             }
             destinations = names
         case "traits":

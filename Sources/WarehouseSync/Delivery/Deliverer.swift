@@ -69,13 +69,15 @@ final class Deliverer {
             guard now() < deadline else { break }
             let items = try store.pendingDeliveries(destination: destination.name, limit: destination.batchSize)
             if items.isEmpty { break }
-            if try !send(items, failures: state.failures) { continue }
+            if try !send(items, failures: state.failures, deadline: deadline, stop: stop) { continue }
         }
         return report
     }
 
-    /// Sends one batch; false when it failed in a way that is retried later (the backoff is recorded).
-    private func send(_ items: [OutboxItem], failures: Int) throws -> Bool {
+    /// Sends one batch; false when it failed in a way that is retried later (the backoff is recorded),
+    /// or when `deadline` passed or `stop` said so before it was sent (it stays queued).
+    private func send(_ items: [OutboxItem], failures: Int, deadline: Date, stop: () -> Bool) throws -> Bool {
+        guard now() < deadline, !stop() else { return false }
         let wait = bucket.take(now: now())
         if wait > 0 { sleep(wait) }
         let request = DeliveryRequest(destination, items)
@@ -90,7 +92,9 @@ final class Deliverer {
             status = code
             body = data
             verdict = DeliveryVerdict(status: code, retryAfter: RetryPolicy.retryAfter(retryAfter, now: now()))
-            error = "HTTP \(code)"
+            error =
+                (300..<400).contains(code)
+                ? "HTTP \(code), a redirect (not followed): fix the destination's url" : "HTTP \(code)"
         case .failure(let reason):
             verdict = DeliveryVerdict(status: nil, retryAfter: nil)
             error = reason
@@ -121,7 +125,8 @@ final class Deliverer {
             }
             // Halves until the rejected changes are alone; the others are delivered.
             let half = items.count / 2
-            for part in [Array(items[..<half]), Array(items[half...])] where try !send(part, failures: failures) {
+            for part in [Array(items[..<half]), Array(items[half...])]
+            where try !send(part, failures: failures, deadline: deadline, stop: stop) {
                 return false
             }
             return true

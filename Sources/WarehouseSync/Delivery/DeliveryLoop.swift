@@ -2,7 +2,7 @@ import Foundation
 import SyncCore
 import Synchronization
 
-/// `serve`'s delivery: a thread of its own (HTTP and the store block) that drains every
+/// `serve`'s delivery: a thread of its own (HTTP and the store block) that drains every configured
 /// destination's outbox about once a second, honouring each destination's backoff, until stopped.
 /// It never touches the scheduler's store connection, so a slow destination never delays a commit.
 final class DeliveryLoop: Sendable {
@@ -30,7 +30,8 @@ final class DeliveryLoop: Sendable {
             while !stopped.load(ordering: .relaxed) {
                 let current = project.withLock { $0 }
                 let runner = DeliveryRunner(project: current)
-                let destinations = runner.destinations(of: current.models)
+                // Every configured destination: changes queued before a model stopped naming one still go out.
+                let destinations = current.config.destinations.values.sorted { $0.name < $1.name }
                 if !destinations.isEmpty {
                     do {
                         let reports = try runner.deliver(

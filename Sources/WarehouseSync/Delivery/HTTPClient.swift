@@ -71,6 +71,8 @@ final class HTTPClient: Sendable {
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
             "TLS verification failed"
+        // FoundationNetworking on Linux reports a failed TLS handshake (an untrusted certificate) as unknown.
+        case .unknown: "no answer: the connection or its TLS handshake failed (for https, check the certificate)"
         default: "request failed (URLError \(error.code.rawValue))"
         }
     }

@@ -89,6 +89,14 @@ extension ConfigReader {
                         continue
                     }
                     guard let value = r.expand(String(line[line.index(after: colon)...]), entry) else { continue }
+                    guard !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                        r.errors.append(
+                            ProjectError(
+                                file: r.file, line: entry.line,
+                                "a header of destination \(name) has a line break or NUL in its value",
+                                hint: "a header value is one line; check the variable it comes from"))
+                        continue
+                    }
                     destination.headers.append(
                         .init(
                             name: line[..<colon].trimmingCharacters(in: .whitespaces),
@@ -108,18 +116,19 @@ extension ConfigReader {
             default: destination.deliveryTimeout = r.duration(entry) ?? destination.deliveryTimeout
             }
         }
-        if kind == nil && errors.count == before {
+        let keys = Set(table.entries.map(\.key))
+        if !keys.contains("kind") {
             errors.append(
                 ProjectError(
                     file: file, line: table.line, "destination \(name) has no kind", hint: "add kind = \"webhook\""))
         }
-        if url == nil && errors.count == before {
+        if !keys.contains("url") {
             errors.append(
                 ProjectError(
                     file: file, line: table.line, "destination \(name) has no url",
                     hint: "add url = \"https://hooks.example.com/traits\""))
         }
-        if kind == .segment && destination.writeKey == nil && errors.count == before {
+        if kind == .segment && !keys.contains("write_key") {
             errors.append(
                 ProjectError(
                     file: file, line: table.line, "destination \(name) (segment) has no write_key",

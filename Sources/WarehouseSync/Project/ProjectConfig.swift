@@ -64,7 +64,17 @@ extension ProjectConfig {
                     redactor.add(secret: String(token))
                 }
             }
-            if let key = destination.writeKey { redactor.add(secret: key.reveal()) }
+            if let key = destination.writeKey {
+                redactor.add(secret: key.reveal())
+                // Sent as HTTP Basic auth: the encoded form is the same secret.
+                redactor.add(secret: Data("\(key.reveal()):".utf8).base64EncodedString())
+            }
+            // A password in the url (sent as Basic auth), as written and encoded.
+            if let password = destination.url.password(percentEncoded: false), !password.isEmpty {
+                redactor.add(secret: password)
+                let user = destination.url.user(percentEncoded: false) ?? ""
+                redactor.add(secret: Data("\(user):\(password)".utf8).base64EncodedString())
+            }
         }
         return redactor
     }

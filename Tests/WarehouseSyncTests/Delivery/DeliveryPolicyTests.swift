@@ -26,6 +26,8 @@ import Testing
         #expect(RetryPolicy.delay(failures: 1, retryAfter: 30, jitter: 0.5) == 30)
         #expect(RetryPolicy.retryAfter("120", now: now) == 120)
         #expect(RetryPolicy.retryAfter("Tue, 14 Nov 2023 22:14:20 GMT", now: now) == 60)
+        #expect(RetryPolicy.retryAfter("Tuesday, 14-Nov-23 22:14:20 GMT", now: now) == 60)
+        #expect(RetryPolicy.retryAfter("Tue Nov 14 22:14:20 2023", now: now) == 60)
         #expect(RetryPolicy.retryAfter("soon", now: now) == nil)
         #expect(RetryPolicy.retryAfter(nil, now: now) == nil)
     }
@@ -33,7 +35,7 @@ import Testing
     @Test(arguments: [
         (200, DeliveryVerdict.delivered), (204, .delivered), (408, .retry(retryAfter: nil)),
         (429, .retry(retryAfter: nil)), (500, .retry(retryAfter: nil)), (503, .retry(retryAfter: nil)),
-        (400, .rejected), (413, .rejected), (301, .rejected),
+        (400, .rejected), (413, .rejected), (301, .retry(retryAfter: nil)), (302, .retry(retryAfter: nil)),
     ])
     func answersAreClassified(status: Int, verdict: DeliveryVerdict) {
         #expect(DeliveryVerdict(status: status, retryAfter: nil) == verdict)

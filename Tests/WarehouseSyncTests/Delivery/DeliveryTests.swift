@@ -239,13 +239,44 @@ import Testing
             [destinations.cdp]
             kind = "segment"
             url = "https://api.segment.io"
+
+            [destinations.w3]
+            url = "https://x.example"
+            batch_size = 0
             """
-        let (_, errors) = ProjectConfig.loadCollecting(text: config, file: "warehouse-sync.toml", environment: [:])
-        #expect(errors.map(\.line) == [7, 8, 10])
+        let (_, unsorted) = ProjectConfig.loadCollecting(text: config, file: "warehouse-sync.toml", environment: [:])
+        let errors = unsorted.sorted()
+        #expect(errors.map(\.line) == [7, 8, 10, 14, 16], "\(errors)")
         #expect(errors[0].message.contains("invalid url") && errors[1].code == .unknownKey)
         #expect(errors[2].message.contains("write_key"))
+        #expect(errors[3].message.contains("has no kind") && errors[4].message.contains("batch_size"))
         #expect(throws: ProjectErrors.self) {
             try Model.parse(text: "-- key: id\n-- destinations: crm, crm\nSELECT 1 AS id\n", file: "m.sql")
+        }
+    }
+
+    @Test func urlPasswordsAndWriteKeysAreSecretsInEveryForm() throws {
+        let config = """
+            [sources.wh]
+            kind = "sqlite"
+            path = "w.db"
+
+            [destinations.crm]
+            kind = "webhook"
+            url = "https://alice:Sup3rS3cretPw@hooks.example/in"
+
+            [destinations.cdp]
+            kind = "segment"
+            url = "https://api.segment.io"
+            write_key = "wk_SECRETKEY123"
+            """
+        let loaded = try ProjectConfig.load(text: config, file: "warehouse-sync.toml", environment: [:])
+        let echoed =
+            "Sup3rS3cretPw \(Data("alice:Sup3rS3cretPw".utf8).base64EncodedString()) wk_SECRETKEY123 "
+            + Data("wk_SECRETKEY123:".utf8).base64EncodedString()
+        let redacted = loaded.secrets.redact(echoed)
+        for secret in ["Sup3rS3cretPw", "YWxpY2U6", "wk_SECRETKEY123", "d2tfU0VD"] {
+            #expect(!redacted.contains(secret), "\(redacted)")
         }
     }
 
