@@ -10,6 +10,7 @@ GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [
 Prints the port it listens on as its first line. Port 0 picks a free one.
 """
 import json
+import os
 import random
 import socket
 import sys
@@ -109,6 +110,15 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200)
 
 
+def orphan_watch():
+    """Exits when the test process that started it is gone (a killed test run leaves none behind)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+threading.Thread(target=orphan_watch, daemon=True).start()
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
