@@ -79,7 +79,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(429, b'{"error":"slow down"}', [("Retry-After", after)])
         if action.startswith("5"):
             return self.reply(int(action), b'{"error":"server error"}')
-        payload = json.loads(body)
+        try:
+            payload = json.loads(body)
+        except ValueError:  # a sender killed mid-request: nothing to answer
+            self.close_connection = True
+            return
         changes = payload["changes"] if "changes" in payload else payload["batch"]
         keys = [c["key"] if "key" in c else c["userId"] for c in changes]
         with lock:
@@ -119,7 +123,12 @@ def orphan_watch():
 
 
 threading.Thread(target=orphan_watch, daemon=True).start()
-server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that timed out or was killed closed its end: nothing to report
+
+
+server = Server(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
 server.serve_forever()
