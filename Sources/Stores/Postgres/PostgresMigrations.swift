@@ -99,7 +99,6 @@ enum PostgresMigrations {
             response        text,
             PRIMARY KEY (destination, key, run_seq)
         );
-        CREATE INDEX outbox_by_run ON warehouse_sync.outbox (destination, run_seq, key);
         CREATE TABLE warehouse_sync.deliveries (
             destination     text PRIMARY KEY,
             delivered       bigint NOT NULL DEFAULT 0,

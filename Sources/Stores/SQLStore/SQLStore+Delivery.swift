@@ -13,7 +13,7 @@ extension SQLStore {
             WHERE o.destination = \(d.param(1)) AND o.dead = 0 AND NOT EXISTS (
                 SELECT 1 FROM \(table(.outbox)) e
                 WHERE e.destination = o.destination AND e.key = o.key AND e.run_seq < o.run_seq)
-            ORDER BY o.run_seq, o.key LIMIT \(d.param(2))
+            ORDER BY o.key, o.run_seq LIMIT \(d.param(2))
             """, [.text(destination), .integer(Int64(limit))]
         ) { row in
             items.append(

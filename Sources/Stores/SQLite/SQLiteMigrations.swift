@@ -100,7 +100,6 @@ enum SQLiteMigrations {
             response        TEXT,
             PRIMARY KEY (destination, key, run_seq)
         ) WITHOUT ROWID;
-        CREATE INDEX ws_outbox_by_run ON ws_outbox (destination, run_seq, key);
         CREATE TABLE ws_deliveries (
             destination     TEXT PRIMARY KEY,
             delivered       INTEGER NOT NULL DEFAULT 0,

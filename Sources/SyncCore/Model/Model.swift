@@ -4,7 +4,8 @@ import Foundation
 public struct Model: Sendable {
     public enum Kind: String, Sendable { case traits, segment }
     public enum OnRemove: String, Sendable { case unset, keep }
-    /// The guard against mass removal.
+    /// A guard against mass changes: `max_removed` (removed rows) and `max_changed` (changed
+    /// profiles), as a percentage of the snapshot's rows or a count.
     public enum RemovalLimit: Sendable, Hashable, CustomStringConvertible {
         case percent(Double)
         case count(Int)
@@ -14,7 +15,7 @@ public struct Model: Sendable {
             case .count(let n): "\(n)"
             }
         }
-        /// Whether removing `removed` of `previous` snapshot rows goes past the limit.
+        /// Whether `removed` (or changed) of `previous` snapshot rows goes past the limit.
         public func isExceeded(removed: Int, previous: Int) -> Bool {
             switch self {
             case .count(let n): return removed > n
@@ -37,6 +38,8 @@ public struct Model: Sendable {
     public var timeout: Duration?
     public var timezone: TimeZone?
     public var enabled: Bool
+    /// `-- max_changed: 20%` (or a count): a run that would change more profiles is held. No default.
+    public var maxChanged: RemovalLimit?
     /// `-- destinations: crm, cdp`: where this model's changes are delivered, in order.
     public var destinations: [String] = []
     /// The query, byte for byte as the file holds it after the header.
@@ -49,7 +52,7 @@ public struct Model: Sendable {
 extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
-        "destinations",
+        "destinations", "max_changed",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -183,6 +186,14 @@ extension Model {
                 maxRemoved = .count(n)
             } else {
                 fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000")
+            }
+        case "max_changed":
+            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 {
+                maxChanged = .percent(p)
+            } else if let n = Int(value), n >= 0 {
+                maxChanged = .count(n)
+            } else {
+                fail(line, "invalid max_changed \"\(value)\"", "write a percentage such as 20% or a count such as 1000")
             }
         case "timeout":
             guard let duration = DurationText.parse(value) else {

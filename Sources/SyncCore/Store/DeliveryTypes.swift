@@ -102,7 +102,8 @@ public struct DestinationStats: Sendable, Equatable {
 /// The outbox and delivery state, as the store keeps them (SPEC 8). Each call is one transaction.
 public protocol DeliveryStore: AnyObject {
     /// Up to `limit` changes to send to `destination`: for each key only its earliest queued change
-    /// (a later run's change waits, also behind a dead one), oldest runs first.
+    /// (a later run's change waits, also behind a dead one), in key order (the outbox's primary key,
+    /// so a commit writes one index entry a change; order matters per key only).
     func pendingDeliveries(destination: String, limit: Int) throws -> [OutboxItem]
     func deliveryState(destination: String) throws -> DeliveryState
     /// The destination answered 2xx: the changes leave the outbox and its backoff ends.

@@ -176,11 +176,21 @@ public final class SyncRunner: Sendable {
             blockedMessage =
                 "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
                 + "\(model.maxRemoved)"
+        } else if let info, let limit = model.maxChanged, limit.isExceeded(removed: counts.changed, previous: info.rows)
+        {
+            let shown = diff.samples.filter { $0.old != nil && $0.new != nil }.prefix(3).map {
+                "\($0.key).\($0.trait): \($0.old ?? "-") → \($0.new ?? "-")"
+            }
+            blockedMessage =
+                "would change \(counts.changed) of \(info.rows) profiles, more than max_changed \(limit)"
+                + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))")
+        }
+        if let blockedMessage {
             if !options.force && !options.dryRun {
                 record.status = .blocked
                 record.finishedAt = now()
                 record.error =
-                    blockedMessage!
+                    blockedMessage
                     + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
                 try store.record(record)
                 return SyncOutcome(

@@ -153,7 +153,15 @@ import Testing
         #expect(stats.first?.lastError?.contains("connection refused") == true)
         #expect(stats.first?.lastError?.contains(f.environment["CRM_TOKEN"]!) == false)
         receiver = try Receiver(port: port)
-        // The backoff a predecessor recorded is honoured: deliver waits for it, then drains.
+        // The backoff a predecessor recorded is honoured: a deliver before it ends past its own
+        // delivery_timeout (3 s) sends nothing; after it, one drains the outbox.
+        let backoffEnds = try #require(stats.first?.nextAttemptAt)
+        if backoffEnds.timeIntervalSinceNow > 3.5 {
+            let early = await runCLI(["deliver"], in: f.directory, environment: f.environment)
+            #expect(early.status == 1)
+            #expect(try receiver.state()["requests"] as? Int == 0)
+        }
+        try await Task.sleep(for: .seconds(max(backoffEnds.timeIntervalSinceNow, 0)))
         let deliver = await runCLI(["deliver"], in: f.directory, environment: f.environment)
         #expect(deliver.status == 0, "\(deliver.out)\(deliver.err)")
         #expect(try receiverProfiles(receiver) == storeProfiles(f))
