@@ -15,6 +15,17 @@ public struct Model: Sendable {
             case .count(let n): "\(n)"
             }
         }
+        /// `25%` (0 to 100) or a count; nil for anything else.
+        public init?(parsing text: String) {
+            if text.hasSuffix("%"), let p = Double(text.dropLast()), p >= 0, p <= 100 {
+                self = .percent(p)
+            } else if let n = Int(text), n >= 0 {
+                self = .count(n)
+            } else {
+                return nil
+            }
+        }
+
         /// Whether `removed` (or changed) of `previous` snapshot rows goes past the limit.
         public func isExceeded(removed: Int, previous: Int) -> Bool {
             switch self {
@@ -179,22 +190,12 @@ extension Model {
                 return fail(line, "invalid on_remove \"\(value)\"", "on_remove is unset or keep")
             }
             onRemove = parsed
-        case "max_removed":
-            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 {
-                maxRemoved = .percent(p)
-            } else if let n = Int(value), n >= 0 {
-                maxRemoved = .count(n)
-            } else {
-                fail(line, "invalid max_removed \"\(value)\"", "write a percentage such as 25% or a count such as 1000")
+        case "max_removed", "max_changed":
+            guard let limit = RemovalLimit(parsing: value) else {
+                return fail(
+                    line, "invalid \(key) \"\(value)\"", "write a percentage such as 20% or a count such as 1000")
             }
-        case "max_changed":
-            if value.hasSuffix("%"), let p = Double(value.dropLast()), p >= 0, p <= 100 {
-                maxChanged = .percent(p)
-            } else if let n = Int(value), n >= 0 {
-                maxChanged = .count(n)
-            } else {
-                fail(line, "invalid max_changed \"\(value)\"", "write a percentage such as 20% or a count such as 1000")
-            }
+            if key == "max_removed" { maxRemoved = limit } else { maxChanged = limit }
         case "timeout":
             guard let duration = DurationText.parse(value) else {
                 return fail(line, "invalid timeout \"\(value)\"", DurationText.limitHint)
