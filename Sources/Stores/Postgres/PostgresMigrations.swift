@@ -80,7 +80,6 @@ enum PostgresMigrations {
             at      timestamptz NOT NULL,
             PRIMARY KEY (run_seq, key, trait)
         );
-        CREATE INDEX changes_by_key ON warehouse_sync.changes (key, trait, run_seq);
         """,
         // 4: the outbox (changes queued for destinations) and each destination's delivery state.
         """

@@ -104,6 +104,8 @@ extension SQLStore {
         var conflicts: [RevertConflict] = []
         try database.query(
             """
+            -- Driven by the primary key (run_seq, key, trait): the later runs' rows, each matched to the
+            -- reverted run's by a key lookup.
             SELECT l.key, l.trait, max(l.run_seq), max(r.id) FROM \(table(.changes)) l
             JOIN \(table(.changes)) t ON t.run_seq = \(d.param(1)) AND t.key = l.key AND t.trait = l.trait
             JOIN \(table(.runs)) r ON r.seq = l.run_seq

@@ -81,7 +81,6 @@ enum SQLiteMigrations {
             at      TEXT NOT NULL,
             PRIMARY KEY (run_seq, key, trait)
         ) WITHOUT ROWID;
-        CREATE INDEX ws_changes_by_key ON ws_changes (key, trait, run_seq);
         """,
         // 4: the outbox (changes queued for destinations) and each destination's delivery state.
         """
