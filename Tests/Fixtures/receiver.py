@@ -77,6 +77,9 @@ class Handler(BaseHTTPRequestHandler):
         if action.startswith("429"):
             after = action.split(":")[1] if ":" in action else "1"
             return self.reply(429, b'{"error":"slow down"}', [("Retry-After", after)])
+        if action == "huge":  # a 2xx with 50 MB of body after applying the batch (below)
+            self.huge = True
+            action = "200"
         if action.startswith("5"):
             return self.reply(int(action), b'{"error":"server error"}')
         try:
@@ -89,7 +92,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             rejected = [k for k in keys if k in reject]
         if rejected:
-            return self.reply(400, json.dumps({"error": "invalid record", "keys": rejected}).encode())
+            detail = json.dumps({"error": "invalid record", "keys": rejected, "detail": "x" * 5000})
+            return self.reply(400, detail.encode())
         with lock:
             state["headers"].append(
                 {"idempotency_key": self.headers.get("Idempotency-Key"),
@@ -111,6 +115,17 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     profile.update(change["traits"])
                     state["applied"].append([key, ident.split(":")[0]])
+        if getattr(self, "huge", False):
+            self.send_response(200)
+            self.send_header("Content-Length", str(50 << 20))
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    self.wfile.write(b"x" * (1 << 20))
+            except OSError:
+                pass  # the client read what it needed and hung up
+            self.close_connection = True
+            return
         self.reply(200)
 
 

@@ -18,13 +18,16 @@ final class HTTPClient: Sendable {
     }
 
     private let session: URLSession
+    private let exchange = Exchange()
+    /// The most of an answer's body kept (dead letters show its first 1 KB); the rest is not read.
+    static let bodyLimit = 1024
 
     init() {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.httpShouldSetCookies = false
-        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        session = URLSession(configuration: configuration, delegate: exchange, delegateQueue: nil)
     }
 
     deinit { session.invalidateAndCancel() }
@@ -39,26 +42,20 @@ final class HTTPClient: Sendable {
         request.setValue("warehouse-sync", forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let done = DispatchSemaphore(value: 0)
-        let result = LockedResult()
-        let task = session.dataTask(with: request) { data, response, error in
-            if let response = response as? HTTPURLResponse {
-                result.set(
-                    .response(
-                        status: response.statusCode, retryAfter: response.value(forHTTPHeaderField: "Retry-After"),
-                        body: data ?? Data()))
-            } else {
-                let reason = (error as? URLError).map(Self.describe) ?? "no response"
-                result.set(.failure(reason))
-            }
-            done.signal()
-        }
+        let task = session.dataTask(with: request)
+        exchange.begin(task.taskIdentifier) { done.signal() }
         task.resume()
         // URLSession enforces the timeout; this only guards against a callback that never comes.
         if done.wait(timeout: .now() + request.timeoutInterval + 5) == .timedOut {
             task.cancel()
+            _ = exchange.end(task.taskIdentifier)
             return .failure("timed out after \(Int(request.timeoutInterval))s")
         }
-        return result.get() ?? .failure("no response")
+        let state = exchange.end(task.taskIdentifier)
+        if let status = state.status {
+            return .response(status: status, retryAfter: state.retryAfter, body: state.body)
+        }
+        return .failure(state.error.map(Self.describe) ?? "no response")
     }
 
     /// A transport error in words, without the URL's query or any header.
@@ -78,19 +75,63 @@ final class HTTPClient: Sendable {
     }
 }
 
-/// A POST is never redirected: a destination that answers 3xx is misconfigured.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+/// The delegate of the client's session: it keeps each answer's status, `Retry-After` and the first
+/// `bodyLimit` bytes of its body, then stops reading (a receiver answering with hundreds of MB costs
+/// nothing), and never follows a redirect (a POST's destination that answers 3xx is misconfigured).
+private final class Exchange: NSObject, URLSessionDataDelegate, Sendable {
+    struct State {
+        var status: Int?
+        var retryAfter: String?
+        var body = Data()
+        var error: URLError?
+        var finished: (@Sendable () -> Void)?
+    }
+
+    private let states = Mutex<[Int: State]>([:])
+
+    func begin(_ task: Int, finished: @escaping @Sendable () -> Void) {
+        states.withLock { $0[task] = State(finished: finished) }
+    }
+
+    func end(_ task: Int) -> State { states.withLock { $0.removeValue(forKey: task) } ?? State() }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        if let response = response as? HTTPURLResponse {
+            states.withLock {
+                $0[dataTask.taskIdentifier]?.status = response.statusCode
+                $0[dataTask.taskIdentifier]?.retryAfter = response.value(forHTTPHeaderField: "Retry-After")
+            }
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let full = states.withLock { states -> Bool in
+            guard var state = states[dataTask.taskIdentifier] else { return true }
+            state.body.append(data.prefix(HTTPClient.bodyLimit - state.body.count))
+            states[dataTask.taskIdentifier] = state
+            return state.body.count >= HTTPClient.bodyLimit
+        }
+        if full { dataTask.cancel() }  // the status and the first KB are all that is kept
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        let finished = states.withLock { states -> (@Sendable () -> Void)? in
+            if let error = error as? URLError, states[task.taskIdentifier]?.status == nil {
+                states[task.taskIdentifier]?.error = error
+            }
+            return states[task.taskIdentifier]?.finished
+        }
+        finished?()
+    }
+
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
         newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
     ) {
         completionHandler(nil)
     }
-}
-
-/// Written once by URLSession's callback, read after the semaphore.
-private final class LockedResult: Sendable {
-    private let value = Mutex<HTTPClient.Outcome?>(nil)
-    func set(_ outcome: HTTPClient.Outcome) { value.withLock { $0 = outcome } }
-    func get() -> HTTPClient.Outcome? { value.withLock { $0 } }
 }

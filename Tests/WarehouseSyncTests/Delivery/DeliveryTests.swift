@@ -123,6 +123,7 @@ import Testing
         let letter = try #require((crm["dead_letters"] as? [[String: Any]])?.first)
         #expect(letter["key"] as? String == "u2" && letter["status"] as? Int == 400)
         #expect((letter["response"] as? String)?.contains("invalid record") == true)
+        #expect((letter["response"] as? String)?.utf8.count ?? 0 <= 1024, "only the answer's first 1 KB is kept")
         // Fixed at the receiver: retried by hand, both of u2's changes arrive, in run order.
         try receiver.control(clear: true)
         let retry = await runCLI(["deliver", "--retry-dead"], in: f.directory, environment: f.environment)
@@ -165,6 +166,15 @@ import Testing
         let deliver = await runCLI(["deliver"], in: f.directory, environment: f.environment)
         #expect(deliver.status == 0, "\(deliver.out)\(deliver.err)")
         #expect(try receiverProfiles(receiver) == storeProfiles(f))
+    }
+
+    @Test func aHugeAnswerIsNotReadWhole() async throws {
+        let receiver = try Receiver()
+        let f = try fixture(.sqlite, receiver: receiver)
+        try receiver.control(script: ["huge", "huge"])
+        #expect(await sync(f).status == 0)
+        #expect(try receiverProfiles(receiver) == storeProfiles(f))
+        #expect(try DeliveryRunner(project: try f.project()).stats().first?.pending == 0)
     }
 
     @Test func noDeliverLeavesTheChangesQueued() async throws {
