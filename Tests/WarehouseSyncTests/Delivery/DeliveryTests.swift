@@ -177,6 +177,26 @@ import Testing
         #expect(try DeliveryRunner(project: try f.project()).stats().first?.pending == 0)
     }
 
+    /// A delivery waiting on a slow destination holds no store transaction: a sync of the model
+    /// commits meanwhile at its usual speed.
+    @Test func aDeliveryInProgressNeverHoldsUpACommit() async throws {
+        let receiver = try Receiver()
+        let f = try fixture(.sqlite, receiver: receiver)
+        #expect(await sync(f, ["--no-deliver"]).status == 0)
+        try receiver.control(script: ["stall:6"])
+        let deliver = try ToolProcess(
+            project: f.directory, ["deliver"],
+            environment: ProcessInfo.processInfo.environment.merging(f.environment) { _, new in new })
+        defer { deliver.signal(SIGKILL) }
+        _ = try await runBlocking { _ in try waitUntil(10) { (try? receiver.state()["requests"] as? Int) == 1 } }
+        try f.warehouse("UPDATE customers SET ltv = ltv + 1")
+        let started = ContinuousClock.now
+        #expect(await sync(f, ["--no-deliver"]).status == 0)
+        #expect(ContinuousClock.now - started < .seconds(4), "the commit did not wait for the delivery")
+        #expect(deliver.process.isRunning, "the delivery was still waiting on the destination")
+        #expect(try f.traits("u1")["ltv"] == "11.5", "the second run committed")
+    }
+
     @Test func noDeliverLeavesTheChangesQueued() async throws {
         let receiver = try Receiver()
         let f = try fixture(.sqlite, receiver: receiver)
