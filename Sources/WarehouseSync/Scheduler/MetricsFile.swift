@@ -52,81 +52,71 @@ struct MetricsFile {
             })
     }
 
-    func render() -> String {
-        func label(_ s: String) -> String {
+    /// One metric family in Prometheus text format: its HELP and TYPE lines, then one sample per
+    /// (labels, value), label values escaped.
+    private static func family(
+        _ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: String)]
+    ) -> String {
+        func escaped(_ s: String) -> String {
             s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         }
-        var out =
-            "# HELP warehouse_sync_runs_total Runs since the scheduler started, by model and status.\n# TYPE "
-            + "warehouse_sync_runs_total counter\n"
-        for (model, byStatus) in runs.sorted(by: { $0.key < $1.key }) {
-            for (status, n) in byStatus.sorted(by: { $0.key < $1.key }) {
-                out += "warehouse_sync_runs_total{model=\"\(label(model))\",status=\"\(status)\"} \(n)\n"
-            }
+        var out = "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for sample in samples {
+            let labels = sample.labels.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",")
+            out += "\(name){\(labels)} \(sample.value)\n"
         }
-        out +=
-            "# HELP warehouse_sync_rows_changed_total Rows added, changed or removed.\n# TYPE "
-            + "warehouse_sync_rows_changed_total counter\n"
-        for (model, n) in rowsChanged.sorted(by: { $0.key < $1.key }) {
-            out += "warehouse_sync_rows_changed_total{model=\"\(label(model))\"} \(n)\n"
-        }
-        out +=
-            "# HELP warehouse_sync_last_success_timestamp_seconds When the model last synced successfully.\n# TYPE "
-            + "warehouse_sync_last_success_timestamp_seconds gauge\n"
-        for (model, date) in lastSuccess.sorted(by: { $0.key < $1.key }) {
-            out +=
-                "warehouse_sync_last_success_timestamp_seconds{model=\"\(label(model))\"} "
-                + "\(Int(date.timeIntervalSince1970))\n"
-        }
-        out +=
-            "# HELP warehouse_sync_run_duration_seconds Duration of the model's last run.\n# TYPE "
-            + "warehouse_sync_run_duration_seconds gauge\n"
-        for (model, seconds) in lastDuration.sorted(by: { $0.key < $1.key }) {
-            out += "warehouse_sync_run_duration_seconds{model=\"\(label(model))\"} \(String(format: "%.3f", seconds))\n"
-        }
-        out +=
-            "# HELP warehouse_sync_warehouse_cost The warehouse's cost of the model's last query, by measure.\n# TYPE "
-            + "warehouse_sync_warehouse_cost gauge\n"
-        for (model, measures) in cost.sorted(by: { $0.key < $1.key }) {
-            for (measure, value) in measures.sorted(by: { $0.key < $1.key }) {
-                out +=
-                    "warehouse_sync_warehouse_cost{model=\"\(label(model))\",measure=\"\(label(measure))\"} \(value)\n"
-            }
-        }
+        return out
+    }
+
+    /// Per model, in model order: one sample labelled `model` each.
+    private static func byModel<V>(_ values: [String: V], _ format: (V) -> String) -> [(
+        labels: [(String, String)], value: String
+    )] {
+        values.sorted { $0.key < $1.key }.map { ([("model", $0.key)], format($0.value)) }
+    }
+
+    func render() -> String {
+        var out = Self.family(
+            "warehouse_sync_runs_total", "counter", "Runs since the scheduler started, by model and status.",
+            runs.sorted { $0.key < $1.key }.flatMap { model, byStatus in
+                byStatus.sorted { $0.key < $1.key }.map { ([("model", model), ("status", $0.key)], "\($0.value)") }
+            })
+        out += Self.family(
+            "warehouse_sync_rows_changed_total", "counter", "Rows added, changed or removed.",
+            Self.byModel(rowsChanged) { "\($0)" })
+        out += Self.family(
+            "warehouse_sync_last_success_timestamp_seconds", "gauge", "When the model last synced successfully.",
+            Self.byModel(lastSuccess) { "\(Int($0.timeIntervalSince1970))" })
+        out += Self.family(
+            "warehouse_sync_run_duration_seconds", "gauge", "Duration of the model's last run.",
+            Self.byModel(lastDuration) { String(format: "%.3f", $0) })
+        out += Self.family(
+            "warehouse_sync_warehouse_cost", "gauge", "The warehouse's cost of the model's last query, by measure.",
+            cost.sorted { $0.key < $1.key }.flatMap { model, measures in
+                measures.sorted { $0.key < $1.key }.map { ([("model", model), ("measure", $0.key)], "\($0.value)") }
+            })
         if !deliveries.isEmpty || !outbox.isEmpty {
-            out +=
-                "# HELP warehouse_sync_deliveries_total Changes delivered or dead-lettered, and requests that failed, "
-                + "by destination.\n# TYPE warehouse_sync_deliveries_total counter\n"
-            for (destination, outcomes) in deliveries.sorted(by: { $0.key < $1.key }) {
-                for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) {
-                    out +=
-                        "warehouse_sync_deliveries_total{destination=\"\(label(destination))\",outcome=\"\(outcome)\"} "
-                        + "\(n)\n"
-                }
-            }
-            out +=
-                "# HELP warehouse_sync_delivery_pending Changes waiting in the outbox.\n"
-                + "# TYPE warehouse_sync_delivery_pending gauge\n"
-            for (destination, state) in outbox.sorted(by: { $0.key < $1.key }) {
-                out += "warehouse_sync_delivery_pending{destination=\"\(label(destination))\"} \(state.pending)\n"
-            }
-            out +=
-                "# HELP warehouse_sync_delivery_oldest_pending_age_seconds Age of the oldest waiting change.\n"
-                + "# TYPE warehouse_sync_delivery_oldest_pending_age_seconds gauge\n"
-            for (destination, state) in outbox.sorted(by: { $0.key < $1.key }) {
-                out +=
-                    "warehouse_sync_delivery_oldest_pending_age_seconds{destination=\"\(label(destination))\"} "
-                    + "\(String(format: "%.0f", state.oldestAge))\n"
-            }
+            let destinations = outbox.sorted { $0.key < $1.key }
+            out += Self.family(
+                "warehouse_sync_deliveries_total", "counter",
+                "Changes delivered or dead-lettered, and requests that failed, by destination.",
+                deliveries.sorted { $0.key < $1.key }.flatMap { destination, outcomes in
+                    outcomes.sorted { $0.key < $1.key }.map {
+                        ([("destination", destination), ("outcome", $0.key)], "\($0.value)")
+                    }
+                })
+            out += Self.family(
+                "warehouse_sync_delivery_pending", "gauge", "Changes waiting in the outbox.",
+                destinations.map { ([("destination", $0.key)], "\($0.value.pending)") })
+            out += Self.family(
+                "warehouse_sync_delivery_oldest_pending_age_seconds", "gauge", "Age of the oldest waiting change.",
+                destinations.map { ([("destination", $0.key)], String(format: "%.0f", $0.value.oldestAge)) })
         }
         for field in RunRecord.fields where field.kind == .integer {
             guard let totals = fieldTotals[field.name] else { continue }
-            let name = "warehouse_sync_run_\(field.name)_total"
-            out +=
-                "# HELP \(name) The sum of the run field \(field.name) over runs, by model.\n# TYPE \(name) counter\n"
-            for (model, n) in totals.sorted(by: { $0.key < $1.key }) {
-                out += "\(name){model=\"\(label(model))\"} \(n)\n"
-            }
+            out += Self.family(
+                "warehouse_sync_run_\(field.name)_total", "counter",
+                "The sum of the run field \(field.name) over runs, by model.", Self.byModel(totals) { "\($0)" })
         }
         return out
     }
