@@ -48,6 +48,11 @@ struct CommandEnvironment: Sendable {
         return (project, problems)
     }
 
+    /// A path given on the command line, taken from the working directory when relative.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : context.currentDirectory.appendingPathComponent(path).standardizedFileURL.path
+    }
+
     /// Loads the project and adds its secrets to what the console blanks.
     func loadProject() throws(ProjectErrors) -> Project {
         let project = try Project.load(directory: projectDirectory, environment: context.environment)

@@ -10,14 +10,19 @@ enum SyncCommand {
     static let spec = CommandSpec(
         name: "sync",
         usage:
-            "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--wait] "
-            + "[--no-deliver] [--json]",
+            "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--accept-schema] "
+            + "[--plan FILE] [--wait] [--no-deliver] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model
             --full      resend every trait of every row
             --dry-run   read and diff, write nothing; show counts and up to 10 sample changes
-            --force     let a run held by max_removed through
+            --force     let a run held by max_removed or max_changed through
+            --accept-schema  apply a result whose shape changed (a dropped trait, a type
+                        moved out of its family, a renamed key), as -- schema: evolve does
+            --plan FILE apply MODEL only if nothing moved since plan MODEL --out FILE: the
+                        model file, the snapshot's run and the change set; otherwise exit 1
+                        naming what moved, writing nothing
             --wait      when the model is running elsewhere (serve, another sync), wait for it to
                         finish instead of refusing with exit status 1
             --no-deliver  leave the runs' changes in the outbox for serve (or deliver); by default
@@ -27,7 +32,8 @@ enum SyncCommand {
             Exit status 1 when a run failed or was held, 2 for a usage, config or model error;
             delivery never changes it.
             """,
-        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait", "--no-deliver"], positionals: 0...1000)
+        flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait", "--no-deliver", "--accept-schema"],
+        options: ["--plan"], positionals: 0...1000)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
@@ -43,9 +49,22 @@ enum SyncCommand {
             }
             models = try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
         }
-        let options = SyncOptions(
+        var options = SyncOptions(
             trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
-            waitForLease: args.has("--wait"))
+            waitForLease: args.has("--wait"), acceptSchema: args.has("--accept-schema"))
+        if let path = args.option("--plan") {
+            guard models.count == 1, !args.has("--all"), !options.dryRun, !options.full else {
+                throw UsageError(
+                    message:
+                        "--plan applies one model's saved plan: give one model, without --all, --dry-run or --full",
+                    usage: spec.usage)
+            }
+            do {
+                options.plan = try SavedPlan.read(path: env.resolve(path), model: models[0].name)
+            } catch let error as SyncError {
+                throw UsageError(message: error.message, usage: spec.usage)
+            }
+        }
         let status = await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
         if !options.dryRun && !args.has("--no-deliver") {
             await deliver(models, project: project, json: args.has("--json"), env: env)
@@ -90,7 +109,8 @@ enum SyncCommand {
 
     /// Runs `models` one after another and prints the summary; 1 if any failed or was held.
     static func runModels(
-        _ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment
+        _ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment,
+        finished: (SyncOutcome) -> Void = { _ in }
     ) async -> Int32 {
         let console = env.console
         let line = ProgressLine(console: console)
@@ -107,6 +127,7 @@ enum SyncCommand {
                     try runner.run(model, options: options, token: token, now: now)
                 }
                 line.clear()
+                finished(outcome)
                 results.append(RunResult(outcome: outcome))
                 if !console.isTerminal && !json {
                     // A plan is no run: it has no id in the history, and says what it would write.
@@ -165,6 +186,16 @@ enum SyncCommand {
                 console.print(
                     "\n\(r.model): " + (error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error))
             }
+            if !r.newTraits.isEmpty {
+                console.print(
+                    "\n\(r.model): new trait\(r.newTraits.count == 1 ? "" : "s"): "
+                        + r.newTraits.joined(separator: ", ")
+                )
+            }
+            if r.dryRun && !r.drift.isEmpty {
+                console.print("\n\(r.model): the result's schema changed since the snapshot:")
+                for line in r.drift { console.print("  \(line)") }
+            }
             if !r.invalidRows.isEmpty {
                 console.print(
                     "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not "
@@ -180,18 +211,46 @@ enum SyncCommand {
     }
 }
 
-/// `plan MODEL [--json]`: the same as `sync MODEL --dry-run`.
+/// `plan MODEL [--out FILE] [--json]`: the same as `sync MODEL --dry-run`, and the saved plan.
 enum PlanCommand {
     static let spec = CommandSpec(
-        name: "plan", usage: "warehouse-sync [--project DIR] plan MODEL [--json]",
+        name: "plan",
+        usage: "warehouse-sync [--project DIR] plan MODEL [--out FILE] [--force] [--accept-schema] [--json]",
         summary: "show what a sync of MODEL would change, writing nothing (sync --dry-run)",
-        flags: ["--json"], positionals: 1...1)
+        details: """
+            --out FILE  also save the plan (the model file's digest, the snapshot's run, the change
+                        set's digest, counts, up to 100 samples) for sync MODEL --plan FILE
+            --force, --accept-schema  show the plan as a sync with these flags would run it
+            --json      one JSON document on stdout, as sync --json (see the README)
+            Exit status 0 when the plan was made (a sync that would be held says so in its
+            error and the saved plan's held), 1 when the query failed.
+            """,
+        flags: ["--json", "--force", "--accept-schema"], options: ["--out"], positionals: 1...1)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
         let model = try project.requireModel(named: args.positionals[0], usage: spec.usage)
-        return await SyncCommand.runModels(
-            [model], project: project, options: SyncOptions(dryRun: true), json: args.has("--json"), env: env)
+        var options = SyncOptions(dryRun: true, force: args.has("--force"), acceptSchema: args.has("--accept-schema"))
+        let out = args.option("--out").map(env.resolve)
+        options.savePlan = out != nil
+        let saved = PlanBox()
+        var status = await SyncCommand.runModels(
+            [model], project: project, options: options, json: args.has("--json"), env: env
+        ) { saved.plan = $0.plan }
+        if let out, let plan = saved.plan {
+            do {
+                try PrivateFiles.writeAtomically(Data(plan.json.utf8), to: out, mode: PrivateFiles.groupReadable)
+            } catch {
+                env.console.error("cannot write the plan to \(out): \(error)")
+                status = ExitStatus.runFailed
+            }
+        }
+        return status
+    }
+
+    /// The plan the run made, handed out of the run's callback.
+    private final class PlanBox: @unchecked Sendable {  // written once on this task, read after
+        var plan: SavedPlan?
     }
 }
 
@@ -209,6 +268,10 @@ struct RunResult: Encodable {
     var invalidRows: [InvalidRow] = []
     /// What a held run or a plan would have written (nothing was).
     var would: DiffCounts?
+    /// How the result's shape moved since the snapshot, one line each.
+    var drift: [String] = []
+    /// Traits the result has that the snapshot had not.
+    var newTraits: [String] = []
 
     init(outcome: SyncOutcome) {
         let r = outcome.record
@@ -232,6 +295,8 @@ struct RunResult: Encodable {
         samples = outcome.dryRun ? outcome.samples : []
         invalidRows = outcome.invalidRows
         would = outcome.wouldWrite
+        drift = outcome.drift?.lines ?? []
+        newTraits = outcome.drift?.newTraits ?? []
     }
 
     init(model: String, error: String) {
@@ -241,7 +306,8 @@ struct RunResult: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples, would
+        case model, run, status, invalid, added, changed, removed, unchanged, cost, error, samples, would, drift
+        case newTraits = "new_traits"
         case invalidRows = "invalid_rows"
         case dryRun = "dry_run"
         case rowsRead = "rows_read"

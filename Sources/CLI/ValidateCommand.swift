@@ -15,7 +15,9 @@ enum ValidateCommand {
             --connect opens each source and compiles each model without fetching its rows, and checks
             that the key and trait columns exist, then runs the least-privilege check (warehouse-sync grants)
             and prints its warnings; with --strict each warning is an error (exit status 2), so CI can
-            require a role that can do no more than read what the models read.
+            require a role that can do no more than read what the models read. It also compares each
+            model's columns with the store's last snapshot and warns of schema drift the next run
+            would hold (an error with --strict, unless the model says -- schema: evolve).
             """,
         flags: ["--connect", "--strict"])
 
@@ -26,8 +28,17 @@ enum ValidateCommand {
             throw UsageError(message: "--strict needs --connect", usage: spec.usage)
         }
         if args.has("--connect") {
-            problems = await compileAll(project)
+            let compiled: [(Model, [Column])]
+            (problems, compiled) = await compileAll(project)
             if problems.isEmpty {
+                for problem in await driftWarnings(project, compiled) {
+                    if args.has("--strict") && problem.held {
+                        problems.append(problem.error)
+                    } else {
+                        env.console.error("warning: \(problem.error)")
+                    }
+                }
+
                 let reports = try await GrantsCommand.check(project, grantee: GrantsCommand.defaultGrantee)
                 for report in reports {
                     let source = project.config.sources[report.source]
@@ -73,8 +84,51 @@ enum ValidateCommand {
         return ExitStatus.success
     }
 
-    /// Opens every source and compiles every model on it; returns the problems found.
-    static func compileAll(_ project: Project) async -> [ProjectError] {
+    /// Each compiled model's schema drift against the store's last snapshot (SPEC 11), with
+    /// whether its next run would be held; one warning when the store cannot be read.
+    static func driftWarnings(_ project: Project, _ compiled: [(Model, [Column])]) async -> [(
+        error: ProjectError, held: Bool
+    )] {
+        let location = project.storeLocation
+        guard !compiled.isEmpty, !location.isMissingFile else { return [] }
+        let snapshots: [String: SnapshotInfo]
+        do {
+            snapshots = try await runBlocking { _ in
+                let store = try location.open(readingOnly: true)
+                var found: [String: SnapshotInfo] = [:]
+                for (model, _) in compiled { found[model.name] = try store.snapshotInfo(model: model.name) }
+                return found
+            }
+        } catch {
+            return [
+                (
+                    ProjectError(
+                        file: project.config.file, "schema drift not checked: cannot read the store: \(error)",
+                        code: .reference), false
+                )
+            ]
+        }
+        return compiled.compactMap { model, columns in
+            guard let previous = snapshots[model.name]?.schema else { return nil }
+            let drift = SchemaDrift(previous: previous, current: ResultSchema(model: model, columns: columns))
+            guard !drift.isEmpty else { return nil }
+            let held = model.schemaPolicy == .hold
+            return (
+                ProjectError(
+                    file: model.file, line: model.headerEndLine + 1,
+                    "model \(model.name): \(drift.summary)"
+                        + (held ? "; its next run will be held" : " (schema: evolve applies it)"),
+                    hint: held
+                        ? "if the new shape is intended, add -- schema: evolve, or run sync \(model.name) "
+                            + "--accept-schema "
+                            + "once after merging" : nil, code: .warehouse), held
+            )
+        }
+    }
+
+    /// Opens every source and compiles every model on it; returns the problems found and each
+    /// compiled model's columns.
+    static func compileAll(_ project: Project) async -> ([ProjectError], [(Model, [Column])]) {
         let directory = project.directory
         let sources = project.config.sources
         let models = project.models
@@ -83,6 +137,7 @@ enum ValidateCommand {
             (try? await runBlocking { _ in
                 var problems: [ProjectError] = []
                 var written: [(Model, [String])] = []
+                var compiled: [(Model, [Column])] = []
                 for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
                     let handle: SourceHandle
                     do { handle = try SourceHandle(config: source, projectDirectory: directory) } catch {
@@ -97,6 +152,7 @@ enum ValidateCommand {
                             let columns = try handle.compile(model.sql, options: QueryOptions(timeout: .seconds(60)))
                             let names = columns.map(\.name)
                             problems += checkColumns(model, names)
+                            compiled.append((model, columns))
                             var seen: Set<String> = []
                             written.append(
                                 (model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
@@ -115,8 +171,8 @@ enum ValidateCommand {
                         }
                     }
                 }
-                return problems + Project.traitConflicts(written)
-            }) ?? []
+                return (problems + Project.traitConflicts(written), compiled)
+            }) ?? ([], [])
     }
 
     static func checkColumns(_ model: Model, _ columns: [String]) -> [ProjectError] {

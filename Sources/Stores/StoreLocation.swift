@@ -55,6 +55,15 @@ public struct StoreLocation: Sendable {
         return ("unsupported store url", "[store] url is sqlite:PATH or a postgres:// URL (or a key=value conninfo)")
     }
 
+    /// Whether a SQLite store's file is missing: a project that never ran has no snapshots.
+    public var isMissingFile: Bool {
+        let text = url.reveal()
+        guard text.hasPrefix("sqlite:") else { return false }
+        let path = String(text.dropFirst("sqlite:".count))
+        return !FileManager.default.fileExists(
+            atPath: path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path)
+    }
+
     private var isPostgres: Bool {
         let text = url.reveal()
         return text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("dbname=")

@@ -106,5 +106,9 @@ enum PostgresMigrations {
             last_error      text
         );
         """,
+        // 5: each snapshot's result schema (SPEC 11) and the run whose commit made the snapshot.
+        """
+        ALTER TABLE warehouse_sync.models ADD COLUMN result_schema jsonb, ADD COLUMN snapshot_run text;
+        """,
     ]
 }

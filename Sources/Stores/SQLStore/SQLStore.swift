@@ -33,10 +33,17 @@ package final class SQLStore<Database: StoreDatabase>: Store {
 
     package func snapshotInfo(model: String) throws -> SnapshotInfo? {
         try database.first(
-            "SELECT \(d.jsonText("trait_names")), snapshot_rows FROM \(table(.models)) WHERE model = \(d.param(1))",
+            """
+            SELECT \(d.jsonText("trait_names")), snapshot_rows, \(d.jsonText("result_schema")), snapshot_run
+            FROM \(table(.models)) WHERE model = \(d.param(1))
+            """,
             [.text(model)]
         ) { row in
-            row.text(0).map { SnapshotInfo(traitNames: decodeNames($0), rows: Int(row.integer(1) ?? 0)) }
+            row.text(0).map {
+                SnapshotInfo(
+                    traitNames: decodeNames($0), rows: Int(row.integer(1) ?? 0),
+                    schema: row.text(2).flatMap(ResultSchema.init(json:)), run: row.text(3))
+            }
         }
     }
 
@@ -72,15 +79,19 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             record.finishedAt = finishedAt
             try database.run(
                 """
-                INSERT INTO \(table(.models)) (model, trait_names, snapshot_rows, last_run_id, last_success_at)
-                VALUES (\(d.param(1)), \(d.jsonParam(2)), \(d.param(3)), \(d.param(4)), \(d.instantParam(5)))
+                INSERT INTO \(table(.models))
+                    (model, trait_names, snapshot_rows, last_run_id, last_success_at, result_schema, snapshot_run)
+                VALUES (\(d.param(1)), \(d.jsonParam(2)), \(d.param(3)), \(d.param(4)), \(d.instantParam(5)),
+                    \(d.jsonParam(6)), \(d.param(4)))
                 ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names,
                     snapshot_rows = excluded.snapshot_rows, last_run_id = excluded.last_run_id,
-                    last_success_at = excluded.last_success_at
+                    last_success_at = excluded.last_success_at, result_schema = excluded.result_schema,
+                    snapshot_run = excluded.snapshot_run
                 """,
                 [
                     .text(record.model), .text(encodeNames(run.traitNames)), .integer(Int64(run.snapshotRows)),
                     .text(record.id), .real(finishedAt.timeIntervalSince1970),
+                    run.schema.map { .text($0.json) } ?? .null,
                 ])
             try database.run(
                 "UPDATE \(table(.runs)) SET finished_at = \(d.instantParam(2)) WHERE seq = \(d.param(1))",

@@ -107,5 +107,10 @@ enum SQLiteMigrations {
             last_error      TEXT
         );
         """,
+        // 5: each snapshot's result schema (SPEC 11) and the run whose commit made the snapshot.
+        """
+        ALTER TABLE ws_models ADD COLUMN result_schema TEXT;
+        ALTER TABLE ws_models ADD COLUMN snapshot_run TEXT;
+        """,
     ]
 }

@@ -4,6 +4,9 @@ import Foundation
 public struct Model: Sendable {
     public enum Kind: String, Sendable { case traits, segment }
     public enum OnRemove: String, Sendable { case unset, keep }
+    /// `-- schema:` what a run does when its result changed shape (SPEC 11): `hold` it (the
+    /// default) or `evolve` (apply it, unsetting dropped traits).
+    public enum SchemaPolicy: String, Sendable { case hold, evolve }
     /// A guard against mass changes: `max_removed` (removed rows) and `max_changed` (changed
     /// profiles), as a percentage of the snapshot's rows or a count.
     public enum RemovalLimit: Sendable, Hashable, CustomStringConvertible {
@@ -53,6 +56,11 @@ public struct Model: Sendable {
     public var maxChanged: RemovalLimit?
     /// `-- destinations: crm, cdp`: where this model's changes are delivered, in order.
     public var destinations: [String] = []
+    /// `-- schema: evolve` applies a result whose shape changed; `hold` (the default) holds it.
+    public var schemaPolicy = SchemaPolicy.hold
+    /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
+    /// until the project loader sets it.
+    public var fileDigest = ""
     /// The query, byte for byte as the file holds it after the header.
     public var sql: String
     /// The line of each header key, for errors that point back at the file.
@@ -63,7 +71,7 @@ public struct Model: Sendable {
 extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
-        "destinations", "max_changed",
+        "destinations", "max_changed", "schema",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -185,6 +193,13 @@ extension Model {
                 return fail(line, "trait \(duplicate) is listed twice")
             }
             traits = names
+        case "schema":
+            guard let parsed = SchemaPolicy(rawValue: value) else {
+                return fail(
+                    line, "invalid schema \"\(value)\"",
+                    "schema is hold (a run whose result changed shape is held) or evolve (it is applied)")
+            }
+            schemaPolicy = parsed
         case "on_remove":
             guard let parsed = OnRemove(rawValue: value) else {
                 return fail(line, "invalid on_remove \"\(value)\"", "on_remove is unset or keep")

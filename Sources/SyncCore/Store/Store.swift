@@ -57,10 +57,16 @@ extension Store {
 public struct SnapshotInfo: Sendable, Equatable {
     public var traitNames: [String]
     public var rows: Int
+    /// The result's shape at the snapshot's run; nil for a snapshot written before schemas were kept.
+    public var schema: ResultSchema?
+    /// The run whose commit (or revert) last changed the snapshot; nil before schemas were kept.
+    public var run: String?
 
-    public init(traitNames: [String], rows: Int) {
+    public init(traitNames: [String], rows: Int, schema: ResultSchema? = nil, run: String? = nil) {
         self.traitNames = traitNames
         self.rows = rows
+        self.schema = schema
+        self.run = run
     }
 }
 
@@ -86,6 +92,8 @@ public struct RunCommit {
     public var previousTraitNames: [String]
     /// The snapshot's row count after this run.
     public var snapshotRows: Int
+    /// The result's shape, kept with the snapshot for the next run's drift check (SPEC 11).
+    public var schema: ResultSchema?
     package var changes: ChangeSpool
     /// The clock that stamps the run's end once its writes are done.
     package var finish: () -> Date

@@ -9,6 +9,19 @@ public struct DiffCounts: Sendable, Equatable, Codable {
     /// Trait values set plus trait values unset.
     public var traitsWritten = 0
 
+    public init(
+        rowsRead: Int = 0, invalid: Int = 0, added: Int = 0, changed: Int = 0, removed: Int = 0, unchanged: Int = 0,
+        traitsWritten: Int = 0
+    ) {
+        self.rowsRead = rowsRead
+        self.invalid = invalid
+        self.added = added
+        self.changed = changed
+        self.removed = removed
+        self.unchanged = unchanged
+        self.traitsWritten = traitsWritten
+    }
+
     /// Rows in the snapshot after this run.
     public var snapshotRows: Int { added + changed + unchanged }
 

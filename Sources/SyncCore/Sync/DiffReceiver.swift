@@ -25,6 +25,20 @@ package struct DiffReceiver: RowReceiver {
     /// Rows whose key is in the snapshot but whose new values cannot be stored: the snapshot
     /// keeps their previous values, so they count toward its rows.
     package private(set) var keptRows = 0
+    /// How many profiles held a value of each trait the snapshot had and the result has not.
+    package private(set) var droppedTraitProfiles: [String: Int] = [:]
+
+    /// The result's shape: the key's name and type, each trait's type. A column whose type the
+    /// source did not declare (SQLite expressions) takes the type of its first non-NULL value.
+    package var schema: ResultSchema {
+        ResultSchema(
+            key: model.key, keyType: schemaTypes.first ?? .unknown,
+            traits: zip(traitNames, schemaTypes.dropFirst()).map { ResultSchema.Trait(name: $0, type: $1) })
+    }
+    /// The key's type then each trait's; `unknown` ones are filled in from values as rows arrive.
+    private var schemaTypes: [ValueType] = []
+    /// Result columns (the key's first) whose type is still unknown, with their place in `schemaTypes`.
+    private var untyped: [(column: Int, slot: Int)] = []
 
     private var keyIndex = 0
     private var keyType = ValueType.text
@@ -52,7 +66,11 @@ package struct DiffReceiver: RowReceiver {
     /// Every trait's index: what an added row sets (built once, shared by every added change).
     private var allTraits: [Int] = []
     private var droppedTraits: [String] = []
-    private static let sampleLimit = 10
+    /// The dropped traits a changed row unsets (none with `on_remove: keep`).
+    private var unsetDropped: [String] = []
+    private var droppedPositions: [Int] = []
+    /// How many sample changes are kept (10 for a plan's output, 100 for a saved plan).
+    package var sampleLimit = 10
     private static let duplicateLimit = 5
 
     /// Where a row stands against the snapshot.
@@ -120,6 +138,12 @@ package struct DiffReceiver: RowReceiver {
             )
         }
         allTraits = Array(traitNames.indices)
+        let keyColumn = (keyTextIndex ?? -1) + 1 + (resultNames.firstIndex(of: model.key) ?? 0)
+        let schemaColumns = [keyColumn] + (model.kind == .segment ? [] : traitIndexes)
+        schemaTypes = schemaColumns.map { columns[$0].type } + (model.kind == .segment ? [.bool] : [])
+        untyped = schemaColumns.enumerated().filter { schemaTypes[$0.offset] == .unknown }.map {
+            (column: $0.element, slot: $0.offset)
+        }
         // Only values that can hold text are checked before they are stored; a PostgreSQL COPY row
         // cannot hold a NUL in text, so on that path only JSON (and arrays of it) can be unstorable.
         let traitTypes = traitIndexes.map { columns[$0].type }
@@ -138,6 +162,8 @@ package struct DiffReceiver: RowReceiver {
         previousIndexByName = Dictionary(
             previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         droppedTraits = previousTraitNames.filter { !traitNames.contains($0) }
+        unsetDropped = model.onRemove == .unset ? droppedTraits : []
+        droppedPositions = droppedTraits.compactMap { previousIndexByName[$0] }
         cursorHasRow = try cursor.next()
     }
 
@@ -160,6 +186,7 @@ package struct DiffReceiver: RowReceiver {
                 key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
+        if !untyped.isEmpty { noteTypes(values) }
         encodeTraits { values[$0] }
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
@@ -190,7 +217,7 @@ package struct DiffReceiver: RowReceiver {
 
     private mutating func noteInvalid(key: String?, column: String?, reason: String) {
         counts.invalid += 1
-        if invalidRows.count < Self.sampleLimit {
+        if invalidRows.count < sampleLimit {
             invalidRows.append(InvalidRow(key: key, column: column, reason: reason))
         }
     }
@@ -248,6 +275,15 @@ package struct DiffReceiver: RowReceiver {
         }
         encodeTraits { raw.value($0) }
         try apply(match, key: key, hash: hash)
+    }
+
+    /// Takes each untyped column's type from its first non-NULL value.
+    private mutating func noteTypes(_ values: [Value]) {
+        untyped.removeAll { column, slot in
+            guard let type = values[column].valueType else { return false }
+            schemaTypes[slot] = type
+            return true
+        }
     }
 
     private mutating func countRow() {
@@ -308,9 +344,9 @@ package struct DiffReceiver: RowReceiver {
             counts.added += 1
             let all = allTraits
             counts.traitsWritten += all.count
-            if samples.count < Self.sampleLimit {
+            if samples.count < sampleLimit {
                 let values = encoded.traits(count: traitNames.count)
-                for i in all where samples.count < Self.sampleLimit {
+                for i in all where samples.count < sampleLimit {
                     samples.append(SampleChange(key: key, trait: traitNames[i], old: nil, new: values[i]))
                 }
             }
@@ -339,18 +375,28 @@ package struct DiffReceiver: RowReceiver {
             }
             if full || previous != newValues[i] {
                 set.append(i)
-                if samples.count < Self.sampleLimit {
+                if samples.count < sampleLimit {
                     samples.append(SampleChange(key: key, trait: name, old: previous, new: newValues[i]))
                 }
             }
         }
+        var unset = unsetDropped
+        for (position, trait) in zip(droppedPositions, droppedTraits)
+        where position < oldValues.count && oldValues[position] != EncodedTraits.absent {
+            droppedTraitProfiles[trait, default: 0] += 1
+        }
+        if !unset.isEmpty {
+            // Only traits the profile holds are unset (and logged): a NULL was never written.
+            unset = unset.filter { name in
+                previousIndexByName[name].map { $0 < oldValues.count && oldValues[$0] != EncodedTraits.absent } ?? false
+            }
+        }
         // Equal values under a new hash (a new wire form, say) still refresh the snapshot's hash.
-        if set.isEmpty && droppedTraits.isEmpty { counts.unchanged += 1 } else { counts.changed += 1 }
-        counts.traitsWritten += set.count + droppedTraits.count
+        if set.isEmpty && unset.isEmpty { counts.unchanged += 1 } else { counts.changed += 1 }
+        counts.traitsWritten += set.count + unset.count
         try spool.append(
             Change(
-                kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: droppedTraits,
-                old: old))
+                kind: .changed, key: key, hash: hash, traits: encoded, setTraits: set, unsetTraits: unset, old: old))
     }
 
     private mutating func emitRemoved(_ key: String) throws {
@@ -358,10 +404,10 @@ package struct DiffReceiver: RowReceiver {
         let unset = model.onRemove == .unset ? previousTraitNames : []
         counts.traitsWritten += unset.count
         let oldTraits = cursor.traits()
-        if samples.count < Self.sampleLimit {
+        if samples.count < sampleLimit {
             let old = oldTraits.traits(count: previousTraitNames.count)
             for (i, name) in previousTraitNames.enumerated()
-            where samples.count < Self.sampleLimit && i < old.count && old[i] != EncodedTraits.absent {
+            where samples.count < sampleLimit && i < old.count && old[i] != EncodedTraits.absent {
                 samples.append(
                     SampleChange(key: key, trait: name, old: old[i], new: model.onRemove == .unset ? nil : old[i]))
             }

@@ -11,6 +11,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let duplicateColumn = Code(name: "duplicate column")
         public static let traitOwned = Code(name: "trait owned by another model")
         public static let revertRefused = Code(name: "revert refused")
+        /// A saved plan no longer matches (SPEC 11): nothing was written, no run was recorded.
+        public static let planMoved = Code(name: "plan moved")
     }
 
     public var code: Code

@@ -23,3 +23,23 @@ public enum Value: Sendable, Hashable {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 }
+
+extension Value {
+    /// The type family this value belongs to; nil for NULL, which says nothing of its column.
+    public var valueType: ValueType? {
+        switch self {
+        case .null: nil
+        case .bool: .bool
+        case .int: .int
+        case .double: .double
+        case .decimal: .decimal
+        case .text: .text
+        case .date: .date
+        case .timestamp: .timestamp
+        case .timestampTZ: .timestampTZ
+        case .json: .json
+        case .array: .array
+        case .bytes: .bytes
+        }
+    }
+}

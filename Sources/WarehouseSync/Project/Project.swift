@@ -65,7 +65,11 @@ public struct Project: Sendable {
                         missingHint: "the file was removed while it was read"))
                 continue
             }
-            do { models.append(try Model.parse(text: text, file: relative)) } catch { errors += error.errors }
+            do {
+                var model = try Model.parse(text: text, file: relative)
+                model.fileDigest = XXH3Digest.hex(of: text)
+                models.append(model)
+            } catch { errors += error.errors }
         }
         if let config {
             errors += resolveSources(&models, config)

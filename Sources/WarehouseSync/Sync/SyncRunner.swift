@@ -15,15 +15,22 @@ public struct SyncOptions: Sendable {
     public var force = false
     /// When another run holds the model, wait for it instead of refusing.
     public var waitForLease = false
+    /// Apply a result whose shape changed (SPEC 11), as `-- schema: evolve` does.
+    public var acceptSchema = false
+    /// On a dry run, make the saved plan (`SyncOutcome.plan`) with up to 100 samples.
+    public var savePlan = false
+    /// Apply only if the run matches this saved plan; otherwise throw `.planMoved`, writing nothing.
+    public var plan: SavedPlan?
     public init(
         trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false,
-        waitForLease: Bool = false
+        waitForLease: Bool = false, acceptSchema: Bool = false
     ) {
         self.trigger = trigger
         self.full = full
         self.dryRun = dryRun
         self.force = force
         self.waitForLease = waitForLease
+        self.acceptSchema = acceptSchema
     }
 }
 
@@ -38,6 +45,10 @@ public struct SyncOutcome: Sendable {
     public var invalidRows: [InvalidRow] = []
     /// What the diff found, for a run that wrote nothing (held, or a plan): what it would have written.
     public var wouldWrite: DiffCounts?
+    /// How the result's shape moved since the snapshot; nil on a first run (nothing to compare).
+    public var drift: SchemaDrift?
+    /// The saved plan of a dry run with `savePlan`.
+    public var plan: SavedPlan?
 }
 
 /// Progress of a run, for the terminal's live line and the structured log.
@@ -92,6 +103,8 @@ public final class SyncRunner: Sendable {
         defer { lease?.release() }
         do {
             return try execute(model, options, &record, store, token, now, leaseHolder: lease?.holder)
+        } catch let error as SyncError where error.code == .planMoved {
+            throw error  // a plan that no longer matches writes nothing, not even a run record
         } catch {
             // A run stopped on purpose (shutdown, interrupt) did not fail: it wrote nothing and is skipped.
             record.status = token.isCancelled ? .skipped : .failed
@@ -133,12 +146,18 @@ public final class SyncRunner: Sendable {
         }
 
         let info = try store.snapshotInfo(model: model.name)
+        if let plan = options.plan {
+            // What can be checked before the query is checked first: a plan that moved costs no warehouse time.
+            let moved = plan.moved(comparedWith: savedPlan(model, info, changeSetDigest: plan.changeSetDigest))
+            if !moved.isEmpty { throw Self.planMoved(model, moved) }
+        }
         let cursor = try store.snapshotCursor(model: model.name)
         defer { cursor.close() }  // on a failed run; closing twice does nothing
         let spool = try ChangeSpool()
         var diff = DiffReceiver(
             model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
             hashing: XXH3Hashing(), json: try JSONValidator())
+        if options.savePlan { diff.sampleLimit = SavedPlan.sampleLimit }
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
         let stats = try source.connection.stream(
@@ -171,40 +190,40 @@ public final class SyncRunner: Sendable {
                     + "written",
                 hint: "make \(model.key) unique in the query (GROUP BY \(model.key), or DISTINCT ON)")
         }
-        var blockedMessage: String?
-        if let info, model.maxRemoved.isExceeded(removed: counts.removed, previous: info.rows) {
-            blockedMessage =
-                "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
-                + "\(model.maxRemoved)"
-        } else if let info, let limit = model.maxChanged, limit.isExceeded(removed: counts.changed, previous: info.rows)
-        {
-            let shown = diff.samples.filter { $0.old != nil && $0.new != nil }.prefix(3).map {
-                "\($0.key).\($0.trait): \($0.old ?? "-") → \($0.new ?? "-")"
-            }
-            blockedMessage =
-                "would change \(counts.changed) of \(info.rows) profiles, more than max_changed \(limit)"
-                + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))")
+        let drift = info?.schema.map {
+            SchemaDrift(previous: $0, current: diff.schema, droppedProfiles: diff.droppedTraitProfiles)
         }
-        if let blockedMessage {
-            if !options.force && !options.dryRun {
-                record.status = .blocked
-                record.finishedAt = now()
-                record.error =
-                    blockedMessage
-                    + "; nothing was written. If this is intended, run: warehouse-sync sync \(model.name) --force"
-                try store.record(record)
-                return SyncOutcome(
-                    record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,
-                    invalidRows: diff.invalidRows, wouldWrite: counts)
-            }
+        let hold = self.hold(model, options, info: info, drift: drift, diff: diff)
+        var plan: SavedPlan?
+        if options.savePlan || options.plan != nil {
+            let digest = XXH3Digest()
+            try spool.canonicalBytes(traitNames: diff.traitNames) { digest.update($0) }
+            plan = savedPlan(model, info, changeSetDigest: digest.hex)
+            plan?.counts = counts
+            plan?.samples = diff.samples
+            plan?.drift = drift?.lines ?? []
+            plan?.held = hold?.message
+        }
+        if let expected = options.plan, let plan {
+            let moved = expected.moved(comparedWith: plan)
+            if !moved.isEmpty { throw Self.planMoved(model, moved) }
+        }
+        if let hold, !options.dryRun {
+            record.status = .blocked
+            record.finishedAt = now()
+            record.error = hold.message + "; nothing was written. " + hold.hint
+            try store.record(record)
+            return SyncOutcome(
+                record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,
+                invalidRows: diff.invalidRows, wouldWrite: counts, drift: drift)
         }
         if options.dryRun {
             record.counts = counts  // a plan's counts are what a sync would write; its output says so (dry_run)
             record.status = .succeeded
             record.finishedAt = now()
             return SyncOutcome(
-                record: record, samples: diff.samples, dryRun: true, blockedMessage: blockedMessage,
-                invalidRows: diff.invalidRows, wouldWrite: counts)
+                record: record, samples: diff.samples, dryRun: true, blockedMessage: hold?.message,
+                invalidRows: diff.invalidRows, wouldWrite: counts, drift: drift, plan: plan)
         }
         report("write", counts.rowsRead)
         record.counts = counts
@@ -220,6 +239,7 @@ public final class SyncRunner: Sendable {
                 checkOwnership: { [self] owners in try checkTraitOwnership(model, traits: traits, owners: owners) },
                 leaseHolder: leaseHolder)
             commit.logChanges = retention != .zero
+            commit.schema = diff.schema.keepingKnownTypes(of: info?.schema)
             commit.destinations = model.destinations
             return try store.commit(commit)
         }
@@ -230,7 +250,58 @@ public final class SyncRunner: Sendable {
                 before: committed.finishedAt?.addingTimeInterval(-seconds) ?? committed.startedAt)
         }
         return SyncOutcome(
-            record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows)
+            record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows,
+            drift: drift)
+    }
+
+    /// Why the run must not write, and how to let it: schema drift (SPEC 11) unless accepted,
+    /// then `max_removed` and `max_changed` unless forced. Nil when nothing holds it.
+    private func hold(
+        _ model: Model, _ options: SyncOptions, info: SnapshotInfo?, drift: SchemaDrift?, diff: DiffReceiver
+    ) -> (message: String, hint: String)? {
+        if let drift, !drift.isEmpty, model.schemaPolicy == .hold, !options.acceptSchema {
+            return (
+                drift.summary,
+                "If the new shape is intended, run: warehouse-sync sync \(model.name) --accept-schema "
+                    + "(or add -- schema: evolve to \(model.file))"
+            )
+        }
+        guard !options.force, let info else { return nil }
+        let counts = diff.counts
+        let force = "If this is intended, run: warehouse-sync sync \(model.name) --force"
+        if model.maxRemoved.isExceeded(removed: counts.removed, previous: info.rows) {
+            return (
+                "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
+                    + "\(model.maxRemoved)", force
+            )
+        }
+        if let limit = model.maxChanged, limit.isExceeded(removed: counts.changed, previous: info.rows) {
+            let shown = diff.samples.filter { $0.old != nil && $0.new != nil }.prefix(3).map {
+                "\($0.key).\($0.trait): \($0.old ?? "-") → \($0.new ?? "-")"
+            }
+            return (
+                "would change \(counts.changed) of \(info.rows) profiles, more than max_changed \(limit)"
+                    + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))"), force
+            )
+        }
+        return nil
+    }
+
+    /// The plan of this run so far: the model file's digest, the snapshot's run, and the change
+    /// set's digest given; counts and samples are filled in by the caller.
+    private func savedPlan(_ model: Model, _ info: SnapshotInfo?, changeSetDigest: String) -> SavedPlan {
+        SavedPlan(
+            model: model.name, file: model.file, fileDigest: model.fileDigest, snapshotRun: info?.run,
+            changeSetDigest: changeSetDigest, counts: DiffCounts(), samples: [], drift: [], held: nil,
+            createdAt: formatInstant(Date()))
+    }
+
+    private static func planMoved(_ model: Model, _ moved: [String]) -> SyncError {
+        SyncError(
+            .planMoved, model: model.name,
+            "the saved plan no longer matches: \(moved.joined(separator: "; ")); nothing was written",
+            hint: "review a new plan: warehouse-sync plan \(model.name) --out FILE, then sync \(model.name) --plan FILE"
+        )
     }
 
     /// A trait belongs to the model that first wrote it, while that model is in the project: a run

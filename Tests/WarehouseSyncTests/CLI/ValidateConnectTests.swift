@@ -34,4 +34,39 @@ import Testing
             ])
         #expect(result.err.contains("hint: the result's columns are user_id, ltv"))
     }
+
+    /// SPEC 11: `validate --connect` previews the drift the next run would hold, so a pull request
+    /// shows it before merge; `--strict` makes it an error.
+    @Test(arguments: [SourceKind.postgres, .sqlite])
+    func driftAgainstTheLastSnapshotIsReported(source: SourceKind) async throws {
+        let f = try SyncFixture(store: .sqlite, source: source)
+        try f.warehouse(
+            "CREATE TABLE customers (user_id TEXT, ltv NUMERIC, tier TEXT); INSERT INTO customers VALUES ('a', 1, 'x')")
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv, tier FROM customers\n")
+        try f.model("seg", "-- key: user_id\n-- kind: segment\n-- schema: evolve\nSELECT user_id FROM customers\n")
+        let fresh = await runCLI(["validate", "--connect"], in: f.directory)
+        #expect(fresh.status == 0 && !fresh.err.contains("schema changed"), "no snapshot yet, no drift: \(fresh.err)")
+        #expect(try f.sync("ltv").record.status == .succeeded && f.sync("seg").record.status == .succeeded)
+
+        try f.warehouse(
+            "DROP TABLE customers; CREATE TABLE customers (user_id INTEGER, ltv TEXT); "
+                + "INSERT INTO customers VALUES (1, 'x')"
+        )
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        let result = await runCLI(["validate", "--connect"], in: f.directory)
+        #expect(result.status == 0, "drift is a warning: \(result.err)")
+        #expect(
+            result.err.contains(
+                "warning: models/ltv.sql:2: model ltv: the result's schema changed: key text → int; "
+                    + "trait ltv: decimal → text; trait tier: no longer in the result; its next run will be held"),
+            "\(result.err)")
+        #expect(
+            result.err.contains(
+                "models/seg.sql:4: model seg: the result's schema changed: key text → int (schema: evolve applies it)"),
+            "\(result.err)")
+        let strict = await runCLI(["validate", "--connect", "--strict"], in: f.directory)
+        #expect(strict.status == 2)
+        #expect(strict.err.contains("error: models/ltv.sql:2: model ltv: the result's schema changed"), "\(strict.err)")
+        #expect(!strict.err.contains("error: models/seg.sql"), "an evolving model's drift is no error")
+    }
 }

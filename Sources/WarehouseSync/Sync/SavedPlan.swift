@@ -1,0 +1,110 @@
+import Foundation
+import SyncCore
+
+/// What `plan MODEL --out FILE` saves and `sync MODEL --plan FILE` applies (SPEC 11): the run
+/// is applied only when the model file, the snapshot's run and the change set are what they
+/// were when the plan was saved. The file is JSON (the README shows it); `format` is 1.
+public struct SavedPlan: Codable, Sendable, Equatable {
+    public var format = 1
+    public var model: String
+    /// The model's file, relative to the project.
+    public var file: String
+    /// XXH3-128 of the model file's bytes, 32 hex digits.
+    public var fileDigest: String
+    /// The run whose commit made the snapshot the plan was diffed against; nil before the first run.
+    public var snapshotRun: String?
+    /// XXH3-128 of the change set (`ChangeSpool.canonicalBytes`), 32 hex digits.
+    public var changeSetDigest: String
+    /// What a sync would write.
+    public var counts: DiffCounts
+    /// Up to 100 changes, trait by trait.
+    public var samples: [SampleChange]
+    /// The schema differences found, one line each (empty when none).
+    public var drift: [String]
+    /// Why a sync of this plan would be held (drift, max_removed, max_changed), nil when it would not.
+    public var held: String?
+    /// When the plan was made, ISO 8601 UTC.
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case format, model, file, counts, samples, drift, held
+        case fileDigest = "file_digest"
+        case snapshotRun = "snapshot_run"
+        case changeSetDigest = "change_set_digest"
+        case createdAt = "created_at"
+    }
+
+    /// Saved plans keep this many sample changes.
+    public static let sampleLimit = 100
+
+    /// Reads a plan file.
+    /// - Throws: `SyncError` (`.planMoved`) naming the path when it cannot be read, is not a plan,
+    ///   or is another model's.
+    public static func read(path: String, model: String) throws -> SavedPlan {
+        let hint = "pass the file that warehouse-sync plan \(model) --out wrote"
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw SyncError(.planMoved, model: model, "the plan file \(path) does not exist", hint: hint)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        // A plan holds at most 100 samples: anything far larger is not one, and is not read into memory.
+        guard size <= 64 << 20 else {
+            throw SyncError(.planMoved, model: model, "\(path) is \(size) bytes, too large to be a plan", hint: hint)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SyncError(.planMoved, model: model, "cannot read the plan file \(path)", hint: hint)
+        }
+        let plan: SavedPlan
+        do {
+            plan = try JSONDecoder().decode(SavedPlan.self, from: data)
+        } catch {
+            throw SyncError(
+                .planMoved, model: model, "\(path) is not a saved plan: \(Self.describe(error))", hint: hint)
+        }
+        guard plan.format == 1 else {
+            throw SyncError(
+                .planMoved, model: model, "\(path) is a plan of format \(plan.format); this warehouse-sync reads 1",
+                hint: "make the plan again with this warehouse-sync")
+        }
+        guard plan.model == model else {
+            throw SyncError(
+                .planMoved, model: model, "\(path) is a plan of model \(plan.model), not \(model)",
+                hint: "run warehouse-sync sync \(plan.model) --plan \(path)")
+        }
+        return plan
+    }
+
+    /// The plan as the JSON text `read` takes (keys sorted, indented).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
+    }
+
+    /// What moved between this plan and `current` (the same model planned now), one phrase each.
+    public func moved(comparedWith current: SavedPlan) -> [String] {
+        var moved: [String] = []
+        if fileDigest != current.fileDigest { moved.append("the model file \(file) changed") }
+        if snapshotRun != current.snapshotRun {
+            moved.append(
+                "the snapshot moved from run \(snapshotRun ?? "none (no run yet)") to "
+                    + "\(current.snapshotRun ?? "none")")
+        }
+        if changeSetDigest != current.changeSetDigest {
+            moved.append(
+                "the change set differs (the plan: \(counts.added) added, \(counts.changed) changed, "
+                    + "\(counts.removed) removed; now: \(current.counts.added) added, \(current.counts.changed) "
+                    + "changed, \(current.counts.removed) removed)")
+        }
+        return moved
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "it has no \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        default: "it is not JSON of a plan"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// SPEC 11's saved plans, through the CLI: `plan --out` saves what a sync would do, and
+/// `sync --plan` applies it only when the model file, the snapshot's run and the change set are
+/// as they were; otherwise it exits 1 naming what moved and writes nothing, not even a run.
+@Suite struct SavedPlanTests {
+    func fixture(_ store: StoreKind) throws -> SyncFixture {
+        let f = try SyncFixture(store: store)
+        try f.warehouse(
+            "CREATE TABLE customers AS SELECT 'u' || g AS user_id, g AS ltv FROM generate_series(1, 150) g")
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        #expect(try f.sync("ltv").record.status == .succeeded)
+        try f.warehouse("UPDATE customers SET ltv = ltv + 1000 WHERE ltv <= 120")
+        return f
+    }
+
+    func plan(_ f: SyncFixture, _ name: String = "plan.json") async throws -> SavedPlan {
+        let result = await runCLI(["plan", "ltv", "--out", name], in: f.directory)
+        #expect(result.status == 0, "\(result.out)\(result.err)")
+        let data = try Data(contentsOf: f.directory.appendingPathComponent(name))
+        return try JSONDecoder().decode(SavedPlan.self, from: data)
+    }
+
+    func runCount(_ f: SyncFixture) throws -> Int { try f.store().runs(model: "ltv", limit: 100).count }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPlanAppliesWhenNothingMoved(store: StoreKind) async throws {
+        let f = try fixture(store)
+        let first = try #require(try f.store().runs(model: "ltv", limit: 1).first)
+        let saved = try await plan(f)
+        #expect(saved.model == "ltv" && saved.file == "models/ltv.sql" && saved.fileDigest.count == 32)
+        #expect(saved.snapshotRun == first.id)
+        #expect(saved.counts.changed == 120 && saved.counts.added == 0)
+        #expect(saved.samples.count == 100, "a saved plan keeps up to 100 samples")
+        #expect(saved.changeSetDigest.count == 32 && saved.held == nil && saved.drift.isEmpty)
+        #expect(try f.traits("u1")["ltv"] == "1", "a plan writes nothing")
+
+        let applied = await runCLI(["sync", "ltv", "--plan", "plan.json", "--json"], in: f.directory)
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        #expect(try f.traits("u1")["ltv"] == "1001")
+        #expect(try f.store().runs(model: "ltv", limit: 1).first?.changed == 120)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPlanDoesNotApplyAfterOneMoreRowChanged(store: StoreKind) async throws {
+        let f = try fixture(store)
+        _ = try await plan(f)
+        try f.warehouse("UPDATE customers SET ltv = 7 WHERE user_id = 'u150'")
+        let before = try f.allProfiles()
+        let runs = try runCount(f)
+        let result = await runCLI(["sync", "ltv", "--plan", "plan.json"], in: f.directory)
+        #expect(result.status == 1)
+        let output = result.out + result.err
+        #expect(output.contains("the change set differs") && output.contains("121 changed"), "\(output)")
+        #expect(!output.contains("model file") && !output.contains("snapshot moved"), "\(output)")
+        #expect(try f.allProfiles() == before, "nothing was written")
+        #expect(try runCount(f) == runs, "not even a run record")
+    }
+
+    @Test func aPlanDoesNotApplyAfterTheModelFileOrTheSnapshotMoved() async throws {
+        let f = try fixture(.sqlite)
+        _ = try await plan(f)
+        try f.model("ltv", "-- key: user_id\n-- Reviewed by nobody yet.\nSELECT user_id, ltv FROM customers\n")
+        let edited = await runCLI(["sync", "ltv", "--plan", "plan.json"], in: f.directory)
+        #expect(edited.status == 1)
+        #expect((edited.out + edited.err).contains("the model file models/ltv.sql changed"), "\(edited.out)")
+        #expect(!(edited.out + edited.err).contains("change set"), "a moved file is found before the query runs")
+
+        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        _ = try await plan(f)
+        #expect(try f.sync("ltv").record.status == .succeeded, "another run moves the snapshot")
+        let before = try f.allProfiles()
+        let moved = await runCLI(["sync", "ltv", "--plan", "plan.json"], in: f.directory)
+        #expect(moved.status == 1)
+        #expect((moved.out + moved.err).contains("the snapshot moved from run"), "\(moved.out)")
+        #expect(try f.allProfiles() == before)
+    }
+
+    @Test func aFileThatIsNoPlanOfThisModelIsAUsageError() async throws {
+        let f = try fixture(.sqlite)
+        try "{\"format\": 1}".write(
+            to: f.directory.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let bad = await runCLI(["sync", "ltv", "--plan", "bad.json"], in: f.directory)
+        #expect(bad.status == 2 && bad.err.contains("bad.json is not a saved plan: it has no model"), "\(bad.err)")
+        let missing = await runCLI(["sync", "ltv", "--plan", "nowhere.json"], in: f.directory)
+        #expect(missing.status == 2 && missing.err.contains("does not exist"), "\(missing.err)")
+        var other = try await plan(f)
+        other.model = "churn"
+        try other.json.write(to: f.directory.appendingPathComponent("other.json"), atomically: true, encoding: .utf8)
+        let wrong = await runCLI(["sync", "ltv", "--plan", "other.json"], in: f.directory)
+        #expect(wrong.status == 2 && wrong.err.contains("a plan of model churn, not ltv"), "\(wrong.err)")
+        let two = await runCLI(["sync", "--all", "--plan", "plan.json"], in: f.directory)
+        #expect(two.status == 2)
+    }
+}
