@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages WarehouseSync builds and tests against (Debian/Ubuntu).
 set -euo pipefail
-# libcurl4: FoundationNetworking (destinations) is built on it; python3: the test receiver and the demo's.
+# libcurl4: FoundationNetworking (destinations) is built on it; python3: the test receiver and the demo's;
+# libmicrohttpd-dev: serve's HTTP server. With --tests also chromium: the dashboard's test in a real headless browser.
 packages=(postgresql libpq-dev unixodbc-dev odbc-postgresql libsqliteodbc libsqlite3-dev libxxhash-dev sqlite3 libcurl4
-  python3)
+  python3 libmicrohttpd-dev)
+if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,7 @@
 # read the process's resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 # Formatting is checked first: swift format (in the toolchain) with the checked-in .swift-format.
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests

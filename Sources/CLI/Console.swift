@@ -48,11 +48,7 @@ public final class Console: Sendable {
 
     /// Prints one JSON document on stdout.
     public func json(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        print(String(decoding: data, as: UTF8.self))
+        print(ReportJSON.encode(value))
     }
 }
 

@@ -22,25 +22,7 @@ enum ProfileCommand {
             return ExitStatus.runFailed
         }
         if args.has("--json") {
-            // Trait values are spliced in as stored, so exact numerics keep every digit.
-            var out: [UInt8] = Array("{\"key\":".utf8)
-            appendJSONString(profile.key, to: &out)
-            out += Array(",\"traits\":\(profile.traitsJSON),\"provenance\":{".utf8)
-            for (i, (trait, source)) in profile.sources.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendJSONString(trait, to: &out)
-                out += Array(":{\"model\":".utf8)
-                appendJSONString(source.model, to: &out)
-                out += Array(",\"run\":".utf8)
-                appendJSONString(source.run, to: &out)
-                out += Array(",\"at\":".utf8)
-                appendJSONString(source.at, to: &out)
-                out.append(UInt8(ascii: "}"))
-            }
-            out += Array("},\"updated_at\":".utf8)
-            appendJSONString(profile.updatedAt, to: &out)
-            out.append(UInt8(ascii: "}"))
-            env.console.print(String(decoding: out, as: UTF8.self))
+            env.console.print(ReportJSON.profile(profile))
             return ExitStatus.success
         }
         let traits = (try? JSONSerialization.jsonObject(with: Data(profile.traitsJSON.utf8))) as? [String: Any] ?? [:]

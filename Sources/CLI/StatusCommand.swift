@@ -29,15 +29,9 @@ enum StatusCommand {
         }
         let location = project.storeLocation
         let now = env.context.now()
-        let names = project.models.map(\.name)
-        let (states, recent, heartbeat) = try await runBlocking { _ -> ([ModelState], [String: [RunRecord]], Date?) in
-            let store = try location.open(readingOnly: true)
-            var recent: [String: [RunRecord]] = [:]
-            // Skipped runs (a tick during a run, a shutdown) say nothing of health: look past them.
-            for name in names { recent[name] = try store.runs(model: name, limit: 50).filter { $0.status != .skipped } }
-            return (try store.modelStates(), recent, try store.lastHeartbeat())
+        var report = try await runBlocking { _ in
+            try StatusReport.read(from: try location.open(readingOnly: true), project: project, now: now)
         }
-        var report = StatusReport.make(project: project, states: states, recent: recent, heartbeat: heartbeat, now: now)
         report.projectProblems = projectProblems.map(\.description)
         if args.has("--json") {
             env.console.json(report)
@@ -53,78 +47,5 @@ enum StatusCommand {
             if args.has("--check") { for problem in report.problems { env.console.error("unhealthy: \(problem)") } }
         }
         return args.has("--check") && !report.healthy ? ExitStatus.runFailed : ExitStatus.success
-    }
-}
-
-/// What `status` shows, and what `status --check` judges.
-struct StatusReport: Encodable {
-    struct ModelStatus: Encodable {
-        var model: String
-        var schedule: String
-        var timezone: String
-        var enabled: Bool
-        var lastRun: RunRecord?
-        var lastSuccessAt: Date?
-        var nextDue: Date?
-        var running: Bool
-        enum CodingKeys: String, CodingKey {
-            case model, schedule, timezone, enabled, running
-            case lastRun = "last_run"
-            case lastSuccessAt = "last_success_at"
-            case nextDue = "next_due"
-        }
-    }
-
-    var models: [ModelStatus]
-    var heartbeatAt: Date?
-    var healthy: Bool
-    var problems: [String]
-    /// What does not validate in the config and models now (warnings: the service keeps its last valid version).
-    var projectProblems: [String] = []
-
-    enum CodingKeys: String, CodingKey {
-        case models, healthy, problems
-        case projectProblems = "project_problems"
-        case heartbeatAt = "scheduler_heartbeat_at"
-    }
-
-    static let heartbeatLimit: TimeInterval = 300
-    static let failedRunsLimit = 3
-
-    static func make(project: Project, states: [ModelState], recent: [String: [RunRecord]], heartbeat: Date?, now: Date)
-        -> StatusReport
-    {
-        var problems: [String] = []
-        let byName = Dictionary(states.map { ($0.model, $0) }, uniquingKeysWith: { a, _ in a })
-        let models = project.models.map { model -> ModelStatus in
-            let state = byName[model.name]
-            let zone = model.timezone ?? project.config.timezone
-            let runs = recent[model.name] ?? []
-            if runs.count >= failedRunsLimit && runs.prefix(failedRunsLimit).allSatisfy({ $0.status == .failed }) {
-                problems.append("model \(model.name) failed its last \(failedRunsLimit) runs: \(runs[0].error ?? "")")
-            }
-            let next =
-                model.enabled
-                ? SchedulerDecisions.nextDue(
-                    schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
-            return ModelStatus(
-                model: model.name, schedule: model.schedule.description, timezone: zone.displayName,
-                enabled: model.enabled,
-                lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
-                running: (state?.leaseExpiresAt).map { $0 > now } ?? false
-                    && !(state?.leaseHolder.map(LeaseKeeper.isDeadLocalProcess(holder:)) ?? false))
-        }
-        let scheduled = project.models.contains { $0.enabled && $0.schedule != .manual }
-        if scheduled {
-            if let heartbeat {
-                if now.timeIntervalSince(heartbeat) > heartbeatLimit {
-                    problems.append(
-                        "the scheduler's last heartbeat was at \(formatInstant(heartbeat)), over 5 minutes ago")
-                }
-            } else {
-                problems.append("no scheduler has ever run against this store (warehouse-sync serve)")
-            }
-        }
-        return StatusReport(models: models, heartbeatAt: heartbeat, healthy: problems.isEmpty, problems: problems)
     }
 }

@@ -25,7 +25,11 @@ import Testing
 
     static func starts(_ actions: [SchedulerAction]) -> [String] {
         actions.compactMap {
-            if case .start(let m, let trigger, let attempt) = $0 { "\(m):\(trigger.rawValue):\(attempt)" } else { nil }
+            if case .start(let m, let trigger, let attempt, _) = $0 {
+                "\(m):\(trigger.rawValue):\(attempt)"
+            } else {
+                nil
+            }
         }
     }
 

@@ -15,12 +15,41 @@ public struct ScheduledModel: Sendable, Equatable {
     }
 }
 
+/// What a run asked for through the API (SPEC 9) carries into its start.
+public struct RunRequest: Sendable, Equatable {
+    /// Resend every trait of every row.
+    public var full = false
+    /// Let a run held by `max_removed` or `max_changed` through.
+    public var force = false
+    /// The id the run will have, given when it was asked for so the caller can follow it; nil
+    /// for scheduled runs (the runner makes one).
+    public var runID: String?
+
+    public init(full: Bool = false, force: Bool = false, runID: String? = nil) {
+        self.full = full
+        self.force = force
+        self.runID = runID
+    }
+}
+
+/// What a trigger did (SPEC 9).
+public enum TriggerResult: Sendable, Equatable {
+    /// A run was queued; it starts within `SchedulerCore.coalesceWindow` when a slot is free.
+    case queued(runID: String?)
+    /// A run of the model was already queued: the trigger joins it.
+    case joined(runID: String?)
+    /// The model is running and the trigger asked not to queue.
+    case running
+    /// No enabled model has that name.
+    case unknownModel
+}
+
 /// What the service loop must do next.
 public enum SchedulerAction: Sendable, Equatable {
     /// Persist that `model` fired for the due time `at` (so a restart neither repeats nor loses it).
     case recordFire(model: String, at: Date)
     /// Start a run.
-    case start(model: String, trigger: RunRecord.Trigger, attempt: Int)
+    case start(model: String, trigger: RunRecord.Trigger, attempt: Int, request: RunRequest = RunRequest())
     /// Record a `skipped` run: the tick came while the model was running.
     case skip(model: String, reason: String)
     /// A transient failure will be retried at `at`.
@@ -43,7 +72,14 @@ public struct SchedulerCore: Sendable {
         var trigger: RunRecord.Trigger
         var attempt: Int
         var queuedAt: Date
+        var request = RunRequest()
+        /// A triggered run waits this long for more triggers to join it before it may start.
+        var notBefore: Date? = nil
     }
+
+    /// How long a triggered run waits for more triggers of the same model before it starts: a
+    /// burst of triggers (a dbt job's many finishing hooks) starts one run.
+    public static let coalesceWindow: TimeInterval = 0.5
 
     public private(set) var models: [String: ScheduledModel] = [:]
     /// The last due time each model fired for (persisted by `recordFire`).
@@ -119,11 +155,37 @@ public struct SchedulerCore: Sendable {
                 queue.append(Queued(model: name, trigger: .retry, attempt: retry.attempt, queuedAt: now))
             }
         }
-        return actions + dispatch()
+        return actions + dispatch(now: now)
     }
 
-    /// Starts queued runs, in the order they were queued, while the limits allow.
-    private mutating func dispatch() -> [SchedulerAction] {
+    /// Asks for a run of `name` now (the API's trigger): it joins a run of the model already
+    /// queued; while the model runs it queues one follow-up run, or with `queue` false answers
+    /// `.running`. A queued trigger starts after `coalesceWindow`, when the limits allow.
+    public mutating func trigger(model name: String, request: RunRequest, queue allowQueue: Bool, now: Date) -> (
+        TriggerResult, [SchedulerAction]
+    ) {
+        guard models[name] != nil else { return (.unknownModel, []) }
+        if let index = queue.firstIndex(where: { $0.model == name }) {
+            // The joined run does what each trigger asked: a full one if any asked for full.
+            queue[index].request.full = queue[index].request.full || request.full
+            queue[index].request.force = queue[index].request.force || request.force
+            return (.joined(runID: queue[index].request.runID), [])
+        }
+        if running[name] != nil && !allowQueue { return (.running, []) }
+        retries[name] = nil
+        queue.append(
+            Queued(
+                model: name, trigger: .api, attempt: 0, queuedAt: now, request: request,
+                notBefore: now.addingTimeInterval(Self.coalesceWindow)))
+        return (.queued(runID: request.runID), dispatch(now: now))
+    }
+
+    /// The runs waiting to start, in order, with the id each will have when one was given.
+    public var queued: [(model: String, runID: String?)] { queue.map { ($0.model, $0.request.runID) } }
+
+    /// Starts queued runs, in the order they were queued, while the limits allow. A model runs
+    /// once at a time: its follow-up run waits for the running one.
+    private mutating func dispatch(now: Date) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         var index = 0
         while index < queue.count && running.count < maxConcurrentRuns {
@@ -133,13 +195,16 @@ public struct SchedulerCore: Sendable {
                 continue
             }
             let onSource = running.values.filter { $0.source == model.source }.count
-            if onSource >= maxConcurrentPerSource[model.source, default: 1] {
+            if onSource >= maxConcurrentPerSource[model.source, default: 1] || running[item.model] != nil
+                || (item.notBefore.map { $0 > now } ?? false)
+            {
                 index += 1
                 continue
             }
             queue.remove(at: index)
             running[item.model] = (model.source, item.attempt)
-            actions.append(.start(model: item.model, trigger: item.trigger, attempt: item.attempt))
+            actions.append(
+                .start(model: item.model, trigger: item.trigger, attempt: item.attempt, request: item.request))
         }
         return actions
     }
@@ -155,7 +220,7 @@ public struct SchedulerCore: Sendable {
             retries[name] = (at, attempt + 1)
             actions.append(.retryScheduled(model: name, attempt: attempt + 1, at: at))
         }
-        return actions + dispatch()
+        return actions + dispatch(now: now)
     }
 
     /// The service is stopping: every run still waiting for a slot is recorded `skipped` and its
@@ -194,6 +259,7 @@ public struct SchedulerCore: Sendable {
     public func nextWakeup() -> Date? {
         let dues = models.keys.compactMap { nextDue($0) }
         let retryTimes = retries.values.map(\.at)
-        return (dues + retryTimes).min()
+        let coalescing = queue.compactMap(\.notBefore)
+        return (dues + retryTimes + coalescing).min()
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 @dynamicMemberLookup
 public struct RunRecord: Codable, Sendable, Equatable {
     public enum Trigger: String, Codable, Sendable {
-        case schedule, manual, retry, revert
+        /// `api`: `POST /v1/models/{model}/runs` (SPEC 9).
+        case schedule, manual, retry, revert, api
         case catchUp = "catch-up"
     }
     public enum Status: String, Codable, Sendable { case running, succeeded, failed, blocked, skipped }

@@ -37,6 +37,8 @@ public struct ProjectConfig: Sendable {
     public var sources: [String: SourceConfig]
     /// `[destinations.NAME]`: where models' changes are delivered.
     public var destinations: [String: DestinationConfig] = [:]
+    /// `[server]`: the HTTP API and dashboard of `serve`; nil when the config has no such table.
+    public var server: ServerConfig?
     /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
     /// forever, zero keeps none.
     public var changeRetention: Duration? = Self.defaultChangeRetention
@@ -55,6 +57,7 @@ extension ProjectConfig {
             if let odbc = source.odbc { redactor.add(secretsIn: odbc.reveal()) }
             if let password = source.password { redactor.add(secret: password.reveal()) }
         }
+        if let token = server?.token { redactor.add(secret: token.reveal()) }
         for destination in destinations.values {
             for header in destination.headers {
                 let value = header.value.reveal()
@@ -161,6 +164,8 @@ extension ProjectConfig {
                     table.entries, in: "[sources]", hint: "each source is a table of its own: [sources.NAME]")
             case let path where path.count == 2 && path[0] == "sources":
                 if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
+            case ["server"]:
+                config.server = reader.server(table)
             case ["destinations"]:
                 reader.rejectAll(
                     table.entries, in: "[destinations]",
@@ -173,7 +178,8 @@ extension ProjectConfig {
                 reader.errors.append(
                     ProjectError(
                         file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
-                        hint: "the tables are [store], [scheduler], [sources.NAME] and [destinations.NAME]"))
+                        hint:
+                            "the tables are [store], [scheduler], [server], [sources.NAME] and [destinations.NAME]"))
             }
         }
         // Without a sure store, nothing can be read from it: the default is not what was meant.

@@ -4,10 +4,12 @@ import Foundation
 import Stores
 import SyncCore
 
-/// Prometheus text-format metrics for the node exporter's textfile collector, rewritten
-/// atomically (a temporary file renamed over the old one) after each run.
+/// Prometheus text-format metrics, served at `GET /metrics` and, when `metrics_file` is set,
+/// written for the node exporter's textfile collector, atomically (a temporary file renamed over
+/// the old one) after each run.
 struct MetricsFile {
-    let path: String
+    /// The file to write; nil when only the HTTP server serves the metrics.
+    let path: String?
     private var runs: [String: [String: Int]] = [:]
     private var rowsChanged: [String: Int] = [:]
     private var lastSuccess: [String: Date] = [:]
@@ -21,7 +23,7 @@ struct MetricsFile {
     /// Each destination's outbox now: pending changes and the oldest one's age.
     private var outbox: [String: (pending: Int, oldestAge: Double)] = [:]
 
-    init(path: String) { self.path = path }
+    init(path: String?) { self.path = path }
 
     mutating func record(_ run: RunRecord) {
         runs[run.model, default: [:]][run.status.rawValue, default: 0] += 1
@@ -122,6 +124,7 @@ struct MetricsFile {
     }
 
     func write() throws {
+        guard let path else { return }
         try PrivateFiles.writeAtomically(Data(render().utf8), to: path, mode: PrivateFiles.groupReadable)
     }
 }

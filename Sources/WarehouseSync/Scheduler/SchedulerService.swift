@@ -3,6 +3,7 @@ import Drivers
 import Foundation
 import Stores
 import SyncCore
+import Synchronization
 
 /// `serve`: runs every enabled model on its schedule until SIGTERM or SIGINT (SPEC 6). The
 /// decisions are `SchedulerCore`'s; this loop only sleeps until the next wakeup or event,
@@ -15,19 +16,26 @@ package actor SchedulerService {
 
     private let directory: URL
     private let environment: [String: String]
-    private let log: any ServiceLog
-    private let now: @Sendable () -> Date
-    private var project: Project
-    private var core: SchedulerCore
+    let log: any ServiceLog
+    let now: @Sendable () -> Date
+    var project: Project
+    var core: SchedulerCore
     private var tokens: [String: CancellationToken] = [:]
-    private var metrics: MetricsFile?
+    var metrics: MetricsFile
+    /// What `GET /metrics` serves: the metrics as of the last change, read on the HTTP threads.
+    let metricsText = SharedText()
+    /// The HTTP API and dashboard (`[server]`), started by `run`.
+    var server: HTTPServer?
+    var api: APIHandler?
+    /// The id of each model's run in progress.
+    var runIDs: [String: String] = [:]
     private let delivery: DeliveryLoop
     private let store: StoreWorker
     private let holder: String
     private let events: AsyncStream<ServiceEvent>
     private let continuation: AsyncStream<ServiceEvent>.Continuation
     private var sleeper: Task<Void, Never>?
-    private var shuttingDown = false
+    var shuttingDown = false
     /// Records the runs that were waiting for a slot at shutdown; awaited before exiting.
     private var shutdownRecords: Task<Void, Never>?
 
@@ -49,7 +57,7 @@ package actor SchedulerService {
         core = SchedulerCore(
             models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
-        metrics = project.metricsPath.map(MetricsFile.init)
+        metrics = MetricsFile(path: project.metricsPath)
         let (events, continuation) = AsyncStream.makeStream(of: ServiceEvent.self)
         delivery = DeliveryLoop(project: project, log: log) { reports, stats in
             continuation.yield(.delivered(reports, stats))
@@ -58,8 +66,9 @@ package actor SchedulerService {
         (self.events, self.continuation) = (events, continuation)
     }
 
+    /// Every enabled model: scheduled ones fire on their schedule; manual ones run when triggered.
     static func scheduled(_ project: Project) -> [ScheduledModel] {
-        project.models.filter { $0.enabled && $0.schedule != .manual }.map {
+        project.models.filter(\.enabled).map {
             ScheduledModel(
                 name: $0.name, schedule: $0.schedule, timeZone: $0.timezone ?? project.config.timezone,
                 source: $0.source ?? "")
@@ -83,6 +92,14 @@ package actor SchedulerService {
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
         delivery.start()
+        if !startServer() {
+            watcher?.cancel()
+            heartbeat.cancel()
+            signals.cancel()
+            let delivery = self.delivery
+            await Task.detached { delivery.stop(timeout: 5) }.value
+            return ExitStatus.usage
+        }
         log.emit("scheduler_started", ["models": .int(core.models.count), "holder": .string(holder)])
         await handle(core.tick(now: now()))
         scheduleWake()
@@ -95,12 +112,9 @@ package actor SchedulerService {
             case .reload(let why):
                 if !shuttingDown { reload(why) }
             case .delivered(let reports, let stats):
-                if var metrics {
-                    for report in reports { metrics.record(report) }
-                    metrics.record(stats, now: now())
-                    writeMetrics(metrics)
-                    self.metrics = metrics
-                }
+                for report in reports { metrics.record(report) }
+                metrics.record(stats, now: now())
+                writeMetrics()
             case .shutdown(let why):
                 // At the deadline the loop ends whatever runs are still in flight (a run stuck in a
                 // store commit or a cancel to an unreachable host does not keep the process alive).
@@ -112,6 +126,10 @@ package actor SchedulerService {
             } else {
                 scheduleWake()
             }
+        }
+        if let server {
+            // Joins libmicrohttpd's threads: off the cooperative pool.
+            _ = try? await runBlocking { _ in server.stop() }
         }
         await shutdownRecords?.value
         let delivery = self.delivery
@@ -126,16 +144,18 @@ package actor SchedulerService {
 
     // MARK: - Actions
 
-    private func handle(_ actions: [SchedulerAction]) async {
+    var isShuttingDown: Bool { shuttingDown }
+
+    func handle(_ actions: [SchedulerAction]) async {
         for action in actions {
             switch action {
             case .recordFire(let model, let at):
                 do { try await store.perform { try $0.recordFire(model: model, at: at) } } catch {
                     log.emit("store_error", level: "error", ["model": .string(model), "error": .string("\(error)")])
                 }
-            case .start(let model, let trigger, let attempt):
+            case .start(let model, let trigger, let attempt, let request):
                 if shuttingDown { continue }
-                start(model, trigger: trigger, attempt: attempt)
+                start(model, trigger: trigger, attempt: attempt, request: request)
             case .skip(let model, let reason):
                 await recordSkipped(model, reason: reason)
             case .retryScheduled(let model, let attempt, let at):
@@ -146,19 +166,22 @@ package actor SchedulerService {
         }
     }
 
-    private func start(_ name: String, trigger: RunRecord.Trigger, attempt: Int) {
+    private func start(_ name: String, trigger: RunRecord.Trigger, attempt: Int, request: RunRequest) {
         guard let model = project.model(named: name) else { return }
         let token = CancellationToken()
         tokens[name] = token
+        var options = SyncOptions(trigger: trigger, full: request.full, force: request.force)
+        options.runID = request.runID ?? RunRecord.newID(at: now())
+        runIDs[name] = options.runID
         let runner = SyncRunner(project: project)
         let continuation = self.continuation
         let now = self.now
         log.emit(
             "run_started", ["model": .string(name), "trigger": .string(trigger.rawValue), "attempt": .int(attempt)])
-        Task.detached {
+        Task.detached { [options] in
             do {
                 let outcome = try await runBlocking(token: token) { t in
-                    try runner.run(model, options: SyncOptions(trigger: trigger), token: t, now: now)
+                    try runner.run(model, options: options, token: t, now: now)
                 }
                 let end: RunEnd = outcome.record.status == .blocked ? .failed(transient: false) : .succeeded
                 continuation.yield(
@@ -179,6 +202,7 @@ package actor SchedulerService {
 
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
         tokens[name] = nil
+        runIDs[name] = nil
         if shuttingDown, case .failed = end {
             log.emit("run_cancelled", ["model": .string(name), "reason": .string(SyncRunner.cancelledReason)])
             await handle(core.cancelledAtShutdown(model: name))
@@ -194,15 +218,12 @@ package actor SchedulerService {
             if let error { fields["error"] = .string(error) }
             log.emit(record?.status == .blocked ? "run_blocked" : "run_failed", level: "error", fields)
         }
-        if var metrics {
-            metrics.record(
-                record
-                    ?? RunRecord(
-                        id: "", model: name, source: "", trigger: .schedule,
-                        status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
-            writeMetrics(metrics)
-            self.metrics = metrics
-        }
+        metrics.record(
+            record
+                ?? RunRecord(
+                    id: "", model: name, source: "", trigger: .schedule,
+                    status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
+        writeMetrics()
         await handle(core.finished(model: name, end, now: now()))
     }
 
@@ -221,7 +242,7 @@ package actor SchedulerService {
 
     // MARK: - Waking, reloading, stopping
 
-    private func scheduleWake() {
+    func scheduleWake() {
         sleeper?.cancel()
         let delay = min(
             Self.maxSleep,
@@ -252,7 +273,17 @@ package actor SchedulerService {
                 log.emit("reload_kept_last_valid", level: "warn", ["problems": .int(1)])
                 return
             }
+            if reloaded.config.server?.host != project.config.server?.host
+                || reloaded.config.server?.port != project.config.server?.port
+                || reloaded.config.server?.token != project.config.server?.token
+            {
+                log.emit(
+                    "reload_warning", level: "warn",
+                    ["reason": .string("[server] changed; the HTTP server keeps its address and token until a restart")]
+                )
+            }
             project = reloaded
+            api?.update(reloaded)
             delivery.update(reloaded)
             core.replaceModels(Self.scheduled(reloaded))
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])
@@ -284,7 +315,8 @@ package actor SchedulerService {
         shutdownRecords = Task { await self.handle(waiting) }
     }
 
-    private func writeMetrics(_ metrics: MetricsFile) {
+    private func writeMetrics() {
+        metricsText.set(metrics.render())
         do { try metrics.write() } catch {
             log.emit(
                 "metrics_error", level: "error",

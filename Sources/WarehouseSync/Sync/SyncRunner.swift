@@ -21,6 +21,8 @@ public struct SyncOptions: Sendable {
     public var savePlan = false
     /// Apply only if the run matches this saved plan; otherwise throw `.planMoved`, writing nothing.
     public var plan: SavedPlan?
+    /// The run's id, when the caller gave one out before the run started (the API's trigger).
+    public var runID: String?
     public init(
         trigger: RunRecord.Trigger = .manual, full: Bool = false, dryRun: Bool = false, force: Bool = false,
         waitForLease: Bool = false, acceptSchema: Bool = false
@@ -84,7 +86,7 @@ public final class SyncRunner: Sendable {
     ) throws -> SyncOutcome {
         let started = now()
         var record = RunRecord(
-            id: RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
+            id: options.runID ?? RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
             trigger: options.trigger, status: .running, startedAt: started)
         let store = try self.store.open(readingOnly: options.dryRun)
         if !options.dryRun { store.startCheckpoint() }

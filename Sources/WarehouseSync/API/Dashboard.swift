@@ -1,0 +1,200 @@
+import Foundation
+import SyncCore
+
+/// The dashboard at `GET /` (SPEC 9): one server-rendered HTML page, no script and no external
+/// asset, readable on a laptop and a phone. Each model shows its status, last run and next due
+/// time, and inline SVG charts of rows changed, duration and cost per run over the last 30 days.
+/// Failing, held and stale models come first. Every value from a model, a run or the store is
+/// escaped (`escape`), so a name such as `<script>` shows as text.
+struct Dashboard {
+    static let days: TimeInterval = 30
+    /// Runs read per model for the charts (the newest within 30 days).
+    static let runLimit = 500
+
+    let project: Project
+    let report: StatusReport
+    let history: [String: [RunRecord]]
+    let now: Date
+
+    /// How a model stands, most urgent first.
+    enum Standing: Int, Comparable {
+        case failing, held, stale, running, ok, idle
+        static func < (a: Standing, b: Standing) -> Bool { a.rawValue < b.rawValue }
+        var label: String {
+            switch self {
+            case .failing: "failing"
+            case .held: "held"
+            case .stale: "stale"
+            case .running: "running"
+            case .ok: "ok"
+            case .idle: "no runs"
+            }
+        }
+    }
+
+    func standing(_ status: StatusReport.ModelStatus) -> Standing {
+        if status.running { return .running }
+        guard let last = status.lastRun else { return .idle }
+        if last.status == .failed { return .failing }
+        if last.status == .blocked { return .held }
+        if isStale(status) { return .stale }
+        return .ok
+    }
+
+    /// No success for two schedule periods (SPEC 9's `stale`).
+    func isStale(_ status: StatusReport.ModelStatus) -> Bool {
+        guard let model = project.model(named: status.model), model.enabled, model.schedule != .manual else {
+            return false
+        }
+        let zone = model.timezone ?? project.config.timezone
+        guard let first = model.schedule.nextFire(after: now, in: zone),
+            let second = model.schedule.nextFire(after: first, in: zone)
+        else { return false }
+        let period = second.timeIntervalSince(first)
+        guard let success = status.lastSuccessAt else { return true }
+        return now.timeIntervalSince(success) > 2 * period
+    }
+
+    var html: String {
+        let models: [(StatusReport.ModelStatus, Standing)] = report.models.map { ($0, standing($0)) }.sorted {
+            (a: (StatusReport.ModelStatus, Standing), b: (StatusReport.ModelStatus, Standing)) -> Bool in
+            a.1 == b.1 ? a.0.model < b.0.model : a.1 < b.1
+        }
+        var page = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>WarehouseSync</title>
+            <style>
+            body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
+            h1{font-size:20px;margin:4px 0 12px}
+            .model{border:1px solid #ddd;border-radius:6px;padding:10px 12px;margin:0 0 12px}
+            .model.failing{border-color:#c62828;background:#fff5f5}.model.held{border-color:#ef6c00;background:#fff8f0}
+            .model.stale{border-color:#8d6e63;background:#faf6f3}
+            .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;color:#fff;background:#2e7d32}
+            .failing .badge{background:#c62828}.held .badge{background:#ef6c00}.stale .badge{background:#8d6e63}
+            .running .badge{background:#1565c0}.idle .badge{background:#757575}
+            .facts{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;font-size:14px}
+            .error{white-space:pre-wrap;font-size:13px;color:#8b0000;margin:4px 0}
+            .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:8px}
+            figure{margin:0}figcaption{font-size:12px;color:#555}svg{width:100%;height:64px;background:#fafafa}
+            .health{margin:0 0 12px;font-size:14px}
+            </style></head><body>
+            <h1>WarehouseSync</h1>
+
+            """
+        page += "<p class=\"health\">"
+        page += report.healthy ? "Healthy." : "Unhealthy: " + escape(report.problems.joined(separator: "; "))
+        page += " Scheduler heartbeat: \(escape(report.heartbeatAt.map(formatInstant) ?? "never")).</p>\n"
+        for (status, standing) in models {
+            page += section(status, standing)
+        }
+        page += "</body></html>\n"
+        return page
+    }
+
+    private func section(_ status: StatusReport.ModelStatus, _ standing: Standing) -> String {
+        let runs = (history[status.model] ?? []).reversed().map { $0 }  // oldest first
+        var out = "<section class=\"model \(cssClass(standing))\" id=\"model-\(escape(status.model))\">\n"
+        out += "<h2>\(escape(status.model)) <span class=\"badge\">\(standing.label)</span></h2>\n"
+        out += "<div class=\"facts\">"
+        out += "<span>schedule: \(escape(status.enabled ? status.schedule : "disabled"))</span>"
+        if let last = status.lastRun {
+            out += "<span>last run: \(escape(last.status.rawValue)) at \(escape(formatInstant(last.startedAt)))"
+            if let finished = last.finishedAt {
+                out += String(format: " (%.2f s)", finished.timeIntervalSince(last.startedAt))
+            }
+            out += "</span>"
+        } else {
+            out += "<span>last run: never</span>"
+        }
+        out += "<span>next due: \(escape(status.nextDue.map(formatInstant) ?? "-"))</span>"
+        out += "<span>last success: \(escape(status.lastSuccessAt.map(formatInstant) ?? "never"))</span>"
+        out += "</div>\n"
+        if let last = status.lastRun, let error = last.error, last.status == .failed || last.status == .blocked {
+            out += "<div class=\"error\">\(escape(error))</div>\n"
+        }
+        out += "<div class=\"charts\">\n"
+        out += chart(
+            "rows changed per run", runs, unit: "rows"
+        ) { Double($0.added + $0.changed + $0.removed) }
+        out += chart("duration per run", runs, unit: "s") { run in
+            run.finishedAt.map { $0.timeIntervalSince(run.startedAt) }
+        }
+        let measure = Self.costMeasure(runs)
+        out += chart("cost per run" + (measure.map { " (\($0))" } ?? ""), runs, unit: measure ?? "") { run in
+            measure.flatMap { run.cost?[$0] }
+        }
+        out += "</div>\n</section>\n"
+        return out
+    }
+
+    /// The cost measure the model's runs report most: each warehouse names its own.
+    static func costMeasure(_ runs: [RunRecord]) -> String? {
+        var counts: [String: Int] = [:]
+        for run in runs { for key in (run.cost ?? [:]).keys { counts[key, default: 0] += 1 } }
+        return counts.max { $0.value == $1.value ? $0.key > $1.key : $0.value < $1.value }?.key
+    }
+
+    /// A bar per run at its start time on a 30-day axis (today on the right), height by value,
+    /// coloured by the run's status; each bar's title gives the run, its time and value.
+    private func chart(_ title: String, _ runs: [RunRecord], unit: String, _ value: (RunRecord) -> Double?) -> String {
+        let points = runs.compactMap { run in value(run).map { (run, $0) } }
+        let highest = points.map(\.1).max() ?? 0
+        let (width, height) = (300.0, 60.0)
+        let span = Self.days * 86400
+        let start = now.addingTimeInterval(-span)
+        let bar = max(1.5, min(6, width / Double(max(points.count, 1))))
+        var out = "<figure><figcaption>\(escape(title))"
+        if points.isEmpty {
+            out += runs.isEmpty ? " — no runs in 30 days" : " — not reported by this warehouse"
+        } else {
+            out +=
+                " — \(points.count) run\(points.count == 1 ? "" : "s"), max "
+                + String(format: "%.4g", highest) + " \(escape(unit))"
+        }
+        out += "</figcaption><svg viewBox=\"0 0 300 60\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\""
+        out += escape(title) + "\">"
+        for (run, v) in points {
+            let h = highest > 0 ? max(1, v / highest * (height - 2)) : 1
+            let x = min(max(run.startedAt.timeIntervalSince(start) / span * width - bar, 0), width - bar)
+            let colour =
+                switch run.status {
+                case .failed: "#c62828"
+                case .blocked: "#ef6c00"
+                default: "#1565c0"
+                }
+            out += String(
+                format: "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%@\">", x, height - h, bar,
+                h, colour)
+            out += "<title>\(escape(run.id)) \(escape(run.status.rawValue)) \(escape(formatInstant(run.startedAt))): "
+            out += String(format: "%.4g", v) + " \(escape(unit))</title></rect>"
+        }
+        out += "</svg></figure>\n"
+        return out
+    }
+
+    private func cssClass(_ standing: Standing) -> String {
+        switch standing {
+        case .idle: "idle"
+        default: standing.label
+        }
+    }
+}
+
+/// `text` with `& < > " '` as character references: safe in HTML text and quoted attributes.
+func escape(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}

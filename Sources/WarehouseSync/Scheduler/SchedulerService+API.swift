@@ -1,0 +1,71 @@
+import Drivers
+import Foundation
+import SyncCore
+import Synchronization
+
+/// The HTTP API's view of the scheduler (SPEC 9): triggers go through `SchedulerCore`, so they
+/// coalesce with queued runs and obey the same concurrency limits as scheduled ones.
+extension SchedulerService: ServiceControl {
+    package func trigger(model: String, request: RunRequest, queue: Bool) async -> (
+        result: TriggerResult, running: String?
+    ) {
+        guard !isShuttingDown else { return (.unknownModel, nil) }
+        let (result, actions) = core.trigger(model: model, request: request, queue: queue, now: now())
+        switch result {
+        case .queued(let id):
+            log.emit("run_queued", ["model": .string(model), "run": .string(id ?? ""), "trigger": .string("api")])
+        case .joined(let id):
+            log.emit("run_trigger_joined", ["model": .string(model), "run": .string(id ?? "")])
+        case .running, .unknownModel: break
+        }
+        await handle(actions)
+        scheduleWake()
+        return (result, runIDs[model])
+    }
+
+    package func liveRun(id: String) async -> LiveRun? {
+        if let (model, _) = runIDs.first(where: { $0.value == id }) {
+            return LiveRun(id: id, model: model, status: "running", trigger: "api")
+        }
+        if let queued = core.queued.first(where: { $0.runID == id }) {
+            return LiveRun(id: id, model: queued.model, status: "queued", trigger: "api")
+        }
+        return nil
+    }
+
+    /// Starts `[server]`'s HTTP server, if the config has one; false (logged) when it cannot listen.
+    func startServer() -> Bool {
+        guard let config = project.config.server else { return true }
+        let metricsText = self.metricsText
+        metricsText.set(metrics.render())
+        let api = APIHandler(project: project, control: self, metrics: { metricsText.value }, now: now)
+        do {
+            server = try HTTPServer(
+                host: config.host, port: config.port, maxBody: APIHandler.maxBody,
+                connectionLimit: config.maxConnections, handler: api.handle)
+        } catch {
+            log.emit(
+                "server_failed", level: "error",
+                [
+                    "error": .string("\(error)"), "file": .string(project.config.file), "line": .int(config.line),
+                    "hint": .string("change [server] listen, or stop what uses the port"),
+                ])
+            return false
+        }
+        self.api = api
+        log.emit(
+            "server_started",
+            [
+                "listen": .string(config.host.contains(":") ? "[\(config.host)]" : config.host),
+                "port": .int(Int(server?.port ?? 0)), "auth": .string(config.token == nil ? "none" : "bearer"),
+            ])
+        return true
+    }
+}
+
+/// A text one side writes and others read from any thread (the metrics the API serves).
+final class SharedText: Sendable {
+    private let text = Mutex("")
+    var value: String { text.withLock { $0 } }
+    func set(_ value: String) { text.withLock { $0 = value } }
+}

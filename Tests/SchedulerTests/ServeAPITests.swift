@@ -1,0 +1,256 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Drivers
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// SPEC 9's HTTP API and dashboard, on the real `serve` binary listening on 127.0.0.1, exercised
+/// over HTTP by curl and Python's urllib, and the dashboard opened in headless Chromium.
+/// The `[server]` token of these tests.
+let apiToken = "test-token-" + UUID().uuidString
+
+@Suite(.serialized) struct ServeAPITests {
+    static var token: String { apiToken }
+
+    /// A project with a PostgreSQL warehouse and a SQLite store, a `[server]` on a free port, and
+    /// three manual models: `ltv`, `slow` (2 s a run) and `held` (held by max_changed, with a
+    /// key that is an HTML tag).
+    final class Service {
+        let directory: URL
+        let warehouse: PGConnection
+        let serve: ToolProcess
+        let base: String
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-api-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+            let wh = try TestPostgres.freshDatabase("api_wh")
+            warehouse = try PGConnection(conninfo: wh.url)
+            try warehouse.execute(
+                """
+                CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 200) g;
+                CREATE TABLE h (id text, score int);
+                INSERT INTO h VALUES ('<script>alert(1)</script>', 1), ('a', 1), ('b', 1);
+                """)
+            try """
+            [store]
+            url = "sqlite:state.db"
+            [sources.wh]
+            kind = "postgres"
+            url = "\(wh.url)"
+            max_concurrent_runs = 3
+            [scheduler]
+            max_concurrent_runs = 3
+            [server]
+            listen = "127.0.0.1:0"
+            token = "${WS_TEST_TOKEN}"
+            """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+            for (name, text) in [
+                ("ltv", "-- key: id\nSELECT id, v FROM t\n"),
+                ("slow", "-- key: id\nSELECT id, v AS slow_v FROM t, (SELECT pg_sleep(2)) s\n"),
+                ("held", "-- key: id\n-- max_changed: 1\nSELECT id, score FROM h\n"),
+            ] {
+                try text.write(
+                    to: directory.appendingPathComponent("models/\(name).sql"), atomically: true, encoding: .utf8)
+            }
+            var environment = ProcessInfo.processInfo.environment
+            environment["WS_TEST_TOKEN"] = apiToken
+            #expect(
+                try ToolProcess(project: directory, ["sync", "held"], environment: environment).wait(timeout: 60) == 0)
+            try warehouse.execute("UPDATE h SET score = 2")
+            #expect(
+                try ToolProcess(project: directory, ["sync", "held"], environment: environment).wait(timeout: 60) == 1)
+            serve = try ToolProcess(project: directory, ["serve"], environment: environment)
+            var port: Int?
+            let deadline = Date().addingTimeInterval(30)
+            while port == nil && Date() < deadline {
+                port = Self.port(in: serve.stderr)
+                if port == nil { Thread.sleep(forTimeInterval: 0.1) }
+            }
+            guard let port else { throw TestFailure("serve did not start its server:\n\(serve.stderr)") }
+            base = "http://127.0.0.1:\(port)"
+        }
+
+        static func port(in log: String) -> Int? {
+            for line in log.split(separator: "\n") where line.contains("\"server_started\"") {
+                guard let data = line.data(using: .utf8),
+                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+                else { continue }
+                return object["port"] as? Int
+            }
+            return nil
+        }
+
+        deinit {
+            serve.signal(SIGTERM)
+            _ = serve.wait(timeout: 15)
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// `curl` the path: the status and the body.
+    static func curl(_ url: String, _ extra: [String] = [], token: String? = Self.token) throws -> (Int, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        let auth = token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
+        process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + auth + extra + [url]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let split = text.lastIndex(of: "\n") ?? text.startIndex
+        return (Int(text[split...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, String(text[..<split]))
+    }
+
+    static func python(_ args: [String]) throws -> Any {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/http_client.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path] + args
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    static func waitFor(_ seconds: TimeInterval, _ condition: () throws -> Bool) throws -> Bool {
+        try ServeProcessTests.waitFor(seconds, condition)
+    }
+
+    @Test func theAPIAnswersWithTheCLIsShapesAndRefusesWithoutTheToken() throws {
+        let s = try Service()
+        #expect(try Self.curl(s.base + "/v1/status", token: nil).0 == 401)
+        #expect(try Self.curl(s.base + "/v1/status", token: "wrong-token-of-some-length").0 == 401)
+        #expect(try Self.curl(s.base + "/", token: nil).0 == 401)
+        let (status, body) = try Self.curl(s.base + "/v1/status")
+        #expect(status == 200)
+        let models = (Self.json(body)["models"] as? [[String: Any]])?.compactMap { $0["model"] as? String }
+        #expect(models == ["held", "ltv", "slow"], "\(body)")
+        // Every model is manual: health needs no heartbeat, and no model failed 3 times.
+        let health = try Self.curl(s.base + "/healthz", token: nil)
+        #expect(health.0 == 200 && Self.json(health.1)["healthy"] as? Bool == true, "\(health)")
+        let metrics = try Self.curl(s.base + "/metrics", token: nil)
+        #expect(metrics.0 == 200 && metrics.1.contains("# TYPE warehouse_sync_runs_total counter"))
+        let runs = Self.json(try Self.curl(s.base + "/v1/runs?model=held&limit=5").1)["runs"] as? [[String: Any]]
+        #expect(runs?.map { $0["status"] as? String } == ["blocked", "succeeded"])
+        let heldID = try #require(runs?.first?["id"] as? String)
+        #expect(Self.json(try Self.curl(s.base + "/v1/runs/\(heldID)").1)["status"] as? String == "blocked")
+        let profile = try Self.curl(s.base + "/v1/profiles/a")
+        #expect(profile.0 == 200 && Self.json(profile.1)["traits"] as? [String: Int] == ["score": 1], "\(profile)")
+        let changes = try Self.curl(s.base + "/v1/changes?model=held&key=a")
+        #expect(changes.0 == 200 && changes.1.contains("\"trait\":\"score\""), "\(changes)")
+        for (path, expected) in [
+            ("/v1/profiles/nobody", 404), ("/v1/runs/nope", 404), ("/v1/runs?limit=0", 400),
+            ("/v1/runs?model=nope", 404), ("/v1/changes?since=yesterday", 400), ("/v2/anything", 404),
+        ] {
+            #expect(try Self.curl(s.base + path).0 == expected, "\(path)")
+        }
+        #expect(try Self.curl(s.base + "/v1/status", ["-X", "DELETE"]).0 == 405)
+        #expect(!s.serve.stderr.contains(Self.token), "the token is in no log")
+    }
+
+    @Test func aTriggerStartsARunWithinASecondAndABurstStartsOne() throws {
+        let s = try Service()
+        let started = Date()
+        let (status, body) = try Self.curl(s.base + "/v1/models/ltv/runs", ["-X", "POST"])
+        #expect(status == 202, "\(body)")
+        let answer = Self.json(body)
+        #expect(answer["model"] as? String == "ltv" && answer["queued"] as? Bool == true)
+        let id = try #require(answer["run"] as? String)
+        #expect(
+            try Self.waitFor(1) {
+                let run = Self.json(try Self.curl(s.base + "/v1/runs/\(id)").1)
+                return ["running", "succeeded"].contains(run["status"] as? String ?? "")
+            }, "the run started within a second of the trigger")
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(
+            try Self.waitFor(20) {
+                Self.json(try Self.curl(s.base + "/v1/runs/\(id)").1)["status"] as? String == "succeeded"
+            })
+
+        // 50 triggers at once of a model not running: one run.
+        let burst = try Self.python(["burst", s.base + "/v1/models/slow/runs", Self.token, "50"]) as? [[Any]]
+        let statuses = burst?.compactMap { $0.first as? Int } ?? []
+        #expect(statuses.count == 50 && statuses.allSatisfy { $0 == 202 }, "\(String(describing: burst))")
+        let ids = Set(burst?.compactMap { Self.json($0.last as? String ?? "")["run"] as? String } ?? [])
+        #expect(ids.count == 1, "every trigger joined one run: \(ids)")
+        #expect(
+            try Self.waitFor(10) {
+                Self.json(try Self.curl(s.base + "/v1/runs/\(ids.first!)").1)["status"] as? String == "running"
+            })
+        let refused = try Self.curl(s.base + "/v1/models/slow/runs", ["-X", "POST", "-d", "{\"queue\": false}"])
+        #expect(refused.0 == 409 && Self.json(refused.1)["running"] as? String == ids.first, "\(refused)")
+        #expect(
+            try Self.waitFor(20) {
+                Self.json(try Self.curl(s.base + "/v1/runs/\(ids.first!)").1)["status"] as? String == "succeeded"
+            })
+        let slowRuns = Self.json(try Self.curl(s.base + "/v1/runs?model=slow").1)["runs"] as? [[String: Any]]
+        #expect(
+            slowRuns?.count == 1 && slowRuns?.first?["trigger"] as? String == "api", "\(String(describing: slowRuns))")
+    }
+
+    @Test func badRequestsGetTheirStatusAndTheServiceKeepsRunning() throws {
+        let s = try Service()
+        let trigger = s.base + "/v1/models/ltv/runs"
+        #expect(try Self.curl(s.base + "/v1/models/nope/runs", ["-X", "POST"]).0 == 404)
+        #expect(try Self.curl(trigger, ["-X", "POST", "-d", "{not json"]).0 == 400)
+        #expect(try Self.curl(trigger, ["-X", "POST", "-d", "{\"full\": 1}"]).0 == 400)
+        #expect(try Self.curl(trigger, ["-X", "POST", "-d", "{\"fast\": true}"]).0 == 400)
+        #expect(try Self.curl(trigger, ["-X", "GET"]).0 == 405)
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("ws-big-\(UUID().uuidString)")
+        try Data(count: 10 << 20).write(to: big)
+        defer { try? FileManager.default.removeItem(at: big) }
+        #expect(try Self.curl(trigger, ["-X", "POST", "--data-binary", "@\(big.path)"]).0 == 413)
+        // 1,000 connections at once, four times the connection limit: the rest wait in the listen
+        // queue and each request is answered.
+        let answered = try Self.python(["connections", s.base + "/v1/status", Self.token, "1000"]) as? [String: Int]
+        #expect(answered == ["200": 1000], "\(String(describing: answered))")
+        #expect(try Self.curl(s.base + "/v1/status").0 == 200, "the service answers after 1,000 connections")
+        #expect(s.serve.process.isRunning)
+    }
+
+    @Test func theDashboardRendersInAHeadlessBrowserWithEveryValueEscaped() throws {
+        let s = try Service()
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ws-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--dump-dom",
+            "\(s.base)/?token=\(Self.token)",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        for model in ["held", "ltv", "slow"] { #expect(dom.contains("id=\"model-\(model)\""), "\(model)") }
+        #expect(dom.contains("<svg") && dom.contains("<rect"), "the charts are drawn")
+        #expect(
+            dom.contains("rows changed per run") && dom.contains("duration per run") && dom.contains("cost per run"))
+        // The held model comes first and its message shows the key as text.
+        let held = try #require(dom.range(of: "id=\"model-held\""))
+        let ltv = try #require(dom.range(of: "id=\"model-ltv\""))
+        #expect(held.lowerBound < ltv.lowerBound)
+        #expect(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the key shows as text")
+        #expect(!dom.lowercased().contains("<script"), "no value became an element")
+    }
+}
