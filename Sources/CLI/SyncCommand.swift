@@ -241,7 +241,9 @@ enum PlanCommand {
             do {
                 try PrivateFiles.writeAtomically(Data(plan.json.utf8), to: out, mode: PrivateFiles.groupReadable)
             } catch {
-                env.console.error("cannot write the plan to \(out): \(error)")
+                env.console.error(
+                    "error: cannot write the plan to \(out): \(error)\n  hint: write it to a directory that exists "
+                        + "and that you may write, e.g. --out plan.json")
                 status = ExitStatus.runFailed
             }
         }

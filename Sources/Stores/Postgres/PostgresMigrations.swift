@@ -109,6 +109,9 @@ enum PostgresMigrations {
         // 5: each snapshot's result schema (SPEC 11) and the run whose commit made the snapshot.
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN result_schema jsonb, ADD COLUMN snapshot_run text;
+        UPDATE warehouse_sync.models m SET snapshot_run = (
+            SELECT id FROM warehouse_sync.runs r WHERE r.model = m.model AND r.status = 'succeeded'
+            ORDER BY seq DESC LIMIT 1);
         """,
     ]
 }

@@ -111,6 +111,9 @@ enum SQLiteMigrations {
         """
         ALTER TABLE ws_models ADD COLUMN result_schema TEXT;
         ALTER TABLE ws_models ADD COLUMN snapshot_run TEXT;
+        UPDATE ws_models SET snapshot_run = (
+            SELECT id FROM ws_runs r WHERE r.model = ws_models.model AND r.status = 'succeeded'
+            ORDER BY seq DESC LIMIT 1);
         """,
     ]
 }

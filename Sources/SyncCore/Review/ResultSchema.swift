@@ -7,10 +7,30 @@ public struct ResultSchema: Sendable, Equatable, Codable {
     public struct Trait: Sendable, Equatable, Codable {
         public var name: String
         public var type: ValueType
+        /// The source declared no type (a SQLite expression): `type` is the family of the values
+        /// seen, which a change of data alone can move between kinds of number.
+        public var inferred: Bool
 
-        public init(name: String, type: ValueType) {
+        public init(name: String, type: ValueType, inferred: Bool = false) {
             self.name = name
             self.type = type
+            self.inferred = inferred
+        }
+
+        enum CodingKeys: String, CodingKey { case name, type, inferred }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            type = try container.decode(ValueType.self, forKey: .type)
+            inferred = try container.decodeIfPresent(Bool.self, forKey: .inferred) ?? false
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(type, forKey: .type)
+            if inferred { try container.encode(true, forKey: .inferred) }
         }
     }
 
@@ -44,6 +64,19 @@ public struct ResultSchema: Sendable, Equatable, Codable {
     }
 }
 
+extension ValueType {
+    /// The family two values of one undeclared column share: kinds of number merge (int and
+    /// double are double; any with decimal is decimal); nil for any other mix.
+    public func merged(with other: ValueType) -> ValueType? {
+        if self == other { return self }
+        let numbers: [ValueType] = [.int, .double, .decimal]
+        guard numbers.contains(self), numbers.contains(other) else { return nil }
+        return self == .decimal || other == .decimal ? .decimal : .double
+    }
+
+    var isNumber: Bool { self == .int || self == .double || self == .decimal }
+}
+
 extension ValueType: Codable {
     /// A type this binary does not know (written by a newer one) reads as `unknown`, which is never drift.
     public init(from decoder: any Decoder) throws {
@@ -73,7 +106,7 @@ extension ResultSchema {
         var result = self
         if result.keyType == .unknown && previous.key == key { result.keyType = previous.keyType }
         let known = Dictionary(previous.traits.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
-        for i in result.traits.indices where result.traits[i].type == .unknown {
+        for i in result.traits.indices where result.traits[i].type == .unknown && !result.traits[i].inferred {
             result.traits[i].type = known[result.traits[i].name] ?? .unknown
         }
         return result

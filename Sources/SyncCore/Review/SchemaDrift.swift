@@ -8,11 +8,11 @@
 public struct SchemaDrift: Sendable, Equatable {
     public enum Difference: Sendable, Equatable {
         case keyRenamed(from: String, to: String)
-        case keyType(from: ValueType, to: ValueType)
+        case keyType(key: String, from: ValueType, to: ValueType)
         case traitType(trait: String, from: ValueType, to: ValueType)
-        /// `profiles` is how many profiles hold a value of the trait, which a run would unset;
-        /// nil where it is not known (a check without rows, `validate --connect`).
-        case traitDropped(trait: String, profiles: Int?)
+        /// `profiles` is how many profiles hold a value of the trait, which a run would unset (or,
+        /// `kept`, leave: `on_remove: keep`); nil where it is not known (`validate --connect`).
+        case traitDropped(trait: String, profiles: Int?, kept: Bool)
     }
 
     public var differences: [Difference]
@@ -21,23 +21,30 @@ public struct SchemaDrift: Sendable, Equatable {
 
     public var isEmpty: Bool { differences.isEmpty }
 
-    /// Compares `current` with `previous`; `droppedProfiles` gives each dropped trait's profile count.
-    public init(previous: ResultSchema, current: ResultSchema, droppedProfiles: [String: Int]? = nil) {
+    /// Compares `current` with `previous`; `droppedProfiles` gives each dropped trait's profile
+    /// count, and `keepsDropped` says the model keeps dropped traits on profiles (`on_remove: keep`).
+    public init(
+        previous: ResultSchema, current: ResultSchema, droppedProfiles: [String: Int]? = nil, keepsDropped: Bool = false
+    ) {
         var differences: [Difference] = []
         if previous.key != current.key {
             differences.append(.keyRenamed(from: previous.key, to: current.key))
         }
         if Self.moved(previous.keyType, current.keyType) {
-            differences.append(.keyType(from: previous.keyType, to: current.keyType))
+            differences.append(.keyType(key: current.key, from: previous.keyType, to: current.keyType))
         }
-        let now = Dictionary(current.traits.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        let now = Dictionary(current.traits.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for trait in previous.traits {
-            guard let type = now[trait.name] else {
-                differences.append(.traitDropped(trait: trait.name, profiles: droppedProfiles?[trait.name] ?? nil))
+            guard let new = now[trait.name] else {
+                differences.append(
+                    .traitDropped(
+                        trait: trait.name, profiles: droppedProfiles.map { $0[trait.name] ?? 0 }, kept: keepsDropped))
                 continue
             }
-            if Self.moved(trait.type, type) {
-                differences.append(.traitType(trait: trait.name, from: trait.type, to: type))
+            // An undeclared column's values can move between kinds of number with the data alone.
+            let numbersOnly = (trait.inferred || new.inferred) && trait.type.isNumber && new.type.isNumber
+            if Self.moved(trait.type, new.type) && !numbersOnly {
+                differences.append(.traitType(trait: trait.name, from: trait.type, to: new.type))
             }
         }
         let before = Set(previous.traits.map(\.name))
@@ -61,11 +68,15 @@ extension SchemaDrift.Difference: CustomStringConvertible {
     public var description: String {
         switch self {
         case .keyRenamed(let from, let to): "key column: \(from) → \(to)"
-        case .keyType(let from, let to): "key \(from.rawValue) → \(to.rawValue)"
+        case .keyType(let key, let from, let to): "key \(key): \(from.rawValue) → \(to.rawValue)"
         case .traitType(let trait, let from, let to): "trait \(trait): \(from.rawValue) → \(to.rawValue)"
-        case .traitDropped(let trait, let profiles):
+        case .traitDropped(let trait, let profiles, let kept):
             "trait \(trait): no longer in the result"
-                + (profiles.map { " (would unset \(grouped($0)) profile\($0 == 1 ? "" : "s"))" } ?? "")
+                + (profiles.map {
+                    kept
+                        ? " (kept on \(grouped($0)) profile\($0 == 1 ? "" : "s"): on_remove is keep)"
+                        : " (would unset \(grouped($0)) profile\($0 == 1 ? "" : "s"))"
+                } ?? "")
         }
     }
 }

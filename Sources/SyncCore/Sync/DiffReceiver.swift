@@ -31,14 +31,24 @@ package struct DiffReceiver: RowReceiver {
     /// The result's shape: the key's name and type, each trait's type. A column whose type the
     /// source did not declare (SQLite expressions) takes the type of its first non-NULL value.
     package var schema: ResultSchema {
-        ResultSchema(
-            key: model.key, keyType: schemaTypes.first ?? .unknown,
-            traits: zip(traitNames, schemaTypes.dropFirst()).map { ResultSchema.Trait(name: $0, type: $1) })
+        var types = schemaTypes
+        var inferred = Array(repeating: false, count: types.count)
+        for column in untyped {
+            types[column.slot] = column.mixed ? .unknown : column.seen ?? .unknown
+            inferred[column.slot] = true
+        }
+        return ResultSchema(
+            key: model.key, keyType: types.first ?? .unknown,
+            traits: traitNames.indices.map {
+                ResultSchema.Trait(name: traitNames[$0], type: types[$0 + 1], inferred: inferred[$0 + 1])
+            })
     }
-    /// The key's type then each trait's; `unknown` ones are filled in from values as rows arrive.
+    /// The key's type then each trait's, as the source declared them.
     private var schemaTypes: [ValueType] = []
-    /// Result columns (the key's first) whose type is still unknown, with their place in `schemaTypes`.
-    private var untyped: [(column: Int, slot: Int)] = []
+    /// Result columns (the key's first) whose type the source did not declare, with their place in
+    /// `schemaTypes` and the family of every value seen: numbers of several kinds merge
+    /// (`ValueType.merged`), any other mix makes the column `mixed` (recorded as `unknown`).
+    private var untyped: [(column: Int, slot: Int, seen: ValueType?, mixed: Bool)] = []
 
     private var keyIndex = 0
     private var keyType = ValueType.text
@@ -142,7 +152,7 @@ package struct DiffReceiver: RowReceiver {
         let schemaColumns = [keyColumn] + (model.kind == .segment ? [] : traitIndexes)
         schemaTypes = schemaColumns.map { columns[$0].type } + (model.kind == .segment ? [.bool] : [])
         untyped = schemaColumns.enumerated().filter { schemaTypes[$0.offset] == .unknown }.map {
-            (column: $0.element, slot: $0.offset)
+            (column: $0.element, slot: $0.offset, seen: nil, mixed: false)
         }
         // Only values that can hold text are checked before they are stored; a PostgreSQL COPY row
         // cannot hold a NUL in text, so on that path only JSON (and arrays of it) can be unstorable.
@@ -186,7 +196,7 @@ package struct DiffReceiver: RowReceiver {
                 key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
-        if !untyped.isEmpty { noteTypes(values) }
+        if !untyped.isEmpty { noteTypes { values[$0] } }
         encodeTraits { values[$0] }
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
@@ -234,6 +244,7 @@ package struct DiffReceiver: RowReceiver {
                 reason: problem)
             return
         }
+        if !untyped.isEmpty { noteTypes { raw.value($0) } }
         // Each trait's wire bytes followed by a tab.
         wireScratch.removeAll()
         if model.kind == .traits {
@@ -277,12 +288,15 @@ package struct DiffReceiver: RowReceiver {
         try apply(match, key: key, hash: hash)
     }
 
-    /// Takes each untyped column's type from its first non-NULL value.
-    private mutating func noteTypes(_ values: [Value]) {
-        untyped.removeAll { column, slot in
-            guard let type = values[column].valueType else { return false }
-            schemaTypes[slot] = type
-            return true
+    /// Notes the family of each undeclared column's value in this row.
+    private mutating func noteTypes(_ value: (Int) -> Value) {
+        for i in untyped.indices where !untyped[i].mixed {
+            guard let type = value(untyped[i].column).valueType else { continue }
+            if let seen = untyped[i].seen {
+                if let merged = seen.merged(with: type) { untyped[i].seen = merged } else { untyped[i].mixed = true }
+            } else {
+                untyped[i].seen = type
+            }
         }
     }
 

@@ -34,6 +34,22 @@ public struct SavedPlan: Codable, Sendable, Equatable {
         case createdAt = "created_at"
     }
 
+    /// Every key is written, `snapshot_run` and `held` as null when they have no value.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(model, forKey: .model)
+        try container.encode(file, forKey: .file)
+        try container.encode(fileDigest, forKey: .fileDigest)
+        try container.encode(snapshotRun, forKey: .snapshotRun)
+        try container.encode(changeSetDigest, forKey: .changeSetDigest)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(samples, forKey: .samples)
+        try container.encode(drift, forKey: .drift)
+        try container.encode(held, forKey: .held)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+
     /// Saved plans keep this many sample changes.
     public static let sampleLimit = 100
 
@@ -43,8 +59,11 @@ public struct SavedPlan: Codable, Sendable, Equatable {
     public static func read(path: String, model: String) throws -> SavedPlan {
         let hint = "pass the file that warehouse-sync plan \(model) --out wrote"
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SyncError(.planMoved, model: model, "the plan file \(path) does not exist", hint: hint)
+        }
+        guard !isDirectory.boolValue else {
+            throw SyncError(.planMoved, model: model, "\(path) is a directory, not a plan file", hint: hint)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         // A plan holds at most 100 samples: anything far larger is not one, and is not read into memory.

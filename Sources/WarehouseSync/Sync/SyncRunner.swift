@@ -193,7 +193,9 @@ public final class SyncRunner: Sendable {
                 hint: "make \(model.key) unique in the query (GROUP BY \(model.key), or DISTINCT ON)")
         }
         let drift = info?.schema.map {
-            SchemaDrift(previous: $0, current: diff.schema, droppedProfiles: diff.droppedTraitProfiles)
+            SchemaDrift(
+                previous: $0, current: diff.schema, droppedProfiles: diff.droppedTraitProfiles,
+                keepsDropped: model.onRemove == .keep)
         }
         let hold = self.hold(model, options, info: info, drift: drift, diff: diff)
         var plan: SavedPlan?
@@ -257,34 +259,43 @@ public final class SyncRunner: Sendable {
     }
 
     /// Why the run must not write, and how to let it: schema drift (SPEC 11) unless accepted,
-    /// then `max_removed` and `max_changed` unless forced. Nil when nothing holds it.
+    /// then `max_removed` and `max_changed` unless forced. The hint names every flag the rerun
+    /// needs (a dropped trait under `max_changed` needs both). Nil when nothing holds it.
     private func hold(
         _ model: Model, _ options: SyncOptions, info: SnapshotInfo?, drift: SchemaDrift?, diff: DiffReceiver
     ) -> (message: String, hint: String)? {
-        if let drift, !drift.isEmpty, model.schemaPolicy == .hold, !options.acceptSchema {
+        let drifted = drift.map { !$0.isEmpty } ?? false
+        let driftHolds = drifted && model.schemaPolicy == .hold && !options.acceptSchema
+        let guarded = options.force ? nil : massChange(model, info: info, diff: diff)
+        guard driftHolds || guarded != nil else { return nil }
+        var flags: [String] = options.plan == nil ? [] : ["--plan FILE"]
+        if driftHolds || (drifted && options.acceptSchema) { flags.append("--accept-schema") }
+        if guarded != nil { flags.append("--force") }
+        let command = "warehouse-sync sync \(model.name) " + flags.joined(separator: " ")
+        if driftHolds, let drift {
             return (
-                drift.summary,
-                "If the new shape is intended, run: warehouse-sync sync \(model.name) --accept-schema "
-                    + "(or add -- schema: evolve to \(model.file))"
+                drift.summary + (guarded.map { "; it would also be held: \($0)" } ?? ""),
+                "If the new shape is intended, run: \(command)"
+                    + (guarded == nil ? " (or add -- schema: evolve to \(model.file))" : "")
             )
         }
-        guard !options.force, let info else { return nil }
+        return (guarded ?? "", "If this is intended, run: \(command)")
+    }
+
+    /// What `max_removed` or `max_changed` says of the diff, or nil when neither holds it.
+    private func massChange(_ model: Model, info: SnapshotInfo?, diff: DiffReceiver) -> String? {
+        guard let info else { return nil }
         let counts = diff.counts
-        let force = "If this is intended, run: warehouse-sync sync \(model.name) --force"
         if model.maxRemoved.isExceeded(removed: counts.removed, previous: info.rows) {
-            return (
-                "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
-                    + "\(model.maxRemoved)", force
-            )
+            return "would remove \(counts.removed) of \(info.rows) profiles' traits, more than max_removed "
+                + "\(model.maxRemoved)"
         }
         if let limit = model.maxChanged, limit.isExceeded(removed: counts.changed, previous: info.rows) {
             let shown = diff.samples.filter { $0.old != nil && $0.new != nil }.prefix(3).map {
                 "\($0.key).\($0.trait): \($0.old ?? "-") → \($0.new ?? "-")"
             }
-            return (
-                "would change \(counts.changed) of \(info.rows) profiles, more than max_changed \(limit)"
-                    + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))"), force
-            )
+            return "would change \(counts.changed) of \(info.rows) profiles, more than max_changed \(limit)"
+                + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))")
         }
         return nil
     }

@@ -57,12 +57,14 @@ import Testing
         #expect(result.status == 0, "drift is a warning: \(result.err)")
         #expect(
             result.err.contains(
-                "warning: models/ltv.sql:2: model ltv: the result's schema changed: key text → int; "
+                "warning: models/ltv.sql:2: model ltv: the result's schema changed: key user_id: text → int; "
                     + "trait ltv: decimal → text; trait tier: no longer in the result; its next run will be held"),
             "\(result.err)")
         #expect(
             result.err.contains(
-                "models/seg.sql:4: model seg: the result's schema changed: key text → int (schema: evolve applies it)"),
+                "models/seg.sql:4: model seg: the result's schema changed: key user_id: text → int "
+                    + "(schema: evolve applies it)"
+            ),
             "\(result.err)")
         let strict = await runCLI(["validate", "--connect", "--strict"], in: f.directory)
         #expect(strict.status == 2)

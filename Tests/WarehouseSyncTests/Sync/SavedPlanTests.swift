@@ -39,6 +39,8 @@ import Testing
         #expect(saved.samples.count == 100, "a saved plan keeps up to 100 samples")
         #expect(saved.changeSetDigest.count == 32 && saved.held == nil && saved.drift.isEmpty)
         #expect(try f.traits("u1")["ltv"] == "1", "a plan writes nothing")
+        let text = try String(contentsOf: f.directory.appendingPathComponent("plan.json"), encoding: .utf8)
+        #expect(text.contains("\"held\" : null"), "every key is written, null when empty")
 
         let applied = await runCLI(["sync", "ltv", "--plan", "plan.json", "--json"], in: f.directory)
         #expect(applied.status == 0, "\(applied.out)\(applied.err)")
@@ -87,6 +89,10 @@ import Testing
             to: f.directory.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
         let bad = await runCLI(["sync", "ltv", "--plan", "bad.json"], in: f.directory)
         #expect(bad.status == 2 && bad.err.contains("bad.json is not a saved plan: it has no model"), "\(bad.err)")
+        try FileManager.default.createDirectory(
+            at: f.directory.appendingPathComponent("dir.json"), withIntermediateDirectories: true)
+        let directory = await runCLI(["sync", "ltv", "--plan", "dir.json"], in: f.directory)
+        #expect(directory.status == 2 && directory.err.contains("dir.json is a directory"), "\(directory.err)")
         let missing = await runCLI(["sync", "ltv", "--plan", "nowhere.json"], in: f.directory)
         #expect(missing.status == 2 && missing.err.contains("does not exist"), "\(missing.err)")
         var other = try await plan(f)

@@ -50,7 +50,7 @@ import Testing
             message: "key column: user_id → customer_id"),
         Drift(
             name: "key text → integer", columns: "user_id INTEGER, ltv NUMERIC, tier TEXT", model: baseModel,
-            message: "key text → int"),
+            message: "key user_id: text → int"),
     ]
 
     /// Replaces `customers` with ten rows under `columns` (values written as text literals, which
@@ -124,6 +124,76 @@ import Testing
     }
 }
 
+extension SchemaDriftTests {
+    /// Types the connectors do not map (a PostgreSQL enum, inet, interval) take their family
+    /// from their values, so moving them to another family is drift too.
+    @Test func undeclaredPostgresTypesAreComparedByTheirValues() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse(
+            """
+            CREATE TYPE tier AS ENUM ('gold', 'silver');
+            CREATE TABLE t (id text, tr tier, ip inet); INSERT INTO t VALUES ('a', 'gold', '10.0.0.1');
+            CREATE VIEW v AS SELECT id, tr, ip FROM t;
+            """)
+        try f.model("m", "-- key: id\nSELECT id, tr, ip FROM v\n")
+        #expect(try f.sync("m").record.status == .succeeded)
+        #expect(try f.store().snapshotInfo(model: "m")?.schema?.traits.map(\.type) == [.text, .text])
+        try f.warehouse("DROP VIEW v; CREATE VIEW v AS SELECT id, tr::text AS tr, ip FROM t")
+        #expect(try f.sync("m").record.status == .succeeded, "enum → text keeps the values' form")
+        try f.warehouse("DROP VIEW v; CREATE VIEW v AS SELECT id, (tr = 'gold') AS tr, 1 AS ip FROM t")
+        let held = try f.sync("m").record
+        #expect(held.status == .blocked)
+        #expect(held.error?.contains("trait tr: text → bool") == true, "\(held.error ?? "")")
+        #expect(held.error?.contains("trait ip: text → int") == true, "\(held.error ?? "")")
+    }
+
+    /// A SQLite expression has no declared type: its values decide, and a change of data alone
+    /// (an integer that became 10.5; a text value set to NULL in a column that mixes kinds) is
+    /// not drift.
+    @Test func undeclaredSQLiteColumnsAreNotHeldForTheirData() throws {
+        let f = try SyncFixture(store: .sqlite, source: .sqlite)
+        try f.warehouse(
+            """
+            CREATE TABLE ev (id TEXT, payload TEXT, mixed);
+            INSERT INTO ev VALUES ('u1', '{"score": 10}', 'x'), ('u2', '{"score": 7.5}', 3);
+            """)
+        try f.model("m", "-- key: id\nSELECT id, json_extract(payload, '$.score') AS score, mixed FROM ev\n")
+        #expect(try f.sync("m").record.status == .succeeded)
+        try f.warehouse(
+            "UPDATE ev SET payload = '{\"score\": 10.5}' WHERE id = 'u1'; UPDATE ev SET mixed = NULL WHERE id = 'u1'")
+        let run = try f.sync("m")
+        #expect(run.record.status == .succeeded, "\(run.record.error ?? "")")
+        try f.warehouse("UPDATE ev SET payload = '{\"score\": 1}'")
+        #expect(try f.sync("m").record.status == .succeeded, "all integers now: still a number")
+        try f.model(
+            "m", "-- key: id\nSELECT id, CAST(json_extract(payload, '$.score') AS TEXT) AS score, mixed FROM ev\n")
+        #expect(try f.sync("m").record.error?.contains("trait score: int → text") == true, "a real change is held")
+    }
+
+    @Test func theMessageSaysWhatKeepAndBothGuardsNeed() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse(
+            "CREATE TABLE c (id text, a int, b text); "
+                + "INSERT INTO c SELECT 'k' || g, g, 'x' FROM generate_series(1, 10) g"
+        )
+        try f.model("m", "-- key: id\n-- on_remove: keep\nSELECT id, a, b FROM c\n")
+        _ = try f.sync("m")
+        try f.model("m", "-- key: id\n-- on_remove: keep\nSELECT id, a FROM c\n")
+        let kept = try f.sync("m").record.error ?? ""
+        #expect(kept.contains("trait b: no longer in the result (kept on 10 profiles: on_remove is keep)"), "\(kept)")
+
+        try f.model("m", "-- key: id\n-- max_changed: 20%\nSELECT id, a FROM c\n")
+        let both = try f.sync("m").record.error ?? ""
+        #expect(both.contains("it would also be held: would change 10 of 10 profiles"), "\(both)")
+        #expect(both.contains("run: warehouse-sync sync m --accept-schema --force"), "\(both)")
+        let accepted = try f.sync("m", SyncOptions(acceptSchema: true)).record.error ?? ""
+        #expect(accepted.contains("run: warehouse-sync sync m --accept-schema --force"), "\(accepted)")
+        var both2 = SyncOptions(force: true, acceptSchema: true)
+        both2.trigger = .manual
+        #expect(try f.sync("m", both2).record.status == .succeeded)
+    }
+}
+
 /// The drift rules without a database.
 @Suite struct SchemaDriftRuleTests {
     func schema(key: String = "k", keyType: ValueType = .text, _ traits: [(String, ValueType)]) -> ResultSchema {
@@ -136,7 +206,8 @@ import Testing
         let drift = SchemaDrift(previous: previous, current: current, droppedProfiles: ["a": 4812])
         #expect(
             drift.lines == [
-                "key column: k → id", "key text → int", "trait a: no longer in the result (would unset 4,812 profiles)",
+                "key column: k → id", "key id: text → int",
+                "trait a: no longer in the result (would unset 4,812 profiles)",
                 "trait b: text → int",
             ])
         #expect(drift.newTraits == ["e"])
