@@ -54,8 +54,9 @@ enum ScheduleCommand {
         let project = try env.loadProject()
         let rows = project.models.map { model -> [String] in
             let zone = model.timezone ?? project.config.timezone
-            let next =
+            var next =
                 model.enabled ? model.schedule.nextFire(after: after, in: zone).map(formatInstant) ?? "-" : "disabled"
+            if model.enabled, case .after(let upstream) = model.schedule { next = "after \(upstream) succeeds" }
             return [model.name, model.schedule.description, zone.displayName, next]
         }
         env.console.print(TextTable.render(header: ["MODEL", "SCHEDULE", "TIMEZONE", "NEXT"], rows: rows))

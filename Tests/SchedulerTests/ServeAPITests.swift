@@ -52,6 +52,7 @@ let apiToken = "test-token-" + UUID().uuidString
                 ("ltv", "-- key: id\nSELECT id, v FROM t\n"),
                 ("slow", "-- key: id\nSELECT id, v AS slow_v FROM t, (SELECT pg_sleep(2)) s\n"),
                 ("held", "-- key: id\n-- max_changed: 1\nSELECT id, score FROM h\n"),
+                ("doubled", "-- key: id\n-- schedule: after ltv\nSELECT id, v * 2 AS doubled FROM t\n"),
             ] {
                 try text.write(
                     to: directory.appendingPathComponent("models/\(name).sql"), atomically: true, encoding: .utf8)
@@ -142,7 +143,9 @@ let apiToken = "test-token-" + UUID().uuidString
         let (status, body) = try Self.curl(s.base + "/v1/status")
         #expect(status == 200)
         let models = (Self.json(body)["models"] as? [[String: Any]])?.compactMap { $0["model"] as? String }
-        #expect(models == ["held", "ltv", "slow"], "\(body)")
+        #expect(models == ["doubled", "held", "ltv", "slow"], "\(body)")
+        let doubled = (Self.json(body)["models"] as? [[String: Any]])?.first { $0["model"] as? String == "doubled" }
+        #expect(doubled?["schedule"] as? String == "after ltv", "status shows the dependency")
         // Every model is manual: health needs no heartbeat, and no model failed 3 times.
         let health = try Self.curl(s.base + "/healthz", token: nil)
         #expect(health.0 == 200 && Self.json(health.1)["healthy"] as? Bool == true, "\(health)")
@@ -184,6 +187,13 @@ let apiToken = "test-token-" + UUID().uuidString
             try Self.waitFor(20) {
                 Self.json(try Self.curl(s.base + "/v1/runs/\(id)").1)["status"] as? String == "succeeded"
             })
+        // doubled runs after each success of ltv.
+        #expect(
+            try Self.waitFor(20) {
+                let runs = Self.json(try Self.curl(s.base + "/v1/runs?model=doubled").1)["runs"] as? [[String: Any]]
+                return runs?.first?["trigger"] as? String == "dependency"
+                    && runs?.first?["status"] as? String == "succeeded"
+            }, "the dependent model ran with trigger dependency")
 
         // 50 triggers at once of a model not running: one run.
         let burst = try Self.python(["burst", s.base + "/v1/models/slow/runs", Self.token, "50"]) as? [[Any]]
@@ -242,7 +252,7 @@ let apiToken = "test-token-" + UUID().uuidString
         try process.run()
         let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        for model in ["held", "ltv", "slow"] { #expect(dom.contains("id=\"model-\(model)\""), "\(model)") }
+        for model in ["doubled", "held", "ltv", "slow"] { #expect(dom.contains("id=\"model-\(model)\""), "\(model)") }
         #expect(dom.contains("<svg") && dom.contains("<rect"), "the charts are drawn")
         #expect(
             dom.contains("rows changed per run") && dom.contains("duration per run") && dom.contains("cost per run"))

@@ -106,3 +106,59 @@ import Testing
         #expect(escape("plain ü") == "plain ü")
     }
 }
+
+/// `schedule: after MODEL` (SPEC 9): chains run after each success, never after a failure, and
+/// a missing model or a cycle is a validation error naming the files.
+@Suite struct DependencyTests {
+    static let t0 = instant("2024-06-03T10:00:00Z")
+
+    @Test func aChainRunsAfterEachSuccess() throws {
+        var c = SchedulerCore(
+            models: [
+                ScheduledModel(name: "a", schedule: try Schedule(parsing: "hourly"), timeZone: utc, source: "wh"),
+                ScheduledModel(name: "b", schedule: try Schedule(parsing: "after a"), timeZone: utc, source: "wh"),
+                ScheduledModel(name: "c", schedule: try Schedule(parsing: "after b"), timeZone: utc, source: "wh"),
+            ], lastFire: ["a": Self.t0], maxConcurrentRuns: 4, maxConcurrentPerSource: ["wh": 4], startedAt: Self.t0,
+            random: { 0.5 })
+        #expect(c.nextDue("b") == nil && c.nextDue("c") == nil, "a dependent never fires on the clock")
+        let hour = Self.t0.addingTimeInterval(3600)
+        #expect(c.tick(now: hour).contains(.start(model: "a", trigger: .schedule, attempt: 0)))
+        #expect(c.finished(model: "a", .succeeded, now: hour) == [.start(model: "b", trigger: .dependency, attempt: 0)])
+        #expect(c.finished(model: "b", .succeeded, now: hour) == [.start(model: "c", trigger: .dependency, attempt: 0)])
+        #expect(c.finished(model: "c", .succeeded, now: hour).isEmpty)
+        let next = hour.addingTimeInterval(3600)
+        _ = c.tick(now: next)
+        #expect(
+            c.finished(model: "a", .failed(transient: false), now: next).isEmpty, "a failed or held run starts nothing")
+        #expect(try Schedule(parsing: "after lifetime_value").description == "after lifetime_value")
+        #expect(throws: ScheduleError.self) { try Schedule(parsing: "after") }
+        #expect(throws: ScheduleError.self) { try Schedule(parsing: "after a b") }
+    }
+
+    @Test func missingModelsAndCyclesAreValidationErrors() throws {
+        func model(_ name: String, _ schedule: String) throws -> Model {
+            var m = try Model.parse(
+                text: "-- key: k\n-- schedule: \(schedule)\nSELECT 1 AS k, 2 AS \(name)_v\n", file: "models/\(name).sql"
+            )
+            m.source = "wh"
+            return m
+        }
+        let missing = Project.dependencyProblems([try model("a", "after nope"), try model("b", "hourly")])
+        #expect(
+            missing.map(\.description) == [
+                "models/a.sql:2: schedule: after nope: there is no model nope\n  hint: the models are a, b"
+            ])
+        let cycle = Project.dependencyProblems([
+            try model("a", "after c"), try model("b", "after a"), try model("c", "after b"), try model("d", "after a"),
+        ])
+        #expect(cycle.count == 1)
+        #expect(
+            cycle.first?.description.contains(
+                "schedule: after makes a cycle: a (models/a.sql) → c (models/c.sql) → b (models/b.sql) → a "
+                    + "(models/a.sql)")
+                == true, "\(cycle)")
+        let selfCycle = Project.dependencyProblems([try model("a", "after a")])
+        #expect(selfCycle.first?.description.contains("a (models/a.sql) → a (models/a.sql)") == true)
+        #expect(Project.dependencyProblems([try model("a", "hourly"), try model("b", "after a")]).isEmpty)
+    }
+}

@@ -7,6 +7,8 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
     case every(Duration)
     /// A wall-clock rule; `hourly`, `daily`, `weekly` and `cron` all become one.
     case cron(CronExpression)
+    /// `after MODEL`: after each successful run of that model (SPEC 9), never on the clock.
+    case after(String)
 
     /// Parses `manual`, `every 15m`, `hourly [at :MM]`, `daily [at HH:MM]`,
     /// `weekly on DAY at HH:MM` and `cron EXPR`.
@@ -57,12 +59,21 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
             self = .cron(try CronExpression("\(m) \(h) * * \(day)"))
         case "cron":
             self = .cron(try CronExpression(String(trimmed.dropFirst(4))))
+        case "after":
+            let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 2,
+                parts[1].unicodeScalars.allSatisfy({ $0 == "_" || CharacterSet.alphanumerics.contains($0) })
+            else {
+                throw ScheduleError(
+                    "invalid schedule \"\(trimmed)\"", hint: "write after MODEL, e.g. after lifetime_value")
+            }
+            self = .after(String(parts[1]))
         default:
             throw ScheduleError(
                 "unknown schedule \"\(trimmed)\"",
                 hint:
-                    "use manual, every 15m, hourly, hourly at :15, daily, daily at 02:30, weekly on monday at 06:00 or "
-                    + "cron 0 */6 * * *"
+                    "use manual, every 15m, hourly, hourly at :15, daily, daily at 02:30, weekly on monday at 06:00, "
+                    + "cron 0 */6 * * * or after MODEL"
             )
         }
     }
@@ -80,6 +91,7 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
         case .manual: "manual"
         case .every(let d): "every \(DurationText.format(d))"
         case .cron(let c): "cron \(c.text)"
+        case .after(let model): "after \(model)"
         }
     }
 
@@ -87,7 +99,7 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
     /// expression that can never fire (`0 0 31 2 *`).
     public func nextFire(after instant: Date, in timeZone: TimeZone) -> Date? {
         switch self {
-        case .manual:
+        case .manual, .after:
             return nil
         case .every(let interval):
             // Counted from the Unix epoch, so the ticks don't depend on when the service started.

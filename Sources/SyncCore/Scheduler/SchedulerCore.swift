@@ -209,11 +209,20 @@ public struct SchedulerCore: Sendable {
         return actions
     }
 
-    /// A run ended: frees its slot, schedules a retry for a transient failure (up to 3), and
-    /// starts what was waiting.
+    /// A run ended: frees its slot, schedules a retry for a transient failure (up to 3), queues
+    /// the models that run `after` it when it succeeded, and starts what was waiting.
     public mutating func finished(model name: String, _ end: RunEnd, now: Date) -> [SchedulerAction] {
         let attempt = running.removeValue(forKey: name)?.attempt ?? 0
         var actions: [SchedulerAction] = []
+        if end == .succeeded {
+            for dependent in models.keys.sorted() where models[dependent]?.schedule == .after(name) {
+                // A queued run of the dependent will read what this run wrote: it is not queued twice.
+                if !queue.contains(where: { $0.model == dependent }) {
+                    retries[dependent] = nil
+                    queue.append(Queued(model: dependent, trigger: .dependency, attempt: 0, queuedAt: now))
+                }
+            }
+        }
         if case .failed(transient: true) = end, attempt < Self.retryDelays.count, models[name] != nil {
             let base = Self.retryDelays[attempt]
             let at = now.addingTimeInterval(base * (0.8 + 0.4 * random()))

@@ -5,8 +5,8 @@ import Foundation
 @dynamicMemberLookup
 public struct RunRecord: Codable, Sendable, Equatable {
     public enum Trigger: String, Codable, Sendable {
-        /// `api`: `POST /v1/models/{model}/runs` (SPEC 9).
-        case schedule, manual, retry, revert, api
+        /// `api`: `POST /v1/models/{model}/runs`; `dependency`: after a model it runs `after` (SPEC 9).
+        case schedule, manual, retry, revert, api, dependency
         case catchUp = "catch-up"
     }
     public enum Status: String, Codable, Sendable { case running, succeeded, failed, blocked, skipped }

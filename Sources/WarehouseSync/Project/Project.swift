@@ -75,6 +75,7 @@ public struct Project: Sendable {
             errors += resolveSources(&models, config)
         }
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
+        errors += dependencyProblems(models)
         guard errors.isEmpty, let config else { throw ProjectErrors(errors) }
         return Project(directory: directory, config: config, models: models)
     }
