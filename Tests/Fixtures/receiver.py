@@ -6,7 +6,8 @@ POST /_control {"script": ["429:2", "500", "drop", "stall:3", "200"], "reject": 
                "chaos": 0.33}
   queues the answers to the next requests (then 200s), the keys it rejects with 400, and the
   share of the other requests that fail at random.
-GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [...], "duplicates"}
+GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [...], "duplicates",
+               "alerts": [payload...]}
 Prints the port it listens on as its first line. Port 0 picks a free one.
 """
 import json
@@ -19,7 +20,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicates": 0}
+state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicates": 0, "alerts": []}
 seen = set()
 script = []
 reject = set()
@@ -87,6 +88,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:  # a sender killed mid-request: nothing to answer
             self.close_connection = True
             return
+        if "alert" in payload or "text" in payload:  # an alert (webhook or Slack form): recorded as sent
+            with lock:
+                state["alerts"].append(payload)
+            return self.reply(200)
         changes = payload["changes"] if "changes" in payload else payload["batch"]
         keys = [c["key"] if "key" in c else c["userId"] for c in changes]
         with lock:

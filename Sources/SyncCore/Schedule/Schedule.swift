@@ -95,6 +95,14 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The time between the next two fire times after `instant`, in seconds: what "two schedule
+    /// periods" of a staleness check mean. Nil for schedules that do not fire on the clock.
+    public func period(after instant: Date, in timeZone: TimeZone) -> TimeInterval? {
+        guard let first = nextFire(after: instant, in: timeZone), let second = nextFire(after: first, in: timeZone)
+        else { return nil }
+        return second.timeIntervalSince(first)
+    }
+
     /// The first fire time strictly after `instant`, in `timeZone`; nil for `manual` or a cron
     /// expression that can never fire (`0 0 31 2 *`).
     public func nextFire(after instant: Date, in timeZone: TimeZone) -> Date? {

@@ -47,10 +47,7 @@ struct Dashboard {
             return false
         }
         let zone = model.timezone ?? project.config.timezone
-        guard let first = model.schedule.nextFire(after: now, in: zone),
-            let second = model.schedule.nextFire(after: first, in: zone)
-        else { return false }
-        let period = second.timeIntervalSince(first)
+        guard let period = model.schedule.period(after: now, in: zone) else { return false }
         guard let success = status.lastSuccessAt else { return true }
         return now.timeIntervalSince(success) > 2 * period
     }

@@ -52,25 +52,10 @@ extension ConfigReader {
         read(table, allowed: Self.destinationKeys) { entry, r in
             switch entry.key {
             case "kind":
-                guard let text = r.string(entry) else { return }
-                kind = DestinationConfig.Kind(rawValue: text)
-                if kind == nil {
-                    r.errors.append(
-                        ProjectError(
-                            file: r.file, line: entry.line, "unknown destination kind \(text)",
-                            hint: "kind is webhook or segment"))
-                }
+                kind = r.kind(entry, of: "destination")
             case "url":
-                guard let text = r.string(entry) else { return }
-                guard let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-                    parsed.host?.isEmpty == false
-                else {
-                    return r.errors.append(
-                        ProjectError(
-                            file: r.file, line: entry.line, "invalid url for destination \(name)",
-                            hint: "write an http:// or https:// URL, e.g. url = \"https://hooks.example.com/traits\""))
-                }
-                url = parsed
+                url = r.httpURL(entry, of: "destination \(name)", example: "https://hooks.example.com/traits")
+                    .flatMap { URL(string: $0) }
             case "headers":
                 guard case .strings(let lines) = entry.value else {
                     return r.errors.append(

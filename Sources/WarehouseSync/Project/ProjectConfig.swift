@@ -39,6 +39,8 @@ public struct ProjectConfig: Sendable {
     public var destinations: [String: DestinationConfig] = [:]
     /// `[server]`: the HTTP API and dashboard of `serve`; nil when the config has no such table.
     public var server: ServerConfig?
+    /// `[alerts.NAME]`: where `serve` sends alerts.
+    public var alerts: [String: AlertConfig] = [:]
     /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
     /// forever, zero keeps none.
     public var changeRetention: Duration? = Self.defaultChangeRetention
@@ -58,6 +60,7 @@ extension ProjectConfig {
             if let password = source.password { redactor.add(secret: password.reveal()) }
         }
         if let token = server?.token { redactor.add(secret: token.reveal()) }
+        for alert in alerts.values { redactor.add(secret: alert.url.reveal()) }
         for destination in destinations.values {
             for header in destination.headers {
                 let value = header.value.reveal()
@@ -166,6 +169,11 @@ extension ProjectConfig {
                 if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
             case ["server"]:
                 config.server = reader.server(table)
+            case ["alerts"]:
+                reader.rejectAll(
+                    table.entries, in: "[alerts]", hint: "each alert is a table of its own: [alerts.NAME]")
+            case let path where path.count == 2 && path[0] == "alerts":
+                if let alert = reader.alert(named: path[1], table) { config.alerts[alert.name] = alert }
             case ["destinations"]:
                 reader.rejectAll(
                     table.entries, in: "[destinations]",
@@ -179,7 +187,8 @@ extension ProjectConfig {
                     ProjectError(
                         file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
                         hint:
-                            "the tables are [store], [scheduler], [server], [sources.NAME] and [destinations.NAME]"))
+                            "the tables are [store], [scheduler], [server], [sources.NAME], [destinations.NAME] and "
+                            + "[alerts.NAME]"))
             }
         }
         // Without a sure store, nothing can be read from it: the default is not what was meant.

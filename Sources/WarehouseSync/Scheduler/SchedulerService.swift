@@ -29,6 +29,10 @@ package actor SchedulerService {
     var api: APIHandler?
     /// The id of each model's run in progress.
     var runIDs: [String: String] = [:]
+    /// `[alerts.NAME]`: fed with each finished run and, each tick, each model's last success.
+    private let alerts: AlertDispatcher
+    private var lastSuccess: [String: Date] = [:]
+    private let startedAt: Date
     private let delivery: DeliveryLoop
     private let store: StoreWorker
     private let holder: String
@@ -54,6 +58,9 @@ package actor SchedulerService {
         let states = try await store.perform { try $0.modelStates() }
         var lastFire: [String: Date] = [:]
         for state in states { if let at = state.lastFireAt { lastFire[state.model] = at } }
+        for state in states { if let at = state.lastSuccessAt { lastSuccess[state.model] = at } }
+        startedAt = now()
+        alerts = AlertDispatcher(project: project, log: log)
         core = SchedulerCore(
             models: Self.scheduled(project), lastFire: lastFire, maxConcurrentRuns: project.config.maxConcurrentRuns,
             maxConcurrentPerSource: project.config.sources.mapValues(\.maxConcurrentRuns), startedAt: now())
@@ -92,6 +99,7 @@ package actor SchedulerService {
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
         delivery.start()
+        alerts.start()
         if !startServer() {
             watcher?.cancel()
             heartbeat.cancel()
@@ -106,7 +114,10 @@ package actor SchedulerService {
         events: for await event in events {
             switch event {
             case .wake:
-                if !shuttingDown { await handle(core.tick(now: now())) }
+                if !shuttingDown {
+                    await handle(core.tick(now: now()))
+                    checkStale()
+                }
             case .runEnded(let model, let end, let record, let error):
                 await ended(model, end, record, error)
             case .reload(let why):
@@ -131,6 +142,8 @@ package actor SchedulerService {
             // Joins libmicrohttpd's threads: off the cooperative pool.
             _ = try? await runBlocking { _ in server.stop() }
         }
+        let alerts = self.alerts
+        _ = try? await runBlocking { _ in alerts.stop(timeout: 3) }
         await shutdownRecords?.value
         let delivery = self.delivery
         await Task.detached { delivery.stop(timeout: 5) }.value
@@ -202,7 +215,7 @@ package actor SchedulerService {
 
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
         tokens[name] = nil
-        runIDs[name] = nil
+        let runID = runIDs.removeValue(forKey: name)
         if shuttingDown, case .failed = end {
             log.emit("run_cancelled", ["model": .string(name), "reason": .string(SyncRunner.cancelledReason)])
             await handle(core.cancelledAtShutdown(model: name))
@@ -218,6 +231,7 @@ package actor SchedulerService {
             if let error { fields["error"] = .string(error) }
             log.emit(record?.status == .blocked ? "run_blocked" : "run_failed", level: "error", fields)
         }
+        if end != .alreadyRunning { await alert(name, record, runID: runID, error: error) }
         metrics.record(
             record
                 ?? RunRecord(
@@ -225,6 +239,39 @@ package actor SchedulerService {
                     status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
         writeMetrics()
         await handle(core.finished(model: name, end, now: now()))
+    }
+
+    /// Feeds the alerts a finished run (a run that threw is a failed one), with the model's earlier runs.
+    private func alert(_ name: String, _ record: RunRecord?, runID: String?, error: String?) async {
+        var run =
+            record
+            ?? RunRecord(
+                id: runID ?? "", model: name, source: project.model(named: name)?.source ?? "", trigger: .schedule,
+                status: .failed, startedAt: now())
+        if record == nil {
+            run.finishedAt = now()
+            run.error = error
+        }
+        if run.status == .succeeded { lastSuccess[name] = run.finishedAt ?? now() }
+        guard !alerts.isEmpty else { return }
+        let id = run.id
+        let previous =
+            (try? await store.perform { try $0.runs(model: name, limit: 22) })?.filter {
+                $0.id != id && $0.status != .skipped
+            } ?? []
+        alerts.runEnded(run, previous: previous)
+    }
+
+    /// Tells the alerts each scheduled model's last success, for `stale`.
+    private func checkStale() {
+        guard !alerts.isEmpty else { return }
+        let now = self.now()
+        for model in project.models where model.enabled {
+            let zone = model.timezone ?? project.config.timezone
+            alerts.check(
+                model: model.name, lastSuccess: lastSuccess[model.name],
+                period: model.schedule.period(after: now, in: zone), since: startedAt, now: now)
+        }
     }
 
     private func recordSkipped(_ name: String, reason: String) async {
@@ -284,6 +331,7 @@ package actor SchedulerService {
             }
             project = reloaded
             api?.update(reloaded)
+            alerts.update(reloaded)
             delivery.update(reloaded)
             core.replaceModels(Self.scheduled(reloaded))
             log.emit("reloaded", ["reason": .string(why), "models": .int(core.models.count)])
