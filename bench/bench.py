@@ -5,7 +5,7 @@ Run through scripts/bench.sh, which builds the release binary and starts a throw
 Every scenario runs as a child process; wall time, client CPU (user+sys) and peak resident memory
 come from os.wait4 for that process alone. Ratios are to the floor measured in the same run.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,12 +191,109 @@ def delivery(db, store_kind, project, run, results):
         receiver.terminate()
 
 
+SERVICE = {}
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def api(base, path, method="GET"):
+    request = urllib.request.Request(base + path, method=method, data=b"" if method == "POST" else None,
+                                     headers={"Authorization": "Bearer " + TOKEN})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except Exception:  # noqa: BLE001 - a refused or dropped request counts as an error
+        return 0, {}
+
+
+def service_under_load(db, workdir, seconds=30, rps=200):
+    """`serve` with its HTTP API: unchanged reruns of the model triggered through the API, idle and
+    while a load of `rps` requests a second to /v1/status and /v1/profiles/KEY runs for `seconds`;
+    run durations from the run records, the service's resident memory sampled each second."""
+    project = Path(workdir) / "project-service"
+    (project / "models").mkdir(parents=True, exist_ok=True)
+    (project / "warehouse-sync.toml").write_text(
+        f'[store]\nurl = "sqlite:state.db"\n\n[sources.wh]\nkind = "postgres"\nurl = "{conninfo(db)}"\n\n'
+        f'[server]\nlisten = "127.0.0.1:0"\ntoken = "{TOKEN}"\n')
+    (project / "models" / "features.sql").write_text(
+        "-- key: customer_id\n-- max_removed: 100%\nSELECT * FROM customer_features\n")
+    measure([str(BINARY), "--project", str(project), "sync", "features"], "service first sync")
+    log = open(project / "serve.log", "w+")
+    serve = subprocess.Popen([str(BINARY), "--project", str(project), "serve"], stderr=log, stdout=subprocess.DEVNULL)
+    try:
+        port = None
+        for _ in range(100):
+            time.sleep(0.1)
+            log.seek(0)
+            for line in log.read().splitlines():
+                if '"server_started"' in line:
+                    port = json.loads(line)["port"]
+            if port:
+                break
+        base = f"http://127.0.0.1:{port}"
+        def rss_mb():
+            for line in Path(f"/proc/{serve.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        def one_run():
+            _, answer = api(base, "/v1/models/features/runs", "POST")
+            run = answer.get("run")
+            while True:
+                time.sleep(0.05)
+                _, record = api(base, f"/v1/runs/{run}")
+                if record.get("status") not in (None, "queued", "running"):
+                    break
+            return record.get("query_ms", 0) + record.get("fetch_ms", 0), record
+        idle = [one_run()[0] for _ in range(5)]
+        counts = {"sent": 0, "ok": 0, "errors": 0}
+        lock = threading.Lock()
+        stop = threading.Event()
+        def load():
+            paths = ["/v1/status", "/v1/profiles/c000000042"]
+            interval, next_at, i = 1.0 / rps, time.time(), 0
+            def request(path):
+                status, _ = api(base, path)
+                with lock:
+                    counts["ok" if status == 200 else "errors"] += 1
+            while not stop.is_set():
+                threading.Thread(target=request, args=(paths[i % 2],), daemon=True).start()
+                with lock:
+                    counts["sent"] += 1
+                i += 1
+                next_at += interval
+                time.sleep(max(0, next_at - time.time()))
+        memory = [rss_mb()]
+        loader = threading.Thread(target=load)
+        start = time.time()
+        loader.start()
+        loaded = []
+        while time.time() - start < seconds:
+            loaded.append(one_run()[0])
+            memory.append(rss_mb())
+        stop.set()
+        loader.join()
+        elapsed = time.time() - start
+        time.sleep(2)
+        memory.append(rss_mb())
+        median = lambda xs: sorted(xs)[len(xs) // 2]
+        SERVICE.update({
+            "idle_runs": idle, "loaded_runs": loaded, "idle_median_ms": median(idle), "loaded_median_ms": median(loaded),
+            "requests": counts["sent"], "ok": counts["ok"], "errors": counts["errors"], "rps": counts["sent"] / elapsed,
+            "rss_mb_start": memory[0], "rss_mb_max": max(memory), "rss_mb_end": memory[-1], "seconds": elapsed})
+    finally:
+        serve.terminate()
+        serve.wait(timeout=20)
+        log.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--stores", default="sqlite,postgres", help="which stores to measure, comma-separated")
     parser.add_argument("--no-sql-only", action="store_true", help="skip the SQL-only upsert")
+    parser.add_argument("--no-service", action="store_true", help="skip serve's HTTP API under load")
     args = parser.parse_args()
     ROWS[0] = args.rows
     db = "bench"
@@ -221,7 +318,12 @@ def main():
             for scenario, r in warehouse_sync(db, store, workdir).items():
                 add(f"WarehouseSync, {store} store", scenario, r)
 
+        if not args.no_service:
+            generate(db, args.rows)
+            service_under_load(db, workdir)
+
     report["delivery"] = DELIVERY
+    report["service"] = SERVICE
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"Rows: {args.rows:,}; {report['machine']}; {report['date']}; release build; one run of the benchmark. "
@@ -256,6 +358,17 @@ def main():
             cost = d["commit_with_s"] / d["commit_without_s"] - 1
             lines.append(f"| {store} | {d['changes']:,} | {d['commit_without_s']:.2f} | {d['commit_with_s']:.2f} | "
                          f"{cost:+.0%} | {d['deliver_s']:.2f} | {d['per_s']:,.0f} |")
+    if SERVICE:
+        sv = SERVICE
+        lines += ["", f"serve with its HTTP API: unchanged reruns triggered through the API (query + fetch ms from the "
+                  f"run records), 5 while the service is idle, then one after another while {sv['requests']:,} requests "
+                  f"({sv['rps']:.0f}/s for {sv['seconds']:.0f} s) alternate between /v1/status and /v1/profiles/KEY; "
+                  "the service's resident memory sampled after each run.", "",
+                  "| idle run ms (median) | run under load ms (median) | change | requests ok | errors | "
+                  "RSS MB at start | max | after |", "|---:|---:|---:|---:|---:|---:|---:|---:|",
+                  f"| {sv['idle_median_ms']} | {sv['loaded_median_ms']} | "
+                  f"{sv['loaded_median_ms'] / sv['idle_median_ms'] - 1:+.0%} | {sv['ok']:,} | {sv['errors']:,} | "
+                  f"{sv['rss_mb_start']:.0f} | {sv['rss_mb_max']:.0f} | {sv['rss_mb_end']:.0f} |"]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -154,8 +154,10 @@ public enum CLI {
         var text =
             "WarehouseSync: sync warehouse models into customer profiles, writing only what changed.\n\nusage: "
             + "\(toolUsage)\n\ncommands:\n"
+        let width = (commands.map(\.spec.name.count).max() ?? 0) + 2
         for command in commands {
-            text += "  \(command.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.spec.summary)\n"
+            text +=
+                "  \(command.spec.name.padding(toLength: width, withPad: " ", startingAt: 0))\(command.spec.summary)\n"
         }
         text +=
             "\noptions:\n  --project DIR  the project directory (default: the current one)\n  --help         this "

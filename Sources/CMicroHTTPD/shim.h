@@ -5,6 +5,33 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
+static inline int ws_hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes `s` in place as libmicrohttpd does, except that %00 is left as it is: a NUL
+ * would end the C string the path and arguments are handed over as, and a request for
+ * "/v1/profiles/a%00b" would be answered for "a". Returns the new length. */
+static inline size_t ws_mhd_unescape(void *cls, struct MHD_Connection *connection, char *s) {
+    (void)cls;
+    (void)connection;
+    char *out = s;
+    for (char *in = s; *in; in++) {
+        int high = ws_hex(in[1]), low = high < 0 ? -1 : ws_hex(in[2]);
+        if (in[0] == '%' && high >= 0 && low >= 0 && (high | low) != 0) {
+            *out++ = (char)(high * 16 + low);
+            in += 2;
+            continue;
+        }
+        *out++ = *in;
+    }
+    *out = 0;
+    return (size_t)(out - s);
+}
+
 /* MHD_start_daemon is variadic, which Swift cannot call: the options WarehouseSync uses, fixed.
  * An internal epoll thread pool of `threads`, at most `connection_limit` connections, idle ones
  * closed after `timeout_seconds`, bound to `address`. MHD_USE_ITC: stopping wakes the workers even
@@ -21,6 +48,7 @@ static inline struct MHD_Daemon *ws_mhd_start(
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_NOTIFY_COMPLETED, completed, handler_cls,
+        MHD_OPTION_UNESCAPE_CALLBACK, ws_mhd_unescape, NULL,
         MHD_OPTION_END);
 }
 

@@ -228,6 +228,20 @@ let apiToken = "test-token-" + UUID().uuidString
         try Data(count: 10 << 20).write(to: big)
         defer { try? FileManager.default.removeItem(at: big) }
         #expect(try Self.curl(trigger, ["-X", "POST", "--data-binary", "@\(big.path)"]).0 == 413)
+        // Refused on the headers: the body is never read.
+        #expect(try Self.curl(trigger, ["-X", "POST", "--data-binary", "@\(big.path)"], token: nil).0 == 401)
+        // A NUL in the path does not cut the key short.
+        #expect(try Self.curl(s.base + "/v1/profiles/a%00junk").0 == 404)
+        #expect(try Self.curl(s.base + "/v1/profiles/a").0 == 200)
+        // A session cookie reads, but never triggers a run.
+        let signIn = try Self.curl(s.base + "/?token=\(Self.token)", ["-i"], token: nil).1
+        let cookie = try #require(
+            signIn.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }?
+                .split(separator: ";").first?.split(separator: " ").last.map(String.init))
+        #expect(try Self.curl(s.base + "/v1/status", ["-H", "Cookie: \(cookie)"], token: nil).0 == 200)
+        #expect(try Self.curl(trigger, ["-X", "POST", "-H", "Cookie: \(cookie)"], token: nil).0 == 401)
+        let wrong = try Self.curl(s.base + "/?token=not-the-token", ["-i"], token: nil)
+        #expect(wrong.0 == 401 && wrong.1.contains("WWW-Authenticate: Bearer"), "\(wrong)")
         // 1,000 connections at once, four times the connection limit: the rest wait in the listen
         // queue and each request is answered.
         let answered = try Self.python(["connections", s.base + "/v1/status", Self.token, "1000"]) as? [String: Int]

@@ -55,15 +55,19 @@ public final class HTTPServer: Sendable {
     private let daemon: Mutex<OpaquePointer?>
     private let context: Unmanaged<ServerContext>
 
-    /// Starts listening on `host` (an IPv4 or IPv6 literal) and `port` (0: any free port). A
+    /// Starts listening on `host` (an IPv4 or IPv6 literal) and `port` (0: any free port).
+    /// `preflight` sees each request's headers before its body is read: an answer it gives is sent
+    /// at once and the body is not read (an unauthorized or oversized upload). A
     /// connection idle for `idleTimeout` seconds is closed: half-sent requests (a slow or hostile
     /// client) hold a slot at most that long, and stopping waits at most that long for them.
     /// - Throws: `HTTPServerError` when the address does not parse or the socket cannot be bound.
     public init(
         host: String, port: UInt16, maxBody: Int = 64 << 10, connectionLimit: Int = 256, threads: Int = 4,
-        idleTimeout: Int = 5, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+        idleTimeout: Int = 5, preflight: @escaping @Sendable (HTTPRequest) -> HTTPResponse? = { _ in nil },
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) throws {
-        let context = Unmanaged.passRetained(ServerContext(maxBody: maxBody, handler: handler))
+        let context = Unmanaged.passRetained(
+            ServerContext(maxBody: maxBody, preflight: preflight, handler: handler))
         guard let (storage, ipv6) = Self.address(host, port: port) else {
             context.release()
             throw HTTPServerError("cannot listen on \(host): not an IPv4 or IPv6 address (write 127.0.0.1 or ::1)")
@@ -129,9 +133,14 @@ public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
 /// What the C callbacks reach through their `cls` pointer.
 private final class ServerContext: Sendable {
     let maxBody: Int
+    let preflight: @Sendable (HTTPRequest) -> HTTPResponse?
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
-    init(maxBody: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+    init(
+        maxBody: Int, preflight: @escaping @Sendable (HTTPRequest) -> HTTPResponse?,
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) {
         self.maxBody = maxBody
+        self.preflight = preflight
         self.handler = handler
     }
 }
@@ -148,8 +157,12 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     guard let cls, let connection, let requestContext, let uploadSize else { return .NO }
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
     guard let stored = requestContext.pointee else {
-        // The first call has only the headers: make the body's state and wait for the body.
+        // The first call has only the headers: answer now if the preflight refuses the request
+        // (the body is then never read), else make the body's state and wait for the body.
         requestContext.pointee = Unmanaged.passRetained(RequestState()).toOpaque()
+        if let early = context.preflight(request(connection, url, method, body: [], tooLarge: false)) {
+            return respond(connection, early)
+        }
         return .YES
     }
     let state = Unmanaged<RequestState>.fromOpaque(stored).takeUnretainedValue()
@@ -167,14 +180,19 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         uploadSize.pointee = 0  // consumed (or dropped)
         return .YES
     }
-    let request = HTTPRequest(
+    let response = context.handler(request(connection, url, method, body: state.body, tooLarge: state.tooLarge))
+    return respond(connection, response)
+}
+
+private func request(
+    _ connection: OpaquePointer, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?, body: [UInt8],
+    tooLarge: Bool
+) -> HTTPRequest {
+    HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
         query: values(connection, .GET_ARGUMENT_KIND, lowercased: false),
         headers: values(connection, .HEADER_KIND, lowercased: true),
-        cookies: values(connection, .COOKIE_KIND, lowercased: false), body: state.body,
-        bodyTooLarge: state.tooLarge)
-    let response = context.handler(request)
-    return respond(connection, response)
+        cookies: values(connection, .COOKIE_KIND, lowercased: false), body: body, bodyTooLarge: tooLarge)
 }
 
 private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestContext, _ in

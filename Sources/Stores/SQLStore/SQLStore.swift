@@ -141,10 +141,15 @@ package final class SQLStore<Database: StoreDatabase>: Store {
     }
 
     package func runs(model: String?, limit: Int) throws -> [RunRecord] {
-        try selectRuns(
-            "WHERE \(d.textParam(1)) IS NULL OR model = \(d.param(1)) "
-                + "ORDER BY started_at DESC, id DESC LIMIT \(d.param(2))",
-            [StoreValue(model), .integer(Int64(limit))])
+        // Two statements, not "? IS NULL OR model = ?": the planner can use the (model, started_at)
+        // index only for a plain equality.
+        guard let model else {
+            return try selectRuns(
+                "ORDER BY started_at DESC, id DESC LIMIT \(d.param(1))", [.integer(Int64(limit))])
+        }
+        return try selectRuns(
+            "WHERE model = \(d.param(1)) ORDER BY started_at DESC, id DESC LIMIT \(d.param(2))",
+            [.text(model), .integer(Int64(limit))])
     }
 
     package func run(id: String) throws -> RunRecord? {

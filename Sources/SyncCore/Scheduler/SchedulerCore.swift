@@ -42,6 +42,8 @@ public enum TriggerResult: Sendable, Equatable {
     case running
     /// No enabled model has that name.
     case unknownModel
+    /// The service is stopping: nothing new starts (the service answers this, not the core).
+    case shuttingDown
 }
 
 /// What the service loop must do next.

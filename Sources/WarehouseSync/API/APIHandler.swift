@@ -36,10 +36,41 @@ public final class APIHandler: Sendable {
     /// Takes a reloaded project (its models; the store, listen address and token need a restart).
     public func update(_ project: Project) { self.project.withLock { $0 = project } }
 
+    /// What is refused on the headers alone, before a body is read: a request without valid
+    /// credentials (401), a declared body over the limit (413). Nil when the request may go on.
+    public func preflight(_ request: HTTPRequest) -> HTTPResponse? {
+        let path = Self.normalized(request.path)
+        if path == "/healthz" || path == "/metrics" || (path == "/" && request.query["token"] != nil) { return nil }
+        if let refusal = unauthorized(request, path) { return refusal }
+        if let length = request.headers["content-length"].flatMap({ Int($0) }), length > Self.maxBody {
+            return error(413, "the body is over \(Self.maxBody / 1024) KB")
+        }
+        return nil
+    }
+
+    private static func normalized(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    /// 401 unless the request carries the token (`Authorization: Bearer`), or, for a read, the
+    /// session cookie: a cookie alone never triggers a run (a page of another site on this host
+    /// could send it).
+    private func unauthorized(_ request: HTTPRequest, _ path: String) -> HTTPResponse? {
+        let reading = request.method == "GET" || request.method == "HEAD"
+        let cookie = reading ? request.cookies[BearerAuth.cookieName] : nil
+        guard !auth.allows(authorization: request.headers["authorization"], cookie: cookie) else { return nil }
+        var response = error(
+            401,
+            path == "/"
+                ? "open /?token=TOKEN once to sign in (the [server] token)"
+                : "send Authorization: Bearer TOKEN (the [server] token)")
+        response.headers.append(("WWW-Authenticate", "Bearer"))
+        return response
+    }
+
     /// Answers one request; never throws: a failure is a 5xx with what went wrong.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let path =
-            request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        let path = Self.normalized(request.path)
         // Probes and scrapers carry no token (SPEC 9).
         if path == "/healthz" { return only("GET", request) { healthz() } }
         if path == "/metrics" {
@@ -49,25 +80,25 @@ public final class APIHandler: Sendable {
             }
         }
         if path == "/", let offered = request.query["token"], auth.isRequired {
-            guard let session = auth.session(for: offered) else { return error(401, "the token is not valid") }
+            guard let session = auth.session(for: offered) else {
+                var refused = error(401, "the token is not valid")
+                refused.headers.append(("WWW-Authenticate", "Bearer"))
+                return refused
+            }
+            // Secure when the dashboard is reached over https (public_url says so).
+            let secure = project.withLock { $0.config.server?.publicURL?.hasPrefix("https://") ?? false }
             return HTTPResponse(
                 status: 303, contentType: "text/plain", body: Array("see /\n".utf8),
                 headers: [
                     ("Location", "/"),
-                    ("Set-Cookie", "\(BearerAuth.cookieName)=\(session); HttpOnly; SameSite=Strict; Path=/"),
+                    (
+                        "Set-Cookie",
+                        "\(BearerAuth.cookieName)=\(session); HttpOnly; SameSite=Strict; Path=/"
+                            + (secure ? "; Secure" : "")
+                    ),
                 ])
         }
-        guard
-            auth.allows(authorization: request.headers["authorization"], cookie: request.cookies[BearerAuth.cookieName])
-        else {
-            var response = error(
-                401,
-                path == "/"
-                    ? "open /?token=TOKEN once to sign in (the [server] token)"
-                    : "send Authorization: Bearer TOKEN (the [server] token)")
-            response.headers.append(("WWW-Authenticate", "Bearer"))
-            return response
-        }
+        if let refusal = unauthorized(request, path) { return refusal }
         do {
             return try route(request, path)
         } catch let failure as APIError {
@@ -119,10 +150,11 @@ public final class APIHandler: Sendable {
     private func runs(_ query: [String: String]) throws -> HTTPResponse {
         let limit = try integer(query["limit"], name: "limit", default: 20, range: 1...1000)
         let model = query["model"].flatMap { $0.isEmpty ? nil : $0 }
-        if let model, project.withLock({ $0.model(named: model) }) == nil {
+        let runs = try pool.with { try $0.runs(model: model, limit: limit) }
+        // A model whose file was removed still has its history.
+        if let model, runs.isEmpty, project.withLock({ $0.model(named: model) }) == nil {
             throw APIError(404, "unknown model \(model)")
         }
-        let runs = try pool.with { try $0.runs(model: model, limit: limit) }
         return json(200, ReportJSON.encode(["runs": runs]))
     }
 
@@ -157,6 +189,8 @@ public final class APIHandler: Sendable {
             return HTTPResponse(status: 409, contentType: "application/json", body: out)
         case .unknownModel:
             throw APIError(404, "model \(name) is not scheduled by this serve (reload pending?)")
+        case .shuttingDown:
+            throw APIError(503, "the service is shutting down; trigger the run again once it is back")
         }
     }
 
@@ -180,6 +214,9 @@ public final class APIHandler: Sendable {
             changeQuery.since = date
         }
         let changes = try pool.with { [changeQuery] in try $0.changes(changeQuery) }
+        if let model = changeQuery.model, changes.isEmpty, project.withLock({ $0.model(named: model) }) == nil {
+            throw APIError(404, "unknown model \(model)")
+        }
         return json(200, ReportJSON.changes(changes))
     }
 
@@ -214,7 +251,7 @@ public final class APIHandler: Sendable {
     {
         guard request.method == method || (method == "GET" && request.method == "HEAD") else {
             var response = error(405, "\(request.method) is not allowed here; use \(method)")
-            response.headers.append(("Allow", method))
+            response.headers.append(("Allow", method == "GET" ? "GET, HEAD" : method))
             return response
         }
         return try body()

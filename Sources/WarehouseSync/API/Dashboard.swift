@@ -147,7 +147,8 @@ struct Dashboard {
             out += runs.isEmpty ? " — no runs in 30 days" : " — not reported by this warehouse"
         } else {
             out +=
-                " — \(points.count) run\(points.count == 1 ? "" : "s"), max "
+                " — \(points.count) run\(points.count == 1 ? "" : "s")"
+                + (runs.count >= Self.runLimit ? " (the newest \(Self.runLimit))" : "") + ", max "
                 + String(format: "%.4g", highest) + " \(escape(unit))"
         }
         out += "</figcaption><svg viewBox=\"0 0 300 60\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\""

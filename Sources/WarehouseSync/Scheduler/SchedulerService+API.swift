@@ -9,14 +9,14 @@ extension SchedulerService: ServiceControl {
     package func trigger(model: String, request: RunRequest, queue: Bool) async -> (
         result: TriggerResult, running: String?
     ) {
-        guard !isShuttingDown else { return (.unknownModel, nil) }
+        guard !isShuttingDown else { return (.shuttingDown, nil) }
         let (result, actions) = core.trigger(model: model, request: request, queue: queue, now: now())
         switch result {
         case .queued(let id):
             log.emit("run_queued", ["model": .string(model), "run": .string(id ?? ""), "trigger": .string("api")])
         case .joined(let id):
             log.emit("run_trigger_joined", ["model": .string(model), "run": .string(id ?? "")])
-        case .running, .unknownModel: break
+        case .running, .unknownModel, .shuttingDown: break
         }
         await handle(actions)
         scheduleWake()
@@ -42,7 +42,7 @@ extension SchedulerService: ServiceControl {
         do {
             server = try HTTPServer(
                 host: config.host, port: config.port, maxBody: APIHandler.maxBody,
-                connectionLimit: config.maxConnections, handler: api.handle)
+                connectionLimit: config.maxConnections, preflight: api.preflight, handler: api.handle)
         } catch {
             log.emit(
                 "server_failed", level: "error",

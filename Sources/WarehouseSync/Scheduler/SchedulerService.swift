@@ -92,7 +92,11 @@ package actor SchedulerService {
                 {
                     log.emit(
                         "shutdown_forced", level: "warn",
-                        ["reason": .string("runs still in flight at the deadline; their transactions roll back")])
+                        [
+                            "reason": .string(
+                                "the shutdown did not finish in time (a run, the store or the HTTP server did not "
+                                    + "stop); an open store transaction rolls back")
+                        ])
                     exit(ExitStatus.success)
                 }
             ))
