@@ -162,3 +162,19 @@ import Testing
         #expect(Project.dependencyProblems([try model("a", "hourly"), try model("b", "after a")]).isEmpty)
     }
 }
+
+/// `formatInstant` (the C library's calendar fields) against Foundation's ISO 8601 formatter.
+@Suite struct InstantFormatTests {
+    @Test func formatInstantAgreesWithFoundation() {
+        let reference = ISO8601DateFormatter()
+        reference.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        let samples =
+            [-2_208_988_800.0, -0.5, 0, 0.999, 951_782_400, 1_800_000_000.75, 7_258_118_399]
+            + (0..<2000).map { _ in Double.random(in: -2_208_988_800...7_258_118_399, using: &generator) }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(formatInstant(date) == reference.string(from: date), "\(seconds)")
+        }
+    }
+}
