@@ -82,7 +82,8 @@ public enum CLI {
             ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
             RunsCommand.command, ChangesCommand.command, RevertCommand.command, DeliverCommand.command,
             DeliveriesCommand.command,
-            ProfileCommand.command, ScheduleCommand.command, ServeCommand.command, GrantsCommand.command,
+            ProfileCommand.command, CostCommand.command, ScheduleCommand.command, ServeCommand.command,
+            GrantsCommand.command,
         ]
     }
 

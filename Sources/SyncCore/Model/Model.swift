@@ -58,6 +58,9 @@ public struct Model: Sendable {
     public var destinations: [String] = []
     /// `-- schema: evolve` applies a result whose shape changed; `hold` (the default) holds it.
     public var schemaPolicy = SchemaPolicy.hold
+    /// `-- budget: 200000 planner_cost`: a run whose planner estimate is higher is held before its
+    /// query runs (SPEC 10). PostgreSQL's planner cost is the only unit so far.
+    public var budget: Budget?
     /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
     /// until the project loader sets it.
     public var fileDigest = ""
@@ -71,7 +74,7 @@ public struct Model: Sendable {
 extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
-        "destinations", "max_changed", "schema",
+        "destinations", "max_changed", "schema", "budget",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -193,6 +196,14 @@ extension Model {
                 return fail(line, "trait \(duplicate) is listed twice")
             }
             traits = names
+        case "budget":
+            guard let parsed = Budget(parsing: value) else {
+                return fail(
+                    line, "invalid budget \"\(value)\"",
+                    "write a positive number and its unit: 200000 planner_cost (PostgreSQL's planner estimate; the "
+                        + "bytes and credits budgets of other warehouses are not built yet)")
+            }
+            budget = parsed
         case "schema":
             guard let parsed = SchemaPolicy(rawValue: value) else {
                 return fail(

@@ -82,7 +82,7 @@ extension SchemaDrift.Difference: CustomStringConvertible {
 }
 
 /// `4812` as `4,812`, whatever the process's locale.
-func grouped(_ n: Int) -> String {
+package func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, c) in digits.enumerated() {

@@ -13,6 +13,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let revertRefused = Code(name: "revert refused")
         /// A saved plan no longer matches (SPEC 11): nothing was written, no run was recorded.
         public static let planMoved = Code(name: "plan moved")
+        /// A budget the source cannot check (SPEC 10).
+        public static let budget = Code(name: "budget")
     }
 
     public var code: Code

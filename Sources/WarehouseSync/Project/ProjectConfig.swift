@@ -24,6 +24,9 @@ public struct SourceConfig: Sendable {
     public var statementTimeout: Duration?
     /// BigQuery's region for `INFORMATION_SCHEMA` (cost and privilege queries); nil means `us`.
     public var region: String?
+    /// Prices for `cost`'s money figures (SPEC 10): per Snowflake credit, per TiB scanned or
+    /// billed, per hour of execution; nil when not configured.
+    public var prices = Prices()
     public var line: Int
 }
 
@@ -323,9 +326,25 @@ struct ConfigReader {
         let before = errors.count
         read(
             table,
-            allowed: ["kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region"]
+            allowed: [
+                "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
+                "price_per_credit", "price_per_tib", "price_per_hour",
+            ]
         ) { entry, r in
             switch entry.key {
+            case "price_per_credit", "price_per_tib", "price_per_hour":
+                guard let text = r.string(entry) else { return }
+                guard let price = Double(text), price.isFinite, price >= 0 else {
+                    return r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "invalid \(entry.key) \"\(text)\"",
+                            hint: "write the price as a decimal string in your currency, e.g. \(entry.key) = \"3.00\""))
+                }
+                switch entry.key {
+                case "price_per_credit": source.prices.perCredit = price
+                case "price_per_tib": source.prices.perTiB = price
+                default: source.prices.perHour = price
+                }
             case "kind":
                 guard let text = r.string(entry) else { return }
                 guard let parsed = SourceKind(rawValue: text) else {

@@ -146,6 +146,13 @@ public final class SyncRunner: Sendable {
         {
             record.cost = ["planner_total_cost": cost]
         }
+        if let budget = model.budget, let held = try overBudget(model, budget, sourceConfig, record, options) {
+            record.status = .blocked
+            record.finishedAt = now()
+            record.error = held
+            if !options.dryRun { try store.record(record) }
+            return SyncOutcome(record: record, samples: [], dryRun: options.dryRun, blockedMessage: held)
+        }
 
         let info = try store.snapshotInfo(model: model.name)
         if let plan = options.plan {
@@ -298,6 +305,30 @@ public final class SyncRunner: Sendable {
                 + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))")
         }
         return nil
+    }
+
+    /// Why the run is held by its budget before its query runs (SPEC 10), or nil: the planner's
+    /// estimate, taken before the query, against the model's `planner_cost` budget.
+    /// - Throws: `SyncError` (`.budget`) when the source cannot give the estimate.
+    private func overBudget(
+        _ model: Model, _ budget: Budget, _ source: SourceConfig, _ record: RunRecord, _ options: SyncOptions
+    ) throws -> String? {
+        guard source.kind == .postgres else {
+            throw SyncError(
+                .budget, model: model.name,
+                "budget \(budget) needs a PostgreSQL source; source \(model.source ?? "?") is \(source.kind.rawValue) "
+                    + "(\(model.file):\(model.headerLines["budget"] ?? 1))",
+                hint: "remove the budget line: other warehouses' budgets are not built yet")
+        }
+        guard let estimate = record.cost?["planner_total_cost"] else {
+            throw SyncError(
+                .budget, model: model.name, "PostgreSQL gave no planner estimate to check budget \(budget) against",
+                hint: "run EXPLAIN on the model's query in a SQL client to see why")
+        }
+        guard estimate > budget.limit, !options.force else { return nil }
+        return "over budget: the planner estimates \(grouped(Int(estimate.rounded()))) planner_cost, more than the "
+            + "budget \(budget); the query was not run and nothing was written. If this is intended, raise the "
+            + "budget in \(model.file) or run: warehouse-sync sync \(model.name) --force"
     }
 
     /// The plan of this run so far: the model file's digest, the snapshot's run, and the change
