@@ -41,6 +41,10 @@ enum ScheduleCommand {
         do { schedule = try Schedule(parsing: text) } catch {
             throw UsageError(message: "\(error)", usage: spec.usage)
         }
+        if case .after(let upstream) = schedule {
+            env.console.print("\(schedule): runs after each successful run of \(upstream), never on the clock")
+            return ExitStatus.success
+        }
         var t = after
         for _ in 0..<count {
             guard let next = schedule.nextFire(after: t, in: zone) else { break }

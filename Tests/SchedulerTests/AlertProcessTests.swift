@@ -13,6 +13,9 @@ import Testing
     @Test func aFailingThenRecoveringModelSendsTwoMessagesPerAlert() throws {
         let receiver = try Receiver()
         try receiver.control(script: ["500"])  // the first alert is refused once, then retried
+        // An alert whose receiver never answers delays only its own messages.
+        let hanging = try Receiver()
+        try hanging.control(script: Array(repeating: "stall:30", count: 20))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-alerts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
@@ -33,6 +36,10 @@ import Testing
         kind = "slack"
         url = "\(receiver.url)/slack"
         on = ["failed", "blocked", "recovered"]
+        [alerts.hung]
+        kind = "webhook"
+        url = "\(hanging.url)/hung"
+        on = ["failed", "recovered"]
         """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
         try "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM src\n".write(
             to: directory.appendingPathComponent("models/m.sql"), atomically: true, encoding: .utf8)
@@ -58,6 +65,7 @@ import Testing
         let slack = received.compactMap { $0["text"] as? String }
         #expect(slack.count == 2 && slack[0].contains("*m* failed") && slack[1].contains("*m* recovered"), "\(slack)")
         #expect(serve.stderr.contains("\"alert_failed\""), "the refused message was logged and retried")
+        #expect(serve.stderr.contains("\"alert\":\"hung\""), "the hanging receiver's failures are logged")
         #expect(!serve.stderr.contains(receiver.url + "/slack"), "the Slack URL (a credential) is in no log")
     }
 }

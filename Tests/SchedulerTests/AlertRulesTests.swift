@@ -63,6 +63,39 @@ import Testing
             ).isEmpty, "a manual model is never stale")
     }
 
+    @Test func staleWaitsForFailuresBeforeAlertAndBusyModelsAndEditsKeepTheState() {
+        var patient = AlertPolicy(on: Set(AlertCondition.allCases))
+        patient.failuresBeforeAlert = 3
+        var tracker = AlertTracker(policy: patient)
+        #expect(tracker.runEnded(run(1, .failed), previous: []).isEmpty)
+        let later = Self.t0.addingTimeInterval(10 * 3600)
+        #expect(
+            tracker.check(model: "m", lastSuccess: Self.t0, period: 3600, since: Self.t0, now: later).isEmpty,
+            "a model failing below failures_before_alert is not called stale")
+        #expect(tracker.runEnded(run(2, .succeeded), previous: []).isEmpty, "nothing was sent, so nothing recovers")
+        #expect(
+            tracker.check(model: "m", lastSuccess: Self.t0, period: 3600, since: Self.t0, now: later, busy: true)
+                .isEmpty, "a model that runs or waits for a slot is not stale")
+        var edited = AlertTracker(policy: AlertPolicy(on: [.failed]))
+        #expect(edited.runEnded(run(1, .failed), previous: []).count == 1)
+        edited.policy.maxDuration = .seconds(3600)
+        #expect(edited.runEnded(run(2, .failed), previous: []).isEmpty, "a threshold edit does not re-send")
+    }
+
+    @Test func anAlertURLBlanksItsCredentialNotItsHost() {
+        let (config, errors) = ProjectConfig.loadCollecting(
+            text: "[store]\nurl = \"sqlite:s.db\"\n[sources.wh]\nkind = \"sqlite\"\npath = \"w.db\"\n"
+                + "[alerts.chat]\nkind = \"slack\"\nurl = \"${HOOK}\"\n",
+            file: "warehouse-sync.toml",
+            environment: ["HOOK": "http://127.0.0.1:18082/services/T0000/B0000/XyZsecretTokenValue123"])
+        #expect(errors.isEmpty, "\(errors)")
+        let redactor = config?.secrets ?? SecretRedactor()
+        #expect(
+            redactor.redact("server_started http://127.0.0.1:18082 services_daily hooks")
+                == "server_started http://127.0.0.1:18082 services_daily hooks")
+        #expect(!redactor.redact("posting to XyZsecretTokenValue123").contains("secretToken"))
+    }
+
     @Test func singleRunConditionsUseThePolicyAndTheHistory() {
         let all = AlertPolicy(on: Set(AlertCondition.allCases))
         let steady = (1...6).map { run($0, .succeeded, cost: 100) }

@@ -43,7 +43,9 @@ public struct AlertTracker: Sendable {
         var active: Set<AlertCondition> = []
     }
 
-    public let policy: AlertPolicy
+    /// The thresholds; changing them (a config edit) keeps each model's state, so an incident
+    /// already reported is not reported again.
+    public var policy: AlertPolicy
     private var models: [String: ModelState] = [:]
 
     public init(policy: AlertPolicy) { self.policy = policy }
@@ -97,14 +99,18 @@ public struct AlertTracker: Sendable {
         return events
     }
 
-    /// `stale` when a scheduled model has had no success for two schedule periods.
-    public mutating func check(model: String, lastSuccess: Date?, period: TimeInterval?, since: Date, now: Date)
-        -> [AlertEvent]
-    {
-        guard let period else { return [] }
+    /// `stale` when a scheduled model has had no success for two schedule periods and is neither
+    /// failing (a failing model has `failed`, after `failures_before_alert`) nor running or
+    /// waiting for a slot (the caller says `busy`).
+    public mutating func check(
+        model: String, lastSuccess: Date?, period: TimeInterval?, since: Date, now: Date, busy: Bool = false
+    ) -> [AlertEvent] {
+        guard let period, !busy else { return [] }
         var state = models[model] ?? ModelState()
         let reference = lastSuccess ?? since
-        guard now.timeIntervalSince(reference) > 2 * period, state.standing == .ok else { return [] }
+        guard now.timeIntervalSince(reference) > 2 * period, state.standing == .ok, state.failures == 0 else {
+            return []
+        }
         state.standing = .stale
         models[model] = state
         guard policy.on.contains(.stale) else { return [] }

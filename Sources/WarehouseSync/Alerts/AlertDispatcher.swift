@@ -4,9 +4,11 @@ import Synchronization
 
 /// `serve`'s alerts (SPEC 9): each `[alerts.NAME]` keeps an `AlertTracker` per model, fed with
 /// each finished run and, on every tick, each scheduled model's last success; what the trackers
-/// call for is sent on a thread of its own (HTTP blocks), retried 3 times (after 1 s, 5 s and
-/// 25 s) and logged (`alert_sent`, `alert_failed`). Sending never delays or fails a run. The
-/// trackers live in memory: after a restart a model still failing is reported once more.
+/// call for is sent on a thread of each alert's own (HTTP blocks: a receiver that hangs delays
+/// only its own alert), retried 3 times (after 1 s, 5 s and 25 s) and logged (`alert_sent`,
+/// `alert_failed`; `alert_dropped` for what was still queued at shutdown). Sending never delays
+/// or fails a run. The trackers live in memory: after a restart a model still failing is
+/// reported once more.
 final class AlertDispatcher: Sendable {
     struct Pending: Sendable {
         var alert: AlertConfig
@@ -19,10 +21,15 @@ final class AlertDispatcher: Sendable {
     static let retryDelays: [TimeInterval] = [1, 5, 25]
 
     private let state: Mutex<(configs: [AlertConfig], trackers: [String: AlertTracker], publicURL: String?)>
-    private let pending = Mutex<[Pending]>([])
-    private let wake = DispatchSemaphore(value: 0)
+    /// Each alert's queue, and which alerts have a sending thread.
+    private let pending = Mutex<(queues: [String: [Pending]], workers: Set<String>)>(([:], []))
+    private let wake = Mutex<[String: DispatchSemaphore]>([:])
     private let stopped = Atomic(false)
     private let finished = DispatchSemaphore(value: 0)
+    /// The longest a receiver may take to answer one message.
+    static let timeout: Duration = .seconds(5)
+    /// Slack shows at most about 4,000 characters of a message's text: longer errors are cut.
+    static let slackTextLimit = 3000
     private let log: any ServiceLog
     private let client = HTTPClient()
 
@@ -45,11 +52,10 @@ final class AlertDispatcher: Sendable {
             let configs = project.config.alerts.values.sorted { $0.name < $1.name }
             var trackers: [String: AlertTracker] = [:]
             for config in configs {
-                if let kept = state.trackers[config.name], kept.policy == config.policy {
-                    trackers[config.name] = kept
-                } else {
-                    trackers[config.name] = AlertTracker(policy: config.policy)
-                }
+                // A changed threshold keeps the models' states: an incident already sent is not sent again.
+                var tracker = state.trackers[config.name] ?? AlertTracker(policy: config.policy)
+                tracker.policy = config.policy
+                trackers[config.name] = tracker
             }
             state = (configs, trackers, project.config.server?.publicURL)
         }
@@ -60,9 +66,11 @@ final class AlertDispatcher: Sendable {
         enqueue { $0.runEnded(run, previous: previous) }
     }
 
-    /// A tick: whether `model` became stale.
-    func check(model: String, lastSuccess: Date?, period: TimeInterval?, since: Date, now: Date) {
-        enqueue { $0.check(model: model, lastSuccess: lastSuccess, period: period, since: since, now: now) }
+    /// A tick: whether `model` became stale (`busy`: it runs or waits for a slot).
+    func check(model: String, lastSuccess: Date?, period: TimeInterval?, since: Date, now: Date, busy: Bool) {
+        enqueue {
+            $0.check(model: model, lastSuccess: lastSuccess, period: period, since: since, now: now, busy: busy)
+        }
     }
 
     private func enqueue(_ decide: (inout AlertTracker) -> [AlertEvent]) {
@@ -81,34 +89,71 @@ final class AlertDispatcher: Sendable {
             return due
         }
         guard !due.isEmpty else { return }
-        pending.withLock { $0 += due }
-        wake.signal()
+        for item in due { queue(item) }
     }
 
-    /// Starts the sending thread.
-    func start() {
+    /// Adds `item` to its alert's queue, starting the alert's sending thread the first time.
+    private func queue(_ item: Pending) {
+        let name = item.alert.name
+        let isNew = pending.withLock { state -> Bool in
+            state.queues[name, default: []].append(item)
+            return state.workers.insert(name).inserted
+        }
+        let signal = wake.withLock { signals -> DispatchSemaphore in
+            if let signal = signals[name] { return signal }
+            let signal = DispatchSemaphore(value: 0)
+            signals[name] = signal
+            return signal
+        }
+        if isNew { startWorker(name, signal) } else { signal.signal() }
+    }
+
+    /// The sending thread of one alert: its messages in order, retries when due.
+    private func startWorker(_ name: String, _ signal: DispatchSemaphore) {
         Thread { [self] in
-            defer { finished.signal() }
             while !stopped.load(ordering: .relaxed) {
                 let now = Date()
-                let ready = pending.withLock { queue -> [Pending] in
-                    let ready = queue.filter { $0.notBefore <= now }
-                    queue.removeAll { $0.notBefore <= now }
-                    return ready
+                let ready = pending.withLock { state -> [Pending] in
+                    let queue = state.queues[name] ?? []
+                    state.queues[name] = queue.filter { $0.notBefore > now }
+                    return queue.filter { $0.notBefore <= now }
                 }
-                for item in ready { send(item) }
-                let next = pending.withLock { $0.map(\.notBefore).min() }
+                for item in ready {
+                    if stopped.load(ordering: .relaxed) {
+                        pending.withLock { $0.queues[name, default: []].append(item) }  // logged as dropped
+                    } else {
+                        send(item)
+                    }
+                }
+                let next = pending.withLock { $0.queues[name]?.map(\.notBefore).min() }
                 let wait = next.map { max(0.05, min($0.timeIntervalSinceNow, 1)) } ?? 1
-                _ = self.wake.wait(timeout: .now() + wait)
+                _ = signal.wait(timeout: .now() + wait)
             }
+            finished.signal()
         }.start()
     }
 
-    /// Stops after the message in flight; waits at most `timeout` seconds.
+    /// Stops the sending threads after the messages in flight (each at most `timeout` seconds) and
+    /// logs what was still queued as dropped.
     func stop(timeout: TimeInterval) {
         stopped.store(true, ordering: .relaxed)
-        wake.signal()
-        _ = finished.wait(timeout: .now() + timeout)
+        for signal in wake.withLock({ Array($0.values) }) { signal.signal() }
+        let workers = pending.withLock { $0.workers.count }
+        let deadline = DispatchTime.now() + timeout
+        for _ in 0..<workers { _ = finished.wait(timeout: deadline) }
+        let dropped = pending.withLock { state -> [Pending] in
+            defer { state.queues = [:] }
+            return state.queues.values.flatMap { $0 }
+        }
+        for item in dropped {
+            log.emit(
+                "alert_dropped", level: "warn",
+                [
+                    "alert": .string(item.alert.name), "model": .string(item.event.model),
+                    "condition": .string(item.event.condition.rawValue),
+                    "reason": .string("serve stopped before it could be sent"),
+                ])
+        }
     }
 
     private func send(_ item: Pending) {
@@ -119,7 +164,7 @@ final class AlertDispatcher: Sendable {
             "alert": .string(item.alert.name), "model": .string(item.event.model),
             "condition": .string(item.event.condition.rawValue),
         ]
-        switch client.post(url, headers: [], body: Data(body.utf8), timeout: .seconds(10)) {
+        switch client.post(url, headers: [], body: Data(body.utf8), timeout: Self.timeout) {
         case .response(let status, _, _) where (200..<300).contains(status):
             log.emit("alert_sent", fields)
             return
@@ -143,7 +188,7 @@ final class AlertDispatcher: Sendable {
         item.notBefore = Date().addingTimeInterval(Self.retryDelays[item.attempt])
         item.attempt += 1
         let retried = item
-        pending.withLock { $0.append(retried) }
+        pending.withLock { $0.queues[retried.alert.name, default: []].append(retried) }
     }
 
     /// The request body: webhook `{"alert", "model", "run", "status", "message", "at",
@@ -166,8 +211,9 @@ final class AlertDispatcher: Sendable {
                 case .recovered: ":large_green_circle:"
                 default: ":warning:"
                 }
-            var text =
-                "\(mark) *\(slackEscaped(event.model))* \(event.condition.rawValue): \(slackEscaped(event.message))"
+            let message =
+                event.message.count > slackTextLimit ? event.message.prefix(slackTextLimit) + " …" : event.message
+            var text = "\(mark) *\(slackEscaped(event.model))* \(event.condition.rawValue): \(slackEscaped(message))"
             if let run = event.run { text += " (run \(run))" }
             if let dashboard { text += " <\(dashboard)|dashboard>" }
             JSONFields.object([("text", .string(text))], to: &out)

@@ -63,7 +63,16 @@ extension ProjectConfig {
             if let password = source.password { redactor.add(secret: password.reveal()) }
         }
         if let token = server?.token { redactor.add(secret: token.reveal()) }
-        for alert in alerts.values { redactor.add(secret: alert.url.reveal()) }
+        // An alert URL's credential is its user:password, a token in its query, or a long path
+        // segment (a Slack webhook's last one): blanking the whole URL would blank "http" and the
+        // host out of every message.
+        for alert in alerts.values {
+            let url = alert.url.reveal()
+            redactor.add(secretsIn: url)
+            for segment in URL(string: url)?.pathComponents ?? [] where segment.count >= 16 {
+                redactor.add(secret: segment)
+            }
+        }
         for destination in destinations.values {
             for header in destination.headers {
                 let value = header.value.reveal()

@@ -103,7 +103,6 @@ package actor SchedulerService {
         let watcher = FileWatcher(project: directory, continuation)
         let heartbeat = startHeartbeat()
         delivery.start()
-        alerts.start()
         if !startServer() {
             watcher?.cancel()
             heartbeat.cancel()
@@ -272,9 +271,10 @@ package actor SchedulerService {
         let now = self.now()
         for model in project.models where model.enabled {
             let zone = model.timezone ?? project.config.timezone
+            let busy = core.running[model.name] != nil || core.queued.contains { $0.model == model.name }
             alerts.check(
                 model: model.name, lastSuccess: lastSuccess[model.name],
-                period: model.schedule.period(after: now, in: zone), since: startedAt, now: now)
+                period: model.schedule.period(after: now, in: zone), since: startedAt, now: now, busy: busy)
         }
     }
 
