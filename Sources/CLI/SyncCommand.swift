@@ -152,7 +152,9 @@ enum SyncCommand {
         } else {
             printSummary(results, console: console)
         }
-        return results.allSatisfy { $0.status == "succeeded" } ? ExitStatus.success : ExitStatus.runFailed
+        // A run skipped because its sources did not change succeeded at doing nothing.
+        return results.allSatisfy { $0.status == "succeeded" || $0.error == SyncRunner.unchangedReason }
+            ? ExitStatus.success : ExitStatus.runFailed
     }
 
     /// A failed run's error with where to look: a warehouse's SQL error names the model file and
@@ -293,7 +295,7 @@ struct RunResult: Encodable {
         bytesReceived = r.bytesReceived
         cost = r.cost
         durationMs = r.finishedAt.map { Int64($0.timeIntervalSince(r.startedAt) * 1000) }
-        error = r.status == .blocked ? r.error : (outcome.dryRun ? outcome.blockedMessage : nil)
+        error = r.status == .blocked || r.status == .skipped ? r.error : (outcome.dryRun ? outcome.blockedMessage : nil)
         samples = outcome.dryRun ? outcome.samples : []
         invalidRows = outcome.invalidRows
         would = outcome.wouldWrite

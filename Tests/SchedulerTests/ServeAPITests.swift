@@ -51,7 +51,7 @@ let apiToken = "test-token-" + UUID().uuidString
             for (name, text) in [
                 ("ltv", "-- key: id\nSELECT id, v FROM t\n"),
                 ("slow", "-- key: id\nSELECT id, v AS slow_v FROM t, (SELECT pg_sleep(2)) s\n"),
-                ("held", "-- key: id\n-- max_changed: 1\nSELECT id, score FROM h\n"),
+                ("held", "-- key: id\n-- max_changed: 1\n-- skip_unchanged: false\nSELECT id, score FROM h\n"),
                 ("doubled", "-- key: id\n-- schedule: after ltv\nSELECT id, v * 2 AS doubled FROM t\n"),
             ] {
                 try text.write(

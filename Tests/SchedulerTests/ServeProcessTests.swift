@@ -124,7 +124,8 @@ import Testing
     }
 
     @Test func anInvalidEditIsLoggedAndTheLastValidVersionKeepsRunning() throws {
-        let p = try ServeProject(model: "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM t\n")
+        let p = try ServeProject(
+            model: "-- key: id\n-- schedule: every 1s\n-- skip_unchanged: false\nSELECT id, v FROM t\n")
         let serve = try ToolProcess(project: p.directory, ["serve"])
         defer {
             serve.signal(SIGTERM)

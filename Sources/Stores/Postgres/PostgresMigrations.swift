@@ -113,5 +113,9 @@ enum PostgresMigrations {
             SELECT id FROM warehouse_sync.runs r WHERE r.model = m.model AND r.status = 'succeeded'
             ORDER BY seq DESC LIMIT 1);
         """,
+        // 6: what the snapshot's run read (SPEC 10's skip rule): the model file and its sources' counters.
+        """
+        ALTER TABLE warehouse_sync.models ADD COLUMN source_state jsonb;
+        """,
     ]
 }

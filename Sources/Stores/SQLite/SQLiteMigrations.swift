@@ -115,5 +115,9 @@ enum SQLiteMigrations {
             SELECT id FROM ws_runs r WHERE r.model = ws_models.model AND r.status = 'succeeded'
             ORDER BY seq DESC LIMIT 1);
         """,
+        // 6: what the snapshot's run read (SPEC 10's skip rule): the model file and its sources' counters.
+        """
+        ALTER TABLE ws_models ADD COLUMN source_state TEXT;
+        """,
     ]
 }

@@ -61,6 +61,8 @@ public struct Model: Sendable {
     /// `-- budget: 200000 planner_cost`: a run whose planner estimate is higher is held before its
     /// query runs (SPEC 10). PostgreSQL's planner cost is the only unit so far.
     public var budget: Budget?
+    /// `-- skip_unchanged: false` runs the query even when no table it reads changed (SPEC 10).
+    public var skipUnchanged = true
     /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
     /// until the project loader sets it.
     public var fileDigest = ""
@@ -74,7 +76,7 @@ public struct Model: Sendable {
 extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
-        "destinations", "max_changed", "schema", "budget",
+        "destinations", "max_changed", "schema", "budget", "skip_unchanged",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -196,6 +198,11 @@ extension Model {
                 return fail(line, "trait \(duplicate) is listed twice")
             }
             traits = names
+        case "skip_unchanged":
+            guard value == "true" || value == "false" else {
+                return fail(line, "invalid skip_unchanged \"\(value)\"", "skip_unchanged is true or false")
+            }
+            skipUnchanged = value == "true"
         case "budget":
             guard let parsed = Budget(parsing: value) else {
                 return fail(

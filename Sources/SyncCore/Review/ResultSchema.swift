@@ -3,7 +3,7 @@ import Foundation
 /// The shape of a model's result as of a snapshot (SPEC 11): the key column's name and type
 /// family, and each trait's type family, in the result's order. Kept with the snapshot so the
 /// next run can say what moved.
-public struct ResultSchema: Sendable, Equatable, Codable {
+public struct ResultSchema: Sendable, Equatable, StoredJSON {
     public struct Trait: Sendable, Equatable, Codable {
         public var name: String
         public var type: ValueType
@@ -47,20 +47,6 @@ public struct ResultSchema: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case key, traits
         case keyType = "key_type"
-    }
-
-    /// The JSON text the store keeps, e.g. `{"key":"user_id","key_type":"text","traits":[{"name":"ltv",
-    /// "type":"decimal"}]}`.
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    /// Reads what `json` wrote; nil for text that is not a schema (a store from before schemas were kept).
-    public init?(json: String) {
-        guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else { return nil }
-        self = decoded
     }
 }
 

@@ -61,6 +61,9 @@ public enum SchedulerAction: Sendable, Equatable {
 /// How a run ended, as the scheduler needs to know it.
 public enum RunEnd: Sendable, Equatable {
     case succeeded
+    /// Skipped because its sources did not change (SPEC 10): like a success, but it starts no
+    /// dependent (nothing it writes changed).
+    case unchanged
     case failed(transient: Bool)
     /// Another process held the model's lease.
     case alreadyRunning

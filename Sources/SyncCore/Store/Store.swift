@@ -61,12 +61,18 @@ public struct SnapshotInfo: Sendable, Equatable {
     public var schema: ResultSchema?
     /// The run whose commit (or revert) last changed the snapshot; nil before schemas were kept.
     public var run: String?
+    /// What that run read, for the skip rule (SPEC 10); nil when it was not probed.
+    public var sourceState: SourceState?
 
-    public init(traitNames: [String], rows: Int, schema: ResultSchema? = nil, run: String? = nil) {
+    public init(
+        traitNames: [String], rows: Int, schema: ResultSchema? = nil, run: String? = nil,
+        sourceState: SourceState? = nil
+    ) {
         self.traitNames = traitNames
         self.rows = rows
         self.schema = schema
         self.run = run
+        self.sourceState = sourceState
     }
 }
 
@@ -94,6 +100,8 @@ public struct RunCommit {
     public var snapshotRows: Int
     /// The result's shape, kept with the snapshot for the next run's drift check (SPEC 11).
     public var schema: ResultSchema?
+    /// What the run read, probed before its query, for the next run's skip rule (SPEC 10).
+    public var sourceState: SourceState?
     package var changes: ChangeSpool
     /// The clock that stamps the run's end once its writes are done.
     package var finish: () -> Date

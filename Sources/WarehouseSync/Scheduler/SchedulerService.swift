@@ -199,7 +199,12 @@ package actor SchedulerService {
                 let outcome = try await runBlocking(token: token) { t in
                     try runner.run(model, options: options, token: t, now: now)
                 }
-                let end: RunEnd = outcome.record.status == .blocked ? .failed(transient: false) : .succeeded
+                let end: RunEnd =
+                    switch outcome.record.status {
+                    case .blocked: .failed(transient: false)
+                    case .skipped: .unchanged
+                    default: .succeeded
+                    }
                 continuation.yield(
                     .runEnded(model: name, end: end, record: outcome.record, error: outcome.record.error))
             } catch {
@@ -228,6 +233,8 @@ package actor SchedulerService {
         switch end {
         case .succeeded:
             log.emit("run_finished", fields)
+        case .unchanged:
+            log.emit("run_skipped", fields)
         case .alreadyRunning:
             await recordSkipped(name, reason: "another process is running this model")
         case .failed:
@@ -255,7 +262,10 @@ package actor SchedulerService {
             run.finishedAt = now()
             run.error = error
         }
-        if run.status == .succeeded { lastSuccess[name] = run.finishedAt ?? now() }
+        // A run skipped because nothing changed leaves the profiles current: it counts as fresh.
+        if run.status == .succeeded || run.error == SyncRunner.unchangedReason {
+            lastSuccess[name] = run.finishedAt ?? now()
+        }
         guard !alerts.isEmpty else { return }
         let id = run.id
         let previous =

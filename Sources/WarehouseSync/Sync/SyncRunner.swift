@@ -74,6 +74,9 @@ public final class SyncRunner: Sendable {
         self.progress = progress
     }
 
+    /// Why a run whose sources did not change is recorded `skipped` (SPEC 10).
+    public static let unchangedReason = "sources unchanged"
+
     /// Why a run cancelled before its commit is recorded `skipped`.
     public static let cancelledReason =
         "cancelled: the run was stopped before it committed (a shutdown or an interrupt); nothing was written"
@@ -141,6 +144,30 @@ public final class SyncRunner: Sendable {
             // header before the wrapped query could fail with an error about SQL the user never wrote.
             try ResultColumns.checkModelColumns(try source.compile(model.sql, options: queryOptions), model: model)
         }
+        let info = try store.snapshotInfo(model: model.name)
+        // The sources' counters are read before the query: a change committed while it runs is
+        // seen by the next run (SPEC 10).
+        var sourceState: SourceState?
+        if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
+            model.skipUnchanged, options.plan == nil
+        {
+            let probeClock = ContinuousClock()
+            let probeStart = probeClock.now
+            let probe = try postgres.probeSources(model.sql, options: queryOptions)
+            let today = SourceState.day(now(), in: model.timezone ?? project.config.timezone)
+            sourceState = SourceState(
+                fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today)
+            if !options.full, !options.dryRun,
+                info?.sourceState?.allowsSkip(probe, fileDigest: model.fileDigest, today: today) == true
+            {
+                record.status = .skipped
+                record.finishedAt = now()
+                record.error = Self.unchangedReason
+                record.cost = ["probe_ms": Double((probeClock.now - probeStart).milliseconds)]
+                try store.record(record)
+                return SyncOutcome(record: record, samples: [], dryRun: false, blockedMessage: nil)
+            }
+        }
         if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
             let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions)
         {
@@ -154,7 +181,6 @@ public final class SyncRunner: Sendable {
             return SyncOutcome(record: record, samples: [], dryRun: options.dryRun, blockedMessage: held)
         }
 
-        let info = try store.snapshotInfo(model: model.name)
         if let plan = options.plan {
             // What can be checked before the query is checked first: a plan that moved costs no warehouse time.
             let moved = plan.moved(comparedWith: savedPlan(model, info, changeSetDigest: plan.changeSetDigest))
@@ -251,6 +277,7 @@ public final class SyncRunner: Sendable {
                 leaseHolder: leaseHolder)
             commit.logChanges = retention != .zero
             commit.schema = diff.schema.keepingKnownTypes(of: info?.schema)
+            commit.sourceState = sourceState
             commit.destinations = model.destinations
             return try store.commit(commit)
         }

@@ -132,7 +132,7 @@ struct SeededRandom: RandomNumberGenerator {
             rows.append(values)
             try f.warehouse("INSERT INTO g VALUES ('k\(index)', \(values.joined(separator: ", ")))")
         }
-        try f.model("m", "-- key: id\nSELECT * FROM g")
+        try f.model("m", "-- key: id\n-- skip_unchanged: false\nSELECT * FROM g")
         let first = try f.sync("m")
         #expect(first.record.added == rowCount && first.record.invalid == 0, "\(first.invalidRows)")
         let validator = try JSONValidator()

@@ -61,7 +61,7 @@ import Testing
             let rows = key.values.enumerated().map { "(\($1), \($0))" }.joined(separator: ", ")
             try f.warehouse("CREATE TABLE k (id \(key.type), v int); INSERT INTO k VALUES \(rows)")
             if path == .psqlodbc { try Self.odbcProject(f) }
-            try f.model("m", "-- key: id\n-- max_removed: 100%\nSELECT id, v FROM k")
+            try f.model("m", "-- key: id\n-- max_removed: 100%\n-- skip_unchanged: false\nSELECT id, v FROM k")
             let first = try f.sync("m")
             #expect(first.record.added == key.values.count, "\(key.type)")
             #expect(
@@ -89,7 +89,7 @@ import Testing
             let f = try SyncFixture(store: store, source: .sqlite)
             let rows = key.values.enumerated().map { "(\($1), \($0))" }.joined(separator: ", ")
             try f.warehouse("CREATE TABLE k (id \(key.type), v INTEGER); INSERT INTO k VALUES \(rows)")
-            try f.model("m", "-- key: id\n-- max_removed: 100%\nSELECT id, v FROM k")
+            try f.model("m", "-- key: id\n-- max_removed: 100%\n-- skip_unchanged: false\nSELECT id, v FROM k")
             let first = try f.sync("m")
             // An empty blob's key text is blank: it is counted invalid, not synced.
             let usable = key.type == "BLOB" ? 2 : key.values.count

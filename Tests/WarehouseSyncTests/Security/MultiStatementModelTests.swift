@@ -82,7 +82,7 @@ import Testing
 
     @Test func anEditUnderServeIsRefusedAndTheLastValidVersionKeepsRunning() throws {
         let f = try Self.project(.libpq)
-        try f.model("m", "-- key: id\n-- schedule: every 1s\nSELECT id, v FROM victim\n")
+        try f.model("m", "-- key: id\n-- schedule: every 1s\n-- skip_unchanged: false\nSELECT id, v FROM victim\n")
         let serve = try ToolProcess(project: f.directory, ["serve"])
         defer {
             serve.signal(SIGTERM)

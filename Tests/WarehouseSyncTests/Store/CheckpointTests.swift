@@ -55,7 +55,7 @@ import Testing
             "CREATE TABLE customers AS SELECT 'u' || g AS user_id, g * 1.5 AS ltv, repeat('x', 200) AS note FROM "
                 + "generate_series(1, 3000) g"
         )
-        try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv, note FROM customers\n")
+        try f.model("ltv", "-- key: user_id\n-- skip_unchanged: false\nSELECT user_id, ltv, note FROM customers\n")
         let path = String(f.storeURL.dropFirst("sqlite:".count))
         try f.sync("ltv")
         let afterFirst = try Self.logicalSize(path)

@@ -16,7 +16,9 @@ import Testing
         INSERT INTO customers VALUES ('u1', 10.50, 'low'), ('u2', 20.00, 'high'), ('u3', 30.25, 'low'), ('u4', 1.00,
             'low');
         """
-    static let ltvModel = "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n"
+    /// Reruns diff the warehouse every time: these tests are about the diff, not the skip rule.
+    static let ltvModel =
+        "-- key: user_id\n-- max_removed: 100%\n-- skip_unchanged: false\nSELECT user_id, ltv, risk FROM customers\n"
 
     func fixture(_ store: StoreKind) throws -> SyncFixture {
         let f = try SyncFixture(store: store)

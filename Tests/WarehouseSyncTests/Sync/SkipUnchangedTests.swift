@@ -1,0 +1,115 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CLI
+@testable import Drivers
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// SPEC 10's skip rule on the test PostgreSQL: a run whose tables did not change is recorded
+/// `skipped` ("sources unchanged") and the model's query never reaches the server; every kind of
+/// change (INSERT, UPDATE, DELETE, TRUNCATE, a table behind a view) makes the next run run; time
+/// dependent queries are not skipped on counters alone; `--full` and an edited model always run.
+@Suite struct SkipUnchangedTests {
+    /// Scans of `table` the server counted (the model's query scans it; EXPLAIN does not).
+    func scans(_ f: SyncFixture, _ table: String) throws -> Int {
+        let pg = try PGConnection(conninfo: f.warehouseURL)
+        let rows = try pg.execute(
+            "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = $1",
+            [table])
+        return Int(rows.text(0, 0) ?? "0") ?? 0
+    }
+
+    /// Syncs until a run runs (a change's statistics can reach the server a moment after the
+    /// write's session ends): the change must be picked up by the first run or the next.
+    func syncUntilItRuns(_ f: SyncFixture, _ model: String) throws -> RunRecord {
+        var record = try f.sync(model).record
+        if record.status == .skipped {
+            Thread.sleep(forTimeInterval: 1)
+            record = try f.sync(model).record
+        }
+        return record
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anUnchangedSourceIsSkippedAndEveryKindOfChangeRuns(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try f.warehouse(
+            """
+            CREATE TABLE base (id text PRIMARY KEY, v int);
+            INSERT INTO base SELECT 'u' || g, g FROM generate_series(1, 100) g;
+            CREATE VIEW behind AS SELECT id, v * 10 AS w FROM base;
+            """)
+        try f.model("m", "-- key: id\n-- schedule: hourly\n-- max_removed: 100%\nSELECT id, v FROM base\n")
+        try f.model("viewed", "-- key: id\n-- max_removed: 100%\nSELECT id, w FROM behind\n")
+        #expect(try f.sync("m").record.status == .succeeded)
+        #expect(try f.sync("viewed").record.status == .succeeded)
+        Thread.sleep(forTimeInterval: 1)
+        let before = try scans(f, "base")
+        let skipped = try f.sync("m").record
+        #expect(skipped.status == .skipped && skipped.error == "sources unchanged", "\(skipped)")
+        #expect(skipped.cost?["probe_ms"] != nil)
+        #expect(try f.sync("viewed").record.status == .skipped)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try scans(f, "base") == before, "the model's query never reached the server")
+
+        for (change, expected) in [
+            ("INSERT INTO base VALUES ('u999', 999)", ("u999", "999")),
+            ("UPDATE base SET v = 7 WHERE id = 'u1'", ("u1", "7")),
+            ("DELETE FROM base WHERE id = 'u2'", ("u2", nil)),
+            ("TRUNCATE base; INSERT INTO base VALUES ('u1', 8)", ("u1", "8")),
+        ] as [(String, (String, String?))] {
+            try f.warehouse(change)
+            let run = try syncUntilItRuns(f, "m")
+            #expect(run.status == .succeeded, "\(change): \(run)")
+            #expect(try f.traits(expected.0)["v"] == expected.1, "\(change)")
+            #expect(try f.sync("m").record.status == .skipped, "after \(change), unchanged again")
+        }
+        let viewed = try syncUntilItRuns(f, "viewed")
+        #expect(viewed.status == .succeeded, "a change to a table behind a view runs the model")
+        #expect(try f.traits("u1")["w"] == "80")
+
+        #expect(try f.sync("m", SyncOptions(full: true)).record.status == .succeeded, "--full always runs")
+        try f.model("m", "-- key: id\n-- schedule: hourly\n-- max_removed: 100%\n-- an edit\nSELECT id, v FROM base\n")
+        #expect(try f.sync("m").record.status == .succeeded, "an edited model file always runs")
+        try f.model("m", "-- key: id\n-- skip_unchanged: false\nSELECT id, v FROM base\n")
+        _ = try f.sync("m")
+        #expect(try f.sync("m").record.status == .succeeded, "skip_unchanged: false always runs")
+    }
+
+    @Test func queriesThatDependOnTheTimeAreNotSkippedOnCountersAlone() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
+        try f.model("clock", "-- key: id\nSELECT id, v, now() > '2000-01-01' AS recent FROM t\n")
+        try f.model("dice", "-- key: id\nSELECT id, v + floor(random() * 0)::int AS rv FROM t\n")
+        try f.model(
+            "today", "-- key: id\n-- timezone: UTC\nSELECT id, v AS tv, CURRENT_DATE > '2000-01-01' AS d FROM t\n")
+        for model in ["clock", "dice"] {
+            _ = try f.sync(model)
+            #expect(try f.sync(model).record.status == .succeeded, "\(model) always runs")
+        }
+        let project = try f.project()
+        let today = try #require(project.model(named: "today"))
+        let runner = SyncRunner(project: project)
+        let day1 = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
+        #expect(try runner.run(today, options: SyncOptions(), now: { day1 }).record.status == .succeeded)
+        #expect(
+            try runner.run(today, options: SyncOptions(), now: { day1.addingTimeInterval(3600) }).record.status
+                == .skipped, "the same day, unchanged tables: skipped")
+        #expect(
+            try runner.run(today, options: SyncOptions(), now: { day1.addingTimeInterval(86400) }).record.status
+                == .succeeded, "the next day: it runs again")
+    }
+
+    @Test func aSkippedSyncExitsZero() async throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
+        try f.model("m", "-- key: id\nSELECT id, v FROM t\n")
+        #expect(await runCLI(["sync", "m"], in: f.directory).status == 0)
+        try await Task.sleep(for: .seconds(1))
+        let second = await runCLI(["sync", "m", "--json"], in: f.directory)
+        #expect(second.status == 0, "\(second.out)")
+        #expect(second.out.contains("\"status\" : \"skipped\"") && second.out.contains("sources unchanged"))
+    }
+}
