@@ -71,7 +71,10 @@ let apiToken = "test-token-" + UUID().uuidString
                 port = Self.port(in: serve.stderr)
                 if port == nil { Thread.sleep(forTimeInterval: 0.1) }
             }
-            guard let port else { throw TestFailure("serve did not start its server:\n\(serve.stderr)") }
+            guard let port else {
+                let ended = serve.process.isRunning ? "still running" : "exited with \(serve.wait(timeout: 1) ?? 0)"
+                throw TestFailure("serve did not start its server (\(ended)):\n\(serve.stderr)")
+            }
             base = "http://127.0.0.1:\(port)"
         }
 
