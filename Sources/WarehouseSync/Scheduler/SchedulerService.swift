@@ -97,7 +97,9 @@ package actor SchedulerService {
                                 "the shutdown did not finish in time (a run, the store or the HTTP server did not "
                                     + "stop); an open store transaction rolls back")
                         ])
-                    exit(ExitStatus.success)
+                    // _exit: exit's handlers would tear down libraries that the stuck threads still use.
+                    fflush(nil)
+                    _exit(ExitStatus.success)
                 }
             ))
         let watcher = FileWatcher(project: directory, continuation)
