@@ -79,7 +79,8 @@ extension PostgresSource {
                 counters[name] = [Int64(rows.text(row, 1) ?? "") ?? -1, Int64(rows.text(row, 2) ?? "") ?? -1]
             }
         }
-        return SourceProbe(relations: counters, time: time, plan: shape.hex)
+        return SourceProbe(
+            relations: counters, time: time, plan: shape.hex, totalCost: (plan["Total Cost"] as? NSNumber)?.doubleValue)
     }
 
     /// The names called as functions in deparsed expressions: an identifier right before `(`.

@@ -17,11 +17,14 @@ public struct SourceProbe: Sendable, Equatable {
     public var time: TimeDependence
     /// A digest of the plan's text without its costs: a redefined view changes it.
     public var plan: String
+    /// The planner's total cost of the query, from the same `EXPLAIN`.
+    public var totalCost: Double?
 
-    public init(relations: [String: [Int64]], time: TimeDependence, plan: String) {
+    public init(relations: [String: [Int64]], time: TimeDependence, plan: String, totalCost: Double? = nil) {
         self.relations = relations
         self.time = time
         self.plan = plan
+        self.totalCost = totalCost
     }
 }
 

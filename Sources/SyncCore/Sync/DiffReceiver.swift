@@ -28,27 +28,9 @@ package struct DiffReceiver: RowReceiver {
     /// How many profiles held a value of each trait the snapshot had and the result has not.
     package private(set) var droppedTraitProfiles: [String: Int] = [:]
 
-    /// The result's shape: the key's name and type, each trait's type. A column whose type the
-    /// source did not declare (SQLite expressions) takes the type of its first non-NULL value.
-    package var schema: ResultSchema {
-        var types = schemaTypes
-        var inferred = Array(repeating: false, count: types.count)
-        for column in untyped {
-            types[column.slot] = column.mixed ? .unknown : column.seen ?? .unknown
-            inferred[column.slot] = true
-        }
-        return ResultSchema(
-            key: model.key, keyType: types.first ?? .unknown,
-            traits: traitNames.indices.map {
-                ResultSchema.Trait(name: traitNames[$0], type: types[$0 + 1], inferred: inferred[$0 + 1])
-            })
-    }
-    /// The key's type then each trait's, as the source declared them.
-    private var schemaTypes: [ValueType] = []
-    /// Result columns (the key's first) whose type the source did not declare, with their place in
-    /// `schemaTypes` and the family of every value seen: numbers of several kinds merge
-    /// (`ValueType.merged`), any other mix makes the column `mixed` (recorded as `unknown`).
-    private var untyped: [(column: Int, slot: Int, seen: ValueType?, mixed: Bool)] = []
+    /// The result's shape: the key's name and type, each trait's type (`SchemaObserver`).
+    package var schema: ResultSchema { observer.schema(key: model.key, traitNames: traitNames) }
+    private var observer = SchemaObserver(declared: [], columns: [])
 
     private var keyIndex = 0
     private var keyType = ValueType.text
@@ -150,10 +132,9 @@ package struct DiffReceiver: RowReceiver {
         allTraits = Array(traitNames.indices)
         let keyColumn = (keyTextIndex ?? -1) + 1 + (resultNames.firstIndex(of: model.key) ?? 0)
         let schemaColumns = [keyColumn] + (model.kind == .segment ? [] : traitIndexes)
-        schemaTypes = schemaColumns.map { columns[$0].type } + (model.kind == .segment ? [.bool] : [])
-        untyped = schemaColumns.enumerated().filter { schemaTypes[$0.offset] == .unknown }.map {
-            (column: $0.element, slot: $0.offset, seen: nil, mixed: false)
-        }
+        observer = SchemaObserver(
+            declared: schemaColumns.map { columns[$0].type } + (model.kind == .segment ? [.bool] : []),
+            columns: schemaColumns)
         // Only values that can hold text are checked before they are stored; a PostgreSQL COPY row
         // cannot hold a NUL in text, so on that path only JSON (and arrays of it) can be unstorable.
         let traitTypes = traitIndexes.map { columns[$0].type }
@@ -196,7 +177,7 @@ package struct DiffReceiver: RowReceiver {
                 key: key.withUTF8 { ProfileKey.shown(UnsafeRawBufferPointer($0)) }, column: nil, reason: problem)
             return
         }
-        if !untyped.isEmpty { noteTypes { values[$0] } }
+        if observer.watchesValues { observer.note { values[$0] } }
         encodeTraits { values[$0] }
         let hash = canonicalHasher.hash(encoder.buffer)
         let match = try key.withUTF8 { try self.match(UnsafeRawBufferPointer($0), hash: hash) }
@@ -244,7 +225,7 @@ package struct DiffReceiver: RowReceiver {
                 reason: problem)
             return
         }
-        if !untyped.isEmpty { noteTypes { raw.value($0) } }
+        if observer.watchesValues { observer.note { raw.value($0) } }
         // Each trait's wire bytes followed by a tab.
         wireScratch.removeAll()
         if model.kind == .traits {
@@ -286,18 +267,6 @@ package struct DiffReceiver: RowReceiver {
         }
         encodeTraits { raw.value($0) }
         try apply(match, key: key, hash: hash)
-    }
-
-    /// Notes the family of each undeclared column's value in this row.
-    private mutating func noteTypes(_ value: (Int) -> Value) {
-        for i in untyped.indices where !untyped[i].mixed {
-            guard let type = value(untyped[i].column).valueType else { continue }
-            if let seen = untyped[i].seen {
-                if let merged = seen.merged(with: type) { untyped[i].seen = merged } else { untyped[i].mixed = true }
-            } else {
-                untyped[i].seen = type
-            }
-        }
     }
 
     private mutating func countRow() {

@@ -21,33 +21,6 @@ public struct AlertConfig: Sendable {
 }
 
 extension ConfigReader {
-    /// A `kind` value that names one of `Kind`'s cases; an error listing them otherwise.
-    mutating func kind<Kind: RawRepresentable & CaseIterable>(_ entry: TOMLDocument.Entry, of what: String) -> Kind?
-    where Kind.RawValue == String {
-        guard let text = string(entry) else { return nil }
-        if let kind = Kind(rawValue: text) { return kind }
-        errors.append(
-            ProjectError(
-                file: file, line: entry.line, "unknown \(what) kind \(text)",
-                hint: "kind is " + Kind.allCases.map(\.rawValue).joined(separator: " or ")))
-        return nil
-    }
-
-    /// An `http://` or `https://` URL with a host, as written.
-    mutating func httpURL(_ entry: TOMLDocument.Entry, of what: String, example: String) -> String? {
-        guard let text = string(entry) else { return nil }
-        guard let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-            parsed.host?.isEmpty == false
-        else {
-            errors.append(
-                ProjectError(
-                    file: file, line: entry.line, "invalid url for \(what)",
-                    hint: "write an http:// or https:// URL, e.g. url = \"\(example)\""))
-            return nil
-        }
-        return text
-    }
-
     static let alertKeys = ["kind", "url", "on", "failures_before_alert", "max_duration", "max_changed_alert"]
 
     mutating func alert(named name: String, _ table: TOMLDocument.Table) -> AlertConfig? {

@@ -30,11 +30,11 @@ package actor SchedulerService {
     /// The id of each model's run in progress.
     var runIDs: [String: String] = [:]
     /// `[alerts.NAME]`: fed with each finished run and, each tick, each model's last success.
-    private let alerts: AlertDispatcher
-    private var lastSuccess: [String: Date] = [:]
-    private let startedAt: Date
+    let alerts: AlertDispatcher
+    var lastSuccess: [String: Date] = [:]
+    let startedAt: Date
     private let delivery: DeliveryLoop
-    private let store: StoreWorker
+    let store: StoreWorker
     private let holder: String
     private let events: AsyncStream<ServiceEvent>
     private let continuation: AsyncStream<ServiceEvent>.Continuation
@@ -251,43 +251,6 @@ package actor SchedulerService {
                     status: end == .alreadyRunning ? .skipped : .failed, startedAt: now()))
         writeMetrics()
         await handle(core.finished(model: name, end, now: now()))
-    }
-
-    /// Feeds the alerts a finished run (a run that threw is a failed one), with the model's earlier runs.
-    private func alert(_ name: String, _ record: RunRecord?, runID: String?, error: String?) async {
-        var run =
-            record
-            ?? RunRecord(
-                id: runID ?? "", model: name, source: project.model(named: name)?.source ?? "", trigger: .schedule,
-                status: .failed, startedAt: now())
-        if record == nil {
-            run.finishedAt = now()
-            run.error = error
-        }
-        // A run skipped because nothing changed leaves the profiles current: it counts as fresh.
-        if run.status == .succeeded || run.error == SyncRunner.unchangedReason {
-            lastSuccess[name] = run.finishedAt ?? now()
-        }
-        guard !alerts.isEmpty else { return }
-        let id = run.id
-        let previous =
-            (try? await store.perform { try $0.runs(model: name, limit: 22) })?.filter {
-                $0.id != id && $0.status != .skipped
-            } ?? []
-        alerts.runEnded(run, previous: previous)
-    }
-
-    /// Tells the alerts each scheduled model's last success, for `stale`.
-    private func checkStale() {
-        guard !alerts.isEmpty else { return }
-        let now = self.now()
-        for model in project.models where model.enabled {
-            let zone = model.timezone ?? project.config.timezone
-            let busy = core.running[model.name] != nil || core.queued.contains { $0.model == model.name }
-            alerts.check(
-                model: model.name, lastSuccess: lastSuccess[model.name],
-                period: model.schedule.period(after: now, in: zone), since: startedAt, now: now, busy: busy)
-        }
     }
 
     private func recordSkipped(_ name: String, reason: String) async {

@@ -148,12 +148,14 @@ public final class SyncRunner: Sendable {
         // The sources' counters are read before the query: a change committed while it runs is
         // seen by the next run (SPEC 10).
         var sourceState: SourceState?
+        var plannerCost: Double?
         if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
             model.skipUnchanged, options.plan == nil
         {
             let probeClock = ContinuousClock()
             let probeStart = probeClock.now
             let probe = try postgres.probeSources(model.sql, options: queryOptions)
+            plannerCost = probe.totalCost
             let today = SourceState.day(now(), in: model.timezone ?? project.config.timezone)
             sourceState = SourceState(
                 fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today)
@@ -168,8 +170,9 @@ public final class SyncRunner: Sendable {
                 return SyncOutcome(record: record, samples: [], dryRun: false, blockedMessage: nil)
             }
         }
+        // The probe's EXPLAIN gave the estimate already; without a probe, one EXPLAIN asks for it.
         if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
-            let cost = try? postgres.plannerTotalCost(model.sql, options: queryOptions)
+            let cost = plannerCost ?? (try? postgres.plannerTotalCost(model.sql, options: queryOptions))
         {
             record.cost = ["planner_total_cost": cost]
         }

@@ -1,0 +1,113 @@
+import Foundation
+import SyncCore
+
+/// The warehouse kinds a source may be.
+public enum SourceKind: String, Sendable, CaseIterable {
+    case postgres, redshift, snowflake, bigquery, odbc, sqlite
+}
+
+/// One `[sources.NAME]` table.
+public struct SourceConfig: Sendable {
+    public var name: String
+    public var kind: SourceKind
+    /// `postgres://...` or conninfo (postgres, redshift); may hold a password, so it is a `Secret`.
+    public var url: Secret?
+    /// A full ODBC connection string or `DSN=...` (snowflake, bigquery, odbc).
+    public var odbc: Secret?
+    /// The database file (sqlite), relative to the project directory.
+    public var path: String?
+    public var password: Secret?
+    public var maxConcurrentRuns: Int
+    public var statementTimeout: Duration?
+    /// BigQuery's region for `INFORMATION_SCHEMA` (cost and privilege queries); nil means `us`.
+    public var region: String?
+    /// Prices for `cost`'s money figures (SPEC 10): per Snowflake credit, per TiB scanned or
+    /// billed, per hour of execution; nil when not configured.
+    public var prices = Prices()
+    public var line: Int
+}
+
+extension ConfigReader {
+    mutating func source(named name: String, _ table: TOMLDocument.Table) -> SourceConfig? {
+        var kind: SourceKind?
+        var source = SourceConfig(name: name, kind: .postgres, maxConcurrentRuns: 1, line: table.line)
+        let before = errors.count
+        read(
+            table,
+            allowed: [
+                "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
+                "price_per_credit", "price_per_tib", "price_per_hour",
+            ]
+        ) { entry, r in
+            switch entry.key {
+            case "price_per_credit", "price_per_tib", "price_per_hour":
+                guard let text = r.string(entry) else { return }
+                guard let price = Double(text), price.isFinite, price >= 0 else {
+                    return r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "invalid \(entry.key) \"\(text)\"",
+                            hint: "write the price as a decimal string in your currency, e.g. \(entry.key) = \"3.00\""))
+                }
+                switch entry.key {
+                case "price_per_credit": source.prices.perCredit = price
+                case "price_per_tib": source.prices.perTiB = price
+                default: source.prices.perHour = price
+                }
+            case "kind":
+                guard let text = r.string(entry) else { return }
+                guard let parsed = SourceKind(rawValue: text) else {
+                    r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "unknown source kind \(text)",
+                            hint: "kind is one of \(SourceKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    return
+                }
+                kind = parsed
+            case "url": source.url = r.string(entry).map(Secret.init)
+            case "odbc": source.odbc = r.string(entry).map(Secret.init)
+            case "path": source.path = r.string(entry)
+            case "password": source.password = r.string(entry).map(Secret.init)
+            case "max_concurrent_runs": source.maxConcurrentRuns = r.positive(entry) ?? 1
+            case "region":
+                guard let text = r.string(entry) else { return }
+                guard !text.isEmpty,
+                    text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" })
+                else {
+                    r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "invalid region \"\(text)\"",
+                            hint: "a BigQuery region such as us, eu or europe-west3"))
+                    return
+                }
+                source.region = text.lowercased()
+            default: source.statementTimeout = r.duration(entry)
+            }
+        }
+        guard let kind else {
+            if errors.count == before {
+                errors.append(
+                    ProjectError(
+                        file: file, line: table.line, "source \(name) has no kind",
+                        hint:
+                            "add kind = \"postgres\" (or "
+                            + "\(SourceKind.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")))"
+                    ))
+            }
+            return nil
+        }
+        source.kind = kind
+        let needs: (key: String, missing: Bool, example: String) =
+            switch kind {
+            case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")
+            case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
+            case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
+            }
+        if needs.missing && !table.entries.contains(where: { $0.key == needs.key }) {
+            errors.append(
+                ProjectError(
+                    file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
+                    hint: "add \(needs.example)"))
+        }
+        return errors.count == before ? source : nil
+    }
+}
