@@ -17,6 +17,9 @@ public final class PostgresSource: SourceConnection {
     /// configuration (`ALTER DATABASE ... SET IntervalStyle` must not rewrite every profile).
     public static var outputSettings: [(name: String, value: String)] { Dialect.postgresOutputSettings }
 
+    /// The `pg_stat_statements` view once looked for: `.some(nil)` when it does not answer.
+    var statementStatsView: String?? = nil
+
     public init(connection: PGConnection, mode: FetchMode = .copy) {
         self.connection = connection
         self.mode = mode
@@ -39,12 +42,25 @@ public final class PostgresSource: SourceConnection {
         try SingleStatement.require(sql)
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         guard let cancel = connection.cancelHandle() else { throw connection.error(nil) }
+        // The server's own account of the COPY, read around it and outside its transaction.
+        let copyText = mode == .copy ? try PGCopyReader.statement(copying: sql) : nil
+        let before = copyText.flatMap(statementCounters)
+        var stats = try inTransaction(options) {
+            try token.whileInFlight(cancel: { cancel.send() }) {
+                if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+                return try run(sql, &receiver, token)
+            }
+        }
+        if let before, let copyText, let measures = statementCounters(copyText)?.measures(since: before) {
+            stats.serverMeasures = measures
+        }
+        return stats
+    }
+
+    private func inTransaction<T>(_ options: QueryOptions, _ body: () throws -> T) throws -> T {
         try begin(options)
         defer { rollback() }  // after the cancel loop has stopped, so no late cancel hits it
-        return try token.whileInFlight(cancel: { cancel.send() }) {
-            if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
-            return try run(sql, &receiver, token)
-        }
+        return try body()
     }
 
     private func run(_ sql: String, _ receiver: inout some RowReceiver, _ token: CancellationToken) throws -> QueryStats

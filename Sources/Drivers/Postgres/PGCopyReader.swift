@@ -37,8 +37,14 @@ public final class PGCopyReader {
         self.parser = PGCopyRowParser(columnCount: types.count)
         self.cancelled = cancelled
         // The extended protocol (PQexecParams): the server refuses a text of several statements.
-        let copy = "COPY (\(try SingleStatement.trimmed(query))) TO STDOUT\(options)"
+        let copy = try Self.statement(copying: query, options: options)
         _ = try connection.check(PQexecParams(connection.handle, copy, 0, nil, nil, nil, nil, 0))
+    }
+
+    /// The `COPY` statement sent for `query`: `COPY (query) TO STDOUT[ options]`.
+    /// - Throws: `ConnectorError` when `query` is not one statement.
+    package static func statement(copying query: String, options: String = "") throws -> String {
+        "COPY (\(try SingleStatement.trimmed(query))) TO STDOUT\(options)"
     }
 
     /// Reads the next row and hands it to `body` undecoded; false at the end.

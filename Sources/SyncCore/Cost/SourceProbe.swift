@@ -56,14 +56,27 @@ public struct SourceState: Sendable, Equatable, StoredJSON {
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
+    /// How long PostgreSQL's shared statistics may trail a commit by default: a backend flushes
+    /// its counters at most once a second while busy and 10 s after it goes idle
+    /// (`PGSTAT_MIN_INTERVAL`, `PGSTAT_IDLE_INTERVAL` in `pgstat.c`), plus a margin.
+    public static let defaultStatisticsLag: Duration = .seconds(15)
+
     /// Whether a run may be skipped (SPEC 10): the model file is the one that ran last, its plan is
     /// the same, it reads the same relations with the same counters, and its result does not
-    /// depend on the time (or,
-    /// with `CURRENT_DATE`, it is still the same day). A query that reads no relation is never
-    /// skipped. Pure: the counters come from `SourceProbe`.
-    public func allowsSkip(_ probe: SourceProbe, fileDigest: String, today: String) -> Bool {
+    /// depend on the time (or, with `CURRENT_DATE`, it is still the same day). A query that reads
+    /// no relation is never skipped. Nor is a run less than `statisticsLag` after the model's
+    /// previous run (`sincePreviousRun`; nil: none): counters may not yet show a change
+    /// committed just before that run, and this way the run after it always sees it, so a change
+    /// is picked up by the first run that starts `statisticsLag` after its commit, which is at
+    /// the latest the next run after the one it may have missed. Pure: the counters come from
+    /// `SourceProbe`.
+    public func allowsSkip(
+        _ probe: SourceProbe, fileDigest: String, today: String, sincePreviousRun: Duration?,
+        statisticsLag: Duration = SourceState.defaultStatisticsLag
+    ) -> Bool {
         guard fileDigest == self.fileDigest, probe.plan == plan, !probe.relations.isEmpty, probe.relations == relations
         else { return false }
+        if let sincePreviousRun, sincePreviousRun < statisticsLag { return false }
         switch probe.time {
         case .none: return true
         case .date: return today == day

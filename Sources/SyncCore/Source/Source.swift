@@ -46,6 +46,10 @@ public struct QueryStats: Sendable, Hashable {
     public var bytes: Int = 0
     public var queryTime: Duration = .zero
     public var fetchTime: Duration = .zero
+    /// What the warehouse itself measured for the query, by measure (`execution_ms`,
+    /// `shared_blks_hit`, `shared_blks_read` from PostgreSQL's `pg_stat_statements`); empty
+    /// where it measured nothing readable.
+    public var serverMeasures: [String: Double] = [:]
     public init() {}
 }
 

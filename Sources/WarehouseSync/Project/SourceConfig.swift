@@ -24,6 +24,9 @@ public struct SourceConfig: Sendable {
     /// Prices for `cost`'s money figures (SPEC 10): per Snowflake credit, per TiB scanned or
     /// billed, per hour of execution; nil when not configured.
     public var prices = Prices()
+    /// How long the warehouse's change statistics may trail a commit (SPEC 10's skip rule): a run
+    /// this soon after the model's previous run never skips. `statistics_lag`; `0s` trusts them at once.
+    public var statisticsLag = SourceState.defaultStatisticsLag
     public var line: Int
 }
 
@@ -36,7 +39,7 @@ extension ConfigReader {
             table,
             allowed: [
                 "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
-                "price_per_credit", "price_per_tib", "price_per_hour",
+                "price_per_credit", "price_per_tib", "price_per_hour", "statistics_lag",
             ]
         ) { entry, r in
             switch entry.key {
@@ -52,6 +55,12 @@ extension ConfigReader {
                 case "price_per_credit": source.prices.perCredit = price
                 case "price_per_tib": source.prices.perTiB = price
                 default: source.prices.perHour = price
+                }
+            case "statistics_lag":
+                if r.string(entry).map({ ["0", "0s"].contains($0.trimmingCharacters(in: .whitespaces)) }) == true {
+                    source.statisticsLag = .zero
+                } else if let lag = r.duration(entry) {
+                    source.statisticsLag = lag
                 }
             case "kind":
                 guard let text = r.string(entry) else { return }

@@ -159,8 +159,12 @@ public final class SyncRunner: Sendable {
             let today = SourceState.day(now(), in: model.timezone ?? project.config.timezone)
             sourceState = SourceState(
                 fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today)
+            let previousRun = try store.runs(model: model.name, limit: 1).first?.startedAt
             if !options.full, !options.dryRun,
-                info?.sourceState?.allowsSkip(probe, fileDigest: model.fileDigest, today: today) == true
+                info?.sourceState?.allowsSkip(
+                    probe, fileDigest: model.fileDigest, today: today,
+                    sincePreviousRun: previousRun.map { .seconds(record.startedAt.timeIntervalSince($0)) },
+                    statisticsLag: sourceConfig.statisticsLag) == true
             {
                 record.status = .skipped
                 record.finishedAt = now()
@@ -209,6 +213,7 @@ public final class SyncRunner: Sendable {
         {
             record.cost = CostQueries.measures(for: source.dialect, row: row)
         }
+        if !stats.serverMeasures.isEmpty { record.cost = (record.cost ?? [:]).merging(stats.serverMeasures) { $1 } }
 
         let counts = diff.counts
         // Until the commit, the record says only what was read: what the diff found is written,

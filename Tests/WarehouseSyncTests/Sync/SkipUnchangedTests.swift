@@ -112,4 +112,51 @@ import Testing
         #expect(second.status == 0, "\(second.out)")
         #expect(second.out.contains("\"status\" : \"skipped\"") && second.out.contains("sources unchanged"))
     }
+
+    /// The case the statistics lag covers: a writer whose session stays open commits a change
+    /// within a second of its previous flush, so PostgreSQL holds its counters back (up to 10 s).
+    /// A run then sees unchanged counters and skips; the next run, less than `statistics_lag`
+    /// after it, must run and pick the change up.
+    @Test func aChangeTheCountersDoNotShowYetIsPickedUpByTheNextRun() throws {
+        let f = try SyncFixture(store: .sqlite)
+        f.statisticsLag = "3s"
+        try f.warehouse("CREATE TABLE t (id text, v int); CREATE TABLE other (x int); INSERT INTO t VALUES ('a', 1)")
+        try f.model("m", "-- key: id\nSELECT id, v FROM t\n")
+        #expect(try f.sync("m").record.status == .succeeded)
+        Thread.sleep(forTimeInterval: 3.2)
+        let writer = try PGConnection(conninfo: f.warehouseURL)
+        try writer.execute("INSERT INTO other VALUES (1)")  // its counters are flushed at once...
+        try writer.execute("INSERT INTO t VALUES ('late', 2)")  // ...these wait for the idle timer
+        let missed = try f.sync("m").record
+        #expect(missed.status == .skipped, "the counters did not show the change yet: \(missed)")
+        let next = try f.sync("m").record
+        #expect(next.status == .succeeded, "within statistics_lag of a skip, a run runs: \(next)")
+        #expect(try f.traits("late")["v"] == "2")
+        _ = writer
+    }
+
+    /// A change committed after the probe read the counters and before the query started is in
+    /// that run's result; the counters it stored are the earlier ones, so the next run runs too.
+    @Test func aChangeCommittedBetweenTheProbeAndTheQueryIsNeverLost() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
+        try f.model("m", "-- key: id\nSELECT id, v FROM t\n")
+        #expect(try f.sync("m").record.status == .succeeded)
+        Thread.sleep(forTimeInterval: 1)
+        try f.warehouse("INSERT INTO t VALUES ('b', 2)")
+        Thread.sleep(forTimeInterval: 1)
+        let url = f.warehouseURL
+        let project = try f.project()
+        let runner = SyncRunner(project: project) { progress in
+            if progress.phase == "query" {
+                _ = try? PGConnection(conninfo: url).execute("INSERT INTO t VALUES ('during', 3)")
+            }
+        }
+        let run = try runner.run(try #require(project.model(named: "m")), options: SyncOptions()).record
+        #expect(run.status == .succeeded, "\(run)")
+        #expect(try f.traits("during")["v"] == "3", "the query started after the commit")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try f.sync("m").record.status == .succeeded, "the stored counters predate the change")
+        #expect(try f.sync("m").record.status == .skipped)
+    }
 }

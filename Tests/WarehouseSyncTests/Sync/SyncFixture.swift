@@ -27,6 +27,11 @@ final class SyncFixture {
     private(set) var warehousePath = ""
     private(set) var storeURL = ""
     var environment: [String: String] = [:]
+    /// The source's `statistics_lag`: tests that measure the skip rule itself set their own; the
+    /// others take the counters at their word (they wait for them where they must).
+    var statisticsLag = "0s" {
+        didSet { try? writeConfig() }
+    }
 
     init(store: StoreKind, source: SourceKind = .postgres) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-sync-\(UUID().uuidString)")
@@ -59,7 +64,7 @@ final class SyncFixture {
         let source =
             sourceKind == .sqlite
             ? "kind = \"sqlite\"\npath = \"warehouse.db\""
-            : "kind = \"postgres\"\nurl = \"\(sourceURL ?? warehouseURL)\""
+            : "kind = \"postgres\"\nurl = \"\(sourceURL ?? warehouseURL)\"\nstatistics_lag = \"\(statisticsLag)\""
         try """
         [store]
         url = "\(storeURL)"
