@@ -273,6 +273,13 @@ let apiToken = "test-token-" + UUID().uuidString
         #expect(dom.contains("<svg") && dom.contains("<rect"), "the charts are drawn")
         #expect(
             dom.contains("rows changed per run") && dom.contains("duration per run") && dom.contains("cost per run"))
+        // cost's figures (SPEC 10): runs in 30 days and the mean run's measure with its monthly projection.
+        let heldSection = try #require(
+            dom.range(of: "id=\"model-held\"").map { String(dom[$0.lowerBound...].prefix(4000)) })
+        #expect(heldSection.contains("30 days: 2 runs, 0 skipped"), "\(heldSection)")
+        #expect(
+            heldSection.contains("mean planner_total_cost: ") && heldSection.contains("projected a month (0 runs)"),
+            "\(heldSection)")
         // The held model comes first and its message shows the key as text.
         let held = try #require(dom.range(of: "id=\"model-held\""))
         let ltv = try #require(dom.range(of: "id=\"model-ltv\""))

@@ -35,16 +35,20 @@ public struct SourceState: Sendable, Equatable, StoredJSON {
     public var relations: [String: [Int64]]
     public var plan: String
     public var day: String
+    /// The run that read them: where the warehouse's query history says which tables a query
+    /// scanned (Redshift, BigQuery), the next probe reads that run's.
+    public var run: String?
 
-    public init(fileDigest: String, relations: [String: [Int64]], plan: String, day: String) {
+    public init(fileDigest: String, relations: [String: [Int64]], plan: String, day: String, run: String? = nil) {
         self.fileDigest = fileDigest
         self.relations = relations
         self.plan = plan
         self.day = day
+        self.run = run
     }
 
     enum CodingKeys: String, CodingKey {
-        case relations, day, plan
+        case relations, day, plan, run
         case fileDigest = "file_digest"
     }
 

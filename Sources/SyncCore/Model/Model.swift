@@ -58,8 +58,8 @@ public struct Model: Sendable {
     public var destinations: [String] = []
     /// `-- schema: evolve` applies a result whose shape changed; `hold` (the default) holds it.
     public var schemaPolicy = SchemaPolicy.hold
-    /// `-- budget: 200000 planner_cost`: a run whose planner estimate is higher is held before its
-    /// query runs (SPEC 10). PostgreSQL's planner cost is the only unit so far.
+    /// `-- budget: 200000 planner_cost | 50GB | 0.5 credits`: a run whose estimate is higher is held
+    /// before its query runs, and where the warehouse has a cap the query is stopped at it (SPEC 10).
     public var budget: Budget?
     /// `-- skip_unchanged: false` runs the query even when no table it reads changed (SPEC 10).
     public var skipUnchanged = true
@@ -207,8 +207,8 @@ extension Model {
             guard let parsed = Budget(parsing: value) else {
                 return fail(
                     line, "invalid budget \"\(value)\"",
-                    "write a positive number and its unit: 200000 planner_cost (PostgreSQL's planner estimate; the "
-                        + "bytes and credits budgets of other warehouses are not built yet)")
+                    "write a positive number and its unit: 200000 planner_cost (PostgreSQL, Redshift), 50GB or "
+                        + "1.5TiB (bytes: Snowflake, BigQuery), 0.5 credits (Snowflake)")
             }
             budget = parsed
         case "schema":

@@ -83,14 +83,17 @@ struct Dashboard {
         page += "<p class=\"health\">"
         page += report.healthy ? "Healthy." : "Unhealthy: " + escape(report.problems.joined(separator: "; "))
         page += " Scheduler heartbeat: \(escape(report.heartbeatAt.map(formatInstant) ?? "never")).</p>\n"
+        let costs = self.costs
         for (status, standing) in models {
-            page += section(status, standing)
+            page += section(status, standing, cost: costs[status.model])
         }
         page += "</body></html>\n"
         return page
     }
 
-    private func section(_ status: StatusReport.ModelStatus, _ standing: Standing) -> String {
+    private func section(
+        _ status: StatusReport.ModelStatus, _ standing: Standing, cost: CostReport.ModelCost?
+    ) -> String {
         let runs = (history[status.model] ?? []).reversed().map { $0 }  // oldest first
         var out = "<section class=\"model \(cssClass(standing))\" id=\"model-\(escape(status.model))\">\n"
         out += "<h2>\(escape(status.model)) <span class=\"badge\">\(standing.label)</span></h2>\n"
@@ -108,6 +111,7 @@ struct Dashboard {
         out += "<span>next due: \(escape(status.nextDue.map(formatInstant) ?? "-"))</span>"
         out += "<span>last success: \(escape(status.lastSuccessAt.map(formatInstant) ?? "never"))</span>"
         out += "</div>\n"
+        if let cost { out += costFacts(cost, measure: Self.costMeasure(runs)) }
         if let last = status.lastRun, let error = last.error, last.status == .failed || last.status == .blocked {
             out += "<div class=\"error\">\(escape(error))</div>\n"
         }
@@ -124,6 +128,34 @@ struct Dashboard {
         }
         out += "</div>\n</section>\n"
         return out
+    }
+
+    /// `cost`'s figures (SPEC 10) over the dashboard's 30 days, by model.
+    var costs: [String: CostReport.ModelCost] {
+        Dictionary(
+            CostReport.make(project: project, runs: history, days: Int(Self.days), now: now).models.map {
+                ($0.model, $0)
+            }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// One line of `cost`'s figures: runs and skipped runs in 30 days, the mean run's and the
+    /// monthly projection's cost in the model's main measure, and in money where priced.
+    private func costFacts(_ cost: CostReport.ModelCost, measure: String?) -> String {
+        var out = "<div class=\"facts cost\"><span>30 days: \(cost.runs) runs, \(cost.skippedRuns) skipped</span>"
+        if let measure, let mean = cost.mean[measure] {
+            out += "<span>mean \(escape(measure)): \(escape(Self.figure(mean)))</span>"
+            out += "<span>projected a month (\(cost.runsPerMonth) runs): "
+            out += "\(escape(Self.figure(cost.monthlyProjection[measure] ?? 0))) \(escape(measure))</span>"
+        }
+        if let money = cost.monthlyProjectionMoney {
+            out += "<span>projected a month in money: \(escape(String(format: "%.2f", money)))</span>"
+        }
+        return out + "</div>\n"
+    }
+
+    /// A figure with thousands separators, two decimals below 100.
+    static func figure(_ value: Double) -> String {
+        abs(value) < 100 ? String(format: "%.2f", value) : grouped(Int(value.rounded()))
     }
 
     /// The cost measure the model's runs report most: each warehouse names its own.

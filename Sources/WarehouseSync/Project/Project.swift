@@ -121,6 +121,17 @@ public struct Project: Sendable {
                         "destination", destination, in: "destinations", known: Array(config.destinations.keys), model,
                         line: model.headerLines["destinations"]))
             }
+            if let budget = model.budget,
+                let kind = (model.source ?? config.sources.keys.first).flatMap({
+                    config.sources[$0]?.kind
+                }), !BudgetUnits.allowed(budget.unit, on: kind)
+            {
+                errors.append(
+                    ProjectError(
+                        file: model.file, line: model.headerLines["budget"],
+                        "budget \(budget) is not a unit a \(kind.rawValue) source has",
+                        hint: BudgetUnits.hint))
+            }
             if let source = model.source {
                 if config.sources[source] == nil {
                     errors.append(

@@ -27,6 +27,8 @@ public struct SourceConfig: Sendable {
     /// How long the warehouse's change statistics may trail a commit (SPEC 10's skip rule): a run
     /// this soon after the model's previous run never skips. `statistics_lag`; `0s` trusts them at once.
     public var statisticsLag = SourceState.defaultStatisticsLag
+    /// Redshift's default `statistics_lag`.
+    public static let redshiftStatisticsLag: Duration = .seconds(300)
     public var line: Int
 }
 
@@ -105,6 +107,10 @@ extension ConfigReader {
             return nil
         }
         source.kind = kind
+        if kind == .redshift, !table.entries.contains(where: { $0.key == "statistics_lag" }) {
+            // Redshift's SYS_ views record a query's steps some time after it ends.
+            source.statisticsLag = SourceConfig.redshiftStatisticsLag
+        }
         let needs: (key: String, missing: Bool, example: String) =
             switch kind {
             case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")

@@ -6,12 +6,6 @@ import SyncCore
 /// The SQL that asks a warehouse what a model's query cost, run on the same session right
 /// after the query, and how to read its one row (SPEC 4.6).
 enum CostQueries {
-    /// Credits per hour of Snowflake's standard warehouse sizes.
-    static let snowflakeCreditsPerHour: [String: Double] = [
-        "X-Small": 1, "Small": 2, "Medium": 4, "Large": 8, "X-Large": 16, "2X-Large": 32,
-        "3X-Large": 64, "4X-Large": 128, "5X-Large": 256, "6X-Large": 512,
-    ]
-
     /// The cost query for `dialect`, or nil where the cost comes from elsewhere (PostgreSQL's
     /// planner) or is not reported (SQLite, generic ODBC).
     /// - Parameter region: BigQuery's region (`us`, `eu`, `europe-west3`); ignored elsewhere.
@@ -49,14 +43,7 @@ enum CostQueries {
 
     /// Reads the cost query's row into named measures.
     static func measures(for dialect: Dialect, row: [Value]) -> [String: Double] {
-        func number(_ value: Value?) -> Double? {
-            switch value {
-            case .int(let i)?: return Double(i)
-            case .double(let d)?: return d
-            case .decimal(let s)?, .text(let s)?: return Double(s)
-            default: return nil
-            }
-        }
+        func number(_ value: Value?) -> Double? { value?.measure }
         var out: [String: Double] = [:]
         switch dialect {
         case .redshift:
@@ -69,7 +56,7 @@ enum CostQueries {
             let execution = number(row.dropFirst().first)
             out["execution_ms"] = execution
             out["elapsed_ms"] = number(row.dropFirst(2).first)
-            if case .text(let size)? = row.dropFirst(3).first, let perHour = snowflakeCreditsPerHour[size],
+            if case .text(let size)? = row.dropFirst(3).first, let perHour = SnowflakeProbe.creditsPerHour[size],
                 let execution
             {
                 out["estimated_credits"] = execution / 3_600_000 * perHour

@@ -135,9 +135,12 @@ public final class SyncRunner: Sendable {
             progress(SyncProgress(model: model.name, phase: phase, rows: rows, elapsed: clock.now - began))
         }
         report("connect", 0)
-        let source = try SourceHandle(config: sourceConfig, projectDirectory: project.directory)
+        // A BigQuery bytes budget is the connection's maximum bytes billed: the warehouse stops the query.
+        let source = try SourceHandle(
+            config: options.force ? sourceConfig : BudgetCheck.capped(sourceConfig, by: model.budget),
+            projectDirectory: project.directory)
         let tag = SessionTag(model: model.name, runID: record.id)
-        let queryOptions = QueryOptions(
+        var queryOptions = QueryOptions(
             timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
         if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite {
             // Compiling the model as written (free on these sources) checks its columns against its
@@ -147,18 +150,17 @@ public final class SyncRunner: Sendable {
         let info = try store.snapshotInfo(model: model.name)
         // The sources' counters are read before the query: a change committed while it runs is
         // seen by the next run (SPEC 10).
+        let probeClock = ContinuousClock()
+        let probeStart = probeClock.now
+        let probed = try PreRunProbe.run(
+            model.sql, model: model.name, on: source, previousRun: info?.sourceState?.run,
+            probeSources: model.skipUnchanged && options.plan == nil, region: sourceConfig.region ?? "us",
+            options: queryOptions)
         var sourceState: SourceState?
-        var plannerCost: Double?
-        if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
-            model.skipUnchanged, options.plan == nil
-        {
-            let probeClock = ContinuousClock()
-            let probeStart = probeClock.now
-            let probe = try postgres.probeSources(model.sql, options: queryOptions)
-            plannerCost = probe.totalCost
+        if let probe = probed.sources {
             let today = SourceState.day(now(), in: model.timezone ?? project.config.timezone)
             sourceState = SourceState(
-                fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today)
+                fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today, run: record.id)
             let previousRun = try store.runs(model: model.name, limit: 1).first?.startedAt
             if !options.full, !options.dryRun,
                 info?.sourceState?.allowsSkip(
@@ -174,18 +176,25 @@ public final class SyncRunner: Sendable {
                 return SyncOutcome(record: record, samples: [], dryRun: false, blockedMessage: nil)
             }
         }
-        // The probe's EXPLAIN gave the estimate already; without a probe, one EXPLAIN asks for it.
-        if let postgres = source.connection as? PostgresSource, sourceConfig.kind == .postgres,
-            let cost = plannerCost ?? (try? postgres.plannerTotalCost(model.sql, options: queryOptions))
-        {
-            record.cost = ["planner_total_cost": cost]
-        }
-        if let budget = model.budget, let held = try overBudget(model, budget, sourceConfig, record, options) {
-            record.status = .blocked
-            record.finishedAt = now()
-            record.error = held
-            if !options.dryRun { try store.record(record) }
-            return SyncOutcome(record: record, samples: [], dryRun: options.dryRun, blockedMessage: held)
+        if !probed.estimates.isEmpty { record.cost = probed.estimates }
+        var budgetCap: BudgetCheck.Cap?
+        if let budget = model.budget {
+            switch try BudgetCheck.check(
+                budget, model: model, source: source, estimates: probed.estimates,
+                force: options.force, options: queryOptions)
+            {
+            case .held(let message):
+                record.status = .blocked
+                record.finishedAt = now()
+                record.error = message
+                if !options.dryRun { try store.record(record) }
+                return SyncOutcome(record: record, samples: [], dryRun: options.dryRun, blockedMessage: message)
+            case .capped(let cap):
+                budgetCap = cap
+                queryOptions.timeout = min(queryOptions.timeout ?? cap.timeout, cap.timeout)
+            case .within:
+                break
+            }
         }
 
         if let plan = options.plan {
@@ -202,8 +211,13 @@ public final class SyncRunner: Sendable {
         if options.savePlan { diff.sampleLimit = SavedPlan.sampleLimit }
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
-        let stats = try source.connection.stream(
-            source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+        let stats: QueryStats
+        do {
+            stats = try source.connection.stream(
+                source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+        } catch let error as ConnectorError {
+            throw BudgetCheck.explain(error, cap: budgetCap, model: model) ?? error
+        }
         try diff.finish()
         cursor.close()
         try checkTraitOwnership(model, traits: diff.traitNames, owners: try store.traitNamesByModel())
@@ -340,30 +354,6 @@ public final class SyncRunner: Sendable {
                 + (shown.isEmpty ? "" : " (for example \(shown.joined(separator: ", ")))")
         }
         return nil
-    }
-
-    /// Why the run is held by its budget before its query runs (SPEC 10), or nil: the planner's
-    /// estimate, taken before the query, against the model's `planner_cost` budget.
-    /// - Throws: `SyncError` (`.budget`) when the source cannot give the estimate.
-    private func overBudget(
-        _ model: Model, _ budget: Budget, _ source: SourceConfig, _ record: RunRecord, _ options: SyncOptions
-    ) throws -> String? {
-        guard source.kind == .postgres else {
-            throw SyncError(
-                .budget, model: model.name,
-                "budget \(budget) needs a PostgreSQL source; source \(model.source ?? "?") is \(source.kind.rawValue) "
-                    + "(\(model.file):\(model.headerLines["budget"] ?? 1))",
-                hint: "remove the budget line: other warehouses' budgets are not built yet")
-        }
-        guard let estimate = record.cost?["planner_total_cost"] else {
-            throw SyncError(
-                .budget, model: model.name, "PostgreSQL gave no planner estimate to check budget \(budget) against",
-                hint: "run EXPLAIN on the model's query in a SQL client to see why")
-        }
-        guard estimate > budget.limit, !options.force else { return nil }
-        return "over budget: the planner estimates \(grouped(Int(estimate.rounded()))) planner_cost, more than the "
-            + "budget \(budget); the query was not run and nothing was written. If this is intended, raise the "
-            + "budget in \(model.file) or run: warehouse-sync sync \(model.name) --force"
     }
 
     /// The plan of this run so far: the model file's digest, the snapshot's run, and the change

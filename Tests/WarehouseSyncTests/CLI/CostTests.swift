@@ -101,7 +101,10 @@ import Testing
         try f.model("m", "-- key: id\n-- budget: 100000000 planner_cost\nSELECT id, v FROM big\n")
         #expect(try f.sync("m").record.status == .succeeded, "a budget above the estimate runs")
         #expect(throws: ProjectErrors.self) {
-            try Model.parse(text: "-- key: k\n-- budget: 50GB\nSELECT 1 AS k\n", file: "m.sql")
+            try Model.parse(text: "-- key: k\n-- budget: 50 furlongs\nSELECT 1 AS k\n", file: "m.sql")
         }
+        try f.model("m", "-- key: id\n-- budget: 50GB\nSELECT id, v FROM big\n")
+        let error = try #require(throws: ProjectErrors.self) { try f.sync("m") }
+        #expect("\(error)".contains("models/m.sql:2: budget 50 GB is not a unit a postgres source has"), "\(error)")
     }
 }
