@@ -18,8 +18,10 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private var unsets: [UInt8] = []
     private var snapshots: [UInt8] = []
     private var deletes: [UInt8] = []
-    /// Change-log rows, copied straight into `warehouse_sync.changes`.
+    /// Change-log rows, copied straight into `warehouse_sync.change_rows`.
     private var log: [UInt8] = []
+    /// Added profiles' change-log rows, copied into `warehouse_sync.change_added`.
+    private var addedLog: [UInt8] = []
     /// Outbox rows, copied straight into `warehouse_sync.outbox`.
     private var outbox: [UInt8] = []
     private let destinations: [String]
@@ -29,6 +31,10 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private let logPrefix: [UInt8]
     private let logPrefixSeq: Int64
     private var pending = 0
+    /// A first sync into an empty store (no profile, no snapshot row of the model; checked under the
+    /// commit lock, which every writer of profiles takes): every change adds a key no row has, so
+    /// rows are copied straight into the tables, with no staging and no conflict handling.
+    private let direct: Bool
 
     init(
         connection: PGConnection, record: RunRecord, runSeq: Int64, traitNames: [String],
@@ -50,6 +56,12 @@ struct PostgresChangeWriter: StoreChangeWriter {
         }
         logPrefix = prefix
         logPrefixSeq = runSeq
+        let empty = try connection.execute(
+            """
+            SELECT NOT EXISTS (SELECT 1 FROM warehouse_sync.profiles)
+               AND NOT EXISTS (SELECT 1 FROM warehouse_sync.snapshots WHERE model = $1)
+            """, [record.model])
+        direct = empty.text(0, 0) == "t"
         try connection.execute(
             """
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;
@@ -75,7 +87,19 @@ struct PostgresChangeWriter: StoreChangeWriter {
                 outbox.append(10)
             }
         }
-        for entry in logChanges ? entries : [] {
+        if !change.setTraits.isEmpty { objects.build(change) }
+        let added = logChanges && ChangeLogger.isAddedProfile(change, entries)
+        if added {
+            // One row for the profile: the changes view shows it as a row per trait.
+            addedLog += logPrefix
+            appendCopyText(change.key, to: &addedLog)
+            addedLog.append(9)
+            objects.traits.withUnsafeBufferPointer { appendCopyText($0, to: &addedLog) }
+            addedLog.append(9)
+            appendCopyText(updatedAt, to: &addedLog)
+            addedLog.append(10)
+        }
+        for entry in logChanges && !added ? entries : [] {
             log += logPrefix
             for column in [entry.key, entry.trait] {
                 appendCopyText(column, to: &log)
@@ -91,10 +115,13 @@ struct PostgresChangeWriter: StoreChangeWriter {
         if !change.setTraits.isEmpty {
             appendCopyText(change.key, to: &sets)
             sets.append(9)
-            objects.build(change)
             objects.traits.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
             sets.append(9)
             objects.provenanceObject.withUnsafeBufferPointer { appendCopyText($0, to: &sets) }
+            if direct {
+                sets.append(9)
+                appendCopyText(updatedAt, to: &sets)
+            }
             sets.append(10)
         }
         if !change.unsetTraits.isEmpty {
@@ -107,6 +134,10 @@ struct PostgresChangeWriter: StoreChangeWriter {
             appendCopyText(change.key, to: &deletes)
             deletes.append(10)
         } else {
+            if direct {
+                appendCopyText(record.model, to: &snapshots)
+                snapshots.append(9)
+            }
             appendCopyText(change.key, to: &snapshots)
             snapshots.append(9)
             appendDecimalDigits(Int64(bitPattern: change.hash), to: &snapshots)
@@ -121,6 +152,17 @@ struct PostgresChangeWriter: StoreChangeWriter {
     mutating func finish() throws { try flush() }
 
     mutating func flush() throws {
+        if direct {
+            if !sets.isEmpty {
+                try connection.copyIn(
+                    "COPY warehouse_sync.profiles (key, traits, provenance, updated_at) FROM STDIN", sets)
+            }
+            if !snapshots.isEmpty {
+                try connection.copyIn("COPY warehouse_sync.snapshots (model, key, hash, traits) FROM STDIN", snapshots)
+            }
+            sets.removeAll(keepingCapacity: true)
+            snapshots.removeAll(keepingCapacity: true)
+        }
         if !sets.isEmpty {
             try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
             try connection.execute(
@@ -164,7 +206,11 @@ struct PostgresChangeWriter: StoreChangeWriter {
         }
         if !log.isEmpty {
             try connection.copyIn(
-                "COPY warehouse_sync.changes (run_seq, run, model, key, trait, old, new, at) FROM STDIN", log)
+                "COPY warehouse_sync.change_rows (run_seq, run, model, key, trait, old, new, at) FROM STDIN", log)
+        }
+        if !addedLog.isEmpty {
+            try connection.copyIn(
+                "COPY warehouse_sync.change_added (run_seq, run, model, key, traits, at) FROM STDIN", addedLog)
         }
         try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
         sets.removeAll(keepingCapacity: true)
@@ -172,6 +218,7 @@ struct PostgresChangeWriter: StoreChangeWriter {
         snapshots.removeAll(keepingCapacity: true)
         deletes.removeAll(keepingCapacity: true)
         log.removeAll(keepingCapacity: true)
+        addedLog.removeAll(keepingCapacity: true)
         outbox.removeAll(keepingCapacity: true)
         pending = 0
     }

@@ -117,5 +117,25 @@ enum PostgresMigrations {
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN source_state jsonb;
         """,
+        // 7: an added profile's change-log rows as one row of its traits (its text kept as written:
+        // json, not jsonb, so each value is the canonical text); changes is the view of both.
+        """
+        ALTER TABLE warehouse_sync.changes RENAME TO change_rows;
+        ALTER TABLE warehouse_sync.change_rows RENAME CONSTRAINT changes_pkey TO change_rows_pkey;
+        CREATE TABLE warehouse_sync.change_added (
+            run_seq bigint NOT NULL,
+            run     text NOT NULL,
+            model   text NOT NULL,
+            key     text COLLATE "C" NOT NULL,
+            traits  text NOT NULL,
+            at      timestamptz NOT NULL,
+            PRIMARY KEY (run_seq, key)
+        );
+        CREATE VIEW warehouse_sync.changes AS
+        SELECT run_seq, run, model, key, trait, old, new, at FROM warehouse_sync.change_rows
+        UNION ALL
+        SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL::text, e.value::text, a.at
+        FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e;
+        """,
     ]
 }

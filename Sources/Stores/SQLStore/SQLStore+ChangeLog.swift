@@ -4,28 +4,49 @@ import SyncCore
 /// The change log (`changes`): reading it, pruning it, and `revert`, which puts back what a run
 /// changed as a run of its own.
 extension SQLStore {
+    /// The change log's rows, newest run first, then by key and trait. Each of the two tables
+    /// behind the `changes` view is read with its own limit (an added profile's row expands to its
+    /// traits only within the limit), and the two are merged.
     package func changes(_ query: ChangeQuery) throws -> [ChangeRecord] {
-        var result: [ChangeRecord] = []
-        try database.query(
-            """
-            SELECT run, model, key, trait, old, new, \(d.isoText("at")) FROM \(table(.changes))
+        let filters = """
             WHERE (\(d.textParam(1)) IS NULL OR model = \(d.param(1)))
               AND (\(d.textParam(2)) IS NULL OR run = \(d.param(2)))
               AND (\(d.textParam(3)) IS NULL OR key = \(d.param(3)))
               AND (\(d.textParam(4)) IS NULL OR at >= \(d.isoInstantParam(4)))
-            ORDER BY run_seq DESC, key, trait LIMIT \(d.param(5))
+            """
+        let parameters: [StoreValue] = [
+            StoreValue(query.model), StoreValue(query.run), StoreValue(query.key),
+            StoreValue(query.since.map(formatInstant)), .integer(Int64(query.limit)),
+        ]
+        let each = d.eachAddedTrait("a")
+        var rows: [(seq: Int64, record: ChangeRecord)] = []
+        for sql in [
+            """
+            SELECT run_seq, run, model, key, trait, old, new, \(d.isoText("at")) FROM \(table(.changeRows))
+            \(filters) ORDER BY run_seq DESC, key, trait LIMIT \(d.param(5))
             """,
-            [
-                StoreValue(query.model), StoreValue(query.run), StoreValue(query.key),
-                StoreValue(query.since.map(formatInstant)), .integer(Int64(query.limit)),
-            ]
-        ) { row in
-            result.append(
-                ChangeRecord(
-                    run: row.text(0) ?? "", model: row.text(1) ?? "", key: row.text(2) ?? "", trait: row.text(3) ?? "",
-                    old: row.text(4), new: row.text(5), at: row.text(6) ?? ""))
+            """
+            SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), \(d.isoText("a.at"))
+            FROM (SELECT * FROM \(table(.changeAdded)) \(filters) ORDER BY run_seq DESC, key LIMIT \(d.param(5))) a
+            CROSS JOIN \(each.join)
+            """,
+        ] {
+            try database.query(sql, parameters) { row in
+                rows.append(
+                    (
+                        row.integer(0) ?? 0,
+                        ChangeRecord(
+                            run: row.text(1) ?? "", model: row.text(2) ?? "", key: row.text(3) ?? "",
+                            trait: row.text(4) ?? "", old: row.text(5), new: row.text(6), at: row.text(7) ?? "")
+                    ))
+            }
         }
-        return result
+        rows.sort { a, b in
+            if a.seq != b.seq { return a.seq > b.seq }
+            if a.record.key != b.record.key { return a.record.key.utf8.lexicographicallyPrecedes(b.record.key.utf8) }
+            return a.record.trait.utf8.lexicographicallyPrecedes(b.record.trait.utf8)
+        }
+        return rows.prefix(query.limit).map(\.record)
     }
 
     package func pruneChanges(before cutoff: Date) throws -> Int {
@@ -35,7 +56,10 @@ extension SQLStore {
             [.real(cutoff.timeIntervalSince1970)]
         ) { $0.integer(0) }
         guard let last else { return 0 }
-        return try database.run("DELETE FROM \(table(.changes)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
+        let added = try database.run(
+            "DELETE FROM \(table(.changeAdded)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
+        return try added
+            + database.run("DELETE FROM \(table(.changeRows)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
     }
 
     package func revert(_ request: RevertRequest) throws -> RevertOutcome {
@@ -145,7 +169,7 @@ extension SQLStore {
             if request.logChanges {
                 try database.run(
                     """
-                    INSERT INTO \(table(.changes)) (run_seq, run, model, key, trait, old, new, at)
+                    INSERT INTO \(table(.changeRows)) (run_seq, run, model, key, trait, old, new, at)
                     VALUES (\(d.param(1)), \(d.param(2)), \(d.param(3)), \(d.param(4)), \(d.param(5)), \(d.param(6)),
                         \(d.param(7)), \(d.isoInstantParam(8)))
                     """,

@@ -4,6 +4,10 @@ import SyncCore
 /// `warehouse_sync.runs` in PostgreSQL; `profiles` and `profile_traits` are documented names.
 package enum StoreTable: String, Sendable, CaseIterable {
     case meta, profiles, snapshots, models, runs, leases, heartbeats, changes, outbox, deliveries
+    /// The change log's tables behind the `changes` view: one row a changed trait, and one row an
+    /// added profile with all its traits.
+    case changeRows = "change_rows"
+    case changeAdded = "change_added"
 }
 
 /// How one engine spells what the store's SQL needs and the two engines write differently.
@@ -90,6 +94,14 @@ package enum StoreDialect: Sendable {
     /// An instant column read as ISO 8601 text in UTC (`2026-03-01T12:00:00Z`); SQLite keeps this text.
     package func isoText(_ column: String) -> String {
         self == .sqlite ? column : "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    }
+
+    /// The traits of an added profile's change-log row (`alias.traits`, a JSON object's text) as
+    /// rows `e`: the join to add to `FROM`, and each trait's value as the JSON text it was written as.
+    package func eachAddedTrait(_ alias: String) -> (join: String, value: String) {
+        self == .sqlite
+            ? ("json_each(\(alias).traits) e", "\(alias).traits -> e.fullkey")
+            : ("json_each(\(alias).traits::json) e", "e.value::text")
     }
 
     /// A JSON column read as its text.

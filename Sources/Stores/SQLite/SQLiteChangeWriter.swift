@@ -16,6 +16,7 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     private let upsertSnapshot: SQLiteStatement
     private let deleteSnapshot: SQLiteStatement
     private let insertLog: SQLiteStatement
+    private let insertAdded: SQLiteStatement
     private let logger: ChangeLogger
     private let logChanges: Bool
     private let runSeq: Int64
@@ -35,8 +36,10 @@ struct SQLiteChangeWriter: StoreChangeWriter {
         logger = ChangeLogger(traitNames: traitNames, previousTraitNames: previousTraitNames)
         self.logChanges = logChanges
         insertLog = try db.prepare(
-            "INSERT INTO ws_changes (run_seq, run, model, key, trait, old, new, at) "
+            "INSERT INTO ws_change_rows (run_seq, run, model, key, trait, old, new, at) "
                 + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        insertAdded = try db.prepare(
+            "INSERT INTO ws_change_added (run_seq, run, model, key, traits, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         self.runSeq = runSeq
         self.destinations = destinations
         insertOutbox =
@@ -70,7 +73,19 @@ struct SQLiteChangeWriter: StoreChangeWriter {
                 try insertOutbox.step()
             }
         }
-        for entry in logChanges ? entries : [] {
+        if !change.setTraits.isEmpty { objects.build(change) }
+        if logChanges, ChangeLogger.isAddedProfile(change, entries) {
+            // One row for the profile: the ws_changes view shows it as a row per trait.
+            insertAdded.reset()
+            insertAdded.bind(1, runSeq)
+            insertAdded.bind(2, record.id)
+            insertAdded.bind(3, record.model)
+            insertAdded.bind(4, change.key)
+            insertAdded.bind(5, text: objects.traits)
+            insertAdded.bind(6, updatedAt)
+            try insertAdded.step()
+        }
+        for entry in logChanges && !ChangeLogger.isAddedProfile(change, entries) ? entries : [] {
             insertLog.reset()
             insertLog.bind(1, runSeq)
             insertLog.bind(2, record.id)
@@ -86,7 +101,6 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             let statement = try setStatement(change.setTraits)
             statement.reset()
             statement.bind(1, change.key)
-            objects.build(change)
             statement.bind(2, text: objects.traits)
             statement.bind(3, text: objects.provenanceObject)
             statement.bind(4, updatedAt)

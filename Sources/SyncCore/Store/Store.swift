@@ -34,7 +34,8 @@ public protocol Store: DeliveryStore {
     /// The change log's rows that match `query`, newest run first, then by key and trait.
     func changes(_ query: ChangeQuery) throws -> [ChangeRecord]
     /// Deletes the change-log rows of runs that finished before `cutoff`.
-    /// - Returns: how many rows were deleted.
+    /// - Returns: how many rows were deleted from the log's tables (an added profile's traits are
+    ///   one row).
     @discardableResult func pruneChanges(before cutoff: Date) throws -> Int
     /// Puts back the old value of every trait run `request.target` changed, as a new run, in one
     /// transaction with the model's snapshot rows for those keys (restored so that the next sync

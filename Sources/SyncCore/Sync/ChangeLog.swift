@@ -31,6 +31,14 @@ package struct ChangeLogger {
             previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Whether `entries` (this change's) are an added profile's: every set trait new, none before.
+    /// The change log keeps those as one row of the profile's traits object, which holds exactly
+    /// these names and values.
+    package static func isAddedProfile(_ change: Change, _ entries: [ChangeLogEntry]) -> Bool {
+        change.kind == .added && !entries.isEmpty && entries.count == change.setTraits.count
+            && change.unsetTraits.isEmpty && entries.allSatisfy { $0.old == nil && $0.new != nil }
+    }
+
     /// The traits `change` changes, in trait order; a trait written with the value it had
     /// (`sync --full`) is not a change and is left out.
     package func entries(_ change: Change) -> [ChangeLogEntry] {

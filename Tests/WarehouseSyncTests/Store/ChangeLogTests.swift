@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import CLI
+@testable import Drivers
 @testable import Stores
 @testable import SyncCore
 @testable import WarehouseSync
@@ -147,7 +148,9 @@ import Testing
         let reverter = RevertRunner(project: try f.project())
         let unknown = #expect(throws: SyncError.self) { try reverter.revert("nope", force: false, dryRun: false) }
         #expect(unknown?.code == .revertRefused)
-        #expect(try f.store().pruneChanges(before: Date().addingTimeInterval(60)) == 6)
+        // Three added profiles: one row each in the log's table of added profiles.
+        #expect(try f.store().pruneChanges(before: Date().addingTimeInterval(60)) == 3)
+        #expect(try f.store().changes(ChangeQuery(limit: 100)).isEmpty)
         let pruned = #expect(throws: SyncError.self) { try reverter.revert(first.id, force: false, dryRun: false) }
         #expect(pruned?.description.contains("change_retention") == true)
     }
@@ -199,5 +202,64 @@ import Testing
         let result = await runCLI(["status", "--json"], in: f.directory)
         #expect(result.out.contains("\"running\" : false"), "\(result.out)")
         #expect(TimeZone(identifier: "UTC")?.displayName == "UTC")
+    }
+
+    /// An added profile's traits are kept as one row; the `changes` view and `changes` show them
+    /// as a row per trait, each value the exact text the profile holds (escapes, long decimals,
+    /// objects, booleans), on both stores.
+    @Test(arguments: StoreKind.allCases)
+    func anAddedProfileIsOneRowShownAsARowPerTrait(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try f.warehouse(
+            """
+            CREATE TABLE odd (id text, d numeric(40,20), s text, j jsonb, b boolean, n int);
+            INSERT INTO odd VALUES ('k1', 12345678901234567890.12345678901234567890, 'café "q" \\ \n é',
+                '{"x": [1, 2.50]}', true, NULL);
+            INSERT INTO odd VALUES ('k2', 0.1, '', '[]', false, 7);
+            """)
+        try f.model("odd", "-- key: id\nSELECT id, d, s, j, b, n FROM odd\n")
+        let run = try f.sync("odd").record
+        let logged = try f.store().changes(ChangeQuery(run: run.id, limit: 100))
+        var expected: [String] = []
+        for (key, traits) in try f.allProfiles().sorted(by: { $0.key < $1.key }) {
+            for (trait, value) in traits.sorted(by: { $0.key < $1.key }) {
+                expected.append("\(key).\(trait) = \(value)")
+            }
+        }
+        #expect(logged.map { "\($0.key).\($0.trait) = \($0.new ?? "-")" } == expected)
+        #expect(logged.allSatisfy { $0.old == nil && $0.run == run.id && $0.model == "odd" })
+        #expect(expected.count == 10 && expected.contains("k1.n = null"), "a NULL is the value null: \(expected)")
+        // Plain SQL on the documented view sees the same rows.
+        let viewRows: [String]
+        switch store {
+        case .sqlite:
+            let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path)
+            let statement = try db.prepare("SELECT key, trait, new FROM ws_changes WHERE run = ?1 ORDER BY key, trait")
+            statement.bind(1, run.id)
+            var rows: [String] = []
+            while try statement.step() {
+                rows.append("\(statement.text(0)!).\(statement.text(1)!) = \(statement.text(2)!)")
+            }
+            viewRows = rows
+        case .postgres:
+            let pg = try PGConnection(conninfo: f.storeURL)
+            let result = try pg.execute(
+                "SELECT key, trait, new FROM warehouse_sync.changes WHERE run = $1 ORDER BY key, trait", [run.id])
+            viewRows = (0..<result.rowCount).map {
+                "\(result.text($0, 0)!).\(result.text($0, 1)!) = \(result.text($0, 2)!)"
+            }
+        }
+        #expect(viewRows == expected)
+        // A later change to an added profile is a row per trait, with its old value.
+        try f.warehouse("UPDATE odd SET s = 'x' WHERE id = 'k2'")
+        let second = try f.sync("odd", SyncOptions(full: true)).record
+        #expect(
+            try f.store().changes(ChangeQuery(run: second.id, limit: 100)).map {
+                "\($0.old ?? "-") -> \($0.new ?? "-")"
+            } == ["\"\" -> \"x\""])
+        // Reverting the first sync unsets every trait it added.
+        let reverter = RevertRunner(project: try f.project())
+        _ = try reverter.revert(run.id, force: true, dryRun: false)
+        #expect(try f.allProfiles().isEmpty)
     }
 }

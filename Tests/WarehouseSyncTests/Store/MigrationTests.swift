@@ -28,6 +28,24 @@ import Testing
         #expect(view.int64(0) == 1)
     }
 
+    /// Migration 7 keeps every change-log row of a store at version 6, under the `ws_changes` view.
+    @Test func theChangeLogOfAVersionSixStoreIsKept() throws {
+        let path = Self.path()
+        let db = try SQLiteDatabase(path: path, create: true)
+        try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for step in SQLiteMigrations.steps.prefix(6) { try db.execute(step) }
+        try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '6')")
+        try db.execute(
+            "INSERT INTO ws_changes VALUES (1, 'R1', 'ltv', 'u1', 'ltv', NULL, '10.5', '2026-12-01T00:00:00Z'), "
+                + "(2, 'R2', 'ltv', 'u1', 'ltv', '10.5', '11', '2026-12-02T00:00:00Z')")
+        let store = try SQLiteStore(path: path)
+        let log = try store.changes(ChangeQuery(limit: 10)).map { "\($0.run) \($0.old ?? "-") \($0.new ?? "-")" }
+        #expect(log == ["R2 10.5 11", "R1 - 10.5"])
+        let view = try db.prepare("SELECT type FROM sqlite_master WHERE name = 'ws_changes'")
+        #expect(try view.step())
+        #expect(view.text(0) == "view")
+    }
+
     @Test func aStoreNewerThanThisBinaryIsRefused() throws {
         let path = Self.path()
         _ = try SQLiteStore(path: path)
