@@ -4,9 +4,12 @@
 Run through scripts/bench.sh, which builds the release binary and starts a throwaway PostgreSQL.
 Every scenario runs as a child process; wall time, client CPU (user+sys) and peak resident memory
 come from os.wait4 for that process alone. Ratios are to the floor measured in the same run.
+Peers (drt and dlt, bench/peers.py) do the same job on the same table unless --no-peers.
 """
 import argparse, http.client, json, os, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from pathlib import Path
+
+import peers
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = ROOT / ".build" / "release" / "warehouse-sync"
@@ -22,18 +25,23 @@ def psql(db, sql):
                    stdout=subprocess.DEVNULL, env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"})
 
 
-def measure(argv, label):
-    """Runs argv; returns wall seconds, CPU seconds, peak RSS in MB and its stdout."""
+def measure(argv, label, stderr=subprocess.DEVNULL, allow_failure=False):
+    """Runs argv; returns wall seconds, CPU seconds, peak RSS in MB and its stdout (and its exit
+    code when it failed and allow_failure is set; otherwise a failure ends the benchmark)."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out, stderr=stderr)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         out.seek(0)
         text = out.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and not allow_failure:
         sys.exit(f"{label} failed: {' '.join(map(str, argv))}\n{text}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": text}
+    result = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": text}
+    if code != 0:
+        result["exit_code"] = code
+    return result
 
 
 def median_of(count, argv, label):
@@ -44,14 +52,16 @@ def median_of(count, argv, label):
     return result
 
 
+# The key's primary-key index is in byte order ("C" collation), so PostgreSQL serves the sync's
+# ORDER BY key COLLATE "C" from the index instead of sorting (README: "Keys in byte order").
+TABLE_COLUMNS = ('customer_id text COLLATE "C" PRIMARY KEY, orders_count integer, lifetime_value numeric(12,2), '
+                 "segment text, last_order date, is_active boolean, churn_score double precision")
+
+
 def generate(db, rows):
-    # The key's primary-key index is in byte order ("C" collation), so PostgreSQL serves the sync's
-    # ORDER BY key COLLATE "C" from the index instead of sorting (README: "Keys in byte order").
     psql(db, f"""
         DROP TABLE IF EXISTS customer_features;
-        CREATE TABLE customer_features (
-            customer_id text COLLATE "C" PRIMARY KEY, orders_count integer, lifetime_value numeric(12,2),
-            segment text, last_order date, is_active boolean, churn_score double precision);
+        CREATE TABLE customer_features ({TABLE_COLUMNS});
         INSERT INTO customer_features
         SELECT 'c' || lpad(g::text, 9, '0'), g % 97, (g % 100000) / 100.0,
                (ARRAY['new','regular','vip','dormant'])[1 + g % 4], DATE '2024-01-01' + (g % 700),
@@ -334,8 +344,11 @@ def main():
                         help="which stores to measure, comma-separated (empty: none)")
     parser.add_argument("--no-sql-only", action="store_true", help="skip the SQL-only upsert")
     parser.add_argument("--no-service", action="store_true", help="skip serve's HTTP API under load")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peers (drt and dlt, bench/peers.py)")
     args = parser.parse_args()
     ROWS[0] = args.rows
+    if not args.no_peers:
+        peers.ensure_venv()  # before anything is measured: an install that fails ends the run at once
     db = "bench"
     psql("postgres", f"DROP DATABASE IF EXISTS {db}")
     psql("postgres", f"CREATE DATABASE {db}")
@@ -358,6 +371,12 @@ def main():
             for scenario, r in warehouse_sync(db, store, workdir).items():
                 add(f"WarehouseSync, {store} store", scenario, r)
 
+        if not args.no_peers:
+            generate(db, args.rows)
+            peer_results, report["peers"] = peers.run(sys.modules[__name__], db, workdir)
+            for (tool, scenario), r in peer_results.items():
+                add(tool, scenario, r)
+
         if not args.no_service:
             generate(db, args.rows)
             service_under_load(db, workdir)
@@ -373,7 +392,22 @@ def main():
              "|---|---|---:|---:|---:|---:|---:|"]
     for s in report["scenarios"]:
         mark = "*" if s.get("repeats", 1) > 1 else ""
+        if not s.get("correct", True):
+            mark += f" (wrong: {s['check']['reason']})"
         lines.append(f"| {s['tool']} | {s['scenario']}{mark} | {s['wall_s']:.2f} | {s['rows_per_s']:,.0f} | {s['cpu_s']:.2f} | {s['peak_rss_mb']:.0f} | {s['ratio_to_floor']:.2f} |")
+    if "peers" in report:
+        wrong = sum(1 for s in report["scenarios"] if s.get("correct") is False)
+        lines += ["", f"Peers, installed from PyPI into bench/.venv-peers ({', '.join(report['peers']['pins'][:2])}), "
+                  "on the same table, one run a scenario, each tool a child process measured the same way: drt's diff "
+                  "strategy (`mode: mirror`, `incremental_strategy: diff`, `mirror.strategy: diff`: a snapshot of the "
+                  "model in the source database, diffed there) and its mirror (`mode: mirror`: reads every row, "
+                  "upserts every row, deletes the keys it did not see; needs no write grant on the source), each into "
+                  "a table of another database on the same server, 10,000 rows a commit; dlt's `sql_database` "
+                  "(pyarrow backend) with `write_disposition` merge (the default strategy, delete-insert on DuckDB) and with "
+                  "scd2 (current rows: no end of validity), primary key customer_id, into a DuckDB file. After every "
+                  "run each peer's result was checked against the table (row count and an md5 over the rows in key "
+                  f"order): {wrong} wrong, marked in the scenario column. The peers took "
+                  f"{report['peers']['seconds']:.0f} s of this run, checks included."]
     phases = [s for s in report["scenarios"] if "phases_ms" in s]
     if phases:
         lines += ["", "WarehouseSync phases (ms, from the run record): query = until the first row; fetch = streaming and diffing; "

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: builds the release binary, starts a throwaway PostgreSQL, and measures a sync
-# of N rows (default 1,000,000) against the floor and the SQL-only upsert.
-#   scripts/bench.sh [--rows N]
+# of N rows (default 1,000,000) against the floor, the SQL-only upsert and the peers (drt and dlt,
+# installed from PyPI into bench/.venv-peers, the benchmark's own virtualenv; --no-peers skips them).
+#   scripts/bench.sh [--rows N] [--no-peers]
 # Writes bench/results.md and bench/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
