@@ -130,6 +130,12 @@ import Testing
         _ = c.tick(now: next)
         #expect(
             c.finished(model: "a", .failed(transient: false), now: next).isEmpty, "a failed or held run starts nothing")
+        // A run skipped because its own tables did not change still starts its dependents: they may
+        // read other tables, and their own probe decides whether they run.
+        let third = next.addingTimeInterval(3600)
+        _ = c.tick(now: third)
+        #expect(
+            c.finished(model: "a", .unchanged, now: third) == [.start(model: "b", trigger: .dependency, attempt: 0)])
         #expect(try Schedule(parsing: "after lifetime_value").description == "after lifetime_value")
         #expect(throws: ScheduleError.self) { try Schedule(parsing: "after") }
         #expect(throws: ScheduleError.self) { try Schedule(parsing: "after a b") }

@@ -32,6 +32,8 @@ extension PostgresSource {
                     Dialect.postgres.quote(identifier: schema) + "." + Dialect.postgres.quote(identifier: name))
             }
             if node["Node Type"] as? String == "Foreign Scan" { foreign = true }
+            // TABLESAMPLE without REPEATABLE draws another sample each run.
+            if node["Node Type"] as? String == "Sample Scan", node["Repeatable Seed"] == nil { foreign = true }
             // Keys in order, strings only (costs and row estimates are numbers): the same plan
             // digests the same in every process.
             for key in node.keys.sorted() {
@@ -52,54 +54,71 @@ extension PostgresSource {
         walk(plan)
         var time = SourceProbe.TimeDependence.none
         let deparsed = expressions.joined(separator: "\n")
+        // 'now', 'today', 'tomorrow' and 'yesterday' are read as the time or the day when cast.
+        let timeLiterals = ["'now'", "'today'", "'tomorrow'", "'yesterday'"]
         if foreign
             || ["CURRENT_TIMESTAMP", "CURRENT_TIME", "LOCALTIME", "LOCALTIMESTAMP"].contains(where: deparsed.contains)
+            || timeLiterals.contains(where: deparsed.lowercased().contains)
         {
             time = .volatile
         } else if deparsed.contains("CURRENT_DATE") {
             time = .date
         }
-        let functions = Self.calledFunctions(deparsed)
-        if time != .volatile, !functions.isEmpty {
-            let volatile = try connection.execute(
-                "SELECT count(*) FROM pg_proc WHERE proname = ANY($1::text[]) AND provolatile <> 'i'",
-                [PostgresArrayText.literal(functions)])
-            if volatile.text(0, 0) != "0" { time = .volatile }
+        let functions = SQLLexer.calledFunctionNames(deparsed)
+        if !functions.isEmpty {
+            // Any that is not immutable makes the result depend on more than its tables; the
+            // definitions of the user's own are digested, so CREATE OR REPLACE FUNCTION runs the model.
+            let called = try connection.execute(
+                """
+                SELECT count(*) FILTER (WHERE provolatile <> 'i'),
+                    coalesce(string_agg(CASE WHEN pronamespace <> 'pg_catalog'::regnamespace AND prokind IN ('f', 'w')
+                        THEN md5(pg_get_functiondef(oid)) END, ',' ORDER BY oid), '')
+                FROM pg_proc WHERE proname = ANY($1::text[])
+                """, [PostgresArrayText.literal(functions)])
+            if called.text(0, 0) != "0" { time = .volatile }
+            shape.update("functions=\(called.text(0, 1) ?? "")\n")
         }
         var counters: [String: [Int64]] = [:]
         if !relations.isEmpty {
+            // Per relation: its file node (TRUNCATE, rewrites), rows written (the statistics) and
+            // its catalog row's version (ALTER TABLE, even one that rewrites nothing).
             let rows = try connection.execute(
                 """
                 SELECT r.name, pg_relation_filenode(r.name::regclass),
-                    coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1)
-                FROM unnest($1::text[]) AS r(name) LEFT JOIN pg_stat_all_tables s ON s.relid = r.name::regclass
+                    coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1), c.xmin::text::bigint, c.relkind::text
+                FROM unnest($1::text[]) AS r(name) JOIN pg_class c ON c.oid = r.name::regclass
+                LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
                 """, [PostgresArrayText.literal(relations.sorted())])
             for row in 0..<rows.rowCount {
                 guard let name = rows.text(row, 0) else { continue }
-                counters[name] = [Int64(rows.text(row, 1) ?? "") ?? -1, Int64(rows.text(row, 2) ?? "") ?? -1]
+                counters[name] = (1...3).map { Int64(rows.text(row, $0) ?? "") ?? -1 }
+                if rows.text(row, 4) == "S" { time = .volatile }  // a sequence moves without counting writes
+            }
+            // The statistics' own epoch: a restart, a failover or a reset of the counters can bring
+            // them back to the stored values; a standby's counters never count replayed writes, and
+            // track_counts off counts nothing.
+            let server = try connection.execute(
+                """
+                SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint,
+                    coalesce((extract(epoch FROM d.stats_reset) * 1000000)::bigint, 0),
+                    pg_is_in_recovery() OR current_setting('track_counts') <> 'on'
+                FROM pg_stat_database d WHERE d.datname = current_database()
+                """)
+            if server.rowCount == 1 {
+                counters[Self.serverEpochKey] = [
+                    Int64(server.text(0, 0) ?? "") ?? -1, Int64(server.text(0, 1) ?? "") ?? -1,
+                ]
+                if server.text(0, 2) != "f" { time = .volatile }
+            } else {
+                time = .volatile
             }
         }
         return SourceProbe(
             relations: counters, time: time, plan: shape.hex, totalCost: (plan["Total Cost"] as? NSNumber)?.doubleValue)
     }
 
-    /// The names called as functions in deparsed expressions: an identifier right before `(`.
-    static func calledFunctions(_ text: String) -> [String] {
-        var names: Set<String> = []
-        var current = ""
-        for scalar in text.unicodeScalars {
-            if scalar == "_" || CharacterSet.alphanumerics.contains(scalar) {
-                current.unicodeScalars.append(scalar)
-            } else {
-                if scalar == "(", let first = current.unicodeScalars.first, !CharacterSet.decimalDigits.contains(first)
-                {
-                    names.insert(current.lowercased())
-                }
-                current = ""
-            }
-        }
-        return names.sorted()
-    }
+    /// The entry of a probe's relations that holds the statistics' epoch, not a relation.
+    static let serverEpochKey = "(statistics epoch)"
 }
 
 /// A text array literal (`{"a","b"}`) for a `$1::text[]` parameter.

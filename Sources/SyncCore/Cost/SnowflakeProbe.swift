@@ -72,6 +72,7 @@ public enum SnowflakeProbe {
     /// the query itself can use.
     public static func timeout(credits: Double, warehouseSize size: String) -> Duration? {
         guard let perHour = creditsPerHour[size], perHour > 0 else { return nil }
-        return .seconds(max(1, Int64((credits / perHour * 3600).rounded(.down))))
+        // Snowflake's longest statement timeout is 7 days; a larger budget caps nothing.
+        return .seconds(max(1, min(604_800, (credits / perHour * 3600).rounded(.down))))
     }
 }

@@ -34,12 +34,13 @@ public struct Budget: Sendable, Hashable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let number = trimmed.prefix { $0.isNumber || $0 == "." }
         let unitText = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
-        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        // Below 1e18 in any unit: a limit an integer of the warehouse's holds.
+        guard let value = Double(number), value.isFinite, value > 0, value < 1e18 else { return nil }
         switch unitText.lowercased() {
         case "planner_cost": self.init(limit: value, unit: .plannerCost)
         case "credits", "credit": self.init(limit: value, unit: .credits)
         default:
-            guard let scale = Self.byteUnits[unitText.uppercased()], (value * scale).isFinite else { return nil }
+            guard let scale = Self.byteUnits[unitText.uppercased()], value * scale < 1e18 else { return nil }
             self.init(limit: (value * scale).rounded(), unit: .bytes)
         }
     }

@@ -81,6 +81,13 @@ extension SchemaDrift.Difference: CustomStringConvertible {
     }
 }
 
+/// A measure rounded and grouped (`1234567.8` as `1,234,568`); beyond what an integer holds (a
+/// planner's estimate can be 1e25), in exponent form (`1.5e+25`); not finite, as Swift writes it.
+package func grouped(_ value: Double) -> String {
+    guard value.isFinite, abs(value) < 9e18 else { return value.isFinite ? String(format: "%.3g", value) : "\(value)" }
+    return grouped(Int(value.rounded()))
+}
+
 /// `4812` as `4,812`, whatever the process's locale.
 package func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)

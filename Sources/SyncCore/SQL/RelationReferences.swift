@@ -98,6 +98,19 @@ extension SQLLexer {
         }
     }
 
+    /// The names called as functions in `text` (PostgreSQL's quoting): each name right before
+    /// `(`, the last part of a qualified one, unquoted lowercased and quoted as written
+    /// (`"Score"(x)` is `Score`, `util.sc$x(y)` is `sc$x`).
+    package static func calledFunctionNames(_ text: String) -> [String] {
+        let tokens = tokens(text)
+        var names: Set<String> = []
+        for (index, token) in tokens.enumerated() where token.isName && index + 1 < tokens.count {
+            let next = tokens[index + 1]
+            if !next.isWord && !next.isQuotedIdentifier && next.text == "(" { names.insert(token.name) }
+        }
+        return names.sorted()
+    }
+
     /// The tokens of `text` outside comments, in PostgreSQL's quoting.
     static func tokens(_ text: String) -> [Token] {
         var bytes = Array(text.utf8)

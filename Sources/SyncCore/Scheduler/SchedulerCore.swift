@@ -215,11 +215,13 @@ public struct SchedulerCore: Sendable {
     }
 
     /// A run ended: frees its slot, schedules a retry for a transient failure (up to 3), queues
-    /// the models that run `after` it when it succeeded, and starts what was waiting.
+    /// the models that run `after` it when it succeeded or was skipped with its sources unchanged
+    /// (a dependent may read other tables too: its own probe decides whether it runs), and starts
+    /// what was waiting.
     public mutating func finished(model name: String, _ end: RunEnd, now: Date) -> [SchedulerAction] {
         let attempt = running.removeValue(forKey: name)?.attempt ?? 0
         var actions: [SchedulerAction] = []
-        if end == .succeeded {
+        if end == .succeeded || end == .unchanged {
             for dependent in models.keys.sorted() where models[dependent]?.schedule == .after(name) {
                 // A queued run of the dependent will read what this run wrote: it is not queued twice.
                 if !queue.contains(where: { $0.model == dependent }) {

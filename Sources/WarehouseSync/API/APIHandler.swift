@@ -229,7 +229,7 @@ public final class APIHandler: Sendable {
             let since = now.addingTimeInterval(-Dashboard.days * 86400)
             for model in project.models {
                 history[model.name] = try store.runs(model: model.name, limit: Dashboard.runLimit).filter {
-                    $0.startedAt >= since && $0.status != .skipped
+                    $0.startedAt >= since
                 }
             }
             return Dashboard(project: project, report: report, history: history, now: now).html

@@ -94,7 +94,8 @@ struct Dashboard {
     private func section(
         _ status: StatusReport.ModelStatus, _ standing: Standing, cost: CostReport.ModelCost?
     ) -> String {
-        let runs = (history[status.model] ?? []).reversed().map { $0 }  // oldest first
+        // Skipped runs count in the cost figures but draw no bar: they ran no query.
+        let runs = (history[status.model] ?? []).filter { $0.status != .skipped }.reversed().map { $0 }  // oldest first
         var out = "<section class=\"model \(cssClass(standing))\" id=\"model-\(escape(status.model))\">\n"
         out += "<h2>\(escape(status.model)) <span class=\"badge\">\(standing.label)</span></h2>\n"
         out += "<div class=\"facts\">"
@@ -111,7 +112,10 @@ struct Dashboard {
         out += "<span>next due: \(escape(status.nextDue.map(formatInstant) ?? "-"))</span>"
         out += "<span>last success: \(escape(status.lastSuccessAt.map(formatInstant) ?? "never"))</span>"
         out += "</div>\n"
-        if let cost { out += costFacts(cost, measure: Self.costMeasure(runs)) }
+        if let cost {
+            out += costFacts(
+                cost, measure: Self.costMeasure(runs), capped: (history[status.model] ?? []).count >= Self.runLimit)
+        }
         if let last = status.lastRun, let error = last.error, last.status == .failed || last.status == .blocked {
             out += "<div class=\"error\">\(escape(error))</div>\n"
         }
@@ -140,8 +144,10 @@ struct Dashboard {
 
     /// One line of `cost`'s figures: runs and skipped runs in 30 days, the mean run's and the
     /// monthly projection's cost in the model's main measure, and in money where priced.
-    private func costFacts(_ cost: CostReport.ModelCost, measure: String?) -> String {
-        var out = "<div class=\"facts cost\"><span>30 days: \(cost.runs) runs, \(cost.skippedRuns) skipped</span>"
+    /// `capped`: the page read only the newest `runLimit` runs, so the figures cover those.
+    private func costFacts(_ cost: CostReport.ModelCost, measure: String?, capped: Bool) -> String {
+        let window = capped ? "last \(Self.runLimit) runs" : "30 days"
+        var out = "<div class=\"facts cost\"><span>\(window): \(cost.runs) runs, \(cost.skippedRuns) skipped</span>"
         if let measure, let mean = cost.mean[measure] {
             out += "<span>mean \(escape(measure)): \(escape(Self.figure(mean)))</span>"
             out += "<span>projected a month (\(cost.runsPerMonth) runs): "
@@ -155,7 +161,7 @@ struct Dashboard {
 
     /// A figure with thousands separators, two decimals below 100.
     static func figure(_ value: Double) -> String {
-        abs(value) < 100 ? String(format: "%.2f", value) : grouped(Int(value.rounded()))
+        abs(value) < 100 ? String(format: "%.2f", value) : grouped(value)
     }
 
     /// The cost measure the model's runs report most: each warehouse names its own.

@@ -51,12 +51,14 @@ public struct CostReport: Encodable, Sendable {
             let mean = total.reduce(into: [String: Double]()) { $0[$1.key] = $1.value / Double(reported[$1.key]!) }
             let perMonth = runsPerMonth(model, project: project, now: now)
             let prices = project.config.sources[model.source ?? ""]?.prices ?? Prices()
-            let meanMoney = prices.money(mean)
+            // Money to a millionth: sums of products of binary fractions carry noise below that.
+            func millionths(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
+            let meanMoney = prices.money(mean).map(millionths)
             return ModelCost(
                 model: model.name, source: model.source ?? "", runs: ran.count,
                 skippedRuns: window.count - ran.count, total: total, mean: mean, runsPerMonth: perMonth,
                 monthlyProjection: mean.mapValues { $0 * Double(perMonth) }, meanMoney: meanMoney,
-                monthlyProjectionMoney: meanMoney.map { $0 * Double(perMonth) })
+                monthlyProjectionMoney: meanMoney.map { millionths($0 * Double(perMonth)) })
         }
         return CostReport(days: days, models: models)
     }
@@ -65,6 +67,7 @@ public struct CostReport: Encodable, Sendable {
     /// clock schedules by counting their fire times, `after MODEL` as often as that model.
     public static func runsPerMonth(_ model: Model, project: Project, now: Date, depth: Int = 0) -> Int {
         let month: TimeInterval = 30 * 86400
+        guard model.enabled else { return 0 }  // serve never runs it
         switch model.schedule {
         case .manual:
             return 0

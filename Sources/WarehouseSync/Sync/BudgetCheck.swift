@@ -32,7 +32,7 @@ enum BudgetCheck {
         var capped = source
         let text = odbc.reveal()
         let separator = text.hasSuffix(";") || text.isEmpty ? "" : ";"
-        capped.odbc = Secret(text + separator + "\(bigQueryCapAttribute)=\(Int64(budget.limit))")
+        capped.odbc = Secret(text + separator + "\(bigQueryCapAttribute)=\(String(format: "%.0f", budget.limit))")
         return capped
     }
 
@@ -99,8 +99,8 @@ enum BudgetCheck {
         guard estimate > budget.limit, !force else { return .within }
         let shown =
             budget.unit == .bytes
-            ? "\(grouped(Int(estimate.rounded()))) bytes"
-            : "\(grouped(Int(estimate.rounded()))) \(budget.unit.rawValue)"
+            ? "\(grouped(estimate)) bytes"
+            : "\(grouped(estimate)) \(budget.unit.rawValue)"
         return .held(
             "over budget: \(who) \(shown), more than the budget \(budget); the query was not run and nothing was "
                 + "written. If this is intended, raise the budget in \(model.file) or run: warehouse-sync sync "

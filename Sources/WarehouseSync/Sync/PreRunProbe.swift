@@ -65,7 +65,10 @@ struct PreRunProbe {
                     relations[name] = [Int64(row.dropFirst().first?.measure ?? -1)]
                 }
             }
-            result.sources = SourceProbe(relations: relations, time: QueryTimeScan.scan(sql), plan: digest(plan.shape))
+            // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
+            let time = QueryTimeScan.scan(sql)
+            result.sources = SourceProbe(
+                relations: relations, time: time == .date ? .volatile : time, plan: digest(plan.shape))
         case .bigquery:
             guard probeSources else { break }
             var tables = RelationReferences(sql).relations.filter { (2...3).contains($0.count) }

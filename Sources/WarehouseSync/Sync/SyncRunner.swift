@@ -158,7 +158,9 @@ public final class SyncRunner: Sendable {
             options: queryOptions)
         var sourceState: SourceState?
         if let probe = probed.sources {
-            let today = SourceState.day(now(), in: model.timezone ?? project.config.timezone)
+            // The day as the warehouse's CURRENT_DATE reads it: PostgreSQL sessions are pinned to UTC,
+            // and Redshift's and BigQuery's default to it (Snowflake's date dependence never skips).
+            let today = SourceState.day(now(), in: TimeZone(identifier: "UTC")!)
             sourceState = SourceState(
                 fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today, run: record.id)
             let previousRun = try store.runs(model: model.name, limit: 1).first?.startedAt

@@ -100,6 +100,16 @@ import Testing
         #expect(
             try runner.run(today, options: SyncOptions(), now: { day1.addingTimeInterval(86400) }).record.status
                 == .succeeded, "the next day: it runs again")
+        // CURRENT_DATE is the session's (UTC) day, whatever the model's timezone: 23:30 and 00:30 UTC
+        // are one day in Los Angeles and two in the session.
+        try f.model(
+            "la", "-- key: id\n-- timezone: America/Los_Angeles\nSELECT id, v AS lv, CURRENT_DATE AS la_day FROM t\n")
+        let la = try #require(try f.project().model(named: "la"))
+        let evening = Date(timeIntervalSince1970: 1_800_055_800)  // 2027-01-15T23:30:00Z
+        #expect(try runner.run(la, options: SyncOptions(), now: { evening }).record.status == .succeeded)
+        #expect(
+            try runner.run(la, options: SyncOptions(), now: { evening.addingTimeInterval(3600) }).record.status
+                == .succeeded, "a new UTC day: CURRENT_DATE moved")
     }
 
     @Test func aSkippedSyncExitsZero() async throws {
@@ -158,5 +168,52 @@ import Testing
         Thread.sleep(forTimeInterval: 1)
         #expect(try f.sync("m").record.status == .succeeded, "the stored counters predate the change")
         #expect(try f.sync("m").record.status == .skipped)
+    }
+
+    /// Changes that move no row counter, and queries whose result moves without any change: the
+    /// attack on issue 16 found each one skipped. Each now runs (or never skips).
+    @Test func changesTheRowCountersDoNotShowAreCaught() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse(
+            """
+            CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1), ('b', 20);
+            CREATE TABLE dim (v int); INSERT INTO dim VALUES (1);
+            CREATE FUNCTION tier(x int) RETURNS text IMMUTABLE LANGUAGE plpgsql AS
+                $$ BEGIN RETURN CASE WHEN x > 5 THEN 'high' ELSE 'low' END; END $$;
+            CREATE FUNCTION "Score"(x int) RETURNS bigint VOLATILE LANGUAGE sql AS $$ SELECT count(*) FROM dim $$;
+            CREATE SEQUENCE s;
+            """)
+        try f.model("tiered", "-- key: id\nSELECT id, tier(v) AS tier FROM t\n")
+        try f.model("whole", "-- key: id\nSELECT c.id, md5(c::text) AS whole_h FROM t c\n")
+        try f.model("quoted", "-- key: id\nSELECT id, \"Score\"(v) AS score FROM t\n")
+        try f.model("seq", "-- key: id\nSELECT 'k' AS id, last_value AS lv FROM s\n")
+        try f.model("nowtext", "-- key: id\nSELECT id, ('now'::text)::timestamptz > '2000-01-01' AS n FROM t\n")
+        try f.model("sampled", "-- key: id\nSELECT id, v AS sv FROM t TABLESAMPLE SYSTEM (100)\n")
+        let all = ["tiered", "whole", "quoted", "seq", "nowtext", "sampled"]
+        for model in all { #expect(try f.sync(model).record.status == .succeeded, "\(model)") }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try f.sync("tiered").record.status == .skipped)
+        #expect(try f.sync("whole").record.status == .skipped)
+        for model in ["quoted", "seq", "nowtext", "sampled"] {
+            #expect(try f.sync(model).record.status == .succeeded, "\(model) never skips")
+        }
+        try f.warehouse(
+            """
+            CREATE OR REPLACE FUNCTION tier(x int) RETURNS text IMMUTABLE LANGUAGE plpgsql AS
+                $$ BEGIN RETURN CASE WHEN x > 10 THEN 'high' ELSE 'low' END; END $$
+            """)
+        #expect(try f.sync("tiered").record.status == .succeeded, "a redefined function runs the model")
+        try f.warehouse("ALTER TABLE t ADD COLUMN extra text DEFAULT 'x'")
+        #expect(try f.sync("whole").record.status == .succeeded, "ALTER TABLE runs the model")
+        #expect(try f.sync("whole").record.status == .skipped)
+        // A reset of the counters followed by as many writes brings them back to the stored value.
+        try f.warehouse("SELECT pg_stat_reset_single_table_counters('t'::regclass)")
+        try f.warehouse("UPDATE t SET v = v + 1 WHERE id = 'a'")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try f.sync("whole").record.status == .succeeded, "a reset of the statistics runs the model")
+        // Sessions that count nothing make the counters meaningless.
+        try f.warehouse("ALTER DATABASE \(f.warehouseDatabase) SET track_counts = off")
+        #expect(try f.sync("whole").record.status == .succeeded)
+        #expect(try f.sync("whole").record.status == .succeeded, "with track_counts off it never skips")
     }
 }

@@ -98,7 +98,10 @@ import Testing
         #expect(Budget(parsing: "50GB")?.description == "50 GB")
         #expect(Budget(parsing: "1.5TiB")?.description == "1.65 TB")
         #expect(Budget(parsing: "0.5 credits")?.description == "0.5 credits")
-        for bad in ["", "50", "-1 credits", "0 GB", "50 furlongs", "GB", "1e400 GB", "nan credits"] {
+        for bad in [
+            "", "50", "-1 credits", "0 GB", "50 furlongs", "GB", "1e400 GB", "nan credits", "9300PB",
+            "1e18 planner_cost",
+        ] {
             #expect(Budget(parsing: bad) == nil, "\(bad)")
         }
     }
