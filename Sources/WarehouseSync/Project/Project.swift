@@ -129,7 +129,7 @@ public struct Project: Sendable {
                 errors.append(
                     ProjectError(
                         file: model.file, line: model.headerLines["budget"],
-                        "budget \(budget) is not a unit a \(kind.rawValue) source has",
+                        "budget \(budget) is not a unit that \(kind.rawValue) sources have",
                         hint: BudgetUnits.hint))
             }
             if let source = model.source {
