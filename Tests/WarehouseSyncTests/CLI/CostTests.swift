@@ -105,6 +105,7 @@ import Testing
         }
         try f.model("m", "-- key: id\n-- budget: 50GB\nSELECT id, v FROM big\n")
         let error = try #require(throws: ProjectErrors.self) { try f.sync("m") }
-        #expect("\(error)".contains("models/m.sql:2: budget 50 GB is not a unit that postgres sources have"), "\(error)")
+        #expect(
+            "\(error)".contains("models/m.sql:2: budget 50 GB is not a unit that postgres sources have"), "\(error)")
     }
 }
