@@ -187,7 +187,7 @@ struct Dashboard {
             out +=
                 " — \(points.count) run\(points.count == 1 ? "" : "s")"
                 + (runs.count >= Self.runLimit ? " (the newest \(Self.runLimit))" : "") + ", max "
-                + String(format: "%.4g", highest) + " \(escape(unit))"
+                + Self.figure(highest) + " \(escape(unit))"
         }
         out += "</figcaption><svg viewBox=\"0 0 300 60\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\""
         out += escape(title) + "\">"
