@@ -9,6 +9,10 @@ struct TraitObjects {
     private let provenance: [UInt8]
     private(set) var traits: [UInt8] = []
     private(set) var provenanceObject: [UInt8] = []
+    /// The set traits with each value as a JSON string holding its canonical text
+    /// (`{"ltv":"10.50"}`): SQLite's JSON functions re-render values, but return a string's
+    /// content exactly (`buildQuoted`).
+    private(set) var quotedTraits: [UInt8] = []
     private var offsets: [Int]
 
     init(traitNames: [String], provenance: String) {
@@ -50,5 +54,20 @@ struct TraitObjects {
         }
         traits.append(UInt8(ascii: "}"))
         provenanceObject.append(UInt8(ascii: "}"))
+    }
+
+    /// Fills `quotedTraits` for `change`'s set traits; call after `build`, whose offsets it reads.
+    mutating func buildQuoted(_ change: Change) {
+        quotedTraits.removeAll(keepingCapacity: true)
+        quotedTraits.append(UInt8(ascii: "{"))
+        change.traits.bytes.withUnsafeBufferPointer { blob in
+            for (n, index) in change.setTraits.enumerated() {
+                if n > 0 { quotedTraits.append(UInt8(ascii: ",")) }
+                quotedTraits.append(contentsOf: names[index])
+                appendJSONString(
+                    bytes: UnsafeBufferPointer(rebasing: blob[offsets[index]..<offsets[index + 1]]), to: &quotedTraits)
+            }
+        }
+        quotedTraits.append(UInt8(ascii: "}"))
     }
 }

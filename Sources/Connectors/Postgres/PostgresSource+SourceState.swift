@@ -64,35 +64,53 @@ extension PostgresSource {
         } else if deparsed.contains("CURRENT_DATE") {
             time = .date
         }
-        let functions = SQLLexer.calledFunctionNames(deparsed)
-        if !functions.isEmpty {
-            // Any that is not immutable makes the result depend on more than its tables; the
-            // definitions of the user's own are digested, so CREATE OR REPLACE FUNCTION runs the model.
-            let called = try connection.execute(
-                """
-                SELECT count(*) FILTER (WHERE provolatile <> 'i'),
-                    coalesce(string_agg(CASE WHEN pronamespace <> 'pg_catalog'::regnamespace AND prokind IN ('f', 'w')
-                        THEN md5(pg_get_functiondef(oid)) END, ',' ORDER BY oid), '')
-                FROM pg_proc WHERE proname = ANY($1::text[])
-                """, [PostgresArrayText.literal(functions)])
-            if called.text(0, 0) != "0" { time = .volatile }
-            shape.update("functions=\(called.text(0, 1) ?? "")\n")
-        }
+        // The functions the plan calls: by name, the support functions of its aggregates, and those
+        // behind user-defined casts to a type it casts to (`::integer`) and user-defined operators
+        // it may use (the plan shows neither function). Any that is not immutable makes the result
+        // depend on more than its tables, and the definitions of the user's own are digested
+        // (CREATE OR REPLACE FUNCTION runs the model).
+        let called = try connection.execute(
+            """
+            WITH named AS (SELECT oid FROM pg_proc WHERE proname = ANY($1::text[])),
+            used AS (
+                SELECT oid FROM named
+                UNION SELECT f FROM pg_aggregate a JOIN named n ON n.oid = a.aggfnoid,
+                    LATERAL (VALUES (a.aggtransfn), (a.aggfinalfn), (a.aggcombinefn)) AS s(f)
+                WHERE f <> 0
+                UNION SELECT c.castfunc FROM pg_cast c JOIN pg_proc f ON f.oid = c.castfunc
+                WHERE f.pronamespace <> 'pg_catalog'::regnamespace
+                  AND position('::' || format_type(c.casttarget, NULL) IN $2) > 0
+                UNION SELECT o.oprcode::oid FROM pg_operator o
+                WHERE o.oprnamespace <> 'pg_catalog'::regnamespace AND position(o.oprname IN $2) > 0)
+            SELECT count(*) FILTER (WHERE p.provolatile <> 'i'),
+                coalesce(string_agg(CASE WHEN p.pronamespace <> 'pg_catalog'::regnamespace AND p.prokind IN ('f', 'w')
+                    THEN md5(pg_get_functiondef(p.oid)) END, ',' ORDER BY p.oid), '')
+            FROM pg_proc p JOIN used u ON u.oid = p.oid
+            """, [PostgresArrayText.literal(SQLLexer.calledFunctionNames(deparsed)), deparsed])
+        if called.text(0, 0) != "0" { time = .volatile }
+        shape.update("functions=\(called.text(0, 1) ?? "")\n")
         var counters: [String: [Int64]] = [:]
         if !relations.isEmpty {
-            // Per relation: its file node (TRUNCATE, rewrites), rows written (the statistics) and
-            // its catalog row's version (ALTER TABLE, even one that rewrites nothing).
+            // Per relation: its file node (TRUNCATE, rewrites), rows written (the statistics), its
+            // catalog row's version and a digest of its columns (ALTER TABLE that rewrites nothing:
+            // ADD COLUMN with a default, RENAME COLUMN, a type or collation changed in place).
             let rows = try connection.execute(
                 """
                 SELECT r.name, pg_relation_filenode(r.name::regclass),
-                    coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1), c.xmin::text::bigint, c.relkind::text
+                    coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1), c.xmin::text::bigint,
+                    ('x' || substr(md5((
+                        SELECT string_agg(a.attname || ':' || a.atttypid || ':' || a.atttypmod || ':' || a.attcollation,
+                            ',' ORDER BY a.attnum)
+                        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)), 1, 15)
+                    )::bit(60)::bigint,
+                    c.relkind::text
                 FROM unnest($1::text[]) AS r(name) JOIN pg_class c ON c.oid = r.name::regclass
                 LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
                 """, [PostgresArrayText.literal(relations.sorted())])
             for row in 0..<rows.rowCount {
                 guard let name = rows.text(row, 0) else { continue }
-                counters[name] = (1...3).map { Int64(rows.text(row, $0) ?? "") ?? -1 }
-                if rows.text(row, 4) == "S" { time = .volatile }  // a sequence moves without counting writes
+                counters[name] = (1...4).map { Int64(rows.text(row, $0) ?? "") ?? -1 }
+                if rows.text(row, 5) == "S" { time = .volatile }  // a sequence moves without counting writes
             }
             // The statistics' own epoch: a restart, a failover or a reset of the counters can bring
             // them back to the stored values; a standby's counters never count replayed writes, and

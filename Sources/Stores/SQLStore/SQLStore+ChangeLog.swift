@@ -23,7 +23,7 @@ extension SQLStore {
         for sql in [
             """
             SELECT run_seq, run, model, key, trait, old, new, \(d.isoText("at")) FROM \(table(.changeRows))
-            \(filters) ORDER BY run_seq DESC, key, trait LIMIT \(d.param(5))
+            \(filters) ORDER BY run_seq DESC, key, \(d.byteOrder("trait")) LIMIT \(d.param(5))
             """,
             """
             SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), \(d.isoText("a.at"))

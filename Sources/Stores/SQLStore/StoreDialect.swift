@@ -97,12 +97,17 @@ package enum StoreDialect: Sendable {
     }
 
     /// The traits of an added profile's change-log row (`alias.traits`, a JSON object's text) as
-    /// rows `e`: the join to add to `FROM`, and each trait's value as the JSON text it was written as.
+    /// rows `e`: the join to add to `FROM`, and each trait's value as the canonical JSON text it was
+    /// written as (SQLite keeps each as a JSON string, PostgreSQL's `json` keeps the text).
     package func eachAddedTrait(_ alias: String) -> (join: String, value: String) {
         self == .sqlite
-            ? ("json_each(\(alias).traits) e", "\(alias).traits -> e.fullkey")
+            ? ("json_each(\(alias).traits) e", "e.value")
             : ("json_each(\(alias).traits::json) e", "e.value::text")
     }
+
+    /// A text column ordered by its bytes, as the store's keys are (PostgreSQL columns may have
+    /// another collation).
+    package func byteOrder(_ column: String) -> String { self == .sqlite ? column : "\(column) COLLATE \"C\"" }
 
     /// A JSON column read as its text.
     package func jsonText(_ column: String) -> String { self == .sqlite ? column : "\(column)::text" }

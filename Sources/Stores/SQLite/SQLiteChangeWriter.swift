@@ -81,7 +81,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             insertAdded.bind(2, record.id)
             insertAdded.bind(3, record.model)
             insertAdded.bind(4, change.key)
-            insertAdded.bind(5, text: objects.traits)
+            objects.buildQuoted(change)
+            insertAdded.bind(5, text: objects.quotedTraits)
             insertAdded.bind(6, updatedAt)
             try insertAdded.step()
         }

@@ -120,7 +120,8 @@ enum SQLiteMigrations {
         ALTER TABLE ws_models ADD COLUMN source_state TEXT;
         """,
         // 7: an added profile's change-log rows as one row of its traits (a first sync of a million
-        // profiles writes a million rows, not one per trait); ws_changes is the view of both.
+        // profiles writes a million rows, not one per trait), each value a JSON string holding its
+        // canonical text (json_each returns a string's content exactly); ws_changes is the view of both.
         """
         ALTER TABLE ws_changes RENAME TO ws_change_rows;
         CREATE TABLE ws_change_added (
@@ -135,7 +136,7 @@ enum SQLiteMigrations {
         CREATE VIEW ws_changes AS
         SELECT run_seq, run, model, key, trait, old, new, at FROM ws_change_rows
         UNION ALL
-        SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, a.traits -> e.fullkey AS new, a.at
+        SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
         FROM ws_change_added a, json_each(a.traits) e;
         """,
     ]

@@ -113,21 +113,20 @@ package func appendDecimalDigits(_ value: Int64, to out: inout [UInt8]) {
 }
 
 package func appendJSONString(_ string: String, to out: inout [UInt8]) {
-    out.append(UInt8(ascii: "\""))
     var string = string
-    let plain = string.withUTF8 { bytes -> Bool in
-        // Most strings need no escaping: copy them whole.
-        guard !bytes.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            return false
-        }
+    string.withUTF8 { appendJSONString(bytes: $0, to: &out) }
+}
+
+/// `bytes` (UTF-8) as a JSON string: quoted, with `"`, `\\` and control characters escaped.
+package func appendJSONString(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    // Most strings need no escaping: copy them whole.
+    guard bytes.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
         out.append(contentsOf: bytes)
-        return true
-    }
-    if plain {
         out.append(UInt8(ascii: "\""))
         return
     }
-    for byte in string.utf8 {
+    for byte in bytes {
         switch byte {
         case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
         case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])

@@ -211,6 +211,45 @@ import Testing
         try f.warehouse("UPDATE t SET v = v + 1 WHERE id = 'a'")
         Thread.sleep(forTimeInterval: 1)
         #expect(try f.sync("whole").record.status == .succeeded, "a reset of the statistics runs the model")
+        // The second attack: a column rename that rewrites nothing, and functions the plan never names
+        // (an aggregate's support function, a cast's, an operator's).
+        try f.warehouse(
+            """
+            CREATE TABLE rs (k text, x int, y int); INSERT INTO rs VALUES ('a', 1, 2);
+            CREATE TABLE wts (w int); INSERT INTO wts VALUES (1);
+            CREATE FUNCTION wsum(s int, v int) RETURNS int VOLATILE LANGUAGE sql
+                AS $$ SELECT s + v * (SELECT w FROM wts) $$;
+            CREATE AGGREGATE wagg(int) (sfunc = wsum, stype = int, initcond = '0');
+            CREATE TYPE lvl AS ENUM ('low', 'high');
+            CREATE FUNCTION lvl_rank(l lvl) RETURNS int IMMUTABLE LANGUAGE sql
+                AS $$ SELECT CASE WHEN l = 'high' THEN 2 ELSE 1 END $$;
+            CREATE CAST (lvl AS int) WITH FUNCTION lvl_rank(lvl);
+            CREATE TABLE ca (k text, t lvl); INSERT INTO ca VALUES ('a', 'high');
+            CREATE FUNCTION myop(a int, b int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT a + b $$;
+            CREATE OPERATOR %%% (function = myop, leftarg = int, rightarg = int);
+            """)
+        try f.model("renamed", "-- key: k\nSELECT k, x AS rx, y AS ry FROM rs\n")
+        try f.model("aggregated", "-- key: k\nSELECT k, wagg(x) AS total FROM rs GROUP BY k\n")
+        try f.model("cast", "-- key: k\nSELECT k, t::int AS rank FROM ca\n")
+        try f.model("operated", "-- key: k\nSELECT k, x %%% 1 AS opped FROM rs\n")
+        for model in ["renamed", "cast", "operated"] { _ = try f.sync(model) }
+        Thread.sleep(forTimeInterval: 1)
+        for model in ["renamed", "cast", "operated"] {
+            #expect(try f.sync(model).record.status == .skipped, "\(model) skips while nothing changed")
+        }
+        _ = try f.sync("aggregated")
+        #expect(try f.sync("aggregated").record.status == .succeeded, "a volatile support function: never skipped")
+        try f.warehouse(
+            "ALTER TABLE rs RENAME COLUMN x TO tmp; ALTER TABLE rs RENAME COLUMN y TO x; "
+                + "ALTER TABLE rs RENAME COLUMN tmp TO y"
+        )
+        #expect(try f.sync("renamed").record.status == .succeeded, "a column rename runs the model")
+        try f.warehouse(
+            "CREATE OR REPLACE FUNCTION lvl_rank(l lvl) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT 7 $$")
+        #expect(try f.sync("cast").record.status == .succeeded, "a redefined cast function runs the model")
+        try f.warehouse(
+            "CREATE OR REPLACE FUNCTION myop(a int, b int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT a - b $$")
+        #expect(try f.sync("operated").record.status == .succeeded, "a redefined operator function runs the model")
         // Sessions that count nothing make the counters meaningless.
         try f.warehouse("ALTER DATABASE \(f.warehouseDatabase) SET track_counts = off")
         #expect(try f.sync("whole").record.status == .succeeded)
