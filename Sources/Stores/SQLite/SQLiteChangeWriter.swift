@@ -74,7 +74,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             }
         }
         if !change.setTraits.isEmpty { objects.build(change) }
-        if logChanges, ChangeLogger.isAddedProfile(change, entries) {
+        let added = logChanges && ChangeLogger.isAddedProfile(change, entries)
+        if added {
             // One row for the profile: the ws_changes view shows it as a row per trait.
             insertAdded.reset()
             insertAdded.bind(1, runSeq)
@@ -86,7 +87,7 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             insertAdded.bind(6, updatedAt)
             try insertAdded.step()
         }
-        for entry in logChanges && !ChangeLogger.isAddedProfile(change, entries) ? entries : [] {
+        for entry in logChanges && !added ? entries : [] {
             insertLog.reset()
             insertLog.bind(1, runSeq)
             insertLog.bind(2, record.id)

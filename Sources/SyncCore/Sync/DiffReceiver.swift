@@ -90,64 +90,20 @@ package struct DiffReceiver: RowReceiver {
     }
 
     package mutating func columns(_ columns: [Column]) throws {
-        let names = columns.map(\.name)
-        // The key's text (Dialect.keyText) comes first when the query was wrapped by orderedByKey.
-        let keyTextIndex = names.first == Dialect.keyTextColumn ? 0 : nil
-        let resultNames = keyTextIndex == nil ? names : Array(names.dropFirst())
-        try ResultColumns.check(resultNames, model: model)
-        guard let key = keyTextIndex ?? names.firstIndex(of: model.key) else {
-            throw SyncError(
-                .missingColumn, model: model.name,
-                "the result has no key column \(model.key) (\(model.file):\(model.headerLines["key"] ?? 1))",
-                hint: "the result's columns are \(names.joined(separator: ", "))")
-        }
-        keyIndex = key
-        keyIsText = keyTextIndex != nil
-        keyType = columns[key].type
-        traitNames = model.traitNames(columns: resultNames)
-        if model.kind == .traits {
-            traitIndexes = try traitNames.map { trait in
-                guard let index = names.firstIndex(of: trait) else {
-                    throw SyncError(
-                        .missingColumn, model: model.name,
-                        "trait \(trait) is not a column of the result "
-                            + "(\(model.file):\(model.headerLines["traits"] ?? 1))",
-                        hint: "the result's columns are \(names.joined(separator: ", "))")
-                }
-                return index
-            }
-            guard !traitNames.isEmpty else {
-                throw SyncError(
-                    .missingColumn, model: model.name, "the result has no trait columns besides the key \(model.key)")
-            }
-        }
-        if let bad = traitNames.first(where: { !isIdentifierLike($0) }) {
-            throw SyncError(
-                .badTraitName, model: model.name, "column \"\(bad)\" cannot be a trait name",
-                hint:
-                    "alias it in the query to letters, digits and '_' (AS "
-                    + "\(bad.filter { $0.isLetter || $0.isNumber || $0 == "_" }))"
-            )
-        }
+        let layout = try ResultLayout(columns: columns, model: model)
+        keyIndex = layout.keyIndex
+        keyIsText = layout.keyIsText
+        keyType = layout.keyType
+        traitNames = layout.traitNames
+        traitIndexes = layout.traitIndexes
+        decodedChecked = layout.decodedChecked
+        rawChecked = layout.rawChecked
+        adjacentTraits = layout.adjacentTraits
         allTraits = Array(traitNames.indices)
-        let keyColumn = (keyTextIndex ?? -1) + 1 + (resultNames.firstIndex(of: model.key) ?? 0)
-        let schemaColumns = [keyColumn] + (model.kind == .segment ? [] : traitIndexes)
-        observer = SchemaObserver(
-            declared: schemaColumns.map { columns[$0].type } + (model.kind == .segment ? [.bool] : []),
-            columns: schemaColumns)
-        // Only values that can hold text are checked before they are stored; a PostgreSQL COPY row
-        // cannot hold a NUL in text, so on that path only JSON (and arrays of it) can be unstorable.
-        let traitTypes = traitIndexes.map { columns[$0].type }
-        decodedChecked = traitTypes.indices.filter {
-            ![ValueType.bool, .int, .double, .bytes].contains(traitTypes[$0])
-        }
-        rawChecked = traitTypes.indices.filter { [ValueType.json, .array, .unknown].contains(traitTypes[$0]) }
-        if let first = traitIndexes.first, traitIndexes == Array(first..<first + traitIndexes.count) {
-            adjacentTraits = first...traitIndexes[traitIndexes.count - 1]
-        }
+        observer = SchemaObserver(declared: layout.declaredTypes, columns: layout.schemaColumns)
         // The seed covers each trait's type: a column that turns from text '7' into integer 7 keeps
         // its wire bytes but changes its hash, so the values are compared and the change found.
-        let types = model.kind == .segment ? ["bool"] : traitIndexes.map { columns[$0].type.rawValue }
+        let types = layout.traitTypeNames
         canonicalHasher = RowHasher(traitNames: traitNames + ["\u{0}types"] + types, using: hashing)
         wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"] + types, using: hashing)
         previousIndexByName = Dictionary(

@@ -32,19 +32,18 @@ struct PreRunProbe {
                 result.estimates["planner_total_cost"] = try? postgres.plannerTotalCost(sql, options: options)
             }
         case .redshift:
-            let lines = try source.connection.collectAll(RedshiftProbe.explain(sql), options: options).rows
-                .compactMap { row -> String? in if case .text(let line)? = row.first { line } else { nil } }
+            let lines = try firstTexts(RedshiftProbe.explain(sql), source, options)
             result.estimates["planner_total_cost"] = RedshiftProbe.totalCost(explainLines: lines)
             guard probeSources else { break }
             var relations: [String: [Int64]] = [:]
             if let previousRun {
                 let label = SessionTag(model: model, runID: previousRun).text
                 let ids = try source.connection.collectAll(RedshiftProbe.scannedTables(label: label), options: options)
-                    .rows.compactMap { $0.first?.measure.map(Int64.init) }
+                    .rows.compactMap { counter($0.first) }
                 if let changes = RedshiftProbe.tableChanges(ids) {
                     for row in try source.connection.collectAll(changes, options: options).rows {
-                        guard let id = row.first?.measure else { continue }
-                        relations["table_id:\(Int64(id))"] = row.dropFirst().map { Int64($0.measure ?? -1) }
+                        guard let id = counter(row.first) else { continue }
+                        relations["table_id:\(id)"] = row.dropFirst().map { counter($0) ?? -1 }
                     }
                 }
             }
@@ -58,12 +57,7 @@ struct PreRunProbe {
             guard probeSources else { break }
             var relations: [String: [Int64]] = [:]
             if !plan.objects.isEmpty {
-                for row in try source.connection.collectAll(
-                    SnowflakeProbe.changeTokens(plan.objects), options: options
-                ).rows {
-                    guard case .text(let name)? = row.first else { continue }
-                    relations[name] = [Int64(row.dropFirst().first?.measure ?? -1)]
-                }
+                relations = try namedCounters(SnowflakeProbe.changeTokens(plan.objects), source, options)
             }
             // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
             let time = QueryTimeScan.scan(sql)
@@ -74,16 +68,12 @@ struct PreRunProbe {
             var tables = RelationReferences(sql).relations.filter { (2...3).contains($0.count) }
                 .map { $0.joined(separator: ".") }
             if let previousRun {
-                tables += try source.connection.collectAll(
-                    BigQueryProbe.referencedTables(runID: previousRun, region: region), options: options
-                ).rows.compactMap { row -> String? in if case .text(let name)? = row.first { name } else { nil } }
+                tables += try firstTexts(
+                    BigQueryProbe.referencedTables(runID: previousRun, region: region), source, options)
             }
             var relations: [String: [Int64]] = [:]
             if let modified = BigQueryProbe.lastModified(tables) {
-                for row in try source.connection.collectAll(modified, options: options).rows {
-                    guard case .text(let name)? = row.first else { continue }
-                    relations[name] = [Int64(row.dropFirst().first?.measure ?? -1)]
-                }
+                relations = try namedCounters(modified, source, options)
             }
             // No plan to digest: a redefined view moves its own last_modified_time.
             result.sources = SourceProbe(relations: relations, time: QueryTimeScan.scan(sql), plan: "")
@@ -91,6 +81,30 @@ struct PreRunProbe {
             break
         }
         return result
+    }
+
+    /// The first column of each row of `sql`'s result that is text.
+    private static func firstTexts(_ sql: String, _ source: SourceHandle, _ options: QueryOptions) throws -> [String] {
+        try source.connection.collectAll(sql, options: options).rows.compactMap { row in
+            if case .text(let text)? = row.first { text } else { nil }
+        }
+    }
+
+    /// Rows of (name, number) as a relation's counters: the change token or modification time.
+    private static func namedCounters(_ sql: String, _ source: SourceHandle, _ options: QueryOptions) throws
+        -> [String: [Int64]]
+    {
+        var counters: [String: [Int64]] = [:]
+        for row in try source.connection.collectAll(sql, options: options).rows {
+            guard case .text(let name)? = row.first else { continue }
+            counters[name] = [counter(row.dropFirst().first) ?? -1]
+        }
+        return counters
+    }
+
+    /// A metadata value as a counter; nil when it is no number an Int64 holds (never a trap).
+    private static func counter(_ value: Value?) -> Int64? {
+        value?.measure.flatMap { Int64(exactly: $0.rounded()) }
     }
 
     private static func digest(_ text: String) -> String {
