@@ -77,7 +77,7 @@ public final class ODBCSource: SourceConnection {
         return stats
     }
 
-    private func setUpSession(_ options: QueryOptions) throws {
+    func setUpSession(_ options: QueryOptions) throws {
         for sql in dialect.sessionSetup(tag: options.tag, timeout: options.timeout) {
             try connection.execute(sql)
         }

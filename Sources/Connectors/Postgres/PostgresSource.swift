@@ -89,9 +89,9 @@ public final class PostgresSource: SourceConnection {
 
     // MARK: - Session
 
-    private func begin(_ options: QueryOptions) throws {
+    func begin(_ options: QueryOptions, readOnly: Bool = true) throws {
         // work_mem: room to sort a model's result by key in memory; settings may override it.
-        var sql = "BEGIN READ ONLY;"
+        var sql = readOnly ? "BEGIN READ ONLY;" : "BEGIN;"
         for (name, value) in Self.outputSettings { sql += " SET LOCAL \(name) = '\(value)';" }
         sql += " SET LOCAL work_mem = '\(Self.defaultWorkMem)';"
         if let timeout = options.timeout { sql += " SET LOCAL statement_timeout = \(timeout.milliseconds);" }
@@ -110,7 +110,7 @@ public final class PostgresSource: SourceConnection {
         }
     }
 
-    private func rollback() {
+    func rollback() {
         guard !connection.isBroken else { return }
         while let result = PQgetResult(connection.handle) { PQclear(result) }
         // A cancel still on its way may interrupt the first attempt.

@@ -137,5 +137,9 @@ enum PostgresMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL::text, e.value::text, a.at
         FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e;
         """,
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12).
+        """
+        ALTER TABLE warehouse_sync.models ADD COLUMN scratch_state jsonb;
+        """,
     ]
 }

@@ -195,6 +195,7 @@ extension SQLStore {
         try database.run(
             """
             UPDATE \(table(.models)) SET last_run_id = \(d.param(2)), snapshot_run = \(d.param(2)), source_state = NULL,
+                scratch_state = NULL,
                 snapshot_rows = (SELECT count(*) FROM \(table(.snapshots)) WHERE model = \(d.param(1)))
             WHERE model = \(d.param(1))
             """, [.text(run.model), .text(record.id)])

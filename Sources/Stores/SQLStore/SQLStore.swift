@@ -35,7 +35,7 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         try database.first(
             """
             SELECT \(d.jsonText("trait_names")), snapshot_rows, \(d.jsonText("result_schema")), snapshot_run,
-                \(d.jsonText("source_state"))
+                \(d.jsonText("source_state")), \(d.jsonText("scratch_state"))
             FROM \(table(.models)) WHERE model = \(d.param(1))
             """,
             [.text(model)]
@@ -44,7 +44,8 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 SnapshotInfo(
                     traitNames: decodeNames($0), rows: Int(row.integer(1) ?? 0),
                     schema: row.text(2).flatMap(ResultSchema.init(json:)), run: row.text(3),
-                    sourceState: row.text(4).flatMap(SourceState.init(json:)))
+                    sourceState: row.text(4).flatMap(SourceState.init(json:)),
+                    scratch: row.text(5).flatMap(ScratchState.init(json:)))
             }
         }
     }
@@ -83,18 +84,20 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 """
                 INSERT INTO \(table(.models))
                     (model, trait_names, snapshot_rows, last_run_id, last_success_at, result_schema, snapshot_run,
-                    source_state)
+                    source_state, scratch_state)
                 VALUES (\(d.param(1)), \(d.jsonParam(2)), \(d.param(3)), \(d.param(4)), \(d.instantParam(5)),
-                    \(d.jsonParam(6)), \(d.param(4)), \(d.jsonParam(7)))
+                    \(d.jsonParam(6)), \(d.param(4)), \(d.jsonParam(7)), \(d.jsonParam(8)))
                 ON CONFLICT (model) DO UPDATE SET trait_names = excluded.trait_names,
                     snapshot_rows = excluded.snapshot_rows, last_run_id = excluded.last_run_id,
                     last_success_at = excluded.last_success_at, result_schema = excluded.result_schema,
-                    snapshot_run = excluded.snapshot_run, source_state = excluded.source_state
+                    snapshot_run = excluded.snapshot_run, source_state = excluded.source_state,
+                    scratch_state = excluded.scratch_state
                 """,
                 [
                     .text(record.model), .text(encodeNames(run.traitNames)), .integer(Int64(run.snapshotRows)),
                     .text(record.id), .real(finishedAt.timeIntervalSince1970),
                     run.schema.map { .text($0.json) } ?? .null, run.sourceState.map { .text($0.json) } ?? .null,
+                    run.scratch.map { .text($0.json) } ?? .null,
                 ])
             try database.run(
                 "UPDATE \(table(.runs)) SET finished_at = \(d.instantParam(2)) WHERE seq = \(d.param(1))",

@@ -139,5 +139,9 @@ enum SQLiteMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
         FROM ws_change_added a, json_each(a.traits) e;
         """,
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12).
+        """
+        ALTER TABLE ws_models ADD COLUMN scratch_state TEXT;
+        """,
     ]
 }

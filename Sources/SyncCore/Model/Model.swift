@@ -7,6 +7,10 @@ public struct Model: Sendable {
     /// `-- schema:` what a run does when its result changed shape (SPEC 11): `hold` it (the
     /// default) or `evolve` (apply it, unsetting dropped traits).
     public enum SchemaPolicy: String, Sendable { case hold, evolve }
+    /// `-- diff:` where the result is compared with the last run's (SPEC 12): `client` streams the
+    /// whole result and diffs it here (the default); `warehouse` compares in the source's scratch
+    /// schema and streams only added, changed and removed rows.
+    public enum DiffMode: String, Sendable { case client, warehouse }
     /// A guard against mass changes: `max_removed` (removed rows) and `max_changed` (changed
     /// profiles), as a percentage of the snapshot's rows or a count.
     public enum RemovalLimit: Sendable, Hashable, CustomStringConvertible {
@@ -63,6 +67,8 @@ public struct Model: Sendable {
     public var budget: Budget?
     /// `-- skip_unchanged: false` runs the query even when no table it reads changed (SPEC 10).
     public var skipUnchanged = true
+    /// `-- diff: warehouse` compares the result in the warehouse (SPEC 12); `client` by default.
+    public var diffMode = DiffMode.client
     /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
     /// until the project loader sets it.
     public var fileDigest = ""
@@ -77,6 +83,7 @@ extension Model {
     static let headerKeys = [
         "key", "source", "schedule", "kind", "traits", "on_remove", "max_removed", "timeout", "timezone", "enabled",
         "destinations", "max_changed", "schema", "budget", "skip_unchanged",
+        "diff",
     ]
 
     /// Parses a model file; every problem in it is reported.
@@ -203,6 +210,14 @@ extension Model {
                 return fail(line, "invalid skip_unchanged \"\(value)\"", "skip_unchanged is true or false")
             }
             skipUnchanged = value == "true"
+        case "diff":
+            guard let parsed = DiffMode(rawValue: value) else {
+                return fail(
+                    line, "invalid diff \"\(value)\"",
+                    "diff is client (stream the result and compare it here) or warehouse (compare in the "
+                        + "source's scratch_schema and stream only the rows that changed)")
+            }
+            diffMode = parsed
         case "budget":
             guard let parsed = Budget(parsing: value) else {
                 return fail(

@@ -101,3 +101,13 @@ package struct Stopwatch {
         return now - start
     }
 }
+
+/// A second session on a source that also runs WarehouseSync's own statements for a diff inside
+/// the warehouse (SPEC 12): writing only in the scratch schema and the session's temporary tables.
+public protocol ScratchSession: SourceConnection {
+    /// Runs one statement in a transaction of its own (read-only where `readOnly` and the
+    /// warehouse has such transactions) and commits it.
+    /// - Returns: the rows it inserted or affected, where the warehouse says (0 otherwise).
+    /// - Throws: `ConnectorError`.
+    func execute(_ sql: String, readOnly: Bool, options: QueryOptions) throws -> Int
+}

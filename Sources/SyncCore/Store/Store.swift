@@ -64,11 +64,14 @@ public struct SnapshotInfo: Sendable, Equatable {
     public var run: String?
     /// What that run read, for the skip rule (SPEC 10); nil when it was not probed.
     public var sourceState: SourceState?
+    /// The scratch table a `-- diff: warehouse` run left current (SPEC 12); nil after any other commit.
+    public var scratch: ScratchState?
 
     public init(
         traitNames: [String], rows: Int, schema: ResultSchema? = nil, run: String? = nil,
-        sourceState: SourceState? = nil
+        sourceState: SourceState? = nil, scratch: ScratchState? = nil
     ) {
+        self.scratch = scratch
         self.traitNames = traitNames
         self.rows = rows
         self.schema = schema
@@ -103,6 +106,9 @@ public struct RunCommit {
     public var schema: ResultSchema?
     /// What the run read, probed before its query, for the next run's skip rule (SPEC 10).
     public var sourceState: SourceState?
+    /// The scratch table this run made current (SPEC 12); nil for a client-side run, which makes
+    /// the next warehouse-side run compare against the snapshot.
+    public var scratch: ScratchState?
     package var changes: ChangeSpool
     /// The clock that stamps the run's end once its writes are done.
     package var finish: () -> Date

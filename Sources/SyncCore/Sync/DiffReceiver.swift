@@ -6,6 +6,10 @@
 /// (`row(raw:)`, PostgreSQL COPY), over the bytes the warehouse sent. A hash that differs from the
 /// snapshot's leads to a trait-by-trait comparison of canonical values, so the choice of hash
 /// never changes what counts as changed.
+///
+/// With `sparse` set, the rows are a warehouse-side diff's (SPEC 12): only added and changed rows,
+/// and removed keys marked by `WarehouseDiffSQL.removedColumn`; a snapshot row no row names is
+/// unchanged, and `rowsInResult` gives the result's row count.
 package struct DiffReceiver: RowReceiver {
     let model: Model
     let cursor: any SnapshotCursor
@@ -13,6 +17,10 @@ package struct DiffReceiver: RowReceiver {
     let spool: ChangeSpool
     let full: Bool
     package var onProgress: (Int) -> Void = { _ in }
+    /// The rows are a warehouse-side diff's: rows not sent are unchanged, removed keys are marked.
+    package var sparse = false
+    /// The result's row count when the rows streamed are not all of it (a warehouse-side diff).
+    package var rowsInResult: Int?
 
     package private(set) var traitNames: [String] = []
     package private(set) var counts = DiffCounts()
@@ -33,6 +41,7 @@ package struct DiffReceiver: RowReceiver {
     private var observer = SchemaObserver(declared: [], columns: [])
 
     private var keyIndex = 0
+    private var removedIndex: Int?
     private var keyType = ValueType.text
     /// Whether the key column is the warehouse's text cast of the key (`Dialect.keyText`).
     private var keyIsText = false
@@ -92,6 +101,7 @@ package struct DiffReceiver: RowReceiver {
     package mutating func columns(_ columns: [Column]) throws {
         let layout = try ResultLayout(columns: columns, model: model)
         keyIndex = layout.keyIndex
+        removedIndex = layout.removedIndex
         keyIsText = layout.keyIsText
         keyType = layout.keyType
         traitNames = layout.traitNames
@@ -117,6 +127,10 @@ package struct DiffReceiver: RowReceiver {
     // MARK: - Rows
 
     package mutating func row(_ values: [Value]) throws {
+        if let removedIndex, values[removedIndex] == .bool(true) {
+            var key = values[keyIndex].keyText ?? ""
+            return try key.withUTF8 { try removed(UnsafeRawBufferPointer($0)) }
+        }
         countRow()
         if case .bytes(let raw) = values[keyIndex], keyIsText {
             // The key's text cast came back as bytes: it is not valid UTF-8.
@@ -170,6 +184,9 @@ package struct DiffReceiver: RowReceiver {
     }
 
     package mutating func row(raw: RawRow) throws {
+        if let removedIndex, raw.value(removedIndex) == .bool(true) {
+            return try raw.withText(keyIndex) { try removed(UnsafeRawBufferPointer($0)) }
+        }
         countRow()
         if raw.isNull(keyIndex) {
             noteInvalid(key: nil, column: nil, reason: "the key is NULL")
@@ -241,11 +258,29 @@ package struct DiffReceiver: RowReceiver {
     /// Checks the key's order, advances the snapshot to it (rows passed over were removed), and
     /// says whether the row is new, unchanged or changed.
     private mutating func match(_ key: UnsafeRawBufferPointer, hash: UInt64) throws -> Match {
+        guard try advance(to: key) else { return .duplicate }
+        guard cursorHasRow, cursor.compareKey(to: key) == 0 else { return .added }
+        let result: Match = cursor.hash == hash && !full ? .unchanged : .changed(old: cursor.traits())
+        cursorHasRow = try cursor.next()
+        return result
+    }
+
+    /// A key the warehouse-side diff marked removed: its snapshot row, if any, is removed.
+    private mutating func removed(_ key: UnsafeRawBufferPointer) throws {
+        guard try advance(to: key) else { return }
+        guard cursorHasRow, cursor.compareKey(to: key) == 0 else { return }
+        try emitRemoved(cursor.key)
+        cursorHasRow = try cursor.next()
+    }
+
+    /// Checks the key's order and moves the snapshot up to it: the rows passed over were removed
+    /// (or, in a sparse diff, unchanged). False for a duplicate of the previous key.
+    private mutating func advance(to key: UnsafeRawBufferPointer) throws -> Bool {
         if hasLastKey {
             let order = compareBytes(lastKey.bytes, key)
             if order == 0 {
                 noteDuplicate(key)
-                return .duplicate
+                return false
             }
             guard order < 0 else {
                 throw SyncError(
@@ -258,16 +293,16 @@ package struct DiffReceiver: RowReceiver {
         lastKey.removeAll()
         lastKey.append(key)
         hasLastKey = true
-        var order = cursorHasRow ? cursor.compareKey(to: key) : 1
-        while order < 0 {
-            try emitRemoved(cursor.key)
+        while cursorHasRow && cursor.compareKey(to: key) < 0 {
+            try passOver()
             cursorHasRow = try cursor.next()
-            order = cursorHasRow ? cursor.compareKey(to: key) : 1
         }
-        guard order == 0 else { return .added }
-        let result: Match = cursor.hash == hash && !full ? .unchanged : .changed(old: cursor.traits())
-        cursorHasRow = try cursor.next()
-        return result
+        return true
+    }
+
+    /// The snapshot's current row, which no row of the result names.
+    private mutating func passOver() throws {
+        if sparse { counts.unchanged += 1 } else { try emitRemoved(cursor.key) }
     }
 
     private mutating func apply(_ match: Match, key: String, hash: UInt64) throws {
@@ -298,9 +333,10 @@ package struct DiffReceiver: RowReceiver {
     package mutating func finish() throws {
         if duplicateKeys > 0 { return }
         while cursorHasRow {
-            try emitRemoved(cursor.key)
+            try passOver()
             cursorHasRow = try cursor.next()
         }
+        if let rowsInResult { counts.rowsRead = rowsInResult }
         onProgress(counts.rowsRead)
     }
 

@@ -18,11 +18,17 @@ struct ResultLayout {
     var adjacentTraits: ClosedRange<Int>?
     /// Each trait's type name, which seeds the row hashes.
     var traitTypeNames: [String]
+    /// The column that marks a removed key in a warehouse-side diff's rows
+    /// (`WarehouseDiffSQL.removedColumn`, the last one), or nil.
+    var removedIndex: Int?
 
     /// - Throws: `SyncError` when a column name is invalid, the key or a declared trait is not a
     ///   column, a traits model has no trait, or a column cannot be a trait name.
     init(columns: [Column], model: Model) throws {
-        let names = columns.map(\.name)
+        var names = columns.map(\.name)
+        // A warehouse-side diff's rows end with the removed mark, which is not a column of the result.
+        removedIndex = names.last == WarehouseDiffSQL.removedColumn ? names.count - 1 : nil
+        if removedIndex != nil { names.removeLast() }
         // The key's text (Dialect.keyText) comes first when the query was wrapped by orderedByKey.
         let keyTextIndex = names.first == Dialect.keyTextColumn ? 0 : nil
         let resultNames = keyTextIndex == nil ? names : Array(names.dropFirst())

@@ -132,6 +132,26 @@ public struct Project: Sendable {
                         "budget \(budget) is not a unit that \(kind.rawValue) sources have",
                         hint: BudgetUnits.hint))
             }
+            if model.diffMode == .warehouse,
+                let source = (model.source ?? config.sources.keys.first).flatMap({ config.sources[$0] })
+            {
+                if ![.postgres, .redshift, .snowflake, .bigquery].contains(source.kind) {
+                    errors.append(
+                        ProjectError(
+                            file: model.file, line: model.headerLines["diff"],
+                            "diff: warehouse needs a postgres, redshift, snowflake or bigquery source; source "
+                                + "\(source.name) is \(source.kind.rawValue)",
+                            hint: "use -- diff: client for this model"))
+                } else if source.scratchSchema == nil {
+                    errors.append(
+                        ProjectError(
+                            file: model.file, line: model.headerLines["diff"],
+                            "diff: warehouse needs a scratch schema, and source \(source.name) has none",
+                            hint:
+                                "add scratch_schema = \"warehouse_sync\" to [sources.\(source.name)] and grant the "
+                                + "role CREATE and USAGE on that schema only (README: Diffs in the warehouse)"))
+                }
+            }
             if let source = model.source {
                 if config.sources[source] == nil {
                     errors.append(

@@ -29,6 +29,9 @@ public struct SourceConfig: Sendable {
     public var statisticsLag = SourceState.defaultStatisticsLag
     /// Redshift's default `statistics_lag`.
     public static let redshiftStatisticsLag: Duration = .seconds(300)
+    /// `scratch_schema`: the one schema (a BigQuery dataset) where `-- diff: warehouse` models keep
+    /// their result tables (SPEC 12); nil when none is configured. A plain identifier, used unquoted.
+    public var scratchSchema: String?
     public var line: Int
 }
 
@@ -42,6 +45,7 @@ extension ConfigReader {
             allowed: [
                 "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
                 "price_per_credit", "price_per_tib", "price_per_hour", "statistics_lag",
+                "scratch_schema",
             ]
         ) { entry, r in
             switch entry.key {
@@ -64,6 +68,15 @@ extension ConfigReader {
                 } else if let lag = r.duration(entry) {
                     source.statisticsLag = lag
                 }
+            case "scratch_schema":
+                guard let text = r.string(entry) else { return }
+                guard ScratchTables.isSchemaName(text) else {
+                    return r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "invalid scratch_schema \"\(text)\"",
+                            hint: "a schema (BigQuery: dataset) name of letters, digits and '_', e.g. warehouse_sync"))
+                }
+                source.scratchSchema = text
             case "kind":
                 guard let text = r.string(entry) else { return }
                 guard let parsed = SourceKind(rawValue: text) else {

@@ -142,10 +142,13 @@ public final class SyncRunner: Sendable {
         let tag = SessionTag(model: model.name, runID: record.id)
         var queryOptions = QueryOptions(
             timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
-        if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite {
+        var compiled: [Column] = []
+        if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite || model.diffMode == .warehouse {
             // Compiling the model as written (free on these sources) checks its columns against its
             // header before the wrapped query could fail with an error about SQL the user never wrote.
-            try ResultColumns.checkModelColumns(try source.compile(model.sql, options: queryOptions), model: model)
+            // A warehouse-side diff needs the columns to write its SQL.
+            compiled = try source.compile(model.sql, options: queryOptions)
+            try ResultColumns.checkModelColumns(compiled, model: model)
         }
         let info = try store.snapshotInfo(model: model.name)
         // The sources' counters are read before the query: a change committed while it runs is
@@ -168,7 +171,8 @@ public final class SyncRunner: Sendable {
                 info?.sourceState?.allowsSkip(
                     probe, fileDigest: model.fileDigest, today: today,
                     sincePreviousRun: previousRun.map { .seconds(record.startedAt.timeIntervalSince($0)) },
-                    statisticsLag: sourceConfig.statisticsLag) == true
+                    statisticsLag: sourceConfig.statisticsLag) == true,
+                try !swapPending(model, info, sourceConfig, source, queryOptions)
             {
                 record.status = .skipped
                 record.finishedAt = now()
@@ -213,10 +217,25 @@ public final class SyncRunner: Sendable {
         if options.savePlan { diff.sampleLimit = SavedPlan.sampleLimit }
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
-        let stats: QueryStats
+        var stats: QueryStats
+        var warehouseDiff: WarehouseDiff?
+        // A run that does not commit leaves no table of its own in the scratch schema.
+        defer { warehouseDiff?.discard() }
         do {
-            stats = try source.connection.stream(
-                source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+            if model.diffMode == .warehouse {
+                let run = try WarehouseDiff(
+                    model: model, config: sourceConfig, dialect: source.dialect, columns: compiled, runID: record.id,
+                    recorded: info?.scratch, full: options.full, dryRun: options.dryRun, options: queryOptions)
+                warehouseDiff = run
+                let rows = try run.materialize(model.sql, options: queryOptions)
+                report("fetch", 0)
+                stats = try run.stream(into: &diff, rows: rows, dryRun: options.dryRun, options: queryOptions)
+                record.cost = (record.cost ?? [:]).merging(
+                    ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
+            } else {
+                stats = try source.connection.stream(
+                    source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+            }
         } catch let error as ConnectorError {
             throw BudgetCheck.explain(error, cap: budgetCap, model: model) ?? error
         }
@@ -303,8 +322,12 @@ public final class SyncRunner: Sendable {
             commit.schema = diff.schema.keepingKnownTypes(of: info?.schema)
             commit.sourceState = sourceState
             commit.destinations = model.destinations
+            commit.scratch = warehouseDiff?.state
             return try store.commit(commit)
         }
+        // The swap: the previous table goes once the store records this run's (SPEC 12).
+        warehouseDiff?.swap()
+        warehouseDiff = nil
         // Pruning the change log is upkeep after the commit: it never holds up or fails the run.
         if let retention {
             let seconds = Double(retention.components.seconds)
@@ -314,6 +337,16 @@ public final class SyncRunner: Sendable {
         return SyncOutcome(
             record: committed, samples: diff.samples, dryRun: false, blockedMessage: nil, invalidRows: diff.invalidRows,
             drift: drift)
+    }
+
+    /// Whether a `-- diff: warehouse` model's previous run left a swap undone: then it is not skipped.
+    private func swapPending(
+        _ model: Model, _ info: SnapshotInfo?, _ config: SourceConfig, _ source: SourceHandle, _ options: QueryOptions
+    ) throws -> Bool {
+        guard model.diffMode == .warehouse, let schema = config.scratchSchema else { return false }
+        return try WarehouseDiff.swapPending(
+            model: model, recorded: info?.scratch, schema: schema, dialect: source.dialect, on: source.connection,
+            options: options)
     }
 
     /// Why the run must not write, and how to let it: schema drift (SPEC 11) unless accepted,

@@ -1,0 +1,28 @@
+import CODBC
+import Drivers
+import SyncCore
+
+extension ODBCSource: ScratchSession {
+    /// Runs one of WarehouseSync's own statements (a warehouse-side diff's, SPEC 12) with the
+    /// session's tag and timeout. Snowflake and BigQuery have no read-only transactions: what the
+    /// session may write is what the role's grants allow (README: Diffs in the warehouse).
+    /// `SQLCancel` stops it when `options.cancellation` is cancelled.
+    /// - Returns: the rows the driver says it affected (`SQLRowCount`), or 0.
+    /// - Throws: `ConnectorError`.
+    public func execute(_ sql: String, readOnly: Bool, options: QueryOptions) throws -> Int {
+        let token = options.cancellation
+        try SingleStatement.require(sql)
+        if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
+        try setUpSession(options)
+        let statement = try ODBCStatement(connection: connection)
+        if let timeout = options.timeout {
+            statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000)))
+        }
+        let cancel = ODBCCancelHandle(statement)
+        return try token.whileInFlight(cancel: { cancel.send() }) {
+            try statement.execute(sql, cancelled: token.isCancelled)
+            var count: SQLLEN = 0
+            return odbcSucceeded(SQLRowCount(statement.handle, &count)) ? max(0, Int(count)) : 0
+        }
+    }
+}

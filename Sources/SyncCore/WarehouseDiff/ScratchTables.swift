@@ -1,0 +1,54 @@
+/// How a `-- diff: warehouse` model's tables in the scratch schema are named (SPEC 12), and
+/// which of them the store says is current.
+///
+/// A model's tables are `ws_<fnv>_<name>_<run>`: the 32-bit FNV-1a hash of the model's name (8 hex
+/// digits) makes the prefix of one model never the prefix of another's, the name makes the table
+/// readable to a DBA, and the run's id makes each run's table new. All lowercase, at most 63
+/// bytes (PostgreSQL's limit), used unquoted.
+public enum ScratchTables {
+    /// The prefix every table of `model` starts with.
+    public static func prefix(model: String) -> String {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in model.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        let hex = String(hash, radix: 16)
+        let name = String(
+            model.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }.prefix(24))
+        return "ws_" + String(repeating: "0", count: 8 - hex.count) + hex + "_" + name + "_"
+    }
+
+    /// The table a run of `model` writes: its prefix and the run's id in lowercase letters, digits and '_'.
+    public static func table(model: String, runID: String) -> String {
+        let run = runID.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }
+        return String((prefix(model: model) + String(run)).prefix(63))
+    }
+
+    /// Whether `name` can be a scratch schema: a plain identifier (letters, digits, '_', not starting
+    /// with a digit), at most 63 bytes, so it is safe unquoted in every dialect.
+    public static func isSchemaName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= 63 else { return false }
+        let isWord = { (s: Unicode.Scalar) in
+            s.isASCII && (s.properties.isAlphabetic || s == "_" || ("0"..."9").contains(s))
+        }
+        return isWord(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(isWord)
+    }
+}
+
+/// What the store's commit of a `-- diff: warehouse` run records (SPEC 12): which scratch table
+/// holds the keys and hashes of the result now in the snapshot, and the shape those hashes cover.
+/// Nil after a client-side run or a revert: the next warehouse-side run then compares against the
+/// store's snapshot instead.
+public struct ScratchState: StoredJSON, Sendable, Equatable {
+    /// The table's name in the source's scratch schema.
+    public var table: String
+    /// The digest of what the hashes cover (`WarehouseDiffSQL.shape`): a run whose traits or their
+    /// types differ does not trust the table.
+    public var shape: String
+
+    public init(table: String, shape: String) {
+        self.table = table
+        self.shape = shape
+    }
+}

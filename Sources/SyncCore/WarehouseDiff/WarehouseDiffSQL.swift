@@ -1,0 +1,190 @@
+/// The SQL of a diff inside the warehouse (SPEC 12), per dialect: PostgreSQL and Redshift share
+/// theirs (Redshift's text type aside); Snowflake and BigQuery have their own.
+///
+/// A run, all in one session of the source:
+/// 1. `createResult` then `fillResult` (a read-only transaction where the warehouse has one)
+///    materialize the model's result in the session's temporary table `ws_result`, as
+///    `__warehouse_sync_key` (the key's text, `Dialect.keyText`), the result's columns, and
+///    `__warehouse_sync_hash`, the warehouse's hash of the traits' canonical text (PostgreSQL
+///    and Redshift `md5`, Snowflake `SHA1`, BigQuery `FARM_FINGERPRINT` of the JSON text).
+/// 2. `duplicateKeys` counts keys that appear more than once; when there are any, `duplicateRows`
+///    streams just their rows, so the client reports them as a client-side run does.
+/// 3. `createScratch` keeps the run's keys and hashes in the scratch schema (rows with a usable key).
+/// 4. `delta` streams, in the key's byte order, the rows whose key is new or whose hash differs
+///    from the previous run's table, every row whose key is unusable (NULL, blank, too long), and
+///    the previous table's keys that are gone, with `__warehouse_sync_removed` true; `full`
+///    streams every row (the first run, or when the previous table cannot be trusted).
+/// 5. After the store's commit, `drop` removes the previous table (the swap).
+///
+/// Each trait's canonical text is `length:text` (or `-` for NULL), concatenated: the encoding is
+/// injective, so two rows with different values never share the text that is hashed.
+public struct WarehouseDiffSQL: Sendable {
+    public let dialect: Dialect
+    /// The scratch schema (BigQuery: dataset), a plain identifier (`ScratchTables.isSchemaName`).
+    public let schema: String
+    /// The model's key column.
+    public let key: String
+    /// The result's columns, in order, as the model's query names them.
+    public let columns: [String]
+    /// The columns whose values are hashed: the traits (empty for a segment, whose one trait is membership).
+    public let traits: [String]
+
+    /// The session's temporary table holding the run's result.
+    public static let resultTable = "ws_result"
+    /// The column holding the warehouse's hash of the traits.
+    public static let hashColumn = "__warehouse_sync_hash"
+    /// The column `delta` and `full` end with: true for a key the previous run had and this one has not.
+    public static let removedColumn = "__warehouse_sync_removed"
+
+    public init(dialect: Dialect, schema: String, key: String, columns: [String], traits: [String]) {
+        self.dialect = dialect
+        self.schema = schema
+        self.key = key
+        self.columns = columns
+        self.traits = traits
+    }
+
+    private var keyColumn: String { dialect.quote(identifier: Dialect.keyTextColumn) }
+    private var hash: String { dialect.quote(identifier: Self.hashColumn) }
+    private var removed: String { dialect.quote(identifier: Self.removedColumn) }
+    private func scratch(_ table: String) -> String { schema + "." + table }
+
+    /// The text type that holds any value's text (Redshift's `TEXT` is `VARCHAR(256)`).
+    private var textType: String {
+        switch dialect {
+        case .redshift: return "VARCHAR(65535)"
+        case .bigquery: return "STRING"
+        case .snowflake: return "VARCHAR"
+        default: return "TEXT"
+        }
+    }
+
+    /// The hash of the traits of the row `q`, as the warehouse computes it.
+    var hashExpression: String {
+        let values = traits.map { "q." + dialect.quote(identifier: $0) }
+        if dialect == .bigquery {
+            // JSON text is canonical and injective for every BigQuery type, arrays and structs too.
+            let fields = values.enumerated().map { "\($1) AS c\($0)" }.joined(separator: ", ")
+            return values.isEmpty ? "FARM_FINGERPRINT('')" : "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(\(fields))))"
+        }
+        let parts = values.map { value in
+            let text = dialect == .snowflake ? "TO_VARCHAR(\(value))" : "CAST(\(value) AS \(textType))"
+            return "COALESCE(CAST(LENGTH(\(text)) AS \(textType)) || ':' || \(text), '-')"
+        }
+        let joined = parts.isEmpty ? "''" : parts.joined(separator: " || ")
+        return dialect == .snowflake ? "SHA1(\(joined))" : "MD5(\(joined))"
+    }
+
+    /// True for a row whose key text the store can hold as a profile's key (`ProfileKey.problem`):
+    /// not NULL, at most 1,024 bytes, not blank; other rows are always streamed, and counted invalid.
+    func usableKey(_ column: String) -> String {
+        switch dialect {
+        case .bigquery:
+            return "(\(column) IS NOT NULL AND BYTE_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' \\t\\n\\v\\f\\r') "
+                + "<> '' AND STRPOS(\(column), CODE_POINTS_TO_STRING([0])) = 0)"
+        case .snowflake:
+            return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' ' || CHR(9) || "
+                + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '' AND NOT CONTAINS(\(column), CHR(0)))"
+        default:
+            return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND BTRIM(\(column), ' ' || CHR(9) || "
+                + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '')"
+        }
+    }
+
+    private func resultSelect(_ sql: String) -> String {
+        "SELECT \(dialect.keyText("q." + dialect.quote(identifier: key))) AS \(keyColumn), q.*, \(hashExpression) AS "
+            + "\(hash) FROM (\n\(Dialect.stripTrailingSemicolon(sql))\n) q"
+    }
+
+    /// Creates the session's empty result table; compiles the model's query without running it.
+    /// PostgreSQL and Redshift only: Snowflake and BigQuery create and fill it in `fillResult`.
+    public func createResult(_ sql: String) -> String? {
+        switch dialect {
+        case .postgres, .redshift:
+            return "CREATE TEMPORARY TABLE \(Self.resultTable) AS \(resultSelect(sql)) WHERE 1 = 0"
+        default: return nil
+        }
+    }
+
+    /// Runs the model's query into the session's result table: on PostgreSQL and Redshift inside a
+    /// read-only transaction, which lets it write only temporary tables.
+    public func fillResult(_ sql: String) -> String {
+        switch dialect {
+        case .snowflake: return "CREATE OR REPLACE TEMPORARY TABLE \(Self.resultTable) AS \(resultSelect(sql))"
+        case .bigquery: return "CREATE OR REPLACE TEMP TABLE \(Self.resultTable) AS \(resultSelect(sql))"
+        default: return "INSERT INTO \(Self.resultTable) \(resultSelect(sql))"
+        }
+    }
+
+    /// One row, one column: how many rows the result has.
+    public var rowCount: String { "SELECT COUNT(*) FROM \(Self.resultTable)" }
+
+    /// One row, one column: how many usable keys appear more than once.
+    public var duplicateKeys: String {
+        "SELECT COUNT(*) FROM (SELECT \(keyColumn) FROM \(Self.resultTable) WHERE \(usableKey(keyColumn)) GROUP BY "
+            + "\(keyColumn) HAVING COUNT(*) > 1) d"
+    }
+
+    private var selectedColumns: String {
+        ([keyColumn] + columns.map(dialect.quote(identifier:))).map { "n." + $0 }.joined(separator: ", ")
+    }
+
+    /// Every row whose key appears more than once, in key order.
+    public var duplicateRows: String {
+        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(Self.resultTable) n WHERE n.\(keyColumn) IN (SELECT "
+            + "\(keyColumn) FROM \(Self.resultTable) GROUP BY \(keyColumn) HAVING COUNT(*) > 1) ORDER BY "
+            + byteOrder("n.\(keyColumn)")
+    }
+
+    /// Creates `table` in the scratch schema holding this run's usable keys and their hashes.
+    public func createScratch(_ table: String) -> String {
+        "CREATE TABLE \(scratch(table)) AS SELECT \(keyColumn), \(hash) FROM \(Self.resultTable) WHERE "
+            + usableKey(keyColumn)
+    }
+
+    /// Every row of the result, in key order: the client compares it with the store's snapshot.
+    public var full: String {
+        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(Self.resultTable) n ORDER BY "
+            + byteOrder("n.\(keyColumn)")
+    }
+
+    /// The rows that differ from `previous` (a table of the scratch schema), in key order.
+    public func delta(previous: String) -> String {
+        let nullColumns = columns.map { "n." + dialect.quote(identifier: $0) }.joined(separator: ", ")
+        return "SELECT COALESCE(n.\(keyColumn), p.\(keyColumn)) AS \(keyColumn), \(nullColumns), n.\(hash) IS NULL "
+            + "AS \(removed) FROM \(Self.resultTable) n FULL OUTER JOIN \(scratch(previous)) p ON n.\(keyColumn) = "
+            + "p.\(keyColumn) WHERE n.\(hash) IS NULL OR p.\(keyColumn) IS NULL OR n.\(hash) <> p.\(hash) ORDER BY "
+            + byteOrder("COALESCE(n.\(keyColumn), p.\(keyColumn))")
+    }
+
+    /// Removes a table of the scratch schema, if it is there.
+    public func drop(_ table: String) -> String { "DROP TABLE IF EXISTS \(scratch(table))" }
+
+    /// One column: the scratch schema's tables whose name starts with `prefix` (`ScratchTables.prefix`).
+    public func tables(prefix: String) -> String {
+        switch dialect {
+        case .bigquery:
+            return "SELECT table_name FROM \(schema).INFORMATION_SCHEMA.TABLES WHERE STARTS_WITH(table_name, "
+                + "\(dialect.literal(prefix)))"
+        default:
+            // Snowflake keeps unquoted names in upper case; the prefix has no LIKE wildcards' meaning here.
+            return "SELECT LOWER(table_name) FROM information_schema.tables WHERE LOWER(table_schema) = "
+                + "\(dialect.literal(schema.lowercased())) AND SUBSTR(LOWER(table_name), 1, \(prefix.utf8.count)) = "
+                + dialect.literal(prefix)
+        }
+    }
+
+    private func byteOrder(_ text: String) -> String {
+        switch dialect {
+        case .snowflake: return "COLLATE(\(text), 'utf8')"
+        case .bigquery: return "CAST(\(text) AS BYTES)"
+        default: return "\(text) COLLATE \"C\""
+        }
+    }
+
+    /// What the hashes cover: the key, and each trait's name and type. A previous table of another
+    /// shape is not compared with (its hashes mean something else); the run streams every row.
+    public static func shape(key: String, traits: [(name: String, type: String)]) -> String {
+        "v1 key=\(key) " + traits.map { "\($0.name):\($0.type)" }.joined(separator: ",")
+    }
+}

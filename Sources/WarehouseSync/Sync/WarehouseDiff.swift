@@ -1,0 +1,167 @@
+import Connectors
+import Foundation
+import SyncCore
+
+/// One run's diff inside the warehouse (SPEC 12), on a second session of the source: the model's
+/// result is materialized there with a hash of its traits, compared with the table the store says
+/// is current, and only added, changed and removed rows are streamed into the client's diff.
+///
+/// Exactly once across the two systems: the run's table is written before the store's commit,
+/// which records it (`ScratchState`); the previous table is dropped only after that commit. A run
+/// that dies between the two leaves both tables; the next run trusts only the one its store
+/// records and drops the others first. A run that cannot trust a table (none recorded, missing,
+/// another shape, `--full`) streams the whole result and diffs it against the store's snapshot.
+final class WarehouseDiff {
+    let sql: WarehouseDiffSQL
+    let session: any ScratchSession
+    /// This run's table, and the shape its hashes cover.
+    let state: ScratchState
+    private let prefix: String
+    /// The table this run compares with; nil streams the whole result.
+    private(set) var previous: String?
+    /// The table the store records, which goes once this run's commit replaces it.
+    private let recorded: String?
+    private var created = false
+    /// Time spent in the warehouse's statements before the rows stream.
+    private(set) var warehouseTime: Duration = .zero
+    /// Bytes read by the catalog and count queries, which `stream` adds to the rows' bytes.
+    private var catalogBytes = 0
+
+    /// Opens the session and reads which of the model's tables exist.
+    /// - Parameters:
+    ///   - columns: the model query's columns, as compiled.
+    ///   - recorded: what the store's last commit of the model says is current.
+    ///   - dryRun: a dry run drops nothing and writes no table of the scratch schema.
+    /// - Throws: `ConnectorError`.
+    init(
+        model: Model, config: SourceConfig, dialect: Dialect, columns: [Column], runID: String,
+        recorded: ScratchState?, full: Bool, dryRun: Bool, options: QueryOptions
+    ) throws {
+        let names = columns.map(\.name)
+        let traits = model.kind == .segment ? [] : model.traitNames(columns: names)
+        let types = Dictionary(columns.map { ($0.name, $0.type.rawValue) }, uniquingKeysWith: { a, _ in a })
+        let shape = WarehouseDiffSQL.shape(
+            key: model.key, traits: (model.kind == .segment ? [model.name] : traits).map { ($0, types[$0] ?? "") })
+        sql = WarehouseDiffSQL(
+            dialect: dialect, schema: config.scratchSchema ?? "", key: model.key, columns: names, traits: traits)
+        state = ScratchState(table: ScratchTables.table(model: model.name, runID: runID), shape: shape)
+        prefix = ScratchTables.prefix(model: model.name)
+        switch config.kind {
+        case .postgres, .redshift:
+            session = try PostgresSource(
+                url: config.url?.reveal() ?? "", password: config.password?.reveal(),
+                mode: config.kind == .postgres ? .copy : .singleRow)
+        default:
+            session = try ODBCSource(connectionString: config.odbc?.reveal() ?? "", dialect: dialect)
+        }
+        var reader = TableNames()
+        catalogBytes += try session.stream(sql.tables(prefix: prefix), options: options, into: &reader).bytes
+        let existing = reader.names
+        self.recorded = recorded?.table
+        previous = recorded.flatMap { $0.shape == shape && existing.contains($0.table) && !full ? $0.table : nil }
+        guard !dryRun else { return }
+        // Tables of runs that never committed, and the previous table of a run that died before its
+        // swap: only the table the store records is kept (until a commit replaces it).
+        for table in existing where table != recorded?.table {
+            try timed { _ = try session.execute(sql.drop(table), readOnly: false, options: options) }
+        }
+    }
+
+    /// Whether the scratch schema holds tables of `model` other than the one `recorded` names:
+    /// a swap is pending, and the next run must not be skipped (SPEC 12).
+    static func swapPending(
+        model: Model, recorded: ScratchState?, schema: String, dialect: Dialect, on connection: any SourceConnection,
+        options: QueryOptions
+    ) throws -> Bool {
+        let sql = WarehouseDiffSQL(dialect: dialect, schema: schema, key: model.key, columns: [], traits: [])
+        var reader = TableNames()
+        _ = try connection.stream(
+            sql.tables(prefix: ScratchTables.prefix(model: model.name)), options: options, into: &reader)
+        return reader.names.contains { $0 != recorded?.table }
+    }
+
+    /// Materializes the result in the session; the model's query runs read-only.
+    /// - Returns: the result's row count.
+    func materialize(_ modelSQL: String, options: QueryOptions) throws -> Int {
+        try timed {
+            if let create = sql.createResult(modelSQL) {
+                _ = try session.execute(create, readOnly: false, options: options)
+            }
+            let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: options)
+            return sql.dialect == .postgres || sql.dialect == .redshift ? inserted : try count(sql.rowCount, options)
+        }
+    }
+
+    /// Streams the rows the client's diff needs into `diff`: only the duplicated keys' rows when
+    /// there are any (the diff reports them), else the delta against the previous table, or every row.
+    /// Writes this run's table first unless `dryRun`.
+    func stream(
+        into diff: inout DiffReceiver, rows: Int, dryRun: Bool, options: QueryOptions
+    ) throws -> QueryStats {
+        let duplicates = try timed { try count(sql.duplicateKeys, options) }
+        let text: String
+        if duplicates > 0 {
+            text = sql.duplicateRows
+        } else {
+            if !dryRun {
+                created = true
+                try timed { _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: options) }
+            }
+            text = previous.map(sql.delta(previous:)) ?? sql.full
+            diff.sparse = previous != nil
+            diff.rowsInResult = rows
+        }
+        var stats = try session.stream(text, options: options, into: &diff)
+        stats.queryTime += warehouseTime
+        stats.bytes += catalogBytes
+        return stats
+    }
+
+    /// After the store's commit: drops the previous table. A failure is left for the next run.
+    func swap() {
+        guard let recorded, recorded != state.table else { return }
+        _ = try? session.execute(sql.drop(recorded), readOnly: false, options: Self.upkeep)
+    }
+
+    /// When the run did not commit: drops this run's table, if it wrote one.
+    func discard() {
+        guard created else { return }
+        created = false
+        _ = try? session.execute(sql.drop(state.table), readOnly: false, options: Self.upkeep)
+    }
+
+    private static let upkeep = QueryOptions(timeout: .seconds(60))
+
+    private func count(_ text: String, _ options: QueryOptions) throws -> Int {
+        var reader = FirstValue()
+        catalogBytes += try session.stream(text, options: options, into: &reader).bytes
+        switch reader.value {
+        case .int(let n): return Int(n)
+        case .decimal(let text), .text(let text): return Int(text) ?? 0
+        default: return 0
+        }
+    }
+
+    private func timed<T>(_ body: () throws -> T) rethrows -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { warehouseTime += clock.now - start }
+        return try body()
+    }
+}
+
+/// The first column of a catalog query, as a set of names.
+private struct TableNames: RowReceiver {
+    var names: Set<String> = []
+    mutating func columns(_ columns: [Column]) throws {}
+    mutating func row(_ values: [Value]) throws {
+        if case .text(let name) = values.first { names.insert(name) }
+    }
+}
+
+/// The first value of a one-row query.
+private struct FirstValue: RowReceiver {
+    var value: Value?
+    mutating func columns(_ columns: [Column]) throws {}
+    mutating func row(_ values: [Value]) throws { if value == nil { value = values.first } }
+}
