@@ -204,7 +204,8 @@ import Testing
         try f.warehouse(
             Self.features + """
                 CREATE TABLE audit (n int);
-                CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql VOLATILE AS 'INSERT INTO audit VALUES (1) RETURNING n';
+                CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql VOLATILE
+                    AS 'INSERT INTO audit VALUES (1) RETURNING n';
                 """)
         let role = try TestPostgres.createRole(password: "scratch-role-secret", in: f.warehouseDatabase)
         try f.warehouse(
