@@ -61,4 +61,38 @@ func temporaryProject(_ files: [String: String]) throws -> URL {
         let errors = try #require(throws: ProjectErrors.self) { try Project.load(directory: dir, environment: [:]) }
         #expect(errors.errors.map(\.file) == ["models", "warehouse-sync.toml"])
     }
+
+    @Test func aWarehouseSideDiffNeedsAWarehouseWithAScratchSchema() throws {
+        let sources =
+            Self.config + "\n[sources.pg]\nkind = \"postgres\"\nurl = \"postgres://h/db\"\n"
+            + "[sources.pg2]\nkind = \"postgres\"\nurl = \"postgres://h/db\"\nscratch_schema = \"ws_scratch\"\n"
+        let dir = try temporaryProject([
+            "warehouse-sync.toml": sources,
+            "models/a.sql": "-- key: id\n-- source: warehouse\n-- diff: warehouse\nSELECT 1 AS id",
+            "models/b.sql": "-- key: id\n-- source: pg\n-- diff: warehouse\nSELECT 1 AS id",
+            "models/c.sql": "-- key: id\n-- source: pg2\n-- diff: warehouse\nSELECT 1 AS id",
+        ])
+        let errors = try #require(throws: ProjectErrors.self) { try Project.load(directory: dir, environment: [:]) }
+        #expect(
+            errors.errors.map(\.description) == [
+                "models/a.sql:3: diff: warehouse needs a postgres, redshift, snowflake or bigquery source; source "
+                    + "warehouse is sqlite\n  hint: use -- diff: client for this model",
+                "models/b.sql:3: diff: warehouse needs a scratch schema, and source pg has none\n  hint: add "
+                    + "scratch_schema = \"warehouse_sync\" to [sources.pg] and grant the role CREATE and USAGE on that "
+                    + "schema only (README: Diffs in the warehouse)",
+            ])
+        let bad = try temporaryProject([
+            "warehouse-sync.toml": sources + "[sources.bad]\nkind = \"postgres\"\nurl = \"postgres://h/db\"\n"
+                + "scratch_schema = \"ws.scratch\"\n",
+            "models/d.sql": "-- key: id\n-- source: pg2\n-- diff: both\nSELECT 1 AS id",
+        ])
+        let parsing = try #require(throws: ProjectErrors.self) { try Project.load(directory: bad, environment: [:]) }
+        #expect(
+            parsing.errors.map(\.description) == [
+                "models/d.sql:3: invalid diff \"both\"\n  hint: diff is client (stream the result and compare it here) "
+                    + "or warehouse (compare in the source's scratch_schema and stream only the rows that changed)",
+                "warehouse-sync.toml:14: invalid scratch_schema \"ws.scratch\"\n  hint: a schema (BigQuery: dataset) "
+                    + "name of letters, digits and '_', e.g. warehouse_sync",
+            ])
+    }
 }
