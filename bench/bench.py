@@ -10,6 +10,7 @@ import argparse, http.client, json, os, subprocess, sys, tempfile, threading, ti
 from pathlib import Path
 
 import peers
+import warehouse_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = ROOT / ".build" / "release" / "warehouse-sync"
@@ -341,6 +342,25 @@ def service_under_load(db, workdir, seconds=30, rps=200):
         log.close()
 
 
+def diff_report(db, workdir, rows, report):
+    """The 10M-row scenario of SPEC 12, written to bench/results-warehouse-diff.{md,json}."""
+    generate(db, rows)
+    floor = median_of(3, ["psql", "-X", "-q", "-d", conninfo(db), "-c",
+                          r"\copy (SELECT * FROM customer_features) TO /dev/null"], "floor")
+    floor.pop("stdout")
+    results, comparison = warehouse_diff.run(sys.modules[__name__], db, workdir)
+    out = ROOT / "bench" / "results-warehouse-diff"
+    out.with_suffix(".json").write_text(json.dumps({
+        "rows": rows, "machine": report["machine"], "date": report["date"], "floor": floor,
+        "scenarios": [{"diff": mode, "scenario": scenario, **r} for (mode, scenario), r in results.items()],
+        "stores": comparison}, indent=2) + "\n")
+    lines = warehouse_diff.report(rows, report["date"], report["machine"], floor, results, comparison)
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    if not comparison["equal"]:
+        sys.exit("the warehouse-side diff's profiles differ from the client-side diff's")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -350,6 +370,8 @@ def main():
     parser.add_argument("--no-sql-only", action="store_true", help="skip the SQL-only upsert")
     parser.add_argument("--no-service", action="store_true", help="skip serve's HTTP API under load")
     parser.add_argument("--no-peers", action="store_true", help="skip the peers (drt and dlt, bench/peers.py)")
+    parser.add_argument("--warehouse-diff-rows", type=int, default=10_000_000,
+                        help="rows of the client-side vs warehouse-side diff (bench/warehouse_diff.py); 0 skips it")
     args = parser.parse_args()
     ROWS[0] = args.rows
     if not args.no_peers:
@@ -387,6 +409,9 @@ def main():
         if not args.no_service:
             generate(db, args.rows)
             service_under_load(db, workdir)
+
+        if args.warehouse_diff_rows:
+            diff_report(db, workdir, args.warehouse_diff_rows, report)
 
     report["delivery"] = DELIVERY
     report["service"] = SERVICE

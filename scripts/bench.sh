@@ -2,8 +2,9 @@
 # The benchmark: builds the release binary, starts a throwaway PostgreSQL, and measures a sync
 # of N rows (default 1,000,000) against the floor, the SQL-only upsert and the peers (drt and dlt,
 # installed from PyPI into bench/.venv-peers, the benchmark's own virtualenv; --no-peers skips them).
-#   scripts/bench.sh [--rows N] [--no-peers]
-# Writes bench/results.md and bench/results.json.
+#   scripts/bench.sh [--rows N] [--no-peers] [--warehouse-diff-rows N (default 10,000,000; 0 skips)]
+# Writes bench/results.md and bench/results.json, and bench/results-warehouse-diff.{md,json}
+# (client-side vs warehouse-side diff, SPEC 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -1,4 +1,3 @@
-import CLibPQ
 import Drivers
 import SyncCore
 
@@ -19,8 +18,8 @@ extension PostgresSource: ScratchSession {
         do {
             let affected = try token.whileInFlight(cancel: { cancel.send() }) {
                 if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
-                let result = try connection.check(PQexec(connection.handle, sql))
-                return result.affectedRows
+                // The extended protocol (PQexecParams): the server refuses a text of several statements.
+                return try connection.execute(sql, []).affectedRows
             }
             _ = try connection.execute("COMMIT")
             return affected

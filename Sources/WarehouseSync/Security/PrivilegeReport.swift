@@ -170,9 +170,17 @@ extension PrivilegeReport {
                     model: model.name, relations: relations.named.map(\.qualifiedName),
                     throughViews: relations.throughViews.map(\.qualifiedName)))
         }
-        let privileges = try postgres.rolePrivileges()
+        var privileges = try postgres.rolePrivileges()
         report.role = privileges.role
         report.grants = grants(for: Array(read), schemas: schemas, role: grantee)
+        if let scratch = config.scratchSchema, models.contains(where: { $0.diffMode == .warehouse }) {
+            // A diff in the warehouse writes its tables there, and only there (SPEC 12): not a finding.
+            privileges.creatableSchemas.removeAll { $0 == scratch }
+            privileges.writable.removeAll { $0.relation.schema == scratch }
+            privileges.readable.removeAll { $0.schema == scratch }
+            report.grants.append(
+                "GRANT USAGE, CREATE ON SCHEMA \(RelationRef.quoted(scratch)) TO \(RelationRef.quoted(grantee));")
+        }
         report.warnings = warnings(privileges, read: read)
         return report
     }

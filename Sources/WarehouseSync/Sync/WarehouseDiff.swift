@@ -105,7 +105,17 @@ final class WarehouseDiff {
         } else {
             if !dryRun {
                 created = true
-                try timed { _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: options) }
+                do {
+                    try timed {
+                        _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: options)
+                    }
+                } catch var error as ConnectorError where error.code == .query {
+                    error.hint =
+                        error.hint
+                        ?? "the source's scratch_schema \(sql.schema) must exist, and the role needs USAGE and CREATE "
+                        + "on it (README: Diffs in the warehouse)"
+                    throw error
+                }
             }
             text = previous.map(sql.delta(previous:)) ?? sql.full
             diff.sparse = previous != nil

@@ -43,7 +43,7 @@ import Testing
 
     /// Creates a login role with exactly `grants` (written for `cdp_reader`) and points the
     /// project's source at it, its password in `WH_PASSWORD`.
-    static func useFreshRole(_ f: SyncFixture, grants: [String]) throws {
+    static func useFreshRole(_ f: SyncFixture, grants: [String], extraSource: String = "") throws {
         let admin = try PGConnection(conninfo: f.warehouseURL)
         let role = "fresh_\(UUID().uuidString.prefix(6).lowercased())"
         let password = "Xq7\(UUID().uuidString)"
@@ -52,13 +52,42 @@ import Testing
         f.environment = ["WH_PASSWORD": password]
         try f.writeConfig(
             sourceURL: "postgresql://\(role)@127.0.0.1:\(try TestPostgres.port())/\(f.warehouseDatabase)",
-            extraSource: "password = \"${WH_PASSWORD}\"")
+            extraSource: "password = \"${WH_PASSWORD}\"\n" + extraSource)
     }
 
     func sourceReport(_ out: String) throws -> [String: Any] {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let sources = try #require(document["sources"] as? [[String: Any]])
         return try #require(sources.first)
+    }
+
+    /// SPEC 12: a diff in the warehouse needs USAGE and CREATE on its scratch schema, and its own
+    /// tables there are not findings.
+    @Test func aWarehouseSideDiffNeedsOnlyCreateOnItsScratchSchema() async throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse(
+            "CREATE TABLE orders (user_id text, total int); INSERT INTO orders VALUES ('u1', 5), ('u2', 7); "
+                + "CREATE SCHEMA ws_scratch")
+        let scratch = "scratch_schema = \"ws_scratch\""
+        try f.writeConfig(extraSource: scratch)
+        try f.model("totals", "-- key: user_id\n-- diff: warehouse\nSELECT user_id, total FROM orders")
+        let result = await runCLI(["grants", "--json", "--role", "cdp_reader"], in: f.directory)
+        #expect(result.status == 0, "\(result.err)")
+        let grants = try #require(try sourceReport(result.out)["grants"] as? [String])
+        #expect(
+            grants == [
+                "GRANT USAGE ON SCHEMA public TO cdp_reader;", "GRANT SELECT ON public.orders TO cdp_reader;",
+                "GRANT USAGE, CREATE ON SCHEMA ws_scratch TO cdp_reader;",
+            ])
+        try Self.useFreshRole(f, grants: grants, extraSource: scratch)
+        for total in [8, 9] {
+            try f.warehouse("UPDATE orders SET total = \(total) WHERE user_id = 'u1'")
+            let sync = await runCLI(["sync", "totals"], in: f.directory, environment: f.environment)
+            #expect(sync.status == 0, "\(sync.out)\(sync.err)")
+            #expect(try f.traits("u1")["total"] == "\(total)")
+        }
+        let strict = await runCLI(["validate", "--connect", "--strict"], in: f.directory, environment: f.environment)
+        #expect(strict.status == 0, "\(strict.out)\(strict.err)")
     }
 
     @Test func grantsListWhatTheModelsReadAndAreEnoughForSync() async throws {

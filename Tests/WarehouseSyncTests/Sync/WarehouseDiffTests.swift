@@ -231,4 +231,43 @@ import Testing
         let tables = try Self.scratchTables(f)
         #expect(tables.count == 1, "\(tables)")
     }
+
+    @Test func aRevertMakesTheNextWarehouseSideRunCompareWithTheSnapshot() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(Self.features)
+        try f.model("features", Self.model)
+        try f.sync("features")
+        try f.warehouse("UPDATE features SET score = -5 WHERE id = 'k3'")
+        let bad = try f.sync("features").record
+        #expect(bad.changed == 1)
+        _ = try RevertRunner(project: try f.project()).revert(bad.id, force: false, dryRun: false)
+        #expect(try f.traits("k3")["score"] == "3")
+        #expect(try f.store().snapshotInfo(model: "features")?.scratch == nil)
+        // The warehouse still says -5; its table still holds that row's hash: only the snapshot knows.
+        let next = try f.sync("features").record
+        #expect(next.changed == 1 && next.counts.traitsWritten == 1, "\(next.counts)")
+        #expect(try f.traits("k3")["score"] == "-5")
+    }
+
+    @Test func cancellingARunStopsTheWarehouseStatementAndWritesNothing() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(Self.features)
+        try f.model(
+            "slow", "-- key: id\n-- diff: warehouse\nSELECT id, score FROM features WHERE pg_sleep(0.01) IS NOT NULL")
+        let project = try f.project()
+        let model = try #require(project.model(named: "slow"))
+        let token = CancellationToken()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { token.cancel() }
+        let started = Date()
+        #expect(throws: (any Error).self) {
+            try SyncRunner(project: project).run(model, options: SyncOptions(), token: token)
+        }
+        #expect(Date().timeIntervalSince(started) < 10, "the 30 s statement was cancelled")
+        let active = try PGConnection(conninfo: f.warehouseURL).execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' "
+                + "AND pid <> pg_backend_pid()")
+        #expect(active.text(0, 0) == "0")
+        #expect(try f.store().runs(model: "slow", limit: 1).first?.status == .skipped)
+        #expect(try Self.scratchTables(f).isEmpty)
+    }
 }
