@@ -166,6 +166,31 @@ import Testing
         #expect(try Self.scratchTables(f) != current && Self.scratchTables(f).count == 1)
     }
 
+    @Test func maxChangedAndOnRemoveKeepBehaveAsClientSide() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(Self.features)
+        let model = Self.model.replacingOccurrences(
+            of: "-- max_removed: 100%", with: "-- max_changed: 5%\n-- on_remove: keep")
+        try f.model("features", model)
+        let twin = try Self.clientTwin(of: f, .sqlite, model: "features", model)
+        let rounds: [(String, SyncOptions)] = [
+            ("", SyncOptions()), ("UPDATE features SET score = score + 1 WHERE substr(id, 2, 1) = '1'", SyncOptions()),
+            ("", SyncOptions(force: true)), ("DELETE FROM features WHERE substr(id, 2, 2) = '88'", SyncOptions()),
+        ]
+        var statuses: [RunRecord.Status] = []
+        for (change, options) in rounds {
+            if !change.isEmpty { try f.warehouse(change) }
+            let inside = try f.sync("features", options).record
+            let outside = try twin.sync("features", options).record
+            #expect(inside.status == outside.status && inside.error == outside.error, "\(inside.error ?? "")")
+            #expect(inside.counts == outside.counts)
+            #expect(try f.allProfiles() == twin.allProfiles())
+            statuses.append(inside.status)
+        }
+        #expect(statuses == [.succeeded, .blocked, .succeeded, .succeeded], "\(statuses)")
+        #expect(try f.traits("k88")["score"] == "88", "on_remove: keep")
+    }
+
     @Test func segmentsAndSchemaDriftBehaveAsClientSide() throws {
         let f = try Self.fixture(.postgres)
         try f.warehouse(Self.features)
@@ -269,5 +294,18 @@ import Testing
         #expect(active.text(0, 0) == "0")
         #expect(try f.store().runs(model: "slow", limit: 1).first?.status == .skipped)
         #expect(try Self.scratchTables(f).isEmpty)
+    }
+
+    @Test func aMissingScratchSchemaSaysWhatToDo() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.writeConfig(extraSource: Self.scratch)
+        try f.warehouse(Self.features)
+        try f.model("features", Self.model)
+        let error = #expect(throws: ConnectorError.self) { try f.sync("features") }
+        #expect(
+            error?.description.contains("schema \"ws_scratch\" does not exist") == true, "\(String(describing: error))")
+        #expect(error?.hint?.contains("scratch_schema ws_scratch must exist") == true)
+        #expect(try f.store().runs(model: "features", limit: 1).first?.status == .failed)
+        #expect(try f.allProfiles().isEmpty)
     }
 }
