@@ -9,6 +9,10 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
+    /// Turns SQLite's memory statistics off once, before its first open: they take a global
+    /// mutex on every allocation (a first sync makes millions), and nothing here reads them.
+    private static let configured: Void = { _ = ws_sqlite3_disable_memstatus() }()
+
     /// Opens (or with `create`, creates) the file at `path`; with `noFollow`, a path that is a
     /// symbolic link is an error (`SQLITE_OPEN_NOFOLLOW`).
     /// With `immutable` (read-only only), SQLite assumes no one changes the file while it is open and
@@ -16,6 +20,7 @@ public final class SQLiteDatabase {
     public init(
         path: String, readOnly: Bool = false, create: Bool = false, noFollow: Bool = false, immutable: Bool = false
     ) throws {
+        Self.configured
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
         if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }

@@ -81,8 +81,10 @@ import Testing
         #expect(try f.sync("features").record.status == .skipped)
     }
 
+    /// 30,000 rows by default; `WS_KILL_ROWS` runs it larger by hand (README: Diffs in the warehouse).
     @Test func killedAtRandomMomentsEveryRerunEqualsACleanRun() throws {
-        let f = try Self.fixture(rows: 30000)
+        let rows = ProcessInfo.processInfo.environment["WS_KILL_ROWS"].flatMap { Int($0) } ?? 30000
+        let f = try Self.fixture(rows: rows)
         let first = try CrashConsistencyTests.runBinary(f.directory, ["sync", "features"])
         #expect(first.status == 0)
         var runSeconds = first.seconds
@@ -93,7 +95,7 @@ import Testing
                 """
                 UPDATE features SET score = score + \(round) WHERE substr(md5(id || '\(round)'), 1, 2) < '05';
                 DELETE FROM features WHERE substr(md5(id || 'del\(round)'), 1, 3) < '008';
-                INSERT INTO features SELECT 'n\(round)_' || g, g, 'new', 1.5 FROM generate_series(1, 50) g;
+                INSERT INTO features SELECT 'n\(round)_' || g, g, 'new', 1.5 FROM generate_series(1, \(rows / 600)) g;
                 """)
             let delay = Double.random(in: 0.01...max(0.02, runSeconds * 0.95), using: &generator)
             if try CrashConsistencyTests.runBinary(f.directory, ["sync", "features"], killAfter: delay).status == -1 {
