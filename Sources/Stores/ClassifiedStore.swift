@@ -40,6 +40,7 @@ final class ClassifiedStore: Store {
     private func run<T>(_ body: () throws -> T) throws -> T { try Self.classify(place, isFile: isFile, body) }
 
     func snapshotInfo(model: String) throws -> SnapshotInfo? { try run { try inner.snapshotInfo(model: model) } }
+    func storeID() throws -> String { try run { try inner.storeID() } }
     func traitNamesByModel() throws -> [String: [String]] { try run { try inner.traitNamesByModel() } }
     func snapshotCursor(model: String) throws -> any SnapshotCursor {
         try run { ClassifiedCursor(inner: try inner.snapshotCursor(model: model), place: place, isFile: isFile) }

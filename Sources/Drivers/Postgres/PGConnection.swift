@@ -213,6 +213,8 @@ public final class PGResult {
 
     package func columnName(_ column: Int) -> String { String(cString: PQfname(handle, Int32(column))) }
     package func columnOID(_ column: Int) -> UInt32 { PQftype(handle, Int32(column)) }
+    /// The column's type modifier (`numeric(12,2)`, `char(8)`), -1 when it has none.
+    package func columnModifier(_ column: Int) -> Int32 { PQfmod(handle, Int32(column)) }
 }
 
 @available(*, unavailable)

@@ -137,9 +137,12 @@ enum PostgresMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL::text, e.value::text, a.at
         FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e;
         """,
-        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12).
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12),
+        // and the store's own id, which names its scratch tables apart from other stores'.
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN scratch_state jsonb;
+        INSERT INTO warehouse_sync.meta (key, value)
+        VALUES ('store_id', substr(md5(random()::text || clock_timestamp()::text), 1, 16)) ON CONFLICT (key) DO NOTHING;
         """,
     ]
 }

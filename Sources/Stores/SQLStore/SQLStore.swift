@@ -50,6 +50,12 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         }
     }
 
+    package func storeID() throws -> String {
+        try database.first(
+            "SELECT value FROM \(table(.meta)) WHERE key = 'store_id'", []
+        ) { $0.text(0) } ?? ""
+    }
+
     package func traitNamesByModel() throws -> [String: [String]] {
         var result: [String: [String]] = [:]
         try database.query("SELECT model, \(d.jsonText("trait_names")) FROM \(table(.models))", []) { row in

@@ -139,9 +139,11 @@ enum SQLiteMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
         FROM ws_change_added a, json_each(a.traits) e;
         """,
-        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12).
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12),
+        // and the store's own id, which names its scratch tables apart from other stores'.
         """
         ALTER TABLE ws_models ADD COLUMN scratch_state TEXT;
+        INSERT INTO ws_meta (key, value) VALUES ('store_id', lower(hex(randomblob(8)))) ON CONFLICT (key) DO NOTHING;
         """,
     ]
 }

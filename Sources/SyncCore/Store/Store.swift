@@ -5,6 +5,9 @@ import Foundation
 public protocol Store: DeliveryStore {
     /// The trait names and row count of a model's last successful snapshot, nil before its first run.
     func snapshotInfo(model: String) throws -> SnapshotInfo?
+    /// The store's own id (16 hex digits, made when the store was created or migrated), which
+    /// keeps its scratch tables apart from another store's in one scratch schema (SPEC 12).
+    func storeID() throws -> String
     /// Each model's trait names as of its last successful run: which model owns which trait.
     func traitNamesByModel() throws -> [String: [String]]
     /// The model's snapshot rows in byte order of their keys.

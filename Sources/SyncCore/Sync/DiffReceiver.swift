@@ -21,6 +21,9 @@ package struct DiffReceiver: RowReceiver {
     package var sparse = false
     /// The result's row count when the rows streamed are not all of it (a warehouse-side diff).
     package var rowsInResult: Int?
+    /// The rows end with `WarehouseDiffSQL.removedColumn` (a warehouse-side diff's): only then is
+    /// a column of that name the removed mark.
+    package var marksRemovals = false
 
     package private(set) var traitNames: [String] = []
     package private(set) var counts = DiffCounts()
@@ -99,7 +102,7 @@ package struct DiffReceiver: RowReceiver {
     }
 
     package mutating func columns(_ columns: [Column]) throws {
-        let layout = try ResultLayout(columns: columns, model: model)
+        let layout = try ResultLayout(columns: columns, model: model, marksRemovals: marksRemovals)
         keyIndex = layout.keyIndex
         removedIndex = layout.removedIndex
         keyIsText = layout.keyIsText

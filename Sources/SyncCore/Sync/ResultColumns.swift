@@ -36,10 +36,15 @@ package enum ResultColumns {
         }
     }
 
+    /// The prefix of the names of WarehouseSync's own columns (`Dialect.keyTextColumn`, `WarehouseDiffSQL.hashColumn`).
+    static let reservedPrefix = "__warehouse_sync_"
+
     /// What is wrong with `names`, or nil.
     package static func problem(_ names: [String]) -> String? {
-        if names.contains(Dialect.keyTextColumn) {
-            return "the result has a column named \(Dialect.keyTextColumn), a name WarehouseSync reserves"
+        // The key's text, and a warehouse-side diff's hash and removed mark (SPEC 12), are columns of ours.
+        if let reserved = names.first(where: { $0.lowercased().hasPrefix(Self.reservedPrefix) }) {
+            return "the result has a column named \(reserved), a name WarehouseSync reserves (names starting with "
+                + "\(Self.reservedPrefix))"
         }
         var seen: [String: Int] = [:]
         for (index, name) in names.enumerated() {

@@ -22,12 +22,13 @@ struct ResultLayout {
     /// (`WarehouseDiffSQL.removedColumn`, the last one), or nil.
     var removedIndex: Int?
 
+    /// - Parameter marksRemovals: the last column is a warehouse-side diff's removed mark.
     /// - Throws: `SyncError` when a column name is invalid, the key or a declared trait is not a
     ///   column, a traits model has no trait, or a column cannot be a trait name.
-    init(columns: [Column], model: Model) throws {
+    init(columns: [Column], model: Model, marksRemovals: Bool = false) throws {
         var names = columns.map(\.name)
         // A warehouse-side diff's rows end with the removed mark, which is not a column of the result.
-        removedIndex = names.last == WarehouseDiffSQL.removedColumn ? names.count - 1 : nil
+        removedIndex = marksRemovals && names.last == WarehouseDiffSQL.removedColumn ? names.count - 1 : nil
         if removedIndex != nil { names.removeLast() }
         // The key's text (Dialect.keyText) comes first when the query was wrapped by orderedByKey.
         let keyTextIndex = names.first == Dialect.keyTextColumn ? 0 : nil

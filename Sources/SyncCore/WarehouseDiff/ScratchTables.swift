@@ -1,28 +1,29 @@
 /// How a `-- diff: warehouse` model's tables in the scratch schema are named (SPEC 12), and
 /// which of them the store says is current.
 ///
-/// A model's tables are `ws_<fnv>_<name>_<run>`: the 32-bit FNV-1a hash of the model's name (8 hex
-/// digits) makes the prefix of one model never the prefix of another's, the name makes the table
-/// readable to a DBA, and the run's id makes each run's table new. All lowercase, at most 63
-/// bytes (PostgreSQL's limit), used unquoted.
+/// A model's tables are `ws_<hash>_<name>_<run>`: the 64-bit FNV-1a hash of the store's id and the
+/// model's name (12 hex digits) keeps one store's tables apart from another's in a shared scratch
+/// schema and makes the prefix of one model never the prefix of another's; the name (its first 20
+/// characters) makes the table readable to a DBA, and the run's id makes each run's table new. All
+/// lowercase, at most 63 bytes (PostgreSQL's limit), used unquoted.
 public enum ScratchTables {
-    /// The prefix every table of `model` starts with.
-    public static func prefix(model: String) -> String {
-        var hash: UInt32 = 0x811C_9DC5
-        for byte in model.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 0x0100_0193
+    /// The prefix every table of `model` in the store `storeID` starts with.
+    public static func prefix(model: String, store storeID: String) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in (storeID + "/" + model).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
         }
-        let hex = String(hash, radix: 16)
+        let hex = String(String(hash, radix: 16).suffix(12))
         let name = String(
-            model.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }.prefix(24))
-        return "ws_" + String(repeating: "0", count: 8 - hex.count) + hex + "_" + name + "_"
+            model.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }.prefix(20))
+        return "ws_" + String(repeating: "0", count: 12 - hex.count) + hex + "_" + name + "_"
     }
 
-    /// The table a run of `model` writes: its prefix and the run's id in lowercase letters, digits and '_'.
-    public static func table(model: String, runID: String) -> String {
+    /// The table a run writes: its prefix and the run's id in lowercase letters, digits and '_'.
+    public static func table(model: String, store storeID: String, runID: String) -> String {
         let run = runID.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }
-        return String((prefix(model: model) + String(run)).prefix(63))
+        return String((prefix(model: model, store: storeID) + String(run)).prefix(63))
     }
 
     /// Whether `name` can be a scratch schema: a plain identifier (letters, digits, '_', not starting

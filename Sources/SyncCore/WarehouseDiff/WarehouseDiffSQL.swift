@@ -62,17 +62,39 @@ public struct WarehouseDiffSQL: Sendable {
     /// The hash of the traits of the row `q`, as the warehouse computes it.
     var hashExpression: String {
         let values = traits.map { "q." + dialect.quote(identifier: $0) }
-        if dialect == .bigquery {
+        switch dialect {
+        case .bigquery:
             // JSON text is canonical and injective for every BigQuery type, arrays and structs too.
             let fields = values.enumerated().map { "\($1) AS c\($0)" }.joined(separator: ", ")
             return values.isEmpty ? "FARM_FINGERPRINT('')" : "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(\(fields))))"
+        case .postgres:
+            // CONCAT spells each value with its type's output function, as COPY sends it (a cast to
+            // text would drop a char(n)'s padding); it makes NULL '', hence the CASE.
+            let parts = values.map {
+                "CASE WHEN \($0) IS NULL THEN '-' ELSE CAST(pg_catalog.length(pg_catalog.concat(\($0))) AS TEXT) "
+                    + "|| ':' || pg_catalog.concat(\($0)) END"
+            }
+            return "pg_catalog.md5(\(parts.isEmpty ? "''" : parts.joined(separator: " || ")))"
+        default:
+            let parts = values.map { value in
+                let text = dialect == .snowflake ? "TO_VARCHAR(\(value))" : "CAST(\(value) AS \(textType))"
+                return "COALESCE(CAST(LENGTH(\(text)) AS \(textType)) || ':' || \(text), '-')"
+            }
+            let joined = parts.isEmpty ? "''" : parts.joined(separator: " || ")
+            return dialect == .snowflake ? "SHA1(\(joined))" : "MD5(\(joined))"
         }
-        let parts = values.map { value in
-            let text = dialect == .snowflake ? "TO_VARCHAR(\(value))" : "CAST(\(value) AS \(textType))"
-            return "COALESCE(CAST(LENGTH(\(text)) AS \(textType)) || ':' || \(text), '-')"
+    }
+
+    /// The key's text compared by its bytes, whatever the key column's collation (a case-insensitive
+    /// one would make `Bob` and `bob` one key here and two in the store).
+    private func byBytes(_ text: String) -> String {
+        switch dialect {
+        case .postgres: return "\(text) COLLATE \"C\""
+        case .redshift: return "COLLATE(\(text), 'case_sensitive')"
+        case .snowflake: return "COLLATE(\(text), 'utf8')"
+        case .bigquery: return "COLLATE(\(text), '')"
+        default: return text
         }
-        let joined = parts.isEmpty ? "''" : parts.joined(separator: " || ")
-        return dialect == .snowflake ? "SHA1(\(joined))" : "MD5(\(joined))"
     }
 
     /// True for a row whose key text the store can hold as a profile's key (`ProfileKey.problem`):
@@ -92,18 +114,25 @@ public struct WarehouseDiffSQL: Sendable {
     }
 
     private func resultSelect(_ sql: String) -> String {
-        "SELECT \(dialect.keyText("q." + dialect.quote(identifier: key))) AS \(keyColumn), q.*, \(hashExpression) AS "
-            + "\(hash) FROM (\n\(Dialect.stripTrailingSemicolon(sql))\n) q"
+        "SELECT \(byBytes(dialect.keyText("q." + dialect.quote(identifier: key)))) AS \(keyColumn), q.*, "
+            + "\(hashExpression) AS \(hash) FROM (\n\(Dialect.stripTrailingSemicolon(sql))\n) q"
     }
 
-    /// Creates the session's empty result table; compiles the model's query without running it.
-    /// PostgreSQL and Redshift only: Snowflake and BigQuery create and fill it in `fillResult`.
-    public func createResult(_ sql: String) -> String? {
+    /// Creates the session's empty result table from the result's columns and their types as
+    /// the warehouse spells them (`PostgresSource.tableColumns`), so the model's text never runs
+    /// in a transaction that may write. PostgreSQL and Redshift only: Snowflake and BigQuery
+    /// create and fill it in `fillResult`.
+    public func createResult(columns typed: [(name: String, type: String)]) -> String? {
+        let key: String
         switch dialect {
-        case .postgres, .redshift:
-            return "CREATE TEMPORARY TABLE \(Self.resultTable) AS \(resultSelect(sql)) WHERE 1 = 0"
+        case .postgres: key = "TEXT COLLATE \"C\""
+        case .redshift: key = "\(textType) COLLATE CASE_SENSITIVE"
         default: return nil
         }
+        let columns =
+            ["\(keyColumn) \(key)"] + typed.map { "\(dialect.quote(identifier: $0.name)) \($0.type)" }
+            + ["\(hash) \(textType)"]
+        return "CREATE TEMPORARY TABLE \(Self.resultTable) (\(columns.joined(separator: ", ")))"
     }
 
     /// Runs the model's query into the session's result table: on PostgreSQL and Redshift inside a

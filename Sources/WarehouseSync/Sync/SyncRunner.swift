@@ -151,6 +151,8 @@ public final class SyncRunner: Sendable {
             try ResultColumns.checkModelColumns(compiled, model: model)
         }
         let info = try store.snapshotInfo(model: model.name)
+        // Read before the snapshot cursor opens: the PostgreSQL store streams it on this connection.
+        let storeID = model.diffMode == .warehouse ? try store.storeID() : ""
         // The sources' counters are read before the query: a change committed while it runs is
         // seen by the next run (SPEC 10).
         let probeClock = ContinuousClock()
@@ -172,7 +174,7 @@ public final class SyncRunner: Sendable {
                     probe, fileDigest: model.fileDigest, today: today,
                     sincePreviousRun: previousRun.map { .seconds(record.startedAt.timeIntervalSince($0)) },
                     statisticsLag: sourceConfig.statisticsLag) == true,
-                try !swapPending(model, info, sourceConfig, source, queryOptions)
+                try !swapPending(model, info, sourceConfig, source, storeID, queryOptions)
             {
                 record.status = .skipped
                 record.finishedAt = now()
@@ -224,12 +226,13 @@ public final class SyncRunner: Sendable {
         do {
             if model.diffMode == .warehouse {
                 let run = try WarehouseDiff(
-                    model: model, config: sourceConfig, dialect: source.dialect, columns: compiled, runID: record.id,
-                    recorded: info?.scratch, full: options.full, dryRun: options.dryRun, options: queryOptions)
+                    model: model, config: sourceConfig, dialect: source.dialect, columns: compiled,
+                    storeID: storeID, runID: record.id, recorded: info?.scratch, full: options.full,
+                    dryRun: options.dryRun, options: queryOptions)
                 warehouseDiff = run
-                let rows = try run.materialize(model.sql, options: queryOptions)
+                let rows = try run.materialize(model.sql)
                 report("fetch", 0)
-                stats = try run.stream(into: &diff, rows: rows, dryRun: options.dryRun, options: queryOptions)
+                stats = try run.stream(into: &diff, rows: rows, dryRun: options.dryRun)
                 record.cost = (record.cost ?? [:]).merging(
                     ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
             } else {
@@ -241,6 +244,15 @@ public final class SyncRunner: Sendable {
         }
         try diff.finish()
         cursor.close()
+        if warehouseDiff?.streamedDuplicates == true && diff.duplicateKeys == 0 {
+            // Only the rows of keys the warehouse counted twice came: never commit them as the result.
+            throw SyncError(
+                .duplicateKeys, model: model.name,
+                "the warehouse counted keys of \(model.key) more than once that differ by their bytes; nothing was "
+                    + "written",
+                hint: "report this with the key column's type and collation; -- diff: client syncs this model meanwhile"
+            )
+        }
         try checkTraitOwnership(model, traits: diff.traitNames, owners: try store.traitNamesByModel())
         if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
             let row = try? source.connection.collectFirstRow(
@@ -341,12 +353,13 @@ public final class SyncRunner: Sendable {
 
     /// Whether a `-- diff: warehouse` model's previous run left a swap undone: then it is not skipped.
     private func swapPending(
-        _ model: Model, _ info: SnapshotInfo?, _ config: SourceConfig, _ source: SourceHandle, _ options: QueryOptions
+        _ model: Model, _ info: SnapshotInfo?, _ config: SourceConfig, _ source: SourceHandle, _ storeID: String,
+        _ options: QueryOptions
     ) throws -> Bool {
         guard model.diffMode == .warehouse, let schema = config.scratchSchema else { return false }
         return try WarehouseDiff.swapPending(
-            model: model, recorded: info?.scratch, schema: schema, dialect: source.dialect, on: source.connection,
-            options: options)
+            model: model, storeID: storeID, recorded: info?.scratch, schema: schema,
+            dialect: source.dialect, on: source.connection, options: options)
     }
 
     /// Why the run must not write, and how to let it: schema drift (SPEC 11) unless accepted,

@@ -26,6 +26,13 @@ final class WarehouseDiff {
     private(set) var warehouseTime: Duration = .zero
     /// Bytes read by the catalog and count queries, which `stream` adds to the rows' bytes.
     private var catalogBytes = 0
+    /// The options of WarehouseSync's own statements: on PostgreSQL a fixed `search_path` and the
+    /// session's own role, since a model's `set_config(..., false)` outlives its statement.
+    private let own: QueryOptions
+    /// The options of the statement that runs the model's query.
+    private let modelOptions: QueryOptions
+    /// Whether only the duplicated keys' rows were streamed: the client's diff must then find them.
+    private(set) var streamedDuplicates = false
 
     /// Opens the session and reads which of the model's tables exist.
     /// - Parameters:
@@ -34,7 +41,7 @@ final class WarehouseDiff {
     ///   - dryRun: a dry run drops nothing and writes no table of the scratch schema.
     /// - Throws: `ConnectorError`.
     init(
-        model: Model, config: SourceConfig, dialect: Dialect, columns: [Column], runID: String,
+        model: Model, config: SourceConfig, dialect: Dialect, columns: [Column], storeID: String, runID: String,
         recorded: ScratchState?, full: Bool, dryRun: Bool, options: QueryOptions
     ) throws {
         let names = columns.map(\.name)
@@ -44,18 +51,32 @@ final class WarehouseDiff {
             key: model.key, traits: (model.kind == .segment ? [model.name] : traits).map { ($0, types[$0] ?? "") })
         sql = WarehouseDiffSQL(
             dialect: dialect, schema: config.scratchSchema ?? "", key: model.key, columns: names, traits: traits)
-        state = ScratchState(table: ScratchTables.table(model: model.name, runID: runID), shape: shape)
-        prefix = ScratchTables.prefix(model: model.name)
+        state = ScratchState(
+            table: ScratchTables.table(model: model.name, store: storeID, runID: runID), shape: shape)
+        prefix = ScratchTables.prefix(model: model.name, store: storeID)
+        var own = options
+        var modelOptions = options
         switch config.kind {
         case .postgres, .redshift:
-            session = try PostgresSource(
+            let postgres = try PostgresSource(
                 url: config.url?.reveal() ?? "", password: config.password?.reveal(),
                 mode: config.kind == .postgres ? .copy : .singleRow)
+            session = postgres
+            if config.kind == .postgres {
+                own.settings += [("search_path", "pg_catalog, pg_temp"), ("role", "none")]
+                if postgres.connection.serverVersion >= 140_000 {
+                    // A client that dies (SIGKILL) stops the statement within a second instead of at its end.
+                    own.settings.append(("client_connection_check_interval", "1000"))
+                    modelOptions.settings.append(("client_connection_check_interval", "1000"))
+                }
+            }
         default:
             session = try ODBCSource(connectionString: config.odbc?.reveal() ?? "", dialect: dialect)
         }
+        self.own = own
+        self.modelOptions = modelOptions
         var reader = TableNames()
-        catalogBytes += try session.stream(sql.tables(prefix: prefix), options: options, into: &reader).bytes
+        catalogBytes += try session.stream(sql.tables(prefix: prefix), options: own, into: &reader).bytes
         let existing = reader.names
         self.recorded = recorded?.table
         previous = recorded.flatMap { $0.shape == shape && existing.contains($0.table) && !full ? $0.table : nil }
@@ -63,51 +84,55 @@ final class WarehouseDiff {
         // Tables of runs that never committed, and the previous table of a run that died before its
         // swap: only the table the store records is kept (until a commit replaces it).
         for table in existing where table != recorded?.table {
-            try timed { _ = try session.execute(sql.drop(table), readOnly: false, options: options) }
+            try timed { _ = try session.execute(sql.drop(table), readOnly: false, options: own) }
         }
     }
 
     /// Whether the scratch schema holds tables of `model` other than the one `recorded` names:
     /// a swap is pending, and the next run must not be skipped (SPEC 12).
     static func swapPending(
-        model: Model, recorded: ScratchState?, schema: String, dialect: Dialect, on connection: any SourceConnection,
-        options: QueryOptions
+        model: Model, storeID: String, recorded: ScratchState?, schema: String, dialect: Dialect,
+        on connection: any SourceConnection, options: QueryOptions
     ) throws -> Bool {
         let sql = WarehouseDiffSQL(dialect: dialect, schema: schema, key: model.key, columns: [], traits: [])
         var reader = TableNames()
         _ = try connection.stream(
-            sql.tables(prefix: ScratchTables.prefix(model: model.name)), options: options, into: &reader)
+            sql.tables(prefix: ScratchTables.prefix(model: model.name, store: storeID)), options: options, into: &reader
+        )
         return reader.names.contains { $0 != recorded?.table }
     }
 
-    /// Materializes the result in the session; the model's query runs read-only.
+    /// Materializes the result in the session; the model's query runs only in a read-only
+    /// transaction (PostgreSQL, Redshift), the table it fills created beforehand from its columns' types.
     /// - Returns: the result's row count.
-    func materialize(_ modelSQL: String, options: QueryOptions) throws -> Int {
+    func materialize(_ modelSQL: String) throws -> Int {
         try timed {
-            if let create = sql.createResult(modelSQL) {
-                _ = try session.execute(create, readOnly: false, options: options)
+            if let postgres = session as? PostgresSource,
+                let create = sql.createResult(columns: try postgres.tableColumns(modelSQL, options: modelOptions))
+            {
+                _ = try session.execute(create, readOnly: false, options: own)
             }
-            let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: options)
-            return sql.dialect == .postgres || sql.dialect == .redshift ? inserted : try count(sql.rowCount, options)
+            let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
+            return sql.dialect == .postgres || sql.dialect == .redshift ? inserted : try count(sql.rowCount)
         }
     }
 
     /// Streams the rows the client's diff needs into `diff`: only the duplicated keys' rows when
     /// there are any (the diff reports them), else the delta against the previous table, or every row.
     /// Writes this run's table first unless `dryRun`.
-    func stream(
-        into diff: inout DiffReceiver, rows: Int, dryRun: Bool, options: QueryOptions
-    ) throws -> QueryStats {
-        let duplicates = try timed { try count(sql.duplicateKeys, options) }
+    func stream(into diff: inout DiffReceiver, rows: Int, dryRun: Bool) throws -> QueryStats {
+        let duplicates = try timed { try count(sql.duplicateKeys) }
         let text: String
+        diff.marksRemovals = true
         if duplicates > 0 {
             text = sql.duplicateRows
+            streamedDuplicates = true
         } else {
             if !dryRun {
                 created = true
                 do {
                     try timed {
-                        _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: options)
+                        _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: own)
                     }
                 } catch var error as ConnectorError where error.code == .query {
                     error.hint =
@@ -121,7 +146,7 @@ final class WarehouseDiff {
             diff.sparse = previous != nil
             diff.rowsInResult = rows
         }
-        var stats = try session.stream(text, options: options, into: &diff)
+        var stats = try session.stream(text, options: own, into: &diff)
         stats.queryTime += warehouseTime
         stats.bytes += catalogBytes
         return stats
@@ -130,21 +155,22 @@ final class WarehouseDiff {
     /// After the store's commit: drops the previous table. A failure is left for the next run.
     func swap() {
         guard let recorded, recorded != state.table else { return }
-        _ = try? session.execute(sql.drop(recorded), readOnly: false, options: Self.upkeep)
+        _ = try? session.execute(sql.drop(recorded), readOnly: false, options: upkeep)
     }
 
     /// When the run did not commit: drops this run's table, if it wrote one.
     func discard() {
         guard created else { return }
         created = false
-        _ = try? session.execute(sql.drop(state.table), readOnly: false, options: Self.upkeep)
+        _ = try? session.execute(sql.drop(state.table), readOnly: false, options: upkeep)
     }
 
-    private static let upkeep = QueryOptions(timeout: .seconds(60))
+    /// The options of the swap and the clean-up: never cancelled (they run after a cancelled run too).
+    private var upkeep: QueryOptions { QueryOptions(timeout: .seconds(60), tag: own.tag, settings: own.settings) }
 
-    private func count(_ text: String, _ options: QueryOptions) throws -> Int {
+    private func count(_ text: String) throws -> Int {
         var reader = FirstValue()
-        catalogBytes += try session.stream(text, options: options, into: &reader).bytes
+        catalogBytes += try session.stream(text, options: own, into: &reader).bytes
         switch reader.value {
         case .int(let n): return Int(n)
         case .decimal(let text), .text(let text): return Int(text) ?? 0

@@ -7,8 +7,8 @@ import Testing
 @testable import WarehouseSync
 
 /// SPEC 12's SQL per warehouse. Snowflake and BigQuery cannot run here: theirs is checked as
-/// text. Redshift's differs from PostgreSQL's only in its text type, so it is also run on
-/// PostgreSQL, and the hash's canonical text is checked for collisions there.
+/// text. Redshift's hash differs from PostgreSQL's only in its text type and function names, so
+/// it is also run on PostgreSQL, where the canonical text is checked for collisions.
 @Suite struct WarehouseDiffSQLTests {
     static func sql(_ dialect: Dialect, traits: [String] = ["score", "tier"]) -> WarehouseDiffSQL {
         WarehouseDiffSQL(
@@ -18,24 +18,44 @@ import Testing
     @Test func postgresAndRedshiftHashTheLengthPrefixedTextOfEachTrait() {
         #expect(
             Self.sql(.postgres).hashExpression
-                == "MD5(COALESCE(CAST(LENGTH(CAST(q.\"score\" AS TEXT)) AS TEXT) || ':' || CAST(q.\"score\" AS TEXT), "
-                + "'-') || COALESCE(CAST(LENGTH(CAST(q.\"tier\" AS TEXT)) AS TEXT) || ':' || CAST(q.\"tier\" AS TEXT), "
-                + "'-'))")
-        #expect(Self.sql(.redshift).hashExpression.contains("CAST(q.\"score\" AS VARCHAR(65535))"))
-        #expect(!Self.sql(.redshift).hashExpression.contains("AS TEXT"), "Redshift's TEXT is VARCHAR(256)")
-        #expect(Self.sql(.postgres, traits: []).hashExpression == "MD5('')", "a segment's rows all hash alike")
+                == "pg_catalog.md5(CASE WHEN q.\"score\" IS NULL THEN '-' ELSE CAST(pg_catalog.length("
+                + "pg_catalog.concat(q.\"score\")) AS TEXT) || ':' || pg_catalog.concat(q.\"score\") END || CASE WHEN "
+                + "q.\"tier\" IS NULL THEN '-' ELSE CAST(pg_catalog.length(pg_catalog.concat(q.\"tier\")) AS TEXT) || "
+                + "':' || pg_catalog.concat(q.\"tier\") END)")
         #expect(
-            Self.sql(.postgres).createResult("SELECT id, score, tier FROM t;")
-                == "CREATE TEMPORARY TABLE ws_result AS SELECT CAST(q.\"id\" AS TEXT) AS \"__warehouse_sync_key\", q.*, "
+            Self.sql(.redshift).hashExpression
+                == "MD5(COALESCE(CAST(LENGTH(CAST(q.\"score\" AS VARCHAR(65535))) AS VARCHAR(65535)) || ':' || "
+                + "CAST(q.\"score\" AS VARCHAR(65535)), '-') || COALESCE(CAST(LENGTH(CAST(q.\"tier\" AS "
+                + "VARCHAR(65535))) AS VARCHAR(65535)) || ':' || CAST(q.\"tier\" AS VARCHAR(65535)), '-'))")
+        #expect(Self.sql(.postgres, traits: []).hashExpression == "pg_catalog.md5('')", "a segment's rows hash alike")
+        #expect(
+            Self.sql(.postgres).createResult(columns: [
+                ("id", "text"), ("score", "numeric(12,2)"), ("tier", "public.t"),
+            ])
+                == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" TEXT COLLATE \"C\", \"id\" text, "
+                + "\"score\" numeric(12,2), \"tier\" public.t, \"__warehouse_sync_hash\" TEXT)")
+        #expect(
+            Self.sql(.redshift).createResult(columns: [("id", "integer")])
+                == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" VARCHAR(65535) COLLATE CASE_SENSITIVE, "
+                + "\"id\" integer, \"__warehouse_sync_hash\" VARCHAR(65535))")
+        #expect(
+            Self.sql(.postgres).fillResult("SELECT id, score, tier FROM t;")
+                == "INSERT INTO ws_result SELECT CAST(q.\"id\" AS TEXT) "
+                + "COLLATE \"C\" AS \"__warehouse_sync_key\", q.*, "
                 + Self.sql(.postgres).hashExpression + " AS \"__warehouse_sync_hash\" FROM (\nSELECT id, score, tier "
-                + "FROM t\n) q WHERE 1 = 0")
-        #expect(Self.sql(.postgres).fillResult("SELECT 1").hasPrefix("INSERT INTO ws_result SELECT CAST(q.\"id\""))
+                + "FROM t\n) q")
+        #expect(
+            Self.sql(.redshift).fillResult("SELECT 1").contains("COLLATE(CAST(q.\"id\" AS TEXT), 'case_sensitive')"))
         #expect(
             Self.sql(.postgres).delta(previous: "ws_0a1b2c3d_features_run1")
-                == "SELECT COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") AS \"__warehouse_sync_key\", "
-                + "n.\"id\", n.\"score\", n.\"tier\", n.\"__warehouse_sync_hash\" IS NULL AS \"__warehouse_sync_removed\" "
-                + "FROM ws_result n FULL OUTER JOIN ws_scratch.ws_0a1b2c3d_features_run1 p ON n.\"__warehouse_sync_key\" "
-                + "= p.\"__warehouse_sync_key\" WHERE n.\"__warehouse_sync_hash\" IS NULL OR p.\"__warehouse_sync_key\" "
+                == "SELECT COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") "
+                + "AS \"__warehouse_sync_key\", "
+                + "n.\"id\", n.\"score\", n.\"tier\", n.\"__warehouse_sync_hash\" "
+                + "IS NULL AS \"__warehouse_sync_removed\" "
+                + "FROM ws_result n FULL OUTER JOIN ws_scratch.ws_0a1b2c3d_features_run1 "
+                + "p ON n.\"__warehouse_sync_key\" "
+                + "= p.\"__warehouse_sync_key\" WHERE n.\"__warehouse_sync_hash\" "
+                + "IS NULL OR p.\"__warehouse_sync_key\" "
                 + "IS NULL OR n.\"__warehouse_sync_hash\" <> p.\"__warehouse_sync_hash\" ORDER BY "
                 + "COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") COLLATE \"C\"")
         #expect(
@@ -51,11 +71,12 @@ import Testing
                 == "SHA1(COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"score\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"score\"), "
                 + "'-') || COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"tier\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"tier\"), "
                 + "'-'))")
-        #expect(sql.createResult("SELECT 1") == nil, "created and filled in one statement")
+        #expect(sql.createResult(columns: [("id", "x")]) == nil, "created and filled in one statement")
         #expect(
             sql.fillResult("SELECT id, score, tier FROM t")
-                == "CREATE OR REPLACE TEMPORARY TABLE ws_result AS SELECT TO_VARCHAR(q.\"id\") AS "
-                + "\"__warehouse_sync_key\", q.*, \(sql.hashExpression) AS \"__warehouse_sync_hash\" FROM (\nSELECT id, "
+                == "CREATE OR REPLACE TEMPORARY TABLE ws_result AS SELECT COLLATE(TO_VARCHAR(q.\"id\"), 'utf8') AS "
+                + "\"__warehouse_sync_key\", q.*, \(sql.hashExpression) "
+                + "AS \"__warehouse_sync_hash\" FROM (\nSELECT id, "
                 + "score, tier FROM t\n) q")
         #expect(sql.full.hasSuffix("ORDER BY COLLATE(n.\"__warehouse_sync_key\", 'utf8')"))
         #expect(sql.usableKey("k").contains("NOT CONTAINS(k, CHR(0))"))
@@ -72,7 +93,7 @@ import Testing
             sql.hashExpression == "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(q.`score` AS c0, q.`tier` AS c1)))")
         #expect(
             sql.fillResult("SELECT 1").hasPrefix(
-                "CREATE OR REPLACE TEMP TABLE ws_result AS SELECT CAST(q.`id` AS STRING)"))
+                "CREATE OR REPLACE TEMP TABLE ws_result AS SELECT COLLATE(CAST(q.`id` AS STRING), '')"))
         #expect(sql.delta(previous: "p1").contains("FULL OUTER JOIN ws_scratch.p1 p ON n.`__warehouse_sync_key` = "))
         #expect(
             sql.delta(previous: "p1").hasSuffix(
@@ -89,24 +110,24 @@ import Testing
                 + sql.usableKey("`__warehouse_sync_key`") + " GROUP BY `__warehouse_sync_key` HAVING COUNT(*) > 1) d")
     }
 
-    @Test func tableNamesAreLowercaseAtMost63BytesAndNoModelsPrefixIsAnothers() {
-        let a = ScratchTables.prefix(model: "a")
-        let a1 = ScratchTables.prefix(model: "a_1")
+    @Test func tableNamesAreLowercaseAtMost63BytesAndApartPerStoreAndModel() {
+        let a = ScratchTables.prefix(model: "a", store: "0011223344556677")
+        let a1 = ScratchTables.prefix(model: "a_1", store: "0011223344556677")
         #expect(!a1.hasPrefix(a) && !a.hasPrefix(a1))
-        let long = ScratchTables.table(
-            model: String(repeating: "Lifetime_Value", count: 9), runID: "20261202T091920Z-ab12cd")
+        #expect(a != ScratchTables.prefix(model: "a", store: "8899aabbccddeeff"), "another store's tables are apart")
+        let model = String(repeating: "Lifetime_Value", count: 9)
+        let long = ScratchTables.table(model: model, store: "0011223344556677", runID: "20261202T091920Z-ab12cd")
         #expect(long.utf8.count <= 63 && long == long.lowercased())
-        #expect(long.hasPrefix(ScratchTables.prefix(model: String(repeating: "Lifetime_Value", count: 9))))
-        #expect(
-            ScratchTables.table(model: "ltv", runID: "20261202T091920Z-ab12cd").hasSuffix(
-                "_ltv_20261202t091920z_ab12cd"))
+        #expect(long.hasPrefix(ScratchTables.prefix(model: model, store: "0011223344556677")))
+        #expect(long.hasSuffix("_lifetime_valuelifeti_20261202t091920z_ab12cd"), "\(long)")
         #expect(ScratchTables.isSchemaName("warehouse_sync") && ScratchTables.isSchemaName("_s1"))
         for bad in ["", "1abc", "a-b", "a.b", "a b", "\"x\"", String(repeating: "s", count: 64), "ü"] {
             #expect(!ScratchTables.isSchemaName(bad), "\(bad)")
         }
     }
 
-    /// Redshift's SQL run on PostgreSQL: the canonical text never collides, and NULL, '' and '-' differ.
+    /// The hash run on PostgreSQL, in its spelling and Redshift's: the canonical text never collides,
+    /// and NULL, '' and '-' differ.
     @Test(arguments: [Dialect.postgres, .redshift])
     func theHashOfDifferentValuesDiffersOnPostgreSQL(dialect: Dialect) throws {
         let (_, url) = try TestPostgres.freshDatabase("hash")
@@ -120,12 +141,14 @@ import Testing
         let result = try pg.execute("SELECT \(sql.hashExpression) FROM (\(rows)) q")
         let hashes = (0..<result.rowCount).map { result.text($0, 0)! }
         #expect(Set(hashes).count == pairs.count, "\(hashes)")
-        // The whole run's statements, in Redshift's spelling too, work on PostgreSQL.
+        // The whole run's statements work on PostgreSQL (Redshift's collation syntax is its own).
+        guard dialect == .postgres else { return }
         try pg.execute("CREATE SCHEMA ws_scratch; CREATE TABLE t (id text, a text, b text)")
         try pg.execute("INSERT INTO t VALUES ('x', '1', NULL), ('y', NULL, ''), (NULL, 'n', 'n'), (' ', 'b', 'b')")
         let run = WarehouseDiffSQL(
             dialect: dialect, schema: "ws_scratch", key: "id", columns: ["id", "a", "b"], traits: ["a", "b"])
-        try pg.execute(try #require(run.createResult("SELECT id, a, b FROM t")))
+        let typed = [("id", "text"), ("a", "text"), ("b", "text")]
+        try pg.execute(try #require(run.createResult(columns: typed)))
         try pg.execute(run.fillResult("SELECT id, a, b FROM t"))
         try pg.execute(run.createScratch("p1"))
         #expect(try pg.execute("SELECT count(*) FROM ws_scratch.p1").text(0, 0) == "2", "unusable keys are not kept")
@@ -133,7 +156,7 @@ import Testing
         try pg.execute(
             "UPDATE t SET a = '2' WHERE id = 'x'; DELETE FROM t WHERE id = 'y'; INSERT INTO t VALUES ('z', '', '')")
         try pg.execute("DROP TABLE ws_result")
-        try pg.execute(try #require(run.createResult("SELECT id, a, b FROM t")))
+        try pg.execute(try #require(run.createResult(columns: typed)))
         try pg.execute(run.fillResult("SELECT id, a, b FROM t"))
         let delta = try pg.execute(run.delta(previous: "p1"))
         let keys = (0..<delta.rowCount).map { "\(delta.text($0, 0) ?? "NULL"):\(delta.text($0, 4)!)" }

@@ -308,4 +308,112 @@ import Testing
         #expect(try f.store().runs(model: "features", limit: 1).first?.status == .failed)
         #expect(try f.allProfiles().isEmpty)
     }
+
+    /// Keys compared by their bytes, as the store compares them, whatever the column's collation.
+    @Test func aCaseInsensitiveKeyColumnIsComparedByItsBytes() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(
+            """
+            CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+            CREATE TABLE people (email text COLLATE ci, v int);
+            INSERT INTO people SELECT 'user' || g || '@x.com', g FROM generate_series(1, 100) g;
+            INSERT INTO people VALUES ('Bob@x.com', 1), ('bob@x.com', 2);
+            """)
+        let model = "-- key: email\n-- diff: warehouse\n-- max_removed: 100%\nSELECT email, v FROM people"
+        try f.model("people", model)
+        let twin = try Self.clientTwin(of: f, .sqlite, model: "people", model)
+        for change in ["", "UPDATE people SET email = 'BOB@x.com' WHERE email = 'Bob@x.com' AND v = 1"] {
+            if !change.isEmpty { try f.warehouse(change) }
+            let inside = try f.sync("people").record
+            let outside = try twin.sync("people").record
+            #expect(inside.counts == outside.counts, "\(inside.counts) \(outside.counts)")
+            #expect(try f.allProfiles() == twin.allProfiles())
+        }
+        #expect(try f.allProfiles().count == 102 && f.traits("BOB@x.com")["v"] == "1")
+    }
+
+    /// A char(n) value is compared as COPY spells it, padding and all.
+    @Test func aWiderCharColumnChangesItsValues() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse("CREATE TABLE codes (id int, c char(5)); INSERT INTO codes VALUES (1, 'ab'), (2, NULL)")
+        let model = "-- key: id\n-- diff: warehouse\n-- schema: evolve\nSELECT id, c FROM codes"
+        try f.model("codes", model)
+        let twin = try Self.clientTwin(of: f, .sqlite, model: "codes", model)
+        for change in [
+            "", "ALTER TABLE codes ALTER COLUMN c TYPE char(8)", "ALTER TABLE codes ALTER COLUMN c TYPE text",
+        ] {
+            if !change.isEmpty { try f.warehouse(change) }
+            let inside = try f.sync("codes").record
+            #expect(inside.counts == (try twin.sync("codes").record.counts), "\(change)")
+            #expect(try f.allProfiles() == twin.allProfiles(), "\(change)")
+            if change.hasSuffix("char(8)") { #expect(try f.traits("1")["c"] == "\"ab      \"") }
+        }
+        #expect(try f.traits("1")["c"] == "\"ab\"", "a cast to text drops the padding")
+    }
+
+    /// A model that moves the session's search_path, or whose plan would call a writer while it is
+    /// planned, gets nothing written: its text runs only read-only, ours with a fixed search_path.
+    @Test func aModelCannotMakeWarehouseSyncsOwnStatementsWrite() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(
+            """
+            CREATE TABLE t (id int, v int); INSERT INTO t VALUES (1, 1), (2, 2);
+            CREATE TABLE victim (note text);
+            CREATE SCHEMA mal;
+            CREATE FUNCTION mal.btrim(a text, b text) RETURNS text LANGUAGE plpgsql AS $$BEGIN
+              IF current_setting('transaction_read_only') = 'off' THEN
+                INSERT INTO public.victim VALUES ('btrim');
+              END IF;
+              RETURN pg_catalog.btrim(a, b); END$$;
+            CREATE FUNCTION writer(n int) RETURNS int LANGUAGE plpgsql VOLATILE AS $$BEGIN
+              INSERT INTO public.victim VALUES ('planned'); RETURN n; END$$;
+            CREATE FUNCTION tag_imm(n int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT writer(n)';
+            """)
+        try f.model(
+            "t",
+            "-- key: id\n-- diff: warehouse\n-- skip_unchanged: false\nSELECT id, v FROM t WHERE "
+                + "set_config('search_path', 'mal, pg_catalog, pg_temp', false) IS NOT NULL")
+        #expect(try f.sync("t").record.added == 2)
+        try f.model(
+            "t", "-- key: id\n-- diff: warehouse\n-- skip_unchanged: false\nSELECT id, v, tag_imm(7) AS w FROM t")
+        #expect(throws: (any Error).self) { try f.sync("t", SyncOptions(acceptSchema: true)) }
+        let victim = try PGConnection(conninfo: f.warehouseURL).execute("SELECT count(*) FROM victim")
+        #expect(victim.text(0, 0) == "0")
+    }
+
+    @Test func reservedColumnNamesAndRowTypedColumnsAreRefusedWithWhatToDo() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse("CREATE TABLE t (id int, v int); INSERT INTO t VALUES (1, 1), (2, 2)")
+        for mode in ["client", "warehouse"] {
+            for name in ["__warehouse_sync_removed", "__warehouse_sync_hash", "__Warehouse_Sync_Key"] {
+                try f.model("t", "-- key: id\n-- diff: \(mode)\nSELECT id, v = 2 AS \"\(name)\" FROM t")
+                let error = #expect(throws: SyncError.self) { try f.sync("t") }
+                #expect(error?.message.contains("a name WarehouseSync reserves") == true, "\(mode) \(name)")
+            }
+        }
+        try f.model("t", "-- key: id\n-- diff: warehouse\nSELECT id, ROW(v, 'x') AS r FROM t")
+        let error = #expect(throws: ConnectorError.self) { try f.sync("t") }
+        #expect(error?.message.contains("column r has type record, which a table cannot hold") == true)
+        #expect(error?.hint?.contains("-- diff: client") == true)
+        #expect(try f.allProfiles().isEmpty)
+    }
+
+    /// Two projects, one scratch schema, the same model name: each store keeps its own tables.
+    @Test func twoStoresShareAScratchSchemaWithoutTouchingEachOthersTables() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(Self.features)
+        try f.model("features", Self.model)
+        let other = try SyncFixture(store: .sqlite)
+        other.reuseWarehouse(of: f)
+        try other.writeConfig(extraSource: Self.scratch)
+        try other.model("features", Self.model)
+        for round in 1...3 {
+            try f.warehouse("UPDATE features SET score = -\(round) WHERE id = 'k3'")
+            for project in [f, other] {
+                let run = try project.sync("features").record
+                #expect(round == 1 || (run.changed == 1 && run.bytesReceived < 20_000), "\(run.bytesReceived)")
+            }
+        }
+        #expect(try Self.scratchTables(f).count == 2)
+    }
 }
