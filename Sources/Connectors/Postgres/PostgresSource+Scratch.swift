@@ -43,6 +43,9 @@ extension PostgresSource: ScratchSession {
         defer { rollback() }
         _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
         let described = try connection.check(PQdescribePrepared(connection.handle, ""))
+        // Types spelled under the search_path of the statement that creates the table: every type
+        // outside pg_catalog comes out schema-qualified.
+        try connection.execute("SET LOCAL search_path = pg_catalog, pg_temp")
         var columns: [(name: String, type: String)] = []
         for index in 0..<described.columnCount {
             let name = described.columnName(index)

@@ -416,4 +416,27 @@ import Testing
         }
         #expect(try Self.scratchTables(f).count == 2)
     }
+
+    /// User-defined types, in the default schema and another, keep their type in the session's table.
+    @Test func enumsDomainsAndTypesOfOtherSchemasEqualAClientSideRun() throws {
+        let f = try Self.fixture(.sqlite)
+        try f.warehouse(
+            """
+            CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE SCHEMA lib;
+            CREATE DOMAIN lib.score AS numeric(6,2) CHECK (VALUE >= 0); CREATE TYPE lib.pair AS (a int, b text);
+            CREATE TABLE typed (id int, m mood, ms mood[], s lib.score, p lib.pair, c varchar(3));
+            INSERT INTO typed VALUES (1, 'ok', '{sad,happy}', 1.5, ROW(1, 'x'), 'abc'), (2, NULL, NULL, NULL, NULL, NULL);
+            """)
+        let model = "-- key: id\n-- diff: warehouse\nSELECT id, m, ms, s, p, c FROM typed"
+        try f.model("typed", model)
+        let twin = try Self.clientTwin(of: f, .sqlite, model: "typed", model)
+        for change in ["", "UPDATE typed SET m = 'happy', s = 2.50, p = ROW(2, 'y') WHERE id = 1"] {
+            if !change.isEmpty { try f.warehouse(change) }
+            let inside = try f.sync("typed").record
+            #expect(inside.status == .succeeded, "\(inside.error ?? "")")
+            #expect(inside.counts == (try twin.sync("typed").record.counts))
+            #expect(try f.allProfiles() == twin.allProfiles())
+        }
+        #expect(try f.traits("1")["m"] == "\"happy\"")
+    }
 }
