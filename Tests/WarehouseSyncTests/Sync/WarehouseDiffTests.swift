@@ -425,7 +425,8 @@ import Testing
             CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE SCHEMA lib;
             CREATE DOMAIN lib.score AS numeric(6,2) CHECK (VALUE >= 0); CREATE TYPE lib.pair AS (a int, b text);
             CREATE TABLE typed (id int, m mood, ms mood[], s lib.score, p lib.pair, c varchar(3));
-            INSERT INTO typed VALUES (1, 'ok', '{sad,happy}', 1.5, ROW(1, 'x'), 'abc'), (2, NULL, NULL, NULL, NULL, NULL);
+            INSERT INTO typed VALUES (1, 'ok', '{sad,happy}', 1.5, ROW(1, 'x'), 'abc'),
+                (2, NULL, NULL, NULL, NULL, NULL);
             """)
         let model = "-- key: id\n-- diff: warehouse\nSELECT id, m, ms, s, p, c FROM typed"
         try f.model("typed", model)
