@@ -48,7 +48,9 @@ public final class PostgresSource: SourceConnection {
         var stats = try inTransaction(options) {
             try token.whileInFlight(cancel: { cancel.send() }) {
                 if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
-                return try run(sql, &receiver, token)
+                let stats = try run(sql, &receiver, token)
+                try requireSettingsUnmoved()
+                return stats
             }
         }
         if let before, let copyText, let measures = statementCounters(copyText)?.measures(since: before) {
@@ -102,7 +104,8 @@ public final class PostgresSource: SourceConnection {
                     .query, "invalid session setting name \"\(name)\"",
                     hint: "setting names are letters, digits, '_' and '.'")
             }
-            sql += " SET LOCAL \(name) = \(connection.literal(value));"
+            // set_config parses the value as the setting's own text: a list (search_path) stays a list.
+            sql += " SELECT pg_catalog.set_config(\(connection.literal(name)), \(connection.literal(value)), true);"
         }
         do { try connection.execute(sql) } catch {
             rollback()

@@ -23,7 +23,8 @@ public struct QueryOptions: Sendable {
     /// The statement timeout; nil leaves the warehouse's own.
     public var timeout: Duration?
     public var tag: SessionTag?
-    /// Session settings applied for this query only (PostgreSQL `SET LOCAL name = value`).
+    /// Session settings applied for this query only (PostgreSQL `set_config(name, value, true)`,
+    /// which reads the value as the setting spells it: a list stays a list).
     public var settings: [(name: String, value: String)]
     public var cancellation: CancellationToken
 

@@ -107,6 +107,11 @@ public struct WarehouseDiffSQL: Sendable {
         case .snowflake:
             return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' ' || CHR(9) || "
                 + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '' AND NOT CONTAINS(\(column), CHR(0)))"
+        case .postgres:
+            // The store's limit is on UTF-8 bytes, whatever the database's encoding.
+            return
+                "(\(column) IS NOT NULL AND OCTET_LENGTH(CONVERT_TO(\(column), 'UTF8')) <= 1024 AND BTRIM(\(column), "
+                + "' ' || CHR(9) || CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '')"
         default:
             return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND BTRIM(\(column), ' ' || CHR(9) || "
                 + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '')"
@@ -130,7 +135,7 @@ public struct WarehouseDiffSQL: Sendable {
         default: return nil
         }
         let columns =
-            ["\(keyColumn) \(key)"] + typed.map { "\(dialect.quote(identifier: $0.name)) \($0.type)" }
+            ["\(keyColumn) \(key)"] + typed.enumerated().map { "\(resultColumn($0.offset)) \($0.element.type)" }
             + ["\(hash) \(textType)"]
         return "CREATE TEMPORARY TABLE \(Self.resultTable) (\(columns.joined(separator: ", ")))"
     }
@@ -154,9 +159,20 @@ public struct WarehouseDiffSQL: Sendable {
             + "\(keyColumn) HAVING COUNT(*) > 1) d"
     }
 
-    private var selectedColumns: String {
-        ([keyColumn] + columns.map(dialect.quote(identifier:))).map { "n." + $0 }.joined(separator: ", ")
+    /// The result's columns as the session's table names them: by position on PostgreSQL and
+    /// Redshift, whose table is created from their types (a result column may be named `ctid` or
+    /// `xmin`, which no table's column may), by name where the table is made from the query.
+    private func resultColumn(_ index: Int) -> String {
+        dialect == .postgres || dialect == .redshift ? "c\(index + 1)" : dialect.quote(identifier: columns[index])
     }
+
+    /// The result's columns read from the session's table `n`, each under its name in the result.
+    private var resultColumns: String {
+        columns.indices.map { "n.\(resultColumn($0)) AS \(dialect.quote(identifier: columns[$0]))" }
+            .joined(separator: ", ")
+    }
+
+    private var selectedColumns: String { "n.\(keyColumn) AS \(keyColumn), \(resultColumns)" }
 
     /// Every row whose key appears more than once, in key order.
     public var duplicateRows: String {
@@ -179,8 +195,7 @@ public struct WarehouseDiffSQL: Sendable {
 
     /// The rows that differ from `previous` (a table of the scratch schema), in key order.
     public func delta(previous: String) -> String {
-        let nullColumns = columns.map { "n." + dialect.quote(identifier: $0) }.joined(separator: ", ")
-        return "SELECT COALESCE(n.\(keyColumn), p.\(keyColumn)) AS \(keyColumn), \(nullColumns), n.\(hash) IS NULL "
+        return "SELECT COALESCE(n.\(keyColumn), p.\(keyColumn)) AS \(keyColumn), \(resultColumns), n.\(hash) IS NULL "
             + "AS \(removed) FROM \(Self.resultTable) n FULL OUTER JOIN \(scratch(previous)) p ON n.\(keyColumn) = "
             + "p.\(keyColumn) WHERE n.\(hash) IS NULL OR p.\(keyColumn) IS NULL OR n.\(hash) <> p.\(hash) ORDER BY "
             + byteOrder("COALESCE(n.\(keyColumn), p.\(keyColumn))")

@@ -170,6 +170,12 @@ extension PrivilegeReport {
                     model: model.name, relations: relations.named.map(\.qualifiedName),
                     throughViews: relations.throughViews.map(\.qualifiedName)))
         }
+        for model in models where model.diffMode == .warehouse {
+            // A diff in the warehouse creates a table of the result's types: their schemas need USAGE.
+            if let typed = try? postgres.tableColumns(model.sql, options: QueryOptions()) {
+                schemas.formUnion(typed.typeSchemas)
+            }
+        }
         var privileges = try postgres.rolePrivileges()
         report.role = privileges.role
         report.grants = grants(for: Array(read), schemas: schemas, role: grantee)

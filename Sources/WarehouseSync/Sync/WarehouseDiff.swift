@@ -31,6 +31,9 @@ final class WarehouseDiff {
     private let own: QueryOptions
     /// The options of the statement that runs the model's query.
     private let modelOptions: QueryOptions
+    /// The options of the statements that stream values: WarehouseSync's own, with the session's
+    /// `search_path` as it was before the model ran (a `regclass` is spelled by it, as client-side).
+    private let streamOptions: QueryOptions
     /// Whether only the duplicated keys' rows were streamed: the client's diff must then find them.
     private(set) var streamedDuplicates = false
 
@@ -63,7 +66,9 @@ final class WarehouseDiff {
                 mode: config.kind == .postgres ? .copy : .singleRow)
             session = postgres
             if config.kind == .postgres {
-                own.settings += [("search_path", "pg_catalog, pg_temp"), ("role", "none")]
+                own.settings += [
+                    ("search_path", "pg_catalog, pg_temp"), ("role", "none"), ("client_encoding", "UTF8"),
+                ]
                 if postgres.connection.serverVersion >= 140_000 {
                     // A client that dies (SIGKILL) stops the statement within a second instead of at its end.
                     own.settings.append(("client_connection_check_interval", "1000"))
@@ -75,6 +80,17 @@ final class WarehouseDiff {
         }
         self.own = own
         self.modelOptions = modelOptions
+        var streamOptions = own
+        if config.kind == .postgres {
+            var path = FirstValue()
+            // Read before the model runs: its set_config(..., false) would outlive its statement.
+            _ = try session.stream(
+                "SELECT pg_catalog.current_setting('search_path')", options: modelOptions, into: &path)
+            if case .text(let original) = path.value {
+                streamOptions.settings = own.settings.map { $0.name == "search_path" ? ($0.name, original) : $0 }
+            }
+        }
+        self.streamOptions = streamOptions
         var reader = TableNames()
         catalogBytes += try session.stream(sql.tables(prefix: prefix), options: own, into: &reader).bytes
         let existing = reader.names
@@ -107,10 +123,18 @@ final class WarehouseDiff {
     /// - Returns: the result's row count.
     func materialize(_ modelSQL: String) throws -> Int {
         try timed {
-            if let postgres = session as? PostgresSource,
-                let create = sql.createResult(columns: try postgres.tableColumns(modelSQL, options: modelOptions))
-            {
-                _ = try session.execute(create, readOnly: false, options: own)
+            if let postgres = session as? PostgresSource {
+                let typed = try postgres.tableColumns(modelSQL, options: modelOptions)
+                if let create = sql.createResult(columns: typed.columns) {
+                    do {
+                        _ = try session.execute(create, readOnly: false, options: own)
+                    } catch var error as ConnectorError where error.sqlState == "42501" {
+                        error.hint =
+                            "the role needs USAGE on the schema of each type of the result's columns ("
+                            + typed.typeSchemas.joined(separator: ", ") + "); warehouse-sync grants lists it"
+                        throw error
+                    }
+                }
             }
             let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
             return sql.dialect == .postgres || sql.dialect == .redshift ? inserted : try count(sql.rowCount)
@@ -146,7 +170,7 @@ final class WarehouseDiff {
             diff.sparse = previous != nil
             diff.rowsInResult = rows
         }
-        var stats = try session.stream(text, options: own, into: &diff)
+        var stats = try session.stream(text, options: streamOptions, into: &diff)
         stats.queryTime += warehouseTime
         stats.bytes += catalogBytes
         return stats

@@ -32,12 +32,12 @@ import Testing
             Self.sql(.postgres).createResult(columns: [
                 ("id", "text"), ("score", "numeric(12,2)"), ("tier", "public.t"),
             ])
-                == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" TEXT COLLATE \"C\", \"id\" text, "
-                + "\"score\" numeric(12,2), \"tier\" public.t, \"__warehouse_sync_hash\" TEXT)")
+                == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" TEXT COLLATE \"C\", c1 text, "
+                + "c2 numeric(12,2), c3 public.t, \"__warehouse_sync_hash\" TEXT)", "by position: a column may be ctid")
         #expect(
             Self.sql(.redshift).createResult(columns: [("id", "integer")])
                 == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" VARCHAR(65535) COLLATE CASE_SENSITIVE, "
-                + "\"id\" integer, \"__warehouse_sync_hash\" VARCHAR(65535))")
+                + "c1 integer, \"__warehouse_sync_hash\" VARCHAR(65535))")
         #expect(
             Self.sql(.postgres).fillResult("SELECT id, score, tier FROM t;")
                 == "INSERT INTO ws_result SELECT CAST(q.\"id\" AS TEXT) "
@@ -50,7 +50,7 @@ import Testing
             Self.sql(.postgres).delta(previous: "ws_0a1b2c3d_features_run1")
                 == "SELECT COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") "
                 + "AS \"__warehouse_sync_key\", "
-                + "n.\"id\", n.\"score\", n.\"tier\", n.\"__warehouse_sync_hash\" "
+                + "n.c1 AS \"id\", n.c2 AS \"score\", n.c3 AS \"tier\", n.\"__warehouse_sync_hash\" "
                 + "IS NULL AS \"__warehouse_sync_removed\" "
                 + "FROM ws_result n FULL OUTER JOIN ws_scratch.ws_0a1b2c3d_features_run1 "
                 + "p ON n.\"__warehouse_sync_key\" "
