@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Runs `SELECT pg_sleep(60)` on a connection `open` makes, inside a task; once the server shows
-/// it active, cancels the task and checks that it ended within 5 seconds with an error and that
+/// it active, cancels the task and checks that it ended within 20 seconds with an error and that
 /// the query is gone from the server. Returns how the task ended.
 func expectCancellationReachesServer(
     admin: PGConnection, model: String,
@@ -23,7 +23,9 @@ func expectCancellationReachesServer(
     let cancelledAt = ContinuousClock.now
     task.cancel()
     let result = await task.result
-    #expect(ContinuousClock.now - cancelledAt < .seconds(5))
+    // Far under the query's 60 s, so the cancel reached the server; the margin is for a 2-core
+    // machine running the whole suite at once (6 s was seen there, against 1 s alone).
+    #expect(ContinuousClock.now - cancelledAt < .seconds(20))
     #expect(throws: ConnectorError.self) { try result.get() }
     #expect(try admin.execute(activeSQL).text(0, 0) == "0")
     return result
