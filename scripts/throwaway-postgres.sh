@@ -8,6 +8,8 @@
 # The server runs with fsync=off for the tests' speed; WS_PG_DURABLE=1 keeps PostgreSQL's durable
 # defaults (the benchmark does, since the stores it compares sync their writes). pg_stat_statements
 # is preloaded (a database measures a run's query once it has CREATE EXTENSION pg_stat_statements).
+# It keeps up to 50,000 statements: the whole suite makes thousands of distinct ones (each warehouse-side
+# diff names its own tables), and an evicted entry would make a test that counts calls fail.
 set -euo pipefail
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/initdb" ] || { echo "throwaway-postgres: no PostgreSQL server found; run scripts/install-deps.sh" >&2; exit 2; }
@@ -32,7 +34,7 @@ trap 'exit 130' INT TERM
 "${run_as[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
   -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=60 -c shared_preload_libraries=pg_stat_statements" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=60 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=50000" start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 1; }
 "$bindir/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAt \
   -c "ALTER ROLE postgres PASSWORD 'throwaway-superuser-secret'" >/dev/null
