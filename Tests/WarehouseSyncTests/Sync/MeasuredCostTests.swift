@@ -57,8 +57,10 @@ import Testing
         #expect(try f.sync("m").record.status == .succeeded)
         Thread.sleep(forTimeInterval: 1)
         #expect(try f.sync("m").record.status == .skipped)
-        let evicted = try PGConnection(conninfo: f.warehouseURL).execute(
-            "SELECT dealloc FROM pg_stat_statements_info").text(0, 0) ?? "?"
+        let evicted =
+            try PGConnection(conninfo: f.warehouseURL).execute(
+                "SELECT dealloc FROM pg_stat_statements_info"
+            ).text(0, 0) ?? "?"
         #expect(try copyCalls(f) == 1, "only the first run's COPY reached the server (entries evicted: \(evicted))")
     }
 
