@@ -261,8 +261,8 @@ package struct DiffReceiver: RowReceiver {
     /// Checks the key's order, advances the snapshot to it (rows passed over were removed), and
     /// says whether the row is new, unchanged or changed.
     private mutating func match(_ key: UnsafeRawBufferPointer, hash: UInt64) throws -> Match {
-        guard try advance(to: key) else { return .duplicate }
-        guard cursorHasRow, cursor.compareKey(to: key) == 0 else { return .added }
+        guard let found = try advance(to: key) else { return .duplicate }
+        guard found else { return .added }
         let result: Match = cursor.hash == hash && !full ? .unchanged : .changed(old: cursor.traits())
         cursorHasRow = try cursor.next()
         return result
@@ -270,20 +270,20 @@ package struct DiffReceiver: RowReceiver {
 
     /// A key the warehouse-side diff marked removed: its snapshot row, if any, is removed.
     private mutating func removed(_ key: UnsafeRawBufferPointer) throws {
-        guard try advance(to: key) else { return }
-        guard cursorHasRow, cursor.compareKey(to: key) == 0 else { return }
+        guard try advance(to: key) == true else { return }
         try emitRemoved(cursor.key)
         cursorHasRow = try cursor.next()
     }
 
     /// Checks the key's order and moves the snapshot up to it: the rows passed over were removed
-    /// (or, in a sparse diff, unchanged). False for a duplicate of the previous key.
-    private mutating func advance(to key: UnsafeRawBufferPointer) throws -> Bool {
+    /// (or, in a sparse diff, unchanged). Whether the snapshot's current row has the key; nil for
+    /// a duplicate of the previous key.
+    private mutating func advance(to key: UnsafeRawBufferPointer) throws -> Bool? {
         if hasLastKey {
             let order = compareBytes(lastKey.bytes, key)
             if order == 0 {
                 noteDuplicate(key)
-                return false
+                return nil
             }
             guard order < 0 else {
                 throw SyncError(
@@ -296,11 +296,13 @@ package struct DiffReceiver: RowReceiver {
         lastKey.removeAll()
         lastKey.append(key)
         hasLastKey = true
-        while cursorHasRow && cursor.compareKey(to: key) < 0 {
+        while cursorHasRow {
+            let order = cursor.compareKey(to: key)
+            if order >= 0 { return order == 0 }
             try passOver()
             cursorHasRow = try cursor.next()
         }
-        return true
+        return false
     }
 
     /// The snapshot's current row, which no row of the result names.
