@@ -7,7 +7,7 @@ import SyncCore
 /// batch is one upsert of profiles, one update of unset traits, one upsert and one delete of
 /// snapshot rows.
 struct PostgresChangeWriter: StoreChangeWriter {
-    static let batchSize = 50_000
+    static let batchSize = 10_000
 
     private let connection: PGConnection
     private let record: RunRecord
@@ -31,6 +31,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private let logPrefix: [UInt8]
     private let logPrefixSeq: Int64
     private var pending = 0
+    /// Writes each batch on a thread of its own while the next is built.
+    private let pipeline = BatchPipeline(name: "warehouse-sync.store-writer")
     /// A first sync into an empty store (no profile, no snapshot row of the model; checked under the
     /// commit lock, which every writer of profiles takes): every change adds a key no row has, so
     /// rows are copied straight into the tables, with no staging and no conflict handling.
@@ -72,7 +74,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
-        let entries = logChanges || !destinations.isEmpty ? logger.entries(change) : []
+        let added = logChanges && logger.isAddedProfile(change)
+        let entries = (logChanges && !added) || !destinations.isEmpty ? logger.entries(change) : []
         if !entries.isEmpty {
             let payload = outboxPayload(entries)
             for destination in destinations {
@@ -88,7 +91,6 @@ struct PostgresChangeWriter: StoreChangeWriter {
             }
         }
         if !change.setTraits.isEmpty { objects.build(change) }
-        let added = logChanges && ChangeLogger.isAddedProfile(change, entries)
         if added {
             // One row for the profile: the changes view shows it as a row per trait.
             addedLog += logPrefix
@@ -149,9 +151,40 @@ struct PostgresChangeWriter: StoreChangeWriter {
         if pending >= Self.batchSize { try flush() }
     }
 
-    mutating func finish() throws { try flush() }
+    mutating func finish() throws {
+        try flush()
+        try pipeline.drain()
+    }
 
-    mutating func flush() throws {
+    /// Hands the buffered rows to the pipeline's thread as one batch and starts a new one.
+    private mutating func flush() throws {
+        let batch = Batch(
+            sets: sets, unsets: unsets, snapshots: snapshots, deletes: deletes, log: log, addedLog: addedLog,
+            outbox: outbox)
+        for buffer in [\Self.sets, \.unsets, \.snapshots, \.deletes, \.log, \.addedLog, \.outbox] {
+            let used = self[keyPath: buffer].count
+            self[keyPath: buffer] = []
+            self[keyPath: buffer].reserveCapacity(used)
+        }
+        pending = 0
+        let (connection, model, updatedAt, direct) = (connection, record.model, updatedAt, direct)
+        try pipeline.submit { try batch.write(connection, model: model, updatedAt: updatedAt, direct: direct) }
+    }
+}
+
+/// One batch of a run's rows, each buffer in `COPY` text format, and how it is written.
+private struct Batch {
+    let sets: [UInt8]
+    let unsets: [UInt8]
+    let snapshots: [UInt8]
+    let deletes: [UInt8]
+    let log: [UInt8]
+    let addedLog: [UInt8]
+    let outbox: [UInt8]
+
+    /// Copies the rows in: straight into the tables when `direct`, else through the staging tables,
+    /// each with one statement of conflict handling.
+    func write(_ connection: PGConnection, model: String, updatedAt: String, direct: Bool) throws {
         if direct {
             if !sets.isEmpty {
                 try connection.copyIn(
@@ -160,18 +193,26 @@ struct PostgresChangeWriter: StoreChangeWriter {
             if !snapshots.isEmpty {
                 try connection.copyIn("COPY warehouse_sync.snapshots (model, key, hash, traits) FROM STDIN", snapshots)
             }
-            sets.removeAll(keepingCapacity: true)
-            snapshots.removeAll(keepingCapacity: true)
-        }
-        if !sets.isEmpty {
-            try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
-            try connection.execute(
-                """
-                INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
-                SELECT k, t, p, $1::timestamptz FROM ws_stage_set
-                ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
-                    provenance = p.provenance || EXCLUDED.provenance, updated_at = EXCLUDED.updated_at
-                """, [updatedAt])
+        } else {
+            if !sets.isEmpty {
+                try connection.copyIn("COPY ws_stage_set FROM STDIN", sets)
+                try connection.execute(
+                    """
+                    INSERT INTO warehouse_sync.profiles AS p (key, traits, provenance, updated_at)
+                    SELECT k, t, p, $1::timestamptz FROM ws_stage_set
+                    ON CONFLICT (key) DO UPDATE SET traits = p.traits || EXCLUDED.traits,
+                        provenance = p.provenance || EXCLUDED.provenance, updated_at = EXCLUDED.updated_at
+                    """, [updatedAt])
+            }
+            if !snapshots.isEmpty {
+                try connection.copyIn("COPY ws_stage_snapshot FROM STDIN", snapshots)
+                try connection.execute(
+                    """
+                    INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM
+                        ws_stage_snapshot
+                    ON CONFLICT (model, key) DO UPDATE SET hash = EXCLUDED.hash, traits = EXCLUDED.traits
+                    """, [model])
+            }
         }
         if !unsets.isEmpty {
             try connection.copyIn("COPY ws_stage_unset FROM STDIN", unsets)
@@ -182,21 +223,12 @@ struct PostgresChangeWriter: StoreChangeWriter {
                     updated_at = $1::timestamptz FROM ws_stage_unset AS u WHERE p.key = u.k
                 """, [updatedAt])
         }
-        if !snapshots.isEmpty {
-            try connection.copyIn("COPY ws_stage_snapshot FROM STDIN", snapshots)
-            try connection.execute(
-                """
-                INSERT INTO warehouse_sync.snapshots (model, key, hash, traits) SELECT $1, k, h, t FROM
-                    ws_stage_snapshot
-                ON CONFLICT (model, key) DO UPDATE SET hash = EXCLUDED.hash, traits = EXCLUDED.traits
-                """, [record.model])
-        }
         if !deletes.isEmpty {
             try connection.copyIn("COPY ws_stage_delete FROM STDIN", deletes)
             try connection.execute(
                 "DELETE FROM warehouse_sync.snapshots AS s USING ws_stage_delete AS d WHERE s.model = $1 AND s.key = "
                     + "d.k",
-                [record.model])
+                [model])
         }
         if !outbox.isEmpty {
             try connection.copyIn(
@@ -213,13 +245,5 @@ struct PostgresChangeWriter: StoreChangeWriter {
                 "COPY warehouse_sync.change_added (run_seq, run, model, key, traits, at) FROM STDIN", addedLog)
         }
         try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
-        sets.removeAll(keepingCapacity: true)
-        unsets.removeAll(keepingCapacity: true)
-        snapshots.removeAll(keepingCapacity: true)
-        deletes.removeAll(keepingCapacity: true)
-        log.removeAll(keepingCapacity: true)
-        addedLog.removeAll(keepingCapacity: true)
-        outbox.removeAll(keepingCapacity: true)
-        pending = 0
     }
 }

@@ -57,7 +57,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     }
 
     mutating func apply(_ change: Change) throws {
-        let entries = logChanges || !destinations.isEmpty ? logger.entries(change) : []
+        let added = logChanges && logger.isAddedProfile(change)
+        let entries = (logChanges && !added) || !destinations.isEmpty ? logger.entries(change) : []
         if let insertOutbox, !entries.isEmpty {
             let payload = outboxPayload(entries)
             for destination in destinations {
@@ -74,7 +75,6 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             }
         }
         if !change.setTraits.isEmpty { objects.build(change) }
-        let added = logChanges && ChangeLogger.isAddedProfile(change, entries)
         if added {
             // One row for the profile: the ws_changes view shows it as a row per trait.
             insertAdded.reset()

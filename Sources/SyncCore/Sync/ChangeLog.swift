@@ -31,12 +31,12 @@ package struct ChangeLogger {
             previousTraitNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Whether `entries` (this change's) are an added profile's: every set trait new, none before.
-    /// The change log keeps those as one row of the profile's traits object, which holds exactly
-    /// these names and values.
-    package static func isAddedProfile(_ change: Change, _ entries: [ChangeLogEntry]) -> Bool {
-        change.kind == .added && !entries.isEmpty && entries.count == change.setTraits.count
-            && change.unsetTraits.isEmpty && entries.allSatisfy { $0.old == nil && $0.new != nil }
+    /// Whether `change` adds a profile: every set trait new (an added key has no old values), none
+    /// unset. Its entries would be exactly its set traits, so the change log keeps them as one row of
+    /// the profile's traits object, and a writer need not build them (a first sync adds millions).
+    package func isAddedProfile(_ change: Change) -> Bool {
+        change.kind == .added && !change.setTraits.isEmpty && change.unsetTraits.isEmpty
+            && change.setTraits.allSatisfy { $0 < traitNames.count }
     }
 
     /// The traits `change` changes, in trait order; a trait written with the value it had

@@ -24,6 +24,30 @@ import Testing
             ])
     }
 
+    /// Writers keep an added profile as one change-log row without building its entries: exactly when
+    /// its entries would be every set trait, each with no old value.
+    @Test func anAddedProfileIsKnownWithoutBuildingItsEntries() {
+        let logger = ChangeLogger(traitNames: ["ltv", "risk"], previousTraitNames: ["ltv"])
+        let traits = Self.encoded(["10.5", "null"])
+        let changes = [
+            Change(kind: .added, key: "u1", hash: 1, traits: traits, setTraits: [0, 1], unsetTraits: []),
+            Change(kind: .added, key: "u2", hash: 1, traits: traits, setTraits: [1], unsetTraits: []),
+            Change(kind: .added, key: "u3", hash: 1, traits: traits, setTraits: [], unsetTraits: []),
+            Change(
+                kind: .changed, key: "u4", hash: 1, traits: traits, setTraits: [0, 1], unsetTraits: [],
+                old: Self.encoded(["9"])),
+            Change(
+                kind: .removed, key: "u5", hash: 0, traits: EncodedTraits(bytes: []), setTraits: [],
+                unsetTraits: ["ltv"], old: Self.encoded(["9"])),
+        ]
+        #expect(changes.map(logger.isAddedProfile) == [true, true, false, false, false])
+        for change in changes where logger.isAddedProfile(change) {
+            let entries = logger.entries(change)
+            #expect(entries.count == change.setTraits.count)
+            #expect(entries.allSatisfy { $0.old == nil && $0.new != nil })
+        }
+    }
+
     @Test func aChangedRowLogsOnlyTraitsWhoseValueMovedAndReadsOldValuesByName() {
         // The previous run wrote risk before ltv and a trait (gone) that this run no longer writes.
         let logger = ChangeLogger(traitNames: ["ltv", "risk", "tier"], previousTraitNames: ["risk", "ltv", "gone"])
