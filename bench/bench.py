@@ -164,6 +164,7 @@ def warehouse_sync(db, store_kind, workdir):
         r["counts"] = {k: run_info[k] for k in ("added", "changed", "removed", "unchanged", "traits_written")}
         results[name] = r
     run("first sync", repeats=3, reset=reset_store)
+    STORE_FLOORS[store_kind] = store_floor(store_kind, project, workdir)
     run("unchanged rerun", repeats=3)
     if store_kind == "sqlite":
         # The skip rule: the same model with skip_unchanged on; its first run records the sources'
@@ -189,6 +190,51 @@ def warehouse_sync(db, store_kind, workdir):
 
 
 DELIVERY = {}
+STORE_FLOORS = {}
+# The tables a first sync fills, each with its key columns (the order a first sync writes them in).
+FIRST_SYNC_TABLES = {"sqlite": [("profiles", "key"), ("ws_snapshots", "model, key"), ("ws_change_added", "run_seq, key")],
+                     "postgres": [("profiles", "key"), ("snapshots", "model, key"), ("change_added", "run_seq, key")]}
+
+
+def store_floor(store_kind, project, workdir):
+    """The store engine alone writing the rows the first sync just wrote, into empty tables of the same
+    definition, in key order, in one transaction, by its own most direct path: sqlite3's INSERT ... SELECT
+    from the synced file (its settings: WAL, synchronous FULL, a 16 MB cache; the CLI checkpoints on
+    close, as a run that wrote more than 256 MB does), psql's \\copy from files dumped beforehand."""
+    tables = FIRST_SYNC_TABLES[store_kind]
+    if store_kind == "sqlite":
+        floor_db = Path(workdir) / "store-floor.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{floor_db}{suffix}").unlink(missing_ok=True)
+        import sqlite3
+        with sqlite3.connect(project / "state.db") as synced:
+            creates = [synced.execute("SELECT sql FROM sqlite_master WHERE name = ?", (t,)).fetchone()[0] for t, _ in tables]
+        script = ["PRAGMA journal_mode = WAL;", "PRAGMA synchronous = FULL;", "PRAGMA cache_size = -16384;"]
+        script += [c + ";" for c in creates]
+        script += [f"ATTACH '{project / 'state.db'}' AS synced;", "BEGIN IMMEDIATE;"]
+        script += [f"INSERT INTO main.{t} SELECT * FROM synced.{t} ORDER BY {k};" for t, k in tables]
+        script += ["COMMIT;"]
+        script_file = Path(workdir) / "store-floor.sql"
+        script_file.write_text("\n".join(script) + "\n")
+        r = measure(["sh", "-c", f"sqlite3 '{floor_db}' < '{script_file}'"], "sqlite store floor")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{floor_db}{suffix}").unlink(missing_ok=True)
+    else:
+        files = {t: Path(workdir) / f"store-floor-{t}.copy" for t, _ in tables}
+        for t, k in tables:
+            psql("bench_store", f"\\copy (SELECT * FROM warehouse_sync.{t} ORDER BY {k}) TO '{files[t]}'")
+        psql("bench_store", "DROP SCHEMA IF EXISTS store_floor CASCADE; CREATE SCHEMA store_floor;"
+             + "".join(f"CREATE TABLE store_floor.{t} (LIKE warehouse_sync.{t} INCLUDING ALL);" for t, _ in tables))
+        script_file = Path(workdir) / "store-floor.sql"
+        script_file.write_text("".join(f"\\copy store_floor.{t} FROM '{files[t]}'\n" for t, _ in tables))
+        # -1: the three copies in one transaction, as a run's.
+        r = measure(["psql", "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", conninfo("bench_store"), "-f", str(script_file)],
+                    "postgres store floor")
+        psql("bench_store", "DROP SCHEMA store_floor CASCADE")
+        for f in files.values():
+            f.unlink()
+    r.pop("stdout", None)
+    return r
 ROWS = [1_000_000]
 
 
@@ -399,6 +445,9 @@ def main():
             generate(db, args.rows)
             for scenario, r in warehouse_sync(db, store, workdir).items():
                 add(f"WarehouseSync, {store} store", scenario, r)
+        engines = {"sqlite": "sqlite3 INSERT ... SELECT", "postgres": "psql \\copy"}
+        for store, r in STORE_FLOORS.items():
+            add(f"store floor: {engines[store]} alone", f"the first sync's rows into empty {store} store tables", r)
 
         if not args.no_peers:
             generate(db, args.rows)
@@ -440,6 +489,19 @@ def main():
                   "run each peer's result was checked against the table (row count and an md5 over the rows in key "
                   f"order): {wrong} wrong, marked in the scenario column. The peers took "
                   f"{report['peers']['seconds']:.0f} s of this run, checks included."]
+    if STORE_FLOORS:
+        firsts = {s["tool"]: s for s in report["scenarios"] if s["scenario"] == "first sync"}
+        compared = []
+        for store, r in STORE_FLOORS.items():
+            first = firsts.get(f"WarehouseSync, {store} store")
+            if first:
+                compared.append(f"{store} store {first['wall_s']:.2f} s against {r['wall_s']:.2f} s "
+                                f"({first['wall_s'] / r['wall_s']:.2f}×)")
+        lines += ["", "Store floors: the store's engine alone writing the rows a first sync wrote (profiles, snapshot, "
+                  "change log) into empty tables of the same definition, in key order, in one transaction, by its most "
+                  "direct path (SQLite: the sqlite3 shell's INSERT ... SELECT from the synced file, WAL, synchronous "
+                  "FULL, a 16 MB cache, checkpointed on close; PostgreSQL: psql's \\copy from files dumped "
+                  "beforehand). First sync against it: " + "; ".join(compared) + "."]
     phases = [s for s in report["scenarios"] if "phases_ms" in s]
     if phases:
         lines += ["", "WarehouseSync phases (ms, from the run record): query = until the first row; fetch = streaming and diffing; "

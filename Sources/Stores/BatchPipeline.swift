@@ -72,12 +72,15 @@ private final class PipelineState: @unchecked Sendable {
         condition.lock()
         while true {
             while job == nil && !stopping { condition.wait() }
-            guard let next = job, !stopping else { break }
+            guard var next = job, !stopping else { break }
             job = nil
             running = true
             condition.unlock()
             var error: (any Error)?
             do { try next() } catch let thrown { error = thrown }
+            // The job's captures go before the caller may take back what they hold (a connection whose
+            // statements must not be finalized while the caller uses it).
+            next = {}
             condition.lock()
             running = false
             if failure == nil, let error { failure = error }

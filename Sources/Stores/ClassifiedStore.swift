@@ -22,16 +22,21 @@ final class ClassifiedStore: Store {
     static func classify<T>(_ place: String, isFile: Bool, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as ConnectorError {
-            throw StoreError.from(error, place: place, isFile: isFile)
-        } catch let error as SyncError {
-            throw error  // a check the commit ran (trait ownership) refused it
-        } catch let error as SpoolError {
-            throw error  // the commit read the run's changes from a local file, not the store
         } catch {
-            throw StoreError(
+            throw classified(error, place: place, isFile: isFile)
+        }
+    }
+
+    /// `error` as `classify` throws it.
+    static func classified(_ error: any Error, place: String, isFile: Bool) -> any Error {
+        switch error {
+        case let error as StoreError: return error
+        case let error as ConnectorError: return StoreError.from(error, place: place, isFile: isFile)
+        case let error as SyncError: return error  // a check the commit ran (trait ownership) refused it
+        // The commit read the run's changes from a local file, not the store.
+        case let error as SpoolError: return error
+        default:
+            return StoreError(
                 "the store \(place) failed: \(error.localizedDescription)",
                 hint: "check that the store's file and its directory exist and are writable by this user", code: .file)
         }
@@ -105,7 +110,14 @@ private final class ClassifiedCursor: SnapshotCursor {
         self.place = place
         self.isFile = isFile
     }
-    func next() throws -> Bool { try ClassifiedStore.classify(place, isFile: isFile) { try inner.next() } }
+    /// Called once a snapshot row: no closure, so the success path retains nothing.
+    func next() throws -> Bool {
+        do {
+            return try inner.next()
+        } catch {
+            throw ClassifiedStore.classified(error, place: place, isFile: isFile)
+        }
+    }
     var key: String { inner.key }
     var hash: UInt64 { inner.hash }
     func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }

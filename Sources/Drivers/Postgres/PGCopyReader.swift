@@ -5,8 +5,6 @@ import SyncCore
 /// from libpq's buffer. The connection is busy until `next` returns false or throws.
 public final class PGCopyReader {
     private let connection: PGConnection
-    private let types: [ValueType]
-    private let elements: [ValueType?]
     private let parser: PGCopyRowParser
     private var done = false
     private let cancelled: () -> Bool
@@ -32,9 +30,7 @@ public final class PGCopyReader {
         options: String = ""
     ) throws {
         self.connection = connection
-        self.types = types
-        self.elements = elements
-        self.parser = PGCopyRowParser(columnCount: types.count)
+        self.parser = PGCopyRowParser(types: types, elements: elements)
         self.cancelled = cancelled
         // The extended protocol (PQexecParams): the server refuses a text of several statements.
         let copy = try Self.statement(copying: query, options: options)
@@ -49,7 +45,7 @@ public final class PGCopyReader {
 
     /// Reads the next row and hands it to `body` undecoded; false at the end.
     public func nextRaw(_ body: (RawRow) throws -> Void) throws -> Bool {
-        try nextMessage { line in try parser.split(line, types, elements, body) }
+        try nextMessage { line in try parser.split(line, body) }
     }
 
     /// Hands the next message (a text row, or binary data) to `body` as received; false at the end.

@@ -7,7 +7,7 @@ import SyncCore
 /// batch is one upsert of profiles, one update of unset traits, one upsert and one delete of
 /// snapshot rows.
 struct PostgresChangeWriter: StoreChangeWriter {
-    static let batchSize = 10_000
+    static let batchSize = 5_000
 
     private let connection: PGConnection
     private let record: RunRecord
@@ -244,6 +244,11 @@ private struct Batch {
             try connection.copyIn(
                 "COPY warehouse_sync.change_added (run_seq, run, model, key, traits, at) FROM STDIN", addedLog)
         }
-        try connection.execute("TRUNCATE ws_stage_set, ws_stage_unset, ws_stage_snapshot, ws_stage_delete")
+        // Only the staging tables this batch filled: each TRUNCATE gives a table new files.
+        let staged = [
+            (!direct && !sets.isEmpty, "ws_stage_set"), (!unsets.isEmpty, "ws_stage_unset"),
+            (!direct && !snapshots.isEmpty, "ws_stage_snapshot"), (!deletes.isEmpty, "ws_stage_delete"),
+        ].filter(\.0).map(\.1)
+        if !staged.isEmpty { try connection.execute("TRUNCATE \(staged.joined(separator: ", "))") }
     }
 }

@@ -5,29 +5,37 @@ public final class PGCopyRowParser {
     private let starts: UnsafeMutableBufferPointer<Int>
     private let ends: UnsafeMutableBufferPointer<Int>
     private let escaped: UnsafeMutableBufferPointer<Bool>
+    /// How each column is read, held here for every row (a row borrows them: nothing is retained a row).
+    private let types: UnsafeMutableBufferPointer<ValueType>
+    private let elements: UnsafeMutableBufferPointer<ValueType?>
 
-    public init(columnCount: Int) {
-        self.columnCount = columnCount
+    /// A parser of rows whose columns are read as `types` (arrays: as `elements`; one per column).
+    public init(types: [ValueType], elements: [ValueType?]) {
+        precondition(types.count == elements.count, "one element type a column")
+        columnCount = types.count
         starts = .allocate(capacity: columnCount)
         starts.initialize(repeating: 0)
         ends = .allocate(capacity: columnCount)
         ends.initialize(repeating: 0)
         escaped = .allocate(capacity: columnCount)
         escaped.initialize(repeating: false)
+        self.types = .allocate(capacity: columnCount)
+        _ = self.types.initialize(from: types)
+        self.elements = .allocate(capacity: columnCount)
+        _ = self.elements.initialize(from: elements)
     }
 
     deinit {
         starts.deallocate()
         ends.deallocate()
         escaped.deallocate()
+        types.deinitialize().deallocate()
+        elements.deinitialize().deallocate()
     }
 
     /// Splits `line` into fields and calls `body` with the undecoded row.
     /// - Throws: `ConnectorError` (`.protocolViolation`) when the line has too few or too many fields.
-    public func split<R>(
-        _ line: UnsafeBufferPointer<UInt8>, _ types: [ValueType], _ elements: [ValueType?],
-        _ body: (RawRow) throws -> R
-    ) throws -> R {
+    public func split<R>(_ line: UnsafeBufferPointer<UInt8>, _ body: (RawRow) throws -> R) throws -> R {
         var end = line.count
         if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
         var position = 0
@@ -50,7 +58,8 @@ public final class PGCopyRowParser {
         return try body(
             RawRow(
                 line: line, starts: UnsafeBufferPointer(starts), ends: UnsafeBufferPointer(ends),
-                escaped: UnsafeBufferPointer(escaped), types: types, elements: elements))
+                escaped: UnsafeBufferPointer(escaped), types: UnsafeBufferPointer(types),
+                elements: UnsafeBufferPointer(elements)))
     }
 
     /// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\NNN`.

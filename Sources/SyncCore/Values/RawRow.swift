@@ -7,13 +7,15 @@ public struct RawRow: ~Escapable {
     let starts: UnsafeBufferPointer<Int>
     let ends: UnsafeBufferPointer<Int>
     let escaped: UnsafeBufferPointer<Bool>
-    let types: [ValueType]
-    let elements: [ValueType?]
+    /// The parser's arrays, borrowed for the row's life (retaining them cost two atomic pairs a row).
+    let types: UnsafeBufferPointer<ValueType>
+    let elements: UnsafeBufferPointer<ValueType?>
 
     @_lifetime(immortal)
     init(
         line: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>,
-        escaped: UnsafeBufferPointer<Bool>, types: [ValueType], elements: [ValueType?]
+        escaped: UnsafeBufferPointer<Bool>, types: UnsafeBufferPointer<ValueType>,
+        elements: UnsafeBufferPointer<ValueType?>
     ) {
         self.line = line
         self.starts = starts

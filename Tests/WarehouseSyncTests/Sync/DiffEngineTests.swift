@@ -67,7 +67,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         let allColumns =
             [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
         try receiver.columns(allColumns)
-        let parser = PGCopyRowParser(columnCount: allColumns.count)
+        let parser = PGCopyRowParser(types: allColumns.map(\.type), elements: allColumns.map { _ in nil })
         for row in rows {
             let fields = [row[0]] + row
             switch path {
@@ -82,9 +82,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
             case .raw:
                 let line = Array(fields.map { $0 ?? "\\N" }.joined(separator: "\t").utf8)
                 try line.withUnsafeBufferPointer { buffer in
-                    try parser.split(buffer, allColumns.map(\.type), allColumns.map { _ in nil }) {
-                        try receiver.row(raw: $0)
-                    }
+                    try parser.split(buffer) { try receiver.row(raw: $0) }
                 }
             }
         }
