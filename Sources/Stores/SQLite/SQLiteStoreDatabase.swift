@@ -88,9 +88,9 @@ package final class SQLiteStoreDatabase: StoreDatabase {
         // to the next run's background checkpoint, or done at once after a run that wrote more
         // than 256 MB, so the log stays bounded.
         try Self.useWriteAheadLog(db)
-        // A 16 MB page cache (SQLite's default is 2 MB): a first sync's B-trees outgrow the default at
-        // once and its transaction spills pages to the log again and again (twice as slow at 1M rows).
-        try db.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384")
+        // A 4 MB page cache: a run writes and reads its B-trees in key order, so the pages it needs stay
+        // few; 16 MB was no faster at 1M or 10M rows and cost 12 MB of resident memory.
+        try db.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -4096")
         try db.execute(
             "PRAGMA wal_autocheckpoint = \(Self.inlineCheckpointPages); PRAGMA journal_size_limit = 67108864")
         db.setCheckpointOnClose(false)
@@ -173,7 +173,18 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     /// `BEGIN IMMEDIATE` already made this the only writer of the file.
     package func lockForCommit(model: String) throws {}
     package func beginMigration() throws { try db.execute("BEGIN IMMEDIATE") }
-    package func commitTransaction() throws { try db.execute("COMMIT") }
+    package func commitTransaction() throws {
+        try db.execute("COMMIT")
+        // Past the inline mark the commit has already copied the log into the file; restarting the log
+        // and cutting it back now spares every later read a lookup among millions of log frames (the run
+        // after a 10M-row first sync took 19.6 s instead of 6.8 s). A reader in the way only defers it.
+        let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        if log > Self.inlineCheckpointPages * 4096 {
+            try? db.execute("PRAGMA busy_timeout = 1000")
+            defer { try? db.execute("PRAGMA busy_timeout = 30000") }
+            try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
     package func rollback() { try? db.execute("ROLLBACK") }
 
     // MARK: - Bulk paths
