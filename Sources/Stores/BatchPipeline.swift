@@ -33,7 +33,7 @@ final class BatchPipeline {
     deinit { state.stop() }
 }
 
-/// The pipeline's shared state, guarded by `condition`: at most one job waiting and one running.
+/// The pipeline's shared state, guarded by `condition`: at most one job, waiting or running (one batch deep).
 private final class PipelineState: @unchecked Sendable {
     private let condition = NSCondition()
     private var job: (() throws -> Void)?

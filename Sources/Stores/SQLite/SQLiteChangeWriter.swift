@@ -22,6 +22,10 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     private let runSeq: Int64
     private let destinations: [String]
     private let insertOutbox: SQLiteStatement?
+    /// A first sync into an empty store (no profile, no snapshot row of the model; checked inside the
+    /// write transaction, which excludes every other writer): added profiles go straight into the
+    /// tables, 64 rows a statement, with no conflict handling (no row can collide).
+    private let bulk: SQLiteFirstSyncInserts?
 
     init(
         db: SQLiteDatabase, record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String],
@@ -54,6 +58,15 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
             """)
         deleteSnapshot = try db.prepare("DELETE FROM ws_snapshots WHERE model = ?1 AND key = ?2")
+        let empty = try db.prepare(
+            """
+            SELECT NOT EXISTS (SELECT 1 FROM profiles)
+               AND NOT EXISTS (SELECT 1 FROM ws_snapshots WHERE model = ?1)
+            """)
+        empty.bind(1, record.model)
+        let isEmpty = try empty.step() && empty.int64(0) == 1
+        empty.reset()
+        bulk = isEmpty ? try SQLiteFirstSyncInserts(db: db, record: record, runSeq: runSeq, updatedAt: updatedAt) : nil
     }
 
     mutating func apply(_ change: Change) throws {
@@ -75,6 +88,12 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             }
         }
         if !change.setTraits.isEmpty { objects.build(change) }
+        if let bulk, change.kind == .added, !change.setTraits.isEmpty, change.unsetTraits.isEmpty, added || !logChanges
+        {
+            if added { objects.buildQuoted(change) }
+            try bulk.append(change, objects, logged: added)
+            return
+        }
         if added {
             // One row for the profile: the ws_changes view shows it as a row per trait.
             insertAdded.reset()
@@ -126,8 +145,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
         try snapshot.step()
     }
 
-    /// Each change was written as it came.
-    func finish() {}
+    /// Each change was written as it came, but for the last bulk statements' rows.
+    func finish() throws { try bulk?.flush() }
 
     /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
     /// profile takes the objects as they are; an existing one gets each trait set into its own.
