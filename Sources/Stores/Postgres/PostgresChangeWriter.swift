@@ -33,15 +33,14 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private var pending = 0
     /// Writes each batch on a thread of its own while the next is built.
     private let pipeline = BatchPipeline(name: "warehouse-sync.store-writer")
-    /// A first sync into an empty store (no profile, no snapshot row of the model; checked under the
-    /// commit lock, which every writer of profiles takes): every change adds a key no row has, so
-    /// rows are copied straight into the tables, with no staging and no conflict handling.
+    /// A first sync into an empty store (`intoEmptyStore`): every change adds a key no row has, so rows
+    /// are copied straight into the tables, with no staging and no conflict handling.
     private let direct: Bool
 
     init(
         connection: PGConnection, record: RunRecord, runSeq: Int64, traitNames: [String],
         previousTraitNames: [String],
-        logChanges: Bool, destinations: [String]
+        logChanges: Bool, destinations: [String], intoEmptyStore: Bool
     ) throws {
         self.connection = connection
         self.record = record
@@ -58,12 +57,7 @@ struct PostgresChangeWriter: StoreChangeWriter {
         }
         logPrefix = prefix
         logPrefixSeq = runSeq
-        let empty = try connection.execute(
-            """
-            SELECT NOT EXISTS (SELECT 1 FROM warehouse_sync.profiles)
-               AND NOT EXISTS (SELECT 1 FROM warehouse_sync.snapshots WHERE model = $1)
-            """, [record.model])
-        direct = empty.text(0, 0) == "t"
+        direct = intoEmptyStore
         try connection.execute(
             """
             CREATE TEMP TABLE ws_stage_set (k text COLLATE "C", t jsonb, p jsonb) ON COMMIT DROP;

@@ -78,9 +78,19 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             try run.checkOwnership?(try traitNamesByModel())
             // The run's row comes first: profiles refer to it by its sequence number.
             let seq = try insertRun(run.record)
+            // Inside the commit's locks, which every writer of profiles takes: no profile and no snapshot
+            // row of the model means every change adds a key no row has (the writers' bulk paths).
+            let intoEmptyStore =
+                try database.first(
+                    """
+                    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM \(table(.profiles)))
+                        AND NOT EXISTS (SELECT 1 FROM \(table(.snapshots)) WHERE model = \(d.param(1)))
+                    """, [.text(run.record.model)]
+                ) { _ in true } ?? false
             var writer = try database.changeWriter(
                 record: run.record, runSeq: seq, traitNames: run.traitNames,
-                previousTraitNames: run.previousTraitNames, logChanges: run.logChanges, destinations: run.destinations)
+                previousTraitNames: run.previousTraitNames, logChanges: run.logChanges, destinations: run.destinations,
+                intoEmptyStore: intoEmptyStore)
             try run.changes.forEach { try writer.apply($0) }
             try writer.finish()
             var record = run.record

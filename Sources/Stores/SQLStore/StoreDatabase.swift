@@ -38,10 +38,11 @@ package protocol StoreDatabase: AnyObject {
     func rollback()
 
     /// A writer of one run's changes to profiles, the snapshot and the change log, inside the
-    /// commit's transaction; `previousTraitNames` lay out the changes' old values.
+    /// commit's transaction; `previousTraitNames` lay out the changes' old values. `intoEmptyStore`:
+    /// the store holds no profile and no snapshot row of the model, so no change can collide with a row.
     func changeWriter(
         record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
-        destinations: [String]
+        destinations: [String], intoEmptyStore: Bool
     ) throws -> any StoreChangeWriter
     /// The model's snapshot rows in byte order of their keys.
     func snapshotCursor(model: String) throws -> any SnapshotCursor

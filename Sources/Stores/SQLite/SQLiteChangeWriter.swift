@@ -22,14 +22,13 @@ struct SQLiteChangeWriter: StoreChangeWriter {
     private let runSeq: Int64
     private let destinations: [String]
     private let insertOutbox: SQLiteStatement?
-    /// A first sync into an empty store (no profile, no snapshot row of the model; checked inside the
-    /// write transaction, which excludes every other writer): added profiles go straight into the
-    /// tables, 64 rows a statement, with no conflict handling (no row can collide).
+    /// A first sync into an empty store (`intoEmptyStore`): added profiles go straight into the tables,
+    /// 64 rows a statement, with no conflict handling (no row can collide).
     private let bulk: SQLiteFirstSyncInserts?
 
     init(
         db: SQLiteDatabase, record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String],
-        logChanges: Bool, destinations: [String]
+        logChanges: Bool, destinations: [String], intoEmptyStore: Bool
     ) throws {
         self.db = db
         self.record = record
@@ -58,15 +57,9 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
             """)
         deleteSnapshot = try db.prepare("DELETE FROM ws_snapshots WHERE model = ?1 AND key = ?2")
-        let empty = try db.prepare(
-            """
-            SELECT NOT EXISTS (SELECT 1 FROM profiles)
-               AND NOT EXISTS (SELECT 1 FROM ws_snapshots WHERE model = ?1)
-            """)
-        empty.bind(1, record.model)
-        let isEmpty = try empty.step() && empty.int64(0) == 1
-        empty.reset()
-        bulk = isEmpty ? try SQLiteFirstSyncInserts(db: db, record: record, runSeq: runSeq, updatedAt: updatedAt) : nil
+        bulk =
+            intoEmptyStore
+            ? try SQLiteFirstSyncInserts(db: db, record: record, runSeq: runSeq, updatedAt: updatedAt) : nil
     }
 
     mutating func apply(_ change: Change) throws {

@@ -191,13 +191,14 @@ package final class SQLiteStoreDatabase: StoreDatabase {
 
     package func changeWriter(
         record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
-        destinations: [String]
+        destinations: [String], intoEmptyStore: Bool
     ) throws
         -> any StoreChangeWriter
     {
         try SQLiteChangeWriter(
             db: db, record: record, runSeq: runSeq, traitNames: traitNames, previousTraitNames: previousTraitNames,
-            logChanges: logChanges, destinations: destinations)
+            logChanges: logChanges, destinations: destinations,
+            intoEmptyStore: intoEmptyStore)
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {
