@@ -105,16 +105,17 @@ import Testing
             ).text(0, 0) == "1")
     }
 
-    @Test func sigtermDuringALongRunExitsZeroWithinTenSecondsAndWritesNothing() throws {
+    @Test func sigtermDuringALongRunExitsZeroPromptlyAndWritesNothing() throws {
         let p = try ServeProject(
-            model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(60)) s\n")
+            model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(300)) s\n")
         let serve = try ToolProcess(project: p.directory, ["serve"])
         #expect(try Self.waitFor(15) { try p.queryActive() })
         let signalled = Date()
         serve.signal(SIGTERM)
-        let status = serve.wait(timeout: 10)
+        let status = serve.wait(timeout: 60)
         #expect(status == 0, "\(serve.stderr)")
-        #expect(Date().timeIntervalSince(signalled) < 10)
+        // Far under the statement's 300 s: the cancel reached the server. The margin is for a loaded machine.
+        #expect(Date().timeIntervalSince(signalled) < 30)
         #expect(try !p.queryActive())
         #expect(try p.store().execute("SELECT count(*) FROM warehouse_sync.profiles").text(0, 0) == "0")
         #expect(

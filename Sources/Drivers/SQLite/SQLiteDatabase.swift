@@ -81,6 +81,9 @@ public final class SQLiteDatabase {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Whether no transaction is open on this connection (`sqlite3_get_autocommit`).
+    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
     /// Stops the statement running on this connection; safe from any thread.
     package func interruptHandle() -> SQLiteInterrupt { SQLiteInterrupt(self) }
 

@@ -26,9 +26,11 @@ import Testing
         Thread.sleep(forTimeInterval: 2.5)
         let signalled = Date()
         serve.signal(SIGTERM)
-        let status = serve.wait(timeout: 15)
+        let status = serve.wait(timeout: 25)
         #expect(status == 0, "\(serve.stderr.suffix(1500))")
-        #expect(Date().timeIntervalSince(signalled) < 10.5)
+        // serve's deadline is 10.5 s; waiting for the busy handler would take 30 s. The rest of the
+        // margin is for a loaded machine.
+        #expect(Date().timeIntervalSince(signalled) < 20)
         try blocker.execute("ROLLBACK")
     }
 
