@@ -87,8 +87,20 @@ public enum CLI {
         ]
     }
 
-    /// Runs one command line and returns the exit status.
+    /// Runs one command line and returns the exit status: 1 (`runFailed`) when the command's
+    /// output on stdout could not be written (a full disk, a closed pipe), whatever it did.
     public static func run(_ context: CLIContext) async -> Int32 {
+        let status = await runCommand(context)
+        let console = context.console
+        guard console.lostOutputWrites > 0 else { return status }
+        console.error(
+            "error: the command's output could not be written (\(console.firstWriteError)); "
+                + "what it wrote to the store is complete, but its report is not: run it again with stdout going "
+                + "somewhere with room")
+        return status == ExitStatus.success ? ExitStatus.runFailed : status
+    }
+
+    private static func runCommand(_ context: CLIContext) async -> Int32 {
         var args = context.arguments
         var projectDirectory = context.currentDirectory
         let console = context.console

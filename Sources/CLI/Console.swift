@@ -8,10 +8,15 @@ import WarehouseSync
 
 /// Where a command writes: stdout for results, stderr for diagnostics and progress.
 /// Tests capture both; the executable passes the real streams.
+///
+/// A failed write (a full disk, a closed pipe) is never fatal: it is counted, and the command's
+/// exit status says that its output was lost (`CLI.run`); `serve` goes on scheduling and reports
+/// the lost log lines in `warehouse_sync_log_write_errors_total` (docs/operations.md).
 public final class Console: Sendable {
     private let lock = Mutex(())
-    private let writeOut: @Sendable (String) -> Void
-    private let writeErr: @Sendable (String) -> Void
+    private let writeOut: @Sendable (String) -> Bool
+    private let writeErr: @Sendable (String) -> Bool
+    private let failures = Mutex((out: 0, err: 0, firstError: ""))
     /// Whether stderr is a terminal (live progress) or not (one structured line per event).
     public let isTerminal: Bool
     /// Applied to everything written: the secrets of each project a command loads are added to it.
@@ -19,36 +24,85 @@ public final class Console: Sendable {
 
     public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool)
     {
-        self.writeOut = out
-        self.writeErr = err
+        self.writeOut = {
+            out($0)
+            return true
+        }
+        self.writeErr = {
+            err($0)
+            return true
+        }
+        self.isTerminal = isTerminal
+    }
+
+    /// Writes through `write(2)` to the two descriptors, reporting each failure instead of trapping.
+    init(outDescriptor: Int32, errDescriptor: Int32, isTerminal: Bool) {
+        self.writeOut = { DescriptorWriter.write($0, to: outDescriptor) }
+        self.writeErr = { DescriptorWriter.write($0, to: errDescriptor) }
         self.isTerminal = isTerminal
     }
 
     /// The process's own stdout and stderr.
     public static func standard() -> Console {
-        Console(
-            out: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-            err: { text in FileHandle.standardError.write(Data(text.utf8)) },
-            isTerminal: isatty(2) == 1)
+        Console(outDescriptor: 1, errDescriptor: 2, isTerminal: isatty(2) == 1)
     }
 
     public func print(_ line: String) {
         let text = redactor.redact(line)
-        lock.withLock { _ in writeOut(text + "\n") }
+        if !lock.withLock({ _ in writeOut(text + "\n") }) { failed(out: true) }
     }
     public func error(_ line: String) {
         let text = redactor.redact(line)
-        lock.withLock { _ in writeErr(text + "\n") }
+        if !lock.withLock({ _ in writeErr(text + "\n") }) { failed(out: false) }
     }
     /// Rewrites the current terminal line (progress), without a newline.
     public func status(_ text: String) {
         let text = redactor.redact(text)
-        lock.withLock { _ in writeErr("\r\u{1B}[2K" + text) }
+        if !lock.withLock({ _ in writeErr("\r\u{1B}[2K" + text) }) { failed(out: false) }
     }
 
     /// Prints one JSON document on stdout.
     public func json(_ value: some Encodable) {
         print(ReportJSON.encode(value))
+    }
+
+    private func failed(out: Bool) {
+        let reason = String(cString: strerror(errno))
+        failures.withLock {
+            if out { $0.out += 1 } else { $0.err += 1 }
+            if $0.firstError.isEmpty { $0.firstError = reason }
+        }
+    }
+
+    /// Writes to stdout that failed (the command's main output is then incomplete).
+    public var lostOutputWrites: Int { failures.withLock { $0.out } }
+    /// Lines of stderr (diagnostics, the service's log) that could not be written.
+    public var lostErrorLines: Int { failures.withLock { $0.err } }
+    /// The system's reason for the first failed write, such as "No space left on device".
+    public var firstWriteError: String { failures.withLock { $0.firstError } }
+}
+
+/// `write(2)` of a whole text to a descriptor, retried when interrupted or when the descriptor
+/// is non-blocking and full; false on any other error (`errno` says which).
+enum DescriptorWriter {
+    static func write(_ text: String, to descriptor: Int32) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && (errno == EINTR || errno == EAGAIN) {
+                    var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, 1000)
+                } else {
+                    if n == 0 { errno = EIO }
+                    return false
+                }
+            }
+            return true
+        }
     }
 }
 

@@ -14,6 +14,8 @@ struct EventLog: ServiceLog {
 
     func addSecrets(_ redactor: SecretRedactor) { console.redactor.add(redactor) }
 
+    var lostLines: Int { console.lostErrorLines }
+
     func emit(_ event: String, level: String, _ fields: [String: EventField]) {
         var out: [UInt8] = Array("{\"ts\":".utf8)
         appendJSONString(formatInstant(now()), to: &out)

@@ -5,6 +5,8 @@ import Foundation
 // Whatever a library or SQLite creates on our behalf is its owner's only; files meant to be
 // shared (the metrics file) set their mode themselves.
 umask(0o077)
+// A closed pipe is a failed write the console reports, never a signal that kills a run or serve.
+signal(SIGPIPE, SIG_IGN)
 let status = await CLI.run(CLIContext(arguments: Array(CommandLine.arguments.dropFirst())))
 // _exit, not exit: exit's handlers tear down OpenSSL (loaded by libcurl and libpq) while a worker
 // thread that used it may still be ending, whose thread-local destructor then calls into the freed

@@ -22,6 +22,8 @@ def request(url, token, method="GET", body=None):
     req = urllib.request.Request(url, data=body, method=method)
     if token:
         req.add_header("Authorization", "Bearer " + token)
+    if method != "GET":
+        req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=30) as answer:
             return answer.status, answer.read().decode()

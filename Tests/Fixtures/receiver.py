@@ -7,7 +7,7 @@ POST /_control {"script": ["429:2", "500", "drop", "stall:3", "200"], "reject": 
   queues the answers to the next requests (then 200s), the keys it rejects with 400, and the
   share of the other requests that fail at random.
 GET /_state -> {"requests", "profiles", "applied": [[key, run]...], "headers": [...], "duplicates",
-               "alerts": [payload...]}
+               "alerts": [payload...], "segment_bodies": [bytes...], "message_ids": [...], "dropped"}
 Prints the port it listens on as its first line. Port 0 picks a free one.
 """
 import json
@@ -20,7 +20,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicates": 0, "alerts": []}
+state = {"requests": 0, "profiles": {}, "applied": [], "headers": [], "duplicates": 0, "alerts": [],
+         "segment_bodies": [], "message_ids": [], "dropped": 0}
 seen = set()
 script = []
 reject = set()
@@ -93,6 +94,18 @@ class Handler(BaseHTTPRequestHandler):
                 state["alerts"].append(payload)
             return self.reply(200)
         changes = payload["changes"] if "changes" in payload else payload["batch"]
+        if "batch" in payload:
+            # Segment's documented limits: 500 KB a batch and 32 KB a message, else 400 for the whole
+            # request; a messageId over 100 characters is answered 200 and silently dropped.
+            with lock:
+                state["segment_bodies"].append(len(body))
+            too_large = [c for c in changes if len(json.dumps(c, separators=(",", ":")).encode()) > 32 * 1024]
+            if len(body) > 500 * 1024 or too_large:
+                return self.reply(400, b'{"error":"payload too large"}')
+            with lock:
+                state["message_ids"].extend(c.get("messageId", "") for c in changes)
+                state["dropped"] += sum(1 for c in changes if len(c.get("messageId", "")) > 100)
+            changes = [c for c in changes if len(c.get("messageId", "")) <= 100]
         keys = [c["key"] if "key" in c else c["userId"] for c in changes]
         with lock:
             rejected = [k for k in keys if k in reject]
@@ -119,7 +132,7 @@ class Handler(BaseHTTPRequestHandler):
                     state["applied"].append([key, change["run"]])
                 else:
                     profile.update(change["traits"])
-                    state["applied"].append([key, ident.split(":")[0]])
+                    state["applied"].append([key, change["context"]["warehouse_sync"]["run"]])
         if getattr(self, "huge", False):
             self.send_response(200)
             self.send_header("Content-Length", str(50 << 20))

@@ -20,6 +20,36 @@ import Testing
         #expect(try Schedule(parsing: text).description == expected)
     }
 
+    /// A cron expression that can never fire is refused, naming it; one that fires rarely (a
+    /// leap day, even across 2100, which is no leap year) is kept.
+    @Test(arguments: [
+        "cron 0 0 30 2 *", "cron 0 0 31 2 *", "cron 0 0 30,31 feb *", "cron 0 0 31 4,6,9,11 *",
+        "cron 15 3 31 apr-apr *", "cron 0 0 30-31 2 *",
+    ])
+    func refusesACronThatNeverFires(text: String) {
+        let error = #expect(throws: ScheduleError.self) {
+            try Schedule(parsing: text, now: instant("2026-12-07T00:00:00Z"))
+        }
+        #expect(error?.message.contains("never fires") == true, "\(String(describing: error))")
+        #expect(error?.code == .range)
+    }
+
+    @Test(arguments: [
+        ("cron 0 0 29 2 *", "2026-12-07T00:00:00Z"), ("cron 0 0 29 2 *", "2096-03-01T00:00:00Z"),
+        ("cron 0 0 31 2,3 *", "2026-12-07T00:00:00Z"), ("cron 0 0 30 2 1", "2026-12-07T00:00:00Z"),
+    ])
+    func keepsACronThatFiresRarely(text: String, now: String) throws {
+        #expect(throws: Never.self) { try Schedule(parsing: text, now: instant(now)) }
+    }
+
+    @Test func aModelFileWithANeverFiringScheduleNamesTheFileAndLine() {
+        let error = #expect(throws: ProjectErrors.self) {
+            try Model.parse(text: "-- key: id\n-- schedule: cron 0 0 30 2 *\nSELECT 1 AS id\n", file: "models/m.sql")
+        }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("models/m.sql:2") && text.contains("never fires"), "\(text)")
+    }
+
     @Test(arguments: [
         "hourly at 15", "hourly at :60", "daily at 24:00", "daily at 2:3", "weekly on funday at 06:00",
         "weekly monday", "every", "every 0m", "every 15x", "sometimes", "cron 0 * * *", "cron @reboot",

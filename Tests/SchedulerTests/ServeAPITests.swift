@@ -101,11 +101,19 @@ let apiToken = "test-token-" + UUID().uuidString
     }
 
     /// `curl` the path: the status and the body.
-    static func curl(_ url: String, _ extra: [String] = [], token: String? = Self.token) throws -> (Int, String) {
+    /// `curl` with the token; a POST gets `Content-Type: application/json` unless `asJSON` is false
+    /// or `extra` names a content type. Returns the status and the body.
+    static func curl(_ url: String, _ extra: [String] = [], token: String? = Self.token, asJSON: Bool = true) throws
+        -> (Int, String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         let auth = token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
-        process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + auth + extra + [url]
+        // A state-changing request is JSON (a browser cannot send that without a preflight).
+        let json =
+            asJSON && extra.contains("POST") && !extra.contains(where: { $0.lowercased().hasPrefix("content-type") })
+            ? ["-H", "Content-Type: application/json"] : []
+        process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + auth + json + extra + [url]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -150,8 +158,14 @@ let apiToken = "test-token-" + UUID().uuidString
         let doubled = (Self.json(body)["models"] as? [[String: Any]])?.first { $0["model"] as? String == "doubled" }
         #expect(doubled?["schedule"] as? String == "after ltv", "status shows the dependency")
         // Every model is manual: health needs no heartbeat, and no model failed 3 times.
+        // Without credentials /healthz says whether and why not, and nothing of models, keys or errors.
         let health = try Self.curl(s.base + "/healthz", token: nil)
         #expect(health.0 == 200 && Self.json(health.1)["healthy"] as? Bool == true, "\(health)")
+        #expect(Set(Self.json(health.1).keys) == ["healthy", "problems"], "\(health)")
+        #expect(!health.1.contains("held") && !health.1.contains("script"), "\(health)")
+        let fullHealth = try Self.curl(s.base + "/healthz")
+        #expect(fullHealth.0 == 200 && fullHealth.1.contains("max_changed"), "the token shows the whole report")
+        #expect(try Self.curl(s.base + "/healthz", token: "wrong-token-of-some-length").1 == health.1)
         let metrics = try Self.curl(s.base + "/metrics", token: nil)
         #expect(metrics.0 == 200 && metrics.1.contains("# TYPE warehouse_sync_runs_total counter"))
         let runs = Self.json(try Self.curl(s.base + "/v1/runs?model=held&limit=5").1)["runs"] as? [[String: Any]]
@@ -254,20 +268,7 @@ let apiToken = "test-token-" + UUID().uuidString
 
     @Test func theDashboardRendersInAHeadlessBrowserWithEveryValueEscaped() throws {
         let s = try Service()
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ws-chromium-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--dump-dom",
-            "\(s.base)/?token=\(Self.token)",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let dom = try BrowserAttackTests.chromium("\(s.base)/?token=\(Self.token)")
         for model in ["doubled", "held", "ltv", "slow"] { #expect(dom.contains("id=\"model-\(model)\""), "\(model)") }
         #expect(dom.contains("<svg") && dom.contains("<rect"), "the charts are drawn")
         #expect(

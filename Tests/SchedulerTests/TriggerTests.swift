@@ -53,6 +53,28 @@ import Testing
         #expect(c.trigger(model: "nope", request: RunRequest(), queue: true, now: Self.t0).0 == .unknownModel)
     }
 
+    @Test func aTriggerThatMayNotQueueIsRefusedEvenWhenAFollowUpIsAlreadyQueued() throws {
+        var c = try core()
+        _ = c.trigger(model: "ltv", request: RunRequest(runID: "r1"), queue: true, now: Self.t0)
+        _ = c.tick(now: Self.t0.addingTimeInterval(1))
+        let (queued, _) = c.trigger(model: "ltv", request: RunRequest(runID: "r2"), queue: true, now: Self.t0)
+        #expect(queued == .queued(runID: "r2"))
+        let (refused, none) = c.trigger(
+            model: "ltv", request: RunRequest(full: true, runID: "r3"), queue: false, now: Self.t0)
+        #expect(refused == .running && none.isEmpty)
+        let next = c.finished(model: "ltv", .succeeded, now: Self.t0.addingTimeInterval(6))
+        #expect(
+            next == [.start(model: "ltv", trigger: .api, attempt: 0, request: RunRequest(runID: "r2"))],
+            "the refused trigger changed nothing of the queued run")
+    }
+
+    @Test func aTriggerThatMayNotQueueJoinsARunQueuedWhileNothingRuns() throws {
+        var c = try core()
+        _ = c.trigger(model: "ltv", request: RunRequest(runID: "r1"), queue: true, now: Self.t0)
+        let (joined, _) = c.trigger(model: "ltv", request: RunRequest(runID: "r2"), queue: false, now: Self.t0)
+        #expect(joined == .joined(runID: "r1"))
+    }
+
     @Test func theTokenIsComparedInFullAndABrowserGetsASession() {
         #expect(BearerAuth.constantTimeEqual("abc", "abc"))
         #expect(!BearerAuth.constantTimeEqual("abc", "abd"))

@@ -9,14 +9,14 @@ struct CronSearch {
     let timeZone: TimeZone
 
     /// How far ahead to look: 28 years covers every Feb 29 and weekday combination.
-    private static let horizonDays = 366 * 28
+    var horizonDays = 366 * 28
 
     func nextFire(after instant: Date) -> Date? {
         let t = Int(floor(instant.timeIntervalSince1970))
         let startLocal = t + offset(at: t) - 3 * 3600
         let startDay = CivilDate(daysSinceEpoch: floorDiv(startLocal, 86400))
         var best: Int?
-        for dayIndex in 0..<Self.horizonDays {
+        for dayIndex in 0..<horizonDays {
             let day = startDay.adding(days: dayIndex)
             let dayStart = day.daysSinceEpoch * 86400
             // No later local time can give an earlier instant than one already found: offsets

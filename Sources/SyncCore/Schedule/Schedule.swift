@@ -10,14 +10,38 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
     /// `after MODEL`: after each successful run of that model (SPEC 9), never on the clock.
     case after(String)
 
+    /// How far ahead a cron expression must fire: eight years, so that a February 29th (which
+    /// may be eight years away across a century) stays valid.
+    public static let fireHorizonDays = 8 * 366
+
     /// Parses `manual`, `every 15m`, `hourly [at :MM]`, `daily [at HH:MM]`,
     /// `weekly on DAY at HH:MM` and `cron EXPR`.
-    public init(parsing text: String) throws(ScheduleError) {
+    /// - Parameter now: the instant from which a cron expression must fire within
+    ///   `fireHorizonDays` (`0 0 30 2 *`, February 30th, never does).
+    /// - Throws: `ScheduleError` naming what is wrong and what to write.
+    public init(parsing text: String, now: Date = Date()) throws(ScheduleError) {
+        self = try Self.parse(text)
+        if case .cron(let expression) = self,
+            CronSearch(
+                expression: expression, timeZone: TimeZone(identifier: "UTC")!, horizonDays: Self.fireHorizonDays
+            )
+            .nextFire(after: now) == nil
+        {
+            throw ScheduleError(
+                "the schedule \"\(text.trimmingCharacters(in: .whitespaces))\" never fires: no date in the next 8 "
+                    + "years matches its day-of-month, month and day-of-week fields",
+                hint: "check the day of month against the month (February has at most 29 days; April, June, "
+                    + "September and November 30)",
+                code: .range)
+        }
+    }
+
+    private static func parse(_ text: String) throws(ScheduleError) -> Schedule {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let words = trimmed.split(separator: " ", omittingEmptySubsequences: true).map { $0.lowercased() }
         switch words.first {
         case "manual" where words.count == 1:
-            self = .manual
+            return .manual
         case "every":
             guard words.count == 2, let duration = DurationText.parse(words[1]),
                 duration >= .seconds(60) || duration.components.seconds > 0
@@ -26,28 +50,26 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
                     "invalid schedule \"\(trimmed)\"",
                     hint: "write every 15m, every 2h or every 1d (at most every 366d)")
             }
-            self = .every(duration)
+            return .every(duration)
         case "hourly":
             if words.count == 1 {
-                self = .cron(try CronExpression("0 * * * *"))
-                return
+                return .cron(try CronExpression("0 * * * *"))
             }
             guard words.count == 3, words[1] == "at", words[2].hasPrefix(":"), let minute = Int(words[2].dropFirst()),
                 (0...59).contains(minute), words[2].count == 3
             else {
                 throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write hourly or hourly at :15")
             }
-            self = .cron(try CronExpression("\(minute) * * * *"))
+            return .cron(try CronExpression("\(minute) * * * *"))
         case "daily":
             if words.count == 1 {
-                self = .cron(try CronExpression("0 0 * * *"))
-                return
+                return .cron(try CronExpression("0 0 * * *"))
             }
             guard words.count == 3, words[1] == "at", let (h, m) = Self.clockTime(words[2]) else {
                 throw ScheduleError(
                     "invalid schedule \"\(trimmed)\"", hint: "write daily or daily at 02:30 (24-hour clock)")
             }
-            self = .cron(try CronExpression("\(m) \(h) * * *"))
+            return .cron(try CronExpression("\(m) \(h) * * *"))
         case "weekly":
             let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
             guard words.count == 5, words[1] == "on", words[3] == "at",
@@ -56,9 +78,9 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
             else {
                 throw ScheduleError("invalid schedule \"\(trimmed)\"", hint: "write weekly on monday at 06:00")
             }
-            self = .cron(try CronExpression("\(m) \(h) * * \(day)"))
+            return .cron(try CronExpression("\(m) \(h) * * \(day)"))
         case "cron":
-            self = .cron(try CronExpression(String(trimmed.dropFirst(4))))
+            return .cron(try CronExpression(String(trimmed.dropFirst(4))))
         case "after":
             let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count == 2,
@@ -67,7 +89,7 @@ public enum Schedule: Sendable, Hashable, CustomStringConvertible {
                 throw ScheduleError(
                     "invalid schedule \"\(trimmed)\"", hint: "write after MODEL, e.g. after lifetime_value")
             }
-            self = .after(String(parts[1]))
+            return .after(String(parts[1]))
         default:
             throw ScheduleError(
                 "unknown schedule \"\(trimmed)\"",

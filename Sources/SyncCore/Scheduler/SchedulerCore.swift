@@ -170,13 +170,14 @@ public struct SchedulerCore: Sendable {
         TriggerResult, [SchedulerAction]
     ) {
         guard models[name] != nil else { return (.unknownModel, []) }
+        // Asked not to queue: no follow-up of a running model, not even one already queued.
+        if running[name] != nil && !allowQueue { return (.running, []) }
         if let index = queue.firstIndex(where: { $0.model == name }) {
             // The joined run does what each trigger asked: a full one if any asked for full.
             queue[index].request.full = queue[index].request.full || request.full
             queue[index].request.force = queue[index].request.force || request.force
             return (.joined(runID: queue[index].request.runID), [])
         }
-        if running[name] != nil && !allowQueue { return (.running, []) }
         retries[name] = nil
         queue.append(
             Queued(

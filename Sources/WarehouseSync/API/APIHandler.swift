@@ -14,6 +14,7 @@ public final class APIHandler: Sendable {
     private let project: Mutex<Project>
     private let pool: StorePool
     private let auth: BearerAuth
+    private let browsers: BrowserGuard
     private let control: any ServiceControl
     private let metrics: @Sendable () -> String
     private let now: @Sendable () -> Date
@@ -28,6 +29,7 @@ public final class APIHandler: Sendable {
         self.project = Mutex(project)
         pool = StorePool(location: project.storeLocation)
         auth = BearerAuth(token: project.config.server?.token)
+        browsers = BrowserGuard(server: project.config.server)
         self.control = control
         self.metrics = metrics
         self.now = now
@@ -36,9 +38,11 @@ public final class APIHandler: Sendable {
     /// Takes a reloaded project (its models; the store, listen address and token need a restart).
     public func update(_ project: Project) { self.project.withLock { $0 = project } }
 
-    /// What is refused on the headers alone, before a body is read: a request without valid
-    /// credentials (401), a declared body over the limit (413). Nil when the request may go on.
+    /// What is refused on the headers alone, before a body is read: a request a web page of
+    /// another site could have made (421, 403, 415; `BrowserGuard`), one without valid credentials
+    /// (401), a declared body over the limit (413). Nil when the request may go on.
     public func preflight(_ request: HTTPRequest) -> HTTPResponse? {
+        if let refusal = browsers.refusal(request) { return error(refusal.status, refusal.message) }
         let path = Self.normalized(request.path)
         if path == "/healthz" || path == "/metrics" || (path == "/" && request.query["token"] != nil) { return nil }
         if let refusal = unauthorized(request, path) { return refusal }
@@ -50,6 +54,10 @@ public final class APIHandler: Sendable {
 
     private static func normalized(_ path: String) -> String {
         path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    private func isAuthorized(_ request: HTTPRequest) -> Bool {
+        auth.allows(authorization: request.headers["authorization"], cookie: request.cookies[BearerAuth.cookieName])
     }
 
     /// 401 unless the request carries the token (`Authorization: Bearer`), or, for a read, the
@@ -70,9 +78,10 @@ public final class APIHandler: Sendable {
 
     /// Answers one request; never throws: a failure is a 5xx with what went wrong.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = browsers.refusal(request) { return error(refusal.status, refusal.message) }
         let path = Self.normalized(request.path)
-        // Probes and scrapers carry no token (SPEC 9).
-        if path == "/healthz" { return only("GET", request) { healthz() } }
+        // Probes and scrapers carry no token; without one, /healthz tells only whether and why not.
+        if path == "/healthz" { return only("GET", request) { healthz(full: isAuthorized(request)) } }
         if path == "/metrics" {
             return only("GET", request) {
                 HTTPResponse(
@@ -132,12 +141,16 @@ public final class APIHandler: Sendable {
 
     // MARK: - Endpoints
 
-    private func healthz() -> HTTPResponse {
+    /// The whole status report with credentials; without, `{"healthy": bool, "problems": [codes]}`
+    /// only, since the report names customer keys and warehouse errors.
+    private func healthz(full: Bool) -> HTTPResponse {
         do {
             let report = try status()
-            return json(report.healthy ? 200 : 503, ReportJSON.encode(report))
+            if full { return json(report.healthy ? 200 : 503, ReportJSON.encode(report)) }
+            return json(report.healthy ? 200 : 503, ReportJSON.encode(HealthSummary(report)))
         } catch {
-            return self.error(503, "the store could not be read")
+            return json(
+                503, ReportJSON.encode(HealthSummary(healthy: false, problems: [HealthProblem.storeUnreadable])))
         }
     }
 

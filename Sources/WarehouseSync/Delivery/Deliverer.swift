@@ -69,7 +69,14 @@ final class Deliverer {
             guard now() < deadline else { break }
             let items = try store.pendingDeliveries(destination: destination.name, limit: destination.batchSize)
             if items.isEmpty { break }
-            if try !send(items, failures: state.failures, deadline: deadline, stop: stop) { continue }
+            let cut = DeliveryBatches(destination, items)
+            for (item, reason) in cut.tooLarge {
+                try store.recordDead(item, status: nil, response: redact(reason))
+                report.dead += 1
+            }
+            for batch in cut.batches where try !send(batch, failures: state.failures, deadline: deadline, stop: stop) {
+                break
+            }
         }
         return report
     }

@@ -42,19 +42,31 @@ struct DeliveryRequest {
             out += Array("{\"batch\":[".utf8)
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += Array("{\"type\":\"identify\",\"userId\":".utf8)
-                appendJSONString(item.key, to: &out)
-                out += Array(",\"traits\":".utf8)
-                out += Self.segmentTraits(item)
-                out += Array(",\"messageId\":".utf8)
-                appendJSONString(item.idempotencyKey, to: &out)
-                out += Array(",\"timestamp\":".utf8)
-                appendJSONString(formatInstant(item.enqueuedAt), to: &out)
-                out.append(UInt8(ascii: "}"))
+                out += Self.segmentMessage(item)
             }
             out += Array("]}".utf8)
         }
         body = Data(out)
+    }
+
+    /// One change as a Segment `identify` call. Its `messageId` is a digest of the change's
+    /// idempotency key: the same on every retry, and 32 characters whatever the key's length.
+    /// `context.warehouse_sync` names the model and run that made the change.
+    static func segmentMessage(_ item: OutboxItem) -> [UInt8] {
+        var out = Array("{\"type\":\"identify\",\"userId\":".utf8)
+        appendJSONString(item.key, to: &out)
+        out += Array(",\"traits\":".utf8)
+        out += Self.segmentTraits(item)
+        out += Array(",\"messageId\":".utf8)
+        appendJSONString(digest(Array(item.idempotencyKey.utf8)), to: &out)
+        out += Array(",\"timestamp\":".utf8)
+        appendJSONString(formatInstant(item.enqueuedAt), to: &out)
+        out += Array(",\"context\":{\"warehouse_sync\":{\"model\":".utf8)
+        appendJSONString(item.model, to: &out)
+        out += Array(",\"run\":".utf8)
+        appendJSONString(item.run, to: &out)
+        out += Array("}}}".utf8)
+        return out
     }
 
     /// The set traits with each unset trait added as `null` (Segment has no unset).
@@ -78,6 +90,11 @@ struct DeliveryRequest {
             text.append(0)
             text += item.idempotencyKey.utf8
         }
+        return digest(text)
+    }
+
+    /// 32 hex digits: XXH3 of `text` with two seeds.
+    static func digest(_ text: [UInt8]) -> String {
         let hashing = XXH3Hashing()
         let first = text.withUnsafeBytes { hashing.hash($0, seed: 1) }
         let second = text.withUnsafeBytes { hashing.hash($0, seed: 2) }

@@ -25,6 +25,8 @@ public struct StatusReport: Encodable, Sendable {
     public var heartbeatAt: Date?
     public var healthy: Bool
     public var problems: [String]
+    /// One `HealthProblem` code per problem, in the same order.
+    public var problemCodes: [String] = []
     /// What does not validate in the config and models now (warnings: the service keeps its last valid version).
     public var projectProblems: [String] = []
 
@@ -43,6 +45,7 @@ public struct StatusReport: Encodable, Sendable {
         project: Project, states: [ModelState], recent: [String: [RunRecord]], heartbeat: Date?, now: Date
     ) -> StatusReport {
         var problems: [String] = []
+        var codes: [String] = []
         let byName = Dictionary(states.map { ($0.model, $0) }, uniquingKeysWith: { a, _ in a })
         let models = project.models.map { model -> ModelStatus in
             let state = byName[model.name]
@@ -50,6 +53,7 @@ public struct StatusReport: Encodable, Sendable {
             let runs = recent[model.name] ?? []
             if runs.count >= failedRunsLimit && runs.prefix(failedRunsLimit).allSatisfy({ $0.status == .failed }) {
                 problems.append("model \(model.name) failed its last \(failedRunsLimit) runs: \(runs[0].error ?? "")")
+                codes.append(HealthProblem.modelFailing)
             }
             let next =
                 model.enabled
@@ -68,12 +72,15 @@ public struct StatusReport: Encodable, Sendable {
                 if now.timeIntervalSince(heartbeat) > heartbeatLimit {
                     problems.append(
                         "the scheduler's last heartbeat was at \(formatInstant(heartbeat)), over 5 minutes ago")
+                    codes.append(HealthProblem.schedulerStale)
                 }
             } else {
                 problems.append("no scheduler has ever run against this store (warehouse-sync serve)")
+                codes.append(HealthProblem.schedulerNeverRan)
             }
         }
-        return StatusReport(models: models, heartbeatAt: heartbeat, healthy: problems.isEmpty, problems: problems)
+        return StatusReport(
+            models: models, heartbeatAt: heartbeat, healthy: problems.isEmpty, problems: problems, problemCodes: codes)
     }
 }
 
@@ -90,4 +97,29 @@ extension StatusReport {
             project: project, states: try store.modelStates(), recent: recent, heartbeat: try store.lastHeartbeat(),
             now: now)
     }
+}
+
+/// The codes of what makes a service unhealthy: what `GET /healthz` tells a caller without credentials.
+public enum HealthProblem {
+    /// A model failed its last `StatusReport.failedRunsLimit` runs.
+    public static let modelFailing = "model_failing"
+    /// The scheduler's last heartbeat is older than `StatusReport.heartbeatLimit`.
+    public static let schedulerStale = "scheduler_stale"
+    /// Models are scheduled but no scheduler ever ran against the store.
+    public static let schedulerNeverRan = "scheduler_never_ran"
+    /// The store could not be read.
+    public static let storeUnreadable = "store_unreadable"
+}
+
+/// `{"healthy": bool, "problems": [codes]}`: health without names, keys or error texts.
+struct HealthSummary: Encodable {
+    var healthy: Bool
+    var problems: [String]
+
+    init(healthy: Bool, problems: [String]) {
+        self.healthy = healthy
+        self.problems = problems
+    }
+
+    init(_ report: StatusReport) { self.init(healthy: report.healthy, problems: report.problemCodes) }
 }

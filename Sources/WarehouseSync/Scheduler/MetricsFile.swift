@@ -65,7 +65,7 @@ struct MetricsFile {
         var out = "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         for sample in samples {
             let labels = sample.labels.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",")
-            out += "\(name){\(labels)} \(sample.value)\n"
+            out += labels.isEmpty ? "\(name) \(sample.value)\n" : "\(name){\(labels)} \(sample.value)\n"
         }
         return out
     }
@@ -123,8 +123,17 @@ struct MetricsFile {
         return out
     }
 
-    func write() throws {
+    /// Writes `render()` and then `extra` (families kept outside this value) to `path`, if set.
+    func write(appending extra: String = "") throws {
         guard let path else { return }
-        try PrivateFiles.writeAtomically(Data(render().utf8), to: path, mode: PrivateFiles.groupReadable)
+        try PrivateFiles.writeAtomically(Data((render() + extra).utf8), to: path, mode: PrivateFiles.groupReadable)
+    }
+
+    /// The family of log lines lost to failed writes (a full disk, a closed pipe): read when served,
+    /// since a line can be lost at any moment, not only at the end of a run.
+    static func logWriteErrors(_ count: Int) -> String {
+        family(
+            "warehouse_sync_log_write_errors_total", "counter",
+            "Log lines that could not be written to stderr since the scheduler started.", [([], "\(count)")])
     }
 }

@@ -38,7 +38,10 @@ extension SchedulerService: ServiceControl {
         guard let config = project.config.server else { return true }
         let metricsText = self.metricsText
         metricsText.set(metrics.render())
-        let api = APIHandler(project: project, control: self, metrics: { metricsText.value }, now: now)
+        let log = self.log
+        let api = APIHandler(
+            project: project, control: self,
+            metrics: { metricsText.value + MetricsFile.logWriteErrors(log.lostLines) }, now: now)
         do {
             server = try HTTPServer(
                 host: config.host, port: config.port, maxBody: APIHandler.maxBody,

@@ -344,7 +344,7 @@ package actor SchedulerService {
 
     private func writeMetrics() {
         metricsText.set(metrics.render())
-        do { try metrics.write() } catch {
+        do { try metrics.write(appending: MetricsFile.logWriteErrors(log.lostLines)) } catch {
             log.emit(
                 "metrics_error", level: "error",
                 [

@@ -18,6 +18,8 @@ public protocol ServiceLog: Sendable {
     func emit(_ event: String, level: String, _ fields: [String: EventField])
     /// Adds secrets to blank out of everything reported from now on.
     func addSecrets(_ redactor: SecretRedactor)
+    /// Lines that could not be written (a full disk, a closed pipe) since the process started.
+    var lostLines: Int { get }
 }
 
 extension ServiceLog {
