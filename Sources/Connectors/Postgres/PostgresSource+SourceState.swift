@@ -89,6 +89,7 @@ extension PostgresSource {
             """, [PostgresArrayText.literal(SQLLexer.calledFunctionNames(deparsed)), deparsed])
         if called.text(0, 0) != "0" { time = .volatile }
         shape.update("functions=\(called.text(0, 1) ?? "")\n")
+        shape.update("types=\(try typesDigest(relations: relations.sorted(), deparsed: deparsed))\n")
         var counters: [String: [Int64]] = [:]
         if !relations.isEmpty {
             // Per relation: its file node (TRUNCATE, rewrites), rows written (the statistics), its
@@ -131,12 +132,77 @@ extension PostgresSource {
                 time = .volatile
             }
         }
+        // Only beside relations: a query that reads none is never skipped.
+        if !counters.isEmpty { counters[Self.sessionKey] = try sessionIdentity() }
         return SourceProbe(
             relations: counters, time: time, plan: shape.hex, totalCost: (plan["Total Cost"] as? NSNumber)?.doubleValue)
     }
 
+    /// A digest of the structure of every type the result can carry: the types of the columns of
+    /// `relations` and of the user's types the plan casts to, followed recursively through
+    /// composites' attributes, domains' base types, arrays' elements and ranges' subtypes, with
+    /// enums' labels in their order. `ALTER TYPE ... ADD ATTRIBUTE` keeps a column's type OID but
+    /// changes this digest.
+    private func typesDigest(relations: [String], deparsed: String) throws -> String {
+        let digest = try connection.execute(
+            """
+            WITH RECURSIVE roots(oid) AS (
+                SELECT a.atttypid FROM pg_attribute a
+                WHERE a.attrelid = ANY($1::regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
+                UNION SELECT t.oid FROM pg_type t
+                WHERE t.typnamespace <> 'pg_catalog'::regnamespace
+                  AND position('::' || format_type(t.oid, NULL) IN $2) > 0
+            ), reached(oid) AS (
+                SELECT oid FROM roots
+                UNION
+                SELECT n.oid FROM reached r JOIN pg_type t ON t.oid = r.oid, LATERAL (
+                    SELECT a.atttypid FROM pg_attribute a
+                    WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                    UNION ALL SELECT t.typbasetype WHERE t.typbasetype <> 0
+                    UNION ALL SELECT t.typelem WHERE t.typelem <> 0
+                    UNION ALL SELECT g.rngsubtype FROM pg_range g WHERE g.rngtypid = t.oid
+                    UNION ALL SELECT g.rngtypid FROM pg_range g WHERE g.rngmultitypid = t.oid) AS n(oid)
+            )
+            SELECT md5(coalesce(string_agg(
+                t.oid::text || ':' || t.typtype::text || ':' || t.typtypmod || ':' || t.typcollation
+                || ':' || t.typbasetype
+                || ':' || t.typelem
+                || coalesce((SELECT ':' || string_agg(a.attname || '=' || a.atttypid || '/' || a.atttypmod || '/'
+                        || a.attcollation, ',' ORDER BY a.attnum)
+                    FROM pg_attribute a
+                    WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '')
+                || coalesce((SELECT ':' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                    FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+                || coalesce((SELECT ':' || g.rngsubtype || '/' || g.rngcollation || '/' || g.rngsubopc
+                    FROM pg_range g WHERE g.rngtypid = t.oid), ''),
+                ';' ORDER BY t.oid), ''))
+            FROM reached r JOIN pg_type t ON t.oid = r.oid
+            """, [PostgresArrayText.literal(relations), deparsed])
+        return digest.text(0, 0) ?? ""
+    }
+
+    /// Who answers: the current and session roles (a result may use `CURRENT_USER`, row-level
+    /// security depends on it), the database's OID and the cluster's system identifier (a copy of
+    /// the database elsewhere has the same tables and counters). Where `pg_control_system()` is
+    /// not granted, the server's start time and address stand in for the identifier.
+    private func sessionIdentity() throws -> [Int64] {
+        let row = try connection.execute(
+            """
+            SELECT ('x' || substr(md5(current_user::text), 1, 15))::bit(60)::bigint,
+                ('x' || substr(md5(session_user::text), 1, 15))::bit(60)::bigint,
+                (SELECT oid FROM pg_database WHERE datname = current_database())::bigint,
+                ('x' || substr(md5(CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                    THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system())
+                    ELSE pg_postmaster_start_time()::text || coalesce(host(inet_server_addr()), 'socket')
+                        || coalesce(inet_server_port()::text, '') END), 1, 15))::bit(60)::bigint
+            """)
+        return (0..<4).map { Int64(row.text(0, $0) ?? "") ?? -1 }
+    }
+
     /// The entry of a probe's relations that holds the statistics' epoch, not a relation.
     static let serverEpochKey = "(statistics epoch)"
+    /// The entry of a probe's relations that says who answered (`sessionIdentity`), not a relation.
+    static let sessionKey = "(session)"
 }
 
 /// A text array literal (`{"a","b"}`) for a `$1::text[]` parameter.

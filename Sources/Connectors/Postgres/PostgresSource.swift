@@ -127,14 +127,56 @@ public final class PostgresSource: SourceConnection {
     private func prepareAndDescribe(_ sql: String) throws -> [Column] {
         _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
         let described = try connection.check(PQdescribePrepared(connection.handle, ""))
+        let columnOIDs = (0..<described.columnCount).map { (described.columnName($0), described.columnOID($0)) }
         var columns: [Column] = []
         columnElementTypes = []
-        for index in 0..<described.columnCount {
-            let type = PGType(oid: described.columnOID(index))
-            columns.append(Column(name: described.columnName(index), type: type.valueType))
+        for (name, oid) in columnOIDs {
+            let type = try resolvedType(oid)
+            columns.append(Column(name: name, type: type.valueType))
             columnElementTypes.append(type.element)
         }
         return columns
+    }
+
+    /// Types the catalog resolved on this connection, by OID.
+    private var resolvedTypes: [UInt32: PGType] = [:]
+
+    /// A built-in type as `PGType` knows it; any other through the catalog: a domain as its base
+    /// type, and every array (of an enum, a domain, a composite or a range too) as an array whose
+    /// elements are read as their base type's, or as text. Anything else is read as text.
+    private func resolvedType(_ oid: UInt32) throws -> PGType {
+        let known = PGType(oid: oid)
+        if known.valueType != .unknown { return known }
+        if let cached = resolvedTypes[oid] { return cached }
+        // The base of a domain chain; for an array (array_in reads it), its element's base.
+        let row = try connection.execute(
+            """
+            WITH RECURSIVE base(oid, depth) AS (
+                SELECT $1::oid, 0
+                UNION ALL SELECT t.typbasetype, b.depth + 1 FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.oid
+                WHERE t.typtype = 'd' AND b.depth < 32)
+            SELECT b.oid, t.typinput = 'pg_catalog.array_in'::regproc AND t.typelem <> 0,
+                (WITH RECURSIVE element(oid, depth) AS (
+                    SELECT t.typelem, 0
+                    UNION ALL SELECT e.typbasetype, x.depth + 1
+                    FROM element x JOIN pg_catalog.pg_type e ON e.oid = x.oid
+                    WHERE e.typtype = 'd' AND x.depth < 32)
+                 SELECT oid FROM element ORDER BY depth DESC LIMIT 1)
+            FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.oid ORDER BY b.depth DESC LIMIT 1
+            """, ["\(oid)"])
+        var type = known
+        if row.rowCount == 1, let base = row.text(0, 0).flatMap(UInt32.init) {
+            let resolved = PGType(oid: base)
+            if resolved.valueType != .unknown {
+                type = resolved
+            } else if row.text(0, 1) == "t" {
+                let element = row.text(0, 2).flatMap(UInt32.init).map { PGType(oid: $0) }
+                let scalar = element.flatMap { $0.element == nil && $0.valueType != .unknown ? $0.valueType : nil }
+                type = PGType(valueType: .array, element: scalar ?? .text)
+            }
+        }
+        resolvedTypes[oid] = type
+        return type
     }
 
     /// Cancels the statement in flight and drains what the server still sends.

@@ -18,6 +18,12 @@ package struct PGType {
         }
     }
 
+    /// A type resolved elsewhere (through the catalog).
+    package init(valueType: ValueType, element: ValueType?) {
+        self.valueType = valueType
+        self.element = element
+    }
+
     private static let scalars: [UInt32: ValueType] = [
         16: .bool, 20: .int, 21: .int, 23: .int, 26: .int,
         700: .double, 701: .double, 1700: .decimal, 790: .decimal,

@@ -166,12 +166,14 @@ public final class SyncRunner: Sendable {
             // The day as the warehouse's CURRENT_DATE reads it: PostgreSQL sessions are pinned to UTC,
             // and Redshift's and BigQuery's default to it (Snowflake's date dependence never skips).
             let today = SourceState.day(now(), in: TimeZone(identifier: "UTC")!)
+            // An edit of the source's connection settings counts as an edit of the model.
+            let digest = XXH3Digest.hex(of: model.fileDigest + "\n" + sourceConfig.connectionDigest)
             sourceState = SourceState(
-                fileDigest: model.fileDigest, relations: probe.relations, plan: probe.plan, day: today, run: record.id)
+                fileDigest: digest, relations: probe.relations, plan: probe.plan, day: today, run: record.id)
             let previousRun = try store.runs(model: model.name, limit: 1).first?.startedAt
             if !options.full, !options.dryRun,
                 info?.sourceState?.allowsSkip(
-                    probe, fileDigest: model.fileDigest, today: today,
+                    probe, fileDigest: digest, today: today,
                     sincePreviousRun: previousRun.map { .seconds(record.startedAt.timeIntervalSince($0)) },
                     statisticsLag: sourceConfig.statisticsLag) == true,
                 try !swapPending(model, info, sourceConfig, source, storeID, queryOptions)

@@ -41,6 +41,35 @@ import Testing
             ])
     }
 
+    /// Every array is a JSON array of its elements' canonical values, whatever its element type:
+    /// an enum, a domain (over a scalar or an array), a composite, a range. A domain reads as its
+    /// base type; a range keeps its text.
+    @Test(arguments: modes)
+    func userDefinedTypesAndTheirArraysReadAsTheirBaseTypes(mode: PostgresSource.FetchMode) throws {
+        let database = try TestPostgres.freshDatabase("types")
+        try PGConnection(conninfo: database.url).execute(
+            """
+            CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+            CREATE DOMAIN intlist AS int[]; CREATE TYPE pair AS (n int, s text); CREATE DOMAIN moods AS mood[];
+            """)
+        let source = try PostgresSource(url: database.url, mode: mode)
+        let result = try source.collect(
+            """
+            SELECT ARRAY['sad', 'ok']::mood[] AS enums, 5::posint AS domain, ARRAY[1, 2]::posint[] AS domains,
+                '{3,4}'::intlist AS domain_array, ARRAY[ROW(1, 'x y')::pair, NULL] AS composites,
+                ARRAY['[1,3)'::int4range] AS ranges, '[1,3)'::int4range AS range, '{ok}'::moods AS enum_domain,
+                'ok'::mood AS enum
+            """)
+        #expect(
+            result.columns.map(\.type) == [.array, .int, .array, .array, .array, .array, .unknown, .array, .unknown])
+        #expect(
+            result.rows.first == [
+                .array([.text("sad"), .text("ok")]), .int(5), .array([.int(1), .int(2)]), .array([.int(3), .int(4)]),
+                .array([.text("(1,\"x y\")"), .null]), .array([.text("[1,3)")]), .text("[1,3)"),
+                .array([.text("ok")]), .text("ok"),
+            ])
+    }
+
     @Test(arguments: modes)
     func largeTextAndNullsSurvive(mode: PostgresSource.FetchMode) throws {
         let source = try PostgresSource(url: try TestPostgres.url(), mode: mode)
