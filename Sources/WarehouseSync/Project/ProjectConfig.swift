@@ -93,11 +93,9 @@ extension ProjectConfig {
         do {
             document = try TOMLParser.parse(text, file: file)
         } catch {
-            // A syntax error elsewhere still leaves [store] readable for the commands that need only it.
-            guard let store = storeTable(text), let salvaged = try? TOMLParser.parse(store, file: file),
-                salvaged.tables.contains(where: { $0.path == ["store"] })
-            else { return (nil, [error]) }
-            let (config, _) = loadCollecting(text: store, file: file, environment: environment)
+            // A syntax error still leaves the store findable for the commands that need only it
+            // (status --check judges a serve that runs on its last valid config).
+            let (config, _) = loadCollecting(text: salvagedStoreTable(text), file: file, environment: environment)
             return (config, [error])
         }
         var reader = ConfigReader(file: file, environment: environment)
@@ -184,19 +182,43 @@ extension ProjectConfig {
 
 /// The `[store]` table's lines alone (blank lines kept in place of the others, so line numbers hold),
 /// or nil when the file has none.
-private func storeTable(_ text: String) -> String? {
-    var inStore = false
-    var found = false
+/// The `[store]` table of a file that does not parse, as a text that does: the table whole when it
+/// parses alone, else each of its lines that parses alone (the first of a key set twice), else
+/// nothing (the default store). Only the first `[store]` table counts.
+private func salvagedStoreTable(_ text: String) -> String {
     let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
         String(String.UnicodeScalarView($0))
     }
-    let kept = lines.map { line -> String in
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+    var table: [String] = []
+    var state = 0  // 0: before the table, 1: in it, 2: after it
+    for line in lines where state < 2 {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("[") {
-            inStore = trimmed.hasPrefix("[store]")
-            found = found || inStore
+            let header = trimmed.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+            if state == 1 { state = 2 } else if header == "store" { state = 1 }
+            continue
         }
-        return inStore ? line : ""
+        if state == 1 { table.append(line) }
     }
-    return found ? kept.joined(separator: "\n") : nil
+    func parses(_ body: [String]) -> Bool {
+        (try? TOMLParser.parse((["[store]"] + body).joined(separator: "\n"), file: "")) != nil
+    }
+    if parses(table) { return (["[store]"] + table).joined(separator: "\n") }
+    var kept: [String] = []
+    var keys: Set<String> = []
+    // A line with text after its value keeps the key and the value's string.
+    let leading = try? NSRegularExpression(pattern: #"^\s*[A-Za-z0-9_-]+\s*=\s*("([^"\\]|\\.)*"|'[^']*')"#)
+    for line in table {
+        var candidate = line
+        if !parses([line]), let leading,
+            let match = leading.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+            let range = Range(match.range, in: line)
+        {
+            candidate = String(line[range])
+        }
+        guard parses([candidate]) else { continue }
+        let key = candidate.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
+        if keys.insert(key ?? "").inserted { kept.append(candidate) }
+    }
+    return (["[store]"] + kept).joined(separator: "\n")
 }

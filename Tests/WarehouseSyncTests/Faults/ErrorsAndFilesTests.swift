@@ -101,6 +101,41 @@ import Testing
         #expect(await runCLI(["validate"], in: f.directory).status == 2)
     }
 
+    /// A config that does not even parse still lets `status --check` find the store and judge the
+    /// service (which runs on its last valid config): the syntax error is a warning.
+    @Test(arguments: [
+        "[store]\nurl = \"STORE\"\n[sources.wh]\nkind = \"postgres\nurl = \"x\"\n",
+        "[store]\nurl = \"STORE\" # the store\" oops\n[sources.wh]\nkind = \"postgres\"\n",
+        "[store]\nurl = \"STORE\"\nurl = \"elsewhere\"\n",
+        "[store]\nurl = \"STORE\"\n[store]\nurl = \"elsewhere\"\n",
+        "[ store ] # where runs are kept\nurl = \"STORE\"\n[sources.wh\nkind = \"postgres\"\n",
+        "= nonsense\n[store]\nurl = \"STORE\"\n",
+        "[sources.wh]\nkind = \"postgres\"\npath = = \"x\"\n",
+    ])
+    func statusCheckJudgesTheServiceThroughAConfigThatDoesNotParse(config: String) async throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse("CREATE TABLE t (id text, v int); INSERT INTO t VALUES ('a', 1)")
+        try f.model("m", "-- key: id\n-- schedule: hourly\nSELECT id, v FROM t")
+        let usesDefaultStore = !config.contains("STORE")
+        if usesDefaultStore {
+            try "[sources.wh]\nkind = \"postgres\"\nurl = \"\(f.warehouseURL)\"\n".write(
+                to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        }
+        let sync = await runCLI(["sync", "m"], in: f.directory)
+        #expect(sync.status == 0, "\(sync.err)")
+        let store =
+            usesDefaultStore
+            ? try StoreLocation(url: Secret(ProjectConfig.defaultStoreURL), projectDirectory: f.directory).open()
+            : try f.store()
+        try store.heartbeat(holder: "test", at: Date(timeIntervalSince1970: 1_800_000_000))  // runCLI's now
+        try config.replacingOccurrences(of: "STORE", with: f.storeURL).write(
+            to: f.directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        let check = await runCLI(["status", "--check"], in: f.directory)
+        #expect(check.status == 0, "\(check.out)\(check.err)")
+        #expect(check.err.contains("warning: the project does not validate"), "\(check.err)")
+        #expect(check.out.contains("succeeded"), "the store that ran is the one read: \(check.out)")
+    }
+
     @Test func aRelativeMetricsFileIsThePrejects() throws {
         let f = try SyncFixture(store: .sqlite, source: .sqlite)
         try f.warehouse("CREATE TABLE t (id TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1)")
