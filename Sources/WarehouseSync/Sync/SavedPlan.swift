@@ -101,7 +101,8 @@ public struct SavedPlan: Codable, Sendable, Equatable {
     }
 
     /// What moved between this plan and `current` (the same model planned now), one phrase each.
-    public func moved(comparedWith current: SavedPlan) -> [String] {
+    /// With `figures` false (before the query ran) only the model file and the snapshot are compared.
+    public func moved(comparedWith current: SavedPlan, figures: Bool = true) -> [String] {
         var moved: [String] = []
         if fileDigest != current.fileDigest { moved.append("the model file \(file) changed") }
         if snapshotRun != current.snapshotRun {
@@ -109,11 +110,27 @@ public struct SavedPlan: Codable, Sendable, Equatable {
                 "the snapshot moved from run \(snapshotRun ?? "none (no run yet)") to "
                     + "\(current.snapshotRun ?? "none")")
         }
+        guard figures else { return moved }
         if changeSetDigest != current.changeSetDigest {
             moved.append(
                 "the change set differs (the plan: \(counts.added) added, \(counts.changed) changed, "
                     + "\(counts.removed) removed; now: \(current.counts.added) added, \(current.counts.changed) "
                     + "changed, \(current.counts.removed) removed)")
+        }
+        // The figures a reviewer read are binding too: a plan whose text was edited is refused.
+        if counts != current.counts && changeSetDigest == current.changeSetDigest {
+            moved.append(
+                "the plan's counts (\(counts.added) added, \(counts.changed) changed, \(counts.removed) removed, "
+                    + "\(counts.unchanged) unchanged) are not the change set's (\(current.counts.added) added, "
+                    + "\(current.counts.changed) changed, \(current.counts.removed) removed, "
+                    + "\(current.counts.unchanged) unchanged)")
+        }
+        if samples != current.samples { moved.append("the plan's sample changes are not the change set's") }
+        if drift != current.drift { moved.append("the plan's schema drift is not what the model's result shows now") }
+        if held != current.held {
+            moved.append(
+                "the plan says the sync would \(held.map { "be held (\($0))" } ?? "not be held"), but now it would "
+                    + (current.held.map { "be held (\($0))" } ?? "not be held"))
         }
         return moved
     }

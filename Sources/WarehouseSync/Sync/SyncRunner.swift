@@ -209,7 +209,8 @@ public final class SyncRunner: Sendable {
 
         if let plan = options.plan {
             // What can be checked before the query is checked first: a plan that moved costs no warehouse time.
-            let moved = plan.moved(comparedWith: savedPlan(model, info, changeSetDigest: plan.changeSetDigest))
+            let moved = plan.moved(
+                comparedWith: savedPlan(model, info, changeSetDigest: plan.changeSetDigest), figures: false)
             if !moved.isEmpty { throw Self.planMoved(model, moved) }
         }
         let cursor = try store.snapshotCursor(model: model.name)
@@ -218,7 +219,7 @@ public final class SyncRunner: Sendable {
         var diff = DiffReceiver(
             model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
             hashing: XXH3Hashing(), json: try JSONValidator())
-        if options.savePlan { diff.sampleLimit = SavedPlan.sampleLimit }
+        if options.savePlan || options.plan != nil { diff.sampleLimit = SavedPlan.sampleLimit }
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
         var stats: QueryStats

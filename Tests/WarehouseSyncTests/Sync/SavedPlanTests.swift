@@ -83,6 +83,36 @@ import Testing
         #expect(try f.allProfiles() == before)
     }
 
+    /// The figures a reviewer reads in a plan are binding: a plan whose counts, samples, drift or
+    /// hold were edited (its change set's digest kept) is refused and nothing is written.
+    @Test(arguments: ["counts", "samples", "drift", "held"])
+    func aPlanWhoseFiguresWereEditedDoesNotApply(field: String) async throws {
+        let f = try fixture(.sqlite)
+        var saved = try await plan(f)
+        switch field {
+        case "counts": saved.counts.changed = 12
+        case "samples": saved.samples[0].new = "1"
+        case "drift": saved.drift = ["ltv: integer → text"]
+        default: saved.held = "max_changed 5 exceeded"
+        }
+        try saved.json.write(to: f.directory.appendingPathComponent("edited.json"), atomically: true, encoding: .utf8)
+        let before = try f.allProfiles()
+        let runs = try runCount(f)
+        let result = await runCLI(["sync", "ltv", "--plan", "edited.json"], in: f.directory)
+        #expect(result.status == 1, "\(result.out)\(result.err)")
+        let output = result.out + result.err
+        let expected = [
+            "counts": "the plan's counts (0 added, 12 changed", "samples": "the plan's sample changes are not",
+            "drift": "the plan's schema drift is not", "held": "the plan says the sync would be held",
+        ]
+        #expect(output.contains(expected[field]!), "\(output)")
+        #expect(!output.contains("the change set differs"), "\(output)")
+        #expect(try f.allProfiles() == before, "nothing was written")
+        #expect(try runCount(f) == runs)
+        // The plan as saved still applies.
+        #expect(await runCLI(["sync", "ltv", "--plan", "plan.json"], in: f.directory).status == 0)
+    }
+
     @Test func aFileThatIsNoPlanOfThisModelIsAUsageError() async throws {
         let f = try fixture(.sqlite)
         try "{\"format\": 1}".write(
