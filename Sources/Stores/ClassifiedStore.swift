@@ -129,8 +129,16 @@ extension StoreError {
     /// A driver's error on the store at `place`, with what to do about it.
     /// `isFile`: the store is a SQLite file, so failing to open it is never a server that may come back.
     static func from(_ error: ConnectorError, place: String, isFile: Bool = false) -> StoreError {
-        let text = "the store \(place): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+        // SQLSTATE means something to a server's operator, not for a file.
+        let state = isFile ? nil : error.sqlState
+        let text = "the store \(place): \(error.message)" + (state.map { " (SQLSTATE \($0))" } ?? "")
         let lower = error.message.lowercased()
+        // 53100: PostgreSQL's disk_full, and what the SQLite driver reports for a full disk.
+        if error.sqlState == "53100" || lower.contains("no space left on device") {
+            return StoreError(
+                text, hint: "free space on the store's disk (a SQLite store needs room for its -wal file too); "
+                    + "runs retry", transient: true, code: .file)
+        }
         if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
             return StoreError(
                 text,

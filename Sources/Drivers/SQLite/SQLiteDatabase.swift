@@ -91,6 +91,16 @@ public final class SQLiteDatabase {
 
     func error(_ code: Int32, _ message: String? = nil, offset: Int32 = -1) -> ConnectorError {
         let primary = code & 0xff
+        // SQLite reports a file it could not create or grow on a full disk as a plain I/O error
+        // (a -wal file that must be made anew); the system's errno says what it was.
+        let system = sqlite3_system_errno(handle)
+        if primary == SQLITE_FULL || (primary == SQLITE_IOERR && (system == ENOSPC || system == EDQUOT)) {
+            let reason = system == EDQUOT ? "the disk quota is used up" : "the disk is full"
+            return ConnectorError(
+                .query, "\(reason) (\(message ?? lastMessage))", sqlState: "53100",
+                hint: "free space on the disk of \(path) (SQLite needs room for its -wal file too)",
+                nativeError: Int(code))
+        }
         let kind: ConnectorError.Code =
             primary == SQLITE_INTERRUPT
             ? .cancelled
