@@ -136,7 +136,8 @@ extension StoreError {
         // 53100: PostgreSQL's disk_full, and what the SQLite driver reports for a full disk.
         if error.sqlState == "53100" || lower.contains("no space left on device") {
             return StoreError(
-                text, hint: "free space on the store's disk (a SQLite store needs room for its -wal file too); "
+                text,
+                hint: "free space on the store's disk (a SQLite store needs room for its -wal file too); "
                     + "runs retry", transient: true, code: .file)
         }
         if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
