@@ -6,9 +6,12 @@ BEGIN;
 DROP TABLE IF EXISTS customers;
 DROP TABLE IF EXISTS orders;
 DROP TABLE IF EXISTS policies;
-CREATE TABLE customers (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, country TEXT NOT NULL, signup_date DATE NOT NULL);
-CREATE TABLE orders (order_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, order_total DECIMAL(12,2) NOT NULL, order_date DATE NOT NULL);
-CREATE TABLE policies (policy_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL, renewal_date DATE NOT NULL, risk_tier TEXT NOT NULL);
+CREATE TABLE customers (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, country TEXT NOT NULL,
+  signup_date DATE NOT NULL);
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, order_total DECIMAL(12,2) NOT NULL,
+  order_date DATE NOT NULL);
+CREATE TABLE policies (policy_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL,
+  renewal_date DATE NOT NULL, risk_tier TEXT NOT NULL);
 
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
 INSERT INTO customers

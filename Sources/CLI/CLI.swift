@@ -26,6 +26,14 @@ public struct CLIContext: Sendable {
     }
 }
 
+extension CLIContext {
+    /// A directory named on the command line: absolute, or taken from the working directory.
+    func directory(_ path: String) -> URL {
+        (path.hasPrefix("/") ? URL(fileURLWithPath: path) : currentDirectory.appendingPathComponent(path))
+            .standardizedFileURL
+    }
+}
+
 /// One command of the tool: its arguments and what it does.
 struct Command: Sendable {
     var spec: CommandSpec
@@ -79,7 +87,8 @@ public enum CLI {
 
     static var commands: [Command] {
         [
-            ValidateCommand.command, SyncCommand.command, PlanCommand.command, StatusCommand.command,
+            InitCommand.command, ValidateCommand.command, SyncCommand.command, PlanCommand.command,
+            StatusCommand.command,
             RunsCommand.command, ChangesCommand.command, RevertCommand.command, DeliverCommand.command,
             DeliveriesCommand.command,
             ProfileCommand.command, CostCommand.command, ScheduleCommand.command, ServeCommand.command,
@@ -101,29 +110,44 @@ public enum CLI {
     }
 
     private static func runCommand(_ context: CLIContext) async -> Int32 {
-        var args = context.arguments
-        var projectDirectory = context.currentDirectory
         let console = context.console
-        while let first = args.first, first.hasPrefix("--") {
+        // Global options may stand anywhere before a `--`: `runs --project DIR` too.
+        var args: [String] = []
+        var projectDirectory = context.currentDirectory
+        var index = 0
+        let input = context.arguments
+        while index < input.count {
+            let arg = input[index]
+            index += 1
+            if arg == "--" {
+                args += input[(index - 1)...]
+                break
+            }
+            guard arg == "--project" || arg.hasPrefix("--project=") else {
+                args.append(arg)
+                continue
+            }
+            let value: String
+            if arg == "--project" {
+                guard index < input.count else {
+                    console.error("error: --project needs a directory\nusage: \(toolUsage)")
+                    return ExitStatus.usage
+                }
+                value = input[index]
+                index += 1
+            } else {
+                value = String(arg.dropFirst("--project=".count))
+            }
+            projectDirectory = context.directory(value)
+        }
+        if args.first == "--version" || args.first == "version" {
+            console.print(Version.text)
+            return ExitStatus.success
+        }
+        if let first = args.first, first.hasPrefix("-") {
             if first == "--help" || first == "-h" {
                 console.print(help())
                 return ExitStatus.success
-            }
-            if first == "--project" || first.hasPrefix("--project=") {
-                let value: String
-                if first == "--project" {
-                    guard args.count >= 2 else {
-                        console.error("error: --project needs a directory\nusage: \(toolUsage)")
-                        return ExitStatus.usage
-                    }
-                    value = args[1]
-                    args.removeFirst(2)
-                } else {
-                    value = String(first.dropFirst("--project=".count))
-                    args.removeFirst()
-                }
-                projectDirectory = URL(fileURLWithPath: value, relativeTo: context.currentDirectory).standardizedFileURL
-                continue
             }
             console.error("error: unknown option \(first)\nusage: \(toolUsage)")
             return ExitStatus.usage
@@ -133,7 +157,15 @@ public enum CLI {
             return ExitStatus.usage
         }
         if name == "help" {
-            console.print(help())
+            guard args.count > 1 else {
+                console.print(help())
+                return ExitStatus.success
+            }
+            guard let command = commands.first(where: { $0.spec.name == args[1] }) else {
+                console.error("error: unknown command \(args[1])\nrun warehouse-sync --help for the commands")
+                return ExitStatus.usage
+            }
+            console.print(commandHelp(command.spec))
             return ExitStatus.success
         }
         guard let command = commands.first(where: { $0.spec.name == name }) else {
@@ -173,8 +205,9 @@ public enum CLI {
                 "  \(command.spec.name.padding(toLength: width, withPad: " ", startingAt: 0))\(command.spec.summary)\n"
         }
         text +=
-            "\noptions:\n  --project DIR  the project directory (default: the current one)\n  --help         this "
-            + "text; COMMAND --help for a command's"
+            "\noptions (anywhere on the line):\n  --project DIR  the project directory (default: the current one)\n"
+            + "  --version      the version and the commit it was built from\n"
+            + "  --help         this text; help COMMAND or COMMAND --help for a command's"
         return text
     }
 

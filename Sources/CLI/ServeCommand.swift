@@ -18,6 +18,8 @@ enum ServeCommand {
 
     static let command = Command(spec: spec) { _, env in
         let project = try env.loadProject()
+        // The variables of [server] and [alerts] are needed here only.
+        if !project.config.serveOnlyProblems.isEmpty { throw ProjectErrors(project.config.serveOnlyProblems) }
         let log = EventLog(console: env.console, now: env.context.now)
         let service = try await SchedulerService(
             project: project, environment: env.context.environment, log: log, now: env.context.now)

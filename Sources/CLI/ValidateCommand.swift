@@ -23,6 +23,7 @@ enum ValidateCommand {
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
+        for problem in project.config.serveOnlyProblems { env.console.error("warning: \(problem)") }
         var problems: [ProjectError] = []
         if args.has("--strict") && !args.has("--connect") {
             throw UsageError(message: "--strict needs --connect", usage: spec.usage)

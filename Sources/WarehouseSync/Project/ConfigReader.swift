@@ -6,6 +6,10 @@ struct ConfigReader {
     let file: String
     let environment: [String: String]
     var errors: [ProjectError] = []
+    /// Reading a table only `serve` uses ([server], [alerts.NAME]): an unset variable there is
+    /// kept in `serveOnly`, not an error, so other commands need none of its secrets.
+    var deferUnsetVariables = false
+    var serveOnly: [ProjectError] = []
 
     mutating func rejectAll(_ entries: [TOMLDocument.Entry], in place: String, hint: String) {
         for entry in entries {
@@ -91,10 +95,12 @@ struct ConfigReader {
             }
             let name = String(rest[start.upperBound..<end])
             guard let value = environment[name] else {
-                errors.append(
-                    ProjectError(
-                        file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
-                        hint: "export \(name) before running warehouse-sync"))
+                let problem = ProjectError(
+                    file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
+                    hint: deferUnsetVariables
+                        ? "serve needs it; export \(name) before running warehouse-sync serve"
+                        : "export \(name) before running warehouse-sync")
+                if deferUnsetVariables { serveOnly.append(problem) } else { errors.append(problem) }
                 return nil
             }
             out += value

@@ -16,6 +16,9 @@ public struct ProjectConfig: Sendable {
     public var destinations: [String: DestinationConfig] = [:]
     /// `[server]`: the HTTP API and dashboard of `serve`; nil when the config has no such table.
     public var server: ServerConfig?
+    /// Unset environment variables of [server] and [alerts.NAME]: only `serve` needs them, and
+    /// refuses to start while any is unset; `validate` warns.
+    public var serveOnlyProblems: [ProjectError] = []
     /// `[alerts.NAME]`: where `serve` sends alerts.
     public var alerts: [String: AlertConfig] = [:]
     /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
@@ -152,12 +155,16 @@ extension ProjectConfig {
             case let path where path.count == 2 && path[0] == "sources":
                 if let source = reader.source(named: path[1], table) { config.sources[source.name] = source }
             case ["server"]:
+                reader.deferUnsetVariables = true
                 config.server = reader.server(table)
+                reader.deferUnsetVariables = false
             case ["alerts"]:
                 reader.rejectAll(
                     table.entries, in: "[alerts]", hint: "each alert is a table of its own: [alerts.NAME]")
             case let path where path.count == 2 && path[0] == "alerts":
+                reader.deferUnsetVariables = true
                 if let alert = reader.alert(named: path[1], table) { config.alerts[alert.name] = alert }
+                reader.deferUnsetVariables = false
             case ["destinations"]:
                 reader.rejectAll(
                     table.entries, in: "[destinations]",
@@ -175,6 +182,7 @@ extension ProjectConfig {
                             + "[alerts.NAME]"))
             }
         }
+        config.serveOnlyProblems = reader.serveOnly
         // Without a sure store, nothing can be read from it: the default is not what was meant.
         return (storeUnknown ? nil : config, reader.errors)
     }

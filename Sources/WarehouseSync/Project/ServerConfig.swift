@@ -25,6 +25,7 @@ public struct ServerConfig: Sendable {
 extension ConfigReader {
     mutating func server(_ table: TOMLDocument.Table) -> ServerConfig? {
         let before = errors.count
+        let deferredBefore = serveOnly.count
         var server = ServerConfig(host: "127.0.0.1", port: 8080, line: table.line)
         read(table, allowed: ["listen", "token", "public_url", "max_connections"]) { entry, r in
             switch entry.key {
@@ -62,7 +63,8 @@ extension ConfigReader {
                 if let n = r.positive(entry) { server.maxConnections = min(n, 10_000) }
             }
         }
-        if errors.count == before && !server.isLoopback && server.token == nil {
+        // A token from an unset variable is serve's problem (serveOnly), not a missing token.
+        if errors.count == before && serveOnly.count == deferredBefore && !server.isLoopback && server.token == nil {
             errors.append(
                 ProjectError(
                     file: file, line: table.line,

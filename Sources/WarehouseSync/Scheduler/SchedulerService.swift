@@ -281,8 +281,9 @@ package actor SchedulerService {
     }
 
     private func reload(_ why: String) {
-        do {
+        do throws(ProjectErrors) {
             let reloaded = try Project.load(directory: directory, environment: environment)
+            if !reloaded.config.serveOnlyProblems.isEmpty { throw ProjectErrors(reloaded.config.serveOnlyProblems) }
             log.addSecrets(reloaded.secrets)
             // Leases, heartbeats and fire times live in the store: switching stores under a running
             // service would split them, so a new store needs a restart.

@@ -1,0 +1,84 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CLI
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// What a newcomer reaches for first: `init`, `--version`, `help COMMAND`, global options after
+/// the command, and a config whose `[server]` and `[alerts]` secrets only `serve` needs.
+@Suite struct NewcomerCommandsTests {
+    static func emptyDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-new-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func initMakesAProjectThatSyncsAndOverwritesNothing() async throws {
+        let parent = try Self.emptyDirectory()
+        let created = await runCLI(["init", "demo"], in: parent)
+        #expect(created.status == 0, "\(created.err)")
+        #expect(created.out.contains("cd demo && warehouse-sync sync --all"), "\(created.out)")
+        let project = parent.appendingPathComponent("demo")
+        let sync = await runCLI(["sync", "--all", "--json"], in: project)
+        #expect(sync.status == 0, "\(sync.err)")
+        #expect(sync.out.contains("\"added\" : 5000"), "lifetime_value added every customer: \(sync.out)")
+        let again = await runCLI(["init", "demo"], in: parent)
+        #expect(again.status == 2 && again.err.contains("overwrites nothing"), "\(again.err)")
+    }
+
+    /// `init` writes the repository's own example project: its copies are the files.
+    @Test func theEmbeddedExampleProjectIsTheRepositorysOwn() throws {
+        for file in DemoProject.files {
+            let text = try String(contentsOf: repositoryRoot.appendingPathComponent(file.path), encoding: .utf8)
+            #expect(text == file.text + "\n", "Sources/CLI/DemoProject.swift's copy of \(file.path) is out of date")
+        }
+        let sql = try String(contentsOf: repositoryRoot.appendingPathComponent("demo/warehouse.sql"), encoding: .utf8)
+        #expect(sql == DemoProject.warehouseSQL + "\n", "DemoProject.warehouseSQL is out of date")
+    }
+
+    @Test func versionHelpAndGlobalOptionsAnywhere() async throws {
+        let version = await runCLI(["--version"], in: repositoryRoot)
+        #expect(version.status == 0)
+        #expect(version.out.hasPrefix("warehouse-sync \(Version.number) (commit "), "\(version.out)")
+        let help = await runCLI(["help", "sync"], in: repositoryRoot)
+        #expect(help.status == 0 && help.out.hasPrefix("usage: warehouse-sync [--project DIR] sync"), "\(help.out)")
+        #expect(await runCLI(["help", "nope"], in: repositoryRoot).status == 2)
+        let elsewhere = try Self.emptyDirectory()
+        #expect(await runCLI(["init", elsewhere.appendingPathComponent("p").path], in: elsewhere).status == 0)
+        let validate = await runCLI(["validate", "--project", "p"], in: elsewhere)
+        #expect(validate.status == 0, "--project after the command: \(validate.err)")
+        #expect(await runCLI(["validate", "--project=p"], in: elsewhere).status == 0)
+    }
+
+    @Test func serverAndAlertSecretsAreNeededOnlyByServe() async throws {
+        let directory = try Self.emptyDirectory()
+        #expect(await runCLI(["init", directory.path], in: directory).status == 0)
+        let config = directory.appendingPathComponent("warehouse-sync.toml")
+        try
+            (try String(contentsOf: config, encoding: .utf8)
+                + """
+
+                [server]
+                listen = "0.0.0.0:0"
+                token = "${WAREHOUSE_SYNC_TOKEN}"
+
+                [alerts.ops]
+                kind = "slack"
+                url = "${SLACK_WEBHOOK_URL}"
+                """).write(to: config, atomically: true, encoding: .utf8)
+        let validate = await runCLI(["validate"], in: directory)
+        #expect(validate.status == 0, "\(validate.err)")
+        #expect(
+            validate.err.contains("warning: warehouse-sync.toml:19: environment variable WAREHOUSE_SYNC_TOKEN"),
+            "\(validate.err)")
+        #expect(await runCLI(["sync", "lifetime_value"], in: directory).status == 0)
+        #expect(await runCLI(["plan", "high_value"], in: directory).status == 0)
+        let serve = await runCLI(["serve"], in: directory)
+        #expect(serve.status == 2)
+        #expect(
+            serve.err.contains("WAREHOUSE_SYNC_TOKEN is not set") && serve.err.contains("SLACK_WEBHOOK_URL"),
+            "\(serve.err)")
+    }
+}
