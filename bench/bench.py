@@ -54,7 +54,7 @@ def median_of(count, argv, label):
 
 
 # The key's primary-key index is in byte order ("C" collation), so PostgreSQL serves the sync's
-# ORDER BY key COLLATE "C" from the index instead of sorting (README: "Keys in byte order").
+# ORDER BY key COLLATE "C" from the index instead of sorting (docs/how-it-works.md: "Keys in byte order").
 TABLE_COLUMNS = ('customer_id text COLLATE "C" PRIMARY KEY, orders_count integer, lifetime_value numeric(12,2), '
                  "segment text, last_order date, is_active boolean, churn_score double precision")
 
@@ -125,7 +125,7 @@ def warehouse_sync(db, store_kind, workdir):
         f'[sources.wh_sorted]\nkind = "postgres"\nurl = "{conninfo(db)} options=\'-c enable_indexscan=off\'"\n'
         'statistics_lag = "0s"\n')
     # skip_unchanged: false makes every rerun diff the warehouse: the scenarios measure the diff; the
-    # skip rule (SPEC 10) has a scenario of its own.
+    # skip rule (docs/cost.md) has a scenario of its own.
     (project / "models" / "features.sql").write_text(
         "-- key: customer_id\n-- source: wh\n-- max_removed: 100%\n-- skip_unchanged: false\n"
         "SELECT * FROM customer_features\n")
@@ -389,7 +389,7 @@ def service_under_load(db, workdir, seconds=30, rps=200):
 
 
 def diff_report(db, workdir, rows, report):
-    """The 10M-row scenario of SPEC 12, written to bench/results-warehouse-diff.{md,json}."""
+    """The 10M-row scenario of docs/warehouse-diff.md, written to bench/results-warehouse-diff.{md,json}."""
     generate(db, rows)
     floor = median_of(3, ["psql", "-X", "-q", "-d", conninfo(db), "-c",
                           r"\copy (SELECT * FROM customer_features) TO /dev/null"], "floor")

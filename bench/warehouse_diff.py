@@ -1,4 +1,4 @@
-"""The diff inside the warehouse (SPEC 12) against the client-side diff, on one table of N rows.
+"""The diff inside the warehouse (docs/warehouse-diff.md) against the client-side diff, on one table of N rows.
 
 Two projects read the same table into SQLite stores of their own: one with `-- diff: client`, one
 with `-- diff: warehouse` (a scratch schema on the same server). Each does a first sync, an

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SIGKILL at random moments of warehouse-side runs (SPEC 12) over a large table, by hand:
+"""SIGKILL at random moments of warehouse-side runs (docs/warehouse-diff.md) over a large table, by hand:
 
     swift build -c release --product warehouse-sync
     scripts/throwaway-postgres.sh python3 bench/warehouse_diff_kills.py [--rows 10000000] [--kills 20]

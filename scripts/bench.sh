@@ -4,7 +4,7 @@
 # installed from PyPI into bench/.venv-peers, the benchmark's own virtualenv; --no-peers skips them).
 #   scripts/bench.sh [--rows N] [--no-peers] [--warehouse-diff-rows N (default 10,000,000; 0 skips)]
 # Writes bench/results.md and bench/results.json, and bench/results-warehouse-diff.{md,json}
-# (client-side vs warehouse-side diff, SPEC 12).
+# (client-side vs warehouse-side diff, docs/warehouse-diff.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

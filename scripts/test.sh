@@ -8,6 +8,8 @@ scripts/install-deps.sh --tests
 # Formatting is checked first: swift format (in the toolchain) with the checked-in .swift-format.
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
+# The manual: every relative link resolves, every command and option it shows exists.
+python3 scripts/check-docs.py .build/debug/warehouse-sync
 exec scripts/throwaway-postgres.sh bash -c '
   set -e
   swift test --skip-build --skip "MemoryTests"

@@ -3,14 +3,14 @@ import SyncCore
 import WarehouseSync
 
 /// `cost [--days N] [--json]`: per model its runs, skipped runs, total and mean cost, and the
-/// monthly projection from its schedule (SPEC 10).
+/// monthly projection from its schedule (docs/cost.md).
 enum CostCommand {
     static let spec = CommandSpec(
         name: "cost", usage: "warehouse-sync [--project DIR] cost [--days N] [--json]",
         summary: "show each model's warehouse cost over the last N days (default 30) and its monthly projection",
         details: """
             --days N   the window, 1 to 366 days (default 30)
-            --json     one JSON document (see the README)
+            --json     one JSON document (docs/commands.md)
             The projection is the mean cost of the runs that ran the query × the schedule's runs in 30 days;
             in money too when the source sets price_per_credit, price_per_tib or price_per_hour.
             """,

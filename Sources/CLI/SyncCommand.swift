@@ -28,7 +28,7 @@ enum SyncCommand {
             --no-deliver  leave the runs' changes in the outbox for serve (or deliver); by default
                         sync delivers them to the models' destinations, each for up to its
                         delivery_timeout, before it returns
-            --json      one JSON document on stdout (see the README for its shape)
+            --json      one JSON document on stdout (docs/commands.md shows its shape)
             Exit status 1 when a run failed or was held, 2 for a usage, config or model error;
             delivery never changes it.
             """,
@@ -223,7 +223,7 @@ enum PlanCommand {
             --out FILE  also save the plan (the model file's digest, the snapshot's run, the change
                         set's digest, counts, up to 100 samples) for sync MODEL --plan FILE
             --force, --accept-schema  show the plan as a sync with these flags would run it
-            --json      one JSON document on stdout, as sync --json (see the README)
+            --json      one JSON document on stdout, as sync --json (docs/commands.md)
             Exit status 0 when the plan was made (a sync that would be held says so in its
             error and the saved plan's held), 1 when the query failed.
             """,

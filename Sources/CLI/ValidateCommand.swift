@@ -85,7 +85,7 @@ enum ValidateCommand {
         return ExitStatus.success
     }
 
-    /// Each compiled model's schema drift against the store's last snapshot (SPEC 11), with
+    /// Each compiled model's schema drift against the store's last snapshot (docs/drift-and-plans.md), with
     /// whether its next run would be held; one warning when the store cannot be read.
     static func driftWarnings(_ project: Project, _ compiled: [(Model, [Column])]) async -> [(
         error: ProjectError, held: Bool

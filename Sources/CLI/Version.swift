@@ -1,6 +1,7 @@
 import Foundation
 
-/// The tool's version, and the commit it was built from (docs/install.md).
+/// The tool's version, and the commit it was built from (docs/operations.md, "Installing and
+/// upgrading").
 enum Version {
     /// The release, as CHANGELOG.md names it.
     static let number = "0.3.0"

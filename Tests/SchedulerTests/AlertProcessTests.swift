@@ -6,7 +6,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 9's alerts on the real `serve` binary, received by a real HTTP receiver on 127.0.0.1 that
+/// The alerts (docs/alerts.md) on the real `serve` binary, received by a real HTTP receiver on 127.0.0.1 that
 /// fails on command: a model that fails on every tick, then recovers, sends exactly two messages
 /// per alert (failed, recovered), however many ticks pass, and a refused message is retried.
 @Suite struct AlertProcessTests {

@@ -4,7 +4,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// The alert rules without I/O (SPEC 9): states send once per change, single-run conditions
+/// The alert rules without I/O (docs/alerts.md): states send once per change, single-run conditions
 /// once per onset, with thresholds from the policy and the model's own history.
 @Suite struct AlertRulesTests {
     static let t0 = instant("2024-06-03T10:00:00Z")

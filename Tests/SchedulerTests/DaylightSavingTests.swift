@@ -8,7 +8,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 2.3: fixed-time schedules fire after a gap and once in an overlap; wildcard schedules
+/// docs/project.md: fixed-time schedules fire after a gap and once in an overlap; wildcard schedules
 /// follow the clock.
 @Suite struct DaylightSavingTests {
     @Test func berlinGapMovesDailyToTheEndOfTheGap() throws {

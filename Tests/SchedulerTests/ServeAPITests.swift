@@ -6,7 +6,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 9's HTTP API and dashboard, on the real `serve` binary listening on 127.0.0.1, exercised
+/// The HTTP API and dashboard (docs/http-api.md), on the real `serve` binary listening on 127.0.0.1, exercised
 /// over HTTP by curl and Python's urllib, and the dashboard opened in headless Chromium.
 /// The `[server]` token of these tests.
 let apiToken = "test-token-" + UUID().uuidString
@@ -273,7 +273,7 @@ let apiToken = "test-token-" + UUID().uuidString
         #expect(dom.contains("<svg") && dom.contains("<rect"), "the charts are drawn")
         #expect(
             dom.contains("rows changed per run") && dom.contains("duration per run") && dom.contains("cost per run"))
-        // cost's figures (SPEC 10): runs in 30 days and the mean run's measure with its monthly projection.
+        // cost's figures (docs/cost.md): runs in 30 days and the mean run's measure with its monthly projection.
         let heldSection = try #require(
             dom.range(of: "id=\"model-held\"").map { String(dom[$0.lowerBound...].prefix(4000)) })
         #expect(heldSection.contains("30 days: 2 runs, 0 skipped"), "\(heldSection)")

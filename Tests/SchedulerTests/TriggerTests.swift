@@ -5,7 +5,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// The API's triggers as scheduler decisions (SPEC 9), with an injected clock: a burst joins one
+/// The API's triggers as scheduler decisions (docs/http-api.md), with an injected clock: a burst joins one
 /// queued run, which waits `coalesceWindow`; a trigger during a run queues one follow-up, or is
 /// refused with `queue: false`.
 @Suite struct TriggerTests {
@@ -129,7 +129,7 @@ import Testing
     }
 }
 
-/// `schedule: after MODEL` (SPEC 9): chains run after each success, never after a failure, and
+/// `schedule: after MODEL` (docs/http-api.md): chains run after each success, never after a failure, and
 /// a missing model or a cycle is a validation error naming the files.
 @Suite struct DependencyTests {
     static let t0 = instant("2024-06-03T10:00:00Z")

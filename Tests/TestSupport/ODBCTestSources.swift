@@ -7,7 +7,7 @@ import TestSupport
 /// Connection strings for the two real ODBC drivers Debian ships.
 public enum ODBCTestSources {
     /// psqlodbc ("PostgreSQL Unicode") against the throwaway server, over TCP with password auth,
-    /// with the settings the README recommends: real booleans, and a cursor so results stream.
+    /// with the settings docs/warehouses.md recommends: real booleans, and a cursor so results stream.
     public static func postgres(database: String, role: String, password: String) throws -> String {
         "Driver={PostgreSQL Unicode};Servername=127.0.0.1;Port=\(try TestPostgres.port());Database=\(database);"
             + "UID=\(role);PWD=\(password);BoolsAsChar=0;UseDeclareFetch=1;Fetch=10000;"

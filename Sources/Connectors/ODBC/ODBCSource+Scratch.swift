@@ -3,9 +3,9 @@ import Drivers
 import SyncCore
 
 extension ODBCSource: ScratchSession {
-    /// Runs one of WarehouseSync's own statements (a warehouse-side diff's, SPEC 12) with the
+    /// Runs one of WarehouseSync's own statements (a warehouse-side diff's, docs/warehouse-diff.md) with the
     /// session's tag and timeout. Snowflake and BigQuery have no read-only transactions: what the
-    /// session may write is what the role's grants allow (README: Diffs in the warehouse).
+    /// session may write is what the role's grants allow (docs/warehouse-diff.md).
     /// `SQLCancel` stops it when `options.cancellation` is cancelled.
     /// - Returns: the rows the driver says it affected (`SQLRowCount`), or 0.
     /// - Throws: `ConnectorError`.

@@ -3,7 +3,7 @@ import Drivers
 import SyncCore
 
 extension PostgresSource: ScratchSession {
-    /// Runs one of WarehouseSync's own statements (a warehouse-side diff's, SPEC 12) in a
+    /// Runs one of WarehouseSync's own statements (a warehouse-side diff's, docs/warehouse-diff.md) in a
     /// transaction of its own, with the read session's settings, tag and timeout, and commits it.
     /// With `readOnly` the transaction is `READ ONLY`: the statement may then write only temporary
     /// tables, so a model's query inside it cannot write anywhere, whatever the role may do.

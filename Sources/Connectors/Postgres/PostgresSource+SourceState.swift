@@ -3,7 +3,7 @@ import Foundation
 import SyncCore
 
 extension PostgresSource {
-    /// What `sql` reads and how its result depends on time (SPEC 10's skip rule), asked of the
+    /// What `sql` reads and how its result depends on time (skip rule, docs/cost.md), asked of the
     /// planner and the catalog only: the relations of `EXPLAIN (FORMAT JSON, VERBOSE)` (views come
     /// resolved to their tables), each with its file node (a `TRUNCATE` or a rewrite makes a new
     /// one) and its rows inserted + updated + deleted from the statistics; and the functions its

@@ -12,8 +12,8 @@ struct StatementCounters: Equatable {
 
     static let zero = StatementCounters(calls: 0, executionMs: 0, sharedBlocksHit: 0, sharedBlocksRead: 0)
 
-    /// The measures one execution added between `earlier` and `self` (SPEC 10's measured cost:
-    /// `execution_ms`, `shared_blks_hit`, `shared_blks_read`), or nil unless exactly one call did:
+    /// The measures one execution added between `earlier` and `self` (measured cost:
+    /// `execution_ms`, `shared_blks_hit`, `shared_blks_read`, docs/cost.md), or nil unless exactly one call did:
     /// another session's run of the same text would be counted with ours.
     func measures(since earlier: StatementCounters) -> [String: Double]? {
         guard calls - earlier.calls == 1 else { return nil }

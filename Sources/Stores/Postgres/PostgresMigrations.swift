@@ -106,14 +106,14 @@ enum PostgresMigrations {
             last_error      text
         );
         """,
-        // 5: each snapshot's result schema (SPEC 11) and the run whose commit made the snapshot.
+        // 5: each snapshot's result schema (docs/drift-and-plans.md) and the run whose commit made the snapshot.
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN result_schema jsonb, ADD COLUMN snapshot_run text;
         UPDATE warehouse_sync.models m SET snapshot_run = (
             SELECT id FROM warehouse_sync.runs r WHERE r.model = m.model AND r.status = 'succeeded'
             ORDER BY seq DESC LIMIT 1);
         """,
-        // 6: what the snapshot's run read (SPEC 10's skip rule): the model file and its sources' counters.
+        // 6: what the snapshot's run read (skip rule, docs/cost.md): the model file and its sources' counters.
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN source_state jsonb;
         """,
@@ -137,8 +137,8 @@ enum PostgresMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL::text, e.value::text, a.at
         FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e;
         """,
-        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12),
-        // and the store's own id, which names its scratch tables apart from other stores'.
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot
+        // (docs/warehouse-diff.md), and the store's own id, which names its scratch tables apart from other stores'.
         """
         ALTER TABLE warehouse_sync.models ADD COLUMN scratch_state jsonb;
         INSERT INTO warehouse_sync.meta (key, value)

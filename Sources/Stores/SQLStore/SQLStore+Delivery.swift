@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// The outbox and each destination's delivery state (SPEC 8), written once for both engines.
+/// The outbox and each destination's delivery state (docs/destinations.md), written once for both engines.
 extension SQLStore {
     package func pendingDeliveries(destination: String, limit: Int) throws -> [OutboxItem] {
         var items: [OutboxItem] = []

@@ -107,7 +107,7 @@ enum SQLiteMigrations {
             last_error      TEXT
         );
         """,
-        // 5: each snapshot's result schema (SPEC 11) and the run whose commit made the snapshot.
+        // 5: each snapshot's result schema (docs/drift-and-plans.md) and the run whose commit made the snapshot.
         """
         ALTER TABLE ws_models ADD COLUMN result_schema TEXT;
         ALTER TABLE ws_models ADD COLUMN snapshot_run TEXT;
@@ -115,7 +115,7 @@ enum SQLiteMigrations {
             SELECT id FROM ws_runs r WHERE r.model = ws_models.model AND r.status = 'succeeded'
             ORDER BY seq DESC LIMIT 1);
         """,
-        // 6: what the snapshot's run read (SPEC 10's skip rule): the model file and its sources' counters.
+        // 6: what the snapshot's run read (skip rule, docs/cost.md): the model file and its sources' counters.
         """
         ALTER TABLE ws_models ADD COLUMN source_state TEXT;
         """,
@@ -139,8 +139,8 @@ enum SQLiteMigrations {
         SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
         FROM ws_change_added a, json_each(a.traits) e;
         """,
-        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot (SPEC 12),
-        // and the store's own id, which names its scratch tables apart from other stores'.
+        // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot
+        // (docs/warehouse-diff.md), and the store's own id, which names its scratch tables apart from other stores'.
         """
         ALTER TABLE ws_models ADD COLUMN scratch_state TEXT;
         INSERT INTO ws_meta (key, value) VALUES ('store_id', lower(hex(randomblob(8)))) ON CONFLICT (key) DO NOTHING;

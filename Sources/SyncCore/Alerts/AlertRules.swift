@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an alert watches for (SPEC 9).
+/// What an alert watches for (docs/http-api.md).
 public enum AlertCondition: String, Sendable, CaseIterable, Hashable {
     case failed, blocked, recovered, slow, empty, stale
     case changedSpike = "changed_spike"
@@ -30,7 +30,7 @@ public struct AlertEvent: Sendable, Equatable {
     public var at: Date
 }
 
-/// A model's alert state for one alert, as a pure state machine (SPEC 9): one message per change
+/// A model's alert state for one alert, as a pure state machine (docs/http-api.md): one message per change
 /// of state (failing, held, stale, then recovered), never one per run or tick. Conditions of a
 /// single run (slow, empty, changed_spike, cost_spike) are sent when they start to hold and again
 /// only after a run where they did not.

@@ -1,4 +1,4 @@
-/// SPEC 10 on BigQuery, as SQL. BigQuery has no `EXPLAIN`: the tables a query reads are those
+/// docs/cost.md on BigQuery, as SQL. BigQuery has no `EXPLAIN`: the tables a query reads are those
 /// the model's previous run read (`INFORMATION_SCHEMA.JOBS_BY_USER.referenced_tables` of the job
 /// labelled with that run, views resolved by BigQuery) together with those its text names, and
 /// each table's (or view's) `last_modified_time` comes from its dataset's `__TABLES__`

@@ -1,4 +1,4 @@
-/// How a query's result depends on the clock, read from its text (SPEC 10), for warehouses whose
+/// How a query's result depends on the clock, read from its text (docs/cost.md), for warehouses whose
 /// plans do not name the functions they call (Snowflake, BigQuery, Redshift). Conservative: a
 /// function not known to be deterministic, including every user-defined one, makes the query
 /// never skippable, as do the time and random functions; `CURRENT_DATE` alone makes it depend on

@@ -1,4 +1,4 @@
-/// SPEC 10 on Redshift, as SQL: the planner's estimate (`EXPLAIN`), the permanent tables the
+/// docs/cost.md on Redshift, as SQL: the planner's estimate (`EXPLAIN`), the permanent tables the
 /// model's previous run scanned (`SYS_QUERY_DETAIL` scan steps of the query labelled with that
 /// run, views resolved), and for each table the end of its latest insert and delete steps
 /// with its row count (`SYS_QUERY_DETAIL`, `SVV_TABLE_INFO`): metadata only. The sync user

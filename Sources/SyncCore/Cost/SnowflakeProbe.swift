@@ -1,4 +1,4 @@
-/// SPEC 10 on Snowflake, as SQL: the tables a model's query reads and the bytes it would scan
+/// docs/cost.md on Snowflake, as SQL: the tables a model's query reads and the bytes it would scan
 /// (`EXPLAIN USING TABULAR`, which compiles without a running warehouse), each table's change
 /// token (`SYSTEM$LAST_CHANGE_COMMIT_TIME`, metadata only), and the statement timeout that
 /// enforces a credits budget. Pure: the runner sends the SQL and hands back the rows.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a model's query reads, as the warehouse's metadata says, without reading data (SPEC 10).
+/// What a model's query reads, as the warehouse's metadata says, without reading data (docs/cost.md).
 public struct SourceProbe: Sendable, Equatable {
     /// How the query's result depends on the clock.
     public enum TimeDependence: String, Sendable, Codable {
@@ -65,7 +65,7 @@ public struct SourceState: Sendable, Equatable, StoredJSON {
     /// (`PGSTAT_MIN_INTERVAL`, `PGSTAT_IDLE_INTERVAL` in `pgstat.c`), plus a margin.
     public static let defaultStatisticsLag: Duration = .seconds(15)
 
-    /// Whether a run may be skipped (SPEC 10): the model file is the one that ran last, its plan is
+    /// Whether a run may be skipped (docs/cost.md): the model file is the one that ran last, its plan is
     /// the same, it reads the same relations with the same counters, and its result does not
     /// depend on the time (or, with `CURRENT_DATE`, it is still the same day). A query that reads
     /// no relation is never skipped. Nor is a run less than `statisticsLag` after the model's

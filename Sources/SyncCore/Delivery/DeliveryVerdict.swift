@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a destination's answer means for the changes in the request (SPEC 8).
+/// What a destination's answer means for the changes in the request (docs/destinations.md).
 package enum DeliveryVerdict: Equatable, Sendable {
     /// 2xx: delivered.
     case delivered

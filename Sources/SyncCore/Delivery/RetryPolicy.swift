@@ -1,6 +1,6 @@
 import Foundation
 
-/// When to try a destination again after a failed request (SPEC 8): jittered exponential backoff,
+/// When to try a destination again after a failed request (docs/destinations.md): jittered exponential backoff,
 /// `base` (1 s by default) doubling up to 5 min, ±20%; a `Retry-After` the destination sent wins
 /// when it is later.
 package enum RetryPolicy {

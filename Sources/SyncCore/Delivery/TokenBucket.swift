@@ -1,6 +1,6 @@
 import Foundation
 
-/// A request rate limit: `rate` tokens a second, a burst of one second's worth (SPEC 8). Pure: the
+/// A request rate limit: `rate` tokens a second, a burst of one second's worth (docs/destinations.md). Pure: the
 /// caller passes the time and sleeps for what `take` returns.
 package struct TokenBucket: Sendable {
     package let rate: Double

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A model's cost budget (SPEC 10): a limit in one of the warehouse's own units, checked
+/// A model's cost budget (docs/cost.md): a limit in one of the warehouse's own units, checked
 /// against the warehouse's estimate before the model's query runs and, where the warehouse has
 /// one, enforced by its own cap.
 public struct Budget: Sendable, Hashable, CustomStringConvertible {

@@ -4,10 +4,10 @@ import Foundation
 public struct Model: Sendable {
     public enum Kind: String, Sendable { case traits, segment }
     public enum OnRemove: String, Sendable { case unset, keep }
-    /// `-- schema:` what a run does when its result changed shape (SPEC 11): `hold` it (the
+    /// `-- schema:` what a run does when its result changed shape (docs/drift-and-plans.md): `hold` it (the
     /// default) or `evolve` (apply it, unsetting dropped traits).
     public enum SchemaPolicy: String, Sendable { case hold, evolve }
-    /// `-- diff:` where the result is compared with the last run's (SPEC 12): `client` streams the
+    /// `-- diff:` where the result is compared with the last run's (docs/warehouse-diff.md): `client` streams the
     /// whole result and diffs it here (the default); `warehouse` compares in the source's scratch
     /// schema and streams only added, changed and removed rows.
     public enum DiffMode: String, Sendable { case client, warehouse }
@@ -63,11 +63,11 @@ public struct Model: Sendable {
     /// `-- schema: evolve` applies a result whose shape changed; `hold` (the default) holds it.
     public var schemaPolicy = SchemaPolicy.hold
     /// `-- budget: 200000 planner_cost | 50GB | 0.5 credits`: a run whose estimate is higher is held
-    /// before its query runs, and where the warehouse has a cap the query is stopped at it (SPEC 10).
+    /// before its query runs, and where the warehouse has a cap the query is stopped at it (docs/cost.md).
     public var budget: Budget?
-    /// `-- skip_unchanged: false` runs the query even when no table it reads changed (SPEC 10).
+    /// `-- skip_unchanged: false` runs the query even when no table it reads changed (docs/cost.md).
     public var skipUnchanged = true
-    /// `-- diff: warehouse` compares the result in the warehouse (SPEC 12); `client` by default.
+    /// `-- diff: warehouse` compares the result in the warehouse (docs/warehouse-diff.md); `client` by default.
     public var diffMode = DiffMode.client
     /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
     /// until the project loader sets it.

@@ -3,7 +3,7 @@ extension ChangeSpool {
     /// write, in order: for each change its kind, key, each set trait's name and canonical value,
     /// and each unset trait's name, every field ended by a 0 byte. Row hashes and old values are
     /// left out, so the same changes read over another wire form give the same bytes. A saved
-    /// plan's change-set digest is taken over this stream (SPEC 11).
+    /// plan's change-set digest is taken over this stream (docs/drift-and-plans.md).
     /// - Throws: `SpoolError` when the spool cannot be read back.
     package func canonicalBytes(traitNames: [String], into update: (UnsafeRawBufferPointer) -> Void) throws {
         var buffer: [UInt8] = []

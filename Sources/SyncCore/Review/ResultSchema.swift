@@ -1,6 +1,6 @@
 import Foundation
 
-/// The shape of a model's result as of a snapshot (SPEC 11): the key column's name and type
+/// The shape of a model's result as of a snapshot (docs/drift-and-plans.md): the key column's name and type
 /// family, and each trait's type family, in the result's order. Kept with the snapshot so the
 /// next run can say what moved.
 public struct ResultSchema: Sendable, Equatable, StoredJSON {

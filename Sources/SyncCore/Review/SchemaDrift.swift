@@ -1,4 +1,4 @@
-/// What moved between a snapshot's result schema and a run's (SPEC 11). Pure: the run holds
+/// What moved between a snapshot's result schema and a run's (docs/drift-and-plans.md). Pure: the run holds
 /// itself when `differences` is not empty and the model does not say `schema: evolve`.
 ///
 /// Type families are `ValueType`s: the connectors map smallint, integer and bigint to `int`;

@@ -1,4 +1,4 @@
-/// The shape of a result as its rows arrive (SPEC 11): the types the source declared for the
+/// The shape of a result as its rows arrive (docs/drift-and-plans.md): the types the source declared for the
 /// key's column and each trait's, and, for a column whose type it did not declare (a SQLite
 /// expression, a PostgreSQL enum), the family of every value seen. Kinds of number merge
 /// (`ValueType.merged`); any other mix makes the column `unknown`, which is never drift.

@@ -1,13 +1,13 @@
 import Foundation
 
-/// When a model runs: the forms of SPEC 2.3, as an immutable value.
+/// When a model runs: the forms of docs/project.md, as an immutable value.
 public enum Schedule: Sendable, Hashable, CustomStringConvertible {
     case manual
     /// Every fixed span of elapsed time, ignoring the clock.
     case every(Duration)
     /// A wall-clock rule; `hourly`, `daily`, `weekly` and `cron` all become one.
     case cron(CronExpression)
-    /// `after MODEL`: after each successful run of that model (SPEC 9), never on the clock.
+    /// `after MODEL`: after each successful run of that model (docs/http-api.md), never on the clock.
     case after(String)
 
     /// How far ahead a cron expression must fire: eight years, so that a February 29th (which

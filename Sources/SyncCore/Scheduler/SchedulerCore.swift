@@ -15,7 +15,7 @@ public struct ScheduledModel: Sendable, Equatable {
     }
 }
 
-/// What a run asked for through the API (SPEC 9) carries into its start.
+/// What a run asked for through the API (docs/http-api.md) carries into its start.
 public struct RunRequest: Sendable, Equatable {
     /// Resend every trait of every row.
     public var full = false
@@ -32,7 +32,7 @@ public struct RunRequest: Sendable, Equatable {
     }
 }
 
-/// What a trigger did (SPEC 9).
+/// What a trigger did (docs/http-api.md).
 public enum TriggerResult: Sendable, Equatable {
     /// A run was queued; it starts within `SchedulerCore.coalesceWindow` when a slot is free.
     case queued(runID: String?)
@@ -61,7 +61,7 @@ public enum SchedulerAction: Sendable, Equatable {
 /// How a run ended, as the scheduler needs to know it.
 public enum RunEnd: Sendable, Equatable {
     case succeeded
-    /// Skipped because its sources did not change (SPEC 10): like a success, but it starts no
+    /// Skipped because its sources did not change (docs/cost.md): like a success, but it starts no
     /// dependent (nothing it writes changed).
     case unchanged
     case failed(transient: Bool)

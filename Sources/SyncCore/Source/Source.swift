@@ -104,7 +104,7 @@ package struct Stopwatch {
 }
 
 /// A second session on a source that also runs WarehouseSync's own statements for a diff inside
-/// the warehouse (SPEC 12): writing only in the scratch schema and the session's temporary tables.
+/// the warehouse (docs/warehouse-diff.md): writing only in the scratch schema and the session's temporary tables.
 public protocol ScratchSession: SourceConnection {
     /// Runs one statement in a transaction of its own (read-only where `readOnly` and the
     /// warehouse has such transactions) and commits it.

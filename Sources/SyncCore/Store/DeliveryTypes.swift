@@ -1,7 +1,7 @@
 import Foundation
 
 /// One change waiting in the outbox for one destination: the set and unset traits of one
-/// profile from one run (SPEC 8).
+/// profile from one run (docs/destinations.md).
 public struct OutboxItem: Sendable, Equatable {
     public var destination: String
     /// The run's sequence number: a key's changes are delivered in this order.
@@ -99,7 +99,7 @@ public struct DestinationStats: Sendable, Equatable {
     }
 }
 
-/// The outbox and delivery state, as the store keeps them (SPEC 8). Each call is one transaction.
+/// The outbox and delivery state, as the store keeps them (docs/destinations.md). Each call is one transaction.
 public protocol DeliveryStore: AnyObject {
     /// Up to `limit` changes to send to `destination`: for each key only its earliest queued change
     /// (a later run's change waits, also behind a dead one), in key order (the outbox's primary key,

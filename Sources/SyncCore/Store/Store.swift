@@ -6,7 +6,7 @@ public protocol Store: DeliveryStore {
     /// The trait names and row count of a model's last successful snapshot, nil before its first run.
     func snapshotInfo(model: String) throws -> SnapshotInfo?
     /// The store's own id (16 hex digits, made when the store was created or migrated), which
-    /// keeps its scratch tables apart from another store's in one scratch schema (SPEC 12).
+    /// keeps its scratch tables apart from another store's in one scratch schema (docs/warehouse-diff.md).
     func storeID() throws -> String
     /// Each model's trait names as of its last successful run: which model owns which trait.
     func traitNamesByModel() throws -> [String: [String]]
@@ -65,9 +65,9 @@ public struct SnapshotInfo: Sendable, Equatable {
     public var schema: ResultSchema?
     /// The run whose commit (or revert) last changed the snapshot; nil before schemas were kept.
     public var run: String?
-    /// What that run read, for the skip rule (SPEC 10); nil when it was not probed.
+    /// What that run read, for the skip rule (docs/cost.md); nil when it was not probed.
     public var sourceState: SourceState?
-    /// The scratch table a `-- diff: warehouse` run left current (SPEC 12); nil after any other commit.
+    /// The scratch table a `-- diff: warehouse` run left current (docs/warehouse-diff.md); nil after any other commit.
     public var scratch: ScratchState?
 
     public init(
@@ -105,11 +105,11 @@ public struct RunCommit {
     public var previousTraitNames: [String]
     /// The snapshot's row count after this run.
     public var snapshotRows: Int
-    /// The result's shape, kept with the snapshot for the next run's drift check (SPEC 11).
+    /// The result's shape, kept with the snapshot for the next run's drift check (docs/drift-and-plans.md).
     public var schema: ResultSchema?
-    /// What the run read, probed before its query, for the next run's skip rule (SPEC 10).
+    /// What the run read, probed before its query, for the next run's skip rule (docs/cost.md).
     public var sourceState: SourceState?
-    /// The scratch table this run made current (SPEC 12); nil for a client-side run, which makes
+    /// The scratch table this run made current (docs/warehouse-diff.md); nil for a client-side run, which makes
     /// the next warehouse-side run compare against the snapshot.
     public var scratch: ScratchState?
     package var changes: ChangeSpool

@@ -7,7 +7,7 @@
 /// snapshot's leads to a trait-by-trait comparison of canonical values, so the choice of hash
 /// never changes what counts as changed.
 ///
-/// With `sparse` set, the rows are a warehouse-side diff's (SPEC 12): only added and changed rows,
+/// With `sparse` set, the rows are a warehouse-side diff's (docs/warehouse-diff.md): only added and changed rows,
 /// and removed keys marked by `WarehouseDiffSQL.removedColumn`; a snapshot row no row names is
 /// unchanged, and `rowsInResult` gives the result's row count.
 package struct DiffReceiver: RowReceiver {

@@ -41,7 +41,8 @@ package enum ResultColumns {
 
     /// What is wrong with `names`, or nil.
     package static func problem(_ names: [String]) -> String? {
-        // The key's text, and a warehouse-side diff's hash and removed mark (SPEC 12), are columns of ours.
+        // The key's text, and a warehouse-side diff's hash and removed mark (docs/warehouse-diff.md), are columns of
+        // ours.
         if let reserved = names.first(where: { $0.lowercased().hasPrefix(Self.reservedPrefix) }) {
             return "the result has a column named \(reserved), a name WarehouseSync reserves (names starting with "
                 + "\(Self.reservedPrefix))"

@@ -1,11 +1,11 @@
 import Foundation
 
-/// One run of a model, as the store records it (SPEC 4.6). Its row counts are the diff's
+/// One run of a model, as the store records it (docs/how-it-works.md). Its row counts are the diff's
 /// (`record.added` reads `record.counts.added`); in JSON they sit beside the other fields.
 @dynamicMemberLookup
 public struct RunRecord: Codable, Sendable, Equatable {
     public enum Trigger: String, Codable, Sendable {
-        /// `api`: `POST /v1/models/{model}/runs`; `dependency`: after a model it runs `after` (SPEC 9).
+        /// `api`: `POST /v1/models/{model}/runs`; `dependency`: after a model it runs `after` (docs/http-api.md).
         case schedule, manual, retry, revert, api, dependency
         case catchUp = "catch-up"
     }

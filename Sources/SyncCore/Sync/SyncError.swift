@@ -11,9 +11,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let duplicateColumn = Code(name: "duplicate column")
         public static let traitOwned = Code(name: "trait owned by another model")
         public static let revertRefused = Code(name: "revert refused")
-        /// A saved plan no longer matches (SPEC 11): nothing was written, no run was recorded.
+        /// A saved plan no longer matches (docs/drift-and-plans.md): nothing was written, no run was recorded.
         public static let planMoved = Code(name: "plan moved")
-        /// A budget the source cannot check (SPEC 10).
+        /// A budget the source cannot check (docs/cost.md).
         public static let budget = Code(name: "budget")
     }
 

@@ -1,4 +1,4 @@
-/// How a `-- diff: warehouse` model's tables in the scratch schema are named (SPEC 12), and
+/// How a `-- diff: warehouse` model's tables in the scratch schema are named (docs/warehouse-diff.md), and
 /// which of them the store says is current.
 ///
 /// A model's tables are `ws_<hash>_<name>_<run>`: the 64-bit FNV-1a hash of the store's id and the
@@ -37,7 +37,7 @@ public enum ScratchTables {
     }
 }
 
-/// What the store's commit of a `-- diff: warehouse` run records (SPEC 12): which scratch table
+/// What the store's commit of a `-- diff: warehouse` run records (docs/warehouse-diff.md): which scratch table
 /// holds the keys and hashes of the result now in the snapshot, and the shape those hashes cover.
 /// Nil after a client-side run or a revert: the next warehouse-side run then compares against the
 /// store's snapshot instead.

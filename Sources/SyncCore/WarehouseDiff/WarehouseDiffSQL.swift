@@ -1,4 +1,4 @@
-/// The SQL of a diff inside the warehouse (SPEC 12), per dialect: PostgreSQL and Redshift share
+/// The SQL of a diff inside the warehouse (docs/warehouse-diff.md), per dialect: PostgreSQL and Redshift share
 /// theirs (Redshift's text type aside); Snowflake and BigQuery have their own.
 ///
 /// A run, all in one session of the source:

@@ -4,7 +4,7 @@ import Stores
 import SyncCore
 import Synchronization
 
-/// The HTTP API and dashboard of `serve` (SPEC 9), answering on the HTTP server's threads. JSON
+/// The HTTP API and dashboard of `serve` (docs/http-api.md), answering on the HTTP server's threads. JSON
 /// shapes are the CLI's `--json` (`ReportJSON`); errors are `{"error": "..."}` with the status
 /// code saying what kind.
 public final class APIHandler: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import SyncCore
 import Synchronization
 
-/// Who may use the API (SPEC 9): a request with `Authorization: Bearer TOKEN`, or a browser
+/// Who may use the API (docs/http-api.md): a request with `Authorization: Bearer TOKEN`, or a browser
 /// holding a session cookie it got from `/?token=TOKEN`. Without a configured token, everyone
 /// (the server then listens on a loopback address only).
 final class BearerAuth: Sendable {

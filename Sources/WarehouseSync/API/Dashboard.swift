@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// The dashboard at `GET /` (SPEC 9): one server-rendered HTML page, no script and no external
+/// The dashboard at `GET /` (docs/http-api.md): one server-rendered HTML page, no script and no external
 /// asset, readable on a laptop and a phone. Each model shows its status, last run and next due
 /// time, and inline SVG charts of rows changed, duration and cost per run over the last 30 days.
 /// Failing, held and stale models come first. Every value from a model, a run or the store is
@@ -41,7 +41,7 @@ struct Dashboard {
         return .ok
     }
 
-    /// No success for two schedule periods (SPEC 9's `stale`).
+    /// No success for two schedule periods (`stale`, docs/http-api.md).
     func isStale(_ status: StatusReport.ModelStatus) -> Bool {
         guard let model = project.model(named: status.model), model.enabled, model.schedule != .manual else {
             return false
@@ -134,7 +134,7 @@ struct Dashboard {
         return out
     }
 
-    /// `cost`'s figures (SPEC 10) over the dashboard's 30 days, by model.
+    /// `cost`'s figures (docs/cost.md) over the dashboard's 30 days, by model.
     var costs: [String: CostReport.ModelCost] {
         Dictionary(
             CostReport.make(project: project, runs: history, days: Int(Self.days), now: now).models.map {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// What the HTTP API asks of the running scheduler (`SchedulerService`).
 public protocol ServiceControl: Sendable {
-    /// Queues a run of `model` (SPEC 9); `running` is the id of the model's run in progress, for
+    /// Queues a run of `model` (docs/http-api.md); `running` is the id of the model's run in progress, for
     /// a 409 when the trigger asked not to queue.
     func trigger(model: String, request: RunRequest, queue: Bool) async -> (result: TriggerResult, running: String?)
     /// A run the scheduler has queued or started that the store does not have yet.

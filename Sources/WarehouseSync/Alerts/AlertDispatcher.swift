@@ -2,7 +2,7 @@ import Foundation
 import SyncCore
 import Synchronization
 
-/// `serve`'s alerts (SPEC 9): each `[alerts.NAME]` keeps an `AlertTracker` per model, fed with
+/// `serve`'s alerts (docs/http-api.md): each `[alerts.NAME]` keeps an `AlertTracker` per model, fed with
 /// each finished run and, on every tick, each scheduled model's last success; what the trackers
 /// call for is sent on a thread of each alert's own (HTTP blocks: a receiver that hangs delays
 /// only its own alert), retried 3 times (after 1 s, 5 s and 25 s) and logged (`alert_sent`,

@@ -20,7 +20,7 @@ public struct DeliveryReport: Sendable, Equatable {
     public init(destination: String) { self.destination = destination }
 }
 
-/// Drains one destination's outbox on the calling thread (SPEC 8): batches of each key's earliest
+/// Drains one destination's outbox on the calling thread (docs/destinations.md): batches of each key's earliest
 /// change, a token bucket, retries with jittered backoff that honour `Retry-After` (kept in the
 /// store, so a new process honours them), and batches split on a 4xx until the rejected changes are
 /// found and dead-lettered. A change leaves the outbox only after a 2xx.

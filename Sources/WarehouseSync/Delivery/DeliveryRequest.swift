@@ -2,7 +2,7 @@ import Drivers
 import Foundation
 import SyncCore
 
-/// The HTTP request for a batch of outbox changes, in the destination's payload format (SPEC 8).
+/// The HTTP request for a batch of outbox changes, in the destination's payload format (docs/destinations.md).
 struct DeliveryRequest {
     var url: URL
     var headers: [(String, String)]

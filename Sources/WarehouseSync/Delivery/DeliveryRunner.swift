@@ -2,7 +2,7 @@ import Foundation
 import Stores
 import SyncCore
 
-/// Delivers queued changes to a project's destinations (SPEC 8): what `sync` does after its runs,
+/// Delivers queued changes to a project's destinations (docs/destinations.md): what `sync` does after its runs,
 /// what `deliver` does by hand and what `serve` does continuously. Blocking: call it from a
 /// thread of its own or through `runBlocking`.
 public struct DeliveryRunner: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// One `[alerts.NAME]` table: where `serve` sends alerts and which (SPEC 9).
+/// One `[alerts.NAME]` table: where `serve` sends alerts and which (docs/http-api.md).
 public struct AlertConfig: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         /// `POST url` with `{"alert", "model", "run", "status", "message", "at", "dashboard_url"}`.

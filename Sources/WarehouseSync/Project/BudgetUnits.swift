@@ -1,6 +1,6 @@
 import SyncCore
 
-/// Which budget units each kind of source has (SPEC 10).
+/// Which budget units each kind of source has (docs/cost.md).
 enum BudgetUnits {
     static func allowed(_ unit: Budget.Unit, on kind: SourceKind) -> Bool {
         switch unit {

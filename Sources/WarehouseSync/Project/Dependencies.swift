@@ -1,7 +1,7 @@
 import SyncCore
 
 extension Project {
-    /// The problems of `schedule: after MODEL` lines (SPEC 9): a model that does not exist, and
+    /// The problems of `schedule: after MODEL` lines (docs/http-api.md): a model that does not exist, and
     /// cycles (a model after itself, or a chain that comes back), each naming the files and lines.
     static func dependencyProblems(_ models: [Model]) -> [ProjectError] {
         let byName = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// One `[destinations.NAME]` table: where a model's changes are delivered (SPEC 8).
+/// One `[destinations.NAME]` table: where a model's changes are delivered (docs/destinations.md).
 public struct DestinationConfig: Sendable {
     /// The payload a destination receives.
     public enum Kind: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 /// A source's prices (`price_per_credit`, `price_per_tib`, `price_per_hour`, decimal strings in
-/// the user's currency), for the money figures of `cost` (SPEC 10).
+/// the user's currency), for the money figures of `cost` (docs/cost.md).
 public struct Prices: Sendable, Equatable {
     public var perCredit: Double?
     public var perTiB: Double?

@@ -149,7 +149,7 @@ public struct Project: Sendable {
                             "diff: warehouse needs a scratch schema, and source \(source.name) has none",
                             hint:
                                 "add scratch_schema = \"warehouse_sync\" to [sources.\(source.name)] and grant the "
-                                + "role CREATE and USAGE on that schema only (README: Diffs in the warehouse)"))
+                                + "role CREATE and USAGE on that schema only (docs/warehouse-diff.md)"))
                 }
             }
             if let source = model.source {

@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// `[server]`: the HTTP API and dashboard that `serve` runs (SPEC 9).
+/// `[server]`: the HTTP API and dashboard that `serve` runs (docs/http-api.md).
 public struct ServerConfig: Sendable {
     /// An IPv4 or IPv6 literal (`localhost` reads as 127.0.0.1).
     public var host: String

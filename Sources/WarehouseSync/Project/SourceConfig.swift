@@ -21,16 +21,16 @@ public struct SourceConfig: Sendable {
     public var statementTimeout: Duration?
     /// BigQuery's region for `INFORMATION_SCHEMA` (cost and privilege queries); nil means `us`.
     public var region: String?
-    /// Prices for `cost`'s money figures (SPEC 10): per Snowflake credit, per TiB scanned or
+    /// Prices for `cost`'s money figures (docs/cost.md): per Snowflake credit, per TiB scanned or
     /// billed, per hour of execution; nil when not configured.
     public var prices = Prices()
-    /// How long the warehouse's change statistics may trail a commit (SPEC 10's skip rule): a run
+    /// How long the warehouse's change statistics may trail a commit (skip rule, docs/cost.md): a run
     /// this soon after the model's previous run never skips. `statistics_lag`; `0s` trusts them at once.
     public var statisticsLag = SourceState.defaultStatisticsLag
     /// Redshift's default `statistics_lag`.
     public static let redshiftStatisticsLag: Duration = .seconds(300)
     /// `scratch_schema`: the one schema (a BigQuery dataset) where `-- diff: warehouse` models keep
-    /// their result tables (SPEC 12); nil when none is configured. A plain identifier, used unquoted.
+    /// their result tables (docs/warehouse-diff.md); nil when none is configured. A plain identifier, used unquoted.
     public var scratchSchema: String?
     public var line: Int
 }

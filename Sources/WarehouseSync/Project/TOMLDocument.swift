@@ -3,7 +3,7 @@ import Drivers
 import Stores
 import SyncCore
 
-/// A parsed `warehouse-sync.toml`: the subset of TOML the SPEC names (tables, strings, integers,
+/// A parsed `warehouse-sync.toml`: the subset of TOML docs/project.md describes (tables, strings, integers,
 /// booleans, arrays of strings, `#` comments), with the line of every key.
 struct TOMLDocument {
     enum Value: Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// What `cost` shows (SPEC 10): per model, its runs in the window, the skipped ones, the total
+/// What `cost` shows (docs/cost.md): per model, its runs in the window, the skipped ones, the total
 /// and mean cost per run in each measure the warehouse reports, the schedule's runs in 30 days,
 /// and the monthly projection: the mean cost of the runs that ran the query × those runs.
 public struct CostReport: Encodable, Sendable {

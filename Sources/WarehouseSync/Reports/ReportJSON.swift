@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// The JSON documents the CLI's `--json` and the HTTP API share, so the shapes are one (README
+/// The JSON documents the CLI's `--json` and the HTTP API share, so the shapes are one (docs/commands.md
 /// "`--json` shapes").
 public enum ReportJSON {
     /// An `Encodable` report as the CLI prints it: keys sorted, indented, instants in ISO 8601.

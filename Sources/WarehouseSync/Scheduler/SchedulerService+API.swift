@@ -3,7 +3,7 @@ import Foundation
 import SyncCore
 import Synchronization
 
-/// The HTTP API's view of the scheduler (SPEC 9): triggers go through `SchedulerCore`, so they
+/// The HTTP API's view of the scheduler (docs/http-api.md): triggers go through `SchedulerCore`, so they
 /// coalesce with queued runs and obey the same concurrency limits as scheduled ones.
 extension SchedulerService: ServiceControl {
     package func trigger(model: String, request: RunRequest, queue: Bool) async -> (

@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// What the scheduler tells its alerts (SPEC 9): each finished run, and on each tick whether a
+/// What the scheduler tells its alerts (docs/http-api.md): each finished run, and on each tick whether a
 /// scheduled model went stale.
 extension SchedulerService {
     /// Feeds the alerts a finished run (a run that threw is a failed one), with the model's earlier runs.

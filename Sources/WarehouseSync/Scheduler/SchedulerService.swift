@@ -5,7 +5,7 @@ import Stores
 import SyncCore
 import Synchronization
 
-/// `serve`: runs every enabled model on its schedule until SIGTERM or SIGINT (SPEC 6). The
+/// `serve`: runs every enabled model on its schedule until SIGTERM or SIGINT (docs/serve.md). The
 /// decisions are `SchedulerCore`'s; this loop only sleeps until the next wakeup or event,
 /// carries out the actions, and reports each event as one log line.
 package actor SchedulerService {

@@ -180,7 +180,7 @@ extension PrivilegeReport {
         report.role = privileges.role
         report.grants = grants(for: Array(read), schemas: schemas, role: grantee)
         if let scratch = config.scratchSchema, models.contains(where: { $0.diffMode == .warehouse }) {
-            // A diff in the warehouse writes its tables there, and only there (SPEC 12): not a finding.
+            // A diff in the warehouse writes its tables there, and only there (docs/warehouse-diff.md): not a finding.
             privileges.creatableSchemas.removeAll { $0 == scratch }
             privileges.writable.removeAll { $0.relation.schema == scratch }
             privileges.readable.removeAll { $0.schema == scratch }

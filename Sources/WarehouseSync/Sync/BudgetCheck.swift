@@ -1,7 +1,7 @@
 import Foundation
 import SyncCore
 
-/// A model's budget against the warehouse (SPEC 10), in the units each warehouse has: the
+/// A model's budget against the warehouse (docs/cost.md), in the units each warehouse has: the
 /// estimate taken before the query where the warehouse can estimate (PostgreSQL and Redshift
 /// planner cost, Snowflake `EXPLAIN` bytes), and the warehouse's own cap where it has one
 /// (BigQuery maximum bytes billed; a Snowflake statement timeout derived from the credits

@@ -4,7 +4,7 @@ import Stores
 import SyncCore
 
 /// The SQL that asks a warehouse what a model's query cost, run on the same session right
-/// after the query, and how to read its one row (SPEC 4.6).
+/// after the query, and how to read its one row (docs/how-it-works.md).
 enum CostQueries {
     /// The cost query for `dialect`, or nil where the cost comes from elsewhere (PostgreSQL's
     /// planner) or is not reported (SQLite, generic ODBC).

@@ -2,7 +2,7 @@ import Connectors
 import Drivers
 import SyncCore
 
-/// What a run learns from the warehouse before its query runs (SPEC 10): what the query reads
+/// What a run learns from the warehouse before its query runs (docs/cost.md): what the query reads
 /// with each relation's change counters (for the skip rule), and the warehouse's estimate of
 /// its cost (for the budget), asked of `EXPLAIN`, the catalog and the warehouse's metadata only.
 struct PreRunProbe {

@@ -1,9 +1,9 @@
 import Foundation
 import SyncCore
 
-/// What `plan MODEL --out FILE` saves and `sync MODEL --plan FILE` applies (SPEC 11): the run
+/// What `plan MODEL --out FILE` saves and `sync MODEL --plan FILE` applies (docs/drift-and-plans.md): the run
 /// is applied only when the model file, the snapshot's run and the change set are what they
-/// were when the plan was saved. The file is JSON (the README shows it); `format` is 1.
+/// were when the plan was saved. The file is JSON (docs/drift-and-plans.md shows it); `format` is 1.
 public struct SavedPlan: Codable, Sendable, Equatable {
     public var format = 1
     public var model: String

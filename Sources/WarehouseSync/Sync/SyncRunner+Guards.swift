@@ -15,7 +15,7 @@ extension SyncRunner {
             dialect: source.dialect, on: source.connection, options: options)
     }
 
-    /// Why the run must not write, and how to let it: schema drift (SPEC 11) unless accepted,
+    /// Why the run must not write, and how to let it: schema drift (docs/drift-and-plans.md) unless accepted,
     /// then `max_removed` and `max_changed` unless forced. The hint names every flag the rerun
     /// needs (a dropped trait under `max_changed` needs both). Nil when nothing holds it.
     func hold(

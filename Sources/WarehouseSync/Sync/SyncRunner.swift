@@ -15,7 +15,7 @@ public struct SyncOptions: Sendable {
     public var force = false
     /// When another run holds the model, wait for it instead of refusing.
     public var waitForLease = false
-    /// Apply a result whose shape changed (SPEC 11), as `-- schema: evolve` does.
+    /// Apply a result whose shape changed (docs/drift-and-plans.md), as `-- schema: evolve` does.
     public var acceptSchema = false
     /// On a dry run, make the saved plan (`SyncOutcome.plan`) with up to 100 samples.
     public var savePlan = false
@@ -61,7 +61,7 @@ public struct SyncProgress: Sendable {
     public var elapsed: Duration
 }
 
-/// Runs one model (SPEC 4): stream the result in key order, diff it against the snapshot, guard
+/// Runs one model (docs/how-it-works.md): stream the result in key order, diff it against the snapshot, guard
 /// against mass removal, and commit the changes and the run record in one store transaction.
 public final class SyncRunner: Sendable {
     public let project: Project
@@ -74,7 +74,7 @@ public final class SyncRunner: Sendable {
         self.progress = progress
     }
 
-    /// Why a run whose sources did not change is recorded `skipped` (SPEC 10).
+    /// Why a run whose sources did not change is recorded `skipped` (docs/cost.md).
     public static let unchangedReason = "sources unchanged"
 
     /// Why a run cancelled before its commit is recorded `skipped`.
@@ -154,7 +154,7 @@ public final class SyncRunner: Sendable {
         // Read before the snapshot cursor opens: the PostgreSQL store streams it on this connection.
         let storeID = model.diffMode == .warehouse ? try store.storeID() : ""
         // The sources' counters are read before the query: a change committed while it runs is
-        // seen by the next run (SPEC 10).
+        // seen by the next run (docs/cost.md).
         let probeClock = ContinuousClock()
         let probeStart = probeClock.now
         let probed = try PreRunProbe.run(
@@ -340,7 +340,7 @@ public final class SyncRunner: Sendable {
             commit.scratch = warehouseDiff?.state
             return try store.commit(commit)
         }
-        // The swap: the previous table goes once the store records this run's (SPEC 12).
+        // The swap: the previous table goes once the store records this run's (docs/warehouse-diff.md).
         warehouseDiff?.swap()
         warehouseDiff = nil
         // Pruning the change log is upkeep after the commit: it never holds up or fails the run.

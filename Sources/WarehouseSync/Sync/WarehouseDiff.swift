@@ -2,7 +2,7 @@ import Connectors
 import Foundation
 import SyncCore
 
-/// One run's diff inside the warehouse (SPEC 12), on a second session of the source: the model's
+/// One run's diff inside the warehouse (docs/warehouse-diff.md), on a second session of the source: the model's
 /// result is materialized there with a hash of its traits, compared with the table the store says
 /// is current, and only added, changed and removed rows are streamed into the client's diff.
 ///
@@ -105,7 +105,7 @@ final class WarehouseDiff {
     }
 
     /// Whether the scratch schema holds tables of `model` other than the one `recorded` names:
-    /// a swap is pending, and the next run must not be skipped (SPEC 12).
+    /// a swap is pending, and the next run must not be skipped (docs/warehouse-diff.md).
     static func swapPending(
         model: Model, storeID: String, recorded: ScratchState?, schema: String, dialect: Dialect,
         on connection: any SourceConnection, options: QueryOptions
@@ -162,7 +162,7 @@ final class WarehouseDiff {
                     error.hint =
                         error.hint
                         ?? "the source's scratch_schema \(sql.schema) must exist, and the role needs USAGE and CREATE "
-                        + "on it (README: Diffs in the warehouse)"
+                        + "on it (docs/warehouse-diff.md)"
                     throw error
                 }
             }

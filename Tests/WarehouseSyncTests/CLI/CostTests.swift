@@ -8,7 +8,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 10's `cost` on a controlled history, and the planner-cost budget on the test PostgreSQL.
+/// `cost` (docs/cost.md) on a controlled history, and the planner-cost budget on the test PostgreSQL.
 @Suite struct CostTests {
     /// runCLI's clock.
     static let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -35,7 +35,7 @@ import Testing
         #expect(result.err.contains("hint: the result's columns are user_id, ltv"))
     }
 
-    /// SPEC 11: `validate --connect` previews the drift the next run would hold, so a pull request
+    /// docs/drift-and-plans.md: `validate --connect` previews the drift the next run would hold, so a pull request
     /// shows it before merge; `--strict` makes it an error.
     @Test(arguments: [SourceKind.postgres, .sqlite])
     func driftAgainstTheLastSnapshotIsReported(source: SourceKind) async throws {

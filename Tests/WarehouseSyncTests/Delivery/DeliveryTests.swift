@@ -7,8 +7,8 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 8 against a real HTTP receiver on 127.0.0.1 and both stores: the outbox is written in the
-/// run's transaction and a change leaves it only after a 2xx.
+/// The behaviour of docs/destinations.md against a real HTTP receiver on 127.0.0.1 and both stores: the outbox is
+/// written in the run's transaction and a change leaves it only after a 2xx.
 @Suite(.serialized) struct DeliveryTests {
     static let customers = """
         CREATE TABLE customers (user_id text, ltv numeric(12,2), risk text);

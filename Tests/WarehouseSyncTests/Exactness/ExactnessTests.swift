@@ -21,7 +21,7 @@ import Testing
         try f.sync("m")
         #expect(try f.traits("a") == ["score": "\"7\""])
         try f.warehouse("ALTER TABLE t ALTER COLUMN score TYPE integer USING score::integer")
-        // Text to integer is schema drift (SPEC 11): held until accepted, then a change.
+        // Text to integer is schema drift (docs/drift-and-plans.md): held until accepted, then a change.
         #expect(try f.sync("m").record.status == .blocked)
         let run = try f.sync("m", SyncOptions(acceptSchema: true))
         #expect(run.record.changed == 1)

@@ -79,7 +79,7 @@ func temporaryProject(_ files: [String: String]) throws -> URL {
                     + "warehouse is sqlite\n  hint: use -- diff: client for this model",
                 "models/b.sql:3: diff: warehouse needs a scratch schema, and source pg has none\n  hint: add "
                     + "scratch_schema = \"warehouse_sync\" to [sources.pg] and grant the role CREATE and USAGE on that "
-                    + "schema only (README: Diffs in the warehouse)",
+                    + "schema only (docs/warehouse-diff.md)",
             ])
         let bad = try temporaryProject([
             "warehouse-sync.toml": sources + "[sources.bad]\nkind = \"postgres\"\nurl = \"postgres://h/db\"\n"

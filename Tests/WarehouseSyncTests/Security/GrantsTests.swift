@@ -61,7 +61,7 @@ import Testing
         return try #require(sources.first)
     }
 
-    /// SPEC 12: a diff in the warehouse needs USAGE and CREATE on its scratch schema, and its own
+    /// docs/warehouse-diff.md: a diff in the warehouse needs USAGE and CREATE on its scratch schema, and its own
     /// tables there are not findings.
     @Test func aWarehouseSideDiffNeedsOnlyCreateOnItsScratchSchema() async throws {
         let f = try SyncFixture(store: .sqlite)

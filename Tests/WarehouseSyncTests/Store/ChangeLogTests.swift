@@ -8,7 +8,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 7 on both stores: the change log is written in the run's transaction, and `revert` puts
+/// docs/operations.md on both stores: the change log is written in the run's transaction, and `revert` puts
 /// a run's changes back as a run of its own.
 @Suite struct ChangeLogTests {
     static let customers = """

@@ -9,7 +9,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 4.5: a crash at any moment leaves the store as it was before the run or after it.
+/// docs/how-it-works.md: a crash at any moment leaves the store as it was before the run or after it.
 /// The real binary is killed with SIGKILL at random points of runs over 100,000 rows; after each
 /// kill, a rerun must leave the profiles equal to what a clean run into a fresh store gives.
 @Suite(.serialized) struct CrashConsistencyTests {

@@ -6,7 +6,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 11's `max_changed`: a run that would change more profiles than the limit is held, with
+/// `max_changed` (docs/drift-and-plans.md): a run that would change more profiles than the limit is held, with
 /// samples; `--force` lets it through; `plan` says the same.
 @Suite struct MaxChangedTests {
     @Test(arguments: StoreKind.allCases)

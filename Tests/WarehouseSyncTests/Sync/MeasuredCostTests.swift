@@ -7,7 +7,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 10's measured cost on the test PostgreSQL (started with `pg_stat_statements` preloaded):
+/// The measured cost (docs/cost.md) on the test PostgreSQL (started with `pg_stat_statements` preloaded):
 /// with the extension in the warehouse's database, a run records the server's execution time and
 /// shared blocks of its query; without it, what the client and the planner know.
 @Suite struct MeasuredCostTests {

@@ -8,7 +8,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// The PostgreSQL versions of the example models (demo/postgres/models, shown in the README) run
+/// The PostgreSQL versions of the example models (demo/postgres/models, shown in docs/how-it-works.md) run
 /// on a real PostgreSQL warehouse.
 @Suite struct PostgresExampleModelsTests {
     @Test func theReadmesPostgresModelsSync() throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 11's saved plans, through the CLI: `plan --out` saves what a sync would do, and
+/// Saved plans (docs/drift-and-plans.md), through the CLI: `plan --out` saves what a sync would do, and
 /// `sync --plan` applies it only when the model file, the snapshot's run and the change set are
 /// as they were; otherwise it exits 1 naming what moved and writes nothing, not even a run.
 @Suite struct SavedPlanTests {

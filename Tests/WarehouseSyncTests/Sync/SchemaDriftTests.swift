@@ -5,7 +5,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 11's schema drift, end to end: each kind of drift holds the run with a message that names
+/// Schema drift (docs/drift-and-plans.md), end to end: each kind of drift holds the run with a message that names
 /// it and writes nothing (the snapshot's types included, so the next run is held the same way);
 /// `schema: evolve` and `--accept-schema` apply it; moves within a type family are not drift.
 /// Every combination of store (SQLite, PostgreSQL) and source (PostgreSQL, SQLite) is tried.

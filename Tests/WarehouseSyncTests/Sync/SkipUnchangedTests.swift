@@ -7,7 +7,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 10's skip rule on the test PostgreSQL: a run whose tables did not change is recorded
+/// The skip rule (docs/cost.md) on the test PostgreSQL: a run whose tables did not change is recorded
 /// `skipped` ("sources unchanged") and the model's query never reaches the server; every kind of
 /// change (INSERT, UPDATE, DELETE, TRUNCATE, a table behind a view) makes the next run run; time
 /// dependent queries are not skipped on counters alone; `--full` and an edited model always run.

@@ -9,7 +9,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 4 against real databases: PostgreSQL as the warehouse, each store.
+/// The behaviour of docs/how-it-works.md against real databases: PostgreSQL as the warehouse, each store.
 @Suite struct SyncBehaviourTests {
     static let customers = """
         CREATE TABLE customers (user_id text, ltv numeric(12,2), risk text);
@@ -212,7 +212,7 @@ import Testing
         try f.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers")
         try f.sync("ltv")
         try f.model("ltv", "-- key: user_id\nSELECT user_id, risk FROM customers")
-        // Dropping ltv is schema drift (SPEC 11): held until the model says it evolves.
+        // Dropping ltv is schema drift (docs/drift-and-plans.md): held until the model says it evolves.
         #expect(try f.sync("ltv").record.status == .blocked)
         #expect(try f.traits("u2")["ltv"] != nil)
         try f.model("ltv", "-- key: user_id\n-- schema: evolve\nSELECT user_id, risk FROM customers")

@@ -7,7 +7,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 12's crash guarantee: the store's commit records which scratch table is current and the
+/// The crash guarantee (docs/warehouse-diff.md): the store's commit records which scratch table is current and the
 /// previous one is dropped after it; a run killed anywhere, between the two included, ends after a
 /// rerun equal to a clean run.
 @Suite(.serialized) struct WarehouseDiffCrashTests {
@@ -81,7 +81,7 @@ import Testing
         #expect(try f.sync("features").record.status == .skipped)
     }
 
-    /// 30,000 rows by default; `WS_KILL_ROWS` runs it larger by hand (README: Diffs in the warehouse).
+    /// 30,000 rows by default; `WS_KILL_ROWS` runs it larger by hand (docs/warehouse-diff.md).
     @Test func killedAtRandomMomentsEveryRerunEqualsACleanRun() throws {
         let rows = ProcessInfo.processInfo.environment["WS_KILL_ROWS"].flatMap { Int($0) } ?? 30000
         let f = try Self.fixture(rows: rows)

@@ -6,7 +6,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 12's SQL per warehouse. Snowflake and BigQuery cannot run here: theirs is checked as
+/// The SQL per warehouse. Snowflake and BigQuery cannot run here (docs/warehouse-diff.md): theirs is checked as
 /// text. Redshift's hash differs from PostgreSQL's only in its text type and function names, so
 /// it is also run on PostgreSQL, where the canonical text is checked for collisions.
 @Suite struct WarehouseDiffSQLTests {

@@ -8,7 +8,7 @@ import Testing
 @testable import SyncCore
 @testable import WarehouseSync
 
-/// SPEC 12: `-- diff: warehouse` compares the result inside the warehouse and streams only the
+/// docs/warehouse-diff.md: `-- diff: warehouse` compares the result inside the warehouse and streams only the
 /// rows that changed; its profiles and counts equal a client-side run's of the same data.
 @Suite(.serialized) struct WarehouseDiffTests {
     static let scratch = "scratch_schema = \"ws_scratch\""

@@ -4,7 +4,7 @@ import Testing
 @testable import WarehouseSync
 
 /// Snowflake, BigQuery and Redshift cannot run here: their skip probes, estimates and budget
-/// caps (SPEC 10) are checked as SQL and as the parsing of the rows those warehouses document.
+/// caps (docs/cost.md) are checked as SQL and as the parsing of the rows those warehouses document.
 @Suite struct WarehouseProbeSQLTests {
     @Test func snowflakeExplainGivesTheTablesAndTheBytesAssigned() {
         #expect(SnowflakeProbe.explain("SELECT * FROM t;\n") == "EXPLAIN USING TABULAR\nSELECT * FROM t")
