@@ -104,6 +104,8 @@ public final class SyncRunner: Sendable {
                     .alreadyRunning, model: model.name, "another run of this model is in progress",
                     hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")
             }
+            // The run starts once it holds the lease: a run that waited for another never overlaps it.
+            record.startedAt = now()
         }
         defer { lease?.release() }
         do {
