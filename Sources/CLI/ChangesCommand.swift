@@ -17,7 +17,7 @@ enum ChangesCommand {
         let (project, _) = try env.loadProjectForReading()
         var query = ChangeQuery(
             model: args.option("--model"), run: args.option("--run"), key: args.option("--key"),
-            limit: try args.integer("--limit", default: 100, range: 1...1_000_000, spec: spec))
+            limit: try args.integer("--limit", default: 100, range: 1...1_000_000, spec: spec) + 1)
         if let since = args.option("--since") {
             guard let date = parseInstant(since) else {
                 throw UsageError(
@@ -27,13 +27,21 @@ enum ChangesCommand {
             query.since = date
         }
         let location = project.storeLocation
-        let changes = try await runBlocking { [query] _ in try location.open(readingOnly: true).changes(query) }
+        // One more than asked: whether the list is cut.
+        let fetched = try await runBlocking { [query] _ in try location.open(readingOnly: true).changes(query) }
+        let changes = Array(fetched.prefix(query.limit - 1))
         if args.has("--json") {
             env.console.print(ReportJSON.changes(changes))
-            return ExitStatus.success
+        } else {
+            let rows = changes.map { [$0.run, $0.model, $0.key, $0.trait, $0.old ?? "-", $0.new ?? "-", $0.at] }
+            env.console.print(
+                TextTable.render(header: ["RUN", "MODEL", "KEY", "TRAIT", "OLD", "NEW", "AT"], rows: rows))
         }
-        let rows = changes.map { [$0.run, $0.model, $0.key, $0.trait, $0.old ?? "-", $0.new ?? "-", $0.at] }
-        env.console.print(TextTable.render(header: ["RUN", "MODEL", "KEY", "TRAIT", "OLD", "NEW", "AT"], rows: rows))
+        if fetched.count > changes.count {
+            env.console.error(
+                "(the newest \(changes.count) change\(changes.count == 1 ? "" : "s"); --limit N shows more, --model, "
+                    + "--run, --key or --since fewer)")
+        }
         return ExitStatus.success
     }
 }

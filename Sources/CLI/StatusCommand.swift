@@ -37,10 +37,11 @@ enum StatusCommand {
             env.console.json(report)
         } else {
             let rows = report.models.map { m in
-                [
-                    m.model, m.enabled ? m.schedule : "disabled",
-                    m.lastRun.map { "\($0.status) \(formatInstant($0.startedAt))" } ?? "never",
-                    m.nextDue.map(formatInstant) ?? "-", m.running ? "running" : "",
+                let zone = TimeZone(identifier: m.timezone) ?? TimeZone(identifier: "UTC")!
+                return [
+                    m.model, m.enabled ? "\(m.schedule) (\(m.timezone))" : "disabled",
+                    m.lastRun.map { "\($0.status) \(formatInstant($0.startedAt, in: zone))" } ?? "never",
+                    m.nextDue.map { formatInstant($0, in: zone) } ?? "-", m.running ? "running" : "",
                 ]
             }
             env.console.print(TextTable.render(header: ["MODEL", "SCHEDULE", "LAST RUN", "NEXT DUE", ""], rows: rows))

@@ -48,6 +48,8 @@ public struct Model: Sendable {
     /// Nil until resolved against the config (a project with one source may leave it out).
     public var source: String?
     public var schedule: Schedule
+    /// The schedule as its header wrote it (`daily at 02:30`); nil when the model has none.
+    public var scheduleText: String?
     public var kind: Kind
     /// The columns to sync; nil means every column but the key.
     public var traits: [String]?
@@ -176,7 +178,10 @@ extension Model {
             guard !value.isEmpty else { return fail(line, "source is empty", "name a source of warehouse-sync.toml") }
             source = value
         case "schedule":
-            do { schedule = try Schedule(parsing: value) } catch { fail(line, error.message, error.hint) }
+            do {
+                schedule = try Schedule(parsing: value)
+                scheduleText = value.trimmingCharacters(in: .whitespaces)
+            } catch { fail(line, error.message, error.hint) }
         case "kind":
             guard let parsed = Kind(rawValue: value) else {
                 return fail(line, "invalid kind \"\(value)\"", "kind is traits or segment")

@@ -16,6 +16,16 @@ public func formatInstant(_ date: Date) -> String {
         + "\(two(fields.tm_sec))Z"
 }
 
+/// An instant as the wall clock of `zone` shows it, with the offset: `2024-03-31T03:00:00+02:00`
+/// (`Z` in UTC), so a time read in a model's timezone is never taken for UTC.
+public func formatInstant(_ date: Date, in zone: TimeZone) -> String {
+    let offset = zone.secondsFromGMT(for: date)
+    guard offset != 0 else { return formatInstant(date) }
+    let local = formatInstant(date.addingTimeInterval(TimeInterval(offset))).dropLast()
+    let minutes = abs(offset) / 60
+    return local + (offset < 0 ? "-" : "+") + String(format: "%02d:%02d", minutes / 60, minutes % 60)
+}
+
 /// Reads an instant as users write one: `2024-03-31T01:00:00Z`, with an offset (`+02:00`),
 /// with fractional seconds, or a date alone (`2024-03-31`, midnight UTC); nil otherwise.
 public func parseInstant(_ text: String) -> Date? {

@@ -60,7 +60,8 @@ public struct StatusReport: Encodable, Sendable {
                 ? SchedulerDecisions.nextDue(
                     schedule: model.schedule, timeZone: zone, lastFire: state?.lastFireAt, now: now) : nil
             return ModelStatus(
-                model: model.name, schedule: model.schedule.description, timezone: zone.displayName,
+                model: model.name, schedule: model.scheduleText ?? model.schedule.description,
+                timezone: zone.displayName,
                 enabled: model.enabled,
                 lastRun: runs.first, lastSuccessAt: state?.lastSuccessAt, nextDue: next,
                 running: (state?.leaseExpiresAt).map { $0 > now } ?? false
