@@ -85,6 +85,16 @@ public struct SavedPlan: Codable, Sendable, Equatable {
                 .planMoved, model: model, "\(path) is a plan of format \(plan.format); this warehouse-sync reads 1",
                 hint: "make the plan again with this warehouse-sync")
         }
+        // Bound to what the reviewer read: the file as plan --out wrote it. A key given twice (a
+        // reader shows the last, a decoder takes the first), an added field or an edit is refused.
+        let text = String(decoding: data, as: UTF8.self)
+        guard text.trimmingCharacters(in: .whitespacesAndNewlines) == plan.json.trimmingCharacters(in: .whitespacesAndNewlines)
+        else {
+            throw SyncError(
+                .planMoved, model: model,
+                "\(path) is not as warehouse-sync plan --out wrote it (a field was edited, added or given twice)",
+                hint: "review a new plan: warehouse-sync plan \(model) --out FILE")
+        }
         guard plan.model == model else {
             throw SyncError(
                 .planMoved, model: model, "\(path) is a plan of model \(plan.model), not \(model)",
@@ -104,7 +114,8 @@ public struct SavedPlan: Codable, Sendable, Equatable {
     /// With `figures` false (before the query ran) only the model file and the snapshot are compared.
     public func moved(comparedWith current: SavedPlan, figures: Bool = true) -> [String] {
         var moved: [String] = []
-        if fileDigest != current.fileDigest { moved.append("the model file \(file) changed") }
+        if file != current.file { moved.append("the plan names the model file \(file), not \(current.file)") }
+        if fileDigest != current.fileDigest { moved.append("the model file \(current.file) changed") }
         if snapshotRun != current.snapshotRun {
             moved.append(
                 "the snapshot moved from run \(snapshotRun ?? "none (no run yet)") to "

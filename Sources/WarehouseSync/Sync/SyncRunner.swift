@@ -299,7 +299,13 @@ public final class SyncRunner: Sendable {
             plan?.counts = counts
             plan?.samples = diff.samples
             plan?.drift = drift?.lines ?? []
-            plan?.held = hold?.message
+            // What would hold the run by itself, before --force or --accept-schema lift it: the same
+            // for the plan a reviewer read and for the sync that applies it with those flags.
+            var reviewing = options
+            reviewing.force = false
+            reviewing.acceptSchema = false
+            reviewing.plan = nil
+            plan?.held = self.hold(model, reviewing, info: info, drift: drift, diff: diff)?.message
         }
         if let expected = options.plan, let plan {
             let moved = expected.moved(comparedWith: plan)

@@ -113,6 +113,53 @@ import Testing
         #expect(await runCLI(["sync", "ltv", "--plan", "plan.json"], in: f.directory).status == 0)
     }
 
+    /// A plan that says the sync would be held applies with `--force`, as its hint says; the same
+    /// plan edited to say it would not be held does not.
+    @Test func aHeldPlanAppliesWithForceAndAnEditedHoldDoesNot() async throws {
+        let f = try fixture(.sqlite)
+        try f.model("ltv", "-- key: user_id\n-- max_changed: 10\nSELECT user_id, ltv FROM customers\n")
+        let saved = try await plan(f)
+        #expect(saved.held?.contains("max_changed 10") == true, "\(String(describing: saved.held))")
+        var edited = saved
+        edited.held = nil
+        try edited.json.write(to: f.directory.appendingPathComponent("edited.json"), atomically: true, encoding: .utf8)
+        let refused = await runCLI(["sync", "ltv", "--plan", "edited.json", "--force"], in: f.directory)
+        #expect(refused.status == 1 && (refused.out + refused.err).contains("the plan says the sync would not be held"))
+        #expect(try f.traits("u1")["ltv"] == "1")
+        let applied = await runCLI(["sync", "ltv", "--plan", "plan.json", "--force"], in: f.directory)
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        #expect(try f.traits("u1")["ltv"] == "1001")
+    }
+
+    /// The plan file must be as `plan --out` wrote it: a key given twice (readers show the last, a
+    /// decoder takes the first), an added field or another edit is refused before anything runs.
+    @Test(arguments: [
+        (
+            "\n}",
+            ",\n  \"counts\" : {\"added\" : 0, \"changed\" : 1, \"invalid\" : 0, \"removed\" : 0, "
+                + "\"rows_read\" : 1, \"traits_written\" : 1, \"unchanged\" : 0}\n}"
+        ),
+        ("\n}", ",\n  \"held\" : \"fake\"\n}"),
+        ("\n}", ",\n  \"approved_by\" : \"someone\"\n}"),
+        ("\"file\" : \"models/ltv.sql\"", "\"file\" : \"models/other.sql\""),
+    ])
+    func aPlanFileThatIsNotAsWrittenIsRefused(from: String, to: String) async throws {
+        let f = try fixture(.sqlite)
+        _ = try await plan(f)
+        let text = try String(contentsOf: f.directory.appendingPathComponent("plan.json"), encoding: .utf8)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let range = try #require(trimmed.range(of: from, options: from == "\n}" ? .backwards : []))
+        try (trimmed.replacingCharacters(in: range, with: to) + "\n").write(
+            to: f.directory.appendingPathComponent("edited.json"), atomically: true, encoding: .utf8)
+        let result = await runCLI(["sync", "ltv", "--plan", "edited.json"], in: f.directory)
+        #expect(result.status != 0)
+        let said = result.out + result.err
+        #expect(
+            said.contains("is not as warehouse-sync plan --out wrote it")
+                || said.contains("the plan names the model file models/other.sql"), "\(said)")
+        #expect(try f.traits("u1")["ltv"] == "1", "nothing was written")
+    }
+
     @Test func aFileThatIsNoPlanOfThisModelIsAUsageError() async throws {
         let f = try fixture(.sqlite)
         try "{\"format\": 1}".write(
