@@ -88,7 +88,9 @@ public struct SavedPlan: Codable, Sendable, Equatable {
         // Bound to what the reviewer read: the file as plan --out wrote it. A key given twice (a
         // reader shows the last, a decoder takes the first), an added field or an edit is refused.
         let text = String(decoding: data, as: UTF8.self)
-        guard text.trimmingCharacters(in: .whitespacesAndNewlines) == plan.json.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard
+            text.trimmingCharacters(in: .whitespacesAndNewlines)
+                == plan.json.trimmingCharacters(in: .whitespacesAndNewlines)
         else {
             throw SyncError(
                 .planMoved, model: model,
