@@ -13,6 +13,8 @@ import WarehouseSync
 /// exit status says that its output was lost (`CLI.run`); `serve` goes on scheduling and reports
 /// the lost log lines in `warehouse_sync_log_write_errors_total` (docs/operations.md).
 public final class Console: Sendable {
+    /// One lock a stream, so lines never interleave and a stalled stderr never holds stdout.
+    private let outLock = Mutex(())
     private let lock = Mutex(())
     private let writeOut: @Sendable (String) -> Bool
     private let writeErr: @Sendable (String) -> Bool
@@ -49,11 +51,37 @@ public final class Console: Sendable {
 
     public func print(_ line: String) {
         let text = redactor.redact(line)
-        if !lock.withLock({ _ in writeOut(text + "\n") }) { failed(out: true) }
+        if !outLock.withLock({ _ in writeOut(text + "\n") }) { failed(out: true) }
     }
     public func error(_ line: String) {
         let text = redactor.redact(line)
+        if let queue = errorQueue.withLock({ $0 }) {
+            if !queue.offer(text + "\n") { failed(out: false, reason: "the log's reader is not keeping up") }
+            return
+        }
         if !lock.withLock({ _ in writeErr(text + "\n") }) { failed(out: false) }
+    }
+
+    private let errorQueue = Mutex<LineQueue?>(nil)
+
+    /// From now on, stderr lines go through a queue of `capacity` lines that a thread of its own
+    /// writes, so a reader that stops reading (a full pipe) never blocks the caller: a line that
+    /// finds the queue full is dropped and counted (`lostErrorLines`). For `serve`.
+    public func writeErrorsInTheBackground(capacity: Int = 10_000) {
+        let queue = LineQueue(capacity: capacity)
+        errorQueue.withLock { $0 = queue }
+        let thread = Thread { [self] in
+            while let text = queue.take() {
+                if !lock.withLock({ _ in writeErr(text) }) { failed(out: false) }
+            }
+        }
+        thread.name = "warehouse-sync.log-writer"
+        thread.start()
+    }
+
+    /// Waits up to `seconds` for the queued stderr lines to be written (at exit).
+    public func flushErrors(within seconds: Double) {
+        errorQueue.withLock { $0 }?.drain(within: seconds)
     }
     /// Rewrites the current terminal line (progress), without a newline.
     public func status(_ text: String) {
@@ -66,8 +94,8 @@ public final class Console: Sendable {
         print(ReportJSON.encode(value))
     }
 
-    private func failed(out: Bool) {
-        let reason = String(cString: strerror(errno))
+    private func failed(out: Bool, reason given: String? = nil) {
+        let reason = given ?? String(cString: strerror(errno))
         failures.withLock {
             if out { $0.out += 1 } else { $0.err += 1 }
             if $0.firstError.isEmpty { $0.firstError = reason }
@@ -80,6 +108,46 @@ public final class Console: Sendable {
     public var lostErrorLines: Int { failures.withLock { $0.err } }
     /// The system's reason for the first failed write, such as "No space left on device".
     public var firstWriteError: String { failures.withLock { $0.firstError } }
+}
+
+/// Lines waiting for the log writer's thread: bounded, so a stalled reader costs lines, not the caller.
+final class LineQueue: Sendable {
+    private let state = Mutex((lines: [String](), head: 0))
+    private let available = DispatchSemaphore(value: 0)
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// False, and nothing queued, when `capacity` lines wait already.
+    func offer(_ line: String) -> Bool {
+        let queued = state.withLock { state -> Bool in
+            guard state.lines.count - state.head < capacity else { return false }
+            state.lines.append(line)
+            return true
+        }
+        if queued { available.signal() }
+        return queued
+    }
+
+    /// The next line, waiting for one.
+    func take() -> String? {
+        available.wait()
+        return state.withLock { state in
+            let line = state.lines[state.head]
+            state.head += 1
+            if state.head > 1024 && state.head * 2 > state.lines.count {
+                state.lines.removeFirst(state.head)
+                state.head = 0
+            }
+            return line
+        }
+    }
+
+    /// Waits until no line waits, or `seconds` pass.
+    func drain(within seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while state.withLock({ $0.lines.count > $0.head }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
 }
 
 /// `write(2)` of a whole text to a descriptor, retried when interrupted or when the descriptor

@@ -20,9 +20,13 @@ enum ServeCommand {
         let project = try env.loadProject()
         // The variables of [server] and [alerts] are needed here only.
         if !project.config.serveOnlyProblems.isEmpty { throw ProjectErrors(project.config.serveOnlyProblems) }
+        // A log reader that stops reading (a full pipe) must not stop the scheduler.
+        env.console.writeErrorsInTheBackground()
         let log = EventLog(console: env.console, now: env.context.now)
         let service = try await SchedulerService(
             project: project, environment: env.context.environment, log: log, now: env.context.now)
-        return await service.run()
+        let status = await service.run()
+        env.console.flushErrors(within: 1)
+        return status
     }
 }

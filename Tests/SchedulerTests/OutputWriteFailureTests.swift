@@ -101,6 +101,45 @@ import Testing
         #expect(lost >= 3, "\(metrics.1)")
     }
 
+    /// A reader that stops reading: stderr is a pipe (shrunk to one page) that nobody reads. serve
+    /// goes on running its model, answers /healthz, counts the lines it could not write, and stops
+    /// on SIGTERM within its deadline.
+    @Test func serveWithALogReaderThatStoppedReadingKeepsScheduling() throws {
+        let directory = try Self.project(scheduled: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stalled = Pipe()
+        _ = fcntl(stalled.fileHandleForWriting.fileDescriptor, 1031, 4096)  // F_SETPIPE_SZ: one page
+        let process = Process()
+        process.executableURL = try warehouseSyncBinary()
+        process.arguments = ["--project", directory.path, "serve"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stalled
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        let store = directory.appendingPathComponent("state.db").path
+        func succeededRuns() -> Int {
+            guard let db = try? SQLiteDatabase(path: store, readOnly: true),
+                let count = try? db.prepare("SELECT count(*) FROM ws_runs WHERE status = 'succeeded'"),
+                (try? count.step()) == true
+            else { return 0 }
+            return Int(count.int64(0))
+        }
+        // Each run logs two lines of some 400 bytes: the page is full after a few runs.
+        #expect(try ServeProcessTests.waitFor(90) { succeededRuns() >= 20 }, "serve went on running the model")
+        let port = try #require(Self.listeningPort(of: process.processIdentifier))
+        let health = try ServeAPITests.curl("http://127.0.0.1:\(port)/healthz", token: nil)
+        #expect(health.0 == 200, "\(health)")
+        let metrics = try ServeAPITests.curl("http://127.0.0.1:\(port)/metrics", token: nil).1
+        #expect(metrics.contains("warehouse_sync_log_write_errors_total "), "\(metrics)")
+        let signalled = Date()
+        kill(process.processIdentifier, SIGTERM)
+        #expect(try ServeProcessTests.waitFor(30) { !process.isRunning }, "serve stopped on SIGTERM")
+        #expect(Date().timeIntervalSince(signalled) < 30)
+    }
+
     /// The TCP port a process listens on, from /proc/net/tcp and the process's socket inodes.
     static func listeningPort(of pid: Int32) -> Int? {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
