@@ -113,9 +113,14 @@ extension ProjectConfig {
                     table.entries, in: "the top level",
                     hint: "put settings under [store], [scheduler] or [sources.NAME]")
             case ["store"]:
-                let before = reader.errors.count
+                // Only a url that cannot be read leaves the store unknown; another bad key is an error
+                // that still lets the commands that only read the store find it.
+                var urlFailed = false
                 reader.read(table, allowed: ["url", "change_retention"]) { entry, r in
-                    guard let text = r.string(entry) else { return }
+                    guard let text = r.string(entry) else {
+                        if entry.key == "url" { urlFailed = true }
+                        return
+                    }
                     if entry.key == "change_retention" {
                         switch text {
                         case "forever": config.changeRetention = nil
@@ -136,11 +141,12 @@ extension ProjectConfig {
                     if let problem = StoreLocation.problem(url: url) {
                         r.errors.append(
                             ProjectError(file: r.file, line: entry.line, problem.message, hint: problem.hint))
+                        urlFailed = true
                         return
                     }
                     config.storeURL = Secret(url)
                 }
-                storeUnknown = reader.errors.count > before
+                storeUnknown = urlFailed
             case ["scheduler"]:
                 reader.read(table, allowed: ["timezone", "max_concurrent_runs", "metrics_file"]) { entry, r in
                     switch entry.key {
@@ -188,16 +194,12 @@ extension ProjectConfig {
     }
 }
 
-/// The `[store]` table's lines alone (blank lines kept in place of the others, so line numbers hold),
-/// or nil when the file has none.
-/// The `[store]` table of a file that does not parse, as a text that does: the table whole when it
-/// parses alone, else each of its lines that parses alone (the first of a key set twice), else
-/// nothing (the default store). Only the first `[store]` table counts.
+/// The store of a file that does not parse, as a `[store]` table that does: its first `url` line,
+/// as written when it parses, else the text of its value; the default store when there is none.
 private func salvagedStoreTable(_ text: String) -> String {
     let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
         String(String.UnicodeScalarView($0))
     }
-    var table: [String] = []
     var state = 0  // 0: before the table, 1: in it, 2: after it
     for line in lines where state < 2 {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -206,27 +208,28 @@ private func salvagedStoreTable(_ text: String) -> String {
             if state == 1 { state = 2 } else if header == "store" { state = 1 }
             continue
         }
-        if state == 1 { table.append(line) }
+        // The first url line: as written when it parses, else the text between its quotes.
+        guard state == 1, let url = storeURL(inLine: line) else { continue }
+        return "[store]\n" + url
     }
-    func parses(_ body: [String]) -> Bool {
-        (try? TOMLParser.parse((["[store]"] + body).joined(separator: "\n"), file: "")) != nil
+    return "[store]"
+}
+
+/// `url = ...` as a line that parses: the line itself, or its value's text (from the first quote to
+/// the next unescaped one, or to the end of the line) as a literal string; nil for another key.
+private func storeURL(inLine line: String) -> String? {
+    let parts = line.split(separator: "=", maxSplits: 1)
+    guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == "url" else { return nil }
+    if (try? TOMLParser.parse("[store]\n" + line, file: "")) != nil { return line }
+    var value = parts[1].trimmingCharacters(in: .whitespaces).drop { $0 == "\"" || $0 == "'" }
+    var text = ""
+    var escaped = false
+    while let character = value.first, escaped || (character != "\"" && character != "'") {
+        value.removeFirst()
+        escaped = !escaped && character == "\\"
+        text.append(character)
     }
-    if parses(table) { return (["[store]"] + table).joined(separator: "\n") }
-    var kept: [String] = []
-    var keys: Set<String> = []
-    // A line with text after its value keeps the key and the value's string.
-    let leading = try? NSRegularExpression(pattern: #"^\s*[A-Za-z0-9_-]+\s*=\s*("([^"\\]|\\.)*"|'[^']*')"#)
-    for line in table {
-        var candidate = line
-        if !parses([line]), let leading,
-            let match = leading.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
-            let range = Range(match.range, in: line)
-        {
-            candidate = String(line[range])
-        }
-        guard parses([candidate]) else { continue }
-        let key = candidate.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
-        if keys.insert(key ?? "").inserted { kept.append(candidate) }
-    }
-    return (["[store]"] + kept).joined(separator: "\n")
+    text = text.trimmingCharacters(in: .whitespaces)
+    guard !text.isEmpty, !text.contains("'") else { return nil }
+    return "url = '\(text)'"
 }

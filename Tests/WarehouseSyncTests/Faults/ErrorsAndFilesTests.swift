@@ -111,6 +111,11 @@ import Testing
         "[ store ] # where runs are kept\nurl = \"STORE\"\n[sources.wh\nkind = \"postgres\"\n",
         "= nonsense\n[store]\nurl = \"STORE\"\n",
         "[sources.wh]\nkind = \"postgres\"\npath = = \"x\"\n",
+        "[store]\nurl = \"STORE\"\nchange_retention = \"abc\"\n[sources.wh\n",
+        "[store]\nurl = \"STORE\"\nretention = \"30d\"\n[sources.wh\n",
+        "[store]\nurl = \"STORE\"\nchange_retention = 5\n",
+        "[store]\nurl = \"STORE\n[sources.wh]\nkind = \"postgres\"\n",
+        "[store]\nurl = \"\"\"STORE\"\"\"\n",
     ])
     func statusCheckJudgesTheServiceThroughAConfigThatDoesNotParse(config: String) async throws {
         let f = try SyncFixture(store: .sqlite)
