@@ -266,6 +266,33 @@ let apiToken = "test-token-" + UUID().uuidString
         #expect(s.serve.process.isRunning)
     }
 
+    /// A run of another process (a sync by hand) counts as running for a trigger too: one that may
+    /// not queue is refused with that run's id; one that may waits for it and runs after it, under
+    /// the id it was answered with and with trigger api.
+    @Test func aTriggerWhileAnotherProcessRunsTheModel() throws {
+        let s = try Service()
+        let byHand = try ToolProcess(project: s.directory, ["sync", "slow", "--full"])
+        defer { _ = byHand.wait(timeout: 30) }
+        let activeSQL =
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' "
+            + "AND pid <> pg_backend_pid()"
+        #expect(try Self.waitFor(20) { try s.warehouse.execute(activeSQL).text(0, 0) == "1" })
+        let refused = try Self.curl(s.base + "/v1/models/slow/runs", ["-X", "POST", "-d", "{\"queue\": false}"])
+        #expect(refused.0 == 409, "\(refused)")
+        let running = try #require(Self.json(refused.1)["running"] as? String)
+        let queued = try Self.curl(s.base + "/v1/models/slow/runs", ["-X", "POST", "-d", "{\"full\": true}"])
+        #expect(queued.0 == 202, "\(queued)")
+        let id = try #require(Self.json(queued.1)["run"] as? String)
+        #expect(byHand.wait(timeout: 30) == 0)
+        #expect(
+            try Self.waitFor(30) {
+                let run = Self.json(try Self.curl(s.base + "/v1/runs/\(id)").1)
+                return run["status"] as? String == "succeeded" && run["trigger"] as? String == "api"
+            }, "the follow-up ran after the run by hand, under its own id")
+        let runs = Self.json(try Self.curl(s.base + "/v1/runs?model=slow&limit=5").1)["runs"] as? [[String: Any]]
+        #expect(runs?.contains { $0["id"] as? String == running && $0["trigger"] as? String == "manual" } == true)
+    }
+
     @Test func theDashboardRendersInAHeadlessBrowserWithEveryValueEscaped() throws {
         let s = try Service()
         let dom = try BrowserAttackTests.chromium("\(s.base)/?token=\(Self.token)")

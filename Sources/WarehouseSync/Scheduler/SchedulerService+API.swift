@@ -10,6 +10,10 @@ extension SchedulerService: ServiceControl {
         result: TriggerResult, running: String?
     ) {
         guard !isShuttingDown else { return (.shuttingDown, nil) }
+        // Asked not to queue: a run of another process (a sync by hand, another serve) counts too.
+        if !queue, runIDs[model] == nil, let elsewhere = await runningElsewhere(model) {
+            return (.running, elsewhere)
+        }
         let (result, actions) = core.trigger(model: model, request: request, queue: queue, now: now())
         switch result {
         case .queued(let id):
@@ -21,6 +25,16 @@ extension SchedulerService: ServiceControl {
         await handle(actions)
         scheduleWake()
         return (result, runIDs[model])
+    }
+
+    /// The run id of a live lease on `model` held by another process, if there is one.
+    private func runningElsewhere(_ model: String) async -> String? {
+        let now = self.now()
+        guard let states = try? await store.perform({ try $0.modelStates() }),
+            let state = states.first(where: { $0.model == model }), let holder = state.leaseHolder,
+            let expires = state.leaseExpiresAt, expires > now, !LeaseKeeper.isDeadLocalProcess(holder: holder)
+        else { return nil }
+        return holder.split(separator: ":").last.map(String.init) ?? holder
     }
 
     package func liveRun(id: String) async -> LiveRun? {

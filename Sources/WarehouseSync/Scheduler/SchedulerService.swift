@@ -29,6 +29,8 @@ package actor SchedulerService {
     var api: APIHandler?
     /// The id of each model's run in progress.
     var runIDs: [String: String] = [:]
+    /// The trigger of each model's run in flight.
+    var runTriggers: [String: RunRecord.Trigger] = [:]
     /// `[alerts.NAME]`: fed with each finished run and, each tick, each model's last success.
     let alerts: AlertDispatcher
     var lastSuccess: [String: Date] = [:]
@@ -190,7 +192,10 @@ package actor SchedulerService {
         tokens[name] = token
         var options = SyncOptions(trigger: trigger, full: request.full, force: request.force)
         options.runID = request.runID ?? RunRecord.newID(at: now())
+        // A triggered run is a follow-up someone asked for: it waits for another process's run.
+        options.waitForLease = trigger == .api
         runIDs[name] = options.runID
+        runTriggers[name] = trigger
         let runner = SyncRunner(project: project)
         let continuation = self.continuation
         let now = self.now
@@ -226,6 +231,7 @@ package actor SchedulerService {
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
         tokens[name] = nil
         let runID = runIDs.removeValue(forKey: name)
+        let trigger = runTriggers.removeValue(forKey: name) ?? .schedule
         if shuttingDown, case .failed = end {
             log.emit("run_cancelled", ["model": .string(name), "reason": .string(SyncRunner.cancelledReason)])
             await handle(core.cancelledAtShutdown(model: name))
@@ -238,7 +244,7 @@ package actor SchedulerService {
         case .unchanged:
             log.emit("run_skipped", fields)
         case .alreadyRunning:
-            await recordSkipped(name, reason: "another process is running this model")
+            await recordSkipped(name, reason: "another process is running this model", id: runID, trigger: trigger)
         case .failed:
             if let error { fields["error"] = .string(error) }
             log.emit(record?.status == .blocked ? "run_blocked" : "run_failed", level: "error", fields)
@@ -253,11 +259,14 @@ package actor SchedulerService {
         await handle(core.finished(model: name, end, now: now()))
     }
 
-    private func recordSkipped(_ name: String, reason: String) async {
+    /// Records a run that did not run: under the id and trigger it was started with, when it was.
+    private func recordSkipped(
+        _ name: String, reason: String, id: String? = nil, trigger: RunRecord.Trigger = .schedule
+    ) async {
         let at = now()
         var record = RunRecord(
-            id: RunRecord.newID(at: at), model: name, source: project.model(named: name)?.source ?? "",
-            trigger: .schedule, status: .skipped, startedAt: at)
+            id: id ?? RunRecord.newID(at: at), model: name, source: project.model(named: name)?.source ?? "",
+            trigger: trigger, status: .skipped, startedAt: at)
         record.finishedAt = at
         record.error = reason
         do { try await store.perform { [record] in try $0.record(record) } } catch {
