@@ -149,6 +149,8 @@ import Testing
         #expect(try curl(s.base + "/v1/profiles/k1", ["-H", "Host: attacker.example"]) == 421)
         #expect(try curl(s.base + "/v1/profiles/k1", ["-H", "Host: attacker.example:\(s.port)"]) == 421)
         #expect(try curl(s.base + "/healthz", ["-H", "Host: 127.0.0.1.nip.io"]) == 421)
+        #expect(try curl(s.base + "/healthz", ["-H", "Host: [::1]evil.example"]) == 421)
+        #expect(try curl(s.base + "/healthz", ["-H", "Host: [::1]:\(s.port)"]) == 200)
         #expect(try curl(s.base + "/v1/profiles/k1", ["-H", "Host: localhost:\(s.port)"]) == 200)
         #expect(try curl(s.base + "/v1/profiles/k1", []) == 200)
         // State changes: JSON only, and never from a foreign origin or another site.

@@ -90,6 +90,9 @@ struct BrowserGuard: Sendable {
     static func hostName(_ header: String) -> String {
         let text = header.trimmingCharacters(in: .whitespaces).lowercased()
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            // Only a port may follow the brackets: `[::1]evil.example` names no host of ours.
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isNumber)) else { return text }
             return String(text[text.index(after: text.startIndex)..<close])
         }
         if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon { return String(text[..<colon]) }

@@ -13,9 +13,11 @@ struct DeliveryBatches {
     /// Segment's HTTP Tracking API: 32 KB a message, 500 KB a batch request (a larger one is
     /// answered 400 for the whole batch), and a `messageId` of at most 100 characters.
     /// Source: https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/#max-request-size
+    /// Batches stop at 480,000 bytes, under 500 KB however a kilobyte is counted, as Segment's own
+    /// libraries do.
     enum Segment {
-        static let messageBytes = 32 * 1024
-        static let batchBytes = 500 * 1024
+        static let messageBytes = 32 * 1000
+        static let batchBytes = 480_000
         /// `{"batch":[` and `]}`.
         static let envelopeBytes = 12
     }

@@ -75,7 +75,7 @@ import Testing
         #expect(stats.dead == 1 && stats.pending == 0)
         let dead = try #require(stats.deadLetters.first)
         #expect(dead.key == "big" && dead.status == nil)
-        #expect(dead.response?.contains("over Segment's limit of 32768 bytes a message") == true, "\(dead)")
+        #expect(dead.response?.contains("over Segment's limit of 32000 bytes a message") == true, "\(dead)")
     }
 
     @Test func aBatchOverFiveHundredKilobytesIsCutIntoRequestsThatFit() async throws {
@@ -85,7 +85,7 @@ import Testing
         #expect(await sync(f).status == 0)
         let state = try receiver.state()
         let bodies = try #require(state["segment_bodies"] as? [Int])
-        #expect(bodies.count >= 3 && bodies.allSatisfy { $0 <= 500 * 1024 }, "\(bodies)")
+        #expect(bodies.count >= 3 && bodies.allSatisfy { $0 <= 500_000 }, "\(bodies)")
         #expect((state["profiles"] as? [String: Any])?.count == 40)
         let stats = try #require(try DeliveryRunner(project: try f.project()).stats().first)
         #expect(stats.dead == 0 && stats.pending == 0)
