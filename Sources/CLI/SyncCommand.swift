@@ -161,7 +161,8 @@ enum SyncCommand {
     /// how to check it; a run's own errors already name the model.
     static func describe(_ error: any Error, of model: Model) -> String {
         guard let failure = error as? ConnectorError, failure.code == .query else { return "\(error)" }
-        return "\(model.file): \(failure)"
+        // A located error names the file, line and column already.
+        return (failure.message.hasPrefix(model.file + ":") ? "\(failure)" : "\(model.file): \(failure)")
             + (failure.hint == nil
                 ? "\n  hint: run the model's query in a SQL client on source \(model.source ?? "?"); "
                     + "warehouse-sync validate --connect checks every model without fetching rows" : "")

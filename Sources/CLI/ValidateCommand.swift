@@ -158,10 +158,14 @@ enum ValidateCommand {
                             written.append(
                                 (model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
                         } catch let error as ConnectorError {
+                            let location = error.position.flatMap {
+                                SQLErrorLocation.of(position: $0, sent: model.sql, model: model)
+                            }
                             problems.append(
                                 ProjectError(
-                                    file: model.file, line: line(of: error, in: model),
-                                    "the warehouse rejected model \(model.name): \(error.message)"
+                                    file: model.file, line: location?.line ?? model.headerEndLine + 1,
+                                    "the warehouse rejected model \(model.name)"
+                                        + (location.map { " at column \($0.column)" } ?? "") + ": \(error.message)"
                                         + (error.sqlState.map { " (SQLSTATE \($0))" } ?? ""),
                                     hint: error.hint
                                         ?? "run the query in a SQL client against source \(name) to see the problem",
@@ -205,12 +209,5 @@ enum ValidateCommand {
                     hint: "select at least one more column, or use -- kind: segment", code: .warehouse))
         }
         return problems
-    }
-
-    /// The file line of an error position inside the model's query.
-    static func line(of error: ConnectorError, in model: Model) -> Int {
-        guard let position = error.position else { return model.headerEndLine + 1 }
-        let prefix = model.sql.prefix(max(0, position - 1))
-        return model.headerEndLine + 1 + prefix.filter { $0 == "\n" }.count
     }
 }

@@ -149,7 +149,11 @@ public final class SyncRunner: Sendable {
             // Compiling the model as written (free on these sources) checks its columns against its
             // header before the wrapped query could fail with an error about SQL the user never wrote.
             // A warehouse-side diff needs the columns to write its SQL.
-            compiled = try source.compile(model.sql, options: queryOptions)
+            do {
+                compiled = try source.compile(model.sql, options: queryOptions)
+            } catch let error as ConnectorError {
+                throw error.located(in: model, sent: model.sql)
+            }
             try ResultColumns.checkModelColumns(compiled, model: model)
         }
         let info = try store.snapshotInfo(model: model.name)
@@ -245,7 +249,8 @@ public final class SyncRunner: Sendable {
                     source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
             }
         } catch let error as ConnectorError {
-            throw BudgetCheck.explain(error, cap: budgetCap, model: model) ?? error
+            throw BudgetCheck.explain(error, cap: budgetCap, model: model)
+                ?? error.located(in: model, sent: source.dialect.orderedByKey(model.sql, key: model.key))
         }
         try diff.finish()
         cursor.close()

@@ -27,12 +27,28 @@ import Testing
             lines == [
                 "error: models/missing_key.sql:1: key column customer_id is not in the result",
                 "error: models/missing_key.sql:1: trait ltv is also written by model good (models/good.sql:1)",
-                "error: models/missing_table.sql:4: the warehouse rejected model missing_table: relation \"customer\" "
-                    + "does not exist (SQLSTATE 42P01)",
+                "error: models/missing_table.sql:4: the warehouse rejected model missing_table at column 6: relation "
+                    + "\"customer\" does not exist (SQLSTATE 42P01)",
                 "error: models/missing_trait.sql:2: trait churn is not a column of the result",
                 "error: models/missing_trait.sql:2: trait ltv is also written by model good (models/good.sql:1)",
             ])
         #expect(result.err.contains("hint: the result's columns are user_id, ltv"))
+        // sync, runs and the run record say the same place, line and column of the model file.
+        let sync = await runCLI(["sync", "missing_table"], in: f.directory)
+        #expect(sync.status == 1)
+        #expect(sync.out.contains("models/missing_table.sql:4:6: relation \"customer\" does not exist"), "\(sync.out)")
+        #expect(!sync.out.contains("at character"), "\(sync.out)")
+        let runs = await runCLI(["runs", "missing_table"], in: f.directory)
+        #expect(runs.out.contains("models/missing_table.sql:4:6: relation"), "\(runs.out)")
+    }
+
+    @Test func anErrorPositionMapsToTheModelFilesLineAndColumn() throws {
+        let model = try Model.parse(text: "-- key: id\n-- a note\nSELECT id,\n  é + x\nFROM t\n", file: "models/m.sql")
+        let wrapped = "SELECT * FROM (" + model.sql + ") q ORDER BY 1"
+        let inside = try #require(SQLErrorLocation.of(position: 16 + 17, sent: wrapped, model: model))
+        #expect(inside == SQLErrorLocation(line: 4, column: 7), "the x after the é")
+        #expect(SQLErrorLocation.of(position: 3, sent: wrapped, model: model) == nil, "in the wrapper")
+        #expect(SQLErrorLocation.of(position: 1, sent: model.sql, model: model) == SQLErrorLocation(line: 3, column: 1))
     }
 
     /// docs/drift-and-plans.md: `validate --connect` previews the drift the next run would hold, so a pull request
