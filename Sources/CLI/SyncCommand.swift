@@ -117,13 +117,15 @@ enum SyncCommand {
         let log = EventLog(console: console, now: env.context.now)
         let runner = SyncRunner(project: project) { line.update($0) }
         var results: [RunResult] = []
-        for model in models {
+        let interrupt = Interrupt()
+        defer { interrupt.stop() }
+        for model in models where !interrupt.happened {
             if !console.isTerminal && !json {
                 log.emit("run_started", ["model": .string(model.name), "trigger": .string(options.trigger.rawValue)])
             }
             let now = env.context.now
             do {
-                let outcome = try await runBlocking { token in
+                let outcome = try await runBlocking(token: interrupt.token) { token in
                     try runner.run(model, options: options, token: token, now: now)
                 }
                 line.clear()
@@ -140,12 +142,27 @@ enum SyncCommand {
                 }
             } catch {
                 line.clear()
+                if interrupt.happened { break }
                 results.append(RunResult(model: model.name, error: describe(error, of: model)))
-                if !json {
+                // On a terminal the summary says it; elsewhere each event is a JSON line.
+                if !json && !console.isTerminal {
                     log.emit(
                         "run_failed", level: "error", ["model": .string(model.name), "error": .string("\(error)")])
                 }
             }
+        }
+        if interrupt.happened {
+            console.error(
+                "interrupted: the run of \(models[min(results.count, models.count - 1)].name) was stopped before "
+                    + "it committed and its query was cancelled; nothing of it was written"
+                    + (results.isEmpty
+                        ? ""
+                        : " (the \(results.count) run\(results.count == 1 ? "" : "s") before it "
+                            + "finished as shown)"))
+            if !results.isEmpty {
+                json ? console.json(SyncReport(runs: results)) : printSummary(results, console: console)
+            }
+            return Interrupt.exitStatus
         }
         if json {
             console.json(SyncReport(runs: results))

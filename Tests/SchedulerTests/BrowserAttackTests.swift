@@ -145,6 +145,7 @@ import Testing
             try ServeAPITests.curl(url, extra, token: nil, asJSON: false).0
         }
         let json = ["-H", "Content-Type: application/json"]
+        #expect(s.serve.stdout.contains("the dashboard and API: http://127.0.0.1:\(s.port)/"), "serve says where")
         // Host: only this server's names.
         #expect(try curl(s.base + "/v1/profiles/k1", ["-H", "Host: attacker.example"]) == 421)
         #expect(try curl(s.base + "/v1/profiles/k1", ["-H", "Host: attacker.example:\(s.port)"]) == 421)

@@ -16,23 +16,27 @@ public func warehouseSyncBinary() throws -> URL {
     throw NotBuilt()
 }
 
-/// A `warehouse-sync` process of a test, with its stderr collected in a file.
+/// A `warehouse-sync` process of a test, with its stdout and stderr collected in files.
 public final class ToolProcess: @unchecked Sendable {
     public let process = Process()
     public let stderrURL: URL
+    public let stdoutURL: URL
 
     public init(project: URL, _ args: [String], environment: [String: String]? = nil) throws {
         stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("ws-stderr-\(UUID().uuidString)")
+        stdoutURL = FileManager.default.temporaryDirectory.appendingPathComponent("ws-stdout-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         process.executableURL = try warehouseSyncBinary()
         process.arguments = ["--project", project.path] + args
         if let environment { process.environment = environment }
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()
     }
 
     public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
 
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
@@ -47,5 +51,6 @@ public final class ToolProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: stderrURL)
+        try? FileManager.default.removeItem(at: stdoutURL)
     }
 }

@@ -76,6 +76,12 @@ extension SchedulerService: ServiceControl {
                 "listen": .string(config.host.contains(":") ? "[\(config.host)]" : config.host),
                 "port": .int(Int(server?.port ?? 0)), "auth": .string(config.token == nil ? "none" : "bearer"),
             ])
+        let host = config.host.contains(":") ? "[\(config.host)]" : config.host
+        let local = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host == "[::]" ? "[::1]" : host):\(server?.port ?? 0)/"
+        log.say(
+            "the dashboard and API: \(config.publicURL.map { $0 + "/" } ?? local)"
+                + (config.token == nil
+                    ? "" : " (open /?token=TOKEN once to sign in; the API takes Authorization: Bearer)"))
         return true
     }
 }

@@ -20,6 +20,8 @@ public protocol ServiceLog: Sendable {
     func addSecrets(_ redactor: SecretRedactor)
     /// Lines that could not be written (a full disk, a closed pipe) since the process started.
     var lostLines: Int { get }
+    /// Tells the person who started the service something once, in words (where the dashboard is).
+    func say(_ line: String)
 }
 
 extension ServiceLog {
