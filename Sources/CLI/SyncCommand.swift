@@ -37,18 +37,7 @@ enum SyncCommand {
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
-        let models: [Model]
-        if args.has("--all") {
-            guard args.positionals.isEmpty else {
-                throw UsageError(message: "give model names or --all, not both", usage: spec.usage)
-            }
-            models = project.models.filter(\.enabled)
-        } else {
-            guard !args.positionals.isEmpty else {
-                throw UsageError(message: "name the models to sync, or pass --all", usage: spec.usage)
-            }
-            models = try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
-        }
+        let models = try selected(args, project: project, spec: spec)
         var options = SyncOptions(
             trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
             waitForLease: args.has("--wait"), acceptSchema: args.has("--accept-schema"))
@@ -70,6 +59,20 @@ enum SyncCommand {
             await deliver(models, project: project, json: args.has("--json"), env: env)
         }
         return status
+    }
+
+    /// The models named on the command line, or with `--all` every enabled one.
+    static func selected(_ args: ParsedArguments, project: Project, spec: CommandSpec) throws -> [Model] {
+        if args.has("--all") {
+            guard args.positionals.isEmpty else {
+                throw UsageError(message: "give model names or --all, not both", usage: spec.usage)
+            }
+            return project.models.filter(\.enabled)
+        }
+        guard !args.positionals.isEmpty else {
+            throw UsageError(message: "name the models, or pass --all", usage: spec.usage)
+        }
+        return try args.positionals.map { try project.requireModel(named: $0, usage: spec.usage) }
     }
 
     /// Delivers what the runs queued; a failure here is reported and left to `serve` or `deliver`,
@@ -231,48 +234,63 @@ enum SyncCommand {
     }
 }
 
-/// `plan MODEL [--out FILE] [--json]`: the same as `sync MODEL --dry-run`, and the saved plan.
+/// `plan MODEL... | --all [--out FILE|DIR] [--json]`: the same as `sync --dry-run`, and the saved plans.
 enum PlanCommand {
     static let spec = CommandSpec(
         name: "plan",
-        usage: "warehouse-sync [--project DIR] plan MODEL [--out FILE] [--force] [--accept-schema] [--json]",
-        summary: "show what a sync of MODEL would change, writing nothing (sync --dry-run)",
+        usage:
+            "warehouse-sync [--project DIR] plan MODEL... | --all [--out FILE|DIR] [--force] [--accept-schema] "
+            + "[--json]",
+        summary: "show what a sync of the models would change, writing nothing (sync --dry-run)",
         details: """
+            --all       every enabled model
             --out FILE  also save the plan (the model file's digest, the snapshot's run, the change
-                        set's digest, counts, up to 100 samples) for sync MODEL --plan FILE
+                        set's digest, counts, up to 100 samples) for sync MODEL --plan FILE; with several
+                        models, --out DIR saves DIR/MODEL.json for each
             --force, --accept-schema  show the plan as a sync with these flags would run it
             --json      one JSON document on stdout, as sync --json (docs/commands.md)
-            Exit status 0 when the plan was made (a sync that would be held says so in its
-            error and the saved plan's held), 1 when the query failed.
+            Exit status 0 when every plan was made (a sync that would be held says so in its
+            error and the saved plan's held), 1 when a query failed.
             """,
-        flags: ["--json", "--force", "--accept-schema"], options: ["--out"], positionals: 1...1)
+        flags: ["--json", "--force", "--accept-schema", "--all"], options: ["--out"], positionals: 0...1000)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
-        let model = try project.requireModel(named: args.positionals[0], usage: spec.usage)
+        let models = try SyncCommand.selected(args, project: project, spec: spec)
         var options = SyncOptions(dryRun: true, force: args.has("--force"), acceptSchema: args.has("--accept-schema"))
         let out = args.option("--out").map(env.resolve)
         options.savePlan = out != nil
+        if let out, models.count > 1 {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError(
+                    message: "with several models, --out names a directory that exists (\(out) is none); each plan "
+                        + "is saved there as MODEL.json", usage: spec.usage)
+            }
+        }
         let saved = PlanBox()
         var status = await SyncCommand.runModels(
-            [model], project: project, options: options, json: args.has("--json"), env: env
-        ) { saved.plan = $0.plan }
-        if let out, let plan = saved.plan {
-            do {
-                try PrivateFiles.writeAtomically(Data(plan.json.utf8), to: out, mode: PrivateFiles.groupReadable)
-            } catch {
-                env.console.error(
-                    "error: cannot write the plan to \(out): \(error)\n  hint: write it to a directory that exists "
-                        + "and that you may write, e.g. --out plan.json")
-                status = ExitStatus.runFailed
+            models, project: project, options: options, json: args.has("--json"), env: env
+        ) { outcome in if let plan = outcome.plan { saved.plans.append(plan) } }
+        if let out {
+            for plan in saved.plans {
+                let path = models.count > 1 ? (out as NSString).appendingPathComponent("\(plan.model).json") : out
+                do {
+                    try PrivateFiles.writeAtomically(Data(plan.json.utf8), to: path, mode: PrivateFiles.groupReadable)
+                } catch {
+                    env.console.error(
+                        "error: cannot write the plan to \(path): \(error)\n  hint: write it to a directory that "
+                            + "exists and that you may write, e.g. --out plan.json")
+                    status = ExitStatus.runFailed
+                }
             }
         }
         return status
     }
 
     /// The plan the run made, handed out of the run's callback.
-    private final class PlanBox: @unchecked Sendable {  // written once on this task, read after
-        var plan: SavedPlan?
+    private final class PlanBox: @unchecked Sendable {  // written on this task, read after
+        var plans: [SavedPlan] = []
     }
 }
 

@@ -52,6 +52,24 @@ import Testing
         #expect(await runCLI(["validate", "--project=p"], in: elsewhere).status == 0)
     }
 
+    @Test func planTakesSeveralModelsOrAllAndSavesOnePlanEach() async throws {
+        let directory = try Self.emptyDirectory()
+        #expect(await runCLI(["init", directory.path], in: directory).status == 0)
+        let two = await runCLI(["plan", "high_value", "lifetime_value", "--json"], in: directory)
+        #expect(two.status == 0, "\(two.err)")
+        #expect(two.out.contains("\"model\" : \"high_value\"") && two.out.contains("\"model\" : \"lifetime_value\""))
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("plans"), withIntermediateDirectories: true)
+        #expect(await runCLI(["plan", "--all", "--out", "plans"], in: directory).status == 0)
+        for model in ["active_policies", "high_value", "lifetime_value"] {
+            let data = try Data(contentsOf: directory.appendingPathComponent("plans/\(model).json"))
+            #expect(try JSONDecoder().decode(SavedPlan.self, from: data).model == model)
+        }
+        let notADirectory = await runCLI(["plan", "--all", "--out", "plan.json"], in: directory)
+        #expect(notADirectory.status == 2 && notADirectory.err.contains("names a directory"), "\(notADirectory.err)")
+        #expect(await runCLI(["sync", "high_value", "--plan", "plans/high_value.json"], in: directory).status == 0)
+    }
+
     @Test func serverAndAlertSecretsAreNeededOnlyByServe() async throws {
         let directory = try Self.emptyDirectory()
         #expect(await runCLI(["init", directory.path], in: directory).status == 0)
