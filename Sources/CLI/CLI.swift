@@ -91,7 +91,8 @@ public enum CLI {
             StatusCommand.command,
             RunsCommand.command, ChangesCommand.command, RevertCommand.command, DeliverCommand.command,
             DeliveriesCommand.command,
-            ProfileCommand.command, CostCommand.command, ScheduleCommand.command, ServeCommand.command,
+            ProfileCommand.command, ProfilesCommand.command, CostCommand.command, ScheduleCommand.command,
+            ServeCommand.command,
             GrantsCommand.command,
         ]
     }

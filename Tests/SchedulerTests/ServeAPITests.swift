@@ -174,6 +174,13 @@ let apiToken = "test-token-" + UUID().uuidString
         #expect(Self.json(try Self.curl(s.base + "/v1/runs/\(heldID)").1)["status"] as? String == "blocked")
         let profile = try Self.curl(s.base + "/v1/profiles/a")
         #expect(profile.0 == 200 && Self.json(profile.1)["traits"] as? [String: Int] == ["score": 1], "\(profile)")
+        let listed = Self.json(try Self.curl(s.base + "/v1/profiles?trait=score&value=1&limit=2").1)
+        #expect(
+            (listed["profiles"] as? [[String: Any]])?.compactMap { $0["key"] as? String } == [
+                "<script>alert(1)</script>", "a",
+            ]
+                && listed["next_after"] as? String == "a", "\(listed)")
+        #expect(try Self.curl(s.base + "/v1/profiles?value=1").0 == 400)
         let changes = try Self.curl(s.base + "/v1/changes?model=held&key=a")
         #expect(changes.0 == 200 && changes.1.contains("\"trait\":\"score\""), "\(changes)")
         for (path, expected) in [

@@ -231,6 +231,33 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         return profile
     }
 
+    package func profiles(_ query: ProfileQuery) throws -> [ProfileRecord] {
+        // Each filter is on when its parameter is not null, so one statement serves every query.
+        var rows: [ProfileRecord] = []
+        try database.query(
+            """
+            SELECT key, \(d.jsonText("traits")), \(d.isoText("updated_at")) FROM \(table(.profiles))
+            WHERE \(d.jsonText("traits")) <> '{}'
+              AND (\(d.textParam(1)) IS NULL OR substr(key, 1, length(\(d.textParam(1)))) = \(d.textParam(1)))
+              AND (\(d.textParam(2)) IS NULL OR \(d.traitValue("traits", name: 2)) IS NOT NULL)
+              AND (\(d.textParam(3)) IS NULL OR \(d.traitValue("traits", name: 2)) = \(d.textParam(3)))
+              AND (\(d.textParam(4)) IS NULL OR \(d.byteOrder("key")) > \(d.textParam(4)))
+            ORDER BY \(d.byteOrder("key")) LIMIT \(d.param(5))
+            """,
+            [
+                query.keyPrefix.map(StoreValue.text) ?? .null, query.trait.map(StoreValue.text) ?? .null,
+                query.value.map(StoreValue.text) ?? .null, query.after.map(StoreValue.text) ?? .null,
+                .integer(Int64(query.limit)),
+            ]
+        ) { row in
+            rows.append(
+                ProfileRecord(
+                    key: row.text(0) ?? "", traitsJSON: row.text(1) ?? "{}", sources: [:],
+                    updatedAt: row.text(2) ?? ""))
+        }
+        return rows
+    }
+
     package func modelStates() throws -> [ModelState] {
         var states: [ModelState] = []
         try database.query(

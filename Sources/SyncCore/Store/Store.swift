@@ -22,6 +22,9 @@ public protocol Store: DeliveryStore {
     /// The run with this id, nil if there is none.
     func run(id: String) throws -> RunRecord?
     func profile(key: String) throws -> ProfileRecord?
+    /// Profiles with at least one trait, in the keys' byte order, that match `query` (docs/commands.md,
+    /// `profiles`); their `sources` are left empty.
+    func profiles(_ query: ProfileQuery) throws -> [ProfileRecord]
     func modelStates() throws -> [ModelState]
 
     /// Takes the model's run lease if no live holder has it; false if another holder does.
@@ -153,6 +156,27 @@ extension StoreError {
 }
 
 /// A profile: its traits as one JSON object, and for each trait the model, run and time that set it.
+/// Which profiles `profiles` lists: a key prefix, a trait the profile has (with a value, in
+/// canonical JSON), the key to start after (the last one of the page before), and how many.
+public struct ProfileQuery: Sendable, Equatable {
+    public var keyPrefix: String?
+    public var trait: String?
+    /// Canonical JSON text (`"high"`, `1250.5`, `true`); nil lists every profile that has `trait`.
+    public var value: String?
+    public var after: String?
+    public var limit: Int
+
+    public init(
+        keyPrefix: String? = nil, trait: String? = nil, value: String? = nil, after: String? = nil, limit: Int = 50
+    ) {
+        self.keyPrefix = keyPrefix
+        self.trait = trait
+        self.value = value
+        self.after = after
+        self.limit = limit
+    }
+}
+
 public struct ProfileRecord: Sendable, Equatable {
     /// Which run set a trait, resolved from the run id the profile keeps.
     public struct TraitSource: Sendable, Equatable {

@@ -33,6 +33,12 @@ extension Value {
         }
     }
 
+    /// `text` as the store writes an exact number (`10.50` is `10.5`); nil when it is no decimal number.
+    public static func canonicalNumber(_ text: String) -> String? {
+        var out: [UInt8] = []
+        return appendNormalizedDecimal(text, to: &out) ? String(decoding: out, as: UTF8.self) : nil
+    }
+
     /// The canonical JSON as a String.
     var canonicalJSON: String {
         var out: [UInt8] = []

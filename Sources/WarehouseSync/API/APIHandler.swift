@@ -130,6 +130,8 @@ public final class APIHandler: Sendable {
             return try only("GET", request) { try run(id: p[2]) }
         case let p where p.count == 4 && p[0] == "v1" && p[1] == "models" && p[3] == "runs":
             return try only("POST", request) { try trigger(model: p[2], request) }
+        case ["v1", "profiles"]:
+            return try only("GET", request) { try profiles(request.query) }
         case let p where p.count >= 3 && p[0] == "v1" && p[1] == "profiles":
             return try only("GET", request) { try profile(key: p[2...].joined(separator: "/")) }
         case ["v1", "changes"]:
@@ -212,6 +214,22 @@ public final class APIHandler: Sendable {
             throw APIError(404, "no profile with key \(key)")
         }
         return json(200, ReportJSON.profile(profile))
+    }
+
+    /// `GET /v1/profiles?prefix=&trait=&value=&after=&limit=`: as `profiles --json`; `value` is the
+    /// trait's canonical JSON (`"high"`, `750`).
+    private func profiles(_ query: [String: String]) throws -> HTTPResponse {
+        func nonEmpty(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let limit = try integer(query["limit"], name: "limit", default: 50, range: 1...10_000)
+        if nonEmpty("value") != nil && nonEmpty("trait") == nil {
+            throw APIError(400, "value needs trait: /v1/profiles?trait=churn_risk&value=%22high%22")
+        }
+        let request = ProfileQuery(
+            keyPrefix: nonEmpty("prefix"), trait: nonEmpty("trait"), value: nonEmpty("value"),
+            after: nonEmpty("after"), limit: limit + 1)
+        let found = try pool.with { try $0.profiles(request) }
+        let page = Array(found.prefix(limit))
+        return json(200, ReportJSON.profiles(page, nextAfter: found.count > limit ? page.last?.key : nil))
     }
 
     private func changes(_ query: [String: String]) throws -> HTTPResponse {

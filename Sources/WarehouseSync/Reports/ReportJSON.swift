@@ -14,6 +14,24 @@ public enum ReportJSON {
     }
 
     /// `{"key", "traits", "provenance": {TRAIT: {"model", "run", "at"}}, "updated_at"}`.
+    /// `profiles --json` and `GET /v1/profiles`: `{"profiles": [{"key", "traits", "updated_at"}...],
+    /// "next_after": KEY or null}`, `next_after` naming the key to pass for the next page.
+    public static func profiles(_ profiles: [ProfileRecord], nextAfter: String?) -> String {
+        var out: [UInt8] = Array("{\"profiles\":[".utf8)
+        for (i, profile) in profiles.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array("{\"key\":".utf8)
+            appendJSONString(profile.key, to: &out)
+            out += Array(",\"traits\":\(profile.traitsJSON),\"updated_at\":".utf8)
+            appendJSONString(profile.updatedAt, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array("],\"next_after\":".utf8)
+        if let nextAfter { appendJSONString(nextAfter, to: &out) } else { out += Array("null".utf8) }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func profile(_ profile: ProfileRecord) -> String {
         // Trait values are spliced in as stored, so exact numerics keep every digit.
         var out: [UInt8] = Array("{\"key\":".utf8)
