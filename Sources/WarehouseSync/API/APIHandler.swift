@@ -122,6 +122,8 @@ public final class APIHandler: Sendable {
         switch parts {
         case [""]:
             return try only("GET", request) { try dashboard() }
+        case let p where p.count == 2 && p[0] == "runs":
+            return try only("GET", request) { try runPage(id: p[1]) }
         case ["v1", "status"]:
             return try only("GET", request) { json(200, ReportJSON.encode(try status())) }
         case ["v1", "runs"]:
@@ -265,8 +267,23 @@ public final class APIHandler: Sendable {
             }
             return Dashboard(project: project, report: report, history: history, now: now).html
         }
-        return HTTPResponse(
-            status: 200, contentType: "text/html; charset=utf-8", body: Array(page.utf8),
+        return Self.page(page)
+    }
+
+    /// A run's page; 404 when the store has no such run.
+    private func runPage(id: String) throws -> HTTPResponse {
+        guard let run = try pool.with({ try $0.run(id: id) }) else {
+            var missing = Self.page(
+                Dashboard.head(title: "no such run") + "<p>No run \(escape(id)). <a href=\"/\">The dashboard</a></p>")
+            missing.status = 404
+            return missing
+        }
+        return Self.page(RunPage(run: run).html)
+    }
+
+    private static func page(_ html: String) -> HTTPResponse {
+        HTTPResponse(
+            status: 200, contentType: "text/html; charset=utf-8", body: Array(html.utf8),
             headers: [
                 // No script runs on the page and nothing is loaded from elsewhere.
                 ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"),

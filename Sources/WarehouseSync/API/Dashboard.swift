@@ -57,31 +57,13 @@ struct Dashboard {
             (a: (StatusReport.ModelStatus, Standing), b: (StatusReport.ModelStatus, Standing)) -> Bool in
             a.1 == b.1 ? a.0.model < b.0.model : a.1 < b.1
         }
-        var page = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>WarehouseSync</title>
-            <style>
-            body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
-            h1{font-size:20px;margin:4px 0 12px}
-            .model{border:1px solid #ddd;border-radius:6px;padding:10px 12px;margin:0 0 12px}
-            .model.failing{border-color:#c62828;background:#fff5f5}.model.held{border-color:#ef6c00;background:#fff8f0}
-            .model.stale{border-color:#8d6e63;background:#faf6f3}
-            .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;color:#fff;background:#2e7d32}
-            .failing .badge{background:#c62828}.held .badge{background:#ef6c00}.stale .badge{background:#8d6e63}
-            .running .badge{background:#1565c0}.idle .badge{background:#757575}
-            .facts{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;font-size:14px}
-            .error{white-space:pre-wrap;font-size:13px;color:#8b0000;margin:4px 0}
-            .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:8px}
-            figure{margin:0}figcaption{font-size:12px;color:#555}svg{width:100%;height:64px;background:#fafafa}
-            .health{margin:0 0 12px;font-size:14px}
-            </style></head><body>
-            <h1>WarehouseSync</h1>
-
-            """
-        page += "<p class=\"health\">"
-        page += report.healthy ? "Healthy." : "Unhealthy: " + escape(report.problems.joined(separator: "; "))
+        var page = Self.head(title: "WarehouseSync") + "<h1>WarehouseSync</h1>\n"
+        // Unhealthy when the service is, or when a model fails, is held or is stale: each is named.
+        let troubles =
+            report.problems
+            + models.filter { [.failing, .held, .stale].contains($0.1) }.map { "model \($0.0.model) is \($0.1.label)" }
+        page += "<p class=\"health \(troubles.isEmpty ? "healthy" : "unhealthy")\" id=\"health\">"
+        page += troubles.isEmpty ? "Healthy." : "Unhealthy: " + escape(troubles.joined(separator: "; ")) + "."
         page += " Scheduler heartbeat: \(escape(report.heartbeatAt.map(formatInstant) ?? "never")).</p>\n"
         let costs = self.costs
         for (status, standing) in models {
@@ -89,6 +71,37 @@ struct Dashboard {
         }
         page += "</body></html>\n"
         return page
+    }
+
+    /// The page's head and style, shared by the dashboard and the run pages.
+    static func head(title: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>
+        body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:12px;color:#222}
+        h1{font-size:20px;margin:4px 0 12px}
+        .model{border:1px solid #ddd;border-radius:6px;padding:10px 12px;margin:0 0 12px}
+        .model.failing{border-color:#c62828;background:#fff5f5}.model.held{border-color:#ef6c00;background:#fff8f0}
+        .model.stale{border-color:#8d6e63;background:#faf6f3}
+        .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;color:#fff;background:#2e7d32}
+        .failing .badge{background:#c62828}.held .badge{background:#ef6c00}.stale .badge{background:#8d6e63}
+        .running .badge{background:#1565c0}.idle .badge{background:#757575}
+        .facts{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;font-size:14px}
+        .error{white-space:pre-wrap;font-size:13px;color:#8b0000;margin:4px 0}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:8px}
+        figure{margin:0}figcaption{font-size:12px;color:#555}svg{width:100%;height:64px;background:#fafafa}
+        .health{margin:0 0 12px;font-size:14px;padding:6px 10px;border-radius:6px}
+        .health.healthy{background:#edf7ee}.health.unhealthy{background:#fdecea;color:#8b0000}
+        .axis{display:flex;justify-content:space-between;font-size:11px;color:#777}
+        a{color:#1565c0}.error,.facts span,h2{overflow-wrap:anywhere}
+        table.run{border-collapse:collapse;font-size:14px}table.run td{padding:2px 10px 2px 0;vertical-align:top}
+        </style>
+        </head><body>
+
+        """
     }
 
     private func section(
@@ -99,9 +112,11 @@ struct Dashboard {
         var out = "<section class=\"model \(cssClass(standing))\" id=\"model-\(escape(status.model))\">\n"
         out += "<h2>\(escape(status.model)) <span class=\"badge\">\(standing.label)</span></h2>\n"
         out += "<div class=\"facts\">"
-        out += "<span>schedule: \(escape(status.enabled ? status.schedule : "disabled"))</span>"
+        let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC")!
+        out += "<span>schedule: \(escape(status.enabled ? "\(status.schedule) (\(status.timezone))" : "disabled"))</span>"
         if let last = status.lastRun {
-            out += "<span>last run: \(escape(last.status.rawValue)) at \(escape(formatInstant(last.startedAt)))"
+            out += "<span>last run: <a href=\"/runs/\(escape(last.id))\">\(escape(last.status.rawValue))</a> at "
+            out += escape(formatInstant(last.startedAt, in: zone))
             if let finished = last.finishedAt {
                 out += String(format: " (%.2f s)", finished.timeIntervalSince(last.startedAt))
             }
@@ -109,8 +124,8 @@ struct Dashboard {
         } else {
             out += "<span>last run: never</span>"
         }
-        out += "<span>next due: \(escape(status.nextDue.map(formatInstant) ?? "-"))</span>"
-        out += "<span>last success: \(escape(status.lastSuccessAt.map(formatInstant) ?? "never"))</span>"
+        out += "<span>next due: \(escape(status.nextDue.map { formatInstant($0, in: zone) } ?? "-"))</span>"
+        out += "<span>last success: \(escape(status.lastSuccessAt.map { formatInstant($0, in: zone) } ?? "never"))</span>"
         out += "</div>\n"
         if let cost {
             out += costFacts(
@@ -177,8 +192,10 @@ struct Dashboard {
         let points = runs.compactMap { run in value(run).map { (run, $0) } }
         let highest = points.map(\.1).max() ?? 0
         let (width, height) = (300.0, 60.0)
-        let span = Self.days * 86400
-        let start = now.addingTimeInterval(-span)
+        // The axis runs from the first run shown (at most 30 days back) to now, so a day's history fills it.
+        let earliest = max(now.addingTimeInterval(-Self.days * 86400), runs.first?.startedAt ?? now)
+        let start = earliest.addingTimeInterval(-max(now.timeIntervalSince(earliest) * 0.05, 60))
+        let span = now.timeIntervalSince(start)
         let bar = max(1.5, min(6, width / Double(max(points.count, 1))))
         var out = "<figure><figcaption>\(escape(title))"
         if points.isEmpty {
@@ -200,14 +217,23 @@ struct Dashboard {
                 case .blocked: "#ef6c00"
                 default: "#1565c0"
                 }
+            out += "<a href=\"/runs/\(escape(run.id))\">"
             out += String(
                 format: "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%@\">", x, height - h, bar,
                 h, colour)
             out += "<title>\(escape(run.id)) \(escape(run.status.rawValue)) \(escape(formatInstant(run.startedAt))): "
-            out += String(format: "%.4g", v) + " \(escape(unit))</title></rect>"
+            out += String(format: "%.4g", v) + " \(escape(unit))</title></rect></a>"
         }
-        out += "</svg></figure>\n"
+        out += "</svg><div class=\"axis\"><span>\(escape(Self.axisLabel(start, span: span)))</span>"
+        out += "<span>\(escape(Self.axisLabel(now, span: span)))</span></div></figure>\n"
         return out
+    }
+
+    /// A date on a chart's axis, UTC: with the time of day when the axis spans under two days.
+    static func axisLabel(_ date: Date, span: TimeInterval) -> String {
+        let text = formatInstant(date)
+        return span < 2 * 86400 ? String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") + "Z"
+            : String(text.prefix(10))
     }
 
     private func cssClass(_ standing: Standing) -> String {

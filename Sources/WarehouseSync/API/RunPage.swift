@@ -1,0 +1,34 @@
+import Foundation
+import SyncCore
+
+/// One run's page at `GET /runs/{id}` (docs/http-api.md): every field of the run, its error and its
+/// cost, linked from the dashboard's last runs and chart bars. Every value is escaped.
+struct RunPage {
+    let run: RunRecord
+
+    var html: String {
+        var page = Dashboard.head(title: "run \(run.id)")
+        page += "<p><a href=\"/\">← the dashboard</a></p>\n"
+        page += "<h1>\(escape(run.model)): run \(escape(run.id))</h1>\n"
+        if let error = run.error {
+            page += "<div class=\"error\">\(escape(error))</div>\n"
+        }
+        page += "<table class=\"run\">\n"
+        for field in RunRecord.fields {
+            let text: String
+            switch field.get(run) {
+            case .null: continue
+            case .text(let value): text = value
+            case .integer(let value): text = grouped(Double(value))
+            case .instant(let value): text = formatInstant(value)
+            case .measures(let measures):
+                text = measures.sorted { $0.key < $1.key }.map { "\($0.key) \(Dashboard.figure($0.value))" }
+                    .joined(separator: ", ")
+            }
+            guard field.name != "error" else { continue }
+            page += "<tr><td>\(escape(field.name))</td><td>\(escape(text))</td></tr>\n"
+        }
+        page += "</table>\n</body></html>\n"
+        return page
+    }
+}
