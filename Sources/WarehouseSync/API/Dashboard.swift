@@ -113,7 +113,8 @@ struct Dashboard {
         out += "<h2>\(escape(status.model)) <span class=\"badge\">\(standing.label)</span></h2>\n"
         out += "<div class=\"facts\">"
         let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC")!
-        out += "<span>schedule: \(escape(status.enabled ? "\(status.schedule) (\(status.timezone))" : "disabled"))</span>"
+        out +=
+            "<span>schedule: \(escape(status.enabled ? "\(status.schedule) (\(status.timezone))" : "disabled"))</span>"
         if let last = status.lastRun {
             out += "<span>last run: <a href=\"/runs/\(escape(last.id))\">\(escape(last.status.rawValue))</a> at "
             out += escape(formatInstant(last.startedAt, in: zone))
@@ -125,7 +126,8 @@ struct Dashboard {
             out += "<span>last run: never</span>"
         }
         out += "<span>next due: \(escape(status.nextDue.map { formatInstant($0, in: zone) } ?? "-"))</span>"
-        out += "<span>last success: \(escape(status.lastSuccessAt.map { formatInstant($0, in: zone) } ?? "never"))</span>"
+        out +=
+            "<span>last success: \(escape(status.lastSuccessAt.map { formatInstant($0, in: zone) } ?? "never"))</span>"
         out += "</div>\n"
         if let cost {
             out += costFacts(
@@ -232,7 +234,8 @@ struct Dashboard {
     /// A date on a chart's axis, UTC: with the time of day when the axis spans under two days.
     static func axisLabel(_ date: Date, span: TimeInterval) -> String {
         let text = formatInstant(date)
-        return span < 2 * 86400 ? String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") + "Z"
+        return span < 2 * 86400
+            ? String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") + "Z"
             : String(text.prefix(10))
     }
 
