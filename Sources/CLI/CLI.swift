@@ -147,7 +147,12 @@ public enum CLI {
         }
         if let first = args.first, first.hasPrefix("-") {
             if first == "--help" || first == "-h" {
-                console.print(help())
+                // `--help sync` is `help sync`.
+                if args.count > 1, let command = commands.first(where: { $0.spec.name == args[1] }) {
+                    console.print(commandHelp(command.spec))
+                } else {
+                    console.print(help())
+                }
                 return ExitStatus.success
             }
             console.error("error: unknown option \(first)\nusage: \(toolUsage)")

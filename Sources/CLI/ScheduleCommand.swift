@@ -78,6 +78,7 @@ enum TextTable {
                 i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
             }
             .joined(separator: "  ")
+            .replacing(/\ +$/, with: "")  // an empty last column leaves no trailing spaces
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }

@@ -261,11 +261,18 @@ enum PlanCommand {
         let out = args.option("--out").map(env.resolve)
         options.savePlan = out != nil
         if let out, models.count > 1 {
+            // Several plans go into a directory, made when it does not exist yet.
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) && !isDirectory.boolValue {
                 throw UsageError(
-                    message: "with several models, --out names a directory that exists (\(out) is none); each plan "
-                        + "is saved there as MODEL.json", usage: spec.usage)
+                    message: "with several models, --out names a directory for one MODEL.json each, and \(out) is a "
+                        + "file", usage: spec.usage)
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw UsageError(
+                    message: "cannot create the directory \(out): \(error.localizedDescription)", usage: spec.usage)
             }
         }
         let saved = PlanBox()

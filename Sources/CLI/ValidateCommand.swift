@@ -68,7 +68,7 @@ enum ValidateCommand {
             if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
                 metricsProblems.append(
                     ProjectError(
-                        file: project.config.file,
+                        file: project.config.file, line: project.config.metricsFileLine,
                         "[scheduler] metrics_file: the directory \(directory) does not exist",
                         hint: "create it, or point metrics_file at a directory that exists", code: .reference))
             }

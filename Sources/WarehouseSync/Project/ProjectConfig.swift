@@ -11,6 +11,8 @@ public struct ProjectConfig: Sendable {
     public var timezone: TimeZone
     public var maxConcurrentRuns: Int
     public var metricsFile: String?
+    /// The line of `metrics_file`, for errors about it.
+    public var metricsFileLine: Int?
     public var sources: [String: SourceConfig]
     /// `[destinations.NAME]`: where models' changes are delivered.
     public var destinations: [String: DestinationConfig] = [:]
@@ -152,7 +154,9 @@ extension ProjectConfig {
                     switch entry.key {
                     case "timezone": if let zone = r.timezone(entry) { config.timezone = zone }
                     case "max_concurrent_runs": if let n = r.positive(entry) { config.maxConcurrentRuns = n }
-                    default: config.metricsFile = r.string(entry)
+                    default:
+                        config.metricsFile = r.string(entry)
+                        config.metricsFileLine = entry.line
                     }
                 }
             case ["sources"]:

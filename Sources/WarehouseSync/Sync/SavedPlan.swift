@@ -125,13 +125,22 @@ public struct SavedPlan: Codable, Sendable, Equatable {
         }
         guard figures else { return moved }
         if changeSetDigest != current.changeSetDigest {
-            moved.append(
+            var text =
                 "the change set differs (the plan: \(counts.added) added, \(counts.changed) changed, "
-                    + "\(counts.removed) removed; now: \(current.counts.added) added, \(current.counts.changed) "
-                    + "changed, \(current.counts.removed) removed)")
+                + "\(counts.removed) removed; now: \(current.counts.added) added, \(current.counts.changed) "
+                + "changed, \(current.counts.removed) removed)"
+            // Where the counts agree, the first sample that differs says what moved.
+            if let (was, now) = zip(samples, current.samples).first(where: { $0 != $1 }) {
+                text += "; for example \(was.key) \(was.trait): the plan \(was.old ?? "∅") → \(was.new ?? "∅"), now "
+                text +=
+                    (now.key == was.key && now.trait == was.trait)
+                    ? "\(now.old ?? "∅") → \(now.new ?? "∅")" : "\(now.key) \(now.trait) changes instead"
+            }
+            moved.append(text)
+            return moved  // the figures below describe the change set the plan no longer matches
         }
         // The figures a reviewer read are binding too: a plan whose text was edited is refused.
-        if counts != current.counts && changeSetDigest == current.changeSetDigest {
+        if counts != current.counts {
             moved.append(
                 "the plan's counts (\(counts.added) added, \(counts.changed) changed, \(counts.removed) removed, "
                     + "\(counts.unchanged) unchanged) are not the change set's (\(current.counts.added) added, "

@@ -42,6 +42,9 @@ import Testing
         let version = await runCLI(["--version"], in: repositoryRoot)
         #expect(version.status == 0)
         #expect(version.out.hasPrefix("warehouse-sync \(Version.number) (commit "), "\(version.out)")
+        #expect(
+            await runCLI(["--help", "sync"], in: repositoryRoot).out
+                == (await runCLI(["help", "sync"], in: repositoryRoot)).out)
         let help = await runCLI(["help", "sync"], in: repositoryRoot)
         #expect(help.status == 0 && help.out.hasPrefix("usage: warehouse-sync [--project DIR] sync"), "\(help.out)")
         #expect(await runCLI(["help", "nope"], in: repositoryRoot).status == 2)
@@ -58,15 +61,14 @@ import Testing
         let two = await runCLI(["plan", "high_value", "lifetime_value", "--json"], in: directory)
         #expect(two.status == 0, "\(two.err)")
         #expect(two.out.contains("\"model\" : \"high_value\"") && two.out.contains("\"model\" : \"lifetime_value\""))
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("plans"), withIntermediateDirectories: true)
-        #expect(await runCLI(["plan", "--all", "--out", "plans"], in: directory).status == 0)
+        #expect(await runCLI(["plan", "--all", "--out", "plans/"], in: directory).status == 0, "the directory is made")
         for model in ["active_policies", "high_value", "lifetime_value"] {
             let data = try Data(contentsOf: directory.appendingPathComponent("plans/\(model).json"))
             #expect(try JSONDecoder().decode(SavedPlan.self, from: data).model == model)
         }
+        try "{}".write(to: directory.appendingPathComponent("plan.json"), atomically: true, encoding: .utf8)
         let notADirectory = await runCLI(["plan", "--all", "--out", "plan.json"], in: directory)
-        #expect(notADirectory.status == 2 && notADirectory.err.contains("names a directory"), "\(notADirectory.err)")
+        #expect(notADirectory.status == 2 && notADirectory.err.contains("is a file"), "\(notADirectory.err)")
         #expect(await runCLI(["sync", "high_value", "--plan", "plans/high_value.json"], in: directory).status == 0)
     }
 
