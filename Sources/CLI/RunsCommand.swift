@@ -81,11 +81,15 @@ enum RunsCommand {
     static func show(run id: String, location: StoreLocation, json: Bool, env: CommandEnvironment) async throws
         -> Int32
     {
-        guard let run = try await runBlocking({ _ in try location.open(readingOnly: true).run(id: id) }) else {
+        let found = try await runBlocking { _ -> (RunRecord, [InvalidRow])? in
+            let store = try location.open(readingOnly: true)
+            return try store.run(id: id).map { ($0, try store.invalidRows(run: id)) }
+        }
+        guard let (run, invalidRows) = found else {
             throw UsageError(message: "no run \(id); warehouse-sync runs lists them", usage: spec.usage)
         }
         if json {
-            env.console.json(run)
+            env.console.json(RunDetail(run: run, invalidRows: invalidRows))
             return ExitStatus.success
         }
         var lines: [[String]] = []
@@ -101,6 +105,12 @@ enum RunsCommand {
             lines.append([field.name, text])
         }
         env.console.print(TextTable.render(header: ["FIELD", "VALUE"], rows: lines))
+        if !invalidRows.isEmpty {
+            env.console.print(
+                "\n\(run.invalid) row\(run.invalid == 1 ? "" : "s") not synced"
+                    + (run.invalid > invalidRows.count ? " (the first \(invalidRows.count) were kept)" : "") + ":")
+            for row in invalidRows { env.console.print("  \(InvalidRow.describe(row))") }
+        }
         return ExitStatus.success
     }
 }

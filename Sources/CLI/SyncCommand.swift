@@ -177,6 +177,9 @@ enum SyncCommand {
             ? ExitStatus.success : ExitStatus.runFailed
     }
 
+    /// Invalid rows a sync prints; `runs show RUN` lists all the run kept.
+    static let invalidRowsShown = 10
+
     /// A failed run's error with where to look: a warehouse's SQL error names the model file and
     /// how to check it; a run's own errors already name the model.
     static func describe(_ error: any Error, of model: Model) -> String {
@@ -220,11 +223,15 @@ enum SyncCommand {
                 for line in r.drift { console.print("  \(line)") }
             }
             if !r.invalidRows.isEmpty {
+                let shown = r.invalidRows.prefix(Self.invalidRowsShown)
+                let more = r.invalid > shown.count
                 console.print(
-                    "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not "
-                        + "synced\(r.invalid > r.invalidRows.count ? " (the first \(r.invalidRows.count) shown)" : ""):"
-                )
-                for row in r.invalidRows { console.print("  \(InvalidRow.describe(row))") }
+                    "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not synced"
+                        + (more
+                            ? " (the first \(shown.count) shown\(r.run.map { "; all: warehouse-sync runs show \($0)" } ?? ""))"
+                            : "")
+                        + ":")
+                for row in shown { console.print("  \(InvalidRow.describe(row))") }
             }
             if r.dryRun && !r.samples.isEmpty {
                 console.print("\n\(r.model): sample changes (key, trait, old → new)")

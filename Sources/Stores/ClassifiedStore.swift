@@ -58,6 +58,7 @@ final class ClassifiedStore: Store {
     func run(id: String) throws -> RunRecord? { try run { try inner.run(id: id) } }
     func profile(key: String) throws -> ProfileRecord? { try run { try inner.profile(key: key) } }
     func profiles(_ query: ProfileQuery) throws -> [ProfileRecord] { try run { try inner.profiles(query) } }
+    func invalidRows(run id: String) throws -> [InvalidRow] { try run { try inner.invalidRows(run: id) } }
     func modelStates() throws -> [ModelState] { try run { try inner.modelStates() } }
     func acquireLease(model: String, holder: String, ttl: Duration, now: Date) throws -> Bool {
         try run { try inner.acquireLease(model: model, holder: holder, ttl: ttl, now: now) }

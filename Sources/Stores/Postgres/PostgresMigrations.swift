@@ -144,5 +144,16 @@ enum PostgresMigrations {
         INSERT INTO warehouse_sync.meta (key, value)
         VALUES ('store_id', substr(md5(random()::text || clock_timestamp()::text), 1, 16)) ON CONFLICT (key) DO NOTHING;
         """,
+        // 9: a committed run's invalid rows, up to 10,000 a run (its `invalid` field counts them all).
+        """
+        CREATE TABLE warehouse_sync.invalid_rows (
+            run_seq     bigint NOT NULL,
+            ordinal     integer NOT NULL,
+            key         text,
+            column_name text,
+            reason      text NOT NULL,
+            PRIMARY KEY (run_seq, ordinal)
+        );
+        """,
     ]
 }

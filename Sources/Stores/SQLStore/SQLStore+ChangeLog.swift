@@ -56,6 +56,8 @@ extension SQLStore {
             [.real(cutoff.timeIntervalSince1970)]
         ) { $0.integer(0) }
         guard let last else { return 0 }
+        // A run's invalid rows go with its changes.
+        try database.run("DELETE FROM \(table(.invalidRows)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
         let added = try database.run(
             "DELETE FROM \(table(.changeAdded)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
         return try added

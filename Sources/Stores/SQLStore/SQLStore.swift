@@ -93,6 +93,17 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 intoEmptyStore: intoEmptyStore)
             try run.changes.forEach { try writer.apply($0) }
             try writer.finish()
+            for (ordinal, row) in run.invalidRows.prefix(RunCommit.invalidRowLimit).enumerated() {
+                try database.run(
+                    """
+                    INSERT INTO \(table(.invalidRows)) (run_seq, ordinal, key, column_name, reason)
+                    VALUES (\(d.param(1)), \(d.param(2)), \(d.param(3)), \(d.param(4)), \(d.param(5)))
+                    """,
+                    [
+                        .integer(seq), .integer(Int64(ordinal)), row.key.map(StoreValue.text) ?? .null,
+                        row.column.map(StoreValue.text) ?? .null, .text(row.reason),
+                    ])
+            }
             var record = run.record
             let finishedAt = run.finish()
             record.finishedAt = finishedAt
@@ -229,6 +240,17 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 at: formatInstant(row.instant(3) ?? Date(timeIntervalSince1970: 0)))
         }
         return profile
+    }
+
+    package func invalidRows(run id: String) throws -> [InvalidRow] {
+        var rows: [InvalidRow] = []
+        try database.query(
+            """
+            SELECT i.key, i.column_name, i.reason FROM \(table(.invalidRows)) i
+            JOIN \(table(.runs)) r ON r.seq = i.run_seq WHERE r.id = \(d.param(1)) ORDER BY i.ordinal
+            """, [.text(id)]
+        ) { row in rows.append(InvalidRow(key: row.text(0), column: row.text(1), reason: row.text(2) ?? "")) }
+        return rows
     }
 
     package func profiles(_ query: ProfileQuery) throws -> [ProfileRecord] {

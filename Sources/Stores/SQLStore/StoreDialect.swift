@@ -8,6 +8,7 @@ package enum StoreTable: String, Sendable, CaseIterable {
     /// added profile with all its traits.
     case changeRows = "change_rows"
     case changeAdded = "change_added"
+    case invalidRows = "invalid_rows"
 }
 
 /// How one engine spells what the store's SQL needs and the two engines write differently.

@@ -145,5 +145,16 @@ enum SQLiteMigrations {
         ALTER TABLE ws_models ADD COLUMN scratch_state TEXT;
         INSERT INTO ws_meta (key, value) VALUES ('store_id', lower(hex(randomblob(8)))) ON CONFLICT (key) DO NOTHING;
         """,
+        // 9: a committed run's invalid rows, up to 10,000 a run (its `invalid` field counts them all).
+        """
+        CREATE TABLE ws_invalid_rows (
+            run_seq     INTEGER NOT NULL,
+            ordinal     INTEGER NOT NULL,
+            key         TEXT,
+            column_name TEXT,
+            reason      TEXT NOT NULL,
+            PRIMARY KEY (run_seq, ordinal)
+        ) WITHOUT ROWID;
+        """,
     ]
 }

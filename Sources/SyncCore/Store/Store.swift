@@ -22,6 +22,8 @@ public protocol Store: DeliveryStore {
     /// The run with this id, nil if there is none.
     func run(id: String) throws -> RunRecord?
     func profile(key: String) throws -> ProfileRecord?
+    /// The invalid rows a committed run kept (up to `RunCommit.invalidRowLimit`), in the order read.
+    func invalidRows(run: String) throws -> [InvalidRow]
     /// Profiles with at least one trait, in the keys' byte order, that match `query` (docs/commands.md,
     /// `profiles`); their `sources` are left empty.
     func profiles(_ query: ProfileQuery) throws -> [ProfileRecord]
@@ -123,6 +125,10 @@ public struct RunCommit {
     package var checkOwnership: (([String: [String]]) throws -> Void)?
     /// The model's destinations: each change is queued in the outbox for each, in the commit.
     public var destinations: [String] = []
+    /// The rows read but not synced, up to `RunCommit.invalidRowLimit`, kept with the run.
+    public var invalidRows: [InvalidRow] = []
+    /// How many invalid rows a run keeps in the store (its `invalid` count has them all).
+    public static let invalidRowLimit = 10_000
     /// Whether the run's changes go to the change log (`change_retention` is not 0).
     package var logChanges = true
     /// The lease this run holds; the commit is refused if the store says another holder has it

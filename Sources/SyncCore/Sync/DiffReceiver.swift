@@ -75,6 +75,8 @@ package struct DiffReceiver: RowReceiver {
     private var droppedPositions: [Int] = []
     /// How many sample changes are kept (10 for a plan's output, 100 for a saved plan).
     package var sampleLimit = 10
+    /// How many invalid rows are kept (the run keeps them in the store; `counts.invalid` has them all).
+    package var invalidRowLimit = 10
     private static let duplicateLimit = 5
 
     /// Where a row stands against the snapshot.
@@ -181,7 +183,7 @@ package struct DiffReceiver: RowReceiver {
 
     private mutating func noteInvalid(key: String?, column: String?, reason: String) {
         counts.invalid += 1
-        if invalidRows.count < sampleLimit {
+        if invalidRows.count < invalidRowLimit {
             invalidRows.append(InvalidRow(key: key, column: column, reason: reason))
         }
     }

@@ -35,6 +35,12 @@ public struct InvalidRow: Sendable, Equatable, Codable {
     public var column: String?
     public var reason: String
 
+    public init(key: String?, column: String?, reason: String) {
+        self.key = key
+        self.column = column
+        self.reason = reason
+    }
+
     /// `key "u7", column settings: the value is not valid JSON: ...`
     public static func describe(_ row: InvalidRow) -> String {
         let key = row.key.map { "key \"\($0)\"" } ?? "a NULL key"

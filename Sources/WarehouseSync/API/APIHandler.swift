@@ -176,7 +176,11 @@ public final class APIHandler: Sendable {
     }
 
     private func run(id: String) throws -> HTTPResponse {
-        if let record = try pool.with({ try $0.run(id: id) }) { return json(200, ReportJSON.encode(record)) }
+        if let detail = try pool.with({ store in
+            try store.run(id: id).map { RunDetail(run: $0, invalidRows: try store.invalidRows(run: id)) }
+        }) {
+            return json(200, ReportJSON.encode(detail))
+        }
         let control = self.control
         if let live = waitFor({ await control.liveRun(id: id) }) { return json(200, ReportJSON.encode(live)) }
         throw APIError(404, "no run \(id)")
@@ -272,13 +276,17 @@ public final class APIHandler: Sendable {
 
     /// A run's page; 404 when the store has no such run.
     private func runPage(id: String) throws -> HTTPResponse {
-        guard let run = try pool.with({ try $0.run(id: id) }) else {
+        guard
+            let (run, invalidRows) = try pool.with({ store in
+                try store.run(id: id).map { ($0, try store.invalidRows(run: id)) }
+            })
+        else {
             var missing = Self.page(
                 Dashboard.head(title: "no such run") + "<p>No run \(escape(id)). <a href=\"/\">The dashboard</a></p>")
             missing.status = 404
             return missing
         }
-        return Self.page(RunPage(run: run).html)
+        return Self.page(RunPage(run: run, invalidRows: invalidRows).html)
     }
 
     private static func page(_ html: String) -> HTTPResponse {

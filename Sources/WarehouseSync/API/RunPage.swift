@@ -5,6 +5,7 @@ import SyncCore
 /// cost, linked from the dashboard's last runs and chart bars. Every value is escaped.
 struct RunPage {
     let run: RunRecord
+    let invalidRows: [InvalidRow]
 
     var html: String {
         var page = Dashboard.head(title: "run \(run.id)")
@@ -28,7 +29,13 @@ struct RunPage {
             guard field.name != "error" else { continue }
             page += "<tr><td>\(escape(field.name))</td><td>\(escape(text))</td></tr>\n"
         }
-        page += "</table>\n</body></html>\n"
+        page += "</table>\n"
+        if !invalidRows.isEmpty {
+            page += "<h2>\(run.invalid) row\(run.invalid == 1 ? "" : "s") not synced</h2>\n<ul>\n"
+            for row in invalidRows { page += "<li>\(escape(InvalidRow.describe(row)))</li>\n" }
+            page += "</ul>\n"
+        }
+        page += "</body></html>\n"
         return page
     }
 }

@@ -226,6 +226,7 @@ public final class SyncRunner: Sendable {
             model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
             hashing: XXH3Hashing(), json: try JSONValidator())
         if options.savePlan || options.plan != nil { diff.sampleLimit = SavedPlan.sampleLimit }
+        diff.invalidRowLimit = RunCommit.invalidRowLimit
         diff.onProgress = { rows in report("fetch", rows) }
         report("query", 0)
         var stats: QueryStats
@@ -351,6 +352,7 @@ public final class SyncRunner: Sendable {
             commit.sourceState = sourceState
             commit.destinations = model.destinations
             commit.scratch = warehouseDiff?.state
+            commit.invalidRows = diff.invalidRows
             return try store.commit(commit)
         }
         // The swap: the previous table goes once the store records this run's (docs/warehouse-diff.md).
