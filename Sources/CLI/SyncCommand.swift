@@ -225,12 +225,10 @@ enum SyncCommand {
             if !r.invalidRows.isEmpty {
                 let shown = r.invalidRows.prefix(Self.invalidRowsShown)
                 let more = r.invalid > shown.count
+                let rest = r.run.map { "; all: warehouse-sync runs show \($0)" } ?? ""
                 console.print(
                     "\n\(r.model): \(r.invalid) row\(r.invalid == 1 ? "" : "s") not synced"
-                        + (more
-                            ? " (the first \(shown.count) shown\(r.run.map { "; all: warehouse-sync runs show \($0)" } ?? ""))"
-                            : "")
-                        + ":")
+                        + (more ? " (the first \(shown.count) shown\(rest))" : "") + ":")
                 for row in shown { console.print("  \(InvalidRow.describe(row))") }
             }
             if r.dryRun && !r.samples.isEmpty {

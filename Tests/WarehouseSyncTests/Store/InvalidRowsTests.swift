@@ -22,7 +22,8 @@ import Testing
         try f.model("m", "-- key: id\nSELECT id, v FROM c\n")
         let sync = await runCLI(["sync", "m"], in: f.directory)
         #expect(sync.status == 0, "\(sync.err)")
-        #expect(sync.out.contains("24 rows not synced (the first 10 shown; all: warehouse-sync runs show "), "\(sync.out)")
+        #expect(
+            sync.out.contains("24 rows not synced (the first 10 shown; all: warehouse-sync runs show "), "\(sync.out)")
         let run = try #require(try f.store().runs(model: "m", limit: 1).first)
         #expect(run.invalid == 24)
         let kept = try f.store().invalidRows(run: run.id)
@@ -39,7 +40,8 @@ import Testing
 
     @Test func aRunKeepsAtMostTenThousandAndCountsThemAll() throws {
         let f = try SyncFixture(store: .sqlite)
-        try f.warehouse("CREATE TABLE c (id text, v int); INSERT INTO c SELECT NULL, g FROM generate_series(1, 10005) g")
+        try f.warehouse(
+            "CREATE TABLE c (id text, v int); INSERT INTO c SELECT NULL, g FROM generate_series(1, 10005) g")
         try f.model("m", "-- key: id\nSELECT id, v FROM c\n")
         let outcome = try f.sync("m")
         #expect(outcome.record.invalid == 10005)
