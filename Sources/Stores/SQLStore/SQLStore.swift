@@ -91,7 +91,12 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 record: run.record, runSeq: seq, traitNames: run.traitNames,
                 previousTraitNames: run.previousTraitNames, logChanges: run.logChanges, destinations: run.destinations,
                 intoEmptyStore: intoEmptyStore)
-            try run.changes.forEach { try writer.apply($0) }
+            var written = 0
+            try run.changes.forEach {
+                try writer.apply($0)
+                written += 1
+                if written & 0xFFF == 0 { run.onProgress?(written) }
+            }
             try writer.finish()
             for (ordinal, row) in run.invalidRows.prefix(RunCommit.invalidRowLimit).enumerated() {
                 try database.run(

@@ -125,6 +125,8 @@ public struct RunCommit {
     package var checkOwnership: (([String: [String]]) throws -> Void)?
     /// The model's destinations: each change is queued in the outbox for each, in the commit.
     public var destinations: [String] = []
+    /// Called now and then while the changes are written, with how many are.
+    public var onProgress: ((Int) -> Void)?
     /// The rows read but not synced, up to `RunCommit.invalidRowLimit`, kept with the run.
     public var invalidRows: [InvalidRow] = []
     /// How many invalid rows a run keeps in the store (its `invalid` count has them all).

@@ -40,7 +40,7 @@ package final class ChangeSpool {
     private let url: URL
     private let handle: FileHandle
     private var buffer: [UInt8] = []
-    private(set) var count = 0
+    package private(set) var count = 0
 
     /// Where the spool lives (unlinked), for messages.
     private let directory: String

@@ -58,6 +58,9 @@ public struct SyncProgress: Sendable {
     public var model: String
     public var phase: String
     public var rows: Int
+    /// How many rows the phase will see, where that is known: the snapshot's rows while fetching a
+    /// rerun (an estimate), the changes while writing.
+    public var total: Int?
     public var elapsed: Duration
 }
 
@@ -133,10 +136,10 @@ public final class SyncRunner: Sendable {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let report = { [progress] (phase: String, rows: Int) in
-            progress(SyncProgress(model: model.name, phase: phase, rows: rows, elapsed: clock.now - began))
+        let report = { [progress] (phase: String, rows: Int, total: Int?) in
+            progress(SyncProgress(model: model.name, phase: phase, rows: rows, total: total, elapsed: clock.now - began))
         }
-        report("connect", 0)
+        report("connect", 0, nil)
         // A BigQuery bytes budget is the connection's maximum bytes billed: the warehouse stops the query.
         let source = try SourceHandle(
             config: options.force ? sourceConfig : BudgetCheck.capped(sourceConfig, by: model.budget),
@@ -227,8 +230,9 @@ public final class SyncRunner: Sendable {
             hashing: XXH3Hashing(), json: try JSONValidator())
         if options.savePlan || options.plan != nil { diff.sampleLimit = SavedPlan.sampleLimit }
         diff.invalidRowLimit = RunCommit.invalidRowLimit
-        diff.onProgress = { rows in report("fetch", rows) }
-        report("query", 0)
+        let expected = info?.rows
+        diff.onProgress = { rows in report("fetch", rows, expected) }
+        report("query", 0, nil)
         var stats: QueryStats
         var warehouseDiff: WarehouseDiff?
         // A run that does not commit leaves no table of its own in the scratch schema.
@@ -241,7 +245,7 @@ public final class SyncRunner: Sendable {
                     dryRun: options.dryRun, options: queryOptions)
                 warehouseDiff = run
                 let rows = try run.materialize(model.sql)
-                report("fetch", 0)
+                report("fetch", 0, nil)
                 stats = try run.stream(into: &diff, rows: rows, dryRun: options.dryRun)
                 record.cost = (record.cost ?? [:]).merging(
                     ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
@@ -334,7 +338,8 @@ public final class SyncRunner: Sendable {
                 record: record, samples: diff.samples, dryRun: true, blockedMessage: hold?.message,
                 invalidRows: diff.invalidRows, wouldWrite: counts, drift: drift, plan: plan)
         }
-        report("write", counts.rowsRead)
+        let changeCount = spool.count
+        report("write", 0, changeCount)
         record.counts = counts
         record.status = .succeeded
         record.finishedAt = now()
@@ -353,6 +358,7 @@ public final class SyncRunner: Sendable {
             commit.destinations = model.destinations
             commit.scratch = warehouseDiff?.state
             commit.invalidRows = diff.invalidRows
+            commit.onProgress = { written in report("write", written, changeCount) }
             return try store.commit(commit)
         }
         // The swap: the previous table goes once the store records this run's (docs/warehouse-diff.md).
