@@ -137,7 +137,8 @@ public final class SyncRunner: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         let report = { [progress] (phase: String, rows: Int, total: Int?) in
-            progress(SyncProgress(model: model.name, phase: phase, rows: rows, total: total, elapsed: clock.now - began))
+            progress(
+                SyncProgress(model: model.name, phase: phase, rows: rows, total: total, elapsed: clock.now - began))
         }
         report("connect", 0, nil)
         // A BigQuery bytes budget is the connection's maximum bytes billed: the warehouse stops the query.
