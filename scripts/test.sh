@@ -10,6 +10,8 @@ swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 # The manual: every relative link resolves, every command and option it shows exists.
 python3 scripts/check-docs.py .build/debug/warehouse-sync
+# The README's quickstart on the installed release binary.
+scripts/quickstart-check.sh
 exec scripts/throwaway-postgres.sh bash -c '
   set -e
   swift test --skip-build --skip "MemoryTests"
