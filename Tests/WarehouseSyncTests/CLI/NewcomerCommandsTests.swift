@@ -72,6 +72,50 @@ import Testing
         #expect(await runCLI(["sync", "high_value", "--plan", "plans/high_value.json"], in: directory).status == 0)
     }
 
+    /// `status` shows each schedule as written with its timezone, and times in that zone with their
+    /// offset; `runs` has an INVALID column and, like `changes`, says when its list is cut.
+    @Test func listsSayWhatTheyShow() async throws {
+        let directory = try Self.emptyDirectory()
+        #expect(await runCLI(["init", directory.path], in: directory).status == 0)
+        let berlinModel =
+            "-- key: user_id\n-- source: demo\n-- schedule: daily at 02:00\n-- timezone: Europe/Berlin\n"
+            + "SELECT user_id, 1 AS one FROM customers\n"
+        try berlinModel.write(
+            to: directory.appendingPathComponent("models/berlin.sql"), atomically: true, encoding: .utf8)
+        #expect(await runCLI(["sync", "--all"], in: directory).status == 0)
+        let status = await runCLI(["status"], in: directory)
+        let berlin = try #require(status.out.split(separator: "\n").first { $0.hasPrefix("berlin") })
+        #expect(berlin.contains("daily at 02:00 (Europe/Berlin)"), "\(berlin)")
+        // runCLI's clock is 2027-01-15T08:00Z: the next 02:00 in Berlin is 01:00Z on the 16th.
+        #expect(berlin.contains("2027-01-16T02:00:00+01:00"), "\(berlin)")
+        #expect(!status.out.contains(" \n"), "no trailing spaces")
+        let runs = await runCLI(["runs", "--limit", "2"], in: directory)
+        #expect(runs.out.hasPrefix("RUN") && runs.out.contains(" INVALID "), "\(runs.out)")
+        #expect(runs.err.contains("(the newest 2 runs; --limit N shows more)"), "\(runs.err)")
+        let changes = await runCLI(["changes", "--limit", "3"], in: directory)
+        #expect(changes.out.split(separator: "\n").count == 4, "a header and three changes")
+        #expect(changes.err.contains("(the newest 3 changes; --limit N shows more"), "\(changes.err)")
+        let all = await runCLI(["runs"], in: directory)
+        #expect(all.err.isEmpty, "a list that is not cut says nothing: \(all.err)")
+    }
+
+    /// On a terminal a failed run is told in the summary, never as a JSON log line.
+    @Test func aFailedSyncOnATerminalPrintsNoJSON() async throws {
+        let directory = try Self.emptyDirectory()
+        #expect(await runCLI(["init", directory.path], in: directory).status == 0)
+        try "-- key: user_id\n-- source: demo\nSELECT user_id, order_totl FROM orders\n".write(
+            to: directory.appendingPathComponent("models/bad.sql"), atomically: true, encoding: .utf8)
+        let captured = CapturedConsole()
+        let terminal = Console(
+            out: { text in captured.console.print(String(text.dropLast())) },
+            err: { text in captured.console.error(String(text.dropLast())) }, isTerminal: true)
+        let status = await CLI.run(
+            CLIContext(arguments: ["sync", "bad"], currentDirectory: directory, console: terminal))
+        #expect(status == 1)
+        #expect(captured.stdout.contains("models/bad.sql:3:17: no such column: order_totl"), "\(captured.stdout)")
+        #expect(!captured.stderr.contains("{\""), "\(captured.stderr)")
+    }
+
     @Test func serverAndAlertSecretsAreNeededOnlyByServe() async throws {
         let directory = try Self.emptyDirectory()
         #expect(await runCLI(["init", directory.path], in: directory).status == 0)
