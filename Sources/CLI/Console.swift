@@ -53,6 +53,13 @@ public final class Console: Sendable {
         let text = redactor.redact(line)
         if !outLock.withLock({ _ in writeOut(text + "\n") }) { failed(out: true) }
     }
+    /// A line on stdout that is no command's result (serve's address): a failed write counts as a
+    /// lost log line, not as lost output, so it never changes an exit status.
+    public func note(_ line: String) {
+        let text = redactor.redact(line)
+        if !outLock.withLock({ _ in writeOut(text + "\n") }) { failed(out: false) }
+    }
+
     public func error(_ line: String) {
         let text = redactor.redact(line)
         if let queue = errorQueue.withLock({ $0 }) {

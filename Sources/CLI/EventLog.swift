@@ -17,7 +17,7 @@ struct EventLog: ServiceLog {
     var lostLines: Int { console.lostErrorLines }
 
     /// On stdout, so the event log on stderr stays one JSON object a line.
-    func say(_ line: String) { console.print(line) }
+    func say(_ line: String) { console.note(line) }
 
     func emit(_ event: String, level: String, _ fields: [String: EventField]) {
         var out: [UInt8] = Array("{\"ts\":".utf8)
