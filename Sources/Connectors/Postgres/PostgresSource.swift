@@ -122,7 +122,7 @@ public final class PostgresSource: SourceConnection {
         }
     }
 
-    private var columnElementTypes: [ValueType?] = []
+    private var columnElementTypes: [ArrayElement?] = []
 
     private func prepareAndDescribe(_ sql: String) throws -> [Column] {
         _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
@@ -142,41 +142,51 @@ public final class PostgresSource: SourceConnection {
     private var resolvedTypes: [UInt32: PGType] = [:]
 
     /// A built-in type as `PGType` knows it; any other through the catalog: a domain as its base
-    /// type, and every array (of an enum, a domain, a composite or a range too) as an array whose
-    /// elements are read as their base type's, or as text. Anything else is read as text.
+    /// type, and every array (of an enum, a domain, a composite, a range, or a domain over an array)
+    /// as an array whose elements read as their base type's, or as text. Anything else reads as text.
     private func resolvedType(_ oid: UInt32) throws -> PGType {
         let known = PGType(oid: oid)
         if known.valueType != .unknown { return known }
         if let cached = resolvedTypes[oid] { return cached }
-        // The base of a domain chain; for an array (array_in reads it), its element's base.
+        var type = known
+        let described = try describeType(oid)
+        let base = PGType(oid: described.base)
+        if base.valueType != .unknown {
+            type = base
+        } else if described.isArray {
+            type = PGType(valueType: .array, element: try element(described.element))
+        }
+        resolvedTypes[oid] = type
+        return type
+    }
+
+    /// How the elements of an array of `oid` read: a scalar's base type, an array's (nested), or text.
+    private func element(_ oid: UInt32) throws -> ArrayElement {
+        let described = try describeType(oid)
+        let base = PGType(oid: described.base)
+        if base.valueType == .array { return ArrayElement(.array, inner: base.element?.type ?? .text) }
+        if base.valueType != .unknown { return ArrayElement(base.valueType) }
+        guard described.isArray else { return ArrayElement(.text) }
+        let inner = PGType(oid: try describeType(described.element).base)
+        return ArrayElement(
+            .array, inner: inner.valueType == .unknown || inner.valueType == .array ? .text : inner.valueType)
+    }
+
+    /// The base of `oid`'s domain chain, whether that base is an array (array_in reads it), and its element.
+    private func describeType(_ oid: UInt32) throws -> (base: UInt32, isArray: Bool, element: UInt32) {
         let row = try connection.execute(
             """
             WITH RECURSIVE base(oid, depth) AS (
                 SELECT $1::oid, 0
                 UNION ALL SELECT t.typbasetype, b.depth + 1 FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.oid
                 WHERE t.typtype = 'd' AND b.depth < 32)
-            SELECT b.oid, t.typinput = 'pg_catalog.array_in'::regproc AND t.typelem <> 0,
-                (WITH RECURSIVE element(oid, depth) AS (
-                    SELECT t.typelem, 0
-                    UNION ALL SELECT e.typbasetype, x.depth + 1
-                    FROM element x JOIN pg_catalog.pg_type e ON e.oid = x.oid
-                    WHERE e.typtype = 'd' AND x.depth < 32)
-                 SELECT oid FROM element ORDER BY depth DESC LIMIT 1)
+            SELECT b.oid, t.typinput = 'pg_catalog.array_in'::regproc AND t.typelem <> 0, t.typelem
             FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.oid ORDER BY b.depth DESC LIMIT 1
             """, ["\(oid)"])
-        var type = known
-        if row.rowCount == 1, let base = row.text(0, 0).flatMap(UInt32.init) {
-            let resolved = PGType(oid: base)
-            if resolved.valueType != .unknown {
-                type = resolved
-            } else if row.text(0, 1) == "t" {
-                let element = row.text(0, 2).flatMap(UInt32.init).map { PGType(oid: $0) }
-                let scalar = element.flatMap { $0.element == nil && $0.valueType != .unknown ? $0.valueType : nil }
-                type = PGType(valueType: .array, element: scalar ?? .text)
-            }
-        }
-        resolvedTypes[oid] = type
-        return type
+        guard row.rowCount == 1 else { return (oid, false, 0) }
+        return (
+            row.text(0, 0).flatMap(UInt32.init) ?? oid, row.text(0, 1) == "t", row.text(0, 2).flatMap(UInt32.init) ?? 0
+        )
     }
 
     /// Cancels the statement in flight and drains what the server still sends.
@@ -188,7 +198,7 @@ public final class PostgresSource: SourceConnection {
     // MARK: - COPY
 
     private func streamCopy(
-        _ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+        _ sql: String, _ types: [ValueType], _ elements: [ArrayElement?],
         _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
         _ watch: inout Stopwatch, _ token: CancellationToken
     ) throws {
@@ -218,7 +228,7 @@ public final class PostgresSource: SourceConnection {
     // MARK: - Single-row mode
 
     private func streamSingleRows(
-        _ sql: String, _ types: [ValueType], _ elements: [ValueType?],
+        _ sql: String, _ types: [ValueType], _ elements: [ArrayElement?],
         _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
         _ watch: inout Stopwatch, _ token: CancellationToken
     ) throws {

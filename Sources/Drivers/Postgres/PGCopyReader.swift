@@ -25,7 +25,7 @@ public final class PGCopyReader {
     }
 
     package init(
-        connection: PGConnection, query: String, types: [ValueType], elements: [ValueType?],
+        connection: PGConnection, query: String, types: [ValueType], elements: [ArrayElement?],
         cancelled: @escaping () -> Bool,
         options: String = ""
     ) throws {

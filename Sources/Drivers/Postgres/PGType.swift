@@ -3,7 +3,7 @@ import SyncCore
 /// How to read a PostgreSQL type's text output: the value type, and for arrays the element's.
 package struct PGType {
     package var valueType: ValueType
-    package var element: ValueType?
+    package var element: ArrayElement?
 
     package init(oid: UInt32) {
         if let scalar = Self.scalars[oid] {
@@ -11,7 +11,7 @@ package struct PGType {
             self.element = nil
         } else if let element = Self.arrays[oid] {
             self.valueType = .array
-            self.element = element
+            self.element = ArrayElement(element)
         } else {
             self.valueType = .unknown
             self.element = nil
@@ -19,7 +19,7 @@ package struct PGType {
     }
 
     /// A type resolved elsewhere (through the catalog).
-    package init(valueType: ValueType, element: ValueType?) {
+    package init(valueType: ValueType, element: ArrayElement?) {
         self.valueType = valueType
         self.element = element
     }

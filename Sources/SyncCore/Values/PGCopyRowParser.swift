@@ -7,10 +7,10 @@ public final class PGCopyRowParser {
     private let escaped: UnsafeMutableBufferPointer<Bool>
     /// How each column is read, held here for every row (a row borrows them: nothing is retained a row).
     private let types: UnsafeMutableBufferPointer<ValueType>
-    private let elements: UnsafeMutableBufferPointer<ValueType?>
+    private let elements: UnsafeMutableBufferPointer<ArrayElement?>
 
     /// A parser of rows whose columns are read as `types` (arrays: as `elements`; one per column).
-    public init(types: [ValueType], elements: [ValueType?]) {
+    public init(types: [ValueType], elements: [ArrayElement?]) {
         precondition(types.count == elements.count, "one element type a column")
         columnCount = types.count
         starts = .allocate(capacity: columnCount)

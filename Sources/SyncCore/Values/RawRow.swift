@@ -9,13 +9,13 @@ public struct RawRow: ~Escapable {
     let escaped: UnsafeBufferPointer<Bool>
     /// The parser's arrays, borrowed for the row's life (retaining them cost two atomic pairs a row).
     let types: UnsafeBufferPointer<ValueType>
-    let elements: UnsafeBufferPointer<ValueType?>
+    let elements: UnsafeBufferPointer<ArrayElement?>
 
     @_lifetime(immortal)
     init(
         line: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>, ends: UnsafeBufferPointer<Int>,
         escaped: UnsafeBufferPointer<Bool>, types: UnsafeBufferPointer<ValueType>,
-        elements: UnsafeBufferPointer<ValueType?>
+        elements: UnsafeBufferPointer<ArrayElement?>
     ) {
         self.line = line
         self.starts = starts

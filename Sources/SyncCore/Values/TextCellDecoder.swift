@@ -5,7 +5,9 @@
 /// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`, `lc_monetary=C`, `bytea_output=hex`,
 /// `extra_float_digits=1`), so every value has one spelling, whatever the server's configuration.
 public enum TextCellDecoder {
-    package static func decode(_ bytes: UnsafeBufferPointer<UInt8>, as type: ValueType, element: ValueType? = nil)
+    package static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, as type: ValueType, element: ArrayElement? = nil
+    )
         -> Value
     {
         switch type {
@@ -34,7 +36,7 @@ public enum TextCellDecoder {
         case .bytes:
             return .bytes(parseHexBytea(bytes))
         case .array:
-            return PGArrayParser.parse(bytes, element: element ?? .text)
+            return PGArrayParser.parse(bytes, element: element ?? ArrayElement(.text))
         case .text, .unknown:
             return .text(string(bytes))
         }

@@ -42,8 +42,8 @@ import Testing
     }
 
     /// Every array is a JSON array of its elements' canonical values, whatever its element type:
-    /// an enum, a domain (over a scalar or an array), a composite, a range. A domain reads as its
-    /// base type; a range keeps its text.
+    /// an enum, a domain (over a scalar or an array: then nested arrays), a composite, a range. A
+    /// domain reads as its base type; a range keeps its text.
     @Test(arguments: modes)
     func userDefinedTypesAndTheirArraysReadAsTheirBaseTypes(mode: PostgresSource.FetchMode) throws {
         let database = try TestPostgres.freshDatabase("types")
@@ -58,15 +58,19 @@ import Testing
             SELECT ARRAY['sad', 'ok']::mood[] AS enums, 5::posint AS domain, ARRAY[1, 2]::posint[] AS domains,
                 '{3,4}'::intlist AS domain_array, ARRAY[ROW(1, 'x y')::pair, NULL] AS composites,
                 ARRAY['[1,3)'::int4range] AS ranges, '[1,3)'::int4range AS range, '{ok}'::moods AS enum_domain,
-                'ok'::mood AS enum
+                'ok'::mood AS enum, ARRAY['{3,4}'::intlist, '{5}'::intlist] AS domain_arrays,
+                ARRAY['{ok,sad}'::moods] AS enum_domain_arrays
             """)
         #expect(
-            result.columns.map(\.type) == [.array, .int, .array, .array, .array, .array, .unknown, .array, .unknown])
+            result.columns.map(\.type) == [
+                .array, .int, .array, .array, .array, .array, .unknown, .array, .unknown, .array, .array,
+            ])
         #expect(
             result.rows.first == [
                 .array([.text("sad"), .text("ok")]), .int(5), .array([.int(1), .int(2)]), .array([.int(3), .int(4)]),
                 .array([.text("(1,\"x y\")"), .null]), .array([.text("[1,3)")]), .text("[1,3)"),
-                .array([.text("ok")]), .text("ok"),
+                .array([.text("ok")]), .text("ok"), .array([.array([.int(3), .int(4)]), .array([.int(5)])]),
+                .array([.array([.text("ok"), .text("sad")])]),
             ])
     }
 
