@@ -18,7 +18,8 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "SyncCore", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .target(name: "Drivers", dependencies: ["SyncCore", "CLibPQ", "CODBC", "CSQLite", "CXXHash", "CMicroHTTPD"]),
-        .target(name: "Connectors", dependencies: ["SyncCore", "Drivers", "CLibPQ", "CODBC", "CSQLite"]),
+        // Connectors speaks to Drivers' types only: every C call is a Driver's.
+        .target(name: "Connectors", dependencies: ["SyncCore", "Drivers"]),
         .target(name: "Stores", dependencies: ["SyncCore", "Drivers"]),
         .target(name: "WarehouseSync", dependencies: ["SyncCore", "Drivers", "Connectors", "Stores"]),
         .target(name: "CLI", dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync"]),

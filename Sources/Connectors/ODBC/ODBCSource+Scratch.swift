@@ -1,4 +1,3 @@
-import CODBC
 import Drivers
 import SyncCore
 
@@ -15,14 +14,11 @@ extension ODBCSource: ScratchSession {
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         try setUpSession(options)
         let statement = try ODBCStatement(connection: connection)
-        if let timeout = options.timeout {
-            statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000)))
-        }
+        if let timeout = options.timeout { statement.setQueryTimeout(timeout) }
         let cancel = ODBCCancelHandle(statement)
         return try token.whileInFlight(cancel: { cancel.send() }) {
             try statement.execute(sql, cancelled: token.isCancelled)
-            var count: SQLLEN = 0
-            return odbcSucceeded(SQLRowCount(statement.handle, &count)) ? max(0, Int(count)) : 0
+            return statement.rowCount
         }
     }
 }

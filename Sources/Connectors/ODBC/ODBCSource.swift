@@ -1,4 +1,3 @@
-import CODBC
 import Drivers
 import SyncCore
 
@@ -38,11 +37,8 @@ public final class ODBCSource: SourceConnection {
         try setUpSession(options)
         var watch = Stopwatch()
         let statement = try ODBCStatement(connection: connection)
-        if let timeout = options.timeout {
-            statement.setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.milliseconds / 1000)))
-        }
-        statement.setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
-        statement.setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rowsPerFetch)
+        if let timeout = options.timeout { statement.setQueryTimeout(timeout) }
+        statement.bindRowsByColumn(rows: rowsPerFetch)
         let cancel = ODBCCancelHandle(statement)
         return try token.whileInFlight(cancel: { cancel.send() }) {
             try fetch(sql, statement, &receiver, token, &watch)
@@ -61,10 +57,7 @@ public final class ODBCSource: SourceConnection {
         var stats = QueryStats()
         stats.queryTime = watch.lap()
         var values = [Value](repeating: .null, count: described.count)
-        while true {
-            let rc = SQLFetchScroll(statement.handle, SQLSMALLINT(SQL_FETCH_NEXT), 0)
-            if rc == SQL_NO_DATA { break }
-            guard odbcSucceeded(rc) else { throw statement.error("fetching rows failed", cancelled: token.isCancelled) }
+        while try statement.fetchNext(cancelled: token.isCancelled) {
             for row in 0..<block.fetched {
                 for column in 0..<described.count {
                     values[column] = try block.value(row: row, column: column, bytes: &stats.bytes)

@@ -1,4 +1,3 @@
-import CLibPQ
 import Drivers
 import SyncCore
 
@@ -47,8 +46,7 @@ extension PostgresSource: ScratchSession {
         try SingleStatement.require(sql)
         try begin(options)
         defer { rollback() }
-        _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
-        let described = try connection.check(PQdescribePrepared(connection.handle, ""))
+        let described = try connection.describe(sql)
         // Types spelled under the search_path of the statement that creates the table: every type
         // outside pg_catalog comes out schema-qualified.
         try connection.execute("SET LOCAL search_path = pg_catalog, pg_temp")

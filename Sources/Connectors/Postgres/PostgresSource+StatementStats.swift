@@ -1,4 +1,3 @@
-import CLibPQ
 import Drivers
 import SyncCore
 

@@ -1,4 +1,3 @@
-import CLibPQ
 import Drivers
 import SyncCore
 
@@ -115,7 +114,7 @@ public final class PostgresSource: SourceConnection {
 
     func rollback() {
         guard !connection.isBroken else { return }
-        while let result = PQgetResult(connection.handle) { PQclear(result) }
+        connection.drainResults()
         // A cancel still on its way may interrupt the first attempt.
         if (try? connection.execute("ROLLBACK")) == nil, !connection.isBroken {
             _ = try? connection.execute("ROLLBACK")
@@ -125,8 +124,7 @@ public final class PostgresSource: SourceConnection {
     private var columnElementTypes: [ArrayElement?] = []
 
     private func prepareAndDescribe(_ sql: String) throws -> [Column] {
-        _ = try connection.check(PQprepare(connection.handle, "", sql, 0, nil))
-        let described = try connection.check(PQdescribePrepared(connection.handle, ""))
+        let described = try connection.describe(sql)
         let columnOIDs = (0..<described.columnCount).map { (described.columnName($0), described.columnOID($0)) }
         var columns: [Column] = []
         columnElementTypes = []
@@ -192,7 +190,7 @@ public final class PostgresSource: SourceConnection {
     /// Cancels the statement in flight and drains what the server still sends.
     private func abandon() {
         connection.cancelHandle()?.send()
-        while let result = PQgetResult(connection.handle) { PQclear(result) }
+        connection.drainResults()
     }
 
     // MARK: - COPY
@@ -232,44 +230,22 @@ public final class PostgresSource: SourceConnection {
         _ receiver: inout some RowReceiver, _ stats: inout QueryStats,
         _ watch: inout Stopwatch, _ token: CancellationToken
     ) throws {
-        // The extended protocol (PQsendQueryParams): the server refuses a text of several statements.
-        guard PQsendQueryParams(connection.handle, sql, 0, nil, nil, nil, nil, 0) == 1,
-            PQsetSingleRowMode(connection.handle) == 1
-        else {
-            throw connection.error(nil)
-        }
+        // The extended protocol: the server refuses a text of several statements.
         var values = [Value](repeating: .null, count: types.count)
-        var first = true
-        while let result = PQgetResult(connection.handle) {
-            defer { PQclear(result) }
-            if first {
-                stats.queryTime = watch.lap()
-                first = false
-            }
-            let status = PQresultStatus(result)
-            if status == PGRES_TUPLES_OK { continue }
-            guard status == PGRES_SINGLE_TUPLE else {
-                let error = connection.error(result, cancelled: token.isCancelled)
-                while let rest = PQgetResult(connection.handle) { PQclear(rest) }
-                throw error
-            }
+        try connection.streamRows(
+            sql, columns: types.count, cancelled: { token.isCancelled }, firstResult: { stats.queryTime = watch.lap() }
+        ) { cell in
             for column in 0..<types.count {
-                if PQgetisnull(result, 0, Int32(column)) != 0 {
+                guard let bytes = cell(column) else {
                     values[column] = .null
                     continue
                 }
-                let length = Int(PQgetlength(result, 0, Int32(column)))
-                stats.bytes += length
-                let raw = PQgetvalue(result, 0, Int32(column))!
-                values[column] = raw.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    TextCellDecoder.decode(
-                        UnsafeBufferPointer(start: $0, count: length), as: types[column], element: elements[column])
-                }
+                stats.bytes += bytes.count
+                values[column] = TextCellDecoder.decode(bytes, as: types[column], element: elements[column])
             }
             stats.rows += 1
             try receiver.row(values)
         }
-        if connection.isBroken { throw connection.error(nil, cancelled: token.isCancelled) }
     }
 
     private func isSettingName(_ name: String) -> Bool {

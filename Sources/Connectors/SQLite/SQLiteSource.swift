@@ -1,4 +1,3 @@
-import CSQLite
 import Drivers
 import Foundation
 import SyncCore
@@ -87,7 +86,7 @@ public final class SQLiteSource: SourceConnection {
     }
 
     private func requireReadOnly(_ statement: SQLiteStatement) throws {
-        if sqlite3_stmt_readonly(statement.handle) == 0 {
+        if !statement.isReadOnly {
             throw ConnectorError(
                 .query, "attempt to write a readonly database: a model must only read",
                 sqlState: "25006")
@@ -95,10 +94,10 @@ public final class SQLiteSource: SourceConnection {
     }
 
     private func read(_ s: SQLiteStatement, _ index: Int, _ declared: ValueType, _ bytes: inout Int) -> Value {
-        switch s.storageClass(index) {
-        case SQLITE_NULL:
+        switch s.storage(index) {
+        case .null:
             return .null
-        case SQLITE_INTEGER:
+        case .integer:
             bytes += 8
             let value = s.int64(index)
             switch declared {
@@ -107,16 +106,16 @@ public final class SQLiteSource: SourceConnection {
             case .decimal: return .decimal(String(value))
             default: return .int(value)
             }
-        case SQLITE_FLOAT:
+        case .float:
             bytes += 8
             let value = s.double(index)
             guard declared == .decimal, let plain = TextCellDecoder.plainDecimal(value) else { return .double(value) }
             return .decimal(plain)
-        case SQLITE_BLOB:
+        case .blob:
             let blob = s.blob(index)
             bytes += blob.count
             return .bytes(blob)
-        default:
+        case .text:
             // Text that is not valid UTF-8 is kept as its bytes: replacing the bad bytes would make
             // distinct values equal.
             guard let text = s.validText(index) else {

@@ -24,6 +24,32 @@ package final class ODBCStatement {
         SQLSetStmtAttr(handle, SQLINTEGER(attribute), SQLPOINTER(bitPattern: value), 0)
     }
 
+    /// The driver's query timeout (`SQL_ATTR_QUERY_TIMEOUT`), in whole seconds, at least 1.
+    package func setQueryTimeout(_ timeout: Duration) {
+        setAttribute(SQL_ATTR_QUERY_TIMEOUT, Int(max(1, timeout.components.seconds)))
+    }
+
+    /// Column-wise binding of `rows` rows a fetch (`SQLFetchScroll` fills a block of them).
+    package func bindRowsByColumn(rows: Int) {
+        setAttribute(SQL_ATTR_ROW_BIND_TYPE, Int(SQL_BIND_BY_COLUMN))
+        setAttribute(SQL_ATTR_ROW_ARRAY_SIZE, rows)
+    }
+
+    /// Fetches the next block of rows; false when there are no more.
+    /// - Throws: `ConnectorError` from the driver (cancelled when `cancelled`).
+    package func fetchNext(cancelled: Bool) throws -> Bool {
+        let rc = SQLFetchScroll(handle, SQLSMALLINT(SQL_FETCH_NEXT), 0)
+        if rc == SQL_NO_DATA { return false }
+        guard odbcSucceeded(rc) else { throw error("fetching rows failed", cancelled: cancelled) }
+        return true
+    }
+
+    /// The rows the driver says the last statement affected (`SQLRowCount`), or 0.
+    package var rowCount: Int {
+        var count: SQLLEN = 0
+        return odbcSucceeded(SQLRowCount(handle, &count)) ? max(0, Int(count)) : 0
+    }
+
     package func execute(_ sql: String, cancelled: Bool = false) throws {
         var bytes = Array(sql.utf8)
         let rc = SQLExecDirect(handle, &bytes, SQLINTEGER(bytes.count))

@@ -80,6 +80,23 @@ public final class SQLiteStatement {
     }
     package func storageClass(_ index: Int) -> Int32 { sqlite3_column_type(handle, Int32(index)) }
 
+    /// A column value's storage class in the current row, as a Swift value.
+    package enum Storage { case null, integer, float, text, blob }
+
+    /// The storage class of column `index` in the current row.
+    package func storage(_ index: Int) -> Storage {
+        switch storageClass(index) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .float
+        case SQLITE_BLOB: .blob
+        default: .text
+        }
+    }
+
+    /// Whether the statement writes nothing to the database (`sqlite3_stmt_readonly`).
+    package var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
     public func isNull(_ index: Int) -> Bool { storageClass(index) == SQLITE_NULL }
     public func int64(_ index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
     public func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
