@@ -90,3 +90,14 @@ struct ParsedArguments {
         return parsed
     }
 }
+
+/// `text` as a shell reads it back: as it is when it is plain (and starts with no `-`), else in
+/// single quotes, each `'` written `'\''`.
+func shellQuoted(_ text: String) -> String {
+    if !text.isEmpty, !text.hasPrefix("-"),
+        text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.@/:,+".contains($0)) })
+    {
+        return text
+    }
+    return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

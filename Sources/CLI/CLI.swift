@@ -112,17 +112,30 @@ public enum CLI {
 
     private static func runCommand(_ context: CLIContext) async -> Int32 {
         let console = context.console
-        // Global options may stand anywhere before a `--`: `runs --project DIR` too.
+        // Global options may stand anywhere before a `--`: `runs --project DIR` too. The value of a
+        // command's own option is never one (`profiles --prefix --project` looks up "--project").
+        let input = context.arguments
+        let named = input.first { !$0.hasPrefix("-") }.flatMap { name in commands.first { $0.spec.name == name } }
+        let valued = Set(named?.spec.options ?? [])
         var args: [String] = []
         var projectDirectory = context.currentDirectory
+        var wantsVersion = false
         var index = 0
-        let input = context.arguments
         while index < input.count {
             let arg = input[index]
             index += 1
             if arg == "--" {
                 args += input[(index - 1)...]
                 break
+            }
+            if valued.contains(arg) && index < input.count {
+                args += [arg, input[index]]
+                index += 1
+                continue
+            }
+            if arg == "--version" {
+                wantsVersion = true
+                continue
             }
             guard arg == "--project" || arg.hasPrefix("--project=") else {
                 args.append(arg)
@@ -139,7 +152,15 @@ public enum CLI {
             } else {
                 value = String(arg.dropFirst("--project=".count))
             }
+            guard !value.isEmpty else {
+                console.error("error: --project needs a directory\nusage: \(toolUsage)")
+                return ExitStatus.usage
+            }
             projectDirectory = context.directory(value)
+        }
+        if wantsVersion {
+            console.print(Version.text)
+            return ExitStatus.success
         }
         if args.first == "--version" || args.first == "version" {
             console.print(Version.text)
@@ -163,8 +184,10 @@ public enum CLI {
             return ExitStatus.usage
         }
         if name == "help" {
-            guard args.count > 1 else {
-                console.print(help())
+            guard args.count > 1, args[1] != "help" else {
+                console.print(
+                    args.count > 1
+                        ? "usage: warehouse-sync help [COMMAND]\n\nthe commands, or one command's options" : help())
                 return ExitStatus.success
             }
             guard let command = commands.first(where: { $0.spec.name == args[1] }) else {

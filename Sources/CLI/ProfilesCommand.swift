@@ -14,7 +14,8 @@ enum ProfilesCommand {
         summary: "list and search profiles in key order (default 50), with their traits",
         details: """
             --prefix P          keys that begin with P
-            --where TRAIT=VALUE profiles whose trait has that value (a number, true, false, null, or text)
+            --where TRAIT=VALUE profiles whose trait has that value: a number (10.5, 1e3), true, false,
+                                null, or text; "..." in double quotes is always text ('--where zip="01234"')
             --has TRAIT         profiles that have the trait
             --after KEY         the page after KEY (a cut list names the key to pass)
             """,
@@ -66,8 +67,21 @@ enum ProfilesCommand {
     /// A value as the store keeps it: a JSON number, `true`, `false` or `null` as written, else a
     /// JSON string.
     static func canonical(_ text: String) -> String {
+        // A value in double quotes is text, even one that looks like a number or a keyword.
+        if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") {
+            var out: [UInt8] = []
+            appendJSONString(String(text.dropFirst().dropLast()), to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
         if ["true", "false", "null"].contains(text) { return text }
         if let number = Value.canonicalNumber(text) { return number }
+        // An exponent (1e3) names the same number as its plain digits.
+        if text.contains(where: { $0 == "e" || $0 == "E" }), text.first.map({ $0.isNumber || $0 == "-" }) == true,
+            let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
+            let number = Value.canonicalNumber("\(decimal)")
+        {
+            return number
+        }
         var out: [UInt8] = []
         appendJSONString(text, to: &out)
         return String(decoding: out, as: UTF8.self)
@@ -77,7 +91,5 @@ enum ProfilesCommand {
         json.count <= 100 ? json : String(json.prefix(99)) + "…"
     }
 
-    static func quoted(_ key: String) -> String {
-        key.allSatisfy { $0.isLetter || $0.isNumber || "_-.@".contains($0) } ? key : "'\(key)'"
-    }
+    static func quoted(_ key: String) -> String { shellQuoted(key) }
 }

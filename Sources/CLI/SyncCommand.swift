@@ -122,6 +122,7 @@ enum SyncCommand {
         var results: [RunResult] = []
         let interrupt = Interrupt()
         defer { interrupt.stop() }
+        var stopped: String?  // the model whose run an interrupt stopped
         for model in models where !interrupt.happened {
             if !console.isTerminal && !json {
                 log.emit("run_started", ["model": .string(model.name), "trigger": .string(options.trigger.rawValue)])
@@ -145,7 +146,10 @@ enum SyncCommand {
                 }
             } catch {
                 line.clear()
-                if interrupt.happened { break }
+                if interrupt.happened {
+                    stopped = model.name
+                    break
+                }
                 results.append(RunResult(model: model.name, error: describe(error, of: model)))
                 // On a terminal the summary says it; elsewhere each event is a JSON line.
                 if !json && !console.isTerminal {
@@ -155,13 +159,15 @@ enum SyncCommand {
             }
         }
         if interrupt.happened {
+            let rest = models.count - results.count - (stopped == nil ? 0 : 1)
             console.error(
-                "interrupted: the run of \(models[min(results.count, models.count - 1)].name) was stopped before "
-                    + "it committed and its query was cancelled; nothing of it was written"
-                    + (results.isEmpty
-                        ? ""
-                        : " (the \(results.count) run\(results.count == 1 ? "" : "s") before it "
-                            + "finished as shown)"))
+                "interrupted: "
+                    + (stopped.map { "the run of \($0) was stopped before it committed; nothing of it was written" }
+                        ?? "the run of \(results.last?.model ?? "?") had already committed (shown below)")
+                    + (rest > 0 ? "; \(rest) model\(rest == 1 ? "" : "s") did not run" : "")
+                    + (stopped != nil && !results.isEmpty
+                        ? " (the \(results.count) run\(results.count == 1 ? "" : "s") before it finished as shown)"
+                        : ""))
             if !results.isEmpty {
                 json ? console.json(SyncReport(runs: results)) : printSummary(results, console: console)
             }

@@ -21,7 +21,12 @@ public final class SQLiteStatement {
             return code
         }
         guard code == SQLITE_OK, let statement else {
-            throw database.error(code, offset: sqlite3_error_offset(database.handle))
+            // SQLite counts bytes; an error's position counts characters, as PostgreSQL's does.
+            let byteOffset = Int(sqlite3_error_offset(database.handle))
+            let characters =
+                byteOffset >= 0
+                ? String(decoding: Array(sql.utf8).prefix(byteOffset), as: UTF8.self).unicodeScalars.count : -1
+            throw database.error(code, offset: Int32(characters))
         }
         if single && !SQLLexer.lex(rest, conventions: [.backtickQuotes, .bracketIdentifiers]).statements.isEmpty {
             sqlite3_finalize(statement)

@@ -95,7 +95,13 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             try run.changes.forEach {
                 try writer.apply($0)
                 written += 1
-                if written & 0xFFF == 0 { run.onProgress?(written) }
+                if written & 0xFFF == 0 {
+                    run.onProgress?(written)
+                    if run.isCancelled?() == true {
+                        throw StoreError(
+                            "the run was cancelled while it wrote; its transaction rolled back", code: .cancelled)
+                    }
+                }
             }
             try writer.finish()
             for (ordinal, row) in run.invalidRows.prefix(RunCommit.invalidRowLimit).enumerated() {

@@ -127,6 +127,8 @@ public struct RunCommit {
     public var destinations: [String] = []
     /// Called now and then while the changes are written, with how many are.
     public var onProgress: ((Int) -> Void)?
+    /// Asked as often: true stops the commit, which then rolls back and writes nothing.
+    public var isCancelled: (() -> Bool)?
     /// The rows read but not synced, up to `RunCommit.invalidRowLimit`, kept with the run.
     public var invalidRows: [InvalidRow] = []
     /// How many invalid rows a run keeps in the store (its `invalid` count has them all).
@@ -254,6 +256,8 @@ public struct StoreError: ClassifiedError, Sendable, CustomStringConvertible {
         public static let schema = Code(name: "schema")
         /// The run lost its lease before committing.
         public static let lease = Code(name: "lease")
+        /// The run was cancelled while its commit wrote; the transaction rolled back.
+        public static let cancelled = Code(name: "cancelled")
         /// The store refused a statement (busy, full, constraint).
         public static let statement = Code(name: "statement")
         public var description: String { name }

@@ -41,6 +41,16 @@ public struct InvalidRow: Sendable, Equatable, Codable {
         self.reason = reason
     }
 
+    enum CodingKeys: String, CodingKey { case key, column, reason }
+
+    /// Every key is written: `key` null for a NULL key, `column` null when the key is the problem.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(column, forKey: .column)
+        try container.encode(reason, forKey: .reason)
+    }
+
     /// `key "u7", column settings: the value is not valid JSON: ...`
     public static func describe(_ row: InvalidRow) -> String {
         let key = row.key.map { "key \"\($0)\"" } ?? "a NULL key"

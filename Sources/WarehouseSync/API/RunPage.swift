@@ -31,7 +31,10 @@ struct RunPage {
         }
         page += "</table>\n"
         if !invalidRows.isEmpty {
-            page += "<h2>\(run.invalid) row\(run.invalid == 1 ? "" : "s") not synced</h2>\n<ul>\n"
+            page += "<h2>\(run.invalid) row\(run.invalid == 1 ? "" : "s") not synced"
+            page +=
+                run.invalid > invalidRows.count
+                ? " (the first \(invalidRows.count) were kept)</h2>\n<ul>\n" : "</h2>\n<ul>\n"
             for row in invalidRows { page += "<li>\(escape(InvalidRow.describe(row)))</li>\n" }
             page += "</ul>\n"
         }

@@ -360,6 +360,7 @@ public final class SyncRunner: Sendable {
             commit.scratch = warehouseDiff?.state
             commit.invalidRows = diff.invalidRows
             commit.onProgress = { written in report("write", written, changeCount) }
+            commit.isCancelled = { token.isCancelled }
             return try store.commit(commit)
         }
         // The swap: the previous table goes once the store records this run's (docs/warehouse-diff.md).

@@ -29,4 +29,24 @@ import Testing
         let runs = try f.store().runs(model: "slow", limit: 5)
         #expect(runs.first?.status == .skipped && runs.first?.error == SyncRunner.cancelledReason, "\(runs)")
     }
+
+    /// A cancel that comes while the run writes stops the commit, which rolls back: nothing of the
+    /// run is written, and it is recorded as skipped.
+    @Test(arguments: StoreKind.allCases)
+    func aCancelDuringTheWritesRollsTheCommitBack(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try f.warehouse(
+            "CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 20000) g")
+        try f.model("m", "-- key: id\nSELECT id, v FROM t\n")
+        let project = try f.project()
+        let token = CancellationToken()
+        let runner = SyncRunner(project: project) { p in if p.phase == "write" && p.rows > 0 { token.cancel() } }
+        #expect(throws: (any Error).self) {
+            try runner.run(try #require(project.model(named: "m")), options: SyncOptions(), token: token)
+        }
+        #expect(try f.allProfiles().isEmpty, "nothing was written")
+        let run = try #require(try f.store().runs(model: "m", limit: 1).first)
+        #expect(run.status == .skipped && run.error == SyncRunner.cancelledReason, "\(run)")
+        #expect(try f.sync("m").record.added == 20000, "the next run writes everything")
+    }
 }

@@ -28,6 +28,22 @@ import Testing
         #expect(again.status == 2 && again.err.contains("overwrites nothing"), "\(again.err)")
     }
 
+    @Test func initRefusesWhatItWouldOverwriteOrCannotMake() async throws {
+        let parent = try Self.emptyDirectory()
+        #expect(await runCLI(["init", ""], in: parent).status == 2)
+        try "x".write(to: parent.appendingPathComponent("afile"), atomically: true, encoding: .utf8)
+        let file = await runCLI(["init", "afile"], in: parent)
+        #expect(file.status == 2 && file.err.contains("is a file"), "\(file.err)")
+        let stale = parent.appendingPathComponent("stale/.warehouse-sync")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try "junk".write(to: stale.appendingPathComponent("state.db"), atomically: true, encoding: .utf8)
+        let existing = await runCLI(["init", "stale"], in: parent)
+        #expect(existing.status == 2 && existing.err.contains("already has .warehouse-sync/state.db"))
+        #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent("stale/models").path))
+        let odd = await runCLI(["init", "it's here"], in: parent)
+        #expect(odd.out.contains("next: cd 'it'\\''s here' && warehouse-sync sync --all"), "\(odd.out)")
+    }
+
     /// `init` writes the repository's own example project: its copies are the files.
     @Test func theEmbeddedExampleProjectIsTheRepositorysOwn() throws {
         for file in DemoProject.files {
@@ -45,6 +61,9 @@ import Testing
         #expect(
             await runCLI(["--help", "sync"], in: repositoryRoot).out
                 == (await runCLI(["help", "sync"], in: repositoryRoot)).out)
+        #expect((await runCLI(["runs", "--version"], in: repositoryRoot)).out.hasPrefix("warehouse-sync "))
+        #expect((await runCLI(["help", "help"], in: repositoryRoot)).out.hasPrefix("usage: warehouse-sync help"))
+        #expect(await runCLI(["--project=", "runs"], in: repositoryRoot).status == 2)
         let help = await runCLI(["help", "sync"], in: repositoryRoot)
         #expect(help.status == 0 && help.out.hasPrefix("usage: warehouse-sync [--project DIR] sync"), "\(help.out)")
         #expect(await runCLI(["help", "nope"], in: repositoryRoot).status == 2)
@@ -53,6 +72,9 @@ import Testing
         let validate = await runCLI(["validate", "--project", "p"], in: elsewhere)
         #expect(validate.status == 0, "--project after the command: \(validate.err)")
         #expect(await runCLI(["validate", "--project=p"], in: elsewhere).status == 0)
+        // A command option's value is never taken for --project.
+        let literal = await runCLI(["profiles", "--prefix", "--project", "--project", "p"], in: elsewhere)
+        #expect(literal.status == 0 && literal.out.hasPrefix("KEY"), "\(literal.err)")
     }
 
     @Test func planTakesSeveralModelsOrAllAndSavesOnePlanEach() async throws {
@@ -114,6 +136,11 @@ import Testing
         #expect(status == 1)
         #expect(captured.stdout.contains("models/bad.sql:3:17: no such column: order_totl"), "\(captured.stdout)")
         #expect(!captured.stderr.contains("{\""), "\(captured.stderr)")
+        // SQLite counts bytes; the position is told in characters, after text that is not ASCII too.
+        try "-- key: user_id\n-- source: demo\nSELECT user_id, '日本日本日本' AS a,\n  bogus\nFROM customers\n".write(
+            to: directory.appendingPathComponent("models/bad.sql"), atomically: true, encoding: .utf8)
+        let wide = await runCLI(["sync", "bad"], in: directory)
+        #expect(wide.out.contains("models/bad.sql:4:3: no such column: bogus"), "\(wide.out)")
     }
 
     @Test func serverAndAlertSecretsAreNeededOnlyByServe() async throws {
