@@ -137,7 +137,8 @@ import Testing
         #expect(captured.stdout.contains("models/bad.sql:3:17: no such column: order_totl"), "\(captured.stdout)")
         #expect(!captured.stderr.contains("{\""), "\(captured.stderr)")
         // SQLite counts bytes; the position is told in characters, after text that is not ASCII too.
-        try "-- key: user_id\n-- source: demo\nSELECT user_id, '日本日本日本' AS a,\n  bogus\nFROM customers\n".write(
+        let wideModel = "-- key: user_id\n-- source: demo\nSELECT user_id, '日本日本日本' AS a,\n  bogus\n"
+        try (wideModel + "FROM customers\n").write(
             to: directory.appendingPathComponent("models/bad.sql"), atomically: true, encoding: .utf8)
         let wide = await runCLI(["sync", "bad"], in: directory)
         #expect(wide.out.contains("models/bad.sql:4:3: no such column: bogus"), "\(wide.out)")
