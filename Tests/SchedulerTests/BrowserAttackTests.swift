@@ -80,6 +80,20 @@ import Testing
         """
     }
 
+    /// Serves the files of `directory` over HTTP on a port of 127.0.0.1 of its own (another origin
+    /// than `serve`'s): Python's http.server. Returns the process and the port.
+    static func servePages(_ directory: URL) throws -> (Process, Int) {
+        let pages = Process()
+        pages.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        pages.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "\(port)", "-d", directory.path]
+        pages.standardOutput = FileHandle.nullDevice
+        pages.standardError = FileHandle.nullDevice
+        try pages.run()
+        Thread.sleep(forTimeInterval: 1)
+        return (pages, port)
+    }
+
     /// Loads `url` in headless Chromium and returns the DOM once the page's scripts settled.
     static func chromium(_ url: String, extra: [String] = []) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ws-chromium-\(UUID().uuidString)")
@@ -107,15 +121,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: site) }
         try Self.attackPage(target: s.base).write(
             to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let pages = Process()
-        pages.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let pagePort = 20_000 + Int.random(in: 0..<20_000)
-        pages.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "\(pagePort)", "-d", site.path]
-        pages.standardOutput = FileHandle.nullDevice
-        pages.standardError = FileHandle.nullDevice
-        try pages.run()
+        let (pages, pagePort) = try Self.servePages(site)
         defer { pages.terminate() }
-        Thread.sleep(forTimeInterval: 1)
 
         let before = try s.counts()
         let dom = try Self.chromium("http://127.0.0.1:\(pagePort)/index.html")

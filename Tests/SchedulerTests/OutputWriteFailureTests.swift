@@ -73,24 +73,14 @@ import Testing
     @Test func serveWithItsLogOnAFullDiskKeepsSchedulingAndCountsTheLostLines() throws {
         let directory = try Self.project(scheduled: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = try warehouseSyncBinary()
-        process.arguments = ["--project", directory.path, "serve"]
-        process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
-        process.standardError = try #require(FileHandle(forWritingAtPath: "/dev/full"))
-        try process.run()
+        let process = try Self.serve(
+            directory, stdout: try #require(FileHandle(forWritingAtPath: "/dev/full")),
+            stderr: try #require(FileHandle(forWritingAtPath: "/dev/full")))
         defer {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
-        let store = directory.appendingPathComponent("state.db").path
-        func succeededRuns() -> Int {
-            guard let db = try? SQLiteDatabase(path: store, readOnly: true),
-                let count = try? db.prepare("SELECT count(*) FROM ws_runs WHERE status = 'succeeded'"),
-                (try? count.step()) == true
-            else { return 0 }
-            return Int(count.int64(0))
-        }
+        func succeededRuns() -> Int { Self.succeededRuns(in: directory) }
         #expect(try ServeProcessTests.waitFor(60) { succeededRuns() >= 3 }, "serve went on running the model")
         #expect(process.isRunning, "serve is alive after \(succeededRuns()) runs with every log line lost")
         // The port is in the log nobody could write: find it from the process's listening socket.
@@ -113,24 +103,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let stalled = Pipe()
         _ = fcntl(stalled.fileHandleForWriting.fileDescriptor, 1031, 4096)  // F_SETPIPE_SZ: one page
-        let process = Process()
-        process.executableURL = try warehouseSyncBinary()
-        process.arguments = ["--project", directory.path, "serve"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = stalled
-        try process.run()
+        let process = try Self.serve(directory, stdout: FileHandle.nullDevice, stderr: stalled)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        let store = directory.appendingPathComponent("state.db").path
-        func succeededRuns() -> Int {
-            guard let db = try? SQLiteDatabase(path: store, readOnly: true),
-                let count = try? db.prepare("SELECT count(*) FROM ws_runs WHERE status = 'succeeded'"),
-                (try? count.step()) == true
-            else { return 0 }
-            return Int(count.int64(0))
-        }
+        func succeededRuns() -> Int { Self.succeededRuns(in: directory) }
         // Each run logs two lines of some 400 bytes: the page is full after a few runs.
         #expect(try ServeProcessTests.waitFor(90) { succeededRuns() >= 20 }, "serve went on running the model")
         let port = try #require(Self.listeningPort(of: process.processIdentifier))
@@ -142,6 +120,27 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         #expect(try ServeProcessTests.waitFor(30) { !process.isRunning }, "serve stopped on SIGTERM")
         #expect(Date().timeIntervalSince(signalled) < 30)
+    }
+
+    /// The succeeded runs the project's SQLite store has recorded (0 while it cannot be read).
+    static func succeededRuns(in directory: URL) -> Int {
+        let store = directory.appendingPathComponent("state.db").path
+        guard let db = try? SQLiteDatabase(path: store, readOnly: true),
+            let count = try? db.prepare("SELECT count(*) FROM ws_runs WHERE status = 'succeeded'"),
+            (try? count.step()) == true
+        else { return 0 }
+        return Int(count.int64(0))
+    }
+
+    /// Starts `serve` on the project with the given stdout and stderr.
+    static func serve(_ directory: URL, stdout: Any, stderr: Any) throws -> Process {
+        let process = Process()
+        process.executableURL = try warehouseSyncBinary()
+        process.arguments = ["--project", directory.path, "serve"]
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        return process
     }
 
     /// The TCP port a process listens on, from /proc/net/tcp and the process's socket inodes.

@@ -331,15 +331,8 @@ let apiToken = "test-token-" + UUID().uuidString
         <!doctype html><html><body style="margin:0"><pre id="measure"></pre>
         <iframe src="dashboard.html" style="width:\(width)px;height:900px;border:0"></iframe></body></html>
         """.write(to: directory.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let pages = Process()
-        pages.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let port = 20_000 + Int.random(in: 0..<20_000)
-        pages.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "\(port)", "-d", directory.path]
-        pages.standardOutput = FileHandle.nullDevice
-        pages.standardError = FileHandle.nullDevice
-        try pages.run()
+        let (pages, port) = try BrowserAttackTests.servePages(directory)
         defer { pages.terminate() }
-        Thread.sleep(forTimeInterval: 1)
         let url = "http://127.0.0.1:\(port)/index.html"
         let dom = try BrowserAttackTests.chromium(url, extra: ["--window-size=\(max(width, 500) + 40),960"])
         let json = try #require(dom.range(of: "<pre id=\"measure\">").map { dom[$0.upperBound...] })
