@@ -61,11 +61,23 @@ import Testing
             model: "-- key: id\n-- schedule: every 1s\n-- traits: v\nSELECT id, v FROM t, (SELECT pg_sleep(1.3)) s\n")
         let first = try ToolProcess(project: p.directory, ["serve"])
         let second = try ToolProcess(project: p.directory, ["serve"])
-        Thread.sleep(forTimeInterval: 10)
+        // Until enough runs (and skips) happened to judge, however slow a loaded machine is.
+        let judged = try Self.waitFor(120) {
+            // The store exists once a serve has opened it.
+            guard
+                let counts = try? p.store().execute(
+                    """
+                    SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'skipped')
+                    FROM warehouse_sync.runs WHERE model = 'm'
+                    """)
+            else { return false }
+            return Int(counts.text(0, 0) ?? "0") ?? 0 >= 4 && Int(counts.text(0, 1) ?? "0") ?? 0 >= 1
+        }
+        #expect(judged, "four runs and a skip within two minutes")
         first.signal(SIGTERM)
         second.signal(SIGTERM)
-        #expect(first.wait(timeout: 10) == 0)
-        #expect(second.wait(timeout: 10) == 0)
+        #expect(first.wait(timeout: 30) == 0)
+        #expect(second.wait(timeout: 30) == 0)
         let runs = try p.store().execute(
             """
             SELECT extract(epoch FROM started_at), extract(epoch FROM finished_at) FROM warehouse_sync.runs
