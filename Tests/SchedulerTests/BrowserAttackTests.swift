@@ -94,6 +94,12 @@ import Testing
         return (pages, port)
     }
 
+    /// Ends the page server: SIGKILL, since it may have inherited an ignored SIGTERM.
+    static func stop(_ pages: Process) {
+        kill(pages.processIdentifier, SIGKILL)
+        pages.waitUntilExit()
+    }
+
     /// Loads `url` in headless Chromium and returns the DOM once the page's scripts settled.
     static func chromium(_ url: String, extra: [String] = []) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ws-chromium-\(UUID().uuidString)")
@@ -122,7 +128,7 @@ import Testing
         try Self.attackPage(target: s.base).write(
             to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         let (pages, pagePort) = try Self.servePages(site)
-        defer { pages.terminate() }
+        defer { BrowserAttackTests.stop(pages) }
 
         let before = try s.counts()
         let dom = try Self.chromium("http://127.0.0.1:\(pagePort)/index.html")

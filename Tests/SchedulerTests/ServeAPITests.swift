@@ -332,7 +332,7 @@ let apiToken = "test-token-" + UUID().uuidString
         <iframe src="dashboard.html" style="width:\(width)px;height:900px;border:0"></iframe></body></html>
         """.write(to: directory.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         let (pages, port) = try BrowserAttackTests.servePages(directory)
-        defer { pages.terminate() }
+        defer { BrowserAttackTests.stop(pages) }
         let url = "http://127.0.0.1:\(port)/index.html"
         let dom = try BrowserAttackTests.chromium(url, extra: ["--window-size=\(max(width, 500) + 40),960"])
         let json = try #require(dom.range(of: "<pre id=\"measure\">").map { dom[$0.upperBound...] })
