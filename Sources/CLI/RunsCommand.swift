@@ -72,9 +72,7 @@ enum RunsCommand {
     }
 
     static func cost(_ run: RunRecord) -> String {
-        run.cost.map {
-            $0.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%g", $0.value))" }.joined(separator: " ")
-        } ?? "-"
+        run.displayFields.first { $0.name == "cost" }?.text ?? "-"
     }
 
     /// One run, field by field, in `RunRecord.fields` order; `--json` is the run as `runs --json` has it.
@@ -92,19 +90,8 @@ enum RunsCommand {
             env.console.json(RunDetail(run: run, invalidRows: invalidRows))
             return ExitStatus.success
         }
-        var lines: [[String]] = []
-        for field in RunRecord.fields {
-            let text: String
-            switch field.get(run) {
-            case .null: continue
-            case .text(let value): text = value
-            case .integer(let value): text = "\(value)"
-            case .instant(let value): text = formatInstant(value)
-            case .measures: text = cost(run)
-            }
-            lines.append([field.name, text])
-        }
-        env.console.print(TextTable.render(header: ["FIELD", "VALUE"], rows: lines))
+        env.console.print(
+            TextTable.render(header: ["FIELD", "VALUE"], rows: run.displayFields.map { [$0.name, $0.text] }))
         if !invalidRows.isEmpty {
             env.console.print(
                 "\n\(run.invalid) row\(run.invalid == 1 ? "" : "s") not synced"

@@ -15,19 +15,8 @@ struct RunPage {
             page += "<div class=\"error\">\(escape(error))</div>\n"
         }
         page += "<table class=\"run\">\n"
-        for field in RunRecord.fields {
-            let text: String
-            switch field.get(run) {
-            case .null: continue
-            case .text(let value): text = value
-            case .integer(let value): text = grouped(Double(value))
-            case .instant(let value): text = formatInstant(value)
-            case .measures(let measures):
-                text = measures.sorted { $0.key < $1.key }.map { "\($0.key) \(Dashboard.figure($0.value))" }
-                    .joined(separator: ", ")
-            }
-            guard field.name != "error" else { continue }
-            page += "<tr><td>\(escape(field.name))</td><td>\(escape(text))</td></tr>\n"
+        for (name, text) in run.displayFields where name != "error" {
+            page += "<tr><td>\(escape(name))</td><td>\(escape(text))</td></tr>\n"
         }
         page += "</table>\n"
         if !invalidRows.isEmpty {

@@ -131,7 +131,8 @@ public struct SavedPlan: Codable, Sendable, Equatable {
                 + "changed, \(current.counts.removed) removed)"
             // Where the counts agree, the first sample that differs says what moved.
             if let (was, now) = zip(samples, current.samples).first(where: { $0 != $1 }) {
-                text += "; for example \(was.key) \(was.trait): the plan \(was.old ?? "∅") → \(was.new ?? "∅"), now "
+                text += "; for example \(was.key) \(was.trait): "
+                text += "the plan \(was.old ?? "∅") → \(was.new ?? "∅"), now "
                 text +=
                     (now.key == was.key && now.trait == was.trait)
                     ? "\(now.old ?? "∅") → \(now.new ?? "∅")" : "\(now.key) \(now.trait) changes instead"
