@@ -140,8 +140,8 @@ enum ValidateCommand {
                 var written: [(Model, [String])] = []
                 var compiled: [(Model, [Column])] = []
                 for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
-                    let handle: SourceHandle
-                    do { handle = try SourceHandle(config: source, projectDirectory: directory) } catch {
+                    let handle: any Warehouse
+                    do { handle = try source.open(projectDirectory: directory) } catch {
                         problems.append(
                             ProjectError(
                                 file: configFile, line: source.line, "cannot open source \(name): \(error)",

@@ -6,17 +6,18 @@ import SyncCore
 /// `SQLGetData` for values longer than their bound buffer, `SQLCancel` on cancellation.
 public final class ODBCSource: SourceConnection {
     public let connection: ODBCConnection
-    public let dialect: Dialect
+    public let dialect: any SQLDialect
     /// Rows per `SQLFetchScroll`: 1024, or 1 for drivers that cannot read long values inside a block.
     public var rowsPerFetch: Int
 
-    public init(connection: ODBCConnection, dialect: Dialect? = nil) {
+    /// - Parameter dialect: the SQL the source speaks; nil detects it from the DBMS name the driver reports.
+    public init(connection: ODBCConnection, dialect: (any SQLDialect)? = nil) {
         self.connection = connection
-        self.dialect = dialect ?? Dialect.detect(dbmsName: connection.dbmsName)
+        self.dialect = dialect ?? Self.detect(dbmsName: connection.dbmsName)
         self.rowsPerFetch = connection.getDataInBlocks ? 1024 : 1
     }
 
-    public convenience init(connectionString: String, dialect: Dialect? = nil) throws {
+    public convenience init(connectionString: String, dialect: (any SQLDialect)? = nil) throws {
         self.init(connection: try ODBCConnection(connectionString: connectionString), dialect: dialect)
     }
 
@@ -68,6 +69,18 @@ public final class ODBCSource: SourceConnection {
         }
         stats.fetchTime = watch.lap()
         return stats
+    }
+
+    /// The dialect of a data source, from the DBMS name its driver reports; standard SQL for a DBMS
+    /// WarehouseSync has no dialect for.
+    public static func detect(dbmsName: String) -> any SQLDialect {
+        let name = dbmsName.lowercased()
+        if name.contains("redshift") { return RedshiftDialect() }
+        if name.contains("postgres") { return PostgresDialect() }
+        if name.contains("snowflake") { return SnowflakeDialect() }
+        if name.contains("bigquery") || name.contains("google") { return BigQueryDialect() }
+        if name.contains("sqlite") { return SQLiteDialect() }
+        return StandardDialect()
     }
 
     func setUpSession(_ options: QueryOptions) throws {

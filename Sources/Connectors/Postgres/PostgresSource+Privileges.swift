@@ -294,3 +294,5 @@ extension PostgresSource {
         return result
     }
 }
+
+extension PostgresSource: RoleCatalog {}

@@ -29,7 +29,7 @@ extension PostgresSource {
             if let name = node["Relation Name"] as? String {
                 let schema = node["Schema"] as? String ?? "public"
                 relations.insert(
-                    Dialect.postgres.quote(identifier: schema) + "." + Dialect.postgres.quote(identifier: name))
+                    PostgresDialect().quote(identifier: schema) + "." + PostgresDialect().quote(identifier: name))
             }
             if node["Node Type"] as? String == "Foreign Scan" { foreign = true }
             // TABLESAMPLE without REPEATABLE draws another sample each run.

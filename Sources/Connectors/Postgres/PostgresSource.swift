@@ -14,7 +14,7 @@ public final class PostgresSource: SourceConnection {
     /// Every setting that changes how PostgreSQL spells a value, pinned in each read session so
     /// that a value's text never depends on the server's, database's, role's or session's
     /// configuration (`ALTER DATABASE ... SET IntervalStyle` must not rewrite every profile).
-    public static var outputSettings: [(name: String, value: String)] { Dialect.postgresOutputSettings }
+    public static var outputSettings: [(name: String, value: String)] { PostgresDialect.outputSettings }
 
     /// The `pg_stat_statements` view once looked for: `.some(nil)` when it does not answer.
     var statementStatsView: String?? = nil

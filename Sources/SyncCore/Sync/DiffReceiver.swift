@@ -46,7 +46,7 @@ package struct DiffReceiver: RowReceiver {
     private var keyIndex = 0
     private var removedIndex: Int?
     private var keyType = ValueType.text
-    /// Whether the key column is the warehouse's text cast of the key (`Dialect.keyText`).
+    /// Whether the key column is the warehouse's text cast of the key (`SQLDialect.keyText`).
     private var keyIsText = false
     /// Positions of the traits whose values are checked before they are stored (decoded rows, COPY rows).
     private var decodedChecked: [Int] = []

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What makes a key's text a profile key (the text itself comes from `Dialect.keyText`, the
+/// What makes a key's text a profile key (the text itself comes from `SQLDialect.keyText`, the
 /// one definition of a key). A key the store cannot hold exactly is never merged with another:
 /// its row is counted invalid and named.
 enum ProfileKey {

@@ -36,7 +36,7 @@ package enum ResultColumns {
         }
     }
 
-    /// The prefix of the names of WarehouseSync's own columns (`Dialect.keyTextColumn`, `WarehouseDiffSQL.hashColumn`).
+    /// The prefix of the names of WarehouseSync's own columns (`SQLText.keyTextColumn`, `WarehouseDiffSQL.hashColumn`).
     static let reservedPrefix = "__warehouse_sync_"
 
     /// What is wrong with `names`, or nil.

@@ -2,7 +2,7 @@
 /// of the diff: resolved once a run, when the columns arrive (`DiffReceiver.columns`).
 struct ResultLayout {
     var keyIndex: Int
-    /// Whether the key column is the warehouse's text cast of the key (`Dialect.keyText`).
+    /// Whether the key column is the warehouse's text cast of the key (`SQLDialect.keyText`).
     var keyIsText: Bool
     var keyType: ValueType
     var traitNames: [String]
@@ -30,8 +30,8 @@ struct ResultLayout {
         // A warehouse-side diff's rows end with the removed mark, which is not a column of the result.
         removedIndex = marksRemovals && names.last == WarehouseDiffSQL.removedColumn ? names.count - 1 : nil
         if removedIndex != nil { names.removeLast() }
-        // The key's text (Dialect.keyText) comes first when the query was wrapped by orderedByKey.
-        let keyTextIndex = names.first == Dialect.keyTextColumn ? 0 : nil
+        // The key's text (SQLDialect.keyText) comes first when the query was wrapped by orderedByKey.
+        let keyTextIndex = names.first == SQLText.keyTextColumn ? 0 : nil
         let resultNames = keyTextIndex == nil ? names : Array(names.dropFirst())
         try ResultColumns.check(resultNames, model: model)
         guard let key = keyTextIndex ?? names.firstIndex(of: model.key) else {

@@ -1,7 +1,7 @@
 /// Turns the text form of one cell (PostgreSQL output, ODBC character data) into a `Value`,
 /// reading the bytes directly.
 ///
-/// The session pins every setting that changes a value's spelling (`Dialect.postgresOutputSettings`:
+/// The session pins every setting that changes a value's spelling (`PostgresDialect.outputSettings`:
 /// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`, `lc_monetary=C`, `bytea_output=hex`,
 /// `extra_float_digits=1`), so every value has one spelling, whatever the server's configuration.
 public enum TextCellDecoder {

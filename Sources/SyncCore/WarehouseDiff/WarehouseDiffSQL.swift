@@ -1,12 +1,12 @@
-/// The SQL of a diff inside the warehouse (docs/warehouse-diff.md), per dialect: PostgreSQL and Redshift share
-/// theirs (Redshift's text type aside); Snowflake and BigQuery have their own.
+/// The SQL of a diff inside the warehouse (docs/warehouse-diff.md), the same steps on every warehouse
+/// that has one, each spelled by its `WarehouseDiffDialect`.
 ///
 /// A run, all in one session of the source:
 /// 1. `createResult` then `fillResult` (a read-only transaction where the warehouse has one)
 ///    materialize the model's result in the session's temporary table `ws_result`, as
-///    `__warehouse_sync_key` (the key's text, `Dialect.keyText`), the result's columns, and
-///    `__warehouse_sync_hash`, the warehouse's hash of the traits' canonical text (PostgreSQL
-///    and Redshift `md5`, Snowflake `SHA1`, BigQuery `FARM_FINGERPRINT` of the JSON text).
+///    `__warehouse_sync_key` (the key's text, `SQLDialect.keyText`), the result's columns, and
+///    `__warehouse_sync_hash`, the warehouse's hash of the traits' canonical text
+///    (`WarehouseDiffDialect.traitsHash`).
 /// 2. `duplicateKeys` counts keys that appear more than once; when there are any, `duplicateRows`
 ///    streams just their rows, so the client reports them as a client-side run does.
 /// 3. `createScratch` keeps the run's keys and hashes in the scratch schema (rows with a usable key).
@@ -19,7 +19,7 @@
 /// Each trait's canonical text is `length:text` (or `-` for NULL), concatenated: the encoding is
 /// injective, so two rows with different values never share the text that is hashed.
 public struct WarehouseDiffSQL: Sendable {
-    public let dialect: Dialect
+    public let dialect: any WarehouseDiffDialect
     /// The scratch schema (BigQuery: dataset), a plain identifier (`ScratchTables.isSchemaName`).
     public let schema: String
     /// The model's key column.
@@ -36,7 +36,7 @@ public struct WarehouseDiffSQL: Sendable {
     /// The column `delta` and `full` end with: true for a key the previous run had and this one has not.
     public static let removedColumn = "__warehouse_sync_removed"
 
-    public init(dialect: Dialect, schema: String, key: String, columns: [String], traits: [String]) {
+    public init(dialect: any WarehouseDiffDialect, schema: String, key: String, columns: [String], traits: [String]) {
         self.dialect = dialect
         self.schema = schema
         self.key = key
@@ -44,83 +44,17 @@ public struct WarehouseDiffSQL: Sendable {
         self.traits = traits
     }
 
-    private var keyColumn: String { dialect.quote(identifier: Dialect.keyTextColumn) }
+    private var keyColumn: String { dialect.quote(identifier: SQLText.keyTextColumn) }
     private var hash: String { dialect.quote(identifier: Self.hashColumn) }
     private var removed: String { dialect.quote(identifier: Self.removedColumn) }
     private func scratch(_ table: String) -> String { schema + "." + table }
 
-    /// The text type that holds any value's text (Redshift's `TEXT` is `VARCHAR(256)`).
-    private var textType: String {
-        switch dialect {
-        case .redshift: return "VARCHAR(65535)"
-        case .bigquery: return "STRING"
-        case .snowflake: return "VARCHAR"
-        default: return "TEXT"
-        }
-    }
-
     /// The hash of the traits of the row `q`, as the warehouse computes it.
-    var hashExpression: String {
-        let values = traits.map { "q." + dialect.quote(identifier: $0) }
-        switch dialect {
-        case .bigquery:
-            // JSON text is canonical and injective for every BigQuery type, arrays and structs too.
-            let fields = values.enumerated().map { "\($1) AS c\($0)" }.joined(separator: ", ")
-            return values.isEmpty ? "FARM_FINGERPRINT('')" : "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(\(fields))))"
-        case .postgres:
-            // CONCAT spells each value with its type's output function, as COPY sends it (a cast to
-            // text would drop a char(n)'s padding); it makes NULL '', hence the CASE.
-            let parts = values.map {
-                "CASE WHEN \($0) IS NULL THEN '-' ELSE CAST(pg_catalog.length(pg_catalog.concat(\($0))) AS TEXT) "
-                    + "|| ':' || pg_catalog.concat(\($0)) END"
-            }
-            return "pg_catalog.md5(\(parts.isEmpty ? "''" : parts.joined(separator: " || ")))"
-        default:
-            let parts = values.map { value in
-                let text = dialect == .snowflake ? "TO_VARCHAR(\(value))" : "CAST(\(value) AS \(textType))"
-                return "COALESCE(CAST(LENGTH(\(text)) AS \(textType)) || ':' || \(text), '-')"
-            }
-            let joined = parts.isEmpty ? "''" : parts.joined(separator: " || ")
-            return dialect == .snowflake ? "SHA1(\(joined))" : "MD5(\(joined))"
-        }
-    }
-
-    /// The key's text compared by its bytes, whatever the key column's collation (a case-insensitive
-    /// one would make `Bob` and `bob` one key here and two in the store).
-    private func byBytes(_ text: String) -> String {
-        switch dialect {
-        case .postgres: return "\(text) COLLATE \"C\""
-        case .redshift: return "COLLATE(\(text), 'case_sensitive')"
-        case .snowflake: return "COLLATE(\(text), 'utf8')"
-        case .bigquery: return "COLLATE(\(text), '')"
-        default: return text
-        }
-    }
-
-    /// True for a row whose key text the store can hold as a profile's key (`ProfileKey.problem`):
-    /// not NULL, at most 1,024 bytes, not blank; other rows are always streamed, and counted invalid.
-    func usableKey(_ column: String) -> String {
-        switch dialect {
-        case .bigquery:
-            return "(\(column) IS NOT NULL AND BYTE_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' \\t\\n\\v\\f\\r') "
-                + "<> '' AND STRPOS(\(column), CODE_POINTS_TO_STRING([0])) = 0)"
-        case .snowflake:
-            return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' ' || CHR(9) || "
-                + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '' AND NOT CONTAINS(\(column), CHR(0)))"
-        case .postgres:
-            // The store's limit is on UTF-8 bytes, whatever the database's encoding.
-            return
-                "(\(column) IS NOT NULL AND OCTET_LENGTH(CONVERT_TO(\(column), 'UTF8')) <= 1024 AND BTRIM(\(column), "
-                + "' ' || CHR(9) || CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '')"
-        default:
-            return "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND BTRIM(\(column), ' ' || CHR(9) || "
-                + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '')"
-        }
-    }
+    var hashExpression: String { dialect.traitsHash(traits.map { "q." + dialect.quote(identifier: $0) }) }
 
     private func resultSelect(_ sql: String) -> String {
-        "SELECT \(byBytes(dialect.keyText("q." + dialect.quote(identifier: key)))) AS \(keyColumn), q.*, "
-            + "\(hashExpression) AS \(hash) FROM (\n\(Dialect.stripTrailingSemicolon(sql))\n) q"
+        "SELECT \(dialect.byBytes(dialect.keyText("q." + dialect.quote(identifier: key)))) AS \(keyColumn), q.*, "
+            + "\(hashExpression) AS \(hash) FROM (\n\(SQLText.stripTrailingSemicolon(sql))\n) q"
     }
 
     /// Creates the session's empty result table from the result's columns and their types as
@@ -128,42 +62,38 @@ public struct WarehouseDiffSQL: Sendable {
     /// in a transaction that may write. PostgreSQL and Redshift only: Snowflake and BigQuery
     /// create and fill it in `fillResult`.
     public func createResult(columns typed: [(name: String, type: String)]) -> String? {
-        let key: String
-        switch dialect {
-        case .postgres: key = "TEXT COLLATE \"C\""
-        case .redshift: key = "\(textType) COLLATE CASE_SENSITIVE"
-        default: return nil
-        }
+        guard let key = dialect.resultKeyType else { return nil }
         let columns =
             ["\(keyColumn) \(key)"] + typed.enumerated().map { "\(resultColumn($0.offset)) \($0.element.type)" }
-            + ["\(hash) \(textType)"]
+            + ["\(hash) \(dialect.textType)"]
         return "CREATE TEMPORARY TABLE \(Self.resultTable) (\(columns.joined(separator: ", ")))"
     }
 
     /// Runs the model's query into the session's result table: on PostgreSQL and Redshift inside a
     /// read-only transaction, which lets it write only temporary tables.
     public func fillResult(_ sql: String) -> String {
-        switch dialect {
-        case .snowflake: return "CREATE OR REPLACE TEMPORARY TABLE \(Self.resultTable) AS \(resultSelect(sql))"
-        case .bigquery: return "CREATE OR REPLACE TEMP TABLE \(Self.resultTable) AS \(resultSelect(sql))"
-        default: return "INSERT INTO \(Self.resultTable) \(resultSelect(sql))"
-        }
+        dialect.resultKeyType == nil
+            ? dialect.createResult(Self.resultTable, as: resultSelect(sql))
+            : "INSERT INTO \(Self.resultTable) \(resultSelect(sql))"
     }
+
+    /// Whether `fillResult` reports the rows it inserted: the result table was created beforehand.
+    public var fillCountsRows: Bool { dialect.resultKeyType != nil }
 
     /// One row, one column: how many rows the result has.
     public var rowCount: String { "SELECT COUNT(*) FROM \(Self.resultTable)" }
 
     /// One row, one column: how many usable keys appear more than once.
     public var duplicateKeys: String {
-        "SELECT COUNT(*) FROM (SELECT \(keyColumn) FROM \(Self.resultTable) WHERE \(usableKey(keyColumn)) GROUP BY "
-            + "\(keyColumn) HAVING COUNT(*) > 1) d"
+        "SELECT COUNT(*) FROM (SELECT \(keyColumn) FROM \(Self.resultTable) WHERE \(dialect.usableKey(keyColumn)) "
+            + "GROUP BY \(keyColumn) HAVING COUNT(*) > 1) d"
     }
 
     /// The result's columns as the session's table names them: by position on PostgreSQL and
     /// Redshift, whose table is created from their types (a result column may be named `ctid` or
     /// `xmin`, which no table's column may), by name where the table is made from the query.
     private func resultColumn(_ index: Int) -> String {
-        dialect == .postgres || dialect == .redshift ? "c\(index + 1)" : dialect.quote(identifier: columns[index])
+        dialect.resultKeyType != nil ? "c\(index + 1)" : dialect.quote(identifier: columns[index])
     }
 
     /// The result's columns read from the session's table `n`, each under its name in the result.
@@ -184,7 +114,7 @@ public struct WarehouseDiffSQL: Sendable {
     /// Creates `table` in the scratch schema holding this run's usable keys and their hashes.
     public func createScratch(_ table: String) -> String {
         "CREATE TABLE \(scratch(table)) AS SELECT \(keyColumn), \(hash) FROM \(Self.resultTable) WHERE "
-            + usableKey(keyColumn)
+            + dialect.usableKey(keyColumn)
     }
 
     /// Every row of the result, in key order: the client compares it with the store's snapshot.
@@ -205,26 +135,9 @@ public struct WarehouseDiffSQL: Sendable {
     public func drop(_ table: String) -> String { "DROP TABLE IF EXISTS \(scratch(table))" }
 
     /// One column: the scratch schema's tables whose name starts with `prefix` (`ScratchTables.prefix`).
-    public func tables(prefix: String) -> String {
-        switch dialect {
-        case .bigquery:
-            return "SELECT table_name FROM \(schema).INFORMATION_SCHEMA.TABLES WHERE STARTS_WITH(table_name, "
-                + "\(dialect.literal(prefix)))"
-        default:
-            // Snowflake keeps unquoted names in upper case; the prefix has no LIKE wildcards' meaning here.
-            return "SELECT LOWER(table_name) FROM information_schema.tables WHERE LOWER(table_schema) = "
-                + "\(dialect.literal(schema.lowercased())) AND SUBSTR(LOWER(table_name), 1, \(prefix.utf8.count)) = "
-                + dialect.literal(prefix)
-        }
-    }
+    public func tables(prefix: String) -> String { dialect.tables(schema: schema, prefix: prefix) }
 
-    private func byteOrder(_ text: String) -> String {
-        switch dialect {
-        case .snowflake: return "COLLATE(\(text), 'utf8')"
-        case .bigquery: return "CAST(\(text) AS BYTES)"
-        default: return "\(text) COLLATE \"C\""
-        }
-    }
+    private func byteOrder(_ text: String) -> String { dialect.byteOrder(text) ?? "\(text) COLLATE \"C\"" }
 
     /// What the hashes cover: the key, and each trait's name and type. A previous table of another
     /// shape is not compared with (its hashes mean something else); the run streams every row.

@@ -124,23 +124,24 @@ public struct Project: Sendable {
             if let budget = model.budget,
                 let kind = (model.source ?? config.sources.keys.first).flatMap({
                     config.sources[$0]?.kind
-                }), !BudgetUnits.allowed(budget.unit, on: kind)
+                }), !kind.budgetUnits.contains(budget.unit)
             {
                 errors.append(
                     ProjectError(
                         file: model.file, line: model.headerLines["budget"],
-                        "budget \(budget) is not a unit that \(kind.rawValue) sources have",
-                        hint: BudgetUnits.hint))
+                        "budget \(budget) is not a unit that \(kind.name) sources have",
+                        hint: WarehouseKind.budgetUnitsHint))
             }
             if model.diffMode == .warehouse,
                 let source = (model.source ?? config.sources.keys.first).flatMap({ config.sources[$0] })
             {
-                if ![.postgres, .redshift, .snowflake, .bigquery].contains(source.kind) {
+                if !source.kind.capabilities.contains(.warehouseDiff) {
+                    let kinds = WarehouseKind.all.filter { $0.capabilities.contains(.warehouseDiff) }.map(\.name)
                     errors.append(
                         ProjectError(
                             file: model.file, line: model.headerLines["diff"],
-                            "diff: warehouse needs a postgres, redshift, snowflake or bigquery source; source "
-                                + "\(source.name) is \(source.kind.rawValue)",
+                            "diff: warehouse needs a \(kinds.dropLast().joined(separator: ", ")) or "
+                                + "\(kinds.last ?? "") source; source \(source.name) is \(source.kind.name)",
                             hint: "use -- diff: client for this model"))
                 } else if source.scratchSchema == nil {
                     errors.append(

@@ -8,7 +8,7 @@ extension SourceConfig {
     /// unchanged sources counts a change of it as a change of the model (another host, database
     /// or user may answer differently).
     public var connectionDigest: String {
-        var parts = [kind.rawValue]
+        var parts = [kind.name]
         if let url { parts.append("url=" + Self.withoutPasswords(url.reveal())) }
         if let odbc { parts.append("odbc=" + Self.withoutPasswords(odbc.reveal())) }
         if let path { parts.append("path=" + path) }

@@ -1,15 +1,11 @@
+import Connectors
 import Foundation
 import SyncCore
-
-/// The warehouse kinds a source may be.
-public enum SourceKind: String, Sendable, CaseIterable {
-    case postgres, redshift, snowflake, bigquery, odbc, sqlite
-}
 
 /// One `[sources.NAME]` table.
 public struct SourceConfig: Sendable {
     public var name: String
-    public var kind: SourceKind
+    public var kind: WarehouseKind
     /// `postgres://...` or conninfo (postgres, redshift); may hold a password, so it is a `Secret`.
     public var url: Secret?
     /// A full ODBC connection string or `DSN=...` (snowflake, bigquery, odbc).
@@ -27,8 +23,6 @@ public struct SourceConfig: Sendable {
     /// How long the warehouse's change statistics may trail a commit (skip rule, docs/cost.md): a run
     /// this soon after the model's previous run never skips. `statistics_lag`; `0s` trusts them at once.
     public var statisticsLag = SourceState.defaultStatisticsLag
-    /// Redshift's default `statistics_lag`.
-    public static let redshiftStatisticsLag: Duration = .seconds(300)
     /// `scratch_schema`: the one schema (a BigQuery dataset) where `-- diff: warehouse` models keep
     /// their result tables (docs/warehouse-diff.md); nil when none is configured. A plain identifier, used unquoted.
     public var scratchSchema: String?
@@ -37,8 +31,8 @@ public struct SourceConfig: Sendable {
 
 extension ConfigReader {
     mutating func source(named name: String, _ table: TOMLDocument.Table) -> SourceConfig? {
-        var kind: SourceKind?
-        var source = SourceConfig(name: name, kind: .postgres, maxConcurrentRuns: 1, line: table.line)
+        var kind: WarehouseKind?
+        var source = SourceConfig(name: name, kind: WarehouseKind.all[0], maxConcurrentRuns: 1, line: table.line)
         let before = errors.count
         read(
             table,
@@ -79,11 +73,11 @@ extension ConfigReader {
                 source.scratchSchema = text
             case "kind":
                 guard let text = r.string(entry) else { return }
-                guard let parsed = SourceKind(rawValue: text) else {
+                guard let parsed = WarehouseKind.named(text) else {
                     r.errors.append(
                         ProjectError(
                             file: r.file, line: entry.line, "unknown source kind \(text)",
-                            hint: "kind is one of \(SourceKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                            hint: "kind is one of \(WarehouseKind.all.map(\.name).joined(separator: ", "))"))
                     return
                 }
                 kind = parsed
@@ -114,28 +108,37 @@ extension ConfigReader {
                         file: file, line: table.line, "source \(name) has no kind",
                         hint:
                             "add kind = \"postgres\" (or "
-                            + "\(SourceKind.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")))"
+                            + "\(WarehouseKind.all.dropFirst().map(\.name).joined(separator: ", ")))"
                     ))
             }
             return nil
         }
         source.kind = kind
-        if kind == .redshift, !table.entries.contains(where: { $0.key == "statistics_lag" }) {
-            // Redshift's SYS_ views record a query's steps some time after it ends.
-            source.statisticsLag = SourceConfig.redshiftStatisticsLag
+        if let lag = kind.statisticsLag, !table.entries.contains(where: { $0.key == "statistics_lag" }) {
+            source.statisticsLag = lag
         }
-        let needs: (key: String, missing: Bool, example: String) =
-            switch kind {
-            case .postgres, .redshift: ("url", source.url == nil, "url = \"postgres://user@host:5432/db\"")
-            case .snowflake, .bigquery, .odbc: ("odbc", source.odbc == nil, "odbc = \"Driver=...;...\" or \"DSN=name\"")
-            case .sqlite: ("path", source.path == nil, "path = \"warehouse.db\"")
-            }
-        if needs.missing && !table.entries.contains(where: { $0.key == needs.key }) {
+        let needs = kind.connectsWith
+        if !table.entries.contains(where: { $0.key == needs.key }) {
             errors.append(
                 ProjectError(
-                    file: file, line: table.line, "source \(name) (\(kind.rawValue)) needs \(needs.key)",
+                    file: file, line: table.line, "source \(name) (\(kind.name)) needs \(needs.key)",
                     hint: "add \(needs.example)"))
         }
         return errors.count == before ? source : nil
+    }
+}
+
+extension SourceConfig {
+    /// Opens the source's warehouse, read-only: the one way a source is opened.
+    /// - Parameters:
+    ///   - projectDirectory: where a relative `path` starts.
+    ///   - maximumBytesBilled: a cap the warehouse enforces on the query's bytes billed, where it can.
+    /// - Throws: `ConnectorError` when it cannot connect.
+    public func open(projectDirectory: URL, maximumBytesBilled: Double? = nil) throws -> any Warehouse {
+        let resolved = path.map { $0.hasPrefix("/") ? $0 : projectDirectory.appendingPathComponent($0).path }
+        return try kind.open(
+            WarehouseSettings(
+                url: url, password: password, odbc: odbc, path: resolved, region: region ?? "us",
+                maximumBytesBilled: maximumBytesBilled))
     }
 }

@@ -143,22 +143,19 @@ extension PrivilegeReport {
         source name: String, config: SourceConfig, models: [Model], grantee: String,
         projectDirectory: URL
     ) throws -> PrivilegeReport {
-        var report = PrivilegeReport(source: name, kind: config.kind.rawValue, checked: true)
-        switch config.kind {
-        case .sqlite:
+        var report = PrivilegeReport(source: name, kind: config.kind.name, checked: true)
+        let warehouse = try config.open(projectDirectory: projectDirectory)
+        let postgres: any RoleCatalog
+        switch warehouse.privileges {
+        case .unavailable(let note):
             report.checked = false
-            report.note =
-                "a SQLite source is opened read-only (query_only, no ATTACH); its file's permissions are the only "
-                + "grants"
+            report.note = note
             return report
-        case .postgres:
-            break
-        default:
-            let handle = try SourceHandle(config: config, projectDirectory: projectDirectory)
-            return try checkByCatalogQuery(report, handle, models)
+        case .catalog(let queries):
+            return try checkByCatalogQuery(report, queries, warehouse.connection, models)
+        case .roleCatalog(let catalog):
+            postgres = catalog
         }
-        let handle = try SourceHandle(config: config, projectDirectory: projectDirectory)
-        guard let postgres = handle.connection as? PostgresSource else { return report }
         var read: Set<RelationRef> = []
         var schemas: Set<String> = []
         for model in models {
@@ -191,41 +188,32 @@ extension PrivilegeReport {
         return report
     }
 
-    /// Snowflake, BigQuery and Redshift: the documented catalog queries (`PrivilegeQueries`).
-    private static func checkByCatalogQuery(_ report: PrivilegeReport, _ handle: SourceHandle, _ models: [Model]) throws
-        -> PrivilegeReport
-    {
+    /// The documented catalog queries of the warehouse (`CatalogPrivileges`).
+    private static func checkByCatalogQuery(
+        _ report: PrivilegeReport, _ queries: any CatalogPrivileges, _ connection: any SourceConnection,
+        _ models: [Model]
+    ) throws -> PrivilegeReport {
         var report = report
         var role = ""
-        if handle.dialect == .snowflake,
-            let row = try handle.connection.collectFirstRow(
-                PrivilegeQueries.snowflakeCurrentRole, options: QueryOptions()),
+        if let query = queries.currentRoleQuery,
+            let row = try connection.collectFirstRow(query, options: QueryOptions()),
             case .text(let name) = row.first ?? .null
         {
             role = name
             report.role = name
         }
-        guard let sql = PrivilegeQueries.listGrants(handle.dialect, role: role, region: handle.config.region ?? "us")
-        else {
-            report.checked = false
-            report.note =
-                "no privilege check for this \(handle.dialect.rawValue) ODBC source here; use kind = \"postgres\" for "
-                + "PostgreSQL"
-            return report
-        }
         for model in models {
-            if let explain = PrivilegeQueries.explain(handle.dialect, query: model.sql) {
-                let result = try handle.connection.collectAll(explain, options: QueryOptions())
+            if let explain = queries.explainRelations(model.sql) {
+                let result = try connection.collectAll(explain, options: QueryOptions())
                 report.models.append(
                     ModelReads(
-                        model: model.name,
-                        relations: PrivilegeQueries.relations(
-                            handle.dialect, columns: result.columns, rows: result.rows), throughViews: []))
+                        model: model.name, relations: queries.relations(columns: result.columns, rows: result.rows),
+                        throughViews: []))
             }
         }
-        let result = try handle.connection.collectAll(sql, options: QueryOptions())
-        let grants = result.rows.compactMap { PrivilegeQueries.grant(handle.dialect, columns: result.columns, row: $0) }
-        report.warnings = PrivilegeQueries.beyondReading(grants).map {
+        let result = try connection.collectAll(queries.listGrants(role: role), options: QueryOptions())
+        let grants = result.rows.compactMap { queries.grant(columns: result.columns, row: $0) }
+        report.warnings = PrivilegeGrant.beyondReading(grants).map {
             Warning(code: "beyond_reading", message: "the role holds \($0)")
         }
         return report

@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 import SyncCore
 
@@ -6,13 +7,15 @@ import SyncCore
 extension SyncRunner {
     /// Whether a `-- diff: warehouse` model's previous run left a swap undone: then it is not skipped.
     func swapPending(
-        _ model: Model, _ info: SnapshotInfo?, _ config: SourceConfig, _ source: SourceHandle, _ storeID: String,
+        _ model: Model, _ info: SnapshotInfo?, _ config: SourceConfig, _ source: any Warehouse, _ storeID: String,
         _ options: QueryOptions
     ) throws -> Bool {
-        guard model.diffMode == .warehouse, let schema = config.scratchSchema else { return false }
+        guard model.diffMode == .warehouse, let schema = config.scratchSchema, let dialect = source.diffDialect else {
+            return false
+        }
         return try WarehouseDiff.swapPending(
-            model: model, storeID: storeID, recorded: info?.scratch, schema: schema,
-            dialect: source.dialect, on: source.connection, options: options)
+            model: model, storeID: storeID, recorded: info?.scratch, schema: schema, dialect: dialect,
+            on: source.connection, options: options)
     }
 
     /// Why the run must not write, and how to let it: schema drift (docs/drift-and-plans.md) unless accepted,

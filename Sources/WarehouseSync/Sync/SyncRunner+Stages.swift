@@ -20,7 +20,7 @@ struct RunStages {
     var record: RunRecord
 
     let sourceConfig: SourceConfig
-    var source: SourceHandle!
+    var source: (any Warehouse)!
     var queryOptions = QueryOptions()
     var tag: SessionTag { SessionTag(model: model.name, runID: record.id) }
     var compiled: [Column] = []
@@ -39,13 +39,12 @@ struct RunStages {
     /// Connects to the source and, where compiling is free (or a warehouse-side diff needs the
     /// columns), compiles the model as written and checks its columns against its header.
     mutating func prepare() throws {
-        // A BigQuery bytes budget is the connection's maximum bytes billed: the warehouse stops the query.
-        source = try SourceHandle(
-            config: options.force ? sourceConfig : BudgetCheck.capped(sourceConfig, by: model.budget),
-            projectDirectory: runner.project.directory)
+        // A bytes budget is a cap the warehouse enforces, where it can (BudgetAssessment.enforcedByWarehouse).
+        let cap = model.budget.flatMap { $0.unit == .bytes && !options.force ? $0.limit : nil }
+        source = try sourceConfig.open(projectDirectory: runner.project.directory, maximumBytesBilled: cap)
         queryOptions = QueryOptions(
             timeout: model.timeout ?? sourceConfig.statementTimeout, tag: tag, cancellation: token)
-        if sourceConfig.kind == .postgres || sourceConfig.kind == .sqlite || model.diffMode == .warehouse {
+        if source.capabilities.contains(.compilesInPlace) || model.diffMode == .warehouse {
             // Before the wrapped query could fail with an error about SQL the user never wrote.
             do {
                 compiled = try source.compile(model.sql, options: queryOptions)
@@ -64,10 +63,9 @@ struct RunStages {
     mutating func probeAndSkip() throws -> (outcome: SyncOutcome?, estimates: [String: Double]) {
         let probeClock = ContinuousClock()
         let probeStart = probeClock.now
-        let probed = try PreRunProbe.run(
-            model.sql, model: model.name, on: source, previousRun: info?.sourceState?.run,
-            probeSources: model.skipUnchanged && options.plan == nil, region: sourceConfig.region ?? "us",
-            options: queryOptions)
+        let probed = try source.probe(
+            model.sql, model: model.name, previousRun: info?.sourceState?.run,
+            probeSources: model.skipUnchanged && options.plan == nil, options: queryOptions)
         if let probe = probed.sources {
             // The day as the warehouse's CURRENT_DATE reads it: PostgreSQL sessions are pinned to UTC,
             // and Redshift's and BigQuery's default to it (Snowflake's date dependence never skips).
@@ -100,7 +98,8 @@ struct RunStages {
     mutating func checkBudget(estimates: [String: Double]) throws -> SyncOutcome? {
         guard let budget = model.budget else { return nil }
         switch try BudgetCheck.check(
-            budget, model: model, source: source, estimates: estimates, force: options.force, options: queryOptions)
+            budget, model: model, source: source, sourceName: sourceConfig.name, estimates: estimates,
+            force: options.force, options: queryOptions)
         {
         case .held(let message):
             record.status = .blocked
@@ -144,7 +143,7 @@ struct RunStages {
         do {
             if model.diffMode == .warehouse {
                 let run = try WarehouseDiff(
-                    model: model, config: sourceConfig, dialect: source.dialect, columns: compiled,
+                    model: model, config: sourceConfig, warehouse: source, columns: compiled,
                     storeID: storeID, runID: record.id, recorded: info?.scratch, full: options.full,
                     dryRun: options.dryRun, options: queryOptions)
                 warehouseDiff = run
@@ -158,7 +157,7 @@ struct RunStages {
                     source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
             }
         } catch let error as ConnectorError {
-            throw BudgetCheck.explain(error, cap: budgetCap, model: model)
+            throw BudgetCheck.explain(error, cap: budgetCap, model: model, warehouse: source)
                 ?? error.located(in: model, sent: source.dialect.orderedByKey(model.sql, key: model.key))
         }
         try diff.finish()
@@ -180,11 +179,11 @@ struct RunStages {
             )
         }
         try runner.checkTraitOwnership(model, traits: diff.traitNames, owners: try store.traitNamesByModel())
-        if let costSQL = CostQueries.sql(for: source.dialect, tag: tag, region: sourceConfig.region ?? "us"),
+        if let costSQL = source.dialect.costQuery(tag: tag),
             let row = try? source.connection.collectFirstRow(
                 costSQL, options: QueryOptions(timeout: .seconds(30), tag: tag))
         {
-            record.cost = CostQueries.measures(for: source.dialect, row: row)
+            record.cost = source.dialect.costMeasures(row: row)
         }
         if !stats.serverMeasures.isEmpty { record.cost = (record.cost ?? [:]).merging(stats.serverMeasures) { $1 } }
         // Until the commit, the record says only what was read: what the diff found is written,

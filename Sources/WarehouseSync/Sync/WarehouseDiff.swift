@@ -34,6 +34,8 @@ final class WarehouseDiff {
     /// The options of the statements that stream values: WarehouseSync's own, with the session's
     /// `search_path` as it was before the model ran (a `regclass` is spelled by it, as client-side).
     private let streamOptions: QueryOptions
+    /// Where the result table is created from the result's column types before the model runs.
+    private let catalog: (any RoleCatalog)?
     /// Whether only the duplicated keys' rows were streamed: the client's diff must then find them.
     private(set) var streamedDuplicates = false
 
@@ -44,9 +46,12 @@ final class WarehouseDiff {
     ///   - dryRun: a dry run drops nothing and writes no table of the scratch schema.
     /// - Throws: `ConnectorError`.
     init(
-        model: Model, config: SourceConfig, dialect: Dialect, columns: [Column], storeID: String, runID: String,
-        recorded: ScratchState?, full: Bool, dryRun: Bool, options: QueryOptions
+        model: Model, config: SourceConfig, warehouse: any Warehouse, columns: [Column], storeID: String,
+        runID: String, recorded: ScratchState?, full: Bool, dryRun: Bool, options: QueryOptions
     ) throws {
+        guard let dialect = warehouse.diffDialect else {
+            throw ConnectorError(.unsupported, "a \(warehouse.kind.name) source cannot run a diff inside the warehouse")
+        }
         let names = columns.map(\.name)
         let traits = model.kind == .segment ? [] : model.traitNames(columns: names)
         let types = Dictionary(columns.map { ($0.name, $0.type.rawValue) }, uniquingKeysWith: { a, _ in a })
@@ -57,40 +62,12 @@ final class WarehouseDiff {
         state = ScratchState(
             table: ScratchTables.table(model: model.name, store: storeID, runID: runID), shape: shape)
         prefix = ScratchTables.prefix(model: model.name, store: storeID)
-        var own = options
-        var modelOptions = options
-        switch config.kind {
-        case .postgres, .redshift:
-            let postgres = try PostgresSource(
-                url: config.url?.reveal() ?? "", password: config.password?.reveal(),
-                mode: config.kind == .postgres ? .copy : .singleRow)
-            session = postgres
-            if config.kind == .postgres {
-                own.settings += [
-                    ("search_path", "pg_catalog, pg_temp"), ("role", "none"), ("client_encoding", "UTF8"),
-                ]
-                if postgres.connection.serverVersion >= 140_000 {
-                    // A client that dies (SIGKILL) stops the statement within a second instead of at its end.
-                    own.settings.append(("client_connection_check_interval", "1000"))
-                    modelOptions.settings.append(("client_connection_check_interval", "1000"))
-                }
-            }
-        default:
-            session = try ODBCSource(connectionString: config.odbc?.reveal() ?? "", dialect: dialect)
-        }
-        self.own = own
-        self.modelOptions = modelOptions
-        var streamOptions = own
-        if config.kind == .postgres {
-            var path = FirstValue()
-            // Read before the model runs: its set_config(..., false) would outlive its statement.
-            _ = try session.stream(
-                "SELECT pg_catalog.current_setting('search_path')", options: modelOptions, into: &path)
-            if case .text(let original) = path.value {
-                streamOptions.settings = own.settings.map { $0.name == "search_path" ? ($0.name, original) : $0 }
-            }
-        }
-        self.streamOptions = streamOptions
+        let scratch = try warehouse.openScratch(options: options)
+        session = scratch.session
+        catalog = scratch.catalog
+        own = scratch.own
+        modelOptions = scratch.model
+        streamOptions = scratch.stream
         var reader = TableNames()
         catalogBytes += try session.stream(sql.tables(prefix: prefix), options: own, into: &reader).bytes
         let existing = reader.names
@@ -107,7 +84,7 @@ final class WarehouseDiff {
     /// Whether the scratch schema holds tables of `model` other than the one `recorded` names:
     /// a swap is pending, and the next run must not be skipped (docs/warehouse-diff.md).
     static func swapPending(
-        model: Model, storeID: String, recorded: ScratchState?, schema: String, dialect: Dialect,
+        model: Model, storeID: String, recorded: ScratchState?, schema: String, dialect: any WarehouseDiffDialect,
         on connection: any SourceConnection, options: QueryOptions
     ) throws -> Bool {
         let sql = WarehouseDiffSQL(dialect: dialect, schema: schema, key: model.key, columns: [], traits: [])
@@ -123,8 +100,8 @@ final class WarehouseDiff {
     /// - Returns: the result's row count.
     func materialize(_ modelSQL: String) throws -> Int {
         try timed {
-            if let postgres = session as? PostgresSource {
-                let typed = try postgres.tableColumns(modelSQL, options: modelOptions)
+            if let catalog {
+                let typed = try catalog.tableColumns(modelSQL, options: modelOptions)
                 if let create = sql.createResult(columns: typed.columns) {
                     do {
                         _ = try session.execute(create, readOnly: false, options: own)
@@ -137,7 +114,7 @@ final class WarehouseDiff {
                 }
             }
             let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
-            return sql.dialect == .postgres || sql.dialect == .redshift ? inserted : try count(sql.rowCount)
+            return sql.fillCountsRows ? inserted : try count(sql.rowCount)
         }
     }
 

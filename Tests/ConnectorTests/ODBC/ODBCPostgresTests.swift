@@ -9,7 +9,7 @@ import Testing
     @Test func typesRoundTripThroughPsqlODBC() throws {
         let (_, connectionString, _) = try ODBCTestSources.freshPostgres()
         let source = try ODBCSource(connectionString: connectionString)
-        #expect(source.dialect == .postgres)
+        #expect(source.dialect is PostgresDialect)
         let result = try source.collect(
             """
             SELECT true AS b, 42::int2 AS i2, 9223372036854775807::int8 AS i8, 0.1::float8 AS f8,

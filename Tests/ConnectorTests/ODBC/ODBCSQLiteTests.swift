@@ -15,7 +15,7 @@ import Testing
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try ODBCSource(connectionString: ODBCTestSources.sqlite(path: path))
-        #expect(source.dialect == .sqlite)
+        #expect(source.dialect is SQLiteDialect)
         let result = try source.collect("SELECT id, name, amount, big, born FROM t ORDER BY id")
         #expect(result.rows.count == 2)
         #expect(Array(result.rows[0][0...2]) == [.int(1), .text("zoë ✓"), .double(2.5)])

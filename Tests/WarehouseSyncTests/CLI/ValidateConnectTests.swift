@@ -53,8 +53,8 @@ import Testing
 
     /// docs/drift-and-plans.md: `validate --connect` previews the drift the next run would hold, so a pull request
     /// shows it before merge; `--strict` makes it an error.
-    @Test(arguments: [SourceKind.postgres, .sqlite])
-    func driftAgainstTheLastSnapshotIsReported(source: SourceKind) async throws {
+    @Test(arguments: [WarehouseKind.postgres, .sqlite])
+    func driftAgainstTheLastSnapshotIsReported(source: WarehouseKind) async throws {
         let f = try SyncFixture(store: .sqlite, source: source)
         try f.warehouse(
             "CREATE TABLE customers (user_id TEXT, ltv NUMERIC, tier TEXT); INSERT INTO customers VALUES ('a', 1, 'x')")

@@ -26,8 +26,8 @@ import Testing
         #expect(try f.traits("u1") == ["ltv": "5"])
     }
 
-    @Test(arguments: [SourceKind.postgres, .sqlite])
-    func aKeyThatDiffersInCaseIsNamedWithTheModelsLineNotTheWrappedSQL(source: SourceKind) async throws {
+    @Test(arguments: [WarehouseKind.postgres, .sqlite])
+    func aKeyThatDiffersInCaseIsNamedWithTheModelsLineNotTheWrappedSQL(source: WarehouseKind) async throws {
         let f = try SyncFixture(store: .sqlite, source: source)
         try f.warehouse(
             "CREATE TABLE \"ACCOUNTS\" (\"USER_ID\" text, \"PLAN\" text); INSERT INTO \"ACCOUNTS\" VALUES ('u1', "

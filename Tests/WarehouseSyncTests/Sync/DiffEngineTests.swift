@@ -65,7 +65,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
             model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [], spool: spool, full: full,
             hashing: XXH3Hashing(), json: try JSONValidator())
         let allColumns =
-            [Column(name: Dialect.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
+            [Column(name: SQLText.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
         try receiver.columns(allColumns)
         let parser = PGCopyRowParser(types: allColumns.map(\.type), elements: allColumns.map { _ in nil })
         for row in rows {

@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 import TestSupport
 import Testing
@@ -12,12 +13,12 @@ import Testing
 @Suite struct SchemaDriftTests {
     struct Setup: CustomTestStringConvertible, Sendable {
         var store: StoreKind
-        var source: SourceKind
+        var source: WarehouseKind
         var testDescription: String { "\(store.rawValue) store, \(source == .sqlite ? "sqlite" : "postgres") source" }
     }
 
     static let setups = StoreKind.allCases.flatMap { store in
-        [SourceKind.postgres, .sqlite].map { Setup(store: store, source: $0) }
+        [WarehouseKind.postgres, .sqlite].map { Setup(store: store, source: $0) }
     }
 
     /// One kind of drift: the table's columns after it, the model's header and query after it, and

@@ -20,7 +20,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 final class SyncFixture {
     let directory: URL
     let storeKind: StoreKind
-    let sourceKind: SourceKind
+    let sourceKind: WarehouseKind
     /// Admin access to the warehouse, for changing its data between runs.
     private(set) var warehouseURL = ""
     private(set) var warehouseDatabase = ""
@@ -33,7 +33,7 @@ final class SyncFixture {
         didSet { try? writeConfig() }
     }
 
-    init(store: StoreKind, source: SourceKind = .postgres) throws {
+    init(store: StoreKind, source: WarehouseKind = .postgres) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)

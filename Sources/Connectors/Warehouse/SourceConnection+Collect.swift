@@ -1,6 +1,3 @@
-import Connectors
-import Drivers
-import Stores
 import SyncCore
 
 /// Keeps the first row of a small query.
@@ -20,14 +17,14 @@ private struct SmallResultReceiver: RowReceiver {
 
 extension SourceConnection {
     /// The first row of a small query, or nil when it returns none.
-    func collectFirstRow(_ sql: String, options: QueryOptions) throws -> [Value]? {
+    public func collectFirstRow(_ sql: String, options: QueryOptions) throws -> [Value]? {
         var first = FirstRowReceiver()
         _ = try stream(sql, options: options, into: &first)
         return first.row
     }
 
     /// Every row of a small query (a catalog query) with its column names.
-    func collectAll(_ sql: String, options: QueryOptions) throws -> (columns: [String], rows: [[Value]]) {
+    public func collectAll(_ sql: String, options: QueryOptions) throws -> (columns: [String], rows: [[Value]]) {
         var all = SmallResultReceiver()
         _ = try stream(sql, options: options, into: &all)
         return (all.columns, all.rows)

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// docs/cost.md on BigQuery, as SQL. BigQuery has no `EXPLAIN`: the tables a query reads are those
 /// the model's previous run read (`INFORMATION_SCHEMA.JOBS_BY_USER.referenced_tables` of the job
 /// labelled with that run, views resolved by BigQuery) together with those its text names, and
@@ -8,9 +10,9 @@ public enum BigQueryProbe {
     /// - Parameter region: the region whose `INFORMATION_SCHEMA` holds the job (`us`, `eu`).
     public static func referencedTables(runID: String, region: String) -> String {
         let jobs =
-            Dialect.bigquery.quote(identifier: "region-" + Dialect.bigQueryLabel(region))
+            BigQueryDialect(region: region).regionSchema
             + ".INFORMATION_SCHEMA.JOBS_BY_USER"
-        let label = Dialect.bigquery.literal(Dialect.bigQueryLabel(runID))
+        let label = BigQueryDialect().literal(BigQueryDialect.label(runID))
         return """
             SELECT DISTINCT CONCAT(t.project_id, '.', t.dataset_id, '.', t.table_id) AS table_name
             FROM \(jobs) AS j, UNNEST(j.referenced_tables) AS t
@@ -32,10 +34,10 @@ public enum BigQueryProbe {
         guard !byDataset.isEmpty else { return nil }
         return byDataset.keys.sorted().map { dataset in
             let meta =
-                dataset.split(separator: ".").map { Dialect.bigquery.quote(identifier: String($0)) }
+                dataset.split(separator: ".").map { BigQueryDialect().quote(identifier: String($0)) }
                 .joined(separator: ".") + ".__TABLES__"
-            let names = byDataset[dataset]!.sorted().map { Dialect.bigquery.literal($0) }.joined(separator: ", ")
-            return "SELECT CONCAT(\(Dialect.bigquery.literal(dataset + ".")), table_id) AS table_name, "
+            let names = byDataset[dataset]!.sorted().map { BigQueryDialect().literal($0) }.joined(separator: ", ")
+            return "SELECT CONCAT(\(BigQueryDialect().literal(dataset + ".")), table_id) AS table_name, "
                 + "last_modified_time FROM \(meta) WHERE table_id IN (\(names))"
         }.joined(separator: "\nUNION ALL\n")
     }

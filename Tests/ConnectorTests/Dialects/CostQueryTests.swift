@@ -1,77 +1,74 @@
 import Testing
 
-@testable import CLI
 @testable import Connectors
 @testable import Drivers
-@testable import Stores
 @testable import SyncCore
-@testable import WarehouseSync
 
 /// Redshift, Snowflake and BigQuery cannot run here: their cost queries are checked as SQL.
 @Suite struct CostQueryTests {
     let tag = SessionTag(model: "lifetime_value", runID: "20261129T012345Z-3fa2c1")
 
     @Test func redshiftReadsSysQueryHistoryByQueryGroup() throws {
-        let sql = try #require(CostQueries.sql(for: .redshift, tag: tag))
+        let sql = try #require(RedshiftDialect().costQuery(tag: tag))
         #expect(sql.contains("FROM SYS_QUERY_HISTORY"))
         #expect(sql.contains("session_id = pg_backend_pid()"))
         #expect(sql.contains("query_label = 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'"))
         #expect(
-            Dialect.redshift.sessionSetup(tag: tag, timeout: .seconds(60)).contains(
+            RedshiftDialect().sessionSetup(tag: tag, timeout: .seconds(60)).contains(
                 "SET query_group TO 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'"))
         #expect(
-            CostQueries.measures(for: .redshift, row: [.int(2_500_000), .int(2_000_000), .int(10_000), .int(4096)])
+            RedshiftDialect().costMeasures(row: [.int(2_500_000), .int(2_000_000), .int(10_000), .int(4096)])
                 == ["elapsed_ms": 2500, "execution_ms": 2000, "queue_ms": 10, "returned_bytes": 4096])
     }
 
     @Test func snowflakeReadsTheLastQueryOfTheSessionAndEstimatesCredits() throws {
-        let sql = try #require(CostQueries.sql(for: .snowflake, tag: tag))
+        let sql = try #require(SnowflakeDialect().costQuery(tag: tag))
         #expect(sql.contains("INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION"))
         #expect(sql.contains("QUERY_ID = LAST_QUERY_ID()"))
         #expect(
-            Dialect.snowflake.sessionSetup(tag: tag, timeout: .seconds(600)) == [
+            SnowflakeDialect().sessionSetup(tag: tag, timeout: .seconds(600)) == [
                 "ALTER SESSION SET QUERY_TAG = 'warehouse-sync:lifetime_value:20261129T012345Z-3fa2c1'",
                 "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 600",
             ])
         // 36 s on an X-Small (1 credit/hour) is 0.01 credits.
         #expect(
-            CostQueries.measures(for: .snowflake, row: [.int(1_000_000), .int(36_000), .int(40_000), .text("X-Small")])
+            SnowflakeDialect().costMeasures(row: [.int(1_000_000), .int(36_000), .int(40_000), .text("X-Small")])
                 == [
                     "bytes_scanned": 1_000_000, "execution_ms": 36_000, "elapsed_ms": 40_000, "estimated_credits": 0.01,
                 ])
     }
 
     @Test func bigQueryFindsTheJobByItsLabel() throws {
-        let sql = try #require(CostQueries.sql(for: .bigquery, tag: tag))
+        let sql = try #require(BigQueryDialect().costQuery(tag: tag))
         #expect(sql.contains("INFORMATION_SCHEMA.JOBS_BY_USER"))
         #expect(sql.contains("l.key = 'warehouse_sync_run' AND l.value = '20261129t012345z-3fa2c1'"))
         #expect(
-            Dialect.bigquery.sessionSetup(tag: tag, timeout: nil) == [
+            BigQueryDialect().sessionSetup(tag: tag, timeout: nil) == [
                 "SET @@query_label = \"warehouse_sync_run:20261129t012345z-3fa2c1\""
             ])
         #expect(
-            CostQueries.measures(for: .bigquery, row: [.int(10_485_760), .int(1200)]) == [
+            BigQueryDialect().costMeasures(row: [.int(10_485_760), .int(1200)]) == [
                 "bytes_billed": 10_485_760, "slot_ms": 1200,
             ])
     }
 
     @Test func noCostQueryWhereTheWarehouseReportsNone() {
-        #expect(CostQueries.sql(for: .sqlite, tag: tag) == nil)
-        #expect(CostQueries.sql(for: .generic, tag: tag) == nil)
-        #expect(CostQueries.sql(for: .postgres, tag: tag) == nil)
+        #expect(SQLiteDialect().costQuery(tag: tag) == nil)
+        #expect(StandardDialect().costQuery(tag: tag) == nil)
+        #expect(PostgresDialect().costQuery(tag: tag) == nil)
     }
 
     @Test func keyOrderingPerDialect() {
         #expect(
-            Dialect.postgres.orderedByKey("SELECT 1 AS id;", key: "id")
+            PostgresDialect().orderedByKey("SELECT 1 AS id;", key: "id")
                 == "SELECT CAST(q.\"id\" AS TEXT) AS \"__warehouse_sync_key\", q.* FROM (\nSELECT 1 AS id\n) q ORDER "
                 + "BY CAST(q.\"id\" AS TEXT) COLLATE \"C\""
         )
         #expect(
-            Dialect.bigquery.orderedByKey("SELECT 1 AS id", key: "id").hasSuffix(
+            BigQueryDialect().orderedByKey("SELECT 1 AS id", key: "id").hasSuffix(
                 "ORDER BY CAST(CAST(q.`id` AS STRING) AS BYTES)"))
         #expect(
-            Dialect.sqlite.orderedByKey("SELECT 1 AS id", key: "id").hasPrefix(
+            SQLiteDialect().orderedByKey("SELECT 1 AS id", key: "id").hasPrefix(
                 "SELECT CASE WHEN typeof(q.\"id\") = 'blob' THEN hex(q.\"id\") ELSE CAST(q.\"id\" AS TEXT) END AS "
                     + "\"__warehouse_sync_key\""
             ))

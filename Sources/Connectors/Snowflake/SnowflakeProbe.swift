@@ -1,3 +1,5 @@
+import SyncCore
+
 /// docs/cost.md on Snowflake, as SQL: the tables a model's query reads and the bytes it would scan
 /// (`EXPLAIN USING TABULAR`, which compiles without a running warehouse), each table's change
 /// token (`SYSTEM$LAST_CHANGE_COMMIT_TIME`, metadata only), and the statement timeout that
@@ -11,7 +13,7 @@ public enum SnowflakeProbe {
 
     /// `EXPLAIN USING TABULAR` of the model's query.
     public static func explain(_ sql: String) -> String {
-        "EXPLAIN USING TABULAR\n" + Dialect.stripTrailingSemicolon(sql)
+        "EXPLAIN USING TABULAR\n" + SQLText.stripTrailingSemicolon(sql)
     }
 
     /// What `EXPLAIN USING TABULAR` says: the objects its table scans read (fully qualified, as
@@ -53,8 +55,8 @@ public enum SnowflakeProbe {
     /// (or, for a view, on the tables it reads).
     public static func changeTokens(_ objects: [String]) -> String {
         objects.map {
-            "SELECT \(Dialect.snowflake.literal($0)) AS object_name, "
-                + "SYSTEM$LAST_CHANGE_COMMIT_TIME(\(Dialect.snowflake.literal($0))) AS change_token"
+            "SELECT \(SnowflakeDialect().literal($0)) AS object_name, "
+                + "SYSTEM$LAST_CHANGE_COMMIT_TIME(\(SnowflakeDialect().literal($0))) AS change_token"
         }.joined(separator: "\nUNION ALL\n")
     }
 
@@ -63,7 +65,7 @@ public enum SnowflakeProbe {
 
     /// `SHOW WAREHOUSES` for one warehouse; its `size` column is read by `timeout`.
     public static func showWarehouse(_ name: String) -> String {
-        "SHOW WAREHOUSES LIKE \(Dialect.snowflake.literal(name))"
+        "SHOW WAREHOUSES LIKE \(SnowflakeDialect().literal(name))"
     }
 
     /// The statement timeout that stops a query once it has spent `credits` on a warehouse of

@@ -2,52 +2,56 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Connectors
 @testable import Drivers
 @testable import SyncCore
-@testable import WarehouseSync
 
 /// The SQL per warehouse. Snowflake and BigQuery cannot run here (docs/warehouse-diff.md): theirs is checked as
 /// text. Redshift's hash differs from PostgreSQL's only in its text type and function names, so
 /// it is also run on PostgreSQL, where the canonical text is checked for collisions.
 @Suite struct WarehouseDiffSQLTests {
-    static func sql(_ dialect: Dialect, traits: [String] = ["score", "tier"]) -> WarehouseDiffSQL {
+    static func sql(_ dialect: any WarehouseDiffDialect, traits: [String] = ["score", "tier"]) -> WarehouseDiffSQL {
         WarehouseDiffSQL(
             dialect: dialect, schema: "ws_scratch", key: "id", columns: ["id", "score", "tier"], traits: traits)
     }
 
     @Test func postgresAndRedshiftHashTheLengthPrefixedTextOfEachTrait() {
         #expect(
-            Self.sql(.postgres).hashExpression
+            Self.sql(PostgresDialect()).hashExpression
                 == "pg_catalog.md5(CASE WHEN q.\"score\" IS NULL THEN '-' ELSE CAST(pg_catalog.length("
                 + "pg_catalog.concat(q.\"score\")) AS TEXT) || ':' || pg_catalog.concat(q.\"score\") END || CASE WHEN "
                 + "q.\"tier\" IS NULL THEN '-' ELSE CAST(pg_catalog.length(pg_catalog.concat(q.\"tier\")) AS TEXT) || "
                 + "':' || pg_catalog.concat(q.\"tier\") END)")
         #expect(
-            Self.sql(.redshift).hashExpression
+            Self.sql(RedshiftDialect()).hashExpression
                 == "MD5(COALESCE(CAST(LENGTH(CAST(q.\"score\" AS VARCHAR(65535))) AS VARCHAR(65535)) || ':' || "
                 + "CAST(q.\"score\" AS VARCHAR(65535)), '-') || COALESCE(CAST(LENGTH(CAST(q.\"tier\" AS "
                 + "VARCHAR(65535))) AS VARCHAR(65535)) || ':' || CAST(q.\"tier\" AS VARCHAR(65535)), '-'))")
-        #expect(Self.sql(.postgres, traits: []).hashExpression == "pg_catalog.md5('')", "a segment's rows hash alike")
         #expect(
-            Self.sql(.postgres).createResult(columns: [
+            Self.sql(PostgresDialect(), traits: []).hashExpression == "pg_catalog.md5('')",
+            "a segment's rows hash alike")
+        #expect(
+            Self.sql(PostgresDialect()).createResult(columns: [
                 ("id", "text"), ("score", "numeric(12,2)"), ("tier", "public.t"),
             ])
                 == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" TEXT COLLATE \"C\", c1 text, "
                 + "c2 numeric(12,2), c3 public.t, \"__warehouse_sync_hash\" TEXT)", "by position: a column may be ctid")
         #expect(
-            Self.sql(.redshift).createResult(columns: [("id", "integer")])
+            Self.sql(RedshiftDialect()).createResult(columns: [("id", "integer")])
                 == "CREATE TEMPORARY TABLE ws_result (\"__warehouse_sync_key\" VARCHAR(65535) COLLATE CASE_SENSITIVE, "
                 + "c1 integer, \"__warehouse_sync_hash\" VARCHAR(65535))")
         #expect(
-            Self.sql(.postgres).fillResult("SELECT id, score, tier FROM t;")
+            Self.sql(PostgresDialect()).fillResult("SELECT id, score, tier FROM t;")
                 == "INSERT INTO ws_result SELECT CAST(q.\"id\" AS TEXT) "
                 + "COLLATE \"C\" AS \"__warehouse_sync_key\", q.*, "
-                + Self.sql(.postgres).hashExpression + " AS \"__warehouse_sync_hash\" FROM (\nSELECT id, score, tier "
+                + Self.sql(PostgresDialect()).hashExpression
+                + " AS \"__warehouse_sync_hash\" FROM (\nSELECT id, score, tier "
                 + "FROM t\n) q")
         #expect(
-            Self.sql(.redshift).fillResult("SELECT 1").contains("COLLATE(CAST(q.\"id\" AS TEXT), 'case_sensitive')"))
+            Self.sql(RedshiftDialect()).fillResult("SELECT 1").contains(
+                "COLLATE(CAST(q.\"id\" AS TEXT), 'case_sensitive')"))
         #expect(
-            Self.sql(.postgres).delta(previous: "ws_0a1b2c3d_features_run1")
+            Self.sql(PostgresDialect()).delta(previous: "ws_0a1b2c3d_features_run1")
                 == "SELECT COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") "
                 + "AS \"__warehouse_sync_key\", "
                 + "n.c1 AS \"id\", n.c2 AS \"score\", n.c3 AS \"tier\", n.\"__warehouse_sync_hash\" "
@@ -59,13 +63,13 @@ import Testing
                 + "IS NULL OR n.\"__warehouse_sync_hash\" <> p.\"__warehouse_sync_hash\" ORDER BY "
                 + "COALESCE(n.\"__warehouse_sync_key\", p.\"__warehouse_sync_key\") COLLATE \"C\"")
         #expect(
-            Self.sql(.postgres).tables(prefix: "ws_0a1b2c3d_features_")
+            Self.sql(PostgresDialect()).tables(prefix: "ws_0a1b2c3d_features_")
                 == "SELECT LOWER(table_name) FROM information_schema.tables WHERE LOWER(table_schema) = 'ws_scratch' "
                 + "AND SUBSTR(LOWER(table_name), 1, 21) = 'ws_0a1b2c3d_features_'")
     }
 
     @Test func snowflakeHashesWithSHA1AndOrdersByUTF8Bytes() {
-        let sql = Self.sql(.snowflake)
+        let sql = Self.sql(SnowflakeDialect())
         #expect(
             sql.hashExpression
                 == "SHA1(COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"score\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"score\"), "
@@ -79,16 +83,16 @@ import Testing
                 + "AS \"__warehouse_sync_hash\" FROM (\nSELECT id, "
                 + "score, tier FROM t\n) q")
         #expect(sql.full.hasSuffix("ORDER BY COLLATE(n.\"__warehouse_sync_key\", 'utf8')"))
-        #expect(sql.usableKey("k").contains("NOT CONTAINS(k, CHR(0))"))
+        #expect(sql.dialect.usableKey("k").contains("NOT CONTAINS(k, CHR(0))"))
         #expect(
             sql.createScratch("ws_0a1b2c3d_features_run2")
                 == "CREATE TABLE ws_scratch.ws_0a1b2c3d_features_run2 AS SELECT \"__warehouse_sync_key\", "
-                + "\"__warehouse_sync_hash\" FROM ws_result WHERE " + sql.usableKey("\"__warehouse_sync_key\""))
+                + "\"__warehouse_sync_hash\" FROM ws_result WHERE " + sql.dialect.usableKey("\"__warehouse_sync_key\""))
         #expect(sql.drop("ws_0a1b2c3d_features_run1") == "DROP TABLE IF EXISTS ws_scratch.ws_0a1b2c3d_features_run1")
     }
 
     @Test func bigQueryFingerprintsTheTraitsJSONAndOrdersByBytes() {
-        let sql = Self.sql(.bigquery)
+        let sql = Self.sql(BigQueryDialect())
         #expect(
             sql.hashExpression == "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(q.`score` AS c0, q.`tier` AS c1)))")
         #expect(
@@ -103,11 +107,12 @@ import Testing
             sql.tables(prefix: "ws_0a1b2c3d_features_")
                 == "SELECT table_name FROM ws_scratch.INFORMATION_SCHEMA.TABLES WHERE STARTS_WITH(table_name, "
                 + "'ws_0a1b2c3d_features_')")
-        #expect(sql.usableKey("k").contains("BYTE_LENGTH(k) <= 1024"))
+        #expect(sql.dialect.usableKey("k").contains("BYTE_LENGTH(k) <= 1024"))
         #expect(
             sql.duplicateKeys
                 == "SELECT COUNT(*) FROM (SELECT `__warehouse_sync_key` FROM ws_result WHERE "
-                + sql.usableKey("`__warehouse_sync_key`") + " GROUP BY `__warehouse_sync_key` HAVING COUNT(*) > 1) d")
+                + sql.dialect.usableKey("`__warehouse_sync_key`")
+                + " GROUP BY `__warehouse_sync_key` HAVING COUNT(*) > 1) d")
     }
 
     @Test func tableNamesAreLowercaseAtMost63BytesAndApartPerStoreAndModel() {
@@ -128,8 +133,8 @@ import Testing
 
     /// The hash run on PostgreSQL, in its spelling and Redshift's: the canonical text never collides,
     /// and NULL, '' and '-' differ.
-    @Test(arguments: [Dialect.postgres, .redshift])
-    func theHashOfDifferentValuesDiffersOnPostgreSQL(dialect: Dialect) throws {
+    @Test(arguments: [PostgresDialect() as any WarehouseDiffDialect, RedshiftDialect()])
+    func theHashOfDifferentValuesDiffersOnPostgreSQL(dialect: any WarehouseDiffDialect) throws {
         let (_, url) = try TestPostgres.freshDatabase("hash")
         let pg = try PGConnection(conninfo: url)
         let sql = Self.sql(dialect, traits: ["a", "b"])
@@ -142,7 +147,7 @@ import Testing
         let hashes = (0..<result.rowCount).map { result.text($0, 0)! }
         #expect(Set(hashes).count == pairs.count, "\(hashes)")
         // The whole run's statements work on PostgreSQL (Redshift's collation syntax is its own).
-        guard dialect == .postgres else { return }
+        guard dialect is PostgresDialect else { return }
         try pg.execute("CREATE SCHEMA ws_scratch; CREATE TABLE t (id text, a text, b text)")
         try pg.execute("INSERT INTO t VALUES ('x', '1', NULL), ('y', NULL, ''), (NULL, 'n', 'n'), (' ', 'b', 'b')")
         let run = WarehouseDiffSQL(

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// docs/cost.md on Redshift, as SQL: the planner's estimate (`EXPLAIN`), the permanent tables the
 /// model's previous run scanned (`SYS_QUERY_DETAIL` scan steps of the query labelled with that
 /// run, views resolved), and for each table the end of its latest insert and delete steps
@@ -5,7 +7,7 @@
 /// sees other users' writes there only with `SYSLOG ACCESS UNRESTRICTED`. Pure.
 public enum RedshiftProbe {
     /// `EXPLAIN` of the model's query: text rows, the first with the total cost.
-    public static func explain(_ sql: String) -> String { "EXPLAIN\n" + Dialect.stripTrailingSemicolon(sql) }
+    public static func explain(_ sql: String) -> String { "EXPLAIN\n" + SQLText.stripTrailingSemicolon(sql) }
 
     /// The total cost of the plan's first line (`XN Merge  (cost=0.00..1250.00 rows=...)`:
     /// 1250), or nil.
@@ -31,7 +33,7 @@ public enum RedshiftProbe {
         """
         SELECT DISTINCT d.table_id FROM SYS_QUERY_DETAIL d
         JOIN SYS_QUERY_HISTORY h ON h.query_id = d.query_id
-        WHERE h.query_label = \(Dialect.redshift.literal(label)) AND d.step_name = 'scan' AND d.table_id > 0
+        WHERE h.query_label = \(RedshiftDialect().literal(label)) AND d.step_name = 'scan' AND d.table_id > 0
         """
     }
 

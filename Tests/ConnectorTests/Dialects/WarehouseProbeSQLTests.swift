@@ -1,7 +1,7 @@
 import Testing
 
+@testable import Connectors
 @testable import SyncCore
-@testable import WarehouseSync
 
 /// Snowflake, BigQuery and Redshift cannot run here: their skip probes, estimates and budget
 /// caps (docs/cost.md) are checked as SQL and as the parsing of the rows those warehouses document.
@@ -107,13 +107,13 @@ import Testing
     }
 
     @Test func bigQueryBytesBudgetIsTheConnectionsMaximumBytesBilled() {
-        var source = SourceConfig(name: "bq", kind: .bigquery, maxConcurrentRuns: 1, line: 1)
-        source.odbc = Secret("Driver=BigQuery;ProjectId=p;")
-        let capped = BudgetCheck.capped(source, by: Budget(parsing: "10GB"))
-        #expect(capped.odbc?.reveal() == "Driver=BigQuery;ProjectId=p;MaximumBytesBilled=10000000000")
-        #expect(BudgetCheck.capped(source, by: Budget(parsing: "1 credits")).odbc?.reveal() == source.odbc?.reveal())
-        var snowflake = source
-        snowflake.kind = .snowflake
-        #expect(BudgetCheck.capped(snowflake, by: Budget(parsing: "10GB")).odbc?.reveal() == source.odbc?.reveal())
+        var settings = WarehouseSettings(odbc: Secret("Driver=BigQuery;ProjectId=p;"))
+        #expect(BigQueryWarehouse.connectionString(settings) == "Driver=BigQuery;ProjectId=p;")
+        settings.maximumBytesBilled = 10e9
+        #expect(
+            BigQueryWarehouse.connectionString(settings) == "Driver=BigQuery;ProjectId=p;MaximumBytesBilled=10000000000"
+        )
+        settings.odbc = Secret("DSN=bq")
+        #expect(BigQueryWarehouse.connectionString(settings) == "DSN=bq;MaximumBytesBilled=10000000000")
     }
 }

@@ -1,0 +1,61 @@
+import SyncCore
+
+/// Snowflake's SQL around a model's query (https://docs.snowflake.com/en/sql-reference).
+public struct SnowflakeDialect: WarehouseDiffDialect {
+    public init() {}
+
+    public var name: String { "snowflake" }
+
+    public func keyText(_ column: String) -> String { "TO_VARCHAR(\(column))" }
+
+    public func byteOrder(_ text: String) -> String? { "COLLATE(\(text), 'utf8')" }
+
+    public func sessionSetup(tag: SessionTag?, timeout: Duration?) -> [String] {
+        var statements: [String] = []
+        if let tag { statements.append("ALTER SESSION SET QUERY_TAG = \(literal(tag.text))") }
+        if let timeout {
+            statements.append("ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = \(max(1, timeout.milliseconds / 1000))")
+        }
+        return statements
+    }
+
+    /// The session's last query in `QUERY_HISTORY_BY_SESSION`.
+    public func costQuery(tag: SessionTag) -> String? {
+        """
+        SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
+        FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(RESULT_LIMIT => 100))
+        WHERE QUERY_ID = LAST_QUERY_ID()
+        """
+    }
+
+    /// Bytes scanned, times in milliseconds, and the credits the execution time used at the
+    /// warehouse size's rate (`SnowflakeProbe.creditsPerHour`).
+    public func costMeasures(row: [Value]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        out["bytes_scanned"] = row.first?.measure
+        let execution = row.dropFirst().first?.measure
+        out["execution_ms"] = execution
+        out["elapsed_ms"] = row.dropFirst(2).first?.measure
+        if case .text(let size)? = row.dropFirst(3).first, let perHour = SnowflakeProbe.creditsPerHour[size],
+            let execution
+        {
+            out["estimated_credits"] = execution / 3_600_000 * perHour
+        }
+        return out
+    }
+
+    // MARK: The diff inside the warehouse
+
+    public var textType: String { "VARCHAR" }
+
+    public func traitsHash(_ values: [String]) -> String { "SHA1(\(lengthPrefixed(values) { "TO_VARCHAR(\($0))" }))" }
+
+    public func byBytes(_ text: String) -> String { "COLLATE(\(text), 'utf8')" }
+
+    public func usableKey(_ column: String) -> String {
+        "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' ' || CHR(9) || "
+            + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '' AND NOT CONTAINS(\(column), CHR(0)))"
+    }
+
+    public var resultKeyType: String? { nil }
+}

@@ -1,0 +1,89 @@
+import SyncCore
+
+extension WarehouseKind {
+    /// Snowflake through its ODBC driver (docs/warehouses.md).
+    public static let snowflake = WarehouseKind(
+        name: "snowflake", connectsWith: ("odbc", "odbc = \"Driver=...;...\" or \"DSN=name\""),
+        capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes, .credits],
+        open: { try SnowflakeWarehouse($0) })
+}
+
+/// A Snowflake source: `EXPLAIN USING TABULAR`'s objects and bytes, each table's
+/// `SYSTEM$LAST_CHANGE_COMMIT_TIME`, and a credits budget kept as a statement timeout.
+public final class SnowflakeWarehouse: Warehouse {
+    public let source: ODBCSource
+    private let settings: WarehouseSettings
+    public var kind: WarehouseKind { .snowflake }
+    public var connection: any SourceConnection { source }
+    public let dialect: any SQLDialect = SnowflakeDialect()
+    public var privileges: PrivilegeInspection { .catalog(SnowflakeDialect()) }
+
+    /// - Throws: `ConnectorError` when it cannot connect.
+    public init(_ settings: WarehouseSettings) throws {
+        self.settings = settings
+        source = try ODBCSource(connectionString: settings.odbc?.reveal() ?? "", dialect: SnowflakeDialect())
+    }
+
+    public func probe(_ sql: String, model: String, previousRun: String?, probeSources: Bool, options: QueryOptions)
+        throws -> PreRunProbe
+    {
+        let explained = try source.collectAll(SnowflakeProbe.explain(sql), options: options)
+        let plan = SnowflakeProbe.plan(columns: explained.columns, rows: explained.rows)
+        var result = PreRunProbe(estimates: [:])
+        result.estimates["bytes_assigned"] = plan.bytesAssigned
+        guard probeSources else { return result }
+        var relations: [String: [Int64]] = [:]
+        if !plan.objects.isEmpty {
+            relations = try source.namedCounters(SnowflakeProbe.changeTokens(plan.objects), options: options)
+        }
+        // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
+        let time = QueryTimeScan.scan(sql)
+        result.sources = SourceProbe(
+            relations: relations, time: time == .date ? .volatile : time, plan: ProbeRows.digest(plan.shape))
+        return result
+    }
+
+    public func assess(_ budget: Budget, estimates: [String: Double], force: Bool, options: QueryOptions) throws
+        -> BudgetAssessment
+    {
+        switch budget.unit {
+        case .bytes:
+            guard let estimate = estimates["bytes_assigned"] else {
+                throw BudgetProblem(
+                    "Snowflake's EXPLAIN gave no bytes to check budget \(budget) against",
+                    hint: "run EXPLAIN USING TABULAR on the model's query to see its GlobalStats row")
+            }
+            return .estimate(estimate, who: "Snowflake's EXPLAIN assigns")
+        case .credits:
+            if force { return .enforcedByWarehouse }
+            return try creditsCap(budget, options: options)
+        case .plannerCost:
+            return .unsupported
+        }
+    }
+
+    /// A credits budget as the statement timeout the session's warehouse size allows.
+    private func creditsCap(_ budget: Budget, options: QueryOptions) throws -> BudgetAssessment {
+        let warehouse = try source.collectFirstRow(SnowflakeProbe.currentWarehouse, options: options)
+        guard case .text(let name)? = warehouse?.first else {
+            throw BudgetProblem(
+                "the session has no warehouse to convert budget \(budget) into time",
+                hint: "set Warehouse= in the source's ODBC connection string")
+        }
+        let shown = try source.collectAll(SnowflakeProbe.showWarehouse(name), options: options)
+        let sizeColumn = shown.columns.firstIndex { $0.lowercased() == "size" }
+        guard let sizeColumn, case .text(let size)? = shown.rows.first?[sizeColumn],
+            let timeout = SnowflakeProbe.timeout(credits: budget.limit, warehouseSize: size)
+        else {
+            throw BudgetProblem(
+                "warehouse \(name) has a size WarehouseSync has no credit rate for",
+                hint: "use a bytes budget (50GB), or a standard warehouse size (X-Small to 6X-Large)")
+        }
+        return .capped(timeout: timeout, explanation: "\(budget) on a \(size) warehouse (\(name)) is \(timeout) of it")
+    }
+
+    public func openScratch(options: QueryOptions) throws -> ScratchConnection {
+        let session = try ODBCSource(connectionString: settings.odbc?.reveal() ?? "", dialect: SnowflakeDialect())
+        return ScratchConnection(session: session, own: options, model: options, stream: options)
+    }
+}

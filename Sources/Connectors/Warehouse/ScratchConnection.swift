@@ -1,0 +1,32 @@
+import SyncCore
+
+/// The second session a diff inside the warehouse runs on (docs/warehouse-diff.md), with the
+/// options each kind of its statements runs under.
+public struct ScratchConnection {
+    public let session: any ScratchSession
+    /// WarehouseSync's own statements (on PostgreSQL a fixed `search_path` and the session's own
+    /// role, since a model's `set_config(..., false)` outlives its statement).
+    public let own: QueryOptions
+    /// The statement that runs the model's query.
+    public let model: QueryOptions
+    /// The statements that stream values: WarehouseSync's own, with the session's `search_path`
+    /// as it was before the model ran (a `regclass` is spelled by it, as in a client-side run).
+    public let stream: QueryOptions
+    /// The warehouse's columns and types of a result, where the result table is created from them
+    /// before the model runs (`WarehouseDiffDialect.resultKeyType`); nil otherwise.
+    public let catalog: (any RoleCatalog)?
+
+    public init(
+        session: any ScratchSession, own: QueryOptions, model: QueryOptions, stream: QueryOptions,
+        catalog: (any RoleCatalog)? = nil
+    ) {
+        self.session = session
+        self.own = own
+        self.model = model
+        self.stream = stream
+        self.catalog = catalog
+    }
+}
+
+@available(*, unavailable)
+extension ScratchConnection: Sendable {}

@@ -1,0 +1,58 @@
+import SyncCore
+
+/// One kind of warehouse a source may be (`kind = "..."`): its name, the setting it connects
+/// with, what it can do, and how to open it. Each kind's folder declares its own
+/// (`WarehouseKind.postgres`, ...); `all` lists them.
+public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
+    /// As a project spells it: `postgres`, `sqlite`, ...
+    public let name: String
+    /// The setting that says where the warehouse is (`url`, `odbc`, `path`), and an example of it.
+    public let connectsWith: (key: String, example: String)
+    public let capabilities: WarehouseCapabilities
+    /// The budget units it has (docs/cost.md).
+    public let budgetUnits: [Budget.Unit]
+    /// How long its change statistics may trail a commit by default; nil for the project's default.
+    public let statisticsLag: Duration?
+    private let opener: @Sendable (WarehouseSettings) throws -> any Warehouse
+
+    public init(
+        name: String, connectsWith: (key: String, example: String), capabilities: WarehouseCapabilities,
+        budgetUnits: [Budget.Unit] = [], statisticsLag: Duration? = nil,
+        open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
+    ) {
+        self.name = name
+        self.connectsWith = connectsWith
+        self.capabilities = capabilities
+        self.budgetUnits = budgetUnits
+        self.statisticsLag = statisticsLag
+        self.opener = open
+    }
+
+    /// Opens a read-only session on the warehouse `settings` describe.
+    /// - Throws: `ConnectorError` when it cannot connect.
+    public func open(_ settings: WarehouseSettings) throws -> any Warehouse { try opener(settings) }
+
+    /// Every kind, in the order the documentation lists them.
+    public static let all: [WarehouseKind] = [.postgres, .redshift, .snowflake, .bigquery, .odbc, .sqlite]
+
+    /// The kind a project names `name`, or nil.
+    public static func named(_ name: String) -> WarehouseKind? { all.first { $0.name == name } }
+
+    /// Which kinds have which budget unit, with an example of each:
+    /// "planner_cost on postgres and redshift (200000 planner_cost), ...".
+    public static var budgetUnitsHint: String {
+        let examples: [(Budget.Unit, String)] = [
+            (.plannerCost, "200000 planner_cost"), (.bytes, "50GB"), (.credits, "0.5 credits"),
+        ]
+        return examples.map { unit, example in
+            let kinds = all.filter { $0.budgetUnits.contains(unit) }.map(\.name)
+            let names = kinds.count > 1 ? kinds.dropLast().joined(separator: ", ") + " and " + kinds.last! : kinds[0]
+            return "\(unit.rawValue) on \(names) (\(example))"
+        }.joined(separator: ", ")
+    }
+
+    public var description: String { name }
+
+    public static func == (a: WarehouseKind, b: WarehouseKind) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+}
