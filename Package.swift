@@ -25,11 +25,14 @@ let package = Package(
         .target(name: "CLI", dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync"]),
         .executableTarget(name: "warehouse-sync", dependencies: ["CLI"]),
         .target(name: "TestSupport", dependencies: ["SyncCore", "Drivers", "Connectors"], path: "Tests/TestSupport"),
+        // The pure layer's tests import SyncCore only: no database, no C library, no file but fixtures.
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], exclude: ["Fixtures"]),
+        // The store's logic through its engine seam, with a recording fake of that seam.
+        .testTarget(name: "StoresTests", dependencies: ["SyncCore", "Stores"]),
         .testTarget(name: "ConnectorTests", dependencies: ["SyncCore", "Drivers", "Connectors", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync", "CLI", "TestSupport"],
-            exclude: ["Fixtures"]),
+            dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync", "CLI", "TestSupport"]),
         .testTarget(
             name: "WarehouseSyncTests",
             dependencies: ["SyncCore", "Drivers", "Connectors", "Stores", "WarehouseSync", "CLI", "TestSupport"]),

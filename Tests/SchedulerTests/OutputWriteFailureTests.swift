@@ -48,7 +48,7 @@ import Testing
         let directory = try Self.project(scheduled: false)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("err.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
         #expect(try Self.run(directory, ["sync", "m"], stdout: full, stderr: try FileHandle(forWritingTo: log)) == 1)
         let said = try String(contentsOf: log, encoding: .utf8)

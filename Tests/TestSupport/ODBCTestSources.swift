@@ -2,7 +2,6 @@ import Connectors
 import Drivers
 import Foundation
 import SyncCore
-import TestSupport
 
 /// Connection strings for the two real ODBC drivers Debian ships.
 public enum ODBCTestSources {

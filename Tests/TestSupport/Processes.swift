@@ -25,8 +25,8 @@ public final class ToolProcess: @unchecked Sendable {
     public init(project: URL, _ args: [String], environment: [String: String]? = nil) throws {
         stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("ws-stderr-\(UUID().uuidString)")
         stdoutURL = FileManager.default.temporaryDirectory.appendingPathComponent("ws-stdout-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         process.executableURL = try warehouseSyncBinary()
         process.arguments = ["--project", project.path] + args
         if let environment { process.environment = environment }

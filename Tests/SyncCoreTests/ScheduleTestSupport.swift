@@ -1,11 +1,6 @@
 import Foundation
 
-@testable import CLI
-@testable import Connectors
-@testable import Drivers
-@testable import Stores
 @testable import SyncCore
-@testable import WarehouseSync
 
 let utc = TimeZone(identifier: "UTC")!
 let berlin = TimeZone(identifier: "Europe/Berlin")!

@@ -1,12 +1,7 @@
 import Foundation
 import Testing
 
-@testable import CLI
-@testable import Connectors
-@testable import Drivers
-@testable import Stores
 @testable import SyncCore
-@testable import WarehouseSync
 
 /// Fire times agree with cronsim (Debian cron's semantics) on the committed table of random
 /// expressions that scripts/gen-cron-fixtures.py wrote.

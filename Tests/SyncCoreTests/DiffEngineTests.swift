@@ -1,12 +1,7 @@
 import Foundation
 import Testing
 
-@testable import CLI
-@testable import Connectors
-@testable import Drivers
-@testable import Stores
 @testable import SyncCore
-@testable import WarehouseSync
 
 /// A snapshot held in memory, in key byte order, for diffs without a store.
 final class InMemorySnapshotCursor: SnapshotCursor {
@@ -63,7 +58,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         let spool = try ChangeSpool()
         var receiver = DiffReceiver(
             model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [], spool: spool, full: full,
-            hashing: XXH3Hashing(), json: try JSONValidator())
+            hashing: FNV1aHashing(), json: FoundationJSONCheck())
         let allColumns =
             [Column(name: SQLText.keyTextColumn, type: .text)] + zip(columns, types).map { Column(name: $0, type: $1) }
         try receiver.columns(allColumns)

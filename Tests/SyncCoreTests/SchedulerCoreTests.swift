@@ -1,12 +1,7 @@
 import Foundation
 import Testing
 
-@testable import CLI
-@testable import Connectors
-@testable import Drivers
-@testable import Stores
 @testable import SyncCore
-@testable import WarehouseSync
 
 @Suite struct SchedulerCoreTests {
     static let t0 = instant("2024-06-03T10:00:00Z")  // a Monday

@@ -1,7 +1,6 @@
-import Connectors
-import Drivers
-import SyncCore
 import Testing
+
+@testable import SyncCore
 
 /// The one-statement rule, without a database: what counts as one statement under every
 /// dialect's quoting and comments, and what is refused.
