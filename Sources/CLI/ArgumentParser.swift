@@ -16,10 +16,12 @@ struct CommandSpec: Sendable {
 }
 
 /// A usage mistake: exit status 2, with the command's usage line. Never transient.
-struct UsageError: ClassifiedError, CustomStringConvertible {
+struct UsageError: ReportedError, CustomStringConvertible {
     var message: String
     var usage: String?
     var isTransient: Bool { false }
+    var errorCode: String { "usage.invalid" }
+    var hint: String? { usage.map { "usage: \($0)" } }
     var description: String { message + (usage.map { "\nusage: \($0)" } ?? "") }
 }
 

@@ -220,6 +220,9 @@ public enum CLI {
             return ExitStatus.usage
         } catch {
             console.error("error: \(error)")
+            if let remedy = (error as? any ReportedError)?.remedy {
+                console.error("  run: " + remedy.commandLine(after: args))
+            }
             return ExitStatus.runFailed
         }
     }
@@ -242,5 +245,16 @@ public enum CLI {
 
     static func commandHelp(_ spec: CommandSpec) -> String {
         "usage: \(spec.usage)\n\n\(spec.summary)" + (spec.details.isEmpty ? "" : "\n\n\(spec.details)")
+    }
+}
+
+extension Remedy {
+    /// The command line that carries out the remedy, given the arguments of the command that failed.
+    func commandLine(after arguments: [String]) -> String {
+        switch self {
+        case .listRuns(let model): return "warehouse-sync runs" + (model.map { " " + $0 } ?? "")
+        case .repeatWith(let options):
+            return (["warehouse-sync"] + arguments + options.filter { !arguments.contains($0) }).joined(separator: " ")
+        }
     }
 }

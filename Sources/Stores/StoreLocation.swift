@@ -23,15 +23,16 @@ public struct StoreLocation: Sendable {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
             let resolved = path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
-            return ClassifiedStore(
-                try ClassifiedStore.classify(place, isFile: true) {
-                    readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
-                }, place: place, isFile: true)
+            let store = try Self.classifying(place, isFile: true) {
+                readingOnly ? try SQLiteStore(readingOnly: resolved) : try SQLiteStore(path: resolved)
+            }
+            store.database.place = place
+            return store
         }
         if isPostgres {
-            return ClassifiedStore(
-                try ClassifiedStore.classify(place, isFile: false) { try PostgresStore(conninfo: text) },
-                place: place, isFile: false)
+            let store = try Self.classifying(place, isFile: false) { try PostgresStore(conninfo: text) }
+            store.database.place = place
+            return store
         }
         throw StoreError(
             "unsupported store url \(url)",
@@ -78,5 +79,15 @@ public struct StoreLocation: Sendable {
             return path.hasPrefix("/") ? path : projectDirectory.appendingPathComponent(path).path
         }
         return "(PostgreSQL \(url))"
+    }
+
+    /// Opens the store, a driver's error classified as the store's: opening and migrating come
+    /// before the engine knows its `place`.
+    private static func classifying<T>(_ place: String, isFile: Bool, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw StoreError.classified(error, place: place, isFile: isFile)
+        }
     }
 }

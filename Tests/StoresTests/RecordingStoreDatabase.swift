@@ -14,6 +14,8 @@ class RecordingStoreDatabase: StoreDatabase {
 
     let dialect: StoreDialect
     var name: String { "recording" }
+    var place = "(the recording store)"
+    var isFile: Bool { dialect == .sqlite }
     static var migrations: [String] { [] }
     /// Every statement, transaction step included (`BEGIN`, `COMMIT`, `ROLLBACK`), in order.
     private(set) var statements: [Statement] = []

@@ -45,11 +45,15 @@ import Testing
     }
 
     @Test(arguments: engines)
-    func aFailedWriteRollsBackAndCommitsNothing(engine: StoreDialect) throws {
+    func aDriverErrorIsClassifiedAtTheSeamAndTheWriteRolledBack(engine: StoreDialect) throws {
         final class FailingDatabase: RecordingStoreDatabaseFailing {}
         let database = FailingDatabase(dialect: engine)
         database.answers = [("RETURNING seq", [[.integer(7)]])]
-        #expect(throws: StoreError.self) { try SQLStore(database: database).record(Self.record()) }
+        let error = #expect(throws: StoreError.self) { try SQLStore(database: database).record(Self.record()) }
+        #expect(error?.message.hasPrefix("the store (the recording store): ") == true, "\(String(describing: error))")
+        // A server that went away may come back; a SQLite file that fails this way will not.
+        #expect(error?.isTransient == (engine == .postgres))
+        #expect(error?.errorCode == (engine == .postgres ? "store.connection" : "store.file"))
         #expect(database.statements.map(\.sql).last == "ROLLBACK")
         #expect(!database.statements.contains { $0.sql == "COMMIT" })
     }
@@ -70,10 +74,10 @@ import Testing
     }
 }
 
-/// The recording seam whose every run fails, as a full disk or a lost connection would.
+/// The recording seam whose every run loses its connection, as an engine's driver reports it.
 class RecordingStoreDatabaseFailing: RecordingStoreDatabase {
     override func run(_ sql: String, _ values: [StoreValue]) throws -> Int {
         _ = try super.run(sql, values)
-        throw StoreError("the disk is full")
+        return try classifying { throw ConnectorError(.connectionLost, "server closed the connection unexpectedly") }
     }
 }

@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import Foundation
+import SyncCore
 import Synchronization
 
 /// A request as the server hands it to its handler: the method, the path (percent-decoded by
@@ -125,9 +126,14 @@ public final class HTTPServer: Sendable {
 }
 
 /// Why the server could not start.
-public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
+public struct HTTPServerError: ReportedError, Sendable {
     public var description: String
     init(_ description: String) { self.description = description }
+    public var errorCode: String { "server.listen_failed" }
+    public var message: String { description }
+    public var hint: String? { nil }
+    /// The address may be free later.
+    public var isTransient: Bool { true }
 }
 
 /// What the C callbacks reach through their `cls` pointer.

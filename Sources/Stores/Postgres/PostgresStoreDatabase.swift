@@ -29,6 +29,8 @@ package final class PostgresStoreDatabase: StoreDatabase {
     package var dialect: StoreDialect { .postgres }
     /// The database and server, never the password.
     package var name: String { "in PostgreSQL (database \(connection.databaseName) on \(connection.hostName))" }
+    package lazy var place: String = name
+    package var isFile: Bool { false }
     package static var migrations: [String] { PostgresMigrations.steps }
 
     init(conninfo: String) throws {
@@ -49,15 +51,17 @@ package final class PostgresStoreDatabase: StoreDatabase {
     }
 
     package func run(_ sql: String, _ values: [StoreValue]) throws -> Int {
-        try connection.execute(sql, Self.text(values)).affectedRows
+        try classifying { try connection.execute(sql, Self.text(values)).affectedRows }
     }
 
     package func query(_ sql: String, _ values: [StoreValue], _ row: (any StoreRow) throws -> Void) throws {
-        let result = try connection.execute(sql, Self.text(values))
-        for index in 0..<result.rowCount { try row(PostgresStoreRow(result: result, row: index)) }
+        try classifying {
+            let result = try connection.execute(sql, Self.text(values))
+            for index in 0..<result.rowCount { try row(PostgresStoreRow(result: result, row: index)) }
+        }
     }
 
-    package func runScript(_ sql: String) throws { try connection.execute(sql) }
+    package func runScript(_ sql: String) throws { try classifying { try connection.execute(sql) } }
 
     package func tableExists(_ table: StoreTable) throws -> Bool {
         try first("SELECT to_regclass($1) IS NOT NULL", [.text(dialect.table(table))]) { $0.text(0) } == "t"
@@ -76,23 +80,27 @@ package final class PostgresStoreDatabase: StoreDatabase {
 
     // MARK: - Transactions
 
-    package func beginWrite() throws { try connection.execute("BEGIN") }
+    package func beginWrite() throws { try classifying { try connection.execute("BEGIN") } }
 
     package func lockForCommit(model: String) throws {
-        // FOR UPDATE: no one takes the lease while this run commits.
-        try connection.execute("SELECT 1 FROM warehouse_sync.leases WHERE model = $1 FOR UPDATE", [model])
-        // One commit at a time checks and takes trait ownership.
-        try connection.execute("SELECT pg_advisory_xact_lock(\(Self.traitOwnershipLock))")
+        try classifying {
+            // FOR UPDATE: no one takes the lease while this run commits.
+            try connection.execute("SELECT 1 FROM warehouse_sync.leases WHERE model = $1 FOR UPDATE", [model])
+            // One commit at a time checks and takes trait ownership.
+            try connection.execute("SELECT pg_advisory_xact_lock(\(Self.traitOwnershipLock))")
+        }
     }
 
     package func beginMigration() throws {
-        try connection.execute("BEGIN")
-        // One migrator at a time across processes.
-        try connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
-        try connection.execute("CREATE SCHEMA IF NOT EXISTS warehouse_sync")
+        try classifying {
+            try connection.execute("BEGIN")
+            // One migrator at a time across processes.
+            try connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS warehouse_sync")
+        }
     }
 
-    package func commitTransaction() throws { try connection.execute("COMMIT") }
+    package func commitTransaction() throws { try classifying { try connection.execute("COMMIT") } }
     package func rollback() { _ = try? connection.execute("ROLLBACK") }
 
     // MARK: - Bulk paths
@@ -103,27 +111,32 @@ package final class PostgresStoreDatabase: StoreDatabase {
     ) throws
         -> any StoreChangeWriter
     {
-        try PostgresChangeWriter(
-            connection: connection, record: record, runSeq: runSeq, traitNames: traitNames,
-            previousTraitNames: previousTraitNames,
-            logChanges: logChanges, destinations: destinations,
-            intoEmptyStore: intoEmptyStore)
+        try classifying {
+            ClassifyingChangeWriter(
+                inner: try PostgresChangeWriter(
+                    connection: connection, record: record, runSeq: runSeq, traitNames: traitNames,
+                    previousTraitNames: previousTraitNames, logChanges: logChanges, destinations: destinations,
+                    intoEmptyStore: intoEmptyStore), place: place, isFile: isFile)
+        }
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {
         // The primary key's index gives this order as the rows stream; without enable_sort = off,
         // stale statistics after a large first sync can make the planner sort them all first.
-        try connection.execute("BEGIN READ ONLY; SET LOCAL enable_sort = off")
-        do {
-            let reader = try PGCopyReader(
-                binaryCopyOf: """
-                    SELECT key, hash, traits FROM warehouse_sync.snapshots WHERE model = \(connection.literal(model))
-                        ORDER BY key
-                    """, connection: connection)
-            return PostgresSnapshotCursor(reader: reader, connection: connection)
-        } catch {
-            _ = try? connection.execute("ROLLBACK")
-            throw error
+        try classifying {
+            try connection.execute("BEGIN READ ONLY; SET LOCAL enable_sort = off")
+            do {
+                let reader = try PGCopyReader(
+                    binaryCopyOf: """
+                        SELECT key, hash, traits FROM warehouse_sync.snapshots
+                        WHERE model = \(connection.literal(model)) ORDER BY key
+                        """, connection: connection)
+                return ClassifyingCursor(
+                    inner: PostgresSnapshotCursor(reader: reader, connection: connection), place: place, isFile: isFile)
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
         }
     }
 }

@@ -76,8 +76,11 @@ extension SQLStore {
         }
     }
 
-    private func refuse(_ target: String, _ message: String, hint: String, model: String = "") -> SyncError {
-        SyncError(.revertRefused, model: model, "run \(target): \(message); nothing was written", hint: hint)
+    private func refuse(_ target: String, _ message: String, hint: String, model: String = "", remedy: Remedy? = nil)
+        -> SyncError
+    {
+        SyncError(
+            .revertRefused, model: model, "run \(target): \(message); nothing was written", hint: hint, remedy: remedy)
     }
 
     private func revertInTransaction(_ request: RevertRequest) throws -> RevertOutcome {
@@ -88,13 +91,15 @@ extension SQLStore {
             [.text(target)]
         ) { row in (row.integer(0) ?? 0, row.text(1) ?? "", row.text(2) ?? "", row.integer(3) ?? 0) }
         guard let run = found else {
-            throw refuse(target, "no such run", hint: "list runs with warehouse-sync runs, or changes --json")
+            throw refuse(
+                target, "no such run", hint: "a run's id is in the list of runs, or in the change log",
+                remedy: .listRuns(model: nil))
         }
         guard run.status == RunRecord.Status.succeeded.rawValue else {
             throw refuse(
                 target, "the run \(run.status) and wrote nothing",
-                hint: "only a succeeded run changed profiles; pick one from warehouse-sync runs \(run.model)",
-                model: run.model)
+                hint: "only a succeeded run changed profiles; pick one from the model's runs", model: run.model,
+                remedy: .listRuns(model: run.model))
         }
         try database.lockForCommit(model: run.model)
         var entries: [ChangeLogEntry] = []
@@ -125,7 +130,8 @@ extension SQLStore {
                 .revertRefused, model: run.model,
                 "run \(target) changed traits the model no longer writes (\(orphaned.joined(separator: ", "))); "
                     + "putting them back would leave values no sync ever updates or unsets; nothing was written",
-                hint: "add them back to the model and sync first, or pass --force to put them back anyway")
+                hint: "add them back to the model and sync first, or put them back anyway",
+                remedy: .repeatWith(options: ["--force"]))
         }
         var conflicts: [RevertConflict] = []
         try database.query(

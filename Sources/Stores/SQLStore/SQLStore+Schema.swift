@@ -36,8 +36,8 @@ extension SQLStore {
             throw StoreError(
                 "the store \(database.name) is at schema version \(version) and this warehouse-sync needs "
                     + "\(Database.migrations.count); migrating it was refused: \(error.message)",
-                hint: "run warehouse-sync once as a user or role that may change the store (its owner), then "
-                    + "readers with fewer rights can read it", code: .schema)
+                hint: "open it once as a user or role that may change the store (its owner), then readers with "
+                    + "fewer rights can read it", code: .schema)
         }
     }
 

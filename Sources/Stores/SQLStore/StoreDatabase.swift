@@ -10,6 +10,11 @@ package protocol StoreDatabase: AnyObject {
     var dialect: StoreDialect { get }
     /// Names the store in errors: its file, or "the PostgreSQL store".
     var name: String { get }
+    /// The store as its errors name it (`StoreLocation.place`): a driver's error in any step below
+    /// is thrown as a `StoreError` about it (`classifying`).
+    var place: String { get set }
+    /// A SQLite file, not a server: a failure to open it is never a server that may come back.
+    var isFile: Bool { get }
     /// The schema's steps, one per version, as scripts of this engine's DDL.
     static var migrations: [String] { get }
 

@@ -57,6 +57,8 @@ package final class SQLiteStoreDatabase: StoreDatabase {
 
     package var dialect: StoreDialect { .sqlite }
     package var name: String { path }
+    package lazy var place: String = path
+    package var isFile: Bool { true }
     package static var migrations: [String] { SQLiteMigrations.steps }
 
     /// Opens the file for reading only, taking no lock and writing nothing. A store in a directory
@@ -138,20 +140,24 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     }
 
     package func run(_ sql: String, _ values: [StoreValue]) throws -> Int {
-        let statement = try cached(sql, values)
-        defer { statement.reset() }
-        while try statement.step() {}
-        return db.changes
+        try classifying {
+            let statement = try cached(sql, values)
+            defer { statement.reset() }
+            while try statement.step() {}
+            return db.changes
+        }
     }
 
     package func query(_ sql: String, _ values: [StoreValue], _ row: (any StoreRow) throws -> Void) throws {
-        let statement = try cached(sql, values)
-        defer { statement.reset() }
-        let current = SQLiteStoreRow(statement: statement)
-        while try statement.step() { try row(current) }
+        try classifying {
+            let statement = try cached(sql, values)
+            defer { statement.reset() }
+            let current = SQLiteStoreRow(statement: statement)
+            while try statement.step() { try row(current) }
+        }
     }
 
-    package func runScript(_ sql: String) throws { try db.execute(sql) }
+    package func runScript(_ sql: String) throws { try classifying { try db.execute(sql) } }
 
     package func tableExists(_ table: StoreTable) throws -> Bool {
         try first("SELECT count(*) FROM sqlite_master WHERE name = ?1", [.text(dialect.table(table))]) {
@@ -169,12 +175,12 @@ package final class SQLiteStoreDatabase: StoreDatabase {
 
     // MARK: - Transactions
 
-    package func beginWrite() throws { try db.execute("BEGIN IMMEDIATE") }
+    package func beginWrite() throws { try classifying { try db.execute("BEGIN IMMEDIATE") } }
     /// `BEGIN IMMEDIATE` already made this the only writer of the file.
     package func lockForCommit(model: String) throws {}
-    package func beginMigration() throws { try db.execute("BEGIN IMMEDIATE") }
+    package func beginMigration() throws { try classifying { try db.execute("BEGIN IMMEDIATE") } }
     package func commitTransaction() throws {
-        try db.execute("COMMIT")
+        try classifying { try db.execute("COMMIT") }
         // Past the inline mark the commit has already copied the log into the file; restarting the log
         // and cutting it back now spares every later read a lookup among millions of log frames (the run
         // after a 10M-row first sync took 19.6 s instead of 6.8 s). A reader in the way only defers it.
@@ -195,16 +201,20 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     ) throws
         -> any StoreChangeWriter
     {
-        try SQLiteChangeWriter(
-            db: db, record: record, runSeq: runSeq, traitNames: traitNames, previousTraitNames: previousTraitNames,
-            logChanges: logChanges, destinations: destinations,
-            intoEmptyStore: intoEmptyStore)
+        try classifying {
+            ClassifyingChangeWriter(
+                inner: try SQLiteChangeWriter(
+                    db: db, record: record, runSeq: runSeq, traitNames: traitNames,
+                    previousTraitNames: previousTraitNames, logChanges: logChanges, destinations: destinations,
+                    intoEmptyStore: intoEmptyStore), place: place, isFile: isFile)
+        }
     }
 
     package func snapshotCursor(model: String) throws -> any SnapshotCursor {
-        let statement = try prepare(
-            "SELECT key, hash, traits FROM ws_snapshots WHERE model = ?1 ORDER BY key", [.text(model)])
-        return SQLiteSnapshotCursor(statement: statement)
+        let statement = try classifying {
+            try prepare("SELECT key, hash, traits FROM ws_snapshots WHERE model = ?1 ORDER BY key", [.text(model)])
+        }
+        return ClassifyingCursor(inner: SQLiteSnapshotCursor(statement: statement), place: place, isFile: isFile)
     }
 }
 

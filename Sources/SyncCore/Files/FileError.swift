@@ -2,7 +2,7 @@ import Foundation
 
 /// A file WarehouseSync writes (the metrics file, a spool, a temporary file) could not be created,
 /// written or replaced: the path, the system's reason, and whether a later try may succeed.
-public struct FileError: ClassifiedError, Sendable, CustomStringConvertible {
+public struct FileError: ReportedError, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
     /// The `errno` the system gave, 0 when it gave none.
@@ -23,4 +23,6 @@ public struct FileError: ClassifiedError, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+    public var errorCode: String { errno == ENOSPC || errno == EDQUOT ? "file.disk_full" : "file.failed" }
+    public var hint: String? { nil }
 }

@@ -1,6 +1,6 @@
 /// A problem in the user's files, with where it is and what to do about it.
 /// Never transient: the files must change before the same work can succeed.
-public struct ProjectError: ClassifiedError, Sendable, Hashable, CustomStringConvertible, Comparable {
+public struct ProjectError: ReportedError, Sendable, Hashable, CustomStringConvertible, Comparable {
     /// What kind of problem, as an opaque code so cases can be added later.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
@@ -34,6 +34,8 @@ public struct ProjectError: ClassifiedError, Sendable, Hashable, CustomStringCon
         self.hint = hint
     }
 
+    public var errorCode: String { ErrorCodes.code("project", code.name) }
+
     /// `file:line: message` and, on the next line, the hint.
     public var description: String {
         let place = line.map { "\(file):\($0)" } ?? file
@@ -46,9 +48,14 @@ public struct ProjectError: ClassifiedError, Sendable, Hashable, CustomStringCon
 }
 
 /// Several problems found at once: validation reports every one, not only the first.
-public struct ProjectErrors: ClassifiedError, Sendable, CustomStringConvertible {
+public struct ProjectErrors: ReportedError, Sendable, CustomStringConvertible {
     public var errors: [ProjectError]
     public var isTransient: Bool { false }
     public init(_ errors: [ProjectError]) { self.errors = errors.sorted() }
+
     public var description: String { errors.map(\.description).joined(separator: "\n") }
+    public var errorCode: String { "project.invalid" }
+    public var message: String { description }
+    /// Each error carries its own hint, in `description`.
+    public var hint: String? { nil }
 }

@@ -140,7 +140,7 @@ public struct CronExpression: Sendable, Hashable {
 }
 
 /// A bad schedule, with what to write instead. Never transient.
-public struct ScheduleError: ClassifiedError, Sendable, Hashable, CustomStringConvertible {
+public struct ScheduleError: ReportedError, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong, as an opaque code so cases can be added later.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
@@ -161,4 +161,5 @@ public struct ScheduleError: ClassifiedError, Sendable, Hashable, CustomStringCo
         self.hint = hint
     }
     public var description: String { message + (hint.map { " (\($0))" } ?? "") }
+    public var errorCode: String { ErrorCodes.code("schedule", code.name) }
 }

@@ -242,7 +242,7 @@ public struct ModelState: Sendable, Equatable {
 
 /// A failure of the store (never of a warehouse): what, where (the store's file or server) and
 /// what to do, and whether trying again later may succeed.
-public struct StoreError: ClassifiedError, Sendable, CustomStringConvertible {
+public struct StoreError: ReportedError, Sendable, CustomStringConvertible {
     /// What went wrong, as an opaque code so cases can be added later.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
@@ -278,6 +278,7 @@ public struct StoreError: ClassifiedError, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message + (hint.map { "\n  hint: \($0)" } ?? "") }
+    public var errorCode: String { ErrorCodes.code("store", code.name) }
 }
 
 /// What a profile's provenance holds for each trait a run set: the run's sequence number in the

@@ -187,10 +187,10 @@ private struct SpoolReader {
 /// The change spool (a local temporary file) could not be written or read back.
 package struct SpoolError: Error, CustomStringConvertible {
     package var message: String
-    package var hint: String
+    package var hint: String?
     package init(_ message: String, hint: String) {
         self.message = message
         self.hint = hint
     }
-    package var description: String { "\(message)\n  hint: \(hint)" }
+    package var description: String { message + (hint.map { "\n  hint: \($0)" } ?? "") }
 }

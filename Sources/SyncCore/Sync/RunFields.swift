@@ -53,6 +53,10 @@ extension RunRecord {
         RunField(name: "error", kind: .text, get: { $0.error.map(RunFieldValue.text) ?? .null }) { record, value in
             if case .text(let text) = value { record.error = text } else { record.error = nil }
         },
+        RunField(name: "error_code", kind: .text, get: { $0.errorCode.map(RunFieldValue.text) ?? .null }) {
+            record, value in
+            if case .text(let text) = value { record.errorCode = text } else { record.errorCode = nil }
+        },
     ]
 
     private static func text(_ name: String, _ path: WritableKeyPath<RunRecord, String> & Sendable) -> RunField {

@@ -25,6 +25,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// What the warehouse says the query cost, by measure (e.g. `planner_total_cost`, `bytes_scanned`).
     public var cost: [String: Double]?
     public var error: String?
+    /// Why the run did not succeed, as a stable code (`ReportedError.errorCode`, or `run.unchanged`,
+    /// `run.over_budget`, `run.held`, `run.cancelled` for runs that ended on purpose); nil for a success.
+    public var errorCode: String?
 
     public init(id: String, model: String, source: String, trigger: Trigger, status: Status, startedAt: Date) {
         self.id = id
@@ -85,5 +88,21 @@ public struct RunRecord: Codable, Sendable, Equatable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return formatter.string(from: date) + "-" + UUID().uuidString.prefix(6).lowercased()
+    }
+}
+
+extension RunRecord {
+    /// The codes of runs that ended on purpose, beside the `ReportedError` codes of failed runs.
+    public enum Codes {
+        /// Skipped: nothing the query reads moved since the last run (docs/cost.md).
+        public static let unchanged = "run.unchanged"
+        /// Held: the warehouse's estimate is over the model's budget (docs/cost.md).
+        public static let overBudget = "run.over_budget"
+        /// Held by drift, `max_removed` or `max_changed` (docs/drift-and-plans.md).
+        public static let held = "run.held"
+        /// Stopped by a shutdown or an interrupt: nothing was written.
+        public static let cancelled = "run.cancelled"
+        /// Skipped by the scheduler before it started (a slot that never came, a failed dependency).
+        public static let notStarted = "run.not_started"
     }
 }

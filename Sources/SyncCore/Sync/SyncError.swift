@@ -21,12 +21,15 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     public var model: String
     public var message: String
     public var hint: String?
+    /// The command that would help (`remedy`), which the CLI spells.
+    public var suggested: Remedy?
 
-    public init(_ code: Code, model: String, _ message: String, hint: String? = nil) {
+    public init(_ code: Code, model: String, _ message: String, hint: String? = nil, remedy: Remedy? = nil) {
         self.code = code
         self.model = model
         self.message = message
         self.hint = hint
+        self.suggested = remedy
     }
 
     /// `model M: message`, or the message alone when no model is known (a revert of an unknown run).

@@ -333,13 +333,18 @@ public final class APIHandler: Sendable {
 }
 
 /// A request the API refuses, with its status code.
-struct APIError: Error {
+struct APIError: ReportedError {
     var status: Int
     var message: String
     init(_ status: Int, _ message: String) {
         self.status = status
         self.message = message
     }
+    var errorCode: String { "api.http_\(status)" }
+    var hint: String? { nil }
+    /// A 409 (the model is running) or a 503 may succeed later; the other refusals will not.
+    var isTransient: Bool { status == 409 || status == 503 }
+    var description: String { message }
 }
 
 /// The trigger's optional body: `{"full": false, "force": false, "queue": true}`.

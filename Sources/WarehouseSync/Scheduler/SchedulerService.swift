@@ -225,7 +225,7 @@ package actor SchedulerService {
         if let e = error as? SyncError, e.code == .alreadyRunning { return .alreadyRunning }
         if let e = error as? ConnectorError, e.code == .cancelled { return .failed(transient: false) }
         // Each error says whether a retry may succeed; anything else (a config error) cannot.
-        return .failed(transient: (error as? any ClassifiedError)?.isTransient ?? false)
+        return .failed(transient: (error as? any ReportedError)?.isTransient ?? false)
     }
 
     private func ended(_ name: String, _ end: RunEnd, _ record: RunRecord?, _ error: String?) async {
@@ -269,6 +269,7 @@ package actor SchedulerService {
             trigger: trigger, status: .skipped, startedAt: at)
         record.finishedAt = at
         record.error = reason
+        record.errorCode = RunRecord.Codes.notStarted
         do { try await store.perform { [record] in try $0.record(record) } } catch {
             log.emit("store_error", level: "error", ["model": .string(name), "error": .string("\(error)")])
         }

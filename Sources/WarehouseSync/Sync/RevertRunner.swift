@@ -20,7 +20,7 @@ public struct RevertRunner: Sendable {
         guard let run = try store.run(id: target) else {
             throw SyncError(
                 .revertRefused, model: "", "run \(target): no such run; nothing was written",
-                hint: "list runs with warehouse-sync runs")
+                hint: "a run's id is in the list of runs", remedy: .listRuns(model: nil))
         }
         let started = now()
         let record = RunRecord(
@@ -34,7 +34,7 @@ public struct RevertRunner: Sendable {
             if lease == nil {
                 throw SyncError(
                     .alreadyRunning, model: run.model, "a run of this model is in progress; nothing was reverted",
-                    hint: "wait for it to finish (warehouse-sync status shows it), then revert")
+                    hint: "wait for it to finish (the model's status shows it), then revert")
             }
         }
         defer { lease?.release() }

@@ -40,6 +40,7 @@ extension RunStages {
             record.status = .blocked
             record.finishedAt = now()
             record.error = hold.message + "; nothing was written. " + hold.hint
+            record.errorCode = RunRecord.Codes.held
             try store.record(record)
             return SyncOutcome(
                 record: record, samples: diff.samples, dryRun: false, blockedMessage: record.error,

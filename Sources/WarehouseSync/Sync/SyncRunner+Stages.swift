@@ -85,6 +85,7 @@ struct RunStages {
                 record.status = .skipped
                 record.finishedAt = now()
                 record.error = SyncRunner.unchangedReason
+                record.errorCode = RunRecord.Codes.unchanged
                 record.cost = ["probe_ms": Double((probeClock.now - probeStart).milliseconds)]
                 try store.record(record)
                 return (SyncOutcome(record: record, samples: [], dryRun: false, blockedMessage: nil), probed.estimates)
@@ -105,6 +106,7 @@ struct RunStages {
             record.status = .blocked
             record.finishedAt = now()
             record.error = message
+            record.errorCode = RunRecord.Codes.overBudget
             if !options.dryRun { try store.record(record) }
             return SyncOutcome(record: record, samples: [], dryRun: options.dryRun, blockedMessage: message)
         case .capped(let cap):

@@ -105,7 +105,8 @@ public final class SyncRunner: Sendable {
             if lease == nil {
                 throw SyncError(
                     .alreadyRunning, model: model.name, "another run of this model is in progress",
-                    hint: "wait for it to finish (warehouse-sync status shows it), or pass --wait")
+                    hint: "wait for it to finish (the model's status shows it), or let this run wait for it",
+                    remedy: .repeatWith(options: ["--wait"]))
             }
             // The run starts once it holds the lease: a run that waited for another never overlaps it.
             record.startedAt = now()
@@ -122,6 +123,7 @@ public final class SyncRunner: Sendable {
             record.error =
                 token.isCancelled
                 ? Self.cancelledReason : project.secrets.redact("\(error)")
+            record.errorCode = token.isCancelled ? RunRecord.Codes.cancelled : ErrorCodes.of(error)
             if !options.dryRun { try? store.record(record) }
             throw error
         }

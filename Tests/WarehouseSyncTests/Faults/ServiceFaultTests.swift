@@ -36,7 +36,7 @@ import Testing
 
     @Test func aSpoolFailureInsideACommitStaysASpoolErrorAndIsRetried() throws {
         let error = #expect(throws: SpoolError.self) {
-            try ClassifiedStore.classify("x", isFile: false) { throw SpoolError("cannot write", hint: "free space") }
+            throw StoreError.classified(SpoolError("cannot write", hint: "free space"), place: "x", isFile: false)
         }
         #expect(error != nil)
         #expect(SchedulerService.classify(error!) == .failed(transient: true))

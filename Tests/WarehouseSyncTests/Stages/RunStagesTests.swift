@@ -62,7 +62,9 @@ import Testing
         setup.warehouse.probeAnswer = PreRunProbe(
             sources: SourceProbe(relations: ["t": [7]], time: .none, plan: "scan t"))
         #expect(try setup.sync().record.status == .succeeded)
-        #expect(try setup.sync().record.status == .skipped)
+        let skipped = try setup.sync().record
+        #expect(skipped.status == .skipped)
+        #expect(skipped.errorCode == "run.unchanged")
         #expect(setup.warehouse.modelQueries.count == 1, "the skipped run sent no query")
 
         setup.warehouse.probeAnswer.sources?.relations["t"] = [8]
@@ -77,6 +79,7 @@ import Testing
         setup.warehouse.assessment = .estimate(500, who: "the fake estimates")
         let held = try setup.sync()
         #expect(held.record.status == .blocked)
+        #expect(held.record.errorCode == "run.over_budget")
         #expect(held.record.error?.contains("the fake estimates 500 planner_cost") == true)
         #expect(setup.warehouse.modelQueries.isEmpty)
 
@@ -97,6 +100,9 @@ import Testing
         setup.warehouse.assessment = .unsupported
         let error = #expect(throws: SyncError.self) { try setup.sync() }
         #expect(error?.message.contains("is not a unit source wh (fake) has") == true)
+        let recorded = try #require(try setup.store().runs(model: "m", limit: 1).first)
+        #expect(recorded.status == .failed)
+        #expect(recorded.errorCode == "run.budget", "the failed run's code is the error's, stored beside its text")
         #expect(setup.warehouse.modelQueries.isEmpty)
     }
 

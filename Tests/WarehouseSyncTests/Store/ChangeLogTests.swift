@@ -142,12 +142,17 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func anUnknownRunOrAPrunedLogIsRefused(store: StoreKind) throws {
+    func anUnknownRunOrAPrunedLogIsRefused(store: StoreKind) async throws {
         let f = try fixture(store)
         let first = try f.sync("ltv").record
         let reverter = RevertRunner(project: try f.project())
         let unknown = #expect(throws: SyncError.self) { try reverter.revert("nope", force: false, dryRun: false) }
         #expect(unknown?.code == .revertRefused)
+        #expect(unknown?.remedy == .listRuns(model: nil), "the runner names the command as data")
+        #expect(unknown?.hint?.contains("warehouse-sync") == false)
+        let cli = await runCLI(["revert", "nope"], in: f.directory)
+        #expect(cli.status == 1)
+        #expect(cli.err.contains("\n  run: warehouse-sync runs\n"), "the CLI spells it: \(cli.err)")
         // Three added profiles: one row each in the log's table of added profiles.
         #expect(try f.store().pruneChanges(before: Date().addingTimeInterval(60)) == 3)
         #expect(try f.store().changes(ChangeQuery(limit: 100)).isEmpty)
