@@ -255,6 +255,9 @@ extension Remedy {
         case .listRuns(let model): return "warehouse-sync runs" + (model.map { " " + $0 } ?? "")
         case .repeatWith(let options):
             return (["warehouse-sync"] + arguments + options.filter { !arguments.contains($0) }).joined(separator: " ")
+        case .sync(let model, let options): return (["warehouse-sync", "sync", model] + options).joined(separator: " ")
+        case .makePlan(let model): return "warehouse-sync plan \(model) --out FILE"
+        case .applyPlan(let model, let path): return "warehouse-sync sync \(model) --plan \(path)"
         }
     }
 }

@@ -51,7 +51,7 @@ enum SyncCommand {
             do {
                 options.plan = try SavedPlan.read(path: env.resolve(path), model: models[0].name)
             } catch let error as SyncError {
-                throw UsageError(message: error.message, usage: spec.usage)
+                throw UsageError(message: describe(error, of: models[0]), usage: spec.usage)
             }
         }
         let status = await runModels(models, project: project, options: options, json: args.has("--json"), env: env)
@@ -189,6 +189,12 @@ enum SyncCommand {
     /// A failed run's error with where to look: a warehouse's SQL error names the model file and
     /// how to check it; a run's own errors already name the model.
     static func describe(_ error: any Error, of model: Model) -> String {
+        let text = describeFailure(error, of: model)
+        guard let remedy = (error as? any ReportedError)?.remedy else { return text }
+        return text + "\n  run: " + remedy.commandLine(after: ["sync", model.name])
+    }
+
+    private static func describeFailure(_ error: any Error, of model: Model) -> String {
         guard let failure = error as? ConnectorError, failure.code == .query else { return "\(error)" }
         // A located error names the file, line and column already.
         return (failure.message.hasPrefix(model.file + ":") ? "\(failure)" : "\(model.file): \(failure)")

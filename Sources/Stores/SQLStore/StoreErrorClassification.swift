@@ -8,6 +8,7 @@ import SyncCore
 /// retry may succeed, so a store failure is never taken for a warehouse failure.
 extension StoreDatabase {
     /// Runs one of the engine's steps, its driver's errors classified as this store's.
+    @discardableResult
     func classifying<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()

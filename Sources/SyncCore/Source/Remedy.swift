@@ -3,8 +3,14 @@
 public enum Remedy: Sendable, Hashable {
     /// List the runs, of one model or of all: the one to act on is among them.
     case listRuns(model: String?)
-    /// Repeat what was asked with these options added (`--force`).
+    /// Repeat what was asked with these options added (`--wait`).
     case repeatWith(options: [String])
+    /// Sync one model with these options (`--force`).
+    case sync(model: String, options: [String])
+    /// Save a new plan of the model to review.
+    case makePlan(model: String)
+    /// Sync the model with the plan saved at `path`.
+    case applyPlan(model: String, path: String)
 }
 
 extension ReportedError {

@@ -98,7 +98,7 @@ struct ConfigReader {
                 let problem = ProjectError(
                     file: file, line: entry.line, "environment variable \(name) is not set (used by \(entry.key))",
                     hint: deferUnsetVariables
-                        ? "serve needs it; export \(name) before running warehouse-sync serve"
+                        ? "serve needs it; export \(name) in serve's environment"
                         : "export \(name) before running warehouse-sync")
                 if deferUnsetVariables { serveOnly.append(problem) } else { errors.append(problem) }
                 return nil

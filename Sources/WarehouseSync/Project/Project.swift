@@ -43,7 +43,7 @@ public struct Project: Sendable {
         } else {
             errors.append(
                 FileProblem.of(
-                    configURL, file: configName, missingHint: "run in the project directory or pass --project DIR"))
+                    configURL, file: configName, missingHint: "run in the project directory, or give the project's directory"))
         }
         var models: [Model] = []
         let modelsURL = directory.appendingPathComponent(modelsDirectoryName)

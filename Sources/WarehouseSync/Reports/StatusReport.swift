@@ -76,7 +76,7 @@ public struct StatusReport: Encodable, Sendable {
                     codes.append(HealthProblem.schedulerStale)
                 }
             } else {
-                problems.append("no scheduler has ever run against this store (warehouse-sync serve)")
+                problems.append("no scheduler has ever run against this store (serve runs one)")
                 codes.append(HealthProblem.schedulerNeverRan)
             }
         }

@@ -57,28 +57,34 @@ public struct SavedPlan: Codable, Sendable, Equatable {
     /// - Throws: `SyncError` (`.planMoved`) naming the path when it cannot be read, is not a plan,
     ///   or is another model's.
     public static func read(path: String, model: String) throws -> SavedPlan {
-        let hint = "pass the file that warehouse-sync plan \(model) --out wrote"
+        let hint = "pass the file that saving the model's plan wrote"
+        let remedy = Remedy.makePlan(model: model)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SyncError(.planMoved, model: model, "the plan file \(path) does not exist", hint: hint)
+            throw SyncError(
+                .planMoved, model: model, "the plan file \(path) does not exist", hint: hint, remedy: remedy)
         }
         guard !isDirectory.boolValue else {
-            throw SyncError(.planMoved, model: model, "\(path) is a directory, not a plan file", hint: hint)
+            throw SyncError(
+                .planMoved, model: model, "\(path) is a directory, not a plan file", hint: hint, remedy: remedy)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         // A plan holds at most 100 samples: anything far larger is not one, and is not read into memory.
         guard size <= 64 << 20 else {
-            throw SyncError(.planMoved, model: model, "\(path) is \(size) bytes, too large to be a plan", hint: hint)
+            throw SyncError(
+                .planMoved, model: model, "\(path) is \(size) bytes, too large to be a plan", hint: hint,
+                remedy: remedy)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SyncError(.planMoved, model: model, "cannot read the plan file \(path)", hint: hint)
+            throw SyncError(.planMoved, model: model, "cannot read the plan file \(path)", hint: hint, remedy: remedy)
         }
         let plan: SavedPlan
         do {
             plan = try JSONDecoder().decode(SavedPlan.self, from: data)
         } catch {
             throw SyncError(
-                .planMoved, model: model, "\(path) is not a saved plan: \(Self.describe(error))", hint: hint)
+                .planMoved, model: model, "\(path) is not a saved plan: \(Self.describe(error))", hint: hint,
+                remedy: remedy)
         }
         guard plan.format == 1 else {
             throw SyncError(
@@ -95,12 +101,12 @@ public struct SavedPlan: Codable, Sendable, Equatable {
             throw SyncError(
                 .planMoved, model: model,
                 "\(path) is not as warehouse-sync plan --out wrote it (a field was edited, added or given twice)",
-                hint: "review a new plan: warehouse-sync plan \(model) --out FILE")
+                hint: "review a new plan", remedy: remedy)
         }
         guard plan.model == model else {
             throw SyncError(
                 .planMoved, model: model, "\(path) is a plan of model \(plan.model), not \(model)",
-                hint: "run warehouse-sync sync \(plan.model) --plan \(path)")
+                hint: "sync the plan's own model with it", remedy: .applyPlan(model: plan.model, path: path))
         }
         return plan
     }

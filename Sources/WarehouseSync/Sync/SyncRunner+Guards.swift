@@ -73,8 +73,7 @@ extension SyncRunner {
         SyncError(
             .planMoved, model: model.name,
             "the saved plan no longer matches: \(moved.joined(separator: "; ")); nothing was written",
-            hint: "review a new plan: warehouse-sync plan \(model.name) --out FILE, then sync \(model.name) --plan FILE"
-        )
+            hint: "review a new plan, then sync the model with it", remedy: .makePlan(model: model.name))
     }
 
     /// A trait belongs to the model that first wrote it, while that model is in the project: a run

@@ -108,7 +108,7 @@ final class WarehouseDiff {
                     } catch var error as ConnectorError where error.sqlState == "42501" {
                         error.hint =
                             "the role needs USAGE on the schema of each type of the result's columns ("
-                            + typed.typeSchemas.joined(separator: ", ") + "); warehouse-sync grants lists it"
+                            + typed.typeSchemas.joined(separator: ", ") + "); the grants report lists it"
                         throw error
                     }
                 }
