@@ -1,0 +1,74 @@
+import Drivers
+import Foundation
+import SyncCore
+
+/// A Snowflake session over the SQL API v2 (docs/warehouses.md): each statement is one request; its
+/// result streams partition by partition, in order, one partition in memory at a time. Result columns
+/// whose names have no lower-case letter (Snowflake folds unquoted identifiers to upper case) are
+/// named in lower case, so `-- key: user_id` matches `USER_ID`; a quoted mixed-case name keeps its case.
+public final class SnowflakeSQLAPIConnection: ScratchSession {
+    let client: SnowflakeSQLAPIClient
+
+    init(client: SnowflakeSQLAPIClient) { self.client = client }
+
+    public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
+    {
+        var watch = Stopwatch()
+        let result = try client.run(sql, options: options)
+        let rowType = result.resultSetMetaData?.rowType ?? []
+        try receiver.columns(Self.columns(rowType))
+        var stats = QueryStats()
+        stats.queryTime = watch.lap()
+        var values = [Value](repeating: .null, count: rowType.count)
+        func emit(_ rows: [[String?]]) throws {
+            for row in rows {
+                for (index, column) in rowType.enumerated() {
+                    values[index] = SnowflakeSQLAPIValues.value(
+                        index < row.count ? row[index] : nil, type: column.type, scale: column.scale)
+                }
+                stats.rows += 1
+                try receiver.row(values)
+            }
+        }
+        try emit(result.data ?? [])
+        if result.partitionCount > 1, let handle = result.statementHandle {
+            for index in 1..<result.partitionCount {
+                if options.cancellation.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled") }
+                let page = try client.partition(handle, index, options: options)
+                stats.bytes += page.bytes
+                try emit(page.rows)
+            }
+        }
+        stats.fetchTime = watch.lap()
+        return stats
+    }
+
+    /// Runs `sql` and returns its columns; Snowflake's SQL API has no describe-only request, so the
+    /// caller sends a statement that returns no rows (`SQLDialect.compileOnly`).
+    public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
+        Self.columns(try client.run(sql, options: options).resultSetMetaData?.rowType ?? [])
+    }
+
+    /// Runs one statement; each SQL API request commits on its own.
+    /// - Returns: the rows it inserted, updated or deleted, as the answer's `stats` say (0 otherwise).
+    public func execute(_ sql: String, readOnly: Bool, options: QueryOptions) throws -> Int {
+        let result = try client.run(sql, options: options)
+        guard let stats = result.stats else { return 0 }
+        return (stats.numRowsInserted ?? 0) + (stats.numRowsUpdated ?? 0) + (stats.numRowsDeleted ?? 0)
+    }
+
+    /// The result's columns with their value types and names as WarehouseSync reads them.
+    static func columns(_ rowType: [SnowflakeSQLAPIResponse.RowType]) -> [Column] {
+        rowType.map {
+            Column(name: columnName($0.name), type: SnowflakeSQLAPIValues.valueType($0.type, scale: $0.scale))
+        }
+    }
+
+    /// `USER_ID` as `user_id`; a name with a lower-case letter (`"ltvScore"`), or with no letter, as it is.
+    static func columnName(_ name: String) -> String {
+        name.contains(where: \.isLowercase) ? name : name.lowercased()
+    }
+}
+
+@available(*, unavailable)
+extension SnowflakeSQLAPIConnection: Sendable {}
