@@ -24,10 +24,10 @@ final class SnowflakeSQLAPIClient: Sendable {
         self.context = context
     }
 
-    /// Runs `sql` to its end and returns the answer with its first partition.
+    /// Runs `sql` to its end and returns the answer with its first partition, and the bytes of its body.
     /// - Throws: `ConnectorError`: the statement's error, `.cancelled` (after sending the cancel),
     ///   `.timeout`, or a transport failure.
-    func run(_ sql: String, options: QueryOptions) throws -> SnowflakeSQLAPIResponse {
+    func run(_ sql: String, options: QueryOptions) throws -> (result: SnowflakeSQLAPIResponse, bytes: Int) {
         let token = options.cancellation
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         let body = SnowflakeSQLAPIStatement(sql, options: options, context: context)
@@ -68,9 +68,10 @@ final class SnowflakeSQLAPIClient: Sendable {
             delay = min(delay * 2, .seconds(2))
         }
         guard response.status == 200, let result = SnowflakeSQLAPIResponse.decode(response.body) else {
-            throw SnowflakeSQLAPIError.from(status: response.status, body: response.body, what: "the statement")
+            throw SnowflakeSQLAPIError.from(
+                status: response.status, body: response.body, what: "the statement", statement: sql)
         }
-        return result
+        return (result, response.body.count)
     }
 
     /// The rows of partition `index` (1 or later) of the finished statement `handle`, and the bytes received.

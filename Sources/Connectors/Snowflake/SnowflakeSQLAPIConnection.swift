@@ -14,10 +14,11 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
     {
         var watch = Stopwatch()
-        let result = try client.run(sql, options: options)
+        let (result, bytes) = try client.run(sql, options: options)
         let rowType = result.resultSetMetaData?.rowType ?? []
         try receiver.columns(Self.columns(rowType))
         var stats = QueryStats()
+        stats.bytes = bytes
         stats.queryTime = watch.lap()
         var values = [Value](repeating: .null, count: rowType.count)
         func emit(_ rows: [[String?]]) throws {
@@ -46,13 +47,13 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
     /// Runs `sql` and returns its columns; Snowflake's SQL API has no describe-only request, so the
     /// caller sends a statement that returns no rows (`SQLDialect.compileOnly`).
     public func describe(_ sql: String, options: QueryOptions) throws -> [Column] {
-        Self.columns(try client.run(sql, options: options).resultSetMetaData?.rowType ?? [])
+        Self.columns(try client.run(sql, options: options).result.resultSetMetaData?.rowType ?? [])
     }
 
     /// Runs one statement; each SQL API request commits on its own.
     /// - Returns: the rows it inserted, updated or deleted, as the answer's `stats` say (0 otherwise).
     public func execute(_ sql: String, readOnly: Bool, options: QueryOptions) throws -> Int {
-        let result = try client.run(sql, options: options)
+        let result = try client.run(sql, options: options).result
         guard let stats = result.stats else { return 0 }
         return (stats.numRowsInserted ?? 0) + (stats.numRowsUpdated ?? 0) + (stats.numRowsDeleted ?? 0)
     }

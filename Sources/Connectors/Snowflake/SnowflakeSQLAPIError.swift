@@ -10,8 +10,9 @@ enum SnowflakeSQLAPIError {
     /// Snowflake's code for a statement that was cancelled.
     static let cancelledCode = "000604"
 
-    /// The error of an answer with `status` and `body` to a request about `what`.
-    static func from(status: Int, body: Data, what: String) -> ConnectorError {
+    /// The error of an answer with `status` and `body` to a request about `what`; a statement error
+    /// that names a line and column of `statement` carries that place as its `position`.
+    static func from(status: Int, body: Data, what: String, statement: String? = nil) -> ConnectorError {
         let answer = SnowflakeSQLAPIResponse.decode(body)
         let said = answer?.message ?? String(decoding: body.prefix(300), as: UTF8.self)
         let code = answer?.code
@@ -30,7 +31,10 @@ enum SnowflakeSQLAPIError {
         case 429, 500..<600:
             return ConnectorError(.connectionLost, prefix + said + " (\(what))", nativeError: native)
         default:
-            return ConnectorError(.query, prefix + said, sqlState: answer?.sqlState, nativeError: native)
+            return ConnectorError(
+                .query, prefix + said, sqlState: answer?.sqlState,
+                position: statement.flatMap { SnowflakeErrorPlace.position(message: said, in: $0) },
+                nativeError: native)
         }
     }
 
