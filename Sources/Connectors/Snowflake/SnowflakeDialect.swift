@@ -6,6 +6,18 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
 
     public var name: String { "snowflake" }
 
+    /// `identifier` in double quotes; a name of lower-case letters, digits and `_` only (`user_id`) is
+    /// quoted upper-cased (`"USER_ID"`): it is the name of a column Snowflake folded to upper case,
+    /// which the SQL API connection reads in lower case
+    /// (https://docs.snowflake.com/en/sql-reference/identifiers-syntax).
+    public func quote(identifier: String) -> String {
+        let folded =
+            identifier.first.map { !$0.isNumber } == true
+            && identifier.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        let name = folded ? identifier.uppercased() : identifier
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     public func keyText(_ column: String) -> String { "TO_VARCHAR(\(column))" }
 
     public func byteOrder(_ text: String) -> String? { "COLLATE(\(text), 'utf8')" }

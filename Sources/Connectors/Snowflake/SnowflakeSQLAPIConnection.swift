@@ -21,11 +21,12 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
         stats.bytes = bytes
         stats.queryTime = watch.lap()
         var values = [Value](repeating: .null, count: rowType.count)
+        let types = rowType.map(\.decodedType)
         func emit(_ rows: [[String?]]) throws {
             for row in rows {
                 for (index, column) in rowType.enumerated() {
                     values[index] = SnowflakeSQLAPIValues.value(
-                        index < row.count ? row[index] : nil, type: column.type, scale: column.scale)
+                        index < row.count ? row[index] : nil, type: types[index], scale: column.scale)
                 }
                 stats.rows += 1
                 try receiver.row(values)
@@ -61,7 +62,7 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
     /// The result's columns with their value types and names as WarehouseSync reads them.
     static func columns(_ rowType: [SnowflakeSQLAPIResponse.RowType]) -> [Column] {
         rowType.map {
-            Column(name: columnName($0.name), type: SnowflakeSQLAPIValues.valueType($0.type, scale: $0.scale))
+            Column(name: columnName($0.name), type: SnowflakeSQLAPIValues.valueType($0.decodedType, scale: $0.scale))
         }
     }
 

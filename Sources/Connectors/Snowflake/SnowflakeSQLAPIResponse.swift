@@ -38,6 +38,17 @@ struct SnowflakeSQLAPIResponse: Decodable {
         var type: String
         var scale: Int?
         var nullable: Bool?
+        /// The most characters a text column holds: at least 1 on Snowflake; 0 where the server did
+        /// not say the type (snowduck 0.3.0 calls every column TEXT, with length 0 for non-text ones).
+        var length: Int? = nil
+        var precision: Int? = nil
+
+        /// The type the cells are decoded by: `type`, or for a text column of length 0 `fixed` (with a
+        /// precision) or `untyped`.
+        var decodedType: String {
+            guard type.lowercased() == "text", length == 0 else { return type }
+            return (precision ?? 0) > 0 ? "fixed" : "untyped"
+        }
     }
 
     struct Partition: Decodable {

@@ -6,7 +6,8 @@ import SyncCore
 /// 1970-01-01; `time` as seconds since midnight; `timestamp_ntz` and `timestamp_ltz` as seconds
 /// since the epoch with nine decimals; `timestamp_tz` the same followed by a space and the offset in
 /// minutes plus 1440; `variant`, `object` and `array` as JSON text; `binary` as hex; `text` as is.
-/// A cell already in ISO form (`2024-01-02`, `2024-01-02 03:04:05`) is read as such, as emulators send it.
+/// A cell already in ISO form (`2024-01-02`, `2024-01-02 03:04:05`) is read as such, as emulators send it;
+/// an `untyped` column's (`RowType.decodedType`) `True` and `False` are booleans, its other cells text.
 enum SnowflakeSQLAPIValues {
     /// The value type of a column of `type` with `scale`.
     static func valueType(_ type: String, scale: Int?) -> ValueType {
@@ -19,6 +20,7 @@ enum SnowflakeSQLAPIValues {
         case "timestamp_ltz", "timestamp_tz": .timestampTZ
         case "variant", "object", "array": .json
         case "binary": .bytes
+        case "untyped": .unknown
         default: .text
         }
     }
@@ -54,6 +56,8 @@ enum SnowflakeSQLAPIValues {
             return .json(cell)
         case "binary":
             return SnowflakeEpoch.hexBytes(cell).map(Value.bytes) ?? .text(cell)
+        case "untyped":
+            return cell == "True" ? .bool(true) : cell == "False" ? .bool(false) : .text(cell)
         default:
             return .text(cell)
         }

@@ -71,10 +71,21 @@ import Testing
         #expect(rows[1][1] == .null && rows[1][15] == .null)
     }
 
-    @Test func snowducksTextColumnsAreReadAsText() throws {
-        // snowduck 0.3.0 types every column TEXT and sends Python's str() of each value.
-        let rowType = [SnowflakeSQLAPIResponse.RowType(name: "FLAG", type: "TEXT", scale: 0, nullable: true)]
-        #expect(SnowflakeSQLAPIConnection.columns(rowType).map(\.type) == [.text])
+    @Test func snowducksUntypedColumnsAreReadByTheirValues() throws {
+        // snowduck 0.3.0 types every column TEXT (length 0 where it is not text) and sends Python's str().
+        let rowType = [
+            SnowflakeSQLAPIResponse.RowType(
+                name: "FLAG", type: "TEXT", scale: 0, nullable: true, length: 0, precision: 0),
+            SnowflakeSQLAPIResponse.RowType(
+                name: "N", type: "TEXT", scale: 2, nullable: true, length: 0, precision: 38),
+            SnowflakeSQLAPIResponse.RowType(
+                name: "S", type: "TEXT", scale: 0, nullable: true, length: 20, precision: 0),
+        ]
+        #expect(SnowflakeSQLAPIConnection.columns(rowType).map(\.type) == [.unknown, .decimal, .text])
+        #expect(rowType.map(\.decodedType) == ["untyped", "fixed", "TEXT"])
+        #expect(SnowflakeSQLAPIValues.value("True", type: "untyped", scale: 0) == .bool(true))
+        #expect(SnowflakeSQLAPIValues.value("False", type: "untyped", scale: 0) == .bool(false))
+        #expect(SnowflakeSQLAPIValues.value("2024-01-02", type: "untyped", scale: 0) == .text("2024-01-02"))
         #expect(SnowflakeSQLAPIValues.value("True", type: "TEXT", scale: 0) == .text("True"))
         #expect(SnowflakeSQLAPIValues.value("True", type: "boolean", scale: nil) == .bool(true))
         #expect(SnowflakeSQLAPIValues.value("2024-01-02", type: "date", scale: nil) == .date("2024-01-02"))
@@ -104,5 +115,18 @@ import Testing
         #expect(
             SnowflakeEpoch.timestamp(SnowflakeEpoch.Seconds(whole: 253_402_300_799, nanos: 1))
                 == "9999-12-31T23:59:59.000000001")
+    }
+}
+
+/// Snowflake folds unquoted names to upper case; the SQL API connection reads such names in lower case,
+/// and the dialect quotes them back upper-cased, so `-- key: user_id` names `USER_ID` both ways.
+@Suite struct SnowflakeNameFoldingTests {
+    @Test(arguments: [
+        ("USER_ID", "user_id", "\"USER_ID\""), ("ltvScore", "ltvScore", "\"ltvScore\""), ("1", "1", "\"1\""),
+        ("LTV_2024", "ltv_2024", "\"LTV_2024\""), ("ltv score", "ltv score", "\"ltv score\""),
+    ])
+    func namesRoundTrip(result: String, read: String, quoted: String) {
+        #expect(SnowflakeSQLAPIConnection.columnName(result) == read)
+        #expect(SnowflakeDialect().quote(identifier: read) == quoted)
     }
 }
