@@ -9,6 +9,8 @@ import SyncCore
 enum SnowflakeSQLAPIError {
     /// Snowflake's code for a statement that was cancelled.
     static let cancelledCode = "000604"
+    /// Snowflake's code for a statement stopped at its `timeout` (or the warehouse's).
+    static let timeoutCode = "000630"
 
     /// The error of an answer with `status` and `body` to a request about `what`; a statement error
     /// that names a line and column of `statement` carries that place as its `position`.
@@ -21,7 +23,8 @@ enum SnowflakeSQLAPIError {
         switch status {
         case 422 where code == cancelledCode:
             return ConnectorError(.cancelled, "the statement was cancelled", sqlState: answer?.sqlState)
-        case 408:
+        case 408,
+            422 where code == timeoutCode:
             return ConnectorError(.timeout, prefix + "the statement ran past its timeout", nativeError: native)
         case 401, 403:
             return ConnectorError(

@@ -23,7 +23,14 @@ final class FakeSnowflake: Sendable {
     let server: HTTPServer
     private let seen = Log()
 
-    init(answer: @escaping @Sendable (Seen) -> (Int, String)) throws {
+    /// - Parameter gzipped: the answers whose body is sent gzip-compressed (`Content-Encoding: gzip`), as
+    ///   Snowflake sends result partitions after the first.
+    init(
+        gzipped: @escaping @Sendable (Seen) -> Bool = { _ in false },
+        answer: @escaping @Sendable (Seen) -> (Int, String)
+    )
+        throws
+    {
         let seen = self.seen
         server = try HTTPServer(host: "127.0.0.1", port: 0, threads: 4) { request in
             let entry = Seen(
@@ -31,11 +38,33 @@ final class FakeSnowflake: Sendable {
                 json: String(decoding: request.body, as: UTF8.self))
             seen.entries.withLock { $0.append(entry) }
             let (status, body) = answer(entry)
-            return HTTPResponse(status: status, contentType: "application/json", body: Array(body.utf8))
+            guard gzipped(entry) else {
+                return HTTPResponse(status: status, contentType: "application/json", body: Array(body.utf8))
+            }
+            return HTTPResponse(
+                status: status, contentType: "application/json", body: FakeSnowflake.gzip(Array(body.utf8)),
+                headers: [("Content-Encoding", "gzip")])
         }
     }
 
     var requests: [Seen] { seen.entries.withLock { $0 } }
+
+    /// `bytes` compressed by the `gzip` tool.
+    static func gzip(_ bytes: [UInt8]) -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-c"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return bytes }
+        input.fileHandleForWriting.write(Data(bytes))
+        try? input.fileHandleForWriting.close()
+        let compressed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(compressed)
+    }
 
     /// A connection to this peer with an OAuth token.
     func connection(token: String = "fake-oauth-token") -> SnowflakeSQLAPIConnection {

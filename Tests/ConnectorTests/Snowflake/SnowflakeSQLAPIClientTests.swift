@@ -13,7 +13,7 @@ import Testing
 @Suite struct SnowflakeSQLAPIClientTests {
     @Test func a202IsPolledAndEveryPartitionIsReadInOrder() throws {
         let polls = Mutex(0)
-        let fake = try FakeSnowflake { request in
+        let fake = try FakeSnowflake(gzipped: { $0.query["partition"] != nil }) { request in
             switch (request.method, request.path, request.query["partition"]) {
             case ("POST", "/api/v2/statements", _):
                 return (202, #"{"code":"333334","statementHandle":"h1","statementStatusUrl":"/api/v2/statements/h1"}"#)
