@@ -42,7 +42,8 @@ final class SnowflakeSQLAPIClient: Sendable {
                 timeout: wait)
             response = try retry.send(request, with: http, cancellation: token)
         } catch let error as HTTPClientError {
-            if error.code == .cancelled { cancel(requestID: requestID, body: body) }
+            // Given up on while the statement may run: find it by its request id and cancel it.
+            if error.code == .cancelled || error.code == .timedOut { cancel(requestID: requestID, body: body) }
             throw SnowflakeSQLAPIError.from(error, what: "the statement")
         }
         var delay = Duration.milliseconds(200)

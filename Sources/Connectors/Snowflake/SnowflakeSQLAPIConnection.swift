@@ -11,6 +11,9 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
 
     init(client: SnowflakeSQLAPIClient) { self.client = client }
 
+    /// Runs `sql` and streams its rows into `receiver`, partition after partition.
+    /// - Throws: `ConnectorError` (Snowflake's error, `.cancelled`, `.timeout`, a lost connection), or
+    ///   what `receiver` throws.
     public func stream(_ sql: String, options: QueryOptions, into receiver: inout some RowReceiver) throws -> QueryStats
     {
         var watch = Stopwatch()

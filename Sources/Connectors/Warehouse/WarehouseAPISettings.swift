@@ -7,17 +7,21 @@ public struct WarehouseAPISettings: Sendable {
     public var url: String
     /// The account identifier (`account`); nil derives it from `url`.
     public var account: String?
+    /// The user the key pair belongs to (`user`); needed for key-pair auth.
     public var user: String?
     /// A PEM private key file (PKCS#8, encrypted or not, or PKCS#1), absolute.
     public var privateKeyPath: String?
+    /// The passphrase of an encrypted key (`private_key_passphrase`).
     public var privateKeyPassphrase: Secret?
     /// An OAuth access token, instead of a key.
     public var token: Secret?
+    /// The session's context (`warehouse`, `database`, `schema`, `role`); nil leaves the user's default.
     public var warehouse: String?
     public var database: String?
     public var schema: String?
     public var role: String?
 
+    /// Settings of the API at `url`; the rest as the source's table gives them.
     public init(
         url: String, account: String? = nil, user: String? = nil, privateKeyPath: String? = nil,
         privateKeyPassphrase: Secret? = nil, token: Secret? = nil, warehouse: String? = nil, database: String? = nil,

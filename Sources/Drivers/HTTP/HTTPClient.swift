@@ -21,6 +21,7 @@ public final class HTTPClient: Sendable {
     /// The most of a destination's answer kept by `post` (dead letters show its first 1 KB).
     public static let bodyLimit = 1024
 
+    /// A client with an ephemeral session of its own (no cookies, no cache).
     public init() {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpCookieStorage = nil

@@ -16,8 +16,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
+    /// What happened, in words safe to log.
     public var message: String
 
+    /// An error with `code` and `message` (which must hold no header, body or query string).
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

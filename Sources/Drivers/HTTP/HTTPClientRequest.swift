@@ -5,15 +5,18 @@ import Foundation
 public struct HTTPClientRequest: Sendable {
     /// `GET` or `POST` (any method URLSession accepts).
     public var method: String
+    /// Where to send it: `https://`, or `http://` to a loopback host (`HTTPURLPolicy`).
     public var url: URL
     /// Header names and values, sent as given; `User-Agent` defaults to `warehouse-sync`.
     public var headers: [(String, String)]
+    /// The bytes sent as the body; nil sends none.
     public var body: Data?
     /// The longest wait for the whole answer; at least 1 s.
     public var timeout: Duration
     /// The most of the answer's body kept, in bytes; the rest is not read. Nil keeps it all.
     public var bodyLimit: Int?
 
+    /// A request; by default a GET with a 60 s timeout that keeps the whole answer.
     public init(
         method: String = "GET", url: URL, headers: [(String, String)] = [], body: Data? = nil,
         timeout: Duration = .seconds(60), bodyLimit: Int? = nil
@@ -42,11 +45,14 @@ public struct HTTPClientRequest: Sendable {
 
 /// An answer: its status, its headers (names lower-cased) and its body (cut at the request's `bodyLimit`).
 public struct HTTPClientResponse: Sendable {
+    /// The HTTP status code, e.g. 200.
     public var status: Int
     /// Header values by lower-cased name.
     public var headers: [String: String]
+    /// The answer's bytes, decompressed where the server sent `Content-Encoding: gzip`.
     public var body: Data
 
+    /// An answer with `status`, `headers` (lower-case names) and `body`.
     public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
         self.status = status
         self.headers = headers

@@ -7,10 +7,12 @@ import SyncCore
 public struct HTTPRetry: Sendable {
     /// Sends in all, the first included; at least 1.
     public var attempts: Int
+    /// The first wait; each later one doubles it (±20% jitter).
     public var base: Duration
     /// The longest single wait, also for a longer `Retry-After`.
     public var maxDelay: Duration
 
+    /// A policy of at most `attempts` sends (at least 1), waits from `base` up to `maxDelay`.
     public init(attempts: Int = 5, base: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) {
         self.attempts = max(1, attempts)
         self.base = base
