@@ -3,9 +3,8 @@ import Foundation
 import SyncCore
 
 /// A Snowflake session over the SQL API v2 (docs/warehouses.md): each statement is one request; its
-/// result streams partition by partition, in order, one partition in memory at a time. Result columns
-/// whose names have no lower-case letter (Snowflake folds unquoted identifiers to upper case) are
-/// named in lower case, so `-- key: user_id` matches `USER_ID`; a quoted mixed-case name keeps its case.
+/// result streams partition by partition, in order, one partition in memory at a time. Result column
+/// names are read as `SnowflakeNames` says (`USER_ID` as `user_id`).
 public final class SnowflakeSQLAPIConnection: ScratchSession {
     let client: SnowflakeSQLAPIClient
 
@@ -65,13 +64,10 @@ public final class SnowflakeSQLAPIConnection: ScratchSession {
     /// The result's columns with their value types and names as WarehouseSync reads them.
     static func columns(_ rowType: [SnowflakeSQLAPIResponse.RowType]) -> [Column] {
         rowType.map {
-            Column(name: columnName($0.name), type: SnowflakeSQLAPIValues.valueType($0.decodedType, scale: $0.scale))
+            Column(
+                name: SnowflakeNames.resultName($0.name),
+                type: SnowflakeSQLAPIValues.valueType($0.decodedType, scale: $0.scale))
         }
-    }
-
-    /// `USER_ID` as `user_id`; a name with a lower-case letter (`"ltvScore"`), or with no letter, as it is.
-    static func columnName(_ name: String) -> String {
-        name.contains(where: \.isLowercase) ? name : name.lowercased()
     }
 }
 

@@ -15,7 +15,7 @@ extension WarehouseKind {
 /// A Snowflake source over the SQL API (`account_url`) or ODBC: `EXPLAIN USING TABULAR`'s objects and
 /// bytes, each table's `SYSTEM$LAST_CHANGE_COMMIT_TIME`, and a credits budget kept as a statement timeout.
 public final class SnowflakeWarehouse: Warehouse {
-    /// The model's session: a `SnowflakeSQLAPIConnection` or an `ODBCSource`.
+    /// The model's session: a `SnowflakeSQLAPIConnection` or a `SnowflakeODBCSession`.
     public let connection: any SourceConnection
     private var source: any SourceConnection { connection }
     private let openSession: () throws -> any ScratchSession
@@ -32,8 +32,8 @@ public final class SnowflakeWarehouse: Warehouse {
             openSession = { SnowflakeSQLAPIConnection(client: client) }
         } else {
             let odbc = settings.odbc?.reveal() ?? ""
-            connection = try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect())
-            openSession = { try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect()) }
+            connection = SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect()))
+            openSession = { SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect())) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Connectors
@@ -126,7 +127,15 @@ import Testing
         ("LTV_2024", "ltv_2024", "\"LTV_2024\""), ("ltv score", "ltv score", "\"ltv score\""),
     ])
     func namesRoundTrip(result: String, read: String, quoted: String) {
-        #expect(SnowflakeSQLAPIConnection.columnName(result) == read)
+        #expect(SnowflakeNames.resultName(result) == read)
         #expect(SnowflakeDialect().quote(identifier: read) == quoted)
+    }
+
+    @Test func theODBCRoutesResultIsFoldedTheSameWay() throws {
+        var folded = SnowflakeFoldedReceiver(inner: CollectingReceiver())
+        try folded.columns([Column(name: "USER_ID", type: .text), Column(name: "ltvScore", type: .int)])
+        try folded.row([.text("u1"), .int(3)])
+        #expect(folded.inner.columns.map(\.name) == ["user_id", "ltvScore"])
+        #expect(folded.inner.rows == [[.text("u1"), .int(3)]])
     }
 }
