@@ -40,7 +40,15 @@ final class SnowflakeSQLAPIClient: Sendable {
             let request = try HTTPClientRequest.postJSON(
                 url("api/v2/statements", query: [("requestId", requestID)]), json: body, headers: try auth.headers(),
                 timeout: wait)
-            response = try retry.send(request, with: http, cancellation: token)
+            // A re-send carries retry=true: Snowflake then answers for the statement it may already run
+            // instead of running it twice.
+            response = try retry.send(with: http, cancellation: token) { attempt in
+                var again = request
+                if attempt > 1 {
+                    again.url = url("api/v2/statements", query: [("requestId", requestID), ("retry", "true")])
+                }
+                return again
+            }
         } catch let error as HTTPClientError {
             // Given up on while the statement may run: find it by its request id and cancel it.
             if error.code == .cancelled || error.code == .timedOut { cancel(requestID: requestID, body: body) }

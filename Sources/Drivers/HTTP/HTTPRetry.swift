@@ -38,11 +38,22 @@ public struct HTTPRetry: Sendable {
     public func send(
         _ request: HTTPClientRequest, with client: HTTPClient, cancellation: CancellationToken? = nil
     ) throws(HTTPClientError) -> HTTPClientResponse {
+        try send(with: client, cancellation: cancellation) { _ in request }
+    }
+
+    /// Like `send(_:with:cancellation:)`, with the request of each send made by `request` from its
+    /// number (1 for the first): an API that deduplicates re-sends is told which ones are (Snowflake's
+    /// `retry=true`).
+    /// - Throws: `HTTPClientError` from the last send, or `.cancelled` when `cancellation` fires.
+    public func send(
+        with client: HTTPClient, cancellation: CancellationToken? = nil,
+        request: (_ attempt: Int) -> HTTPClientRequest
+    ) throws(HTTPClientError) -> HTTPClientResponse {
         var attempt = 0
         while true {
             attempt += 1
             do throws(HTTPClientError) {
-                let response = try client.send(request, cancellation: cancellation)
+                let response = try client.send(request(attempt), cancellation: cancellation)
                 guard Self.isRetryable(status: response.status) else { return response }
                 guard
                     let wait = delay(

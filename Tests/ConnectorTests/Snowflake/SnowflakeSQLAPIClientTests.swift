@@ -50,6 +50,21 @@ import Testing
         #expect((body["parameters"] as? [String: String])?["QUERY_TAG"] == "warehouse-sync:ltv:R1")
     }
 
+    @Test func aBusyServiceIsAskedAgainWithTheSameRequestIDMarkedAsARetry() throws {
+        let fake = try FakeSnowflake { request in
+            request.query["retry"] == "true"
+                ? (200, FakeSnowflake.result(handle: "h5", rows: ["1"], partitions: 1))
+                : (503, #"{"message":"Service Unavailable"}"#)
+        }
+        defer { fake.server.stop() }
+        #expect(try fake.connection().collect("SELECT 1").rows == [[.int(1)]])
+        let requests = fake.requests
+        #expect(requests.count == 2)
+        #expect(requests.map(\.query["retry"]) == [nil, "true"])
+        #expect(
+            requests[0].query["requestId"] != nil && requests[0].query["requestId"] == requests[1].query["requestId"])
+    }
+
     @Test func a422IsAPermanentQueryErrorWithSnowflakesCodeStateAndPlace() throws {
         let fake = try FakeSnowflake { _ in
             (
