@@ -112,10 +112,12 @@ import Testing
         let settings = WarehouseSettings(
             api: WarehouseAPISettings(url: try TestSnowflake.url(), token: Secret("t")))
         let warehouse = try WarehouseKind.snowflake.open(settings)
-        let sql = "SELECT COUNT(*) AS N FROM (SELECT SEQ4() AS S FROM TABLE(GENERATOR(ROWCOUNT => 100000001)))"
+        // Its own text (the alias), so only this test's statement can be found in the history.
+        let alias = "N_" + UUID().uuidString.prefix(8).replacingOccurrences(of: "-", with: "")
+        let sql = "SELECT COUNT(*) AS \(alias) FROM (SELECT SEQ4() AS S FROM TABLE(GENERATOR(ROWCOUNT => 50000001)))"
         let options = QueryOptions()
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 0.5)
+            Thread.sleep(forTimeInterval: 0.3)
             options.cancellation.cancel()
         }
         #expect {
