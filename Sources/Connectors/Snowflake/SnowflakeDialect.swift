@@ -32,11 +32,23 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
     }
 
     /// The session's last query in `QUERY_HISTORY_BY_SESSION`.
-    public func costQuery(tag: SessionTag) -> String? {
-        """
+    public func costQuery(tag: SessionTag) -> String? { Self.sessionCostQuery }
+
+    /// `costQuery`'s text: the measures of the session's last query
+    /// (https://docs.snowflake.com/en/sql-reference/functions/query_history).
+    static let sessionCostQuery = """
         SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
         FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(RESULT_LIMIT => 100))
         WHERE QUERY_ID = LAST_QUERY_ID()
+        """
+
+    /// The same measures of query `queryID` in the user's history: over the SQL API each request is a
+    /// session of its own, and a statement's handle is its query id.
+    static func costQuery(queryID: String) -> String {
+        """
+        SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
+        FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER(RESULT_LIMIT => 1000))
+        WHERE QUERY_ID = \(SnowflakeDialect().literal(queryID))
         """
     }
 

@@ -65,6 +65,25 @@ import Testing
             requests[0].query["requestId"] != nil && requests[0].query["requestId"] == requests[1].query["requestId"])
     }
 
+    @Test func theCostQueryAsksForTheModelQueryByItsHandle() throws {
+        let fake = try FakeSnowflake { request in
+            (
+                200,
+                FakeSnowflake.result(
+                    handle: request.json.contains("QUERY_HISTORY") ? "h7" : "h6", rows: [], partitions: 1)
+            )
+        }
+        defer { fake.server.stop() }
+        let connection = fake.connection()
+        _ = try connection.collect("SELECT n FROM t")
+        let cost = try #require(SnowflakeDialect().costQuery(tag: SessionTag(model: "m", runID: "r")))
+        _ = try connection.collect(cost)
+        let statement = try #require(
+            try JSONSerialization.jsonObject(with: Data(fake.requests[1].json.utf8)) as? [String: Any])["statement"]
+        #expect(statement as? String == SnowflakeDialect.costQuery(queryID: "h6"))
+        #expect((statement as? String)?.contains("QUERY_HISTORY_BY_USER") == true)
+    }
+
     @Test func a422IsAPermanentQueryErrorWithSnowflakesCodeStateAndPlace() throws {
         let fake = try FakeSnowflake { _ in
             (
