@@ -25,6 +25,7 @@ import Testing
             "env:SF_KEY_PASSPHRASE", "-out", keys.appendingPathComponent("reader.p8").path,
         ]
         made.environment = p.environment
+        made.standardError = FileHandle.nullDevice
         try made.run()
         made.waitUntilExit()
         try #require(made.terminationStatus == 0)
