@@ -16,8 +16,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "SyncCore", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
-        .target(name: "Drivers", dependencies: ["SyncCore", "CLibPQ", "CODBC", "CSQLite", "CXXHash", "CMicroHTTPD"]),
+        .target(
+            name: "Drivers",
+            dependencies: [
+                "SyncCore", "CLibPQ", "CODBC", "CSQLite", "CXXHash", "CMicroHTTPD", "CLibCrypto",
+            ]),
         // Connectors speaks to Drivers' types only: every C call is a Driver's.
         .target(name: "Connectors", dependencies: ["SyncCore", "Drivers"]),
         .target(name: "Stores", dependencies: ["SyncCore", "Drivers"]),

@@ -6,6 +6,18 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
 
     public var name: String { "snowflake" }
 
+    /// `identifier` in double quotes; a name of lower-case letters, digits and `_` only (`user_id`) is
+    /// quoted upper-cased (`"USER_ID"`): it is the name of a column Snowflake folded to upper case,
+    /// which the SQL API connection reads in lower case
+    /// (https://docs.snowflake.com/en/sql-reference/identifiers-syntax).
+    public func quote(identifier: String) -> String {
+        let folded =
+            identifier.first.map { !$0.isNumber } == true
+            && identifier.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        let name = folded ? identifier.uppercased() : identifier
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     public func keyText(_ column: String) -> String { "TO_VARCHAR(\(column))" }
 
     public func byteOrder(_ text: String) -> String? { "COLLATE(\(text), 'utf8')" }
@@ -20,11 +32,23 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
     }
 
     /// The session's last query in `QUERY_HISTORY_BY_SESSION`.
-    public func costQuery(tag: SessionTag) -> String? {
-        """
+    public func costQuery(tag: SessionTag) -> String? { Self.sessionCostQuery }
+
+    /// `costQuery`'s text: the measures of the session's last query
+    /// (https://docs.snowflake.com/en/sql-reference/functions/query_history).
+    static let sessionCostQuery = """
         SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
         FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(RESULT_LIMIT => 100))
         WHERE QUERY_ID = LAST_QUERY_ID()
+        """
+
+    /// The same measures of query `queryID` in the user's history: over the SQL API each request is a
+    /// session of its own, and a statement's handle is its query id.
+    static func costQuery(queryID: String) -> String {
+        """
+        SELECT BYTES_SCANNED, EXECUTION_TIME, TOTAL_ELAPSED_TIME, WAREHOUSE_SIZE
+        FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER(RESULT_LIMIT => 1000))
+        WHERE QUERY_ID = \(SnowflakeDialect().literal(queryID))
         """
     }
 

@@ -1,40 +1,64 @@
 import SyncCore
 
 extension WarehouseKind {
-    /// Snowflake through its ODBC driver (docs/warehouses.md).
+    /// Snowflake through its SQL API v2 (`account_url`) or its ODBC driver (`odbc`) (docs/warehouses.md).
     public static let snowflake = WarehouseKind(
-        name: "snowflake", connectsWith: ("odbc", "odbc = \"Driver=...;...\" or \"DSN=name\""),
+        name: "snowflake",
+        connectsWith: (
+            "account_url", "account_url = \"https://ACCOUNT.snowflakecomputing.com\" (or odbc = \"DSN=name\")"
+        ),
+        alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes, .credits],
         open: { try SnowflakeWarehouse($0) })
 }
 
-/// A Snowflake source: `EXPLAIN USING TABULAR`'s objects and bytes, each table's
-/// `SYSTEM$LAST_CHANGE_COMMIT_TIME`, and a credits budget kept as a statement timeout.
+/// A Snowflake source over the SQL API (`account_url`) or ODBC: `EXPLAIN USING TABULAR`'s objects and
+/// bytes, each table's `SYSTEM$LAST_CHANGE_COMMIT_TIME`, and a credits budget kept as a statement timeout.
 public final class SnowflakeWarehouse: Warehouse {
-    public let source: ODBCSource
-    private let settings: WarehouseSettings
+    /// The model's session: a `SnowflakeSQLAPIConnection` or a `SnowflakeODBCSession`.
+    public let connection: any SourceConnection
+    private var source: any SourceConnection { connection }
+    private let openSession: () throws -> any ScratchSession
     public var kind: WarehouseKind { .snowflake }
-    public var connection: any SourceConnection { source }
     public let dialect: any SQLDialect = SnowflakeDialect()
     public var privileges: PrivilegeInspection { .catalog(SnowflakeDialect()) }
 
-    /// - Throws: `ConnectorError` when it cannot connect.
+    /// Opens the SQL API route when `settings.api` is set, else the ODBC route.
+    /// - Throws: `ConnectorError` when it cannot connect, or the key or settings are unusable.
     public init(_ settings: WarehouseSettings) throws {
-        self.settings = settings
-        source = try ODBCSource(connectionString: settings.odbc?.reveal() ?? "", dialect: SnowflakeDialect())
+        if let api = settings.api {
+            let client = try SnowflakeSQLAPISource.client(api)
+            connection = SnowflakeSQLAPIConnection(client: client)
+            openSession = { SnowflakeSQLAPIConnection(client: client) }
+        } else {
+            let odbc = settings.odbc?.reveal() ?? ""
+            connection = SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect()))
+            openSession = { SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect())) }
+        }
     }
 
     public func probe(_ sql: String, model: String, previousRun: String?, probeSources: Bool, options: QueryOptions)
         throws -> PreRunProbe
     {
-        let explained = try source.collectAll(SnowflakeProbe.explain(sql), options: options)
+        let explained: (columns: [String], rows: [[Value]])
+        do {
+            explained = try source.collectAll(SnowflakeProbe.explain(sql), options: options)
+        } catch let error as ConnectorError where error.code == .query {
+            // A warehouse (or emulator) without EXPLAIN USING TABULAR: no estimate, and never skipped.
+            return PreRunProbe()
+        }
         let plan = SnowflakeProbe.plan(columns: explained.columns, rows: explained.rows)
         var result = PreRunProbe(estimates: [:])
         result.estimates["bytes_assigned"] = plan.bytesAssigned
         guard probeSources else { return result }
         var relations: [String: [Int64]] = [:]
         if !plan.objects.isEmpty {
-            relations = try source.namedCounters(SnowflakeProbe.changeTokens(plan.objects), options: options)
+            do {
+                relations = try source.namedCounters(SnowflakeProbe.changeTokens(plan.objects), options: options)
+            } catch let error as ConnectorError where error.code == .query {
+                // Without SYSTEM$LAST_CHANGE_COMMIT_TIME nothing says the tables are unchanged: never skipped.
+                return result
+            }
         }
         // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
         let time = QueryTimeScan.scan(sql)
@@ -68,7 +92,7 @@ public final class SnowflakeWarehouse: Warehouse {
         guard case .text(let name)? = warehouse?.first else {
             throw BudgetProblem(
                 "the session has no warehouse to convert budget \(budget) into time",
-                hint: "set Warehouse= in the source's ODBC connection string")
+                hint: "set warehouse = \"...\" on the source (with odbc: Warehouse= in its connection string)")
         }
         let shown = try source.collectAll(SnowflakeProbe.showWarehouse(name), options: options)
         let sizeColumn = shown.columns.firstIndex { $0.lowercased() == "size" }
@@ -83,7 +107,6 @@ public final class SnowflakeWarehouse: Warehouse {
     }
 
     public func openScratch(options: QueryOptions) throws -> ScratchConnection {
-        let session = try ODBCSource(connectionString: settings.odbc?.reveal() ?? "", dialect: SnowflakeDialect())
-        return ScratchConnection(session: session, own: options, model: options, stream: options)
+        ScratchConnection(session: try openSession(), own: options, model: options, stream: options)
     }
 }

@@ -8,6 +8,9 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The setting that says where the warehouse is (`url`, `odbc`, `path`), and an example of it.
     public let connectsWith: (key: String, example: String)
+    /// Other settings that say where the warehouse is, each another route to it (Snowflake's `odbc`
+    /// beside `account_url`); a source has exactly one of `connectsWith.key` and these.
+    public let alternativeSettings: [String]
     public let capabilities: WarehouseCapabilities
     /// The budget units it has (docs/cost.md).
     public let budgetUnits: [Budget.Unit]
@@ -16,12 +19,14 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
     private let opener: @Sendable (WarehouseSettings) throws -> any Warehouse
 
     public init(
-        name: String, connectsWith: (key: String, example: String), capabilities: WarehouseCapabilities,
+        name: String, connectsWith: (key: String, example: String), alternativeSettings: [String] = [],
+        capabilities: WarehouseCapabilities,
         budgetUnits: [Budget.Unit] = [], statisticsLag: Duration? = nil,
         open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
     ) {
         self.name = name
         self.connectsWith = connectsWith
+        self.alternativeSettings = alternativeSettings
         self.capabilities = capabilities
         self.budgetUnits = budgetUnits
         self.statisticsLag = statisticsLag

@@ -13,11 +13,14 @@ public struct WarehouseSettings: Sendable {
     public var region: String
     /// A cap on the bytes a query may bill, which the warehouse enforces (BigQuery); nil for none.
     public var maximumBytesBilled: Double?
+    /// The HTTP API route (Snowflake's `account_url`); nil for a kind's other routes.
+    public var api: WarehouseAPISettings?
 
     public init(
         url: Secret? = nil, password: Secret? = nil, odbc: Secret? = nil, path: String? = nil, region: String = "us",
-        maximumBytesBilled: Double? = nil
+        maximumBytesBilled: Double? = nil, api: WarehouseAPISettings? = nil
     ) {
+        self.api = api
         self.url = url
         self.password = password
         self.odbc = odbc

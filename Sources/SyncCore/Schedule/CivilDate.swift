@@ -1,8 +1,8 @@
 /// A proleptic Gregorian calendar date, with day arithmetic that needs no `Calendar`.
-struct CivilDate: Hashable, Comparable {
-    var year: Int
-    var month: Int
-    var day: Int
+package struct CivilDate: Hashable, Comparable {
+    package var year: Int
+    package var month: Int
+    package var day: Int
 
     /// Days since 1970-01-01 (Howard Hinnant's algorithm).
     var daysSinceEpoch: Int {
@@ -20,7 +20,7 @@ struct CivilDate: Hashable, Comparable {
         self.day = day
     }
 
-    init(daysSinceEpoch days: Int) {
+    package init(daysSinceEpoch days: Int) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -37,5 +37,5 @@ struct CivilDate: Hashable, Comparable {
 
     func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
-    static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+    package static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 }

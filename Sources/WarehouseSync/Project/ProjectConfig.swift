@@ -40,6 +40,8 @@ extension ProjectConfig {
             if let url = source.url { redactor.add(secretsIn: url.reveal()) }
             if let odbc = source.odbc { redactor.add(secretsIn: odbc.reveal()) }
             if let password = source.password { redactor.add(secret: password.reveal()) }
+            if let token = source.api?.token { redactor.add(secret: token.reveal()) }
+            if let passphrase = source.api?.privateKeyPassphrase { redactor.add(secret: passphrase.reveal()) }
         }
         if let token = server?.token { redactor.add(secret: token.reveal()) }
         // An alert URL's credential is its user:password, a token in its query, or a long path

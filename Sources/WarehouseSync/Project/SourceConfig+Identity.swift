@@ -12,6 +12,15 @@ extension SourceConfig {
         if let url { parts.append("url=" + Self.withoutPasswords(url.reveal())) }
         if let odbc { parts.append("odbc=" + Self.withoutPasswords(odbc.reveal())) }
         if let path { parts.append("path=" + path) }
+        if let api {
+            parts.append("account_url=" + api.url)
+            for (key, value) in [("account", api.account), ("user", api.user), ("role", api.role)] {
+                if let value { parts.append(key + "=" + value) }
+            }
+            for (key, value) in [("warehouse", api.warehouse), ("database", api.database), ("schema", api.schema)] {
+                if let value { parts.append(key + "=" + value) }
+            }
+        }
         return XXH3Digest.hex(of: parts.joined(separator: "\n"))
     }
 

@@ -26,12 +26,15 @@ public struct SourceConfig: Sendable {
     /// `scratch_schema`: the one schema (a BigQuery dataset) where `-- diff: warehouse` models keep
     /// their result tables (docs/warehouse-diff.md); nil when none is configured. A plain identifier, used unquoted.
     public var scratchSchema: String?
+    /// The HTTP API route (`account_url` and the keys beside it, docs/warehouses.md); nil otherwise.
+    public var api: WarehouseAPISettings?
     public var line: Int
 }
 
 extension ConfigReader {
     mutating func source(named name: String, _ table: TOMLDocument.Table) -> SourceConfig? {
         var kind: WarehouseKind?
+        var api: [String: (value: String, line: Int)] = [:]
         var source = SourceConfig(name: name, kind: WarehouseKind.all[0], maxConcurrentRuns: 1, line: table.line)
         let before = errors.count
         read(
@@ -40,9 +43,11 @@ extension ConfigReader {
                 "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
                 "price_per_credit", "price_per_tib", "price_per_hour", "statistics_lag",
                 "scratch_schema",
-            ]
+            ] + ConfigReader.apiKeys
         ) { entry, r in
             switch entry.key {
+            case _ where ConfigReader.apiKeys.contains(entry.key):
+                if let text = r.string(entry) { api[entry.key] = (text, entry.line) }
             case "price_per_credit", "price_per_tib", "price_per_hour":
                 guard let text = r.string(entry) else { return }
                 guard let price = Double(text), price.isFinite, price >= 0 else {
@@ -118,12 +123,21 @@ extension ConfigReader {
             source.statisticsLag = lag
         }
         let needs = kind.connectsWith
-        if !table.entries.contains(where: { $0.key == needs.key }) {
+        let routes = [needs.key] + kind.alternativeSettings
+        let given = table.entries.filter { routes.contains($0.key) }
+        if given.isEmpty {
             errors.append(
                 ProjectError(
                     file: file, line: table.line, "source \(name) (\(kind.name)) needs \(needs.key)",
                     hint: "add \(needs.example)"))
+        } else if given.count > 1 {
+            errors.append(
+                ProjectError(
+                    file: file, line: given[1].line,
+                    "source \(name) has both \(given[0].key) and \(given[1].key): they are two routes to the warehouse",
+                    hint: "keep exactly one of \(routes.joined(separator: " and "))"))
         }
+        source.api = apiSettings(api, source: name, kind: kind)
         return errors.count == before ? source : nil
     }
 }
@@ -139,6 +153,6 @@ extension SourceConfig {
         return try kind.open(
             WarehouseSettings(
                 url: url, password: password, odbc: odbc, path: resolved, region: region ?? "us",
-                maximumBytesBilled: maximumBytesBilled))
+                maximumBytesBilled: maximumBytesBilled, api: resolvedAPI(projectDirectory: projectDirectory)))
     }
 }

@@ -72,22 +72,22 @@ import Testing
         let sql = Self.sql(SnowflakeDialect())
         #expect(
             sql.hashExpression
-                == "SHA1(COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"score\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"score\"), "
-                + "'-') || COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"tier\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"tier\"), "
+                == "SHA1(COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"SCORE\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"SCORE\"), "
+                + "'-') || COALESCE(CAST(LENGTH(TO_VARCHAR(q.\"TIER\")) AS VARCHAR) || ':' || TO_VARCHAR(q.\"TIER\"), "
                 + "'-'))")
         #expect(sql.createResult(columns: [("id", "x")]) == nil, "created and filled in one statement")
         #expect(
             sql.fillResult("SELECT id, score, tier FROM t")
-                == "CREATE OR REPLACE TEMPORARY TABLE ws_result AS SELECT COLLATE(TO_VARCHAR(q.\"id\"), 'utf8') AS "
-                + "\"__warehouse_sync_key\", q.*, \(sql.hashExpression) "
-                + "AS \"__warehouse_sync_hash\" FROM (\nSELECT id, "
+                == "CREATE OR REPLACE TEMPORARY TABLE ws_result AS SELECT COLLATE(TO_VARCHAR(q.\"ID\"), 'utf8') AS "
+                + "\"__WAREHOUSE_SYNC_KEY\", q.*, \(sql.hashExpression) "
+                + "AS \"__WAREHOUSE_SYNC_HASH\" FROM (\nSELECT id, "
                 + "score, tier FROM t\n) q")
-        #expect(sql.full.hasSuffix("ORDER BY COLLATE(n.\"__warehouse_sync_key\", 'utf8')"))
+        #expect(sql.full.hasSuffix("ORDER BY COLLATE(n.\"__WAREHOUSE_SYNC_KEY\", 'utf8')"))
         #expect(sql.dialect.usableKey("k").contains("NOT CONTAINS(k, CHR(0))"))
         #expect(
             sql.createScratch("ws_0a1b2c3d_features_run2")
-                == "CREATE TABLE ws_scratch.ws_0a1b2c3d_features_run2 AS SELECT \"__warehouse_sync_key\", "
-                + "\"__warehouse_sync_hash\" FROM ws_result WHERE " + sql.dialect.usableKey("\"__warehouse_sync_key\""))
+                == "CREATE TABLE ws_scratch.ws_0a1b2c3d_features_run2 AS SELECT \"__WAREHOUSE_SYNC_KEY\", "
+                + "\"__WAREHOUSE_SYNC_HASH\" FROM ws_result WHERE " + sql.dialect.usableKey("\"__WAREHOUSE_SYNC_KEY\""))
         #expect(sql.drop("ws_0a1b2c3d_features_run1") == "DROP TABLE IF EXISTS ws_scratch.ws_0a1b2c3d_features_run1")
     }
 

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Which URLs a warehouse client may call: `https://` with the system's certificate checks, or
+/// plain `http://` to a loopback host only (127.0.0.0/8, `localhost`, `::1`: a test server or an
+/// emulator on this machine), so a token never crosses a network in clear text.
+public enum HTTPURLPolicy {
+    /// - Throws: `HTTPClientError` (`.insecureURL`) naming the scheme and host, and what to write instead.
+    public static func check(_ url: URL) throws(HTTPClientError) {
+        let scheme = url.scheme?.lowercased() ?? ""
+        let host = url.host ?? ""
+        guard !host.isEmpty else { throw HTTPClientError(.insecureURL, "\(url.absoluteString) has no host") }
+        if scheme == "https" { return }
+        if scheme == "http" && isLoopback(host) { return }
+        throw HTTPClientError(
+            .insecureURL,
+            scheme == "http"
+                ? "http://\(host) is not encrypted: use https:// (plain http:// is only for 127.0.0.1, localhost "
+                    + "or ::1)"
+                : "\(scheme.isEmpty ? "a URL without scheme" : scheme + "://") is not supported: use https://")
+    }
+
+    /// Whether `host` (as `URL.host` gives it, brackets or not) names this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import Connectors
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// `kind = "snowflake"` reads through the SQL API (`account_url` and its keys) or ODBC, exactly one of them
+/// (docs/warehouses.md).
+@Suite struct SnowflakeSourceConfigTests {
+    static let api = """
+        [sources.sf]
+        kind = "snowflake"
+        account_url = "https://myorg-myaccount.snowflakecomputing.com"
+        user = "SYNC_READER"
+        private_key_path = "keys/reader.p8"
+        private_key_passphrase = "${SF_PASS}"
+        warehouse = "SYNC_XS"
+        database = "ANALYTICS"
+        schema = "MARTS"
+        role = "SYNC_READER"
+        """
+
+    @Test func theAPIRouteReadsEveryKeyAndItsSecretsFromTheEnvironment() throws {
+        let config = try ProjectConfig.load(text: Self.api, file: "w.toml", environment: ["SF_PASS": "pass-phrase-1"])
+        let api = try #require(config.sources["sf"]?.api)
+        #expect(api.url == "https://myorg-myaccount.snowflakecomputing.com")
+        #expect(
+            [api.user, api.warehouse, api.database, api.schema, api.role] == [
+                "SYNC_READER", "SYNC_XS", "ANALYTICS", "MARTS", "SYNC_READER",
+            ])
+        #expect(api.privateKeyPassphrase?.reveal() == "pass-phrase-1")
+        #expect(!"\(api.privateKeyPassphrase!)".contains("pass-phrase-1"))
+        #expect(config.secrets.redact("it was pass-phrase-1") == "it was •••")
+        let resolved = try #require(config.sources["sf"]?.resolvedAPI(projectDirectory: URL(fileURLWithPath: "/p")))
+        #expect(resolved.privateKeyPath == "/p/keys/reader.p8")
+    }
+
+    @Test(arguments: [
+        ("[sources.a]\nkind = \"snowflake\"", 1, "source a (snowflake) needs account_url"),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"\nodbc = \"DSN=sf\"",
+            4,
+            "source a has both account_url and odbc: they are two routes to the warehouse"
+        ),
+        ("[sources.a]\nkind = \"snowflake\"\nodbc = \"DSN=sf\"\nuser = \"U\"", 4, "user on source a needs account_url"),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"\n"
+                + "private_key_path = \"k.p8\"\ntoken = \"t\"", 5, "source a has both private_key_path and token"
+        ),
+        (
+            "[sources.a]\nkind = \"postgres\"\nurl = \"postgres://h/d\"\naccount_url = \"https://x\"", 4,
+            "a postgres source has no account_url"
+        ),
+    ])
+    func aWrongRouteNamesTheLine(text: String, line: Int, message: String) throws {
+        let errors = try #require(throws: ProjectErrors.self) {
+            try ProjectConfig.load(text: text, file: "w.toml", environment: [:])
+        }
+        #expect(errors.errors.first?.line == line)
+        #expect(errors.errors.first?.message == message)
+    }
+
+    @Test func plainHTTPToAnotherHostIsRefusedWhenTheSourceOpens() throws {
+        let settings = WarehouseSettings(
+            api: WarehouseAPISettings(url: "http://myorg.snowflakecomputing.com", token: Secret("t")))
+        #expect {
+            try WarehouseKind.snowflake.open(settings)
+        } throws: { error in
+            "\(error)".contains("is not encrypted: use https://")
+        }
+    }
+}

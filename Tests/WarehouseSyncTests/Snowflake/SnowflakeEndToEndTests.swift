@@ -1,0 +1,130 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CLI
+@testable import Connectors
+@testable import Stores
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// The product end to end against snowduck, the Snowflake SQL API emulator the test script starts: the
+/// runner reads through `account_url`, and what a PostgreSQL source does works the same. snowduck runs
+/// one statement at a time, so the suite is serialized.
+@Suite(.serialized, .enabled(if: TestSnowflake.enabled)) struct SnowflakeEndToEndTests {
+    static let customers = """
+        CREATE TABLE CUSTOMERS (USER_ID VARCHAR, LTV NUMBER(12,2), RISK VARCHAR);
+        """
+
+    @Test func firstSyncUnchangedRerunChangedAndRemovedRows() throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 10.50, 'low'), ('u2', 20, 'high'), ('u3', 5, NULL)")
+        try p.model("ltv", "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n")
+        let first = try p.sync("ltv")
+        #expect(first.status == .succeeded)
+        #expect([first.rowsRead, first.added] as [Int] == [3, 3])
+        #expect(try p.store().profile(key: "u1")?.traitsJSON == #"{"ltv":10.5,"risk":"low"}"#)
+        #expect(try p.sync("ltv").unchanged == 3)
+        try p.warehouse("UPDATE CUSTOMERS SET RISK = 'high' WHERE USER_ID = 'u1'")
+        let changed = try p.sync("ltv")
+        #expect([changed.changed, changed.unchanged] as [Int] == [1, 2])
+        try p.warehouse("DELETE FROM CUSTOMERS WHERE USER_ID = 'u2'")
+        let removed = try p.sync("ltv")
+        #expect([removed.removed, removed.unchanged] as [Int] == [1, 2])
+    }
+
+    @Test func aHundredThousandRowsStreamAcrossPartitions() throws {
+        let p = try SnowflakeProject()
+        // snowduck cuts results into partitions of 10,000 rows: this result has ten.
+        try p.warehouse(
+            "CREATE TABLE BIG AS SELECT 'k' || S AS ID, S % 97 AS V FROM "
+                + "(SELECT SEQ4() AS S FROM TABLE(GENERATOR(ROWCOUNT => 100000)))")
+        try p.model("big", "-- key: id\nSELECT id, v FROM big\n")
+        let run = try p.sync("big")
+        #expect([run.rowsRead, run.added] as [Int] == [100_000, 100_000])
+        #expect(run.bytesReceived > 1_000_000)
+        #expect(try p.sync("big").unchanged == 100_000)
+    }
+
+    @Test func duplicateKeysFailTheRunAndNullKeysAreInvalidRows() throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a'), ('u1', 2, 'b'), (NULL, 3, 'c'), ('u2', 4, 'd')")
+        try p.model("dups", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        let error = try #require(throws: SyncError.self) { try p.sync("dups") }
+        #expect(error.code == .duplicateKeys)
+        #expect(error.message.contains("u1 (2 rows)"))
+        try p.model("nulls", "-- key: user_id\nSELECT user_id, ltv FROM customers WHERE ltv > 2\n")
+        let run = try p.sync("nulls")
+        #expect([run.rowsRead, run.invalid, run.added] as [Int] == [2, 1, 1])
+    }
+
+    @Test func aDroppedColumnIsDriftAndHoldsTheRun() throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a')")
+        try p.model("all", "-- key: user_id\nSELECT * FROM customers\n")
+        try p.sync("all")
+        try p.warehouse("ALTER TABLE CUSTOMERS DROP COLUMN RISK")
+        let held = try p.sync("all")
+        #expect(held.status == .blocked)
+        #expect(held.error?.contains("risk") == true)
+    }
+
+    @Test func aBadQueryFailsWithSnowflakesErrorAndTheModelsPlace() async throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.model("bad", "-- key: user_id\nSELECT user_id,\n  ltv\nFROM customers WHERE WHERE\n")
+        let result = await runCLI(["sync", "bad"], in: p.directory, environment: p.environment)
+        #expect(result.status != 0)
+        #expect(result.out.contains("bad: models/bad.sql:5:"), "\(result.out)")
+        #expect(result.out.contains("Snowflake error 001003"), "\(result.out)")
+    }
+
+    @Test func aWarehouseDiffEqualsAClientSideRunWhereTheProbeCannotSkip() throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a'), ('u2', 2, 'b'), ('u3', 3, NULL)")
+        let text = "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n"
+        try p.model("inside", "-- diff: warehouse\n" + text)
+        let client = try SnowflakeProject()
+        try client.model("outside", text.replacingOccurrences(of: "customers", with: "\(p.database).PUBLIC.customers"))
+        for change in [
+            "", "UPDATE CUSTOMERS SET LTV = 9 WHERE USER_ID = 'u1'",
+            "DELETE FROM CUSTOMERS WHERE USER_ID = 'u2'; INSERT INTO CUSTOMERS VALUES ('u4', 4, 'd')",
+        ] {
+            if !change.isEmpty { try p.warehouse(change) }
+            let inside = try p.sync("inside")
+            let outside = try client.sync("outside")
+            // snowduck has no SYSTEM$LAST_CHANGE_COMMIT_TIME: the probe cannot skip, so every run reads.
+            #expect(inside.status == .succeeded && outside.status == .succeeded)
+            #expect(
+                [inside.added, inside.changed, inside.removed] as [Int]
+                    == [outside.added, outside.changed, outside.removed])
+        }
+        let profiles = try p.store().profile(key: "u4")?.traitsJSON
+        let clientSide = try client.store().profile(key: "u4")?.traitsJSON
+        #expect(profiles != nil && profiles == clientSide)
+    }
+
+    @Test func aCancelledLongQueryEndsTheRunAndCancelsTheStatement() throws {
+        let settings = WarehouseSettings(
+            api: WarehouseAPISettings(url: try TestSnowflake.url(), token: Secret("t")))
+        let warehouse = try WarehouseKind.snowflake.open(settings)
+        // Its own text (the alias), so only this test's statement can be found in the history.
+        let alias = "N_" + UUID().uuidString.prefix(8).replacingOccurrences(of: "-", with: "")
+        let sql = "SELECT COUNT(*) AS \(alias) FROM (SELECT SEQ4() AS S FROM TABLE(GENERATOR(ROWCOUNT => 50000001)))"
+        let options = QueryOptions()
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.3)
+            options.cancellation.cancel()
+        }
+        #expect {
+            _ = try warehouse.connection.collectAll(sql, options: options)
+        } throws: { ($0 as? ConnectorError)?.code == .cancelled }
+        // snowduck holds its one request loop while a statement runs, so the cancel reaches it once the
+        // statement is done: the same request sent again by its requestId, then cancelled by its handle.
+        #expect(try TestSnowflake.history().contains { $0.sql == sql && $0.status == "cancelled" })
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import TestSupport
+
+@testable import Stores
+@testable import SyncCore
+@testable import WarehouseSync
+
+/// A throwaway project whose source is the Snowflake emulator over the SQL API (a database of its own,
+/// an OAuth token from the environment, or a key pair) and whose store is a SQLite file.
+final class SnowflakeProject {
+    let directory: URL
+    let database: String
+    /// The secrets of the source, from the environment as a project would take them.
+    var environment = ["SF_TOKEN": "sf-oauth-Tok3n-never-shown", "SF_KEY_PASSPHRASE": "never-shown-passphrase"]
+
+    init(auth: String = "token = \"${SF_TOKEN}\"") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-sf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+        database = try TestSnowflake.freshDatabase("WS")
+        try TestSnowflake.execute("CREATE SCHEMA IF NOT EXISTS \(database).WS_SCRATCH")
+        try """
+        [store]
+        url = "sqlite:state.db"
+
+        [sources.sf]
+        kind = "snowflake"
+        account_url = "\(try TestSnowflake.url())"
+        account = "myorg-myaccount"
+        user = "sync_reader"
+        \(auth)
+        warehouse = "SYNC_XS"
+        database = "\(database)"
+        schema = "PUBLIC"
+        role = "SYNC_READER"
+        scratch_schema = "WS_SCRATCH"
+        statistics_lag = "0s"
+        """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+    }
+
+    /// Runs SQL in the project's database.
+    func warehouse(_ sql: String) throws { try TestSnowflake.execute(sql, database: database) }
+
+    func model(_ name: String, _ text: String) throws {
+        try ("-- source: sf\n" + text).write(
+            to: directory.appendingPathComponent("models/\(name).sql"), atomically: true, encoding: .utf8)
+    }
+
+    /// Runs one model to the end through the runner and returns its record.
+    @discardableResult
+    func sync(_ name: String) throws -> RunRecord {
+        let project = try Project.load(directory: directory, environment: environment)
+        guard let model = project.model(named: name) else { throw StoreError("no model \(name)") }
+        return try SyncRunner(project: project).run(model, options: SyncOptions()).record
+    }
+
+    func store() throws -> any Store {
+        try StoreLocation(url: Secret("sqlite:state.db"), projectDirectory: directory).open()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
