@@ -1,3 +1,5 @@
+import SyncCore
+
 /// Why a libcrypto operation failed.
 ///
 /// Messages carry OpenSSL's own error strings (from `ERR_get_error` and `ERR_error_string_n`, which come from
@@ -52,4 +54,22 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(operation) failed (\(message))"
         }
     }
+}
+
+extension CryptoError: ReportedError {
+    public var errorCode: String {
+        switch self {
+        case .passphraseRequired: "key.passphrase_required"
+        case .wrongPassphrase: "key.wrong_passphrase"
+        case .notAKey, .invalidKey: "key.invalid"
+        case .notRSA: "key.not_rsa"
+        case .keyTooSmall: "key.too_small"
+        case .invalidClaims: "key.invalid_claims"
+        case .openSSL: "key.openssl"
+        }
+    }
+    public var message: String { description }
+    public var hint: String? { nil }
+    /// A key, its passphrase and the claims must change before signing can succeed.
+    public var isTransient: Bool { false }
 }

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// Why `HTTPClient.send` has no answer. `description` names the host and path at most: never a
 /// header, a body or a query string.
 public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
@@ -30,4 +32,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public var isTransient: Bool { code == .timedOut || code == .transport }
 
     public var description: String { message }
+}
+
+extension HTTPClientError: ReportedError {
+    public var errorCode: String { ErrorCodes.code("http", code.name) }
+    public var hint: String? { nil }
 }

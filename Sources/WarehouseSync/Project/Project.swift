@@ -43,7 +43,8 @@ public struct Project: Sendable {
         } else {
             errors.append(
                 FileProblem.of(
-                    configURL, file: configName, missingHint: "run in the project directory, or give the project's directory"))
+                    configURL, file: configName,
+                    missingHint: "run in the project directory, or give the project's directory"))
         }
         var models: [Model] = []
         let modelsURL = directory.appendingPathComponent(modelsDirectoryName)

@@ -70,14 +70,16 @@ enum BudgetCheck {
             return SyncError(
                 .budget, model: model.name,
                 "over budget: the warehouse stopped the query at its budget, \(cap.explanation); nothing was written",
-                hint: "raise the budget, or force this run past it", remedy: .sync(model: model.name, options: ["--force"]))
+                hint: "raise the budget, or force this run past it",
+                remedy: .sync(model: model.name, options: ["--force"]))
         }
         if let refusal = warehouse?.budgetRefusal(error) {
             return SyncError(
                 .budget, model: model.name,
                 "over budget: " + refusal + " (" + (model.budget.map { "\($0)" } ?? "the budget")
                     + "); it was not charged and nothing was written",
-                hint: "raise the budget, or force this run past it", remedy: .sync(model: model.name, options: ["--force"]))
+                hint: "raise the budget, or force this run past it",
+                remedy: .sync(model: model.name, options: ["--force"]))
         }
         return nil
     }

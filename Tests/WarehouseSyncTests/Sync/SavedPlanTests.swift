@@ -177,7 +177,8 @@ import Testing
         try other.json.write(to: f.directory.appendingPathComponent("other.json"), atomically: true, encoding: .utf8)
         let wrong = await runCLI(["sync", "ltv", "--plan", "other.json"], in: f.directory)
         #expect(wrong.status == 2 && wrong.err.contains("a plan of model churn, not ltv"), "\(wrong.err)")
-        #expect(wrong.err.contains("\n  run: warehouse-sync sync churn --plan "), "the CLI spells the remedy: \(wrong.err)")
+        #expect(
+            wrong.err.contains("\n  run: warehouse-sync sync churn --plan "), "the CLI spells the remedy: \(wrong.err)")
         let two = await runCLI(["sync", "--all", "--plan", "plan.json"], in: f.directory)
         #expect(two.status == 2)
     }
