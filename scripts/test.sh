@@ -18,6 +18,8 @@ read -r snowflake_port snowflake_pid < <(scripts/emulators.sh start snowflake)
 [ -n "${snowflake_pid:-}" ] || { echo "test.sh: the Snowflake emulator did not start" >&2; exit 1; }
 trap 'scripts/emulators.sh stop "$snowflake_pid"' EXIT
 export WS_TEST_SNOWFLAKE_URL="http://127.0.0.1:$snowflake_port"
+# sqlglot from the emulator's virtualenv parses every statement generated for Snowflake, BigQuery and Redshift.
+export WS_TEST_SQLGLOT_PYTHON="${WS_VENV_DIR:-$HOME/.cache/warehouse-sync/venvs}/snowduck-0.3.0/bin/python"
 scripts/throwaway-postgres.sh bash -c '
   set -e
   swift test --skip-build --skip "MemoryTests"
