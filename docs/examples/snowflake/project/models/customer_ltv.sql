@@ -1,0 +1,3 @@
+-- key: user_id
+-- source: sf
+SELECT user_id, ltv, tier FROM customers
