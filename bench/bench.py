@@ -276,8 +276,12 @@ TOKEN = "bench-token-0123456789abcdef"
 
 
 def api(base, path, method="GET"):
-    request = urllib.request.Request(base + path, method=method, data=b"" if method == "POST" else None,
-                                     headers={"Authorization": "Bearer " + TOKEN})
+    # A POST's body is JSON, as the API requires of every POST (docs/http-api.md).
+    headers = {"Authorization": "Bearer " + TOKEN}
+    if method == "POST":
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(base + path, method=method, data=b"{}" if method == "POST" else None,
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, json.loads(answer.read() or b"{}")
@@ -317,8 +321,10 @@ def service_under_load(db, workdir, seconds=30, rps=200):
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
         def one_run():
-            _, answer = api(base, "/v1/models/features/runs", "POST")
+            status, answer = api(base, "/v1/models/features/runs", "POST")
             run = answer.get("run")
+            if not run:
+                raise RuntimeError(f"the API refused the run's trigger (HTTP {status})")
             while True:
                 time.sleep(0.05)
                 _, record = api(base, f"/v1/runs/{run}")
