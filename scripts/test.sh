@@ -12,12 +12,17 @@ swift build --build-tests
 python3 scripts/check-docs.py .build/debug/warehouse-sync
 # The README's quickstart on the installed release binary.
 scripts/quickstart-check.sh
-# The Snowflake SQL API emulator (snowduck, in a virtualenv made once and reused), stopped on exit.
-scripts/emulators.sh install snowflake
+# The Snowflake SQL API and BigQuery REST emulators (snowduck and bqemulator, each in a virtualenv made
+# once and reused), stopped on exit.
+scripts/emulators.sh install all
 read -r snowflake_port snowflake_pid < <(scripts/emulators.sh start snowflake)
 [ -n "${snowflake_pid:-}" ] || { echo "test.sh: the Snowflake emulator did not start" >&2; exit 1; }
 trap 'scripts/emulators.sh stop "$snowflake_pid"' EXIT
 export WS_TEST_SNOWFLAKE_URL="http://127.0.0.1:$snowflake_port"
+read -r bigquery_port bigquery_pid < <(scripts/emulators.sh start bigquery)
+[ -n "${bigquery_pid:-}" ] || { echo "test.sh: the BigQuery emulator did not start" >&2; exit 1; }
+trap 'scripts/emulators.sh stop "$snowflake_pid"; scripts/emulators.sh stop "$bigquery_pid"' EXIT
+export WS_TEST_BIGQUERY_URL="http://127.0.0.1:$bigquery_port"
 scripts/throwaway-postgres.sh bash -c '
   set -e
   swift test --skip-build --skip "MemoryTests"
