@@ -67,6 +67,12 @@ public final class BigQueryWarehouse: Warehouse {
         }
     }
 
+    /// Over the REST API: the dry run's `bytes_processed` estimate, and the tables the query reads with
+    /// their `lastModifiedTime` in milliseconds (tables.get,
+    /// https://cloud.google.com/bigquery/docs/reference/rest/v2/tables/get). Over ODBC: the tables of the
+    /// text and of the previous run's job with `__TABLES__`' `last_modified_time`.
+    /// - Throws: `ConnectorError` when a metadata request fails; a query the dry run refuses is left to
+    ///   the run itself (never skipped meanwhile).
     public func probe(_ sql: String, model: String, previousRun: String?, probeSources: Bool, options: QueryOptions)
         throws -> PreRunProbe
     {

@@ -158,6 +158,24 @@ import Testing
         #expect(requests.contains { $0.method == "POST" && $0.path == "\(FakeBigQuery.jobs)/\(id)/cancel" })
     }
 
+    @Test func aJobPastItsTimeoutIsCancelled() throws {
+        let fake = try FakeBigQuery { request in
+            switch request.method {
+            case "POST" where request.path.hasSuffix("/cancel"):
+                return (200, #"{"kind":"bigquery#jobCancelResponse"}"#, [])
+            case "POST": return (200, FakeBigQuery.job(request.jobID, state: "RUNNING"), [])
+            default: return (200, #"{"jobComplete":false}"#, [])
+            }
+        }
+        defer { fake.server.stop() }
+        #expect {
+            try fake.connection().collect("SELECT long", options: QueryOptions(timeout: .milliseconds(100)))
+        } throws: { ($0 as? ConnectorError)?.code == .timeout }
+        let requests = fake.requests
+        let id = try #require(requests.first?.jobID)
+        #expect(requests.contains { $0.method == "POST" && $0.path == "\(FakeBigQuery.jobs)/\(id)/cancel" })
+    }
+
     @Test func theCostQueryReadsTheLastJobsStatistics() throws {
         let fake = try FakeBigQuery { request in
             switch request.method {

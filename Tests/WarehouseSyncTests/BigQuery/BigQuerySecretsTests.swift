@@ -61,4 +61,23 @@ import Testing
             #expect(!stored.contains(secret), "\(secret) in the store")
         }
     }
+
+    @Test func theTokenIsOnNoProcessCommandLine() throws {
+        let p = try BigQueryProject()
+        try p.warehouse("CREATE TABLE DS.t AS SELECT 'a' AS id, 1 AS v")
+        try p.model("good", "-- key: id\nSELECT id, v FROM DS.t\n")
+        let environment = ProcessInfo.processInfo.environment.merging(p.environment) { $1 }
+        let tool = try ToolProcess(project: p.directory, ["sync", "good"], environment: environment)
+        var commandLines = ""
+        while tool.process.isRunning {
+            for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(pid) != nil {
+                if let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+                    commandLines += String(decoding: line, as: UTF8.self) + "\n"
+                }
+            }
+        }
+        #expect(tool.wait(timeout: 60) == 0, "\(tool.stderr)")
+        #expect(commandLines.contains("warehouse-sync"))
+        #expect(!commandLines.contains(p.environment["BQ_TOKEN"]!))
+    }
 }
