@@ -136,14 +136,7 @@ import Testing
     }
 
     @Test func cancellingWhileTheJobRunsSendsJobsCancel() throws {
-        let fake = try FakeBigQuery { request in
-            switch request.method {
-            case "POST" where request.path.hasSuffix("/cancel"):
-                return (200, #"{"kind":"bigquery#jobCancelResponse"}"#, [])
-            case "POST": return (200, FakeBigQuery.job(request.jobID, state: "RUNNING"), [])
-            default: return (200, #"{"jobComplete":false}"#, [])
-            }
-        }
+        let fake = try Self.jobThatNeverEnds()
         defer { fake.server.stop() }
         let options = QueryOptions()
         Thread.detachNewThread {
@@ -159,14 +152,7 @@ import Testing
     }
 
     @Test func aJobPastItsTimeoutIsCancelled() throws {
-        let fake = try FakeBigQuery { request in
-            switch request.method {
-            case "POST" where request.path.hasSuffix("/cancel"):
-                return (200, #"{"kind":"bigquery#jobCancelResponse"}"#, [])
-            case "POST": return (200, FakeBigQuery.job(request.jobID, state: "RUNNING"), [])
-            default: return (200, #"{"jobComplete":false}"#, [])
-            }
-        }
+        let fake = try Self.jobThatNeverEnds()
         defer { fake.server.stop() }
         #expect {
             try fake.connection().collect("SELECT long", options: QueryOptions(timeout: .milliseconds(100)))
@@ -234,5 +220,17 @@ import Testing
         let configuration = try #require(fake.requests.first?.json["configuration"] as? [String: Any])
         #expect(configuration["dryRun"] as? Bool == true)
         #expect(fake.requests.count == 1)
+    }
+
+    /// A peer whose job runs until it is cancelled.
+    static func jobThatNeverEnds() throws -> FakeBigQuery {
+        try FakeBigQuery { request in
+            switch request.method {
+            case "POST" where request.path.hasSuffix("/cancel"):
+                return (200, #"{"kind":"bigquery#jobCancelResponse"}"#, [])
+            case "POST": return (200, FakeBigQuery.job(request.jobID, state: "RUNNING"), [])
+            default: return (200, #"{"jobComplete":false}"#, [])
+            }
+        }
     }
 }
