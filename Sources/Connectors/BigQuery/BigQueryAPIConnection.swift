@@ -21,6 +21,9 @@ public final class BigQueryAPIConnection: ScratchSession {
         self.inSession = inSession
     }
 
+    /// Ends the connection's session, if it made one.
+    deinit { if let sessionID { client.abortSession(sessionID) } }
+
     /// Inserts the job for `sql` and waits until it is complete; returns its id and first page.
     private func run(_ sql: String, options: QueryOptions, maxResults: Int = BigQueryAPIClient.pageRows) throws
         -> (jobID: String, job: BigQueryAPI.Job, page: BigQueryAPI.QueryResults, bytes: Int)

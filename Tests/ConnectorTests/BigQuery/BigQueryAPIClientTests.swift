@@ -195,13 +195,19 @@ import Testing
             }
         }
         defer { fake.server.stop() }
-        let session = fake.connection(inSession: true)
-        #expect(try session.execute("CREATE TEMP TABLE ws_result AS SELECT 1", readOnly: false, options: .init()) == 3)
-        _ = try session.execute("INSERT INTO ws_result VALUES (2)", readOnly: false, options: .init())
+        do {
+            let session = fake.connection(inSession: true)
+            #expect(
+                try session.execute("CREATE TEMP TABLE ws_result AS SELECT 1", readOnly: false, options: .init()) == 3)
+            _ = try session.execute("INSERT INTO ws_result VALUES (2)", readOnly: false, options: .init())
+        }
         let queries = fake.requests.filter { $0.method == "POST" }.compactMap {
             ($0.json["configuration"] as? [String: Any])?["query"] as? [String: Any]
         }
-        #expect(queries.count == 2)
+        #expect(queries.count == 3)
+        // The session ends with the connection.
+        #expect(queries.last?["query"] as? String == "CALL BQ.ABORT_SESSION()")
+        #expect(queries.last?["connectionProperties"] != nil)
         #expect(queries[0]["createSession"] as? Bool == true && queries[0]["connectionProperties"] == nil)
         #expect(
             (queries[1]["connectionProperties"] as? [[String: String]]) == [["key": "session_id", "value": "s-1"]])
