@@ -12,15 +12,20 @@ swift build --build-tests
 python3 scripts/check-docs.py .build/debug/warehouse-sync
 # The README's quickstart on the installed release binary.
 scripts/quickstart-check.sh
-# The Snowflake SQL API emulator (snowduck, in a virtualenv made once and reused), stopped on exit.
-scripts/emulators.sh install snowflake
+# The Snowflake SQL API and BigQuery REST emulators (snowduck and bqemulator, each in a virtualenv made
+# once and reused), stopped on exit.
+scripts/emulators.sh install all
 read -r snowflake_port snowflake_pid < <(scripts/emulators.sh start snowflake)
 [ -n "${snowflake_pid:-}" ] || { echo "test.sh: the Snowflake emulator did not start" >&2; exit 1; }
 trap 'scripts/emulators.sh stop "$snowflake_pid"' EXIT
 export WS_TEST_SNOWFLAKE_URL="http://127.0.0.1:$snowflake_port"
+read -r bigquery_port bigquery_pid < <(scripts/emulators.sh start bigquery)
+[ -n "${bigquery_pid:-}" ] || { echo "test.sh: the BigQuery emulator did not start" >&2; exit 1; }
+trap 'scripts/emulators.sh stop "$snowflake_pid"; scripts/emulators.sh stop "$bigquery_pid"' EXIT
+export WS_TEST_BIGQUERY_URL="http://127.0.0.1:$bigquery_port"
 # sqlglot from the emulator's virtualenv parses every statement generated for Snowflake, BigQuery and Redshift.
 export WS_TEST_SQLGLOT_PYTHON="${WS_VENV_DIR:-$HOME/.cache/warehouse-sync/venvs}/snowduck-0.3.0/bin/python"
-# The Snowflake example of docs/warehouses.md, as written, on the debug binary.
+# The Snowflake example of docs/warehouses.md, as written, on the debug binary (it starts its own emulator).
 WAREHOUSE_SYNC="$PWD/.build/debug/warehouse-sync" docs/examples/snowflake/run.sh >/dev/null
 scripts/throwaway-postgres.sh bash -c '
   set -e

@@ -2,32 +2,53 @@ import Foundation
 import SyncCore
 
 extension WarehouseKind {
-    /// BigQuery through Google's ODBC driver (docs/warehouses.md).
+    /// BigQuery through its REST API v2 (`project`) or Google's ODBC driver (`odbc`) (docs/warehouses.md).
     public static let bigquery = WarehouseKind(
-        name: "bigquery", connectsWith: ("odbc", "odbc = \"Driver=...;...\" or \"DSN=name\""),
+        name: "bigquery",
+        connectsWith: ("project", "project = \"my-project\" with credentials_file or token (or odbc = \"DSN=name\")"),
+        alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes],
         open: { try BigQueryWarehouse($0) })
 }
 
-/// A BigQuery source: the tables a query reads (its text's and the previous run's job's) with their
-/// `last_modified_time`, and a bytes budget kept by BigQuery as the query's maximum bytes billed.
+/// A BigQuery source over the REST API (`project`) or ODBC: the tables a query reads with their last
+/// modification, and a bytes budget kept by BigQuery as the query's maximum bytes billed.
 public final class BigQueryWarehouse: Warehouse {
-    public let source: ODBCSource
+    /// The model's session: a `BigQueryAPIConnection` or an `ODBCSource`.
+    public let connection: any SourceConnection
+    private let route: Route
     private let settings: WarehouseSettings
     public var kind: WarehouseKind { .bigquery }
-    public var connection: any SourceConnection { source }
     public let dialect: any SQLDialect
     public var privileges: PrivilegeInspection { .catalog(BigQueryDialect(region: settings.region)) }
+
+    private enum Route {
+        case api(BigQueryAPIClient)
+        case odbc(ODBCSource)
+    }
 
     /// The ODBC attribute that caps a query's bytes billed (the Google BigQuery ODBC drivers'
     /// `MaximumBytesBilled`); the query fails without charge above it.
     public static let capAttribute = "MaximumBytesBilled"
 
-    /// - Throws: `ConnectorError` when it cannot connect.
+    /// Google's REST endpoint, where a source sets no `api_url`.
+    public static let defaultAPIURL = "https://bigquery.googleapis.com"
+
+    /// Opens the REST API route when `settings.api` is set, else the ODBC route.
+    /// - Throws: `ConnectorError` when it cannot connect, or the credentials or settings are unusable.
     public init(_ settings: WarehouseSettings) throws {
         self.settings = settings
         dialect = BigQueryDialect(region: settings.region)
-        source = try ODBCSource(connectionString: Self.connectionString(settings), dialect: dialect)
+        if let api = settings.api {
+            let client = try BigQueryAPISource.client(
+                api, region: settings.region, maximumBytesBilled: settings.maximumBytesBilled)
+            route = .api(client)
+            connection = BigQueryAPIConnection(client: client, region: settings.region)
+        } else {
+            let source = try ODBCSource(connectionString: Self.connectionString(settings), dialect: dialect)
+            route = .odbc(source)
+            connection = source
+        }
     }
 
     /// The settings' connection string, with the bytes cap appended where there is one.
@@ -38,9 +59,69 @@ public final class BigQueryWarehouse: Warehouse {
         return text + separator + "\(capAttribute)=\(String(format: "%.0f", cap))"
     }
 
+    /// Over the REST API a dry run compiles the query as written; over ODBC it runs wrapped to return no rows.
+    public func compile(_ sql: String, options: QueryOptions) throws -> [Column] {
+        switch route {
+        case .api: try connection.describe(sql, options: options)
+        case .odbc: try connection.describe(dialect.compileOnly(sql), options: options)
+        }
+    }
+
+    /// Over the REST API: the dry run's `bytes_processed` estimate, and the tables the query reads with
+    /// their `lastModifiedTime` in milliseconds (tables.get,
+    /// https://cloud.google.com/bigquery/docs/reference/rest/v2/tables/get). Over ODBC: the tables of the
+    /// text and of the previous run's job with `__TABLES__`' `last_modified_time`.
+    /// - Throws: `ConnectorError` when a metadata request fails; a query the dry run refuses is left to
+    ///   the run itself (never skipped meanwhile).
     public func probe(_ sql: String, model: String, previousRun: String?, probeSources: Bool, options: QueryOptions)
         throws -> PreRunProbe
     {
+        switch route {
+        case .api(let client): try apiProbe(sql, client: client, probeSources: probeSources, options: options)
+        case .odbc(let source):
+            try odbcProbe(sql, source: source, previousRun: previousRun, probeSources: probeSources, options: options)
+        }
+    }
+
+    /// The dry run's bytes estimate and referenced tables, and each table's `lastModifiedTime`.
+    private func apiProbe(_ sql: String, client: BigQueryAPIClient, probeSources: Bool, options: QueryOptions)
+        throws -> PreRunProbe
+    {
+        guard let api = connection as? BigQueryAPIConnection else { return PreRunProbe() }
+        let job: BigQueryAPI.Job
+        do {
+            job = try api.dryRun(sql, options: options)
+        } catch let error as ConnectorError where error.code == .query {
+            // The query itself reports its error, placed in the model's file: never skipped meanwhile.
+            return PreRunProbe()
+        }
+        var result = PreRunProbe()
+        if let bytes = job.statistics?.query?.totalBytesProcessed ?? job.statistics?.totalBytesProcessed,
+            let estimate = Double(bytes)
+        {
+            result.estimates["bytes_processed"] = estimate
+        }
+        guard probeSources else { return result }
+        let context = client.context
+        var names = Set(
+            RelationReferences(sql).relations.compactMap {
+                BigQueryTableProbe.name($0, project: context.project, dataset: context.dataset)
+            })
+        for table in job.statistics?.query?.referencedTables ?? [] {
+            names.insert(.init(project: table.projectId, dataset: table.datasetId, table: table.tableId))
+        }
+        let relations = BigQueryTableProbe.counters(names) {
+            try client.table(project: $0.project, dataset: $0.dataset, table: $0.table, options: options)
+        }
+        guard let relations else { return result }
+        // No plan to digest: a redefined view is read through its tables, whose times move.
+        result.sources = SourceProbe(relations: relations, time: QueryTimeScan.scan(sql), plan: "")
+        return result
+    }
+
+    private func odbcProbe(
+        _ sql: String, source: ODBCSource, previousRun: String?, probeSources: Bool, options: QueryOptions
+    ) throws -> PreRunProbe {
         guard probeSources else { return PreRunProbe() }
         var tables = RelationReferences(sql).relations.filter { (2...3).contains($0.count) }
             .map { $0.joined(separator: ".") }
@@ -65,11 +146,20 @@ public final class BigQueryWarehouse: Warehouse {
 
     public func budgetRefusal(_ error: ConnectorError) -> String? {
         "\(error)".lowercased().contains("exceeded limit for bytes billed")
+            || "\(error)".contains("bytesBilledLimitExceeded")
             ? "BigQuery refused the query above its maximum bytes billed" : nil
     }
 
+    /// Over the REST API, a connection whose jobs run in one BigQuery session (its temporary tables
+    /// live as long as the session); over ODBC, a second connection.
     public func openScratch(options: QueryOptions) throws -> ScratchConnection {
-        let session = try ODBCSource(connectionString: Self.connectionString(settings), dialect: dialect)
-        return ScratchConnection(session: session, own: options, model: options, stream: options)
+        switch route {
+        case .api(let client):
+            let session = BigQueryAPIConnection(client: client, region: settings.region, inSession: true)
+            return ScratchConnection(session: session, own: options, model: options, stream: options)
+        case .odbc:
+            let session = try ODBCSource(connectionString: Self.connectionString(settings), dialect: dialect)
+            return ScratchConnection(session: session, own: options, model: options, stream: options)
+        }
     }
 }

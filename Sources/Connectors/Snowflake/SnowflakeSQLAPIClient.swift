@@ -129,8 +129,6 @@ final class SnowflakeSQLAPIClient: Sendable {
     private func accept() throws -> [(String, String)] { [("Accept", "application/json")] + (try auth.headers()) }
 
     private func url(_ path: String, query: [(String, String)] = []) -> URL {
-        var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)
-        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        return components?.url ?? base
+        HTTPClientRequest.url(base, path: path, query: query)
     }
 }

@@ -36,18 +36,13 @@ enum SnowflakeSQLAPIError {
         default:
             return ConnectorError(
                 .query, prefix + said, sqlState: answer?.sqlState,
-                position: statement.flatMap { SnowflakeErrorPlace.position(message: said, in: $0) },
+                position: statement.flatMap { StatementPlace.position(message: said, in: $0) },
                 nativeError: native)
         }
     }
 
     /// A transport failure (no answer) as a `ConnectorError`.
     static func from(_ error: HTTPClientError, what: String) -> ConnectorError {
-        switch error.code {
-        case .cancelled: ConnectorError(.cancelled, "the query was cancelled")
-        case .timedOut: ConnectorError(.timeout, "Snowflake did not answer \(what): \(error.message)")
-        case .insecureURL: ConnectorError(.connectionFailed, error.message, hint: "write account_url = \"https://...\"")
-        default: ConnectorError(.connectionLost, "Snowflake did not answer \(what): \(error.message)")
-        }
+        .noAnswer(error, from: "Snowflake", what: what, urlHint: "write account_url = \"https://...\"")
     }
 }

@@ -43,6 +43,16 @@ public struct HTTPClientRequest: Sendable {
     }
 }
 
+extension HTTPClientRequest {
+    /// `base` with `path` appended (its segments percent-encoded) and `query`'s pairs as the query
+    /// string, in order.
+    public static func url(_ base: URL, path: String, query: [(String, String)] = []) -> URL {
+        var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        return components?.url ?? base
+    }
+}
+
 /// An answer: its status, its headers (names lower-cased) and its body (cut at the request's `bodyLimit`).
 public struct HTTPClientResponse: Sendable {
     /// The HTTP status code, e.g. 200.

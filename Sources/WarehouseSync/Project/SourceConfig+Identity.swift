@@ -20,6 +20,9 @@ extension SourceConfig {
             for (key, value) in [("warehouse", api.warehouse), ("database", api.database), ("schema", api.schema)] {
                 if let value { parts.append(key + "=" + value) }
             }
+            for (key, value) in [("project", api.project), ("dataset", api.dataset)] {
+                if let value { parts.append(key + "=" + value) }
+            }
         }
         return XXH3Digest.hex(of: parts.joined(separator: "\n"))
     }

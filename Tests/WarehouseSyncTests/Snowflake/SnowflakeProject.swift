@@ -7,7 +7,7 @@ import TestSupport
 
 /// A throwaway project whose source is the Snowflake emulator over the SQL API (a database of its own,
 /// an OAuth token from the environment, or a key pair) and whose store is a SQLite file.
-final class SnowflakeProject {
+final class SnowflakeProject: EmulatorProject {
     let directory: URL
     let database: String
     /// The secrets of the source, from the environment as a project would take them.
@@ -44,18 +44,6 @@ final class SnowflakeProject {
     func model(_ name: String, _ text: String) throws {
         try ("-- source: sf\n" + text).write(
             to: directory.appendingPathComponent("models/\(name).sql"), atomically: true, encoding: .utf8)
-    }
-
-    /// Runs one model to the end through the runner and returns its record.
-    @discardableResult
-    func sync(_ name: String) throws -> RunRecord {
-        let project = try Project.load(directory: directory, environment: environment)
-        guard let model = project.model(named: name) else { throw StoreError("no model \(name)") }
-        return try SyncRunner(project: project).run(model, options: SyncOptions()).record
-    }
-
-    func store() throws -> any Store {
-        try StoreLocation(url: Secret("sqlite:state.db"), projectDirectory: directory).open()
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }

@@ -1,7 +1,8 @@
-/// Where in a statement a Snowflake error points: Snowflake says `line 3 at position 7` (the column
-/// counted from 0, https://docs.snowflake.com/en/developer-guide/sql-api/handling-errors), snowduck
-/// `Line 3, Col: 8` (from 1).
-enum SnowflakeErrorPlace {
+/// Where in a statement a warehouse's error message points: Snowflake says `line 3 at position 7` (the
+/// column counted from 0, https://docs.snowflake.com/en/developer-guide/sql-api/handling-errors), BigQuery
+/// `at [3:8]` (line and column from 1, https://cloud.google.com/bigquery/docs/error-messages), and the
+/// emulators (sqlglot's parser) `Line 3, Col: 8` (from 1).
+enum StatementPlace {
     /// The 1-based character position in `statement` of the place `message` names; nil when it names none.
     static func position(message: String, in statement: String) -> Int? {
         guard let (line, column) = place(message), line >= 1 else { return nil }
@@ -21,6 +22,7 @@ enum SnowflakeErrorPlace {
         let lower = message.lowercased()
         if let found = numbers(after: "line ", then: " at position ", in: lower) { return (found.0, found.1 + 1) }
         if let found = numbers(after: "line ", then: ", col: ", in: lower) { return (found.0, max(found.1, 1)) }
+        if let found = numbers(after: "at [", then: ":", in: lower) { return (found.0, max(found.1, 1)) }
         return nil
     }
 
