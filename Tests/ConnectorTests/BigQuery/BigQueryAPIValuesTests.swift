@@ -6,7 +6,8 @@ import Testing
 @testable import SyncCore
 
 /// getQueryResults' documented f/v encoding (`useInt64Timestamp`,
-/// https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults) decoded into canonical values, nested REPEATED and RECORD fields as JSON text.
+/// https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults) decoded into
+/// canonical values, nested REPEATED and RECORD fields as JSON text.
 @Suite struct BigQueryAPIValuesTests {
     /// A page as BigQuery documents it: one row of every type, and a row of nulls and empty arrays.
     static let documented = #"""
