@@ -25,8 +25,10 @@ trap 'scripts/emulators.sh stop "$snowflake_pid"; scripts/emulators.sh stop "$bi
 export WS_TEST_BIGQUERY_URL="http://127.0.0.1:$bigquery_port"
 # sqlglot from the emulator's virtualenv parses every statement generated for Snowflake, BigQuery and Redshift.
 export WS_TEST_SQLGLOT_PYTHON="${WS_VENV_DIR:-$HOME/.cache/warehouse-sync/venvs}/snowduck-0.3.0/bin/python"
-# The Snowflake example of docs/warehouses.md, as written, on the debug binary (it starts its own emulator).
+# The Snowflake and BigQuery examples of docs/warehouses.md, as written, on the debug binary (each starts
+# its own emulator).
 WAREHOUSE_SYNC="$PWD/.build/debug/warehouse-sync" docs/examples/snowflake/run.sh >/dev/null
+WAREHOUSE_SYNC="$PWD/.build/debug/warehouse-sync" docs/examples/bigquery/run.sh >/dev/null
 scripts/throwaway-postgres.sh bash -c '
   set -e
   swift test --skip-build --skip "MemoryTests"
