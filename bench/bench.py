@@ -9,6 +9,7 @@ Peers (drt and dlt, bench/peers.py) do the same job on the same table unless --n
 import argparse, http.client, json, os, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from pathlib import Path
 
+import emulators
 import peers
 import warehouse_diff
 
@@ -422,6 +423,8 @@ def main():
     parser.add_argument("--no-sql-only", action="store_true", help="skip the SQL-only upsert")
     parser.add_argument("--no-service", action="store_true", help="skip serve's HTTP API under load")
     parser.add_argument("--no-peers", action="store_true", help="skip the peers (drt and dlt, bench/peers.py)")
+    parser.add_argument("--emulator-rows", type=int, default=100_000,
+                        help="rows of a first sync from the Snowflake and BigQuery emulators (bench/emulators.py); 0 skips it")
     parser.add_argument("--warehouse-diff-rows", type=int, default=10_000_000,
                         help="rows of the client-side vs warehouse-side diff (bench/warehouse_diff.py); 0 skips it")
     args = parser.parse_args()
@@ -464,6 +467,10 @@ def main():
         if not args.no_service:
             generate(db, args.rows)
             service_under_load(db, workdir)
+
+        if args.emulator_rows:
+            report["emulators"] = {"rows": args.emulator_rows, "sources": emulators.run(
+                sys.modules[__name__], args.emulator_rows, workdir, db)}
 
         if args.warehouse_diff_rows:
             diff_report(db, workdir, args.warehouse_diff_rows, report)
@@ -548,6 +555,15 @@ def main():
                   f"| {sv['idle_median_ms']} | {sv['loaded_median_ms']} | "
                   f"{sv['loaded_median_ms'] / sv['idle_median_ms'] - 1:+.0%} | {sv['ok']:,} | {sv['errors']:,} | "
                   f"{sv['rss_mb_start']:.0f} | {sv['rss_mb_max']:.0f} | {sv['rss_mb_end']:.0f} |"]
+    if "emulators" in report:
+        em = report["emulators"]
+        lines += ["", f"A first sync of the same {em['rows']:,} rows (a text key, an integer, a decimal) from PostgreSQL "
+                  "and from the emulators of Snowflake's SQL API and BigQuery's REST API (scripts/emulators.sh): a figure "
+                  "of WarehouseSync's HTTP clients and of the emulators (Python over DuckDB, one request at a time), "
+                  "never of the real services.", "",
+                  "| source | wall s | rows/s | client CPU s | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+        for name, r in em["sources"].items():
+            lines.append(f"| {name} | {r['wall_s']:.2f} | {r['rows_per_s']:,.0f} | {r['cpu_s']:.2f} | {r['peak_rss_mb']:.0f} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
