@@ -38,11 +38,13 @@ final class BigQueryAPIClient: Sendable {
         let token = options.cancellation
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         let jobID = body.jobReference.jobId
+        // Past the query's timeout (and the server's own grace to report it), nothing more is waited for.
+        let deadline = options.timeout.map { ContinuousClock.now + $0 + .seconds(10) }
         var response: HTTPClientResponse
         do {
             let request = try HTTPClientRequest.postJSON(
                 url("\(projectPath)/jobs"), json: body, headers: try headers(token), timeout: Self.requestTimeout)
-            response = try retry.send(request, with: http, cancellation: token)
+            response = try retry.send(request, with: http, cancellation: token, deadline: deadline)
         } catch let error as HTTPClientError {
             // Given up on while the job may run: its id is ours, so it can be cancelled.
             if error.code == .cancelled || error.code == .timedOut { cancel(jobID) }
@@ -81,8 +83,9 @@ final class BigQueryAPIClient: Sendable {
             let response: HTTPClientResponse
             do {
                 response = try get(
-                    "\(projectPath)/queries/\(jobID)", query: query, options: options, what: "getQueryResults")
-            } catch let error as ConnectorError where error.code == .cancelled {
+                    "\(projectPath)/queries/\(jobID)", query: query, options: options, what: "getQueryResults",
+                    deadline: options.timeout.map { started + $0 + .seconds(10) })
+            } catch let error as ConnectorError where error.code == .cancelled || error.code == .timeout {
                 cancel(jobID)
                 throw error
             }
@@ -157,16 +160,17 @@ final class BigQueryAPIClient: Sendable {
 
     private var locationQuery: [(String, String)] { context.location.map { [("location", $0)] } ?? [] }
 
-    private func get(_ path: String, query: [(String, String)], options: QueryOptions, what: String) throws
-        -> HTTPClientResponse
-    {
+    private func get(
+        _ path: String, query: [(String, String)], options: QueryOptions, what: String,
+        deadline: ContinuousClock.Instant? = nil
+    ) throws -> HTTPClientResponse {
         do {
             return try retry.send(
                 HTTPClientRequest(
                     url: url(path, query: query),
                     headers: [("Accept", "application/json")] + (try headers(options.cancellation)),
                     timeout: Self.requestTimeout),
-                with: http, cancellation: options.cancellation)
+                with: http, cancellation: options.cancellation, deadline: deadline)
         } catch let error as HTTPClientError {
             throw BigQueryAPIError.from(error, what: what)
         }

@@ -35,6 +35,8 @@ final class SnowflakeSQLAPIClient: Sendable {
         let started = ContinuousClock.now
         // Snowflake answers within 45 s (202 when still running); an emulator may hold the request to the end.
         let wait = (options.timeout ?? .seconds(3600)) + .seconds(60)
+        // Past the query's timeout (and the server's own grace to report it), nothing more is waited for.
+        let deadline = options.timeout.map { started + $0 + .seconds(10) }
         var response: HTTPClientResponse
         do {
             let request = try HTTPClientRequest.postJSON(
@@ -42,7 +44,7 @@ final class SnowflakeSQLAPIClient: Sendable {
                 timeout: wait)
             // A re-send carries retry=true: Snowflake then answers for the statement it may already run
             // instead of running it twice.
-            response = try retry.send(with: http, cancellation: token) { attempt in
+            response = try retry.send(with: http, cancellation: token, deadline: deadline) { attempt in
                 var again = request
                 if attempt > 1 {
                     again.url = url("api/v2/statements", query: [("requestId", requestID), ("retry", "true")])
@@ -69,9 +71,9 @@ final class SnowflakeSQLAPIClient: Sendable {
                 response = try retry.send(
                     HTTPClientRequest(
                         url: url("api/v2/statements/\(handle)"), headers: try accept(), timeout: Self.requestTimeout),
-                    with: http, cancellation: token)
+                    with: http, cancellation: token, deadline: deadline)
             } catch let error as HTTPClientError {
-                if error.code == .cancelled { cancel(handle: handle) }
+                if error.code == .cancelled || error.code == .timedOut { cancel(handle: handle) }
                 throw SnowflakeSQLAPIError.from(error, what: "the statement's status")
             }
             delay = min(delay * 2, .seconds(2))

@@ -36,24 +36,33 @@ public struct HTTPRetry: Sendable {
     /// out (the last answer is then returned, for the caller to read its error).
     /// - Throws: `HTTPClientError` from the last send, or `.cancelled` when `cancellation` fires.
     public func send(
-        _ request: HTTPClientRequest, with client: HTTPClient, cancellation: CancellationToken? = nil
+        _ request: HTTPClientRequest, with client: HTTPClient, cancellation: CancellationToken? = nil,
+        deadline: ContinuousClock.Instant? = nil
     ) throws(HTTPClientError) -> HTTPClientResponse {
-        try send(with: client, cancellation: cancellation) { _ in request }
+        try send(with: client, cancellation: cancellation, deadline: deadline) { _ in request }
     }
 
     /// Like `send(_:with:cancellation:)`, with the request of each send made by `request` from its
     /// number (1 for the first): an API that deduplicates re-sends is told which ones are (Snowflake's
-    /// `retry=true`).
-    /// - Throws: `HTTPClientError` from the last send, or `.cancelled` when `cancellation` fires.
+    /// `retry=true`). With a `deadline` (the query's timeout), no send waits past it and none starts
+    /// after it: a server that accepts and never answers costs the timeout, not every attempt's.
+    /// - Throws: `HTTPClientError` from the last send, `.timedOut` at the deadline, or `.cancelled`
+    ///   when `cancellation` fires.
     public func send(
-        with client: HTTPClient, cancellation: CancellationToken? = nil,
+        with client: HTTPClient, cancellation: CancellationToken? = nil, deadline: ContinuousClock.Instant? = nil,
         request: (_ attempt: Int) -> HTTPClientRequest
     ) throws(HTTPClientError) -> HTTPClientResponse {
         var attempt = 0
         while true {
             attempt += 1
+            var next = request(attempt)
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { throw HTTPClientError(.timedOut, "no answer before the query's timeout") }
+                next.timeout = min(next.timeout, left)
+            }
             do throws(HTTPClientError) {
-                let response = try client.send(request(attempt), cancellation: cancellation)
+                let response = try client.send(next, cancellation: cancellation)
                 guard Self.isRetryable(status: response.status) else { return response }
                 guard
                     let wait = delay(

@@ -1,0 +1,2 @@
+-- key: user_id
+SELECT user_id FROM t
