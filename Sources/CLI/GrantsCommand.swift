@@ -57,7 +57,7 @@ enum GrantsCommand {
                         ProjectError(
                             file: config.file, line: source.line,
                             "cannot check the privileges of source \(name): \(error)",
-                            hint: "run warehouse-sync validate --connect to see which model or connection fails",
+                            hint: "the source must be reachable with the configured credentials",
                             code: .warehouse))
                 }
             }

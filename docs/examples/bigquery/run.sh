@@ -22,6 +22,7 @@ cp -R "$here/project/." "$project"
 sed -i "s#http://127.0.0.1:PORT#http://127.0.0.1:$port#" "$project/warehouse-sync.toml"
 cd "$project"
 export BQ_TOKEN=emulator-token
+"$bin" validate --connect
 "$bin" sync --all
 # The emulator moves a table's lastModifiedTime only when the table is made again, so the change
 # is made that way (on BigQuery an UPDATE would do).

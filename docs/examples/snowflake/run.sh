@@ -26,6 +26,7 @@ cp -R "$here/project/." "$project"
 sed -i "s#http://127.0.0.1:PORT#http://127.0.0.1:$port#" "$project/warehouse-sync.toml"
 cd "$project"
 export SF_TOKEN=emulator-token
+"$bin" validate --connect
 "$bin" sync --all
 sql "UPDATE ANALYTICS.PUBLIC.CUSTOMERS SET TIER = 'platinum' WHERE USER_ID = 'u1'"
 "$bin" sync --all
