@@ -158,7 +158,8 @@ extension PrivilegeReport {
                 // A warehouse (or an emulator of one) without the documented catalog: nothing to check
                 // with, which the report says; a connection that fails still fails the check.
                 report.checked = false
-                report.note = "the warehouse refused the catalog queries that list grants (\(error.message)); the "
+                report.note =
+                    "the warehouse refused the catalog queries that list grants (\(error.message)); the "
                     + "role's grants were not checked"
                 return report
             }
