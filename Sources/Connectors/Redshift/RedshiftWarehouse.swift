@@ -48,7 +48,7 @@ public final class RedshiftWarehouse: Warehouse {
         }
         result.sources = SourceProbe(
             relations: relations, time: QueryTimeScan.scan(sql),
-            plan: ProbeRows.digest(RedshiftProbe.shape(explainLines: lines)))
+            plan: XXH3Digest.hex(of: RedshiftProbe.shape(explainLines: lines)))
         return result
     }
 

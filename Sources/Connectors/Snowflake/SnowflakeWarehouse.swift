@@ -1,3 +1,4 @@
+import Drivers
 import SyncCore
 
 extension WarehouseKind {
@@ -63,7 +64,7 @@ public final class SnowflakeWarehouse: Warehouse {
         // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
         let time = QueryTimeScan.scan(sql)
         result.sources = SourceProbe(
-            relations: relations, time: time == .date ? .volatile : time, plan: ProbeRows.digest(plan.shape))
+            relations: relations, time: time == .date ? .volatile : time, plan: XXH3Digest.hex(of: plan.shape))
         return result
     }
 

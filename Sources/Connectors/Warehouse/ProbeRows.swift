@@ -26,11 +26,4 @@ enum ProbeRows {
     static func counter(_ value: Value?) -> Int64? {
         value?.measure.flatMap { Int64(exactly: $0.rounded()) }
     }
-
-    /// The digest of a plan's shape, which the skip compares between runs.
-    static func digest(_ text: String) -> String {
-        let digest = XXH3Digest()
-        digest.update(text)
-        return digest.hex
-    }
 }
