@@ -76,6 +76,12 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
 
     public func byBytes(_ text: String) -> String { "COLLATE(\(text), 'utf8')" }
 
+    /// A transient table: no Fail-safe storage is billed for a table that lives one run
+    /// (https://docs.snowflake.com/en/user-guide/tables-temp-transient).
+    public func createScratchResult(_ table: String, as select: String) -> String {
+        "CREATE OR REPLACE TRANSIENT TABLE \(table) AS \(select)"
+    }
+
     public func usableKey(_ column: String) -> String {
         "(\(column) IS NOT NULL AND OCTET_LENGTH(\(column)) <= 1024 AND TRIM(\(column), ' ' || CHR(9) || "
             + "CHR(10) || CHR(11) || CHR(12) || CHR(13)) <> '' AND NOT CONTAINS(\(column), CHR(0)))"

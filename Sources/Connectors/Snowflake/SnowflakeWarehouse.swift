@@ -20,6 +20,9 @@ public final class SnowflakeWarehouse: Warehouse {
     public let connection: any SourceConnection
     private var source: any SourceConnection { connection }
     private let openSession: () throws -> any ScratchSession
+    /// The SQL API runs every request in a session of its own
+    /// (https://docs.snowflake.com/en/developer-guide/sql-api/intro#limitations-of-the-sql-api).
+    private let statementsOwnSession: Bool
     public var kind: WarehouseKind { .snowflake }
     public let dialect: any SQLDialect = SnowflakeDialect()
     public var privileges: PrivilegeInspection { .catalog(SnowflakeDialect()) }
@@ -31,10 +34,12 @@ public final class SnowflakeWarehouse: Warehouse {
             let client = try SnowflakeSQLAPISource.client(api)
             connection = SnowflakeSQLAPIConnection(client: client)
             openSession = { SnowflakeSQLAPIConnection(client: client) }
+            statementsOwnSession = true
         } else {
             let odbc = settings.odbc?.reveal() ?? ""
             connection = SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect()))
             openSession = { SnowflakeODBCSession(try ODBCSource(connectionString: odbc, dialect: SnowflakeDialect())) }
+            statementsOwnSession = false
         }
     }
 
@@ -108,6 +113,8 @@ public final class SnowflakeWarehouse: Warehouse {
     }
 
     public func openScratch(options: QueryOptions) throws -> ScratchConnection {
-        ScratchConnection(session: try openSession(), own: options, model: options, stream: options)
+        ScratchConnection(
+            session: try openSession(), own: options, model: options, stream: options,
+            statementsOwnSession: statementsOwnSession)
     }
 }

@@ -15,11 +15,16 @@ public struct ScratchConnection {
     /// The warehouse's columns and types of a result, where the result table is created from them
     /// before the model runs (`WarehouseDiffDialect.resultKeyType`); nil otherwise.
     public let catalog: (any RoleCatalog)?
+    /// Whether each statement runs in a session of its own (Snowflake's SQL API), so that a
+    /// temporary table would be gone by the next statement: the result is then kept in a table of
+    /// the scratch schema, dropped when the run ends.
+    public let statementsOwnSession: Bool
 
     public init(
         session: any ScratchSession, own: QueryOptions, model: QueryOptions, stream: QueryOptions,
-        catalog: (any RoleCatalog)? = nil
+        catalog: (any RoleCatalog)? = nil, statementsOwnSession: Bool = false
     ) {
+        self.statementsOwnSession = statementsOwnSession
         self.session = session
         self.own = own
         self.model = model

@@ -26,6 +26,13 @@ public enum ScratchTables {
         return String((prefix(model: model, store: storeID) + String(run)).prefix(63))
     }
 
+    /// The table holding a run's result where no session outlives a statement (Snowflake's SQL API):
+    /// the run's table with `_r` at its end, under the same prefix, so a run that dies leaves nothing
+    /// the next run's clean-up does not drop.
+    public static func resultTable(model: String, store storeID: String, runID: String) -> String {
+        String(table(model: model, store: storeID, runID: runID).prefix(61)) + "_r"
+    }
+
     /// Whether `name` can be a scratch schema: a plain identifier (letters, digits, '_', not starting
     /// with a digit), at most 63 bytes, so it is safe unquoted in every dialect.
     public static func isSchemaName(_ name: String) -> Bool {

@@ -24,6 +24,10 @@ public protocol WarehouseDiffDialect: SQLDialect {
     /// The statement that creates (or replaces) the session's temporary `table` as `select`'s result.
     func createResult(_ table: String, as select: String) -> String
 
+    /// The statement that creates (or replaces) `table`, a schema-qualified table of the scratch
+    /// schema, as `select`'s result: where no session outlives a statement, the result is kept there.
+    func createScratchResult(_ table: String, as select: String) -> String
+
     /// One column: the tables of `schema` whose name starts with `prefix`, in lower case.
     func tables(schema: String, prefix: String) -> String
 }
@@ -40,6 +44,10 @@ extension WarehouseDiffDialect {
 
     public func createResult(_ table: String, as select: String) -> String {
         "CREATE OR REPLACE TEMPORARY TABLE \(table) AS \(select)"
+    }
+
+    public func createScratchResult(_ table: String, as select: String) -> String {
+        "CREATE OR REPLACE TABLE \(table) AS \(select)"
     }
 
     /// The standard text of a row's traits: each `length:text` or `-` for NULL, concatenated, so two

@@ -3,7 +3,8 @@
 ///
 /// A run, all in one session of the source:
 /// 1. `createResult` then `fillResult` (a read-only transaction where the warehouse has one)
-///    materialize the model's result in the session's temporary table `ws_result`, as
+///    materialize the model's result in the session's temporary table `ws_result` (or, where each
+///    statement has a session of its own, a table of the scratch schema named by `resultTable`), as
 ///    `__warehouse_sync_key` (the key's text, `SQLDialect.keyText`), the result's columns, and
 ///    `__warehouse_sync_hash`, the warehouse's hash of the traits' canonical text
 ///    (`WarehouseDiffDialect.traitsHash`).
@@ -30,14 +31,26 @@ public struct WarehouseDiffSQL: Sendable {
     public let traits: [String]
 
     /// The session's temporary table holding the run's result.
-    public static let resultTable = "ws_result"
+    public static let sessionResultTable = "ws_result"
+    /// The table holding the run's result: `sessionResultTable`, or a table of the scratch schema
+    /// (`ScratchTables.resultTable`, schema-qualified) where no session outlives a statement.
+    public let resultTable: String
+    /// Whether `resultTable` is a table of the scratch schema, which the run drops when it ends.
+    public var resultIsScratchTable: Bool { resultTable != Self.sessionResultTable }
     /// The column holding the warehouse's hash of the traits.
     public static let hashColumn = "__warehouse_sync_hash"
     /// The column `delta` and `full` end with: true for a key the previous run had and this one has not.
     public static let removedColumn = "__warehouse_sync_removed"
 
-    public init(dialect: any WarehouseDiffDialect, schema: String, key: String, columns: [String], traits: [String]) {
+    /// - Parameter resultTable: the unqualified name of a scratch-schema table for the result where
+    ///   each statement runs in a session of its own (Snowflake's SQL API); nil for the session's
+    ///   temporary table.
+    public init(
+        dialect: any WarehouseDiffDialect, schema: String, key: String, columns: [String], traits: [String],
+        resultTable: String? = nil
+    ) {
         self.dialect = dialect
+        self.resultTable = resultTable.map { schema + "." + $0 } ?? Self.sessionResultTable
         self.schema = schema
         self.key = key
         self.columns = columns
@@ -62,30 +75,31 @@ public struct WarehouseDiffSQL: Sendable {
     /// in a transaction that may write. PostgreSQL and Redshift only: Snowflake and BigQuery
     /// create and fill it in `fillResult`.
     public func createResult(columns typed: [(name: String, type: String)]) -> String? {
-        guard let key = dialect.resultKeyType else { return nil }
+        guard let key = dialect.resultKeyType, !resultIsScratchTable else { return nil }
         let columns =
             ["\(keyColumn) \(key)"] + typed.enumerated().map { "\(resultColumn($0.offset)) \($0.element.type)" }
             + ["\(hash) \(dialect.textType)"]
-        return "CREATE TEMPORARY TABLE \(Self.resultTable) (\(columns.joined(separator: ", ")))"
+        return "CREATE TEMPORARY TABLE \(resultTable) (\(columns.joined(separator: ", ")))"
     }
 
     /// Runs the model's query into the session's result table: on PostgreSQL and Redshift inside a
     /// read-only transaction, which lets it write only temporary tables.
     public func fillResult(_ sql: String) -> String {
-        dialect.resultKeyType == nil
-            ? dialect.createResult(Self.resultTable, as: resultSelect(sql))
-            : "INSERT INTO \(Self.resultTable) \(resultSelect(sql))"
+        if resultIsScratchTable { return dialect.createScratchResult(resultTable, as: resultSelect(sql)) }
+        return dialect.resultKeyType == nil
+            ? dialect.createResult(resultTable, as: resultSelect(sql))
+            : "INSERT INTO \(resultTable) \(resultSelect(sql))"
     }
 
     /// Whether `fillResult` reports the rows it inserted: the result table was created beforehand.
-    public var fillCountsRows: Bool { dialect.resultKeyType != nil }
+    public var fillCountsRows: Bool { dialect.resultKeyType != nil && !resultIsScratchTable }
 
     /// One row, one column: how many rows the result has.
-    public var rowCount: String { "SELECT COUNT(*) FROM \(Self.resultTable)" }
+    public var rowCount: String { "SELECT COUNT(*) FROM \(resultTable)" }
 
     /// One row, one column: how many usable keys appear more than once.
     public var duplicateKeys: String {
-        "SELECT COUNT(*) FROM (SELECT \(keyColumn) FROM \(Self.resultTable) WHERE \(dialect.usableKey(keyColumn)) "
+        "SELECT COUNT(*) FROM (SELECT \(keyColumn) FROM \(resultTable) WHERE \(dialect.usableKey(keyColumn)) "
             + "GROUP BY \(keyColumn) HAVING COUNT(*) > 1) d"
     }
 
@@ -106,30 +120,33 @@ public struct WarehouseDiffSQL: Sendable {
 
     /// Every row whose key appears more than once, in key order.
     public var duplicateRows: String {
-        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(Self.resultTable) n WHERE n.\(keyColumn) IN (SELECT "
-            + "\(keyColumn) FROM \(Self.resultTable) GROUP BY \(keyColumn) HAVING COUNT(*) > 1) ORDER BY "
+        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(resultTable) n WHERE n.\(keyColumn) IN (SELECT "
+            + "\(keyColumn) FROM \(resultTable) GROUP BY \(keyColumn) HAVING COUNT(*) > 1) ORDER BY "
             + byteOrder("n.\(keyColumn)")
     }
 
     /// Creates `table` in the scratch schema holding this run's usable keys and their hashes.
     public func createScratch(_ table: String) -> String {
-        "CREATE TABLE \(scratch(table)) AS SELECT \(keyColumn), \(hash) FROM \(Self.resultTable) WHERE "
+        "CREATE TABLE \(scratch(table)) AS SELECT \(keyColumn), \(hash) FROM \(resultTable) WHERE "
             + dialect.usableKey(keyColumn)
     }
 
     /// Every row of the result, in key order: the client compares it with the store's snapshot.
     public var full: String {
-        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(Self.resultTable) n ORDER BY "
+        "SELECT \(selectedColumns), FALSE AS \(removed) FROM \(resultTable) n ORDER BY "
             + byteOrder("n.\(keyColumn)")
     }
 
     /// The rows that differ from `previous` (a table of the scratch schema), in key order.
     public func delta(previous: String) -> String {
         return "SELECT COALESCE(n.\(keyColumn), p.\(keyColumn)) AS \(keyColumn), \(resultColumns), n.\(hash) IS NULL "
-            + "AS \(removed) FROM \(Self.resultTable) n FULL OUTER JOIN \(scratch(previous)) p ON n.\(keyColumn) = "
+            + "AS \(removed) FROM \(resultTable) n FULL OUTER JOIN \(scratch(previous)) p ON n.\(keyColumn) = "
             + "p.\(keyColumn) WHERE n.\(hash) IS NULL OR p.\(keyColumn) IS NULL OR n.\(hash) <> p.\(hash) ORDER BY "
             + byteOrder("COALESCE(n.\(keyColumn), p.\(keyColumn))")
     }
+
+    /// Removes the result's table of the scratch schema (`resultIsScratchTable`), if it is there.
+    public var dropResult: String { "DROP TABLE IF EXISTS \(resultTable)" }
 
     /// Removes a table of the scratch schema, if it is there.
     public func drop(_ table: String) -> String { "DROP TABLE IF EXISTS \(scratch(table))" }

@@ -22,6 +22,8 @@ final class WarehouseDiff {
     /// The table the store records, which goes once this run's commit replaces it.
     private let recorded: String?
     private var created = false
+    /// Whether the result went to a table of the scratch schema, which the run drops when it ends.
+    private var resultWritten = false
     /// Time spent in the warehouse's statements before the rows stream.
     private(set) var warehouseTime: Duration = .zero
     /// Bytes read by the catalog and count queries, which `stream` adds to the rows' bytes.
@@ -57,12 +59,14 @@ final class WarehouseDiff {
         let types = Dictionary(columns.map { ($0.name, $0.type.rawValue) }, uniquingKeysWith: { a, _ in a })
         let shape = WarehouseDiffSQL.shape(
             key: model.key, traits: (model.kind == .segment ? [model.name] : traits).map { ($0, types[$0] ?? "") })
+        let scratch = try warehouse.openScratch(options: options)
         sql = WarehouseDiffSQL(
-            dialect: dialect, schema: config.scratchSchema ?? "", key: model.key, columns: names, traits: traits)
+            dialect: dialect, schema: config.scratchSchema ?? "", key: model.key, columns: names, traits: traits,
+            resultTable: scratch.statementsOwnSession
+                ? ScratchTables.resultTable(model: model.name, store: storeID, runID: runID) : nil)
         state = ScratchState(
             table: ScratchTables.table(model: model.name, store: storeID, runID: runID), shape: shape)
         prefix = ScratchTables.prefix(model: model.name, store: storeID)
-        let scratch = try warehouse.openScratch(options: options)
         session = scratch.session
         catalog = scratch.catalog
         own = scratch.own
@@ -113,6 +117,7 @@ final class WarehouseDiff {
                     }
                 }
             }
+            resultWritten = sql.resultIsScratchTable
             let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
             return sql.fillCountsRows ? inserted : try count(sql.rowCount)
         }
@@ -155,15 +160,25 @@ final class WarehouseDiff {
 
     /// After the store's commit: drops the previous table. A failure is left for the next run.
     func swap() {
+        dropResult()
         guard let recorded, recorded != state.table else { return }
         _ = try? session.execute(sql.drop(recorded), readOnly: false, options: upkeep)
     }
 
-    /// When the run did not commit: drops this run's table, if it wrote one.
+    /// When the run did not commit: drops this run's tables, if it wrote any.
     func discard() {
+        dropResult()
         guard created else { return }
         created = false
         _ = try? session.execute(sql.drop(state.table), readOnly: false, options: upkeep)
+    }
+
+    /// Drops the result's table of the scratch schema; one left by a run that died goes with the
+    /// next run's clean-up, as it shares the model's prefix.
+    private func dropResult() {
+        guard resultWritten else { return }
+        resultWritten = false
+        _ = try? session.execute(sql.dropResult, readOnly: false, options: upkeep)
     }
 
     /// The options of the swap and the clean-up: never cancelled (they run after a cancelled run too).

@@ -28,14 +28,17 @@ struct GeneratedSQLSyntaxTests {
     }
 
     /// A diff inside the warehouse, every step.
-    static func warehouseDiff(_ dialect: some WarehouseDiffDialect) -> [String] {
+    static func warehouseDiff(_ dialect: some WarehouseDiffDialect, resultTable: String? = nil) -> [String] {
         let sql = WarehouseDiffSQL(
-            dialect: dialect, schema: "ws_scratch", key: "id", columns: ["id", "ltv", "tier"], traits: ["ltv", "tier"])
-        return [
-            sql.createResult(columns: [("id", "VARCHAR(64)"), ("ltv", "DECIMAL(12,2)"), ("tier", "VARCHAR(16)")]),
-            sql.fillResult(model), sql.rowCount, sql.duplicateKeys, sql.duplicateRows, sql.createScratch("ws_1_m_r2"),
-            sql.full, sql.delta(previous: "ws_1_m_r1"), sql.drop("ws_1_m_r1"), sql.tables(prefix: "ws_1_m_"),
-        ].compactMap { $0 }
+            dialect: dialect, schema: "ws_scratch", key: "id", columns: ["id", "ltv", "tier"], traits: ["ltv", "tier"],
+            resultTable: resultTable)
+        return [sql.dropResult]
+            + [
+                sql.createResult(columns: [("id", "VARCHAR(64)"), ("ltv", "DECIMAL(12,2)"), ("tier", "VARCHAR(16)")]),
+                sql.fillResult(model), sql.rowCount, sql.duplicateKeys, sql.duplicateRows,
+                sql.createScratch("ws_1_m_r2"),
+                sql.full, sql.delta(previous: "ws_1_m_r1"), sql.drop("ws_1_m_r1"), sql.tables(prefix: "ws_1_m_"),
+            ].compactMap { $0 }
     }
 
     static func catalog(_ privileges: some CatalogPrivileges) -> [String] {
@@ -45,7 +48,8 @@ struct GeneratedSQLSyntaxTests {
 
     static var statements: [(dialect: String, sql: String)] {
         let snowflake =
-            common(SnowflakeDialect()) + warehouseDiff(SnowflakeDialect()) + catalog(SnowflakeDialect()) + [
+            common(SnowflakeDialect()) + warehouseDiff(SnowflakeDialect())
+            + warehouseDiff(SnowflakeDialect(), resultTable: "ws_1_m_r2_r") + catalog(SnowflakeDialect()) + [
                 SnowflakeProbe.explain(model), SnowflakeProbe.changeTokens(["ANALYTICS.PUBLIC.CUSTOMERS"]),
                 SnowflakeProbe.currentWarehouse, SnowflakeProbe.showWarehouse("TRANSFORMING"),
             ]

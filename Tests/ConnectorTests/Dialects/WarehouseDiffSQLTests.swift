@@ -91,6 +91,34 @@ import Testing
         #expect(sql.drop("ws_0a1b2c3d_features_run1") == "DROP TABLE IF EXISTS ws_scratch.ws_0a1b2c3d_features_run1")
     }
 
+    /// Snowflake's SQL API runs each request in a session of its own: no statement of the run may
+    /// lean on a temporary table, so the result is a transient table of the scratch schema.
+    @Test func aResultKeptInTheScratchSchemaIsTransientAndNamedEverywhere() {
+        let sql = WarehouseDiffSQL(
+            dialect: SnowflakeDialect(), schema: "ws_scratch", key: "id", columns: ["id", "score", "tier"],
+            traits: ["score", "tier"], resultTable: "ws_0a1b_features_run2_r")
+        #expect(sql.resultIsScratchTable && !sql.fillCountsRows)
+        #expect(sql.createResult(columns: [("id", "x")]) == nil)
+        #expect(
+            sql.fillResult("SELECT 1").hasPrefix(
+                "CREATE OR REPLACE TRANSIENT TABLE ws_scratch.ws_0a1b_features_run2_r AS"))
+        for statement in [sql.rowCount, sql.duplicateKeys, sql.duplicateRows, sql.full, sql.delta(previous: "p")]
+            + [sql.createScratch("ws_0a1b_features_run2"), sql.fillResult("SELECT 1")]
+        {
+            #expect(!statement.contains("ws_result") && !statement.contains("TEMPORARY"), "\(statement)")
+            #expect(statement.contains("ws_scratch.ws_0a1b_features_run2_r"), "\(statement)")
+        }
+        #expect(sql.dropResult == "DROP TABLE IF EXISTS ws_scratch.ws_0a1b_features_run2_r")
+        let table = ScratchTables.table(model: "features", store: "00112233", runID: "20261207T101010Z-ab12cd")
+        let result = ScratchTables.resultTable(model: "features", store: "00112233", runID: "20261207T101010Z-ab12cd")
+        #expect(result == table + "_r", "under the model's prefix, so a dead run's table is cleaned up")
+        let long = String(repeating: "m", count: 80)
+        let longResult = ScratchTables.resultTable(model: long, store: "1", runID: "20261207T101010Z-ab12cd")
+        #expect(
+            longResult.utf8.count <= 63
+                && longResult != ScratchTables.table(model: long, store: "1", runID: "20261207T101010Z-ab12cd"))
+    }
+
     @Test func bigQueryFingerprintsTheTraitsJSONAndOrdersByBytes() {
         let sql = Self.sql(BigQueryDialect())
         #expect(

@@ -102,6 +102,15 @@ import Testing
             #expect(
                 [inside.added, inside.changed, inside.removed] as [Int]
                     == [outside.added, outside.changed, outside.removed])
+            // The result lived in a table of the scratch schema (each SQL API request is a session of its
+            // own); it is gone, and only the run's keys and hashes remain.
+            let tables =
+                try TestSnowflake.run(
+                    "SELECT LOWER(table_name) FROM information_schema.tables WHERE table_schema = 'WS_SCRATCH'",
+                    database: p.database
+                ).json["data"] as? [[Any]]
+            #expect(
+                tables?.count == 1 && (tables?.first?.first as? String)?.hasSuffix("_r") == false, "\(tables ?? [])")
         }
         let profiles = try p.store().profile(key: "u4")?.traitsJSON
         let clientSide = try client.store().profile(key: "u4")?.traitsJSON
