@@ -30,7 +30,9 @@ enum ValidateCommand {
         }
         if args.has("--connect") {
             let compiled: [(Model, [Column])]
-            (problems, compiled) = await compileAll(project)
+            let notes: [String]
+            (problems, compiled, notes) = await compileAll(project)
+            for note in notes { env.console.error("note: \(note)") }
             if problems.isEmpty {
                 for problem in await driftWarnings(project, compiled) {
                     if args.has("--strict") && problem.held {
@@ -127,9 +129,9 @@ enum ValidateCommand {
         }
     }
 
-    /// Opens every source and compiles every model on it; returns the problems found and each
-    /// compiled model's columns.
-    static func compileAll(_ project: Project) async -> ([ProjectError], [(Model, [Column])]) {
+    /// Opens every source and compiles every model on it; returns the problems found, each
+    /// compiled model's columns, and a note for each model whose unchanged runs are never skipped.
+    static func compileAll(_ project: Project) async -> ([ProjectError], [(Model, [Column])], [String]) {
         let directory = project.directory
         let sources = project.config.sources
         let models = project.models
@@ -139,6 +141,7 @@ enum ValidateCommand {
                 var problems: [ProjectError] = []
                 var written: [(Model, [String])] = []
                 var compiled: [(Model, [Column])] = []
+                var notes: [String] = []
                 for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
                     let handle: any Warehouse
                     do { handle = try source.open(projectDirectory: directory) } catch {
@@ -157,6 +160,23 @@ enum ValidateCommand {
                             var seen: Set<String> = []
                             written.append(
                                 (model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
+                            if let reason = neverSkipped(model, on: handle) {
+                                notes.append(
+                                    "\(model.file):\(model.headerEndLine + 1): model \(model.name) is never skipped "
+                                        + "when its sources are unchanged: \(reason) (-- skip_unchanged: false says so)"
+                                )
+                            }
+                        } catch let error as ConnectorError
+                            where [.connectionFailed, .connectionLost].contains(error.code)
+                        {
+                            problems.append(
+                                ProjectError(
+                                    file: configFile, line: source.line,
+                                    "cannot connect to source \(name) to compile model \(model.name): \(error.message)",
+                                    hint: error.hint
+                                        ?? "check the source's address and credentials (docs/warehouses.md)",
+                                    code: .warehouse))
+                            break
                         } catch let error as ConnectorError {
                             let location = error.position.flatMap {
                                 SQLErrorLocation.of(position: $0, sent: model.sql, model: model)
@@ -176,8 +196,18 @@ enum ValidateCommand {
                         }
                     }
                 }
-                return (problems + Project.traitConflicts(written), compiled)
-            }) ?? ([], [])
+                return (problems + Project.traitConflicts(written), compiled, notes)
+            }) ?? ([], [], [])
+    }
+
+    /// Why the model's unchanged runs are never skipped, where it asks to be and its warehouse can
+    /// skip but its probe cannot judge this query (docs/cost.md); nil otherwise, or when the probe fails.
+    static func neverSkipped(_ model: Model, on warehouse: any Warehouse) -> String? {
+        guard model.skipUnchanged, warehouse.kind.capabilities.contains(.skipsUnchanged) else { return nil }
+        let probe = try? warehouse.probe(
+            model.sql, model: model.name, previousRun: nil, probeSources: true,
+            options: QueryOptions(timeout: .seconds(60)))
+        return probe?.neverSkipped.map { String($0.prefix { $0 != "\n" }) }
     }
 
     static func checkColumns(_ model: Model, _ columns: [String]) -> [ProjectError] {

@@ -29,14 +29,32 @@ enum BigQueryTableProbe {
     /// Each table's counters (`lastModifiedTime` in milliseconds); nil when one cannot be read, is a
     /// view or an external table (whose time says nothing of the data read), or has no time: the run
     /// is then never skipped.
-    static func counters(_ names: Set<Name>, read: (Name) throws -> BigQueryAPI.Table) -> [String: [Int64]]? {
+    static func counters(_ names: Set<Name>, read: (Name) throws -> BigQueryAPI.Table) -> Result<
+        [String: [Int64]], Unjudged
+    > {
         var relations: [String: [Int64]] = [:]
-        for name in names {
-            guard let table = try? read(name), (table.type ?? "TABLE") == "TABLE",
-                let modified = table.lastModifiedTime.flatMap({ Int64($0) })
-            else { return nil }
+        for name in names.sorted(by: { $0.qualified < $1.qualified }) {
+            let table: BigQueryAPI.Table
+            do { table = try read(name) } catch {
+                return .failure(Unjudged("cannot read table \(name.qualified)'s metadata: \(error)"))
+            }
+            guard (table.type ?? "TABLE") == "TABLE" else {
+                return .failure(
+                    Unjudged(
+                        "\(name.qualified) is a \(table.type ?? ""), "
+                            + "whose lastModifiedTime does not move with what it reads"))
+            }
+            guard let modified = table.lastModifiedTime.flatMap({ Int64($0) }) else {
+                return .failure(Unjudged("table \(name.qualified) has no lastModifiedTime"))
+            }
             relations[name.qualified] = [modified]
         }
-        return relations
+        return .success(relations)
+    }
+
+    /// Why the tables' times cannot say the sources are unchanged.
+    struct Unjudged: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
     }
 }

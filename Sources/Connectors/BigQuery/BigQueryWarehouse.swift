@@ -63,7 +63,7 @@ public final class BigQueryWarehouse: Warehouse {
     public func compile(_ sql: String, options: QueryOptions) throws -> [Column] {
         switch route {
         case .api: try connection.describe(sql, options: options)
-        case .odbc: try connection.describe(dialect.compileOnly(sql), options: options)
+        case .odbc: try compileWrapped(sql, options: options)
         }
     }
 
@@ -110,10 +110,16 @@ public final class BigQueryWarehouse: Warehouse {
         for table in job.statistics?.query?.referencedTables ?? [] {
             names.insert(.init(project: table.projectId, dataset: table.datasetId, table: table.tableId))
         }
-        let relations = BigQueryTableProbe.counters(names) {
+        let counted = BigQueryTableProbe.counters(names) {
             try client.table(project: $0.project, dataset: $0.dataset, table: $0.table, options: options)
         }
-        guard let relations else { return result }
+        let relations: [String: [Int64]]
+        switch counted {
+        case .success(let counters): relations = counters
+        case .failure(let unjudged):
+            result.skipUnavailable = unjudged.reason
+            return result
+        }
         // No plan to digest: a redefined view is read through its tables, whose times move.
         result.sources = SourceProbe(relations: relations, time: QueryTimeScan.scan(sql), plan: "")
         return result

@@ -21,13 +21,13 @@ enum SnowflakeSQLAPISource {
         return SnowflakeSQLAPIClient(base: url, auth: try auth(settings, url: url), context: context)
     }
 
-    /// Key-pair auth when `private_key_path` is set, OAuth when `token` is.
+    /// Key-pair auth when `private_key_file` is set, OAuth when `token` is.
     static func auth(_ settings: WarehouseAPISettings, url: URL) throws -> SnowflakeSQLAPIAuth {
         if let token = settings.token { return SnowflakeSQLAPIAuth(.oauth(token)) }
         guard let path = settings.privateKeyPath else {
             throw ConnectorError(
-                .connectionFailed, "a Snowflake source with account_url needs private_key_path or token",
-                hint: "add private_key_path = \"keys/reader.p8\" (key-pair auth) or token = \"${SNOWFLAKE_TOKEN}\"")
+                .connectionFailed, "a Snowflake source with account_url needs private_key_file or token",
+                hint: "add private_key_file = \"keys/reader.p8\" (key-pair auth) or token = \"${SNOWFLAKE_TOKEN}\"")
         }
         guard let user = settings.user, !user.isEmpty else {
             throw ConnectorError(
@@ -47,16 +47,16 @@ enum SnowflakeSQLAPISource {
     static func key(_ path: String, passphrase: Secret?) throws -> RSAPrivateKey {
         guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConnectorError(
-                .connectionFailed, "cannot read private_key_path \(path)",
+                .connectionFailed, "cannot read private_key_file \(path)",
                 hint: "check that the file exists and that this user may read it")
         }
         do {
             return try RSAPrivateKey(pem: pem, passphrase: passphrase?.reveal())
         } catch {
             throw ConnectorError(
-                .connectionFailed, "private_key_path \(path): \(error)",
+                .connectionFailed, "private_key_file \(path): \(error)",
                 hint: error == .passphraseRequired || error.isWrongPassphrase
-                    ? "set private_key_passphrase = \"${VAR}\"" : "use the PKCS#8 PEM key made by openssl genrsa")
+                    ? "set passphrase = \"${VAR}\"" : "use the PKCS#8 PEM key made by openssl genrsa")
         }
     }
 }

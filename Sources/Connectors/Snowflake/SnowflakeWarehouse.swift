@@ -51,7 +51,8 @@ public final class SnowflakeWarehouse: Warehouse {
             explained = try source.collectAll(SnowflakeProbe.explain(sql), options: options)
         } catch let error as ConnectorError where error.code == .query {
             // A warehouse (or emulator) without EXPLAIN USING TABULAR: no estimate, and never skipped.
-            return PreRunProbe()
+            return PreRunProbe(
+                skipUnavailable: probeSources ? "Snowflake refused EXPLAIN USING TABULAR: \(error.message)" : nil)
         }
         let plan = SnowflakeProbe.plan(columns: explained.columns, rows: explained.rows)
         var result = PreRunProbe(estimates: [:])
@@ -63,11 +64,15 @@ public final class SnowflakeWarehouse: Warehouse {
                 relations = try source.namedCounters(SnowflakeProbe.changeTokens(plan.objects), options: options)
             } catch let error as ConnectorError where error.code == .query {
                 // Without SYSTEM$LAST_CHANGE_COMMIT_TIME nothing says the tables are unchanged: never skipped.
+                result.skipUnavailable = "Snowflake refused SYSTEM$LAST_CHANGE_COMMIT_TIME: \(error.message)"
                 return result
             }
         }
         // A Snowflake session's CURRENT_DATE is in the account's timezone, which the probe does not know.
         let time = QueryTimeScan.scan(sql)
+        if time == .date {
+            result.skipUnavailable = "the query reads CURRENT_DATE, whose day the account's TIMEZONE sets"
+        }
         result.sources = SourceProbe(
             relations: relations, time: time == .date ? .volatile : time, plan: XXH3Digest.hex(of: plan.shape))
         return result

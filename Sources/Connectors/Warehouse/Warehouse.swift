@@ -55,8 +55,20 @@ extension Warehouse {
     }
 
     public func compile(_ sql: String, options: QueryOptions) throws -> [Column] {
-        try connection.describe(
-            capabilities.contains(.compilesInPlace) ? sql : dialect.compileOnly(sql), options: options)
+        capabilities.contains(.compilesInPlace)
+            ? try connection.describe(sql, options: options) : try compileWrapped(sql, options: options)
+    }
+
+    /// Compiles `sql` wrapped to return no rows (`SQLDialect.compileOnly`); an error's position is
+    /// moved back into `sql`'s own text.
+    public func compileWrapped(_ sql: String, options: QueryOptions) throws -> [Column] {
+        let sent = dialect.compileOnly(sql)
+        do {
+            return try connection.describe(sent, options: options)
+        } catch var error as ConnectorError {
+            error.position = error.position.flatMap { SQLText.position($0, in: sent, of: sql) }
+            throw error
+        }
     }
 
     public func probe(_ sql: String, model: String, previousRun: String?, probeSources: Bool, options: QueryOptions)
@@ -80,10 +92,25 @@ public struct PreRunProbe: Sendable {
     public var sources: SourceProbe?
     /// Estimates by measure: `planner_total_cost` (PostgreSQL, Redshift), `bytes_assigned` (Snowflake).
     public var estimates: [String: Double] = [:]
+    /// Why the probe could not judge whether the sources changed, where it was asked to and could
+    /// not (a catalog function the warehouse refused, a view whose time does not move): such a model
+    /// is never skipped, and `validate --connect` says why.
+    public var skipUnavailable: String?
 
-    public init(sources: SourceProbe? = nil, estimates: [String: Double] = [:]) {
+    public init(sources: SourceProbe? = nil, estimates: [String: Double] = [:], skipUnavailable: String? = nil) {
         self.sources = sources
         self.estimates = estimates
+        self.skipUnavailable = skipUnavailable
+    }
+
+    /// Why a run of this query is never skipped, if it is not: `skipUnavailable`, or a clock the
+    /// query reads.
+    public var neverSkipped: String? {
+        if let skipUnavailable { return skipUnavailable }
+        if sources?.time == .volatile {
+            return "the query reads the time, random values or a function not known to be deterministic"
+        }
+        return nil
     }
 }
 

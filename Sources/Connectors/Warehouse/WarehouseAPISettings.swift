@@ -18,7 +18,7 @@ public struct WarehouseAPISettings: Sendable {
     public var user: String?
     /// A PEM private key file (PKCS#8, encrypted or not, or PKCS#1), absolute.
     public var privateKeyPath: String?
-    /// The passphrase of an encrypted key (`private_key_passphrase`).
+    /// The passphrase of an encrypted key (`passphrase`).
     public var privateKeyPassphrase: Secret?
     /// An OAuth access token, instead of a key.
     public var token: Secret?

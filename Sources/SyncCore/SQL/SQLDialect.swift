@@ -70,4 +70,14 @@ public enum SQLText {
         while let last = text.last, last.isWhitespace || last == ";" { text.removeLast() }
         return String(text)
     }
+
+    /// A 1-based character `position` in `sent`, a statement that wraps `query` (`compileOnly`,
+    /// `orderedByKey`), as the same place in `query`; nil when it falls in the wrapper's own text.
+    public static func position(_ position: Int, in sent: String, of query: String) -> Int? {
+        let inner = stripTrailingSemicolon(query)
+        guard !inner.isEmpty, let range = sent.range(of: inner) else { return nil }
+        let offset = sent.distance(from: sent.startIndex, to: range.lowerBound)
+        let moved = position - offset
+        return (1...inner.count).contains(moved) ? moved : nil
+    }
 }

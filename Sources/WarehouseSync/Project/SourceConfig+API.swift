@@ -9,7 +9,7 @@ extension ConfigReader {
         (
             "account_url",
             [
-                "account_url", "account", "user", "private_key_path", "private_key_passphrase", "token", "warehouse",
+                "account_url", "account", "user", "private_key_file", "passphrase", "token", "warehouse",
                 "database", "schema", "role",
             ]
         ),
@@ -47,7 +47,7 @@ extension ConfigReader {
                     hint: "it is a setting of the API route: add \(kind.connectsWith.example)"))
             return nil
         }
-        for key in ["private_key_path", "credentials_file"] {
+        for key in ["private_key_file", "credentials_file"] {
             if let token = values["token"], values[key] != nil {
                 errors.append(
                     ProjectError(
@@ -60,8 +60,8 @@ extension ConfigReader {
         return WarehouseAPISettings(
             url: isProject ? values["api_url"]?.value ?? BigQueryWarehouse.defaultAPIURL : selected,
             account: values["account"]?.value, user: values["user"]?.value,
-            privateKeyPath: values["private_key_path"]?.value,
-            privateKeyPassphrase: values["private_key_passphrase"].map { Secret($0.value) },
+            privateKeyPath: values["private_key_file"]?.value,
+            privateKeyPassphrase: values["passphrase"].map { Secret($0.value) },
             token: values["token"].map { Secret($0.value) }, warehouse: values["warehouse"]?.value,
             database: values["database"]?.value, schema: values["schema"]?.value, role: values["role"]?.value,
             project: isProject ? selected : nil, dataset: values["dataset"]?.value,
@@ -70,7 +70,7 @@ extension ConfigReader {
 }
 
 extension SourceConfig {
-    /// The API settings with a relative `private_key_path` or `credentials_file` resolved against
+    /// The API settings with a relative `private_key_file` or `credentials_file` resolved against
     /// `projectDirectory`.
     func resolvedAPI(projectDirectory: URL) -> WarehouseAPISettings? {
         guard var api else { return nil }

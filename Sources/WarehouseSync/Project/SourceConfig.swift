@@ -41,6 +41,7 @@ extension ConfigReader {
             table,
             allowed: [
                 "kind", "url", "odbc", "path", "password", "max_concurrent_runs", "statement_timeout", "region",
+                "location",
                 "price_per_credit", "price_per_tib", "price_per_hour", "statistics_lag",
                 "scratch_schema",
             ] + ConfigReader.apiKeys
@@ -91,14 +92,21 @@ extension ConfigReader {
             case "path": source.path = r.string(entry)
             case "password": source.password = r.string(entry).map(Secret.init)
             case "max_concurrent_runs": source.maxConcurrentRuns = r.positive(entry) ?? 1
-            case "region":
+            case "region", "location":
                 guard let text = r.string(entry) else { return }
+                if source.region != nil {
+                    r.errors.append(
+                        ProjectError(
+                            file: r.file, line: entry.line, "source \(name) has both region and location",
+                            hint: "keep location (region is its older name)"))
+                    return
+                }
                 guard !text.isEmpty,
                     text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" })
                 else {
                     r.errors.append(
                         ProjectError(
-                            file: r.file, line: entry.line, "invalid region \"\(text)\"",
+                            file: r.file, line: entry.line, "invalid \(entry.key) \"\(text)\"",
                             hint: "a BigQuery region such as us, eu or europe-west3"))
                     return
                 }

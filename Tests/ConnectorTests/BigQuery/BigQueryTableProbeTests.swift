@@ -24,13 +24,21 @@ import Testing
     @Test func eachTablesLastModifiedTimeIsItsCounter() throws {
         let table = try #require(BigQueryAPI.decode(BigQueryAPI.Table.self, Data(Self.documentedTable.utf8)))
         let name = BigQueryTableProbe.Name(project: "p", dataset: "d", table: "t")
-        #expect(BigQueryTableProbe.counters([name]) { _ in table } == ["p.d.t": [1_704_164_645_123]])
+        #expect((try? BigQueryTableProbe.counters([name]) { _ in table }.get()) == ["p.d.t": [1_704_164_645_123]])
     }
 
     @Test func aViewOrAnUnreadableTableIsNeverSkipped() {
         let name = BigQueryTableProbe.Name(project: "p", dataset: "d", table: "v")
         let view = BigQueryAPI.Table(lastModifiedTime: "1", type: "VIEW")
-        #expect(BigQueryTableProbe.counters([name]) { _ in view } == nil)
-        #expect(BigQueryTableProbe.counters([name]) { _ in throw ConnectorError(.query, "notFound") } == nil)
+        func reason(_ counted: Result<[String: [Int64]], BigQueryTableProbe.Unjudged>) -> String? {
+            if case .failure(let unjudged) = counted { return unjudged.reason }
+            return nil
+        }
+        #expect(
+            reason(BigQueryTableProbe.counters([name]) { _ in view })
+                == "p.d.v is a VIEW, whose lastModifiedTime does not move with what it reads")
+        #expect(
+            reason(BigQueryTableProbe.counters([name]) { _ in throw ConnectorError(.query, "notFound") })?
+                .hasPrefix("cannot read table p.d.v's metadata: ") == true)
     }
 }

@@ -59,7 +59,7 @@ import Testing
             try SnowflakeSQLAPISource.key(path, passphrase: nil)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("encrypted.pem") && text.contains("private_key_passphrase")
+            return text.contains("encrypted.pem") && text.contains("passphrase")
                 && !text.contains("BEGIN")
         }
         _ = try SnowflakeSQLAPISource.key(path, passphrase: Secret(KeyFiles.passphrase))

@@ -12,7 +12,7 @@ final class BigQueryProject: EmulatorProject {
     /// The test's dataset: models and `warehouse` name its tables `DATASET.table`.
     let dataset: String
     /// The secrets of the source, from the environment as a project would take them.
-    var environment = ["BQ_TOKEN": "ya29.bq-Tok3n-never-shown"]
+    var environment = ["BQ_TOKEN": "ya29.bq-Tok3n-5e8a1d"]
 
     /// - Parameters:
     ///   - auth: the source's auth setting.
@@ -33,7 +33,7 @@ final class BigQueryProject: EmulatorProject {
         project = "\(TestBigQuery.project)"
         api_url = "\(try TestBigQuery.url())"
         \(auth)
-        region = "us"
+        location = "us"
         \(defaultDataset ? "dataset = \"\(dataset)\"" : "")
         scratch_schema = "\(scratch)"
         statistics_lag = "0s"

@@ -13,7 +13,7 @@ import Testing
         kind = "bigquery"
         project = "my-project"
         dataset = "marts"
-        region = "EU"
+        location = "EU"
         token = "${BQ_TOKEN}"
         """
 
@@ -50,6 +50,10 @@ import Testing
         (
             "[sources.a]\nkind = \"bigquery\"\nproject = \"p\"\ncredentials_file = \"k.json\"\ntoken = \"t\"", 5,
             "source a has both credentials_file and token"
+        ),
+        (
+            "[sources.a]\nkind = \"bigquery\"\nproject = \"p\"\nregion = \"us\"\nlocation = \"eu\"", 5,
+            "source a has both region and location"
         ),
         (
             "[sources.a]\nkind = \"bigquery\"\nproject = \"p\"\naccount_url = \"https://x\"", 4,

@@ -13,8 +13,8 @@ import Testing
         kind = "snowflake"
         account_url = "https://myorg-myaccount.snowflakecomputing.com"
         user = "SYNC_READER"
-        private_key_path = "keys/reader.p8"
-        private_key_passphrase = "${SF_PASS}"
+        private_key_file = "keys/reader.p8"
+        passphrase = "${SF_PASS}"
         warehouse = "SYNC_XS"
         database = "ANALYTICS"
         schema = "MARTS"
@@ -46,7 +46,7 @@ import Testing
         ("[sources.a]\nkind = \"snowflake\"\nodbc = \"DSN=sf\"\nuser = \"U\"", 4, "user on source a needs account_url"),
         (
             "[sources.a]\nkind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"\n"
-                + "private_key_path = \"k.p8\"\ntoken = \"t\"", 5, "source a has both private_key_path and token"
+                + "private_key_file = \"k.p8\"\ntoken = \"t\"", 5, "source a has both private_key_file and token"
         ),
         (
             "[sources.a]\nkind = \"postgres\"\nurl = \"postgres://h/d\"\naccount_url = \"https://x\"", 4,

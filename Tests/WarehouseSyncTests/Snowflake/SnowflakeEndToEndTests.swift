@@ -80,6 +80,36 @@ import Testing
         #expect(result.status != 0)
         #expect(result.out.contains("bad: models/bad.sql:5:"), "\(result.out)")
         #expect(result.out.contains("Snowflake error 001003"), "\(result.out)")
+        // validate --connect compiles the query wrapped to return no rows, and places the error in the file alike.
+        let validated = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(validated.status == 2)
+        #expect(validated.err.contains("error: models/bad.sql:5: the warehouse rejected model bad"), "\(validated.err)")
+    }
+
+    /// A model that could be skipped but whose probe cannot judge its sources says why, once, in
+    /// validate --connect (the emulator has no EXPLAIN USING TABULAR); a source that cannot be reached
+    /// is named as such, not as a model the warehouse rejected.
+    @Test func validateConnectSaysWhyAModelIsNeverSkippedAndNamesAnUnreachableSource() async throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        try p.model(
+            "fresh", "-- key: user_id\n-- skip_unchanged: false\nSELECT user_id, ltv AS fresh_ltv FROM customers\n")
+        let result = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(result.status == 0, "\(result.err)\(result.out)")
+        #expect(
+            result.err.contains(
+                "note: models/ltv.sql:3: model ltv is never skipped when its sources are unchanged: Snowflake refused "
+                    + "EXPLAIN USING TABULAR"), "\(result.err)")
+        #expect(!result.err.contains("model fresh is never skipped"), "it asked to run every time")
+        let config = p.directory.appendingPathComponent("warehouse-sync.toml")
+        let closed = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
+            of: try TestSnowflake.url(), with: "http://127.0.0.1:9")
+        try closed.write(to: config, atomically: true, encoding: .utf8)
+        let unreachable = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(unreachable.status == 2)
+        #expect(unreachable.err.contains("cannot connect to source sf to compile model"), "\(unreachable.err)")
+        #expect(!unreachable.err.contains("rejected"), "\(unreachable.err)")
     }
 
     @Test func aWarehouseDiffEqualsAClientSideRunWhereTheProbeCannotSkip() throws {

@@ -11,7 +11,7 @@ final class SnowflakeProject: EmulatorProject {
     let directory: URL
     let database: String
     /// The secrets of the source, from the environment as a project would take them.
-    var environment = ["SF_TOKEN": "sf-oauth-Tok3n-never-shown", "SF_KEY_PASSPHRASE": "never-shown-passphrase"]
+    var environment = ["SF_TOKEN": "sf-oauth-Tok3n-9f2c1e7a", "SF_KEY_PASSPHRASE": "pp-7d1e4b0c-Qx"]
 
     init(auth: String = "token = \"${SF_TOKEN}\"") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-sf-\(UUID().uuidString)")

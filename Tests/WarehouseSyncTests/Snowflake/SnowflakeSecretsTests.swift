@@ -14,7 +14,7 @@ import Testing
 
     @Test(arguments: ["token", "key pair"])
     func noSecretLeavesTheProcess(auth: String) async throws {
-        let keyAuth = "private_key_path = \"keys/reader.p8\"\nprivate_key_passphrase = \"${SF_KEY_PASSPHRASE}\""
+        let keyAuth = "private_key_file = \"keys/reader.p8\"\npassphrase = \"${SF_KEY_PASSPHRASE}\""
         let p = try SnowflakeProject(auth: auth == "token" ? "token = \"${SF_TOKEN}\"" : keyAuth)
         let keys = p.directory.appendingPathComponent("keys")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
