@@ -74,6 +74,9 @@ public struct Project: Sendable {
         }
         if let config {
             errors += resolveSources(&models, config)
+            for (_, source) in config.sources.sorted(by: { $0.key < $1.key }) {
+                errors += source.keyFileProblems(projectDirectory: directory, configFile: configName)
+            }
         }
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
         errors += dependencyProblems(models)

@@ -1,4 +1,5 @@
 import Connectors
+import Drivers
 import Foundation
 import SyncCore
 
@@ -57,6 +58,20 @@ extension ConfigReader {
             }
         }
         let isProject = route.route == "project"
+        for key in ["account_url", "api_url"] {
+            guard let given = values[key], let problem = Self.apiURLProblem(given.value) else { continue }
+            errors.append(
+                ProjectError(file: file, line: given.line, "source \(name): \(key) \(problem.0)", hint: problem.1))
+            return nil
+        }
+        if isProject, let project = values["project"], !Self.isProjectID(project.value) {
+            errors.append(
+                ProjectError(
+                    file: file, line: project.line, "source \(name): project \"\(project.value)\" is no project id",
+                    hint: "a Google Cloud project id: lowercase letters, digits and hyphens (my-project), "
+                        + "or example.com:my-project"))
+            return nil
+        }
         return WarehouseAPISettings(
             url: isProject ? values["api_url"]?.value ?? BigQueryWarehouse.defaultAPIURL : selected,
             account: values["account"]?.value, user: values["user"]?.value,
@@ -66,6 +81,35 @@ extension ConfigReader {
             database: values["database"]?.value, schema: values["schema"]?.value, role: values["role"]?.value,
             project: isProject ? selected : nil, dataset: values["dataset"]?.value,
             credentialsPath: values["credentials_file"]?.value)
+    }
+}
+
+extension ConfigReader {
+    /// What is wrong with an API's base URL, and what to write instead; nil when it can be used: an
+    /// `https://` (or loopback `http://`) URL with a host and no path, query or fragment (the client
+    /// adds the API's paths).
+    static func apiURLProblem(_ text: String) -> (String, String)? {
+        let example = "write the base URL alone, e.g. https://myorg-myaccount.snowflakecomputing.com"
+        guard let url = URL(string: text), url.host?.isEmpty == false else {
+            return ("\"\(text)\" is no URL", example)
+        }
+        do { try HTTPURLPolicy.check(url) } catch { return ("\"\(text)\": \(error.message)", example) }
+        if !(url.path.isEmpty || url.path == "/") || url.query != nil || url.fragment != nil || url.user != nil {
+            return ("\"\(text)\" has more than a scheme, host and port", example)
+        }
+        return nil
+    }
+
+    /// Whether `text` is a Google Cloud project id (6-30 lowercase letters, digits and hyphens, from
+    /// a letter), with a legacy domain prefix (`example.com:my-project`) allowed.
+    static func isProjectID(_ text: String) -> Bool {
+        let id = text.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
+        let domain = text.contains(":") ? String(text.prefix { $0 != ":" }) : ""
+        let domainOK = domain.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "." || $0 == "-") }
+        guard let first = id.first, first.isASCII, first.isLetter, (1...30).contains(id.count), domainOK else {
+            return false
+        }
+        return id.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
     }
 }
 
@@ -81,5 +125,35 @@ extension SourceConfig {
             api.credentialsPath = projectDirectory.appendingPathComponent(path).path
         }
         return api
+    }
+}
+
+extension SourceConfig {
+    /// A problem for each key file of the API route (`private_key_file`, `credentials_file`) that is
+    /// not a readable file, so that `validate` finds it without connecting.
+    func keyFileProblems(projectDirectory: URL, configFile: String) -> [ProjectError] {
+        guard let api = resolvedAPI(projectDirectory: projectDirectory) else { return [] }
+        let files = [("private_key_file", api.privateKeyPath), ("credentials_file", api.credentialsPath)]
+        return files.compactMap { key, path -> ProjectError? in
+            guard let path else { return nil }
+            var info = stat()
+            let problem: String
+            if stat(path, &info) != 0 {
+                problem = errno == ENOENT ? "it does not exist" : String(cString: strerror(errno))
+            } else if (info.st_mode & S_IFMT) != S_IFREG {
+                problem = "it is not a regular file"
+            } else if access(path, R_OK) != 0 {
+                problem = "it cannot be read: \(String(cString: strerror(errno)))"
+            } else {
+                return nil
+            }
+            return ProjectError(
+                file: configFile, line: line, "source \(name): \(key) \(path): \(problem)",
+                hint: key == "private_key_file"
+                    ? "a relative path starts at the project directory; docs/warehouses.md shows how to make the key pair"
+                    : "a relative path starts at the project directory; download the service account's JSON key "
+                        + "as docs/warehouses.md shows",
+                code: .file)
+        }
     }
 }

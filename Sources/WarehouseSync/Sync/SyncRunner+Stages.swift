@@ -159,6 +159,12 @@ struct RunStages {
                     source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
             }
         } catch let error as ConnectorError {
+            if error.code == .query, compiled.isEmpty,
+                let columns = try? source.compile(model.sql, options: QueryOptions(timeout: .seconds(60)))
+            {
+                // The wrapped query failed: a key or trait the result lacks says why in the model's own terms.
+                try ResultColumns.checkModelColumns(columns, model: model)
+            }
             throw BudgetCheck.explain(error, cap: budgetCap, model: model, warehouse: source)
                 ?? error.located(in: model, sent: source.dialect.orderedByKey(model.sql, key: model.key))
         }

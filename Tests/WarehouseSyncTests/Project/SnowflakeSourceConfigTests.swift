@@ -52,6 +52,28 @@ import Testing
             "[sources.a]\nkind = \"postgres\"\nurl = \"postgres://h/d\"\naccount_url = \"https://x\"", 4,
             "a postgres source has no account_url"
         ),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com/api?x=1\"", 3,
+            "source a: account_url \"https://x.snowflakecomputing.com/api?x=1\" has more than a scheme, host and port"
+        ),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"http://x.snowflakecomputing.com\"", 3,
+            "source a: account_url \"http://x.snowflakecomputing.com\": http://x.snowflakecomputing.com is not "
+                + "encrypted: use https:// (plain http:// is only for 127.0.0.1 or localhost)"
+        ),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"http://[::1]:8080\"", 3,
+            "source a: account_url \"http://[::1]:8080\": http://[::1]: an IPv6 address in a URL is not supported "
+                + "here: use a host name (or 127.0.0.1 for this machine)"
+        ),
+        (
+            "[sources.a]\nkind = \"snowflake\"\naccount_url = \"snowflake\"", 3,
+            "source a: account_url \"snowflake\" is no URL"
+        ),
+        (
+            "[sources.a]\nkind = \"bigquery\"\nproject = \"my-project/datasets/x\"", 3,
+            "source a: project \"my-project/datasets/x\" is no project id"
+        ),
     ])
     func aWrongRouteNamesTheLine(text: String, line: Int, message: String) throws {
         let errors = try #require(throws: ProjectErrors.self) {
@@ -59,6 +81,31 @@ import Testing
         }
         #expect(errors.errors.first?.line == line)
         #expect(errors.errors.first?.message == message)
+    }
+
+    /// A key file that is not there is found by `validate` without connecting, at the source's line.
+    @Test func aMissingKeyFileIsAProjectProblem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-keys-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try "-- key: id\nSELECT 1 AS id, 2 AS v\n".write(
+            to: directory.appendingPathComponent("models/m.sql"), atomically: true, encoding: .utf8)
+        try """
+        [sources.sf]
+        kind = "snowflake"
+        account_url = "https://x.snowflakecomputing.com"
+        user = "U"
+        private_key_file = "keys/none.p8"
+        """.write(to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        let errors = try #require(throws: ProjectErrors.self) {
+            try Project.load(directory: directory, environment: [:])
+        }
+        let problem = try #require(errors.errors.first)
+        #expect(problem.line == 1)
+        #expect(
+            problem.message == "source sf: private_key_file \(directory.path)/keys/none.p8: it does not exist")
+        #expect(problem.hint?.contains("docs/warehouses.md") == true)
     }
 
     @Test func plainHTTPToAnotherHostIsRefusedWhenTheSourceOpens() throws {

@@ -86,6 +86,18 @@ import Testing
         #expect(validated.err.contains("error: models/bad.sql:5: the warehouse rejected model bad"), "\(validated.err)")
     }
 
+    /// A key the result lacks fails the run as a missing column, in the model's terms, although the
+    /// warehouse only saw a query that orders by it.
+    @Test func aKeyTheResultLacksIsAMissingColumn() async throws {
+        let p = try SnowflakeProject()
+        try p.warehouse(Self.customers)
+        try p.model("nokey", "-- key: customer\nSELECT user_id, ltv FROM customers\n")
+        let result = await runCLI(["sync", "nokey"], in: p.directory, environment: p.environment)
+        #expect(result.status == 1)
+        #expect(result.out.contains("the result has no key column customer (models/nokey.sql:2)"), "\(result.out)")
+        #expect(try p.store().runs(model: "nokey", limit: 1).first?.errorCode == "run.missing_column")
+    }
+
     /// A model that could be skipped but whose probe cannot judge its sources says why, once, in
     /// validate --connect (the emulator has no EXPLAIN USING TABULAR); a source that cannot be reached
     /// is named as such, not as a model the warehouse rejected.
