@@ -149,10 +149,10 @@ extension SourceConfig {
             }
             return ProjectError(
                 file: configFile, line: line, "source \(name): \(key) \(path): \(problem)",
-                hint: key == "private_key_file"
-                    ? "a relative path starts at the project directory; docs/warehouses.md shows how to make the key pair"
-                    : "a relative path starts at the project directory; download the service account's JSON key "
-                        + "as docs/warehouses.md shows",
+                hint: "a relative path starts at the project directory; "
+                    + (key == "private_key_file"
+                        ? "docs/warehouses.md shows how to make the key pair"
+                        : "download the service account's JSON key as docs/warehouses.md shows"),
                 code: .file)
         }
     }
