@@ -50,18 +50,18 @@ public final class Console: Sendable {
     }
 
     public func print(_ line: String) {
-        let text = redactor.redact(line)
+        let text = Self.printable(redactor.redact(line))
         if !outLock.withLock({ _ in writeOut(text + "\n") }) { failed(out: true) }
     }
     /// A line on stdout that is no command's result (serve's address): a failed write counts as a
     /// lost log line, not as lost output, so it never changes an exit status.
     public func note(_ line: String) {
-        let text = redactor.redact(line)
+        let text = Self.printable(redactor.redact(line))
         if !outLock.withLock({ _ in writeOut(text + "\n") }) { failed(out: false) }
     }
 
     public func error(_ line: String) {
-        let text = redactor.redact(line)
+        let text = Self.printable(redactor.redact(line))
         if let queue = errorQueue.withLock({ $0 }) {
             if !queue.offer(text + "\n") { failed(out: false, reason: "the log's reader is not keeping up") }
             return
@@ -70,6 +70,29 @@ public final class Console: Sendable {
     }
 
     private let errorQueue = Mutex<LineQueue?>(nil)
+
+    /// `text` with every terminal control character other than a line feed and a tab shown as `\x1b`
+    /// (a CR before a line feed is dropped): a warehouse's message, a key or a trait value never moves
+    /// the cursor, recolours or retitles the terminal that shows it.
+    static func printable(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            guard isControl(scalar) else {
+                out.append(scalar)
+                continue
+            }
+            if scalar == "\r" && index + 1 < scalars.count && scalars[index + 1] == "\n" { continue }
+            let hex = String(scalar.value, radix: 16)
+            out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" : "") + hex).unicodeScalars)
+        }
+        return String(out)
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\n" && scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+    }
 
     /// From now on, stderr lines go through a queue of `capacity` lines that a thread of its own
     /// writes, so a reader that stops reading (a full pipe) never blocks the caller: a line that
@@ -92,7 +115,7 @@ public final class Console: Sendable {
     }
     /// Rewrites the current terminal line (progress), without a newline.
     public func status(_ text: String) {
-        let text = redactor.redact(text)
+        let text = Self.printable(redactor.redact(text))
         if !lock.withLock({ _ in writeErr("\r\u{1B}[2K" + text) }) { failed(out: false) }
     }
 
