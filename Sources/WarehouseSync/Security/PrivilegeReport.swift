@@ -159,7 +159,7 @@ extension PrivilegeReport {
                 // with, which the report says; a connection that fails still fails the check.
                 report.checked = false
                 report.note =
-                    "the warehouse refused the catalog queries that list grants (\(error.message)); the "
+                    "the warehouse refused the catalog queries that list grants (\(error.message.prefix { $0 != "\n" })); the "
                     + "role's grants were not checked"
                 return report
             }
