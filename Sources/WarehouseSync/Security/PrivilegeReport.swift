@@ -158,9 +158,10 @@ extension PrivilegeReport {
                 // A warehouse (or an emulator of one) without the documented catalog: nothing to check
                 // with, which the report says; a connection that fails still fails the check.
                 report.checked = false
+                let said = error.message.prefix { $0 != "\n" }
                 report.note =
-                    "the warehouse refused the catalog queries that list grants (\(error.message.prefix { $0 != "\n" })); the "
-                    + "role's grants were not checked"
+                    "the warehouse refused the catalog queries that list grants (\(said)); the role's grants were "
+                    + "not checked"
                 return report
             }
         case .roleCatalog(let catalog):
