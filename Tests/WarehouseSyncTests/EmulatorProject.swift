@@ -10,6 +10,15 @@ import TestSupport
 protocol EmulatorProject: AnyObject {
     var directory: URL { get }
     var environment: [String: String] { get }
+    /// How a model names the table `replaceCustomers` writes.
+    var customersTable: String { get }
+    /// (Re)creates `customers (user_id text, ltv decimal, risk text)` holding `rows`, written as SQL
+    /// values: `('u1', 10.50, 'low'), (NULL, 20, NULL)`.
+    func replaceCustomers(_ rows: String) throws
+    /// Drops `customers.risk`, keeping its rows.
+    func dropRiskColumn() throws
+    /// Writes model `name` reading from this project's source.
+    func model(_ name: String, _ text: String) throws
 }
 
 extension EmulatorProject {

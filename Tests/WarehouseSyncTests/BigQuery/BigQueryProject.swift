@@ -45,6 +45,24 @@ final class BigQueryProject: EmulatorProject {
         try TestBigQuery.execute(sql.replacingOccurrences(of: "DS.", with: "\(dataset)."))
     }
 
+    var customersTable: String { "\(dataset).customers" }
+
+    /// Recreates the table (bqemulator moves a table's `lastModifiedTime` only then, BigQuery after DML too).
+    func replaceCustomers(_ rows: String) throws {
+        let selects = rows.split(separator: "(").map { row in
+            let cells = row.split(separator: ")")[0].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            let text = { (cell: String) in cell == "NULL" ? "CAST(NULL AS STRING)" : cell }
+            return "SELECT \(text(cells[0])) AS user_id, CAST(\(cells[1]) AS NUMERIC) AS ltv, \(text(cells[2])) AS risk"
+        }
+        try warehouse("CREATE OR REPLACE TABLE DS.customers AS " + selects.joined(separator: " UNION ALL "))
+    }
+
+    func dropRiskColumn() throws {
+        try warehouse("CREATE OR REPLACE TABLE DS.customers AS SELECT user_id, ltv FROM DS.customers")
+    }
+
     /// Writes model `name`; `DS` in its text names the test's dataset.
     func model(_ name: String, _ text: String) throws {
         try ("-- source: bq\n" + text.replacingOccurrences(of: "DS.", with: "\(dataset).")).write(

@@ -12,14 +12,9 @@ import Testing
 /// runner reads through `account_url`, and what a PostgreSQL source does works the same. snowduck runs
 /// one statement at a time, so the suite is serialized.
 @Suite(.serialized, .enabled(if: TestSnowflake.enabled)) struct SnowflakeEndToEndTests {
-    static let customers = """
-        CREATE TABLE CUSTOMERS (USER_ID VARCHAR, LTV NUMBER(12,2), RISK VARCHAR);
-        """
-
     @Test func firstSyncUnchangedRerunChangedAndRemovedRows() throws {
         let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
-        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 10.50, 'low'), ('u2', 20, 'high'), ('u3', 5, NULL)")
+        try p.replaceCustomers("('u1', 10.50, 'low'), ('u2', 20, 'high'), ('u3', 5, NULL)")
         try p.model("ltv", "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n")
         let first = try p.sync("ltv")
         #expect(first.status == .succeeded)
@@ -48,38 +43,16 @@ import Testing
     }
 
     @Test func duplicateKeysFailTheRunAndNullKeysAreInvalidRows() throws {
-        let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
-        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a'), ('u1', 2, 'b'), (NULL, 3, 'c'), ('u2', 4, 'd')")
-        try p.model("dups", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
-        let error = try #require(throws: SyncError.self) { try p.sync("dups") }
-        #expect(error.code == .duplicateKeys)
-        #expect(error.message.contains("u1 (2 rows)"))
-        try p.model("nulls", "-- key: user_id\nSELECT user_id, ltv FROM customers WHERE ltv > 2\n")
-        let run = try p.sync("nulls")
-        #expect([run.rowsRead, run.invalid, run.added] as [Int] == [2, 1, 1])
+        try EmulatorScenarios.duplicateAndNullKeys(SnowflakeProject())
     }
 
     @Test func aDroppedColumnIsDriftAndHoldsTheRun() throws {
-        let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
-        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a')")
-        try p.model("all", "-- key: user_id\nSELECT * FROM customers\n")
-        try p.sync("all")
-        try p.warehouse("ALTER TABLE CUSTOMERS DROP COLUMN RISK")
-        let held = try p.sync("all")
-        #expect(held.status == .blocked)
-        #expect(held.error?.contains("risk") == true)
+        try EmulatorScenarios.droppedColumnHolds(SnowflakeProject())
     }
 
     @Test func aBadQueryFailsWithSnowflakesErrorAndTheModelsPlace() async throws {
         let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
-        try p.model("bad", "-- key: user_id\nSELECT user_id,\n  ltv\nFROM customers WHERE WHERE\n")
-        let result = await runCLI(["sync", "bad"], in: p.directory, environment: p.environment)
-        #expect(result.status != 0)
-        #expect(result.out.contains("bad: models/bad.sql:5:"), "\(result.out)")
-        #expect(result.out.contains("Snowflake error 001003"), "\(result.out)")
+        try await EmulatorScenarios.badQueryIsPlaced(p, said: "Snowflake error 001003")
         // validate --connect compiles the query wrapped to return no rows, and places the error in the file alike.
         let validated = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
         #expect(validated.status == 2)
@@ -90,7 +63,7 @@ import Testing
     /// warehouse only saw a query that orders by it.
     @Test func aKeyTheResultLacksIsAMissingColumn() async throws {
         let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
+        try p.replaceCustomers("('u1', 1, 'a')")
         try p.model("nokey", "-- key: customer\nSELECT user_id, ltv FROM customers\n")
         let result = await runCLI(["sync", "nokey"], in: p.directory, environment: p.environment)
         #expect(result.status == 1)
@@ -103,7 +76,7 @@ import Testing
     /// is named as such, not as a model the warehouse rejected.
     @Test func validateConnectSaysWhyAModelIsNeverSkippedAndNamesAnUnreachableSource() async throws {
         let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
+        try p.replaceCustomers("('u1', 1, 'a')")
         try p.model("ltv", "-- key: user_id\nSELECT user_id, ltv FROM customers\n")
         try p.model(
             "fresh", "-- key: user_id\n-- skip_unchanged: false\nSELECT user_id, ltv AS fresh_ltv FROM customers\n")
@@ -124,26 +97,10 @@ import Testing
         #expect(!unreachable.err.contains("rejected"), "\(unreachable.err)")
     }
 
+    /// snowduck has no SYSTEM$LAST_CHANGE_COMMIT_TIME: the probe cannot skip, so every run reads.
     @Test func aWarehouseDiffEqualsAClientSideRunWhereTheProbeCannotSkip() throws {
         let p = try SnowflakeProject()
-        try p.warehouse(Self.customers)
-        try p.warehouse("INSERT INTO CUSTOMERS VALUES ('u1', 1, 'a'), ('u2', 2, 'b'), ('u3', 3, NULL)")
-        let text = "-- key: user_id\n-- max_removed: 100%\nSELECT user_id, ltv, risk FROM customers\n"
-        try p.model("inside", "-- diff: warehouse\n" + text)
-        let client = try SnowflakeProject()
-        try client.model("outside", text.replacingOccurrences(of: "customers", with: "\(p.database).PUBLIC.customers"))
-        for change in [
-            "", "UPDATE CUSTOMERS SET LTV = 9 WHERE USER_ID = 'u1'",
-            "DELETE FROM CUSTOMERS WHERE USER_ID = 'u2'; INSERT INTO CUSTOMERS VALUES ('u4', 4, 'd')",
-        ] {
-            if !change.isEmpty { try p.warehouse(change) }
-            let inside = try p.sync("inside")
-            let outside = try client.sync("outside")
-            // snowduck has no SYSTEM$LAST_CHANGE_COMMIT_TIME: the probe cannot skip, so every run reads.
-            #expect(inside.status == .succeeded && outside.status == .succeeded)
-            #expect(
-                [inside.added, inside.changed, inside.removed] as [Int]
-                    == [outside.added, outside.changed, outside.removed])
+        try EmulatorScenarios.warehouseDiffEqualsClientSide(p, client: SnowflakeProject()) {
             // The result lived in a table of the scratch schema (each SQL API request is a session of its
             // own); it is gone, and only the run's keys and hashes remain.
             let tables =
@@ -154,9 +111,6 @@ import Testing
             #expect(
                 tables?.count == 1 && (tables?.first?.first as? String)?.hasSuffix("_r") == false, "\(tables ?? [])")
         }
-        let profiles = try p.store().profile(key: "u4")?.traitsJSON
-        let clientSide = try client.store().profile(key: "u4")?.traitsJSON
-        #expect(profiles != nil && profiles == clientSide)
     }
 
     @Test func aCancelledLongQueryEndsTheRunAndCancelsTheStatement() throws {

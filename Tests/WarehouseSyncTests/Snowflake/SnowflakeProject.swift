@@ -41,6 +41,15 @@ final class SnowflakeProject: EmulatorProject {
     /// Runs SQL in the project's database.
     func warehouse(_ sql: String) throws { try TestSnowflake.execute(sql, database: database) }
 
+    var customersTable: String { "\(database).PUBLIC.customers" }
+
+    func replaceCustomers(_ rows: String) throws {
+        try warehouse("CREATE OR REPLACE TABLE CUSTOMERS (USER_ID VARCHAR, LTV NUMBER(12,2), RISK VARCHAR)")
+        try warehouse("INSERT INTO CUSTOMERS VALUES \(rows)")
+    }
+
+    func dropRiskColumn() throws { try warehouse("ALTER TABLE CUSTOMERS DROP COLUMN RISK") }
+
     func model(_ name: String, _ text: String) throws {
         try ("-- source: sf\n" + text).write(
             to: directory.appendingPathComponent("models/\(name).sql"), atomically: true, encoding: .utf8)
