@@ -15,6 +15,10 @@ enum EmulatorScenarios {
         let error = try #require(throws: SyncError.self) { try p.sync("dups") }
         #expect(error.code == .duplicateKeys)
         #expect(error.message.contains("u1 (2 rows)"))
+        // The failed run is recorded with the rows it read, and nothing written.
+        let failed = try #require(try p.store().runs(model: "dups", limit: 1).first)
+        #expect(failed.status == .failed && failed.errorCode == "run.duplicate_keys")
+        #expect([failed.rowsRead, failed.added, failed.traitsWritten] as [Int] == [4, 0, 0])
         try p.model("nulls", "-- key: user_id\nSELECT user_id, ltv FROM \(p.customersTable) WHERE ltv > 2\n")
         let run = try p.sync("nulls")
         #expect([run.rowsRead, run.invalid, run.added] as [Int] == [2, 1, 1])

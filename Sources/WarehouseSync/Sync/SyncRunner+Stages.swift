@@ -137,6 +137,8 @@ struct RunStages {
             model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
             hashing: XXH3Hashing(), json: try JSONValidator())
         if options.savePlan || options.plan != nil { diff.sampleLimit = SavedPlan.sampleLimit }
+        // A run that fails while its rows stream is recorded with the rows it had read.
+        defer { record.counts.rowsRead = diff.counts.rowsRead }
         diff.invalidRowLimit = RunCommit.invalidRowLimit
         let expected = info?.rows
         let report = self.report

@@ -124,6 +124,8 @@ public final class SyncRunner: Sendable {
                 token.isCancelled
                 ? Self.cancelledReason : project.secrets.redact("\(error)")
             record.errorCode = token.isCancelled ? RunRecord.Codes.cancelled : ErrorCodes.of(error)
+            // The commit is one transaction: a run that ends here wrote nothing, whatever its diff counted.
+            record.counts = DiffCounts(rowsRead: record.counts.rowsRead, invalid: record.counts.invalid)
             if !options.dryRun { try? store.record(record) }
             throw error
         }
