@@ -114,7 +114,9 @@ public final class SnowflakeWarehouse: Warehouse {
                 "warehouse \(name) has a size WarehouseSync has no credit rate for",
                 hint: "use a bytes budget (50GB), or a standard warehouse size (X-Small to 6X-Large)")
         }
-        return .capped(timeout: timeout, explanation: "\(budget) on a \(size) warehouse (\(name)) is \(timeout) of it")
+        return .capped(
+            timeout: timeout,
+            explanation: "\(budget) on a \(size) warehouse (\(name)) is \(DurationText.format(timeout)) of it")
     }
 
     public func openScratch(options: QueryOptions) throws -> ScratchConnection {

@@ -39,7 +39,7 @@ package enum DurationText {
     }
 
     /// `90s` → `1m30s`.
-    static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         var seconds = duration.components.seconds
         var out = ""
         for (unit, name) in [(Int64(86400), "d"), (3600, "h"), (60, "m")] where seconds >= unit {

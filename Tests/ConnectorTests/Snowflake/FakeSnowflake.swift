@@ -75,6 +75,17 @@ final class FakeSnowflake: Sendable {
         return SnowflakeSQLAPIConnection(client: client)
     }
 
+    /// A documented `ResultSet` of `columns` (name and `rowType` type) holding `rows` in one partition.
+    static func table(handle: String = "h", columns: [(String, String)], rows: [[String?]]) -> String {
+        let types = columns.map { #"{"name":"\#($0.0)","type":"\#($0.1)","scale":0,"nullable":true}"# }
+        let data = rows.map { row in
+            "[" + row.map { $0.map { "\"\($0)\"" } ?? "null" }.joined(separator: ",") + "]"
+        }
+        return #"{"code":"090001","sqlState":"00000","statementHandle":"\#(handle)","resultSetMetaData":{"#
+            + #""numRows":\#(rows.count),"format":"jsonv2","rowType":[\#(types.joined(separator: ","))],"#
+            + #""partitionInfo":[{"rowCount":\#(rows.count)}]},"data":[\#(data.joined(separator: ","))]}"#
+    }
+
     /// A documented `ResultSet` of one `fixed` column `N` with `rows` in partition 0 and `partitions` in all.
     static func result(handle: String, rows: [String?], partitions: Int) -> String {
         let data = rows.map { $0.map { "[\"\($0)\"]" } ?? "[null]" }.joined(separator: ",")
