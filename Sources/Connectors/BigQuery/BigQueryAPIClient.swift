@@ -38,8 +38,7 @@ final class BigQueryAPIClient: Sendable {
         let token = options.cancellation
         if token.isCancelled { throw ConnectorError(.cancelled, "the query was cancelled before it started") }
         let jobID = body.jobReference.jobId
-        // Past the query's timeout (and the server's own grace to report it), nothing more is waited for.
-        let deadline = options.timeout.map { ContinuousClock.now + $0 + .seconds(10) }
+        let deadline = options.httpDeadline(startedAt: .now)
         var response: HTTPClientResponse
         do {
             let request = try HTTPClientRequest.postJSON(
@@ -84,7 +83,7 @@ final class BigQueryAPIClient: Sendable {
             do {
                 response = try get(
                     "\(projectPath)/queries/\(jobID)", query: query, options: options, what: "getQueryResults",
-                    deadline: options.timeout.map { started + $0 + .seconds(10) })
+                    deadline: options.httpDeadline(startedAt: started))
             } catch let error as ConnectorError where error.code == .cancelled || error.code == .timeout {
                 cancel(jobID)
                 throw error

@@ -69,7 +69,7 @@ enum BigQueryAPIValues {
             whole -= 1
             rest += 1_000_000
         }
-        return SnowflakeEpoch.timestamp(SnowflakeEpoch.Seconds(whole: whole, nanos: rest * 1000)) + "Z"
+        return EpochText.timestamp(EpochText.Seconds(whole: whole, nanos: rest * 1000)) + "Z"
     }
 
     private static func double(_ text: String) -> Double {

@@ -35,8 +35,7 @@ final class SnowflakeSQLAPIClient: Sendable {
         let started = ContinuousClock.now
         // Snowflake answers within 45 s (202 when still running); an emulator may hold the request to the end.
         let wait = (options.timeout ?? .seconds(3600)) + .seconds(60)
-        // Past the query's timeout (and the server's own grace to report it), nothing more is waited for.
-        let deadline = options.timeout.map { started + $0 + .seconds(10) }
+        let deadline = options.httpDeadline(startedAt: started)
         var response: HTTPClientResponse
         do {
             let request = try HTTPClientRequest.postJSON(

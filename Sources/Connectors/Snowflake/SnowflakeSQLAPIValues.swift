@@ -40,22 +40,22 @@ enum SnowflakeSQLAPIValues {
         case "date":
             if cell.contains("-") && cell.count >= 10 { return .date(cell) }
             guard let days = Int64(cell), abs(days) < 1 << 30 else { return .text(cell) }
-            return .date(SnowflakeEpoch.date(days: days))
+            return .date(EpochText.date(days: days))
         case "time":
-            return SnowflakeEpoch.seconds(cell).map { .text(SnowflakeEpoch.time($0)) } ?? .text(cell)
+            return EpochText.seconds(cell).map { .text(EpochText.time($0)) } ?? .text(cell)
         case "timestamp_ntz":
-            if let iso = SnowflakeEpoch.isoText(cell) { return .timestamp(iso) }
-            return SnowflakeEpoch.seconds(cell).map { .timestamp(SnowflakeEpoch.timestamp($0)) } ?? .text(cell)
+            if let iso = EpochText.isoText(cell) { return .timestamp(iso) }
+            return EpochText.seconds(cell).map { .timestamp(EpochText.timestamp($0)) } ?? .text(cell)
         case "timestamp_ltz", "timestamp_tz":
             // The epoch is the instant in UTC; timestamp_tz's offset after the space only says how it was written.
             let instant = cell.split(separator: " ").first.map(String.init) ?? cell
-            if let iso = SnowflakeEpoch.isoText(cell) { return .timestampTZ(iso + "Z") }
-            return SnowflakeEpoch.seconds(instant).map { .timestampTZ(SnowflakeEpoch.timestamp($0) + "Z") }
+            if let iso = EpochText.isoText(cell) { return .timestampTZ(iso + "Z") }
+            return EpochText.seconds(instant).map { .timestampTZ(EpochText.timestamp($0) + "Z") }
                 ?? .text(cell)
         case "variant", "object", "array":
             return .json(cell)
         case "binary":
-            return SnowflakeEpoch.hexBytes(cell).map(Value.bytes) ?? .text(cell)
+            return EpochText.hexBytes(cell).map(Value.bytes) ?? .text(cell)
         case "untyped":
             return cell == "True" ? .bool(true) : cell == "False" ? .bool(false) : .text(cell)
         default:

@@ -109,12 +109,12 @@ import Testing
     }
 
     @Test func epochArithmeticCoversLeapYearsAndFarDates() {
-        #expect(SnowflakeEpoch.date(days: 0) == "1970-01-01")
-        #expect(SnowflakeEpoch.date(days: 11_016) == "2000-02-29")
-        #expect(SnowflakeEpoch.date(days: 2_932_896) == "9999-12-31")
-        #expect(SnowflakeEpoch.date(days: -719_528) == "0000-01-01")
+        #expect(EpochText.date(days: 0) == "1970-01-01")
+        #expect(EpochText.date(days: 11_016) == "2000-02-29")
+        #expect(EpochText.date(days: 2_932_896) == "9999-12-31")
+        #expect(EpochText.date(days: -719_528) == "0000-01-01")
         #expect(
-            SnowflakeEpoch.timestamp(SnowflakeEpoch.Seconds(whole: 253_402_300_799, nanos: 1))
+            EpochText.timestamp(EpochText.Seconds(whole: 253_402_300_799, nanos: 1))
                 == "9999-12-31T23:59:59.000000001")
     }
 }

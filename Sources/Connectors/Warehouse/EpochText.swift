@@ -1,9 +1,10 @@
 import SyncCore
 
-/// The SQL API's epoch spellings as ISO 8601 text, without Foundation's calendar (no time zone, no
-/// locale, any year): days since 1970-01-01, and seconds since the epoch or midnight with up to nine
-/// decimals. Fractions keep their digits without trailing zeros, as the other sources spell them.
-enum SnowflakeEpoch {
+/// Epoch spellings of the warehouses' HTTP APIs (Snowflake's SQL API; BigQuery's microsecond
+/// timestamps) as ISO 8601 text, without Foundation's calendar (no time zone, no locale, any year): days
+/// since 1970-01-01, and seconds since the epoch or midnight with up to nine decimals. Fractions keep
+/// their digits without trailing zeros, as the other sources spell them.
+enum EpochText {
     /// An instant as whole seconds (floored) and nanoseconds in 0..<1e9.
     struct Seconds: Equatable {
         var whole: Int64
