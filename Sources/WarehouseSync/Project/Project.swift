@@ -74,6 +74,7 @@ public struct Project: Sendable {
         }
         if let config {
             errors += resolveSources(&models, config)
+            errors += resolveDbt(&models, config, directory: directory)
         }
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
         errors += dependencyProblems(models)
