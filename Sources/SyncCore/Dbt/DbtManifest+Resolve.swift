@@ -65,7 +65,9 @@ extension DbtManifest {
     /// "did you mean a, b?" with up to three names closest to `name`, or a hint to run dbt parse.
     static func closest(to name: String, in known: [String]) -> String {
         let ranked = known.map { ($0, editDistance($0, name)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
-        let near = ranked.prefix(3).filter { $0.1 <= max(3, name.count / 2) }.map(\.0)
+        // A rename often keeps the old name inside the new one (orders → orders_v2).
+        let near = ranked.filter { $0.1 <= max(3, name.count / 2) || $0.0.contains(name) || name.contains($0.0) }
+            .prefix(3).map(\.0)
         guard !near.isEmpty else {
             return "check the name in the dbt project; if it is new there, run dbt parse to refresh the manifest"
         }
