@@ -18,7 +18,8 @@ enum DbtCommand {
 
     static let command = Command(spec: spec) { args, env in
         guard args.positionals == ["exposures"] else {
-            throw UsageError(message: "unknown dbt command \(args.positionals[0]); the one is exposures", usage: spec.usage)
+            throw UsageError(
+                message: "unknown dbt command \(args.positionals[0]); the one is exposures", usage: spec.usage)
         }
         let project = try env.loadProject()
         let yaml = DbtExposures(

@@ -114,9 +114,12 @@ import Testing
         let deadline = Date().addingTimeInterval(60)
         while true {
             let (_, text) = try ServeAPITests.curl(base + "/v1/runs?model=\(model)&limit=10")
-            let runs = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["runs"]
+            let runs =
+                ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["runs"]
                 as? [[String: Any]] ?? []
-            let settled = runs.allSatisfy { $0["status"] as? String != "running" && $0["status"] as? String != "queued" }
+            let settled = runs.allSatisfy {
+                $0["status"] as? String != "running" && $0["status"] as? String != "queued"
+            }
             if (!runs.isEmpty && settled) || Date() > deadline { return runs }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -130,7 +133,8 @@ import Testing
         #expect(try Self.deliver(base, success, signature: nil).0 == 401, "unsigned")
         #expect(try Self.deliver(base, success, signature: try Self.sign(success, key: "not-the-secret")).0 == 401)
         let tampered = success.replacingOccurrences(of: "\"42\"", with: "\"43\"")
-        #expect(try Self.deliver(base, tampered, signature: try Self.sign(success)).0 == 401, "body changed after signing")
+        #expect(
+            try Self.deliver(base, tampered, signature: try Self.sign(success)).0 == 401, "body changed after signing")
         #expect(try Self.deliver(base, success, signature: "zz").0 == 401)
 
         let otherJob = Self.event(run: "900", job: 7)

@@ -25,7 +25,8 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
         name: String, connectsWith: (key: String, example: String), alternativeSettings: [String] = [],
         capabilities: WarehouseCapabilities,
         budgetUnits: [Budget.Unit] = [], statisticsLag: Duration? = nil,
-        dialect: any SQLDialect = StandardDialect(), open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
+        dialect: any SQLDialect = StandardDialect(),
+        open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
     ) {
         self.name = name
         self.connectsWith = connectsWith

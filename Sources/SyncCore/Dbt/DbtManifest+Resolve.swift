@@ -18,7 +18,8 @@ extension DbtManifest {
             if let node = sources.values.first(where: { $0.sourceName == source && $0.name == table }) {
                 return .found(node)
             }
-            if disabled.contains(where: { $0.resourceType == "source" && $0.sourceName == source && $0.name == table }) {
+            if disabled.contains(where: { $0.resourceType == "source" && $0.sourceName == source && $0.name == table })
+            {
                 return .missing(
                     message: "\(reference) names a disabled dbt source",
                     hint: "enable the source in the dbt project (config: enabled: true), or read another relation")

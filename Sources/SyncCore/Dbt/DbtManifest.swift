@@ -28,9 +28,17 @@ public struct DbtManifest: Decodable, Sendable {
         public var enabled: Bool
 
         enum Keys: String, CodingKey {
-            case uniqueID = "unique_id", resourceType = "resource_type", packageName = "package_name", name
-            case sourceName = "source_name", version, latestVersion = "latest_version", database, schema, alias
-            case identifier, relationName = "relation_name", columns, config
+            case uniqueID = "unique_id"
+            case resourceType = "resource_type"
+            case packageName = "package_name"
+            case name
+            case sourceName = "source_name"
+            case version
+            case latestVersion = "latest_version"
+            case database, schema, alias
+            case identifier
+            case relationName = "relation_name"
+            case columns, config
         }
 
         struct Config: Decodable { var enabled: Bool? }

@@ -8,7 +8,8 @@ public struct DbtRunResults: Decodable, Sendable {
         /// `success`, `error`, `skipped` for models; `pass`, `fail`, `warn` for tests.
         public var status: String
         enum CodingKeys: String, CodingKey {
-            case uniqueID = "unique_id", status
+            case uniqueID = "unique_id"
+            case status
         }
     }
 

@@ -46,7 +46,8 @@ public struct DbtTemplate: Sendable {
         return out
     }
 
-    static let accepted = "{{ ref('name') }}, {{ ref('package', 'name') }}, {{ ref('name', v=2) }} and "
+    static let accepted =
+        "{{ ref('name') }}, {{ ref('package', 'name') }}, {{ ref('name', v=2) }} and "
         + "{{ source('source_name', 'table') }}"
 
     /// Splits `text` (a query whose first line is the model file's `firstLine`).
@@ -157,7 +158,8 @@ private struct TemplateScanner {
         let bodyStart = index
         guard skip(past: closing) else {
             throw DbtTemplate.Problem(
-                line: startLine, message: "\(String(decoding: bytes[start..<start + 2], as: UTF8.self)) is never closed",
+                line: startLine,
+                message: "\(String(decoding: bytes[start..<start + 2], as: UTF8.self)) is never closed",
                 hint: "close it with \(String(decoding: closing, as: UTF8.self)); only \(DbtTemplate.accepted) are "
                     + "accepted")
         }

@@ -32,7 +32,8 @@ import Testing
 
     static let shop = try! manifest(
         [
-            node("model.shop.customer_ltv", "customer_ltv", alias: "ltv_by_customer", columns: ["customer_id", "email"]),
+            node(
+                "model.shop.customer_ltv", "customer_ltv", alias: "ltv_by_customer", columns: ["customer_id", "email"]),
             node("model.shop.dim_customers.v1", "dim_customers", alias: "dim_customers_v1", version: 1, latest: 2),
             node("model.shop.dim_customers.v2", "dim_customers", alias: "dim_customers_v2", version: 2, latest: 2),
             node("model.utils.customer_ltv", "customer_ltv", package: "utils", schema: "utils"),
@@ -64,7 +65,8 @@ import Testing
             resolved(.node(package: "utils", name: "customer_ltv", version: nil))
                 == "\"db\".\"utils\".\"customer_ltv\" model.utils.customer_ltv")
         #expect(
-            resolved(.node(package: nil, name: "countries", version: nil)) == "[db].[raw].[countries] seed.shop.countries",
+            resolved(.node(package: nil, name: "countries", version: nil))
+                == "[db].[raw].[countries] seed.shop.countries",
             "without relation_name the parts are quoted by the dialect")
         #expect(
             resolved(.source(source: "shop", table: "raw_orders"))
@@ -74,8 +76,9 @@ import Testing
     @Test func aVersionedModelIsItsLatestVersionUnlessOneIsNamed() {
         #expect(resolved(.node(package: nil, name: "dim_customers", version: nil))?.hasSuffix(".v2") == true)
         #expect(resolved(.node(package: nil, name: "dim_customers", version: "1"))?.hasSuffix(".v1") == true)
-        guard case .missing(let message, let hint) = Self.shop.resolve(
-            DbtReference(target: .node(package: nil, name: "dim_customers", version: "3"), line: 1))
+        guard
+            case .missing(let message, let hint) = Self.shop.resolve(
+                DbtReference(target: .node(package: nil, name: "dim_customers", version: "3"), line: 1))
         else {
             Issue.record("version 3 resolved")
             return
@@ -85,23 +88,26 @@ import Testing
     }
 
     @Test func anUnknownOrDisabledNameIsMissingWithTheClosestNames() {
-        guard case .missing(let message, let hint) = Self.shop.resolve(
-            DbtReference(target: .node(package: nil, name: "customer_lvt", version: nil), line: 1))
+        guard
+            case .missing(let message, let hint) = Self.shop.resolve(
+                DbtReference(target: .node(package: nil, name: "customer_lvt", version: nil), line: 1))
         else {
             Issue.record("a misspelt name resolved")
             return
         }
         #expect(message == "ref('customer_lvt') is not a model, seed or snapshot of the dbt manifest")
         #expect(hint.hasPrefix("did you mean customer_ltv?"))
-        guard case .missing(let disabled, _) = Self.shop.resolve(
-            DbtReference(target: .node(package: nil, name: "legacy_scores", version: nil), line: 1))
+        guard
+            case .missing(let disabled, _) = Self.shop.resolve(
+                DbtReference(target: .node(package: nil, name: "legacy_scores", version: nil), line: 1))
         else {
             Issue.record("a disabled model resolved")
             return
         }
         #expect(disabled.contains("disabled"))
-        guard case .missing(_, let sourceHint) = Self.shop.resolve(
-            DbtReference(target: .source(source: "shop", table: "raw_order"), line: 1))
+        guard
+            case .missing(_, let sourceHint) = Self.shop.resolve(
+                DbtReference(target: .source(source: "shop", table: "raw_order"), line: 1))
         else {
             Issue.record("a misspelt source resolved")
             return

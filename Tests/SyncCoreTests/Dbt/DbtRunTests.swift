@@ -46,7 +46,9 @@ import Testing
         #expect(event.runID == "4567")
         #expect(event.succeeded)
         let failed = try DbtCloudEvent.decode(
-            Array(#"{"eventType": "job.run.completed", "data": {"jobId": 1, "runId": "9", "runStatus": "Errored"}}"#.utf8))
+            Array(
+                #"{"eventType": "job.run.completed", "data": {"jobId": 1, "runId": "9", "runStatus": "Errored"}}"#.utf8)
+        )
         #expect(!failed.succeeded)
         #expect(DbtCloudEvent.hexBytes("00ff7A") == [0, 255, 122])
         #expect(DbtCloudEvent.hexBytes("0g") == nil)

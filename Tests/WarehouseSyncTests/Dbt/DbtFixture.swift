@@ -21,7 +21,9 @@ final class DbtFixture {
     /// `dbt ARGS` in `analytics/` (or `project`); records an issue with dbt's output when it fails
     /// unless `expecting` another status.
     @discardableResult
-    func dbt(_ args: String, in project: URL? = nil, expecting: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation)
+    func dbt(
+        _ args: String, in project: URL? = nil, expecting: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation
+    )
         throws -> TestDbt.Result
     {
         let result = try TestDbt.run(

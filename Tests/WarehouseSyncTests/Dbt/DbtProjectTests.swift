@@ -69,12 +69,14 @@ import Testing
         try f.sync.model(
             "orders", "-- key: order_id\nSELECT order_id::text AS order_id, amount FROM {{ ref('stg_orders') }}\n")
         try f.sync.model(
-            "tiers", "-- key: customer_id\nSELECT customer_id::text AS customer_id, tier FROM {{ ref('dim_customers') }}\n")
+            "tiers",
+            "-- key: customer_id\nSELECT customer_id::text AS customer_id, tier FROM {{ ref('dim_customers') }}\n")
         try f.sync.model(
             "emails", "-- key: id\nSELECT id::text AS id, email FROM {{ source('shop', 'raw_customers') }}\n")
         try f.dbt("run --target dev --vars {\"fail_orders\":true}", expecting: 1)
 
-        let after = await runCLI(["sync", "--after-dbt", "analytics/target/run_results.json", "--json"], in: f.directory)
+        let after = await runCLI(
+            ["sync", "--after-dbt", "analytics/target/run_results.json", "--json"], in: f.directory)
         #expect(after.status == 1, "\(after.out)\(after.err)")
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(after.out.utf8)) as? [String: Any], "\(after.out)")
@@ -129,14 +131,18 @@ import Testing
         let pr = f.directory.appendingPathComponent("analytics_pr")
         try TestDbt.copyFixture(to: pr)
         let marts = pr.appendingPathComponent("models/marts/marts.yml")
-        try String(contentsOf: marts, encoding: .utf8).replacingOccurrences(of: "      - name: lifetime_value\n", with: "")
-            .write(to: marts, atomically: true, encoding: .utf8)
+        try String(contentsOf: marts, encoding: .utf8).replacingOccurrences(
+            of: "      - name: lifetime_value\n", with: ""
+        )
+        .write(to: marts, atomically: true, encoding: .utf8)
         try FileManager.default.moveItem(
             at: pr.appendingPathComponent("models/staging/stg_orders.sql"),
             to: pr.appendingPathComponent("models/staging/stg_order_lines.sql"))
         let ltvModel = pr.appendingPathComponent("models/marts/customer_ltv.sql")
-        try String(contentsOf: ltvModel, encoding: .utf8).replacingOccurrences(of: "stg_orders", with: "stg_order_lines")
-            .write(to: ltvModel, atomically: true, encoding: .utf8)
+        try String(contentsOf: ltvModel, encoding: .utf8).replacingOccurrences(
+            of: "stg_orders", with: "stg_order_lines"
+        )
+        .write(to: ltvModel, atomically: true, encoding: .utf8)
         try f.dbt("parse", in: pr)
 
         let same = await runCLI(["validate", "--dbt-manifest", "analytics/target/manifest.json"], in: f.directory)
@@ -146,10 +152,13 @@ import Testing
         #expect(
             check.err.contains(
                 "models/ltv.sql:3: model ltv selects column lifetime_value of dbt node model.shop.customer_ltv, "
-                    + "which analytics_pr/target/manifest.json no longer documents") || check.err.contains(
-                        "which \(pr.path)/target/manifest.json no longer documents"), "\(check.err)")
+                    + "which analytics_pr/target/manifest.json no longer documents")
+                || check.err.contains(
+                    "which \(pr.path)/target/manifest.json no longer documents"),
+            "\(check.err)")
         #expect(
-            check.err.contains("models/orders.sql:2: model orders: ref('stg_orders') (dbt node model.shop.stg_orders) is gone"),
+            check.err.contains(
+                "models/orders.sql:2: model orders: ref('stg_orders') (dbt node model.shop.stg_orders) is gone"),
             "\(check.err)")
         #expect(check.err.contains("stg_order_lines?"), "\(check.err)")
     }
