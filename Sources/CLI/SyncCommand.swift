@@ -306,6 +306,14 @@ enum PlanCommand {
                     message: "cannot create the directory \(out): \(error.localizedDescription)", usage: spec.usage)
             }
         }
+        if !args.has("--json") {
+            // What each dbt reference reads: the query that runs is the resolved one (docs/dbt.md).
+            for model in models where !model.dbtRelations.isEmpty {
+                for (reference, relation) in model.dbtRelations {
+                    env.console.print("\(model.name): {{ \(reference) }} reads \(relation)")
+                }
+            }
+        }
         let saved = PlanBox()
         var status = await SyncCommand.runModels(
             models, project: project, options: options, json: args.has("--json"), env: env

@@ -82,6 +82,9 @@ public struct Model: Sendable {
     /// The unique ids of the dbt nodes the references resolved to (`model.shop.customer_ltv`),
     /// sorted; empty until the project resolves them.
     public var dbtNodes: [String] = []
+    /// Each reference and the relation it resolved to, in the query's order
+    /// (`ref('customer_ltv') → "db"."marts"."ltv_by_customer"`), for `plan` to show.
+    public var dbtRelations: [(reference: String, relation: String)] = []
     /// The line of each header key, for errors that point back at the file.
     public var headerLines: [String: Int]
     public var headerEndLine: Int

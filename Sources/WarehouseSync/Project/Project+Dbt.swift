@@ -45,6 +45,9 @@ extension Project {
             }
             models[index].sql = template.rendered { relations[$0] ?? $0.description }
             models[index].dbtNodes = nodes.sorted()
+            models[index].dbtRelations = template.references.compactMap { reference in
+                relations[reference].map { (reference.description, $0) }
+            }
         }
         return errors
     }

@@ -29,6 +29,11 @@ import Testing
         #expect(dev?.dbtNodes == ["model.shop.customer_ltv"])
         let plan = await runCLI(["plan", "ltv"], in: f.directory)
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(
+            plan.out.contains(
+                "ltv: {{ ref('customer_ltv') }} reads \"\(f.sync.warehouseDatabase)\".\"dev_marts\".\"ltv_by_customer\""
+            ),
+            "\(plan.out)")
         let first = await runCLI(["sync", "ltv"], in: f.directory)
         #expect(first.status == 0, "\(first.out)\(first.err)")
         #expect(try f.sync.traits("1")["lifetime_value"] == "\"150.50\"")
