@@ -8,11 +8,11 @@ extension SyncCommand {
     /// models whose refs it built successfully and records those whose refs failed or were skipped
     /// as skipped runs (`run.upstream_failed`) with the reason. Exit status 1 when a dbt node a model
     /// refs failed, or when a run failed or was held.
-    /// - Throws: `DbtArtifactError` when the file cannot be read or is not dbt's run results.
+    /// - Throws: `ProjectErrors` when the file cannot be read or is not dbt's run results.
     static func afterDbt(path: String, args: ParsedArguments, project: Project, env: CommandEnvironment)
         async throws -> Int32
     {
-        let results = try DbtArtifactError.runResults(at: path)
+        let results = try readRunResults(at: path)
         let statuses = results.statuses
         var toRun: [Model] = []
         var skipped: [(Model, String)] = []
@@ -56,9 +56,8 @@ extension SyncCommand {
             }
         }
         if toRun.isEmpty && preceding.isEmpty && !args.has("--json") {
-            env.console.error(
-                "no model refs a dbt node of \(path): nothing to run (the models' refs are in docs/dbt.md's terms "
-                    + "{{ ref('name') }}; validate lists them)")
+            env.console.error("no model refs a dbt node that \(path) built: nothing to run")
+            return ExitStatus.success
         }
         let status = await runModels(
             toRun, project: project, options: options, json: args.has("--json"), env: env, preceding: preceding)
@@ -69,28 +68,16 @@ extension SyncCommand {
     }
 }
 
-/// A dbt artifact (`run_results.json`, another state's `manifest.json`) that cannot be used.
-struct DbtArtifactError: ReportedError {
-    var message: String
-    var hint: String?
-    var errorCode: String { "dbt.artifact" }
-    var isTransient: Bool { false }
-    var description: String { message + (hint.map { "\n  hint: \($0)" } ?? "") }
-
-    /// Reads dbt's run results at `path`.
-    /// - Throws: `DbtArtifactError` naming the path when it is missing or not run results.
-    static func runResults(at path: String) throws(DbtArtifactError) -> DbtRunResults {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DbtArtifactError(
-                message: "cannot read dbt's run results \(path)",
-                hint: "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/")
-        }
-        do {
-            return try DbtRunResults.decode(data)
-        } catch {
-            throw DbtArtifactError(
-                message: "\(path) is not dbt's run_results.json: \(error)",
-                hint: "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/")
-        }
+/// Reads dbt's run results at `path`.
+/// - Throws: `ProjectErrors` naming the path when it is missing or not run results (exit status 2).
+func readRunResults(at path: String) throws(ProjectErrors) -> DbtRunResults {
+    let hint = "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/"
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ProjectErrors([ProjectError(file: path, "cannot read dbt's run results", hint: hint, code: .file)])
+    }
+    do {
+        return try DbtRunResults.decode(data)
+    } catch {
+        throw ProjectErrors([ProjectError(file: path, "not dbt's run_results.json: \(error)", hint: hint, code: .file)])
     }
 }

@@ -10,8 +10,8 @@ enum SyncCommand {
     static let spec = CommandSpec(
         name: "sync",
         usage:
-            "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--accept-schema] "
-            + "[--plan FILE] [--wait] [--no-deliver] [--json]",
+            "warehouse-sync [--project DIR] sync MODEL... | --all | --after-dbt RUN_RESULTS [--full] [--dry-run] "
+            + "[--force] [--accept-schema] [--plan FILE] [--wait] [--no-deliver] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model

@@ -27,9 +27,8 @@ public enum DbtManifestCheck {
                             + hint, code: .reference))
                 continue
             }
-            let quote: (String) -> String = { $0 }
-            let before = [now.database, now.schema, now.alias ?? now.name].compactMap { $0 }.map(quote)
-            let after = [there.database, there.schema, there.alias ?? there.name].compactMap { $0 }.map(quote)
+            let before = [now.database, now.schema, now.alias ?? now.name].compactMap { $0 }
+            let after = [there.database, there.schema, there.alias ?? there.name].compactMap { $0 }
             if before != after {
                 errors.append(
                     ProjectError(

@@ -47,4 +47,31 @@ import Testing
         #expect(unset.isEmpty, "only serve needs the secret")
         #expect(config?.serveOnlyProblems.first?.message.contains("NOPE") == true)
     }
+
+    @Test func dbtOptionsRefuseWhatTheyCannotUseWithExitStatusTwo() async throws {
+        let project = try temporaryProject([
+            "warehouse-sync.toml": "[sources.wh]\nkind = \"sqlite\"\npath = \"w.db\"\n",
+            "models/m.sql": "-- key: id\nSELECT 'a' AS id, 1 AS v\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: project) }
+        let missing = await runCLI(["sync", "--after-dbt", "nope.json"], in: project)
+        #expect(missing.status == 2)
+        #expect(missing.err.contains("nope.json: cannot read dbt's run results"), "\(missing.err)")
+        let named = await runCLI(["sync", "m", "--after-dbt", "nope.json"], in: project)
+        #expect(named.status == 2)
+        let noTable = await runCLI(["validate", "--dbt-manifest", "x.json"], in: project)
+        #expect(noTable.status == 2)
+        #expect(noTable.err.contains("has no [dbt] table"), "\(noTable.err)")
+        let withRef = try temporaryProject([
+            "warehouse-sync.toml": "[sources.wh]\nkind = \"sqlite\"\npath = \"w.db\"\n",
+            "models/m.sql": "-- key: id\nSELECT id\nFROM {{ ref('customers') }}\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: withRef) }
+        let validate = await runCLI(["validate"], in: withRef)
+        #expect(validate.status == 2)
+        #expect(
+            validate.err.contains(
+                "models/m.sql:3: model m uses ref('customers') but warehouse-sync.toml has no [dbt] "),
+            "\(validate.err)")
+    }
 }
