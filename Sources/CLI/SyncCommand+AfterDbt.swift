@@ -7,7 +7,8 @@ extension SyncCommand {
     /// `sync --after-dbt FILE` (docs/dbt.md): from a dbt invocation's `run_results.json`, runs the
     /// models whose refs it built successfully and records those whose refs failed or were skipped
     /// as skipped runs (`run.upstream_failed`) with the reason. Exit status 1 when a dbt node a model
-    /// refs failed, or when a run failed or was held.
+    /// refs failed or was skipped (dbt skips what is downstream of a failure), or when a run failed or
+    /// was held.
     /// - Throws: `ProjectErrors` when the file cannot be read or is not dbt's run results.
     static func afterDbt(path: String, args: ParsedArguments, project: Project, env: CommandEnvironment)
         async throws -> Int32
@@ -16,13 +17,10 @@ extension SyncCommand {
         let statuses = results.statuses
         var toRun: [Model] = []
         var skipped: [(Model, String)] = []
-        var upstreamFailed = false
         for model in project.models where model.enabled && !model.dbtNodes.isEmpty {
             switch DbtAfterRun.decide(nodes: model.dbtNodes, statuses: statuses) {
             case .run: toRun.append(model)
-            case .skip(let reason, let failed):
-                skipped.append((model, reason))
-                upstreamFailed = upstreamFailed || failed
+            case .skip(let reason, _): skipped.append((model, reason))
             case .notInRun: continue
             }
         }
@@ -64,7 +62,7 @@ extension SyncCommand {
         if !options.dryRun && !args.has("--no-deliver") {
             await deliver(toRun, project: project, json: args.has("--json"), env: env)
         }
-        return upstreamFailed ? max(status, ExitStatus.runFailed) : status
+        return skipped.isEmpty ? status : max(status, ExitStatus.runFailed)
     }
 }
 
