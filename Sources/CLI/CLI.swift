@@ -93,7 +93,7 @@ public enum CLI {
             DeliveriesCommand.command,
             ProfileCommand.command, ProfilesCommand.command, CostCommand.command, ScheduleCommand.command,
             ServeCommand.command,
-            GrantsCommand.command,
+            GrantsCommand.command, DbtCommand.command,
         ]
     }
 

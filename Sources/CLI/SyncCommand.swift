@@ -10,8 +10,8 @@ enum SyncCommand {
     static let spec = CommandSpec(
         name: "sync",
         usage:
-            "warehouse-sync [--project DIR] sync MODEL... | --all [--full] [--dry-run] [--force] [--accept-schema] "
-            + "[--plan FILE] [--wait] [--no-deliver] [--json]",
+            "warehouse-sync [--project DIR] sync MODEL... | --all | --after-dbt RUN_RESULTS [--full] [--dry-run] "
+            + "[--force] [--accept-schema] [--plan FILE] [--wait] [--no-deliver] [--json]",
         summary: "run models now: diff each against its last snapshot and write only the changes",
         details: """
             --all       every enabled model
@@ -28,15 +28,26 @@ enum SyncCommand {
             --no-deliver  leave the runs' changes in the outbox for serve (or deliver); by default
                         sync delivers them to the models' destinations, each for up to its
                         delivery_timeout, before it returns
+            --after-dbt FILE  instead of naming models: after a dbt invocation, run the models that
+                        ref a dbt node it built successfully, and record those whose refs failed or
+                        were skipped as skipped (FILE is dbt's target/run_results.json; docs/dbt.md)
             --json      one JSON document on stdout (docs/commands.md shows its shape)
-            Exit status 1 when a run failed or was held, 2 for a usage, config or model error;
-            delivery never changes it.
+            Exit status 1 when a run failed or was held, or with --after-dbt when a dbt node a
+            model refs failed; 2 for a usage, config or model error; delivery never changes it.
             """,
         flags: ["--all", "--full", "--dry-run", "--force", "--json", "--wait", "--no-deliver", "--accept-schema"],
-        options: ["--plan"], positionals: 0...1000)
+        options: ["--plan", "--after-dbt"], positionals: 0...1000)
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
+        if let path = args.option("--after-dbt") {
+            guard args.positionals.isEmpty, !args.has("--all"), args.option("--plan") == nil else {
+                throw UsageError(
+                    message: "--after-dbt picks the models itself: give no model names, --all or --plan",
+                    usage: spec.usage)
+            }
+            return try await afterDbt(path: env.resolve(path), args: args, project: project, env: env)
+        }
         let models = try selected(args, project: project, spec: spec)
         var options = SyncOptions(
             trigger: .manual, full: args.has("--full"), dryRun: args.has("--dry-run"), force: args.has("--force"),
@@ -111,15 +122,16 @@ enum SyncCommand {
     }
 
     /// Runs `models` one after another and prints the summary; 1 if any failed or was held.
+    /// - Parameter preceding: results to show first (runs recorded without running), not judged.
     static func runModels(
         _ models: [Model], project: Project, options: SyncOptions, json: Bool, env: CommandEnvironment,
-        finished: (SyncOutcome) -> Void = { _ in }
+        preceding: [RunResult] = [], finished: (SyncOutcome) -> Void = { _ in }
     ) async -> Int32 {
         let console = env.console
         let line = ProgressLine(console: console)
         let log = EventLog(console: console, now: env.context.now)
         let runner = SyncRunner(project: project) { line.update($0) }
-        var results: [RunResult] = []
+        var results: [RunResult] = preceding
         let interrupt = Interrupt()
         defer { interrupt.stop() }
         var stopped: String?  // the model whose run an interrupt stopped
@@ -159,7 +171,7 @@ enum SyncCommand {
             }
         }
         if interrupt.happened {
-            let rest = models.count - results.count - (stopped == nil ? 0 : 1)
+            let rest = models.count - (results.count - preceding.count) - (stopped == nil ? 0 : 1)
             console.error(
                 "interrupted: "
                     + (stopped.map { "the run of \($0) was stopped before it committed; nothing of it was written" }
@@ -179,7 +191,9 @@ enum SyncCommand {
             printSummary(results, console: console)
         }
         // A run skipped because its sources did not change succeeded at doing nothing.
-        return results.allSatisfy { $0.status == "succeeded" || $0.error == SyncRunner.unchangedReason }
+        return results.dropFirst(preceding.count).allSatisfy {
+            $0.status == "succeeded" || $0.error == SyncRunner.unchangedReason
+        }
             ? ExitStatus.success : ExitStatus.runFailed
     }
 
@@ -290,6 +304,14 @@ enum PlanCommand {
             } catch {
                 throw UsageError(
                     message: "cannot create the directory \(out): \(error.localizedDescription)", usage: spec.usage)
+            }
+        }
+        if !args.has("--json") {
+            // What each dbt reference reads: the query that runs is the resolved one (docs/dbt.md).
+            for model in models where !model.dbtRelations.isEmpty {
+                for (reference, relation) in model.dbtRelations {
+                    env.console.print("\(model.name): {{ \(reference) }} reads \(relation)")
+                }
             }
         }
         let saved = PlanBox()

@@ -8,7 +8,8 @@ import WarehouseSync
 /// `validate [--connect]`: checks the config and every model, reporting every problem.
 enum ValidateCommand {
     static let spec = CommandSpec(
-        name: "validate", usage: "warehouse-sync [--project DIR] validate [--connect [--strict]]",
+        name: "validate",
+        usage: "warehouse-sync [--project DIR] validate [--connect [--strict]] [--dbt-manifest PATH]",
         summary: "check the config and all models; --connect also compiles each model on its warehouse",
         details: """
             Every problem is reported with file:line and what to do; exit status 2 when any is found.
@@ -18,8 +19,12 @@ enum ValidateCommand {
             require a role that can do no more than read what the models read. It also compares each
             model's columns with the store's last snapshot and warns of schema drift the next run
             would hold (an error with --strict, unless the model says -- schema: evolve).
+            --dbt-manifest PATH  also check the models' dbt refs against another state of the dbt
+            project (a pull request's manifest.json, written by dbt parse): a ref or source that is
+            gone, a relation that moved, a column a model selects that is no longer documented
+            (docs/dbt.md).
             """,
-        flags: ["--connect", "--strict"])
+        flags: ["--connect", "--strict"], options: ["--dbt-manifest"])
 
     static let command = Command(spec: spec) { args, env in
         let project = try env.loadProject()
@@ -63,6 +68,9 @@ enum ValidateCommand {
                 }
             }
         }
+        if let path = args.option("--dbt-manifest") {
+            problems += try dbtBreaks(project, otherManifest: env.resolve(path), usage: spec.usage)
+        }
         var metricsProblems: [ProjectError] = []
         if let metrics = project.metricsPath {
             let directory = (metrics as NSString).deletingLastPathComponent
@@ -83,6 +91,7 @@ enum ValidateCommand {
                 + "\(project.config.sources.count) "
                 + "source\(project.config.sources.count == 1 ? "" : "s")"
                 + (args.has("--connect") ? ", all compiled" : "")
+                + (args.option("--dbt-manifest") != nil ? ", no break against \(args.option("--dbt-manifest")!)" : "")
         )
         return ExitStatus.success
     }

@@ -8,7 +8,7 @@ extension WarehouseKind {
         connectsWith: ("project", "project = \"my-project\" with credentials_file or token (or odbc = \"DSN=name\")"),
         alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes],
-        open: { try BigQueryWarehouse($0) })
+        dialect: BigQueryDialect(), open: { try BigQueryWarehouse($0) })
 }
 
 /// A BigQuery source over the REST API (`project`) or ODBC: the tables a query reads with their last

@@ -6,7 +6,7 @@ extension WarehouseKind {
     public static let postgres = WarehouseKind(
         name: "postgres", connectsWith: ("url", "url = \"postgres://user@host:5432/db\""),
         capabilities: [.compilesInPlace, .skipsUnchanged, .warehouseDiff, .measuresCost, .cancels],
-        budgetUnits: [.plannerCost], open: { try PostgresWarehouse($0) })
+        budgetUnits: [.plannerCost], dialect: PostgresDialect(), open: { try PostgresWarehouse($0) })
 }
 
 /// A PostgreSQL source: the planner's estimate and the catalog's change counters before a run,

@@ -7,7 +7,7 @@ extension WarehouseKind {
     public static let redshift = WarehouseKind(
         name: "redshift", connectsWith: ("url", "url = \"postgres://user@host:5439/db\""),
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.plannerCost],
-        statisticsLag: .seconds(300), open: { try RedshiftWarehouse($0) })
+        statisticsLag: .seconds(300), dialect: RedshiftDialect(), open: { try RedshiftWarehouse($0) })
 }
 
 /// A Redshift source: `EXPLAIN`'s cost and shape, and the tables the previous run scanned

@@ -4,7 +4,7 @@ extension WarehouseKind {
     /// A SQLite database file, opened read-only (the demo warehouse, and tests).
     public static let sqlite = WarehouseKind(
         name: "sqlite", connectsWith: ("path", "path = \"warehouse.db\""), capabilities: [.compilesInPlace, .cancels],
-        open: { try SQLiteWarehouse($0) })
+        dialect: SQLiteDialect(), open: { try SQLiteWarehouse($0) })
 }
 
 /// A SQLite source: rows and nothing more.

@@ -10,7 +10,7 @@ extension WarehouseKind {
         ),
         alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes, .credits],
-        open: { try SnowflakeWarehouse($0) })
+        dialect: SnowflakeDialect(), open: { try SnowflakeWarehouse($0) })
 }
 
 /// A Snowflake source over the SQL API (`account_url`) or ODBC: `EXPLAIN USING TABULAR`'s objects and

@@ -16,12 +16,16 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
     public let budgetUnits: [Budget.Unit]
     /// How long its change statistics may trail a commit by default; nil for the project's default.
     public let statisticsLag: Duration?
+    /// How the kind quotes names, for what is spelled before a warehouse is opened (a dbt
+    /// reference's relation, docs/dbt.md); the same dialect its `Warehouse` has.
+    public let dialect: any SQLDialect
     private let opener: @Sendable (WarehouseSettings) throws -> any Warehouse
 
     public init(
         name: String, connectsWith: (key: String, example: String), alternativeSettings: [String] = [],
         capabilities: WarehouseCapabilities,
         budgetUnits: [Budget.Unit] = [], statisticsLag: Duration? = nil,
+        dialect: any SQLDialect = StandardDialect(),
         open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
     ) {
         self.name = name
@@ -30,6 +34,7 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
         self.capabilities = capabilities
         self.budgetUnits = budgetUnits
         self.statisticsLag = statisticsLag
+        self.dialect = dialect
         self.opener = open
     }
 

@@ -74,8 +74,17 @@ public struct Model: Sendable {
     /// XXH3-128 of the file's text as it was read (32 hex digits): what a saved plan pins. Empty
     /// until the project loader sets it.
     public var fileDigest = ""
-    /// The query, byte for byte as the file holds it after the header.
+    /// The query, byte for byte as the file holds it after the header; with dbt references, as
+    /// the project resolved them (docs/dbt.md).
     public var sql: String
+    /// The query's `{{ ref(...) }}` and `{{ source(...) }}` as written (docs/dbt.md); nil without any.
+    public var dbtTemplate: DbtTemplate?
+    /// The unique ids of the dbt nodes the references resolved to (`model.shop.customer_ltv`),
+    /// sorted; empty until the project resolves them.
+    public var dbtNodes: [String] = []
+    /// Each reference and the relation it resolved to, in the query's order
+    /// (`ref('customer_ltv') → "db"."marts"."ltv_by_customer"`), for `plan` to show.
+    public var dbtRelations: [(reference: String, relation: String)] = []
     /// The line of each header key, for errors that point back at the file.
     public var headerLines: [String: Int]
     public var headerEndLine: Int
@@ -143,7 +152,15 @@ extension Model {
                 "write the SELECT below the -- header lines")
         } else {
             switch QueryText.check(body, firstLine: lineNumber + 1) {
-            case .success(let statement): model.sql = statement
+            case .success(let statement):
+                model.sql = statement
+                if statement.contains("{") {
+                    switch DbtTemplate.scan(statement, firstLine: lineNumber + 1) {
+                    case .success(let template) where !template.references.isEmpty: model.dbtTemplate = template
+                    case .success: break
+                    case .failure(let problem): fail(problem.line, problem.message, problem.hint, code: .syntax)
+                    }
+                }
             case .failure(let problem): fail(problem.line, problem.message, problem.hint, code: .syntax)
             }
         }

@@ -104,5 +104,8 @@ extension RunRecord {
         public static let cancelled = "run.cancelled"
         /// Skipped by the scheduler before it started (a slot that never came, a failed dependency).
         public static let notStarted = "run.not_started"
+        /// Skipped by `sync --after-dbt`: a dbt node the model refs failed or was skipped in that dbt
+        /// invocation (docs/dbt.md).
+        public static let upstreamFailed = "run.upstream_failed"
     }
 }

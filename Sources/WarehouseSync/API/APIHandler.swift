@@ -11,13 +11,14 @@ public final class APIHandler: Sendable {
     /// The largest body a request may have (a trigger's options); larger ones get 413.
     public static let maxBody = 64 << 10
 
-    private let project: Mutex<Project>
+    let project: Mutex<Project>
     private let pool: StorePool
     private let auth: BearerAuth
     private let browsers: BrowserGuard
-    private let control: any ServiceControl
+    let control: any ServiceControl
     private let metrics: @Sendable () -> String
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
+    let dbtCloudRuns: DbtCloudRunLog
 
     /// - Parameters:
     ///   - control: the scheduler that triggers queue runs on.
@@ -33,6 +34,7 @@ public final class APIHandler: Sendable {
         self.control = control
         self.metrics = metrics
         self.now = now
+        dbtCloudRuns = DbtCloudRunLog(projectDirectory: project.directory)
     }
 
     /// Takes a reloaded project (its models; the store, listen address and token need a restart).
@@ -45,7 +47,8 @@ public final class APIHandler: Sendable {
         if let refusal = browsers.refusal(request) { return error(refusal.status, refusal.message) }
         let path = Self.normalized(request.path)
         if path == "/healthz" || path == "/metrics" || (path == "/" && request.query["token"] != nil) { return nil }
-        if let refusal = unauthorized(request, path) { return refusal }
+        // The dbt Cloud hook carries its own credential: the body's HMAC (`dbtCloudHook`).
+        if path != Self.dbtCloudHookPath, let refusal = unauthorized(request, path) { return refusal }
         if let length = request.headers["content-length"].flatMap({ Int($0) }), length > Self.maxBody {
             return error(413, "the body is over \(Self.maxBody / 1024) KB")
         }
@@ -107,6 +110,7 @@ public final class APIHandler: Sendable {
                     ),
                 ])
         }
+        if path == Self.dbtCloudHookPath { return only("POST", request) { dbtCloudHook(request) } }
         if let refusal = unauthorized(request, path) { return refusal }
         do {
             return try route(request, path)
@@ -321,11 +325,11 @@ public final class APIHandler: Sendable {
         return n
     }
 
-    private func json(_ status: Int, _ text: String) -> HTTPResponse {
+    func json(_ status: Int, _ text: String) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "application/json", body: Array(text.utf8))
     }
 
-    private func error(_ status: Int, _ message: String) -> HTTPResponse {
+    func error(_ status: Int, _ message: String) -> HTTPResponse {
         var out: [UInt8] = []
         JSONFields.object([("error", .string(message))], to: &out)
         return HTTPResponse(status: status, contentType: "application/json", body: out)

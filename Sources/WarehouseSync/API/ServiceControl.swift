@@ -9,6 +9,12 @@ public protocol ServiceControl: Sendable {
     func trigger(model: String, request: RunRequest, queue: Bool) async -> (result: TriggerResult, running: String?)
     /// A run the scheduler has queued or started that the store does not have yet.
     func liveRun(id: String) async -> LiveRun?
+    /// Writes an event to the service's log (a dbt Cloud run that failed, docs/dbt.md).
+    func note(_ event: String, level: String, _ fields: [String: String]) async
+}
+
+extension ServiceControl {
+    public func note(_ event: String, level: String, _ fields: [String: String]) async {}
 }
 
 /// A run not yet in the store: `status` is `queued` or `running`.

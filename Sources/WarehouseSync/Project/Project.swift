@@ -77,6 +77,7 @@ public struct Project: Sendable {
             for (_, source) in config.sources.sorted(by: { $0.key < $1.key }) {
                 errors += source.keyFileProblems(projectDirectory: directory, configFile: configName)
             }
+            errors += resolveDbt(&models, config, directory: directory)
         }
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
         errors += dependencyProblems(models)

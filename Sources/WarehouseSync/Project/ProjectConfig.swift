@@ -21,6 +21,8 @@ public struct ProjectConfig: Sendable {
     /// Unset environment variables of [server] and [alerts.NAME]: only `serve` needs them, and
     /// refuses to start while any is unset; `validate` warns.
     public var serveOnlyProblems: [ProjectError] = []
+    /// `[dbt]`: the dbt project models ref (docs/dbt.md); nil when the config has no such table.
+    public var dbt: DbtConfig?
     /// `[alerts.NAME]`: where `serve` sends alerts.
     public var alerts: [String: AlertConfig] = [:]
     /// How long the change log keeps a run's changes (`[store] change_retention`); nil keeps them
@@ -44,6 +46,7 @@ extension ProjectConfig {
             if let passphrase = source.api?.privateKeyPassphrase { redactor.add(secret: passphrase.reveal()) }
         }
         if let token = server?.token { redactor.add(secret: token.reveal()) }
+        if let secret = dbt?.webhookSecret { redactor.add(secret: secret.reveal()) }
         // An alert URL's credential is its user:password, a token in its query, or a long path
         // segment (a Slack webhook's last one): blanking the whole URL would blank "http" and the
         // host out of every message.
@@ -170,6 +173,8 @@ extension ProjectConfig {
                 reader.deferUnsetVariables = true
                 config.server = reader.server(table)
                 reader.deferUnsetVariables = false
+            case ["dbt"]:
+                config.dbt = reader.dbt(table)
             case ["alerts"]:
                 reader.rejectAll(
                     table.entries, in: "[alerts]", hint: "each alert is a table of its own: [alerts.NAME]")
@@ -190,8 +195,8 @@ extension ProjectConfig {
                     ProjectError(
                         file: file, line: table.line, "unknown table [\(table.path.joined(separator: "."))]",
                         hint:
-                            "the tables are [store], [scheduler], [server], [sources.NAME], [destinations.NAME] and "
-                            + "[alerts.NAME]"))
+                            "the tables are [store], [scheduler], [server], [dbt], [sources.NAME], "
+                            + "[destinations.NAME] and [alerts.NAME]"))
             }
         }
         config.serveOnlyProblems = reader.serveOnly

@@ -11,6 +11,8 @@ struct TOMLDocument {
         case integer(Int)
         case boolean(Bool)
         case strings([String])
+        /// An array of integers (`cloud_job_ids = [123, 456]`).
+        case integers([Int])
 
         var typeName: String {
             switch self {
@@ -18,6 +20,7 @@ struct TOMLDocument {
             case .integer: "an integer"
             case .boolean: "a boolean"
             case .strings: "an array of strings"
+            case .integers: "an array of integers"
             }
         }
     }
@@ -185,16 +188,24 @@ enum TOMLParser {
         if text.hasPrefix("[") {
             var rest = Substring(text.dropFirst())
             var items: [String] = []
+            var numbers: [Int] = []
             while true {
                 rest = rest.drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix("]") {
                     rest = rest.dropFirst()
                     break
                 }
-                guard rest.hasPrefix("\"") || rest.hasPrefix("'") else {
-                    throw ProjectError(file: file, line: line, "arrays may hold only strings", code: .syntax)
+                if let first = rest.first, first.isNumber, items.isEmpty {
+                    let digits = rest.prefix { $0.isNumber || $0 == "_" }
+                    rest = rest.dropFirst(digits.count)
+                    numbers.append(Int(digits.replacingOccurrences(of: "_", with: "")) ?? 0)
+                } else {
+                    guard (rest.hasPrefix("\"") || rest.hasPrefix("'")) && numbers.isEmpty else {
+                        throw ProjectError(
+                            file: file, line: line, "arrays hold only strings or only integers", code: .syntax)
+                    }
+                    items.append(try parseString(&rest, file: file, line: line))
                 }
-                items.append(try parseString(&rest, file: file, line: line))
                 rest = rest.drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix(",") {
                     rest = rest.dropFirst()
@@ -205,7 +216,7 @@ enum TOMLParser {
             guard rest.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ProjectError(file: file, line: line, "unexpected text after the array's closing ]", code: .syntax)
             }
-            return .strings(items)
+            return numbers.isEmpty ? .strings(items) : .integers(numbers)
         }
         let digits = text.replacingOccurrences(of: "_", with: "")
         if let number = Int(digits.hasPrefix("+") ? String(digits.dropFirst()) : digits) { return .integer(number) }

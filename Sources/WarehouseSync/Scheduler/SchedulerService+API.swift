@@ -6,6 +6,10 @@ import Synchronization
 /// The HTTP API's view of the scheduler (docs/http-api.md): triggers go through `SchedulerCore`, so they
 /// coalesce with queued runs and obey the same concurrency limits as scheduled ones.
 extension SchedulerService: ServiceControl {
+    package func note(_ event: String, level: String, _ fields: [String: String]) async {
+        log.emit(event, level: level, fields.mapValues { .string($0) })
+    }
+
     package func trigger(model: String, request: RunRequest, queue: Bool) async -> (
         result: TriggerResult, running: String?
     ) {

@@ -1,0 +1,78 @@
+import Connectors
+import Foundation
+import SyncCore
+
+extension Project {
+    /// Resolves every model's `{{ ref(...) }}` and `{{ source(...) }}` through the `[dbt]` manifest
+    /// (docs/dbt.md): each becomes its node's relation, quoted for the model's source, in `sql`; the
+    /// nodes' unique ids go to `dbtNodes`. Returns every problem: no `[dbt]` table, no manifest, a
+    /// name the manifest does not have (at the model file's line, with the closest names).
+    static func resolveDbt(_ models: inout [Model], _ config: ProjectConfig, directory: URL) -> [ProjectError] {
+        guard models.contains(where: { $0.dbtTemplate != nil }) else { return [] }
+        guard let dbt = config.dbt else {
+            return models.compactMap { model in
+                model.dbtTemplate.map { template in
+                    ProjectError(
+                        file: model.file, line: template.references.first?.line,
+                        "model \(model.name) uses \(template.references[0]) but \(configFileName) has no [dbt] table",
+                        hint: "add [dbt] with project_dir = \"../analytics\" (the dbt project's directory), "
+                            + "then run dbt parse there", code: .reference)
+                }
+            }
+        }
+        let manifest: DbtManifest
+        do {
+            manifest = try readManifest(dbt.manifestURL(in: directory), config: config)
+        } catch { return [error] }
+        var errors: [ProjectError] = []
+        for index in models.indices {
+            guard let template = models[index].dbtTemplate else { continue }
+            let model = models[index]
+            let dialect = model.source.flatMap { config.sources[$0]?.kind.dialect } ?? StandardDialect()
+            var relations: [DbtReference: String] = [:]
+            var nodes: Set<String> = []
+            for reference in template.references {
+                switch manifest.resolve(reference) {
+                case .found(let node):
+                    relations[reference] = node.relation { dialect.quote(identifier: $0) }
+                    nodes.insert(node.uniqueID)
+                case .missing(let message, let hint):
+                    errors.append(
+                        ProjectError(
+                            file: model.file, line: reference.line, "model \(model.name): \(message)", hint: hint,
+                            code: .reference))
+                }
+            }
+            models[index].sql = template.rendered { relations[$0] ?? $0.description }
+            models[index].dbtNodes = nodes.sorted()
+            models[index].dbtRelations = template.references.compactMap { reference in
+                relations[reference].map { (reference.description, $0) }
+            }
+        }
+        return errors
+    }
+
+    /// Reads and decodes a dbt manifest.
+    /// - Throws: `ProjectError` (code `project.file`) when it is missing (the hint says to run
+    ///   dbt parse), unreadable or not a dbt manifest.
+    public static func readManifest(_ url: URL, config: ProjectConfig) throws(ProjectError) -> DbtManifest {
+        let line = config.dbt?.line
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            let missing = !FileManager.default.fileExists(atPath: url.path)
+            throw ProjectError(
+                file: config.file, line: line,
+                "cannot read the dbt manifest \(url.path)" + (missing ? ": it does not exist" : ""),
+                hint: missing
+                    ? "run `dbt parse` (or dbt compile) in the dbt project to write target/manifest.json, or set "
+                        + "[dbt] manifest to where it is"
+                    : "check the file's permissions", code: .file)
+        }
+        do {
+            return try DbtManifest.decode(data)
+        } catch {
+            throw ProjectError(
+                file: config.file, line: line, "\(url.path) is not a dbt manifest: \(error)",
+                hint: "point [dbt] manifest at dbt's target/manifest.json, written by `dbt parse`", code: .file)
+        }
+    }
+}
