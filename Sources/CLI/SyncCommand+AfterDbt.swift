@@ -37,6 +37,7 @@ extension SyncCommand {
                 record.finishedAt = now
                 record.error = reason
                 record.errorCode = RunRecord.Codes.upstreamFailed
+                record.reads = model.dbtReads
                 return record
             }
             if !options.dryRun {

@@ -308,10 +308,8 @@ enum PlanCommand {
         }
         if !args.has("--json") {
             // What each dbt reference reads: the query that runs is the resolved one (docs/dbt.md).
-            for model in models where !model.dbtRelations.isEmpty {
-                for (reference, relation) in model.dbtRelations {
-                    env.console.print("\(model.name): {{ \(reference) }} reads \(relation)")
-                }
+            for model in models {
+                for line in model.dbtReads?.split(separator: "\n") ?? [] { env.console.print("\(model.name): \(line)") }
             }
         }
         let saved = PlanBox()

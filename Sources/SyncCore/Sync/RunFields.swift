@@ -57,6 +57,9 @@ extension RunRecord {
             record, value in
             if case .text(let text) = value { record.errorCode = text } else { record.errorCode = nil }
         },
+        RunField(name: "reads", kind: .text, get: { $0.reads.map(RunFieldValue.text) ?? .null }) { record, value in
+            if case .text(let text) = value { record.reads = text } else { record.reads = nil }
+        },
     ]
 
     private static func text(_ name: String, _ path: WritableKeyPath<RunRecord, String> & Sendable) -> RunField {

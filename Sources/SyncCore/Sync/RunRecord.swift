@@ -28,6 +28,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Why the run did not succeed, as a stable code (`ReportedError.errorCode`, or `run.unchanged`,
     /// `run.over_budget`, `run.held`, `run.cancelled` for runs that ended on purpose); nil for a success.
     public var errorCode: String?
+    /// What the model's dbt references read in this run, one per line (`{{ ref('customer_ltv') }} reads
+    /// "analytics"."marts"."customer_ltv"`), as resolved through the manifest (docs/dbt.md); nil for a
+    /// model without them.
+    public var reads: String?
 
     public init(id: String, model: String, source: String, trigger: Trigger, status: Status, startedAt: Date) {
         self.id = id

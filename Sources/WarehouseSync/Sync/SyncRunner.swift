@@ -94,6 +94,7 @@ public final class SyncRunner: Sendable {
         var record = RunRecord(
             id: options.runID ?? RunRecord.newID(at: started), model: model.name, source: model.source ?? "",
             trigger: options.trigger, status: .running, startedAt: started)
+        record.reads = model.dbtReads
         let store = try self.store.open(readingOnly: options.dryRun)
         if !options.dryRun { store.startCheckpoint() }
         var lease: LeaseKeeper?

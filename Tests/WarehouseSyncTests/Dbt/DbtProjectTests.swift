@@ -43,6 +43,12 @@ import Testing
         #expect(second.status == 0, "\(second.out)\(second.err)")
         #expect(try f.sync.traits("1")["lifetime_value"] == "\"999.00\"", "read from prod_marts")
         #expect(try f.sync.traits("2")["lifetime_value"] == "\"99.99\"")
+        // Each run records what its references read: runs show tells the dev run from the prod one.
+        let runs = try f.sync.store().runs(model: "ltv", limit: 2)
+        let prod = try #require(runs.first { $0.reads?.contains("\"prod_marts\".\"ltv_by_customer\"") == true })
+        #expect(runs.contains { $0.reads?.contains("\"dev_marts\".\"ltv_by_customer\"") == true })
+        let shown = await runCLI(["runs", "show", prod.id], in: f.directory)
+        #expect(shown.out.contains("reads") && shown.out.contains("{{ ref('customer_ltv') }} reads"), "\(shown.out)")
         let validate = await runCLI(["validate", "--connect"], in: f.directory)
         #expect(validate.status == 0, "\(validate.err)")
     }
