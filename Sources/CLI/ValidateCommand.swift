@@ -154,10 +154,18 @@ enum ValidateCommand {
                 for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
                     let handle: any Warehouse
                     do { handle = try source.open(projectDirectory: directory) } catch {
+                        // The driver's hint, where it has one, is the hint: said once.
+                        let said =
+                            (error as? ConnectorError).map { error in
+                                var error = error
+                                error.hint = nil
+                                return "\(error)"
+                            } ?? "\(error)"
                         problems.append(
                             ProjectError(
-                                file: configFile, line: source.line, "cannot open source \(name): \(error)",
-                                hint: "check the source's url/odbc/path and credentials", code: .warehouse))
+                                file: configFile, line: source.line, "cannot open source \(name): \(said)",
+                                hint: (error as? ConnectorError)?.hint
+                                    ?? "check the source's url/odbc/path and credentials", code: .warehouse))
                         continue
                     }
                     for model in models where model.source == name {

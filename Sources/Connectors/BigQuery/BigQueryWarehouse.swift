@@ -8,7 +8,14 @@ extension WarehouseKind {
         connectsWith: ("project", "project = \"my-project\" with credentials_file or token (or odbc = \"DSN=name\")"),
         alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes],
-        dialect: BigQueryDialect(), open: { try BigQueryWarehouse($0) })
+        dialect: BigQueryDialect(),
+        // The REST client connects on its first request: making it reads and checks the key file.
+        check: { settings in
+            _ = try settings.api.map {
+                try BigQueryAPISource.client($0, region: settings.region, maximumBytesBilled: nil)
+            }
+        },
+        open: { try BigQueryWarehouse($0) })
 }
 
 /// A BigQuery source over the REST API (`project`) or ODBC: the tables a query reads with their last

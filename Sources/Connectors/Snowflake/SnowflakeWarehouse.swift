@@ -10,7 +10,10 @@ extension WarehouseKind {
         ),
         alternativeSettings: ["odbc"],
         capabilities: [.skipsUnchanged, .warehouseDiff, .measuresCost, .cancels], budgetUnits: [.bytes, .credits],
-        dialect: SnowflakeDialect(), open: { try SnowflakeWarehouse($0) })
+        dialect: SnowflakeDialect(),
+        // The SQL API's client connects on its first statement: making it reads and checks the key.
+        check: { settings in _ = try settings.api.map(SnowflakeSQLAPISource.client) },
+        open: { try SnowflakeWarehouse($0) })
 }
 
 /// A Snowflake source over the SQL API (`account_url`) or ODBC: `EXPLAIN USING TABULAR`'s objects and

@@ -20,14 +20,17 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
     /// reference's relation, docs/dbt.md); the same dialect its `Warehouse` has.
     public let dialect: any SQLDialect
     private let opener: @Sendable (WarehouseSettings) throws -> any Warehouse
+    private let checker: (@Sendable (WarehouseSettings) throws -> Void)?
 
     public init(
         name: String, connectsWith: (key: String, example: String), alternativeSettings: [String] = [],
         capabilities: WarehouseCapabilities,
         budgetUnits: [Budget.Unit] = [], statisticsLag: Duration? = nil,
         dialect: any SQLDialect = StandardDialect(),
+        check: (@Sendable (WarehouseSettings) throws -> Void)? = nil,
         open: @escaping @Sendable (WarehouseSettings) throws -> any Warehouse
     ) {
+        self.checker = check
         self.name = name
         self.connectsWith = connectsWith
         self.alternativeSettings = alternativeSettings
@@ -41,6 +44,12 @@ public struct WarehouseKind: Sendable, Hashable, CustomStringConvertible {
     /// Opens a read-only session on the warehouse `settings` describe.
     /// - Throws: `ConnectorError` when it cannot connect.
     public func open(_ settings: WarehouseSettings) throws -> any Warehouse { try opener(settings) }
+
+    /// Checks `settings` as far as it can without connecting (a key file that is a key, the one way
+    /// to authenticate), so that `validate` finds what `open` would refuse; nothing for a kind
+    /// whose opening is its connection.
+    /// - Throws: `ConnectorError` naming the setting and what to write.
+    public func check(_ settings: WarehouseSettings) throws { try checker?(settings) }
 
     /// Every kind, in the order the documentation lists them.
     public static let all: [WarehouseKind] = [.postgres, .redshift, .snowflake, .bigquery, .odbc, .sqlite]

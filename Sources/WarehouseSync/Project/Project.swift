@@ -75,7 +75,7 @@ public struct Project: Sendable {
         if let config {
             errors += resolveSources(&models, config)
             for (_, source) in config.sources.sorted(by: { $0.key < $1.key }) {
-                errors += source.keyFileProblems(projectDirectory: directory, configFile: configName)
+                errors += source.settingsProblems(projectDirectory: directory, configFile: configName)
             }
             errors += resolveDbt(&models, config, directory: directory)
         }

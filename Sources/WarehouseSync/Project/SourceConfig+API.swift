@@ -58,8 +58,13 @@ extension ConfigReader {
             }
         }
         let isProject = route.route == "project"
-        for key in ["account_url", "api_url"] {
-            guard let given = values[key], let problem = Self.apiURLProblem(given.value) else { continue }
+        let examples = [
+            "account_url": "https://myorg-myaccount.snowflakecomputing.com", "api_url": BigQueryWarehouse.defaultAPIURL,
+        ]
+        for (key, example) in examples.sorted(by: { $0.key < $1.key }) {
+            guard let given = values[key], let problem = Self.apiURLProblem(given.value, example: example) else {
+                continue
+            }
             errors.append(
                 ProjectError(file: file, line: given.line, "source \(name): \(key) \(problem.0)", hint: problem.1))
             return nil
@@ -88,8 +93,8 @@ extension ConfigReader {
     /// What is wrong with an API's base URL, and what to write instead; nil when it can be used: an
     /// `https://` (or loopback `http://`) URL with a host and no path, query or fragment (the client
     /// adds the API's paths).
-    static func apiURLProblem(_ text: String) -> (String, String)? {
-        let example = "write the base URL alone, e.g. https://myorg-myaccount.snowflakecomputing.com"
+    static func apiURLProblem(_ text: String, example url: String) -> (String, String)? {
+        let example = "write the base URL alone, e.g. \(url)"
         guard let url = URL(string: text), url.host?.isEmpty == false else {
             return ("\"\(text)\" is no URL", example)
         }
@@ -129,6 +134,26 @@ extension SourceConfig {
 }
 
 extension SourceConfig {
+    /// What `validate` finds wrong with the source without connecting: a key file that is not there,
+    /// then what the kind's own check refuses (no way to authenticate, a key that is no key, a key
+    /// without its user or passphrase).
+    func settingsProblems(projectDirectory: URL, configFile: String) -> [ProjectError] {
+        let files = keyFileProblems(projectDirectory: projectDirectory, configFile: configFile)
+        guard files.isEmpty else { return files }
+        do {
+            try kind.check(settings(projectDirectory: projectDirectory))
+            return []
+        } catch let error as ConnectorError {
+            return [
+                ProjectError(
+                    file: configFile, line: line, "source \(name): \(error.message)", hint: error.hint,
+                    code: .invalidValue)
+            ]
+        } catch {
+            return [ProjectError(file: configFile, line: line, "source \(name): \(error)", code: .invalidValue)]
+        }
+    }
+
     /// A problem for each key file of the API route (`private_key_file`, `credentials_file`) that is
     /// not a readable file, so that `validate` finds it without connecting.
     func keyFileProblems(projectDirectory: URL, configFile: String) -> [ProjectError] {

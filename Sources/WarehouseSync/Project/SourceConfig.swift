@@ -157,10 +157,14 @@ extension SourceConfig {
     ///   - maximumBytesBilled: a cap the warehouse enforces on the query's bytes billed, where it can.
     /// - Throws: `ConnectorError` when it cannot connect.
     public func open(projectDirectory: URL, maximumBytesBilled: Double? = nil) throws -> any Warehouse {
+        try kind.open(settings(projectDirectory: projectDirectory, maximumBytesBilled: maximumBytesBilled))
+    }
+
+    /// What the warehouse is opened with: relative paths resolved against `projectDirectory`.
+    func settings(projectDirectory: URL, maximumBytesBilled: Double? = nil) -> WarehouseSettings {
         let resolved = path.map { $0.hasPrefix("/") ? $0 : projectDirectory.appendingPathComponent($0).path }
-        return try kind.open(
-            WarehouseSettings(
-                url: url, password: password, odbc: odbc, path: resolved, region: region ?? "us",
-                maximumBytesBilled: maximumBytesBilled, api: resolvedAPI(projectDirectory: projectDirectory)))
+        return WarehouseSettings(
+            url: url, password: password, odbc: odbc, path: resolved, region: region ?? "us",
+            maximumBytesBilled: maximumBytesBilled, api: resolvedAPI(projectDirectory: projectDirectory))
     }
 }

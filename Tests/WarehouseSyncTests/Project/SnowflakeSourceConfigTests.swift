@@ -108,6 +108,48 @@ import Testing
         #expect(problem.hint?.contains("docs/warehouses.md") == true)
     }
 
+    /// What opening would refuse, `validate` finds without connecting: no way to authenticate, a key
+    /// without its user, a file that is no key.
+    @Test(arguments: [
+        (
+            "kind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"",
+            "source s: a Snowflake source with account_url needs private_key_file or token"
+        ),
+        (
+            "kind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"\n"
+                + "private_key_file = \"/etc/hostname\"", "source s: key-pair auth needs the Snowflake user"
+        ),
+        (
+            "kind = \"snowflake\"\naccount_url = \"https://x.snowflakecomputing.com\"\nuser = \"U\"\n"
+                + "private_key_file = \"/etc/hostname\"",
+            "source s: private_key_file /etc/hostname: the text is not a PEM private key"
+        ),
+        (
+            "kind = \"bigquery\"\nproject = \"my-proj\"",
+            "source s: a BigQuery source with project needs credentials_file or token"
+        ),
+        (
+            "kind = \"bigquery\"\nproject = \"my-proj\"\ncredentials_file = \"/etc/hostname\"",
+            "source s: credentials_file /etc/hostname"
+        ),
+    ])
+    func unusableCredentialsAreFoundWithoutConnecting(source: String, message: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-creds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try "-- key: id\nSELECT 1 AS id, 2 AS v\n".write(
+            to: directory.appendingPathComponent("models/m.sql"), atomically: true, encoding: .utf8)
+        try ("[sources.s]\n" + source + "\n").write(
+            to: directory.appendingPathComponent("warehouse-sync.toml"), atomically: true, encoding: .utf8)
+        let errors = try #require(throws: ProjectErrors.self) {
+            try Project.load(directory: directory, environment: [:])
+        }
+        let problem = try #require(errors.errors.first)
+        #expect(problem.line == 1 && problem.message.hasPrefix(message), "\(problem.message)")
+        #expect(problem.hint != nil)
+    }
+
     @Test func plainHTTPToAnotherHostIsRefusedWhenTheSourceOpens() throws {
         let settings = WarehouseSettings(
             api: WarehouseAPISettings(url: "http://myorg.snowflakecomputing.com", token: Secret("t")))
