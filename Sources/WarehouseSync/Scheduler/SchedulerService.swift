@@ -104,7 +104,9 @@ package actor SchedulerService {
                     _exit(ExitStatus.success)
                 }
             ))
-        let watcher = FileWatcher(project: directory, continuation)
+        let manifest =
+            project.models.contains { $0.dbtTemplate != nil } ? project.config.dbt?.manifestURL(in: directory) : nil
+        let watcher = FileWatcher(project: directory, manifest: manifest, continuation)
         let heartbeat = startHeartbeat()
         delivery.start()
         if !startServer() {

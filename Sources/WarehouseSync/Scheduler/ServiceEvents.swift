@@ -51,20 +51,25 @@ final class SignalEvents: @unchecked Sendable {
     func cancel() { sources.forEach { $0.cancel() } }
 }
 
-/// Watches the project's config file and models/ with inotify, and asks for a reload when a
-/// file is written, created, moved or deleted.
+/// Watches the project's config file and models/ with inotify, and the dbt manifest where models
+/// read through it (a `dbt parse` for another target changes what they read, docs/dbt.md), and asks
+/// for a reload when one is written, created, moved or deleted.
 /// Unchecked: its state is an immutable descriptor and a thread-safe dispatch source.
 final class FileWatcher: @unchecked Sendable {
     private let descriptor: Int32
     private let source: DispatchSourceRead
 
-    init?(project: URL, _ continuation: AsyncStream<ServiceEvent>.Continuation) {
+    /// - Parameter manifest: the dbt manifest the project's models resolve through; nil for none. Its
+    ///   directory is watched from the start only if it exists then (a reload watches it anew).
+    init?(project: URL, manifest: URL? = nil, _ continuation: AsyncStream<ServiceEvent>.Continuation) {
         descriptor = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
         let mask =
             UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_MOVED_FROM) | UInt32(IN_CREATE) | UInt32(IN_DELETE)
         _ = inotify_add_watch(descriptor, project.path, mask)
         _ = inotify_add_watch(descriptor, project.appendingPathComponent(Project.modelsDirectoryName).path, mask)
+        if let manifest { _ = inotify_add_watch(descriptor, manifest.deletingLastPathComponent().path, mask) }
+        let manifestName = manifest?.lastPathComponent
         let fd = descriptor
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
         source.setEventHandler {
@@ -80,7 +85,9 @@ final class FileWatcher: @unchecked Sendable {
                             buffer[offset + 15]) << 24
                     let nameBytes = buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
                     let name = String(decoding: nameBytes, as: UTF8.self)
-                    if name.hasSuffix(".sql") || name == Project.configFileName || name == Project.modelsDirectoryName {
+                    if name.hasSuffix(".sql") || name == Project.configFileName || name == Project.modelsDirectoryName
+                        || name == manifestName
+                    {
                         relevant = true
                     }
                     offset += 16 + length
