@@ -118,7 +118,14 @@ final class WarehouseDiff {
                 }
             }
             resultWritten = sql.resultIsScratchTable
-            let inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
+            let inserted: Int
+            do {
+                inserted = try session.execute(sql.fillResult(modelSQL), readOnly: true, options: modelOptions)
+            } catch var error as ConnectorError where error.code == .query && sql.resultIsScratchTable {
+                // The result goes to the scratch schema here: a missing schema or grant fails this statement.
+                error.hint = Self.scratchHint(sql.schema)
+                throw error
+            }
             return sql.fillCountsRows ? inserted : try count(sql.rowCount)
         }
     }
@@ -141,10 +148,7 @@ final class WarehouseDiff {
                         _ = try session.execute(sql.createScratch(state.table), readOnly: false, options: own)
                     }
                 } catch var error as ConnectorError where error.code == .query {
-                    error.hint =
-                        error.hint
-                        ?? "the source's scratch_schema \(sql.schema) must exist, and the role needs USAGE and CREATE "
-                        + "on it (docs/warehouse-diff.md)"
+                    error.hint = error.hint ?? Self.scratchHint(sql.schema)
                     throw error
                 }
             }
@@ -156,6 +160,12 @@ final class WarehouseDiff {
         stats.queryTime += warehouseTime
         stats.bytes += catalogBytes
         return stats
+    }
+
+    /// What to check when a statement that writes to the scratch schema fails.
+    static func scratchHint(_ schema: String) -> String {
+        "the source's scratch_schema \(schema) must exist, and the role needs USAGE and CREATE on it "
+            + "(docs/warehouse-diff.md)"
     }
 
     /// After the store's commit: drops the previous table. A failure is left for the next run.

@@ -113,6 +113,19 @@ import Testing
         }
     }
 
+    /// Over the SQL API the result is written to the scratch schema first: its absence is said there.
+    @Test func aMissingScratchSchemaSaysWhatToDo() async throws {
+        let p = try SnowflakeProject()
+        try p.replaceCustomers("('u1', 1, 'a')")
+        try p.warehouse("DROP SCHEMA WS_SCRATCH")
+        try p.model("inside", "-- diff: warehouse\n-- key: user_id\nSELECT user_id, ltv FROM customers\n")
+        let result = await runCLI(["sync", "inside"], in: p.directory, environment: p.environment)
+        #expect(result.status == 1)
+        #expect(
+            result.out.contains("HINT: the source's scratch_schema WS_SCRATCH must exist, and the role needs USAGE"),
+            "\(result.out)")
+    }
+
     @Test func aCancelledLongQueryEndsTheRunAndCancelsTheStatement() throws {
         let settings = WarehouseSettings(
             api: WarehouseAPISettings(url: try TestSnowflake.url(), token: Secret("t")))
