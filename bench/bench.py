@@ -225,8 +225,14 @@ def store_floor(store_kind, project, workdir):
         files = {t: Path(workdir) / f"store-floor-{t}.copy" for t, _ in tables}
         for t, k in tables:
             psql("bench_store", f"\\copy (SELECT * FROM warehouse_sync.{t} ORDER BY {k}) TO '{files[t]}'")
+        # LIKE copies columns, constraints and indexes but not storage parameters (the store's fillfactor).
         psql("bench_store", "DROP SCHEMA IF EXISTS store_floor CASCADE; CREATE SCHEMA store_floor;"
-             + "".join(f"CREATE TABLE store_floor.{t} (LIKE warehouse_sync.{t} INCLUDING ALL);" for t, _ in tables))
+             + "".join(f"CREATE TABLE store_floor.{t} (LIKE warehouse_sync.{t} INCLUDING ALL);" for t, _ in tables)
+             + "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, c.reloptions FROM pg_class c "
+             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'warehouse_sync' AND c.reloptions "
+             "IS NOT NULL LOOP IF to_regclass('store_floor.' || quote_ident(r.relname)) IS NOT NULL THEN "
+             "EXECUTE format('ALTER TABLE store_floor.%I SET (%s)', r.relname, array_to_string(r.reloptions, ', ')); "
+             "END IF; END LOOP; END $$;")
         script_file = Path(workdir) / "store-floor.sql"
         script_file.write_text("".join(f"\\copy store_floor.{t} FROM '{files[t]}'\n" for t, _ in tables))
         # -1: the three copies in one transaction, as a run's.
