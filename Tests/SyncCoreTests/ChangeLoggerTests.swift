@@ -74,6 +74,29 @@ import Testing
         #expect(logger.entries(kept).isEmpty)
     }
 
+    /// Writers keep a removed profile as one change-log row of the values it had: every entry of a
+    /// removed key is an unset, and only traits that held a value are in the row.
+    @Test func aRemovedProfileIsOneRowOfTheValuesItHad() {
+        let logger = ChangeLogger(traitNames: ["ltv", "risk", "tier"], previousTraitNames: ["ltv", "risk", "tier"])
+        let removed = Change(
+            kind: .removed, key: "u9", hash: 0, traits: EncodedTraits(bytes: []), setTraits: [],
+            unsetTraits: ["ltv", "risk", "tier"], old: Self.encoded(["10.50", "\"a \\\"b\\\"\"", EncodedTraits.absent]))
+        let changed = Change(
+            kind: .changed, key: "u1", hash: 2, traits: Self.encoded(["1", "2", "3"]), setTraits: [0], unsetTraits: [],
+            old: Self.encoded(["0", "2", "3"]))
+        #expect(logger.isRemovedProfile(removed))
+        #expect(!logger.isRemovedProfile(changed))
+        let entries = logger.entries(removed)
+        #expect(entries.map(\.trait) == ["ltv", "risk"])
+        let quoted = removedTraitsObject(entries, quoted: true).map { String(decoding: $0, as: UTF8.self) }
+        #expect(quoted == #"{"ltv":"10.50","risk":"\"a \\\"b\\\"\""}"#)
+        let spliced = removedTraitsObject(entries, quoted: false).map { String(decoding: $0, as: UTF8.self) }
+        #expect(spliced == #"{"ltv":10.50,"risk":"a \"b\""}"#)
+        // A kept key (on_remove: keep) unsets nothing, so it has no row.
+        #expect(removedTraitsObject([], quoted: true) == nil)
+        #expect(removedTraitsObject(logger.entries(changed), quoted: true) == nil)
+    }
+
     @Test func theSpoolKeepsTheOldValues() throws {
         let spool = try ChangeSpool()
         let change = Change(

@@ -22,6 +22,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private var log: [UInt8] = []
     /// Added profiles' change-log rows, copied into `warehouse_sync.change_added`.
     private var addedLog: [UInt8] = []
+    /// Removed profiles' change-log rows, copied into `warehouse_sync.change_removed`.
+    private var removedLog: [UInt8] = []
     /// Outbox rows, copied straight into `warehouse_sync.outbox`.
     private var outbox: [UInt8] = []
     private let destinations: [String]
@@ -69,6 +71,7 @@ struct PostgresChangeWriter: StoreChangeWriter {
 
     mutating func apply(_ change: Change) throws {
         let added = logChanges && logger.isAddedProfile(change)
+        let removed = logChanges && logger.isRemovedProfile(change)
         let entries = (logChanges && !added) || !destinations.isEmpty ? logger.entries(change) : []
         if !entries.isEmpty {
             let payload = outboxPayload(entries)
@@ -95,7 +98,17 @@ struct PostgresChangeWriter: StoreChangeWriter {
             appendCopyText(updatedAt, to: &addedLog)
             addedLog.append(10)
         }
-        for entry in logChanges && !added ? entries : [] {
+        if removed, let traits = removedTraitsObject(entries, quoted: false) {
+            // One row for the profile, like an added one's.
+            removedLog += logPrefix
+            appendCopyText(change.key, to: &removedLog)
+            removedLog.append(9)
+            traits.withUnsafeBufferPointer { appendCopyText($0, to: &removedLog) }
+            removedLog.append(9)
+            appendCopyText(updatedAt, to: &removedLog)
+            removedLog.append(10)
+        }
+        for entry in logChanges && !added && !removed ? entries : [] {
             log += logPrefix
             for column in [entry.key, entry.trait] {
                 appendCopyText(column, to: &log)
@@ -154,8 +167,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private mutating func flush() throws {
         let batch = Batch(
             sets: sets, unsets: unsets, snapshots: snapshots, deletes: deletes, log: log, addedLog: addedLog,
-            outbox: outbox)
-        for buffer in [\Self.sets, \.unsets, \.snapshots, \.deletes, \.log, \.addedLog, \.outbox] {
+            removedLog: removedLog, outbox: outbox)
+        for buffer in [\Self.sets, \.unsets, \.snapshots, \.deletes, \.log, \.addedLog, \.removedLog, \.outbox] {
             let used = self[keyPath: buffer].count
             self[keyPath: buffer] = []
             self[keyPath: buffer].reserveCapacity(used)
@@ -174,6 +187,7 @@ private struct Batch {
     let deletes: [UInt8]
     let log: [UInt8]
     let addedLog: [UInt8]
+    let removedLog: [UInt8]
     let outbox: [UInt8]
 
     /// Copies the rows in: straight into the tables when `direct`, else through the staging tables,
@@ -237,6 +251,10 @@ private struct Batch {
         if !addedLog.isEmpty {
             try connection.copyIn(
                 "COPY warehouse_sync.change_added (run_seq, run, model, key, traits, at) FROM STDIN", addedLog)
+        }
+        if !removedLog.isEmpty {
+            try connection.copyIn(
+                "COPY warehouse_sync.change_removed (run_seq, run, model, key, traits, at) FROM STDIN", removedLog)
         }
         // Only the staging tables this batch filled: each TRUNCATE gives a table new files.
         let staged = [

@@ -155,5 +155,33 @@ enum PostgresMigrations {
             PRIMARY KEY (run_seq, ordinal)
         );
         """,
+        // 10: a removed profile's change-log rows as one row of the values it had (a key that leaves the
+        // model unsets every trait: one row, not one per trait), shaped like change_added.
+        """
+        CREATE TABLE warehouse_sync.change_removed (
+            run_seq bigint NOT NULL,
+            run     text NOT NULL,
+            model   text NOT NULL,
+            key     text COLLATE "C" NOT NULL,
+            traits  text NOT NULL,
+            at      timestamptz NOT NULL,
+            PRIMARY KEY (run_seq, key)
+        );
+        CREATE OR REPLACE VIEW warehouse_sync.changes AS
+        SELECT run_seq, run, model, key, trait, old, new, at FROM warehouse_sync.change_rows
+        UNION ALL
+        SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL::text, e.value::text, a.at
+        FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e
+        UNION ALL
+        SELECT r.run_seq, r.run, r.model, r.key, e.key, e.value::text, NULL::text, r.at
+        FROM warehouse_sync.change_removed r CROSS JOIN json_each(r.traits::json) e;
+        """,
+        // 11: a tenth of each page of profiles and snapshots left free, so a rerun's update of a row
+        // stays on its page (a HOT update: no new index entry, one page written, not three). Pages
+        // written from now on keep it; https://www.postgresql.org/docs/current/storage-hot.html
+        """
+        ALTER TABLE warehouse_sync.profiles SET (fillfactor = 90);
+        ALTER TABLE warehouse_sync.snapshots SET (fillfactor = 90);
+        """,
     ]
 }

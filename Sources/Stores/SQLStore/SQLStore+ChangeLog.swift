@@ -4,9 +4,9 @@ import SyncCore
 /// The change log (`changes`): reading it, pruning it, and `revert`, which puts back what a run
 /// changed as a run of its own.
 extension SQLStore {
-    /// The change log's rows, newest run first, then by key and trait. Each of the two tables
-    /// behind the `changes` view is read with its own limit (an added profile's row expands to its
-    /// traits only within the limit), and the two are merged.
+    /// The change log's rows, newest run first, then by key and trait. Each of the three tables
+    /// behind the `changes` view is read with its own limit (an added or removed profile's row
+    /// expands to its traits only within the limit), and the three are merged.
     package func changes(_ query: ChangeQuery) throws -> [ChangeRecord] {
         let filters = """
             WHERE (\(d.textParam(1)) IS NULL OR model = \(d.param(1)))
@@ -18,7 +18,7 @@ extension SQLStore {
             StoreValue(query.model), StoreValue(query.run), StoreValue(query.key),
             StoreValue(query.since.map(formatInstant)), .integer(Int64(query.limit)),
         ]
-        let each = d.eachAddedTrait("a")
+        let each = d.eachLoggedTrait("a")
         var rows: [(seq: Int64, record: ChangeRecord)] = []
         for sql in [
             """
@@ -28,6 +28,11 @@ extension SQLStore {
             """
             SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), \(d.isoText("a.at"))
             FROM (SELECT * FROM \(table(.changeAdded)) \(filters) ORDER BY run_seq DESC, key LIMIT \(d.param(5))) a
+            CROSS JOIN \(each.join)
+            """,
+            """
+            SELECT a.run_seq, a.run, a.model, a.key, e.key, \(each.value), NULL, \(d.isoText("a.at"))
+            FROM (SELECT * FROM \(table(.changeRemoved)) \(filters) ORDER BY run_seq DESC, key LIMIT \(d.param(5))) a
             CROSS JOIN \(each.join)
             """,
         ] {
@@ -58,10 +63,11 @@ extension SQLStore {
         guard let last else { return 0 }
         // A run's invalid rows go with its changes.
         try database.run("DELETE FROM \(table(.invalidRows)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
-        let added = try database.run(
-            "DELETE FROM \(table(.changeAdded)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
-        return try added
-            + database.run("DELETE FROM \(table(.changeRows)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
+        var deleted = 0
+        for log in [StoreTable.changeAdded, .changeRemoved, .changeRows] {
+            deleted += try database.run("DELETE FROM \(table(log)) WHERE run_seq <= \(d.param(1))", [.integer(last)])
+        }
+        return deleted
     }
 
     package func revert(_ request: RevertRequest) throws -> RevertOutcome {

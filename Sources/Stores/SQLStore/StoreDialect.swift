@@ -4,10 +4,11 @@ import SyncCore
 /// `warehouse_sync.runs` in PostgreSQL; `profiles` and `profile_traits` are documented names.
 package enum StoreTable: String, Sendable, CaseIterable {
     case meta, profiles, snapshots, models, runs, leases, heartbeats, changes, outbox, deliveries
-    /// The change log's tables behind the `changes` view: one row a changed trait, and one row an
-    /// added profile with all its traits.
+    /// The change log's tables behind the `changes` view: one row a changed trait, one row an
+    /// added profile with all its traits, and one row a removed profile with the values it had.
     case changeRows = "change_rows"
     case changeAdded = "change_added"
+    case changeRemoved = "change_removed"
     case invalidRows = "invalid_rows"
 }
 
@@ -97,10 +98,10 @@ package enum StoreDialect: Sendable {
         self == .sqlite ? column : "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 
-    /// The traits of an added profile's change-log row (`alias.traits`, a JSON object's text) as
+    /// The traits of an added or removed profile's change-log row (`alias.traits`, a JSON object's text) as
     /// rows `e`: the join to add to `FROM`, and each trait's value as the canonical JSON text it was
     /// written as (SQLite keeps each as a JSON string, PostgreSQL's `json` keeps the text).
-    package func eachAddedTrait(_ alias: String) -> (join: String, value: String) {
+    package func eachLoggedTrait(_ alias: String) -> (join: String, value: String) {
         self == .sqlite
             ? ("json_each(\(alias).traits) e", "e.value")
             : ("json_each(\(alias).traits::json) e", "e.value::text")

@@ -3,20 +3,23 @@ import Foundation
 import SyncCore
 
 /// Applies a run's changes to `profiles` and `ws_snapshots` inside the store's transaction,
-/// with one prepared statement per shape of change, reused for every row.
+/// with one prepared statement per shape of change, reused for every row; removed profiles are
+/// applied a batch at a time (`SQLiteRemovals`).
 struct SQLiteChangeWriter: StoreChangeWriter {
     private let db: SQLiteDatabase
     private let record: RunRecord
     private let traitNames: [String]
     private var objects: TraitObjects
     private let updatedAt: String
-    private var setStatements: [[Int]: SQLiteStatement] = [:]
-    private var lastSet: (indexes: [Int], statement: SQLiteStatement)?
+    private var setStatements: [SetShape: SQLiteStatement] = [:]
+    private var lastSet: (shape: SetShape, statement: SQLiteStatement)?
     private var unsetStatements: [[String]: SQLiteStatement] = [:]
     private let upsertSnapshot: SQLiteStatement
-    private let deleteSnapshot: SQLiteStatement
+    private let updateSnapshot: SQLiteStatement
+    private let removals: SQLiteRemovals
     private let insertLog: SQLiteStatement
     private let insertAdded: SQLiteStatement
+    private let insertRemoved: SQLiteStatement
     private let logger: ChangeLogger
     private let logChanges: Bool
     private let runSeq: Int64
@@ -43,6 +46,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
                 + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         insertAdded = try db.prepare(
             "INSERT INTO ws_change_added (run_seq, run, model, key, traits, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        insertRemoved = try db.prepare(
+            "INSERT INTO ws_change_removed (run_seq, run, model, key, traits, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         self.runSeq = runSeq
         self.destinations = destinations
         insertOutbox =
@@ -56,7 +61,8 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             INSERT INTO ws_snapshots (model, key, hash, traits) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (model, key) DO UPDATE SET hash = excluded.hash, traits = excluded.traits
             """)
-        deleteSnapshot = try db.prepare("DELETE FROM ws_snapshots WHERE model = ?1 AND key = ?2")
+        updateSnapshot = try db.prepare("UPDATE ws_snapshots SET hash = ?3, traits = ?4 WHERE model = ?1 AND key = ?2")
+        removals = try SQLiteRemovals(db: db, model: record.model, updatedAt: updatedAt)
         bulk =
             intoEmptyStore
             ? try SQLiteFirstSyncInserts(db: db, record: record, runSeq: runSeq, updatedAt: updatedAt) : nil
@@ -64,6 +70,7 @@ struct SQLiteChangeWriter: StoreChangeWriter {
 
     mutating func apply(_ change: Change) throws {
         let added = logChanges && logger.isAddedProfile(change)
+        let removed = logChanges && logger.isRemovedProfile(change)
         let entries = (logChanges && !added) || !destinations.isEmpty ? logger.entries(change) : []
         if let insertOutbox, !entries.isEmpty {
             let payload = outboxPayload(entries)
@@ -99,6 +106,21 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             insertAdded.bind(6, updatedAt)
             try insertAdded.step()
         }
+        if removed, let traits = removedTraitsObject(entries, quoted: true) {
+            // One row for the profile, like an added one's.
+            insertRemoved.reset()
+            insertRemoved.bind(1, runSeq)
+            insertRemoved.bind(2, record.id)
+            insertRemoved.bind(3, record.model)
+            insertRemoved.bind(4, change.key)
+            insertRemoved.bind(5, text: traits)
+            insertRemoved.bind(6, updatedAt)
+            try insertRemoved.step()
+        }
+        if change.kind == .removed {
+            try removals.append(key: change.key, unsetting: change.unsetTraits)
+            return
+        }
         for entry in logChanges && !added ? entries : [] {
             insertLog.reset()
             insertLog.bind(1, runSeq)
@@ -111,14 +133,12 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             insertLog.bind(7, entry.new)
             try insertLog.step()
         }
+        // A changed key has its profile and snapshot row: a plain update finds them with one search
+        // each, where an upsert would first try to insert. One gone meanwhile is inserted.
+        let changed = change.kind == .changed
         if !change.setTraits.isEmpty {
-            let statement = try setStatement(change.setTraits)
-            statement.reset()
-            statement.bind(1, change.key)
-            statement.bind(2, text: objects.traits)
-            statement.bind(3, text: objects.provenanceObject)
-            statement.bind(4, updatedAt)
-            try statement.step()
+            try setTraits(change, updating: changed)
+            if changed && db.changes == 0 { try setTraits(change, updating: false) }
         }
         if !change.unsetTraits.isEmpty {
             let statement = try unsetStatement(change.unsetTraits)
@@ -127,39 +147,68 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             statement.bind(2, updatedAt)
             try statement.step()
         }
-        let snapshot = change.kind == .removed ? deleteSnapshot : upsertSnapshot
-        snapshot.reset()
-        snapshot.bind(1, record.model)
-        snapshot.bind(2, change.key)
-        if change.kind != .removed {
-            snapshot.bind(3, Int64(bitPattern: change.hash))
-            snapshot.bind(4, blob: change.traits.bytes)
-        }
-        try snapshot.step()
+        if changed { try writeSnapshot(change, updateSnapshot) }
+        if !changed || db.changes == 0 { try writeSnapshot(change, upsertSnapshot) }
     }
 
-    /// Each change was written as it came, but for the last bulk statements' rows.
-    func finish() throws { try bulk?.flush() }
+    private mutating func setTraits(_ change: Change, updating: Bool) throws {
+        let statement = try setStatement(SetShape(indexes: change.setTraits, updating: updating))
+        statement.reset()
+        statement.bind(1, change.key)
+        statement.bind(2, text: objects.traits)
+        statement.bind(3, text: objects.provenanceObject)
+        statement.bind(4, updatedAt)
+        try statement.step()
+    }
 
-    /// `INSERT ... ON CONFLICT DO UPDATE` setting exactly these traits and their provenance: a new
+    private func writeSnapshot(_ change: Change, _ statement: SQLiteStatement) throws {
+        statement.reset()
+        statement.bind(1, record.model)
+        statement.bind(2, change.key)
+        statement.bind(3, Int64(bitPattern: change.hash))
+        statement.bind(4, blob: change.traits.bytes)
+        try statement.step()
+    }
+
+    /// Each change was written as it came, but for the last bulk statements' rows and removals.
+    func finish() throws {
+        try bulk?.flush()
+        try removals.flush()
+    }
+
+    /// Which traits a set statement sets, and whether it only updates an existing profile.
+    private struct SetShape: Hashable {
+        let indexes: [Int]
+        let updating: Bool
+    }
+
+    /// Sets exactly these traits and their provenance. `INSERT ... ON CONFLICT DO UPDATE`: a new
     /// profile takes the objects as they are; an existing one gets each trait set into its own.
-    private mutating func setStatement(_ indexes: [Int]) throws -> SQLiteStatement {
-        if let last = lastSet, last.indexes == indexes { return last.statement }
-        if let cached = setStatements[indexes] {
-            lastSet = (indexes, cached)
+    /// `updating`: `UPDATE` of an existing profile only (no row changes when it has none).
+    private mutating func setStatement(_ shape: SetShape) throws -> SQLiteStatement {
+        if let last = lastSet, last.shape == shape { return last.statement }
+        if let cached = setStatements[shape] {
+            lastSet = (shape, cached)
             return cached
         }
-        let paths = indexes.map { "'$.\"\(traitNames[$0])\"'" }
-        let setTraits = paths.map { "\($0), json(excluded.traits -> \($0))" }.joined(separator: ", ")
-        let setProvenance = paths.map { "\($0), json(excluded.provenance -> \($0))" }.joined(separator: ", ")
+        let paths = shape.indexes.map { "'$.\"\(traitNames[$0])\"'" }
+        let traits = shape.updating ? "?2" : "excluded.traits"
+        let provenance = shape.updating ? "?3" : "excluded.provenance"
+        let setTraits = paths.map { "\($0), json(\(traits) -> \($0))" }.joined(separator: ", ")
+        let setProvenance = paths.map { "\($0), json(\(provenance) -> \($0))" }.joined(separator: ", ")
         let statement = try db.prepare(
-            """
-            INSERT INTO profiles (key, traits, provenance, updated_at) VALUES (?1, ?2, ?3, ?4)
-            ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setTraits)),
-                provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
-            """)
-        setStatements[indexes] = statement
-        lastSet = (indexes, statement)
+            shape.updating
+                ? """
+                UPDATE profiles SET traits = json_set(traits, \(setTraits)),
+                    provenance = json_set(provenance, \(setProvenance)), updated_at = ?4 WHERE key = ?1
+                """
+                : """
+                INSERT INTO profiles (key, traits, provenance, updated_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (key) DO UPDATE SET traits = json_set(traits, \(setTraits)),
+                    provenance = json_set(provenance, \(setProvenance)), updated_at = excluded.updated_at
+                """)
+        setStatements[shape] = statement
+        lastSet = (shape, statement)
         return statement
     }
 

@@ -156,5 +156,27 @@ enum SQLiteMigrations {
             PRIMARY KEY (run_seq, ordinal)
         ) WITHOUT ROWID;
         """,
+        // 10: a removed profile's change-log rows as one row of the values it had (a key that leaves the
+        // model unsets every trait: one row, not one per trait), shaped like ws_change_added.
+        """
+        CREATE TABLE ws_change_removed (
+            run_seq INTEGER NOT NULL,
+            run     TEXT NOT NULL,
+            model   TEXT NOT NULL,
+            key     TEXT NOT NULL,
+            traits  TEXT NOT NULL,
+            at      TEXT NOT NULL,
+            PRIMARY KEY (run_seq, key)
+        ) WITHOUT ROWID;
+        DROP VIEW ws_changes;
+        CREATE VIEW ws_changes AS
+        SELECT run_seq, run, model, key, trait, old, new, at FROM ws_change_rows
+        UNION ALL
+        SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
+        FROM ws_change_added a, json_each(a.traits) e
+        UNION ALL
+        SELECT r.run_seq, r.run, r.model, r.key, e.key AS trait, e.value AS old, NULL AS new, r.at
+        FROM ws_change_removed r, json_each(r.traits) e;
+        """,
     ]
 }

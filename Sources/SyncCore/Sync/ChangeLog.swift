@@ -39,6 +39,12 @@ package struct ChangeLogger {
             && change.setTraits.allSatisfy { $0 < traitNames.count }
     }
 
+    /// Whether `change` removes a profile (its key left the model): its entries are all unsets, so
+    /// the change log keeps them as one row of the values the profile had (`removedTraitsObject`).
+    package func isRemovedProfile(_ change: Change) -> Bool {
+        change.kind == .removed && change.setTraits.isEmpty
+    }
+
     /// The traits `change` changes, in trait order; a trait written with the value it had
     /// (`sync --full`) is not a change and is left out.
     package func entries(_ change: Change) -> [ChangeLogEntry] {
@@ -108,4 +114,22 @@ package func outboxPayload(_ entries: [ChangeLogEntry]) -> (set: String, unset: 
     set.append(UInt8(ascii: "}"))
     unset.append(UInt8(ascii: "]"))
     return (String(decoding: set, as: UTF8.self), String(decoding: unset, as: UTF8.self))
+}
+
+/// A removed profile's change-log row: its unset traits' old values as one JSON object
+/// `{TRAIT: OLD...}`, in the entries' order; nil when no entry had a value. `quoted`: each value as
+/// a JSON string holding its canonical text (SQLite, whose JSON functions re-render values);
+/// otherwise each value spliced in as the canonical JSON it is (PostgreSQL's `json` keeps the text).
+package func removedTraitsObject(_ entries: [ChangeLogEntry], quoted: Bool) -> [UInt8]? {
+    var object: [UInt8] = [UInt8(ascii: "{")]
+    for entry in entries {
+        guard let old = entry.old, entry.new == nil else { continue }
+        if object.count > 1 { object.append(UInt8(ascii: ",")) }
+        appendJSONString(entry.trait, to: &object)
+        object.append(UInt8(ascii: ":"))
+        if quoted { appendJSONString(old, to: &object) } else { object += old.utf8 }
+    }
+    guard object.count > 1 else { return nil }
+    object.append(UInt8(ascii: "}"))
+    return object
 }
