@@ -26,6 +26,12 @@ public struct DbtManifest: Decodable, Sendable {
         public var columns: Set<String>
         /// `config.enabled`; true when absent.
         public var enabled: Bool
+        /// `config.materialized` (`table`, `view`, `incremental`, `ephemeral`, ...); nil when absent.
+        public var materialized: String?
+
+        /// An ephemeral model: dbt inlines it as a CTE into the models that ref it, so it has no
+        /// relation in the warehouse (`relation_name` is null).
+        public var isEphemeral: Bool { materialized == "ephemeral" && (relationName ?? "").isEmpty }
 
         enum Keys: String, CodingKey {
             case uniqueID = "unique_id"
@@ -41,7 +47,10 @@ public struct DbtManifest: Decodable, Sendable {
             case columns, config
         }
 
-        struct Config: Decodable { var enabled: Bool? }
+        struct Config: Decodable {
+            var enabled: Bool?
+            var materialized: String?
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Keys.self)
@@ -60,7 +69,9 @@ public struct DbtManifest: Decodable, Sendable {
             relationName = try c.decodeIfPresent(String.self, forKey: .relationName)
             let documented = try c.decodeIfPresent([String: AnyDecodable].self, forKey: .columns) ?? [:]
             columns = Set(documented.keys.map { $0.lowercased() })
-            enabled = try c.decodeIfPresent(Config.self, forKey: .config)?.enabled ?? true
+            let config = try c.decodeIfPresent(Config.self, forKey: .config)
+            enabled = config?.enabled ?? true
+            materialized = config?.materialized
         }
 
         /// `database.schema.alias` with each part quoted by `quote`, or `relation_name` when dbt wrote one.

@@ -2,6 +2,14 @@ import Connectors
 import Foundation
 import SyncCore
 
+extension ProjectConfig {
+    /// How the warehouse of source `name` (nil: the one source) reads strings and comments.
+    func conventions(of name: String?) -> SQLConventions {
+        let source = name.map { sources[$0] } ?? (sources.count == 1 ? sources.values.first : nil)
+        return source?.kind.dialect.conventions ?? .postgres
+    }
+}
+
 extension Project {
     /// Resolves every model's `{{ ref(...) }}` and `{{ source(...) }}` through the `[dbt]` manifest
     /// (docs/dbt.md): each becomes its node's relation, quoted for the model's source, in `sql`; the
@@ -44,12 +52,31 @@ extension Project {
                 }
             }
             models[index].sql = template.rendered { relations[$0] ?? $0.description }
+            if let line = unreplacedTemplateLine(models[index], conventions: config.conventions(of: model.source)) {
+                errors.append(
+                    ProjectError(
+                        file: model.file, line: line,
+                        "model \(model.name): the query still holds a Jinja template after its dbt references "
+                            + "were replaced", hint: "write {{ ref() }} and {{ source() }} only outside strings "
+                            + "and comments", code: .syntax))
+            }
             models[index].dbtNodes = nodes.sorted()
             models[index].dbtRelations = template.references.compactMap { reference in
                 relations[reference].map { (reference.description, $0) }
             }
         }
         return errors
+    }
+
+    /// The model file's line of a `{{`, `{%` or `{#` left outside strings and comments of the
+    /// resolved query, read as the source's warehouse reads it; nil when none is (always, unless
+    /// the references were found under other conventions). No such query is ever sent.
+    static func unreplacedTemplateLine(_ model: Model, conventions: SQLConventions) -> Int? {
+        guard case .success(let template) = DbtTemplate.scan(model.sql, firstLine: 0, conventions: conventions) else {
+            return model.dbtTemplate?.references.first?.line
+        }
+        guard let first = template.references.first else { return nil }
+        return model.headerEndLine + 1 + first.line
     }
 
     /// Reads and decodes a dbt manifest.

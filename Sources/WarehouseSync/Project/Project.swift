@@ -67,7 +67,7 @@ public struct Project: Sendable {
                 continue
             }
             do {
-                var model = try Model.parse(text: text, file: relative)
+                var model = try Model.parse(text: text, file: relative) { config?.conventions(of: $0) ?? .postgres }
                 model.fileDigest = XXH3Digest.hex(of: text)
                 models.append(model)
             } catch { errors += error.errors }
