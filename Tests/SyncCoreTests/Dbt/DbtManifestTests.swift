@@ -156,8 +156,4 @@ import Testing
         #expect(package?.message == "ref('utl', 'customer_ltv'): the dbt manifest has no package utl")
         #expect(package?.hint == "did you mean package util? customer_ltv is in packages shop, utils")
     }
-
-    @Test func aFileThatIsNotAManifestIsADecodingError() {
-        #expect(throws: DecodingError.self) { try DbtManifest.decode(Data("{\"nodes\": []}".utf8)) }
-    }
 }
