@@ -109,7 +109,9 @@ func foreignRunResultsWarning(_ results: DbtRunResults, path: String, project: P
     else { return nil }
     let known = results.results.contains { manifest.nodes[$0.uniqueID] != nil || manifest.sources[$0.uniqueID] != nil }
     guard !known else { return nil }
-    return "none of the \(results.results.count) dbt nodes in \(path) is in the manifest "
+    let count = results.results.count
+    return (count == 1 ? "the one dbt node in \(path) is not" : "none of the \(count) dbt nodes in \(path) is")
+        + " in the manifest "
         + "\(dbt.manifestURL(in: project.directory).path)\(manifest.projectName.map { " (dbt project \($0))" } ?? ""): "
         + "the file is likely from another dbt project, or the manifest is stale; give the run_results.json of the "
         + "dbt project in [dbt] project_dir, or run dbt parse there"
