@@ -60,7 +60,8 @@ extension DbtManifest {
             }
             let versions = candidates.compactMap(\.version).sorted()
             candidates = candidates.filter { $0.version == version }
-            if candidates.isEmpty, !versions.isEmpty, !disabled.contains(where: { matches($0) && $0.version == version })
+            if candidates.isEmpty, !versions.isEmpty,
+                !disabled.contains(where: { matches($0) && $0.version == version })
             {
                 return .missing(
                     message: "\(reference): dbt model \(name) has no version \(version)",

@@ -171,11 +171,14 @@ extension Model {
             switch QueryText.check(body, firstLine: lineNumber + 1) {
             case .success(let statement):
                 model.sql = statement
-                if let problem = template(statement) { fail(problem.line, problem.message, problem.hint, code: .syntax) }
+                if let problem = template(statement) {
+                    fail(problem.line, problem.message, problem.hint, code: .syntax)
+                }
             case .failure(let problem):
                 // A Jinja construct the query cannot hold is the clearer error ("begins with {").
                 let jinja = template(body)
-                let shown = jinja.map { ($0.line, $0.message, $0.hint) } ?? (problem.line, problem.message, problem.hint)
+                let shown =
+                    jinja.map { ($0.line, $0.message, $0.hint) } ?? (problem.line, problem.message, problem.hint)
                 fail(shown.0, shown.1, shown.2, code: .syntax)
             }
         }

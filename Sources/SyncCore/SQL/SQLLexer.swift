@@ -103,10 +103,12 @@ public struct SQLLexer {
         var bytes = Array(text.utf8)
         bytes.append(0)
         var tokens: [(Int, Int)] = []
-        _ = bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, .postgres) {
+        _ = bytes.withUnsafeBufferPointer {
+            lex($0, count: $0.count - 1, .postgres) {
                 tokens.append(($0, $1))
                 return true
-            } }
+            }
+        }
         func part(_ token: (Int, Int)) -> String? {
             let first = bytes[token.0]
             if first == UInt8(ascii: "\"") && token.1 - token.0 >= 2 {

@@ -63,7 +63,8 @@ extension Project {
                     ProjectError(
                         file: model.file, line: line,
                         "model \(model.name): the query still holds a Jinja template after its dbt references "
-                            + "were replaced", hint: "write {{ ref() }} and {{ source() }} only outside strings "
+                            + "were replaced",
+                        hint: "write {{ ref() }} and {{ source() }} only outside strings "
                             + "and comments", code: .syntax))
             }
             models[index].dbtNodes = nodes.sorted()
@@ -112,7 +113,8 @@ extension Project {
             return try DbtManifest.decode(data)
         } catch {
             throw ProjectError(
-                file: config.file, line: line, "\(url.path) is not a dbt manifest WarehouseSync can read: "
+                file: config.file, line: line,
+                "\(url.path) is not a dbt manifest WarehouseSync can read: "
                     + error.message, hint: error.hint, code: .file)
         }
     }

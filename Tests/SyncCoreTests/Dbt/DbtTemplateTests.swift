@@ -83,25 +83,26 @@ import Testing
     }
 
     /// What each dialect reads as a string or comment is SQL; what it reads outside them is a template.
-    @Test(arguments: [
-        // PostgreSQL: E'\'' is one string, so the ref after it is a template.
-        (
-            "SELECT customer_id::text AS customer_id, E'\\'' AS q, lifetime_value AS lv "
-                + "FROM {{ ref('customer_ltv') }} -- '", SQLConventions.postgres, 1
-        ),
-        // Snowflake: 'a\'' is one string.
-        ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", [.backslashEscapes, .slashSlashComments], 1),
-        // In PostgreSQL 'a\' ends at the second quote: the text after it is a string until the next.
-        ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", .postgres, 0),
-        // Inside an escape string, and inside a nested comment.
-        ("SELECT E'\\'{{ ref(''nope'') }}' AS q FROM t", .postgres, 0),
-        ("SELECT 1 AS q /* a /* b */ {{ ref('nope') }} */ FROM t", .postgres, 0),
-        // Where comments do not nest, the ref after the first */ is a template.
-        ("SELECT 1 AS q /* a /* b */ {{ ref('x') }} FROM t", [.backslashEscapes], 1),
-        ("SELECT 1 AS q # {{ ref('nope') }}\nFROM {{ ref('x') }}", [.hashComments, .backtickQuotes], 1),
-        ("SELECT 1 AS q // {{ ref('nope') }}\nFROM {{ ref('x') }}", [.slashSlashComments], 1),
-        ("SELECT `{{ ref('nope') }}` FROM {{ ref('x') }}", [.backtickQuotes], 1),
-    ] as [(String, SQLConventions, Int)])
+    @Test(
+        arguments: [
+            // PostgreSQL: E'\'' is one string, so the ref after it is a template.
+            (
+                "SELECT customer_id::text AS customer_id, E'\\'' AS q, lifetime_value AS lv "
+                    + "FROM {{ ref('customer_ltv') }} -- '", SQLConventions.postgres, 1
+            ),
+            // Snowflake: 'a\'' is one string.
+            ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", [.backslashEscapes, .slashSlashComments], 1),
+            // In PostgreSQL 'a\' ends at the second quote: the text after it is a string until the next.
+            ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", .postgres, 0),
+            // Inside an escape string, and inside a nested comment.
+            ("SELECT E'\\'{{ ref(''nope'') }}' AS q FROM t", .postgres, 0),
+            ("SELECT 1 AS q /* a /* b */ {{ ref('nope') }} */ FROM t", .postgres, 0),
+            // Where comments do not nest, the ref after the first */ is a template.
+            ("SELECT 1 AS q /* a /* b */ {{ ref('x') }} FROM t", [.backslashEscapes], 1),
+            ("SELECT 1 AS q # {{ ref('nope') }}\nFROM {{ ref('x') }}", [.hashComments, .backtickQuotes], 1),
+            ("SELECT 1 AS q // {{ ref('nope') }}\nFROM {{ ref('x') }}", [.slashSlashComments], 1),
+            ("SELECT `{{ ref('nope') }}` FROM {{ ref('x') }}", [.backtickQuotes], 1),
+        ] as [(String, SQLConventions, Int)])
     func templatesAreFoundAsTheDialectReadsStringsAndComments(
         text: String, conventions: SQLConventions, references: Int
     ) throws {
@@ -122,7 +123,8 @@ import Testing
         let relation = "\"postgres\".\"dev_marts\".\"ltv_by_customer\""
         let rendered = template.rendered { _ in relation }
         let bogus = rendered.unicodeScalars.distance(
-            from: rendered.unicodeScalars.startIndex, to: rendered.range(of: "bogus")!.lowerBound.samePosition(
+            from: rendered.unicodeScalars.startIndex,
+            to: rendered.range(of: "bogus")!.lowerBound.samePosition(
                 in: rendered.unicodeScalars)!)
         #expect(template.writtenOffset(ofRendered: bogus) { _ in relation } == 99, "column 100 of the file")
         let inside = rendered.unicodeScalars.distance(
@@ -134,13 +136,18 @@ import Testing
 
     /// Jinja where the query should begin names the construct, not "begins with {".
     @Test(arguments: [
-        ("{{ config(materialized='table') }}\n-- key: id\nSELECT id FROM t", 1, "{{ config(materialized='table') }} "
-            + "is not a dbt ref or source"),
+        (
+            "{{ config(materialized='table') }}\n-- key: id\nSELECT id FROM t", 1,
+            "{{ config(materialized='table') }} "
+                + "is not a dbt ref or source"
+        ),
         ("{% if true %}\n-- key: id\nSELECT id FROM t", 1, "Jinja statement {% if true %} is not supported"),
         ("{# hi #}\n-- key: id\nSELECT id FROM t", 1, "Jinja comment {# hi #} is not supported"),
         ("-- key: id\n{# hi #}\nSELECT id FROM t", 2, "Jinja comment {# hi #} is not supported"),
-        ("-- key: id\n{{ config(materialized='table') }}\nSELECT id FROM t", 2,
-         "{{ config(materialized='table') }} is not a dbt ref or source"),
+        (
+            "-- key: id\n{{ config(materialized='table') }}\nSELECT id FROM t", 2,
+            "{{ config(materialized='table') }} is not a dbt ref or source"
+        ),
     ])
     func jinjaThatOpensTheModelIsNamed(text: String, line: Int, message: String) {
         do {
