@@ -65,7 +65,8 @@ import Testing
         #expect(unknown.status == 2)
         #expect(
             unknown.err.contains(
-                "models/ltv.sql:3: model ltv: ref('customer_lvt') is not a model, seed or snapshot of the dbt manifest"),
+                "models/ltv.sql:3: model ltv: ref('customer_lvt') is not a model, seed or snapshot of the dbt "
+                    + "manifest"),
             "\(unknown.err)")
         #expect(unknown.err.contains("did you mean customer_ltv?"), "\(unknown.err)")
         try f.sync.model("ltv", "-- key: customer_id\nSELECT customer_id FROM {{ ref('legacy_scores') }}\n")
