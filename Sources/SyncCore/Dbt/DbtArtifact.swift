@@ -53,6 +53,19 @@ public enum DbtArtifact {
             + "tested with; if a reference resolves wrongly, tell the WarehouseSync maintainers"
     }
 
+    /// `data` decoded as `type`.
+    /// - Throws: `Problem` with `hint` when it is not one (what `describe` says), or the `Problem`
+    ///   the type's decoding threw (an unread schema version).
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, hint: String) throws(Problem) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(message: describe(error), hint: hint)
+        }
+    }
+
     /// What is wrong with a file a `JSONDecoder` refused, as `$.path is ...`.
     public static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }

@@ -42,13 +42,9 @@ public struct DbtCloudEvent: Decodable, Sendable, Equatable {
     /// - Throws: `DbtArtifact.Problem` saying what is missing or wrong, by its JSON path
     ///   (`$.data.runId is missing`), when it is not a dbt Cloud job event.
     public static func decode(_ body: [UInt8]) throws(DbtArtifact.Problem) -> DbtCloudEvent {
-        do {
-            return try JSONDecoder().decode(DbtCloudEvent.self, from: Data(body))
-        } catch {
-            throw DbtArtifact.Problem(
-                message: DbtArtifact.describe(error),
-                hint: "send dbt Cloud's job.run.completed webhook body (https://docs.getdbt.com/docs/deploy/webhooks)")
-        }
+        try DbtArtifact.decode(
+            DbtCloudEvent.self, from: Data(body),
+            hint: "send dbt Cloud's job.run.completed webhook body (https://docs.getdbt.com/docs/deploy/webhooks)")
     }
 
     /// `text` (hex digits, either case) as bytes; nil when it is not hex of even length.

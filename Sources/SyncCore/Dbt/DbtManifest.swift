@@ -134,14 +134,8 @@ public struct DbtManifest: Decodable, Sendable {
     /// - Throws: `DbtArtifact.Problem` when the JSON is not a dbt manifest (the JSON path and what
     ///   is wrong there) or one older than v7 (dbt 1.3).
     public static func decode(_ data: Data) throws(DbtArtifact.Problem) -> DbtManifest {
-        do {
-            return try JSONDecoder().decode(DbtManifest.self, from: data)
-        } catch let problem as DbtArtifact.Problem {
-            throw problem
-        } catch {
-            throw DbtArtifact.Problem(
-                message: DbtArtifact.describe(error),
-                hint: "point [dbt] manifest at dbt's target/manifest.json, written by `dbt parse`")
-        }
+        try DbtArtifact.decode(
+            DbtManifest.self, from: data,
+            hint: "point [dbt] manifest at dbt's target/manifest.json, written by `dbt parse`")
     }
 }

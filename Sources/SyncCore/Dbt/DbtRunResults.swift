@@ -34,15 +34,9 @@ public struct DbtRunResults: Decodable, Sendable {
     /// - Throws: `DbtArtifact.Problem` when the JSON is not dbt's run results (the JSON path and
     ///   what is wrong there) or older than v4 (dbt 1.0).
     public static func decode(_ data: Data) throws(DbtArtifact.Problem) -> DbtRunResults {
-        do {
-            return try JSONDecoder().decode(DbtRunResults.self, from: data)
-        } catch let problem as DbtArtifact.Problem {
-            throw problem
-        } catch {
-            throw DbtArtifact.Problem(
-                message: DbtArtifact.describe(error),
-                hint: "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/")
-        }
+        try DbtArtifact.decode(
+            DbtRunResults.self, from: data,
+            hint: "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/")
     }
 
     /// Each node's status by unique id.
