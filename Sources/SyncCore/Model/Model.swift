@@ -147,12 +147,11 @@ extension Model {
         }
         model.headerEndLine = lineNumber
         let body = String(scalars[offset...])
-        // Jinja before the query (a dbt config() block) also ends the header: say what it is.
+        // Jinja before the query (a dbt config() block) also ends the header: what it is is the
+        // error, not the header lines after it.
         let opening = body.trimmingCharacters(in: .whitespacesAndNewlines)
         let jinjaFirst = ["{{", "{%", "{#"].contains { opening.hasPrefix($0) }
-        if model.headerLines["key"] == nil && !jinjaFirst {
-            fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
-        }
+        var jinjaOpensBody = false
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             fail(
                 lineNumber + 1, "model \(name) has no query after its header",
@@ -177,10 +176,14 @@ extension Model {
             case .failure(let problem):
                 // A Jinja construct the query cannot hold is the clearer error ("begins with {").
                 let jinja = template(body)
+                jinjaOpensBody = jinja != nil && jinjaFirst
                 let shown =
                     jinja.map { ($0.line, $0.message, $0.hint) } ?? (problem.line, problem.message, problem.hint)
                 fail(shown.0, shown.1, shown.2, code: .syntax)
             }
+        }
+        if model.headerLines["key"] == nil && !jinjaOpensBody {
+            fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
         }
         if let traits = model.traits, traits.contains(model.key) {
             fail(

@@ -159,4 +159,16 @@ import Testing
             #expect(error.errors.first?.message == message)
         }
     }
+
+    @Test func aModelWithoutAHeaderBeforeARefStillHasNoKey() {
+        do {
+            _ = try Model.parse(text: "{{ ref('a') }}\nSELECT 1", file: "models/m.sql")
+            Issue.record("a model without a key was accepted")
+        } catch {
+            #expect(
+                Set(error.errors.map(\.message)) == [
+                    "model m has no key", "a model is a query, but this one begins with {",
+                ])
+        }
+    }
 }
