@@ -65,6 +65,7 @@ struct CommandEnvironment: Sendable {
     func loadProject() throws(ProjectErrors) -> Project {
         let project = try Project.load(directory: projectDirectory, environment: context.environment)
         console.redactor.add(project.secrets)
+        for warning in project.warnings { console.error("warning: \(warning)") }
         return project
     }
 }

@@ -14,6 +14,10 @@ extension SyncCommand {
         async throws -> Int32
     {
         let results = try readRunResults(at: path)
+        if let warning = results.versionWarning { env.console.error("warning: \(path): \(warning)") }
+        if let warning = foreignRunResultsWarning(results, path: path, project: project) {
+            env.console.error("warning: \(warning)")
+        }
         let statuses = results.statuses
         var toRun: [Model] = []
         var skipped: [(Model, String)] = []
@@ -68,15 +72,47 @@ extension SyncCommand {
 }
 
 /// Reads dbt's run results at `path`.
-/// - Throws: `ProjectErrors` naming the path when it is missing or not run results (exit status 2).
+/// - Throws: `ProjectErrors` naming the path when it is missing, a directory, unreadable, not run
+///   results (the JSON path and what is wrong there) or older than dbt 1.0's (exit status 2).
 func readRunResults(at path: String) throws(ProjectErrors) -> DbtRunResults {
-    let hint = "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/"
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ProjectErrors([ProjectError(file: path, "cannot read dbt's run results", hint: hint, code: .file)])
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+        let (reason, hint) =
+            !exists
+            ? (
+                "it does not exist",
+                "run dbt run or dbt build in the dbt project first: each writes target/run_results.json there; "
+                    + "give that file's path"
+            )
+            : isDirectory.boolValue
+                ? ("it is a directory", "give the run_results.json file in it, such as target/run_results.json")
+                : (String(cString: strerror(errno)), "check the file's permissions")
+        throw ProjectErrors([
+            ProjectError(file: path, "cannot read dbt's run results: \(reason)", hint: hint, code: .file)
+        ])
     }
     do {
         return try DbtRunResults.decode(data)
     } catch {
-        throw ProjectErrors([ProjectError(file: path, "not dbt's run_results.json: \(error)", hint: hint, code: .file)])
+        throw ProjectErrors([
+            ProjectError(file: path, "not dbt's run_results.json: \(error.message)", hint: error.hint, code: .file)
+        ])
     }
+}
+
+/// The warning for run results none of whose nodes the project's manifest has (another dbt
+/// project's, or a stale manifest), or nil.
+func foreignRunResultsWarning(_ results: DbtRunResults, path: String, project: Project) -> String? {
+    guard !results.results.isEmpty, let dbt = project.config.dbt,
+        let manifest = try? Project.readManifest(dbt.manifestURL(in: project.directory), config: project.config)
+    else { return nil }
+    let known = results.results.contains { manifest.nodes[$0.uniqueID] != nil || manifest.sources[$0.uniqueID] != nil }
+    guard !known else { return nil }
+    let count = results.results.count
+    return (count == 1 ? "the one dbt node in \(path) is not" : "none of the \(count) dbt nodes in \(path) is")
+        + " in the manifest "
+        + "\(dbt.manifestURL(in: project.directory).path)\(manifest.projectName.map { " (dbt project \($0))" } ?? ""): "
+        + "the file is likely from another dbt project, or the manifest is stale; give the run_results.json of the "
+        + "dbt project in [dbt] project_dir, or run dbt parse there"
 }

@@ -98,14 +98,17 @@ import Testing
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// POSTs `body` to the hook with `Authorization: signature` (none when nil).
-    static func deliver(_ base: String, _ body: String, signature: String?) throws -> (Int, [String: Any]) {
+    /// POSTs `body` to the hook with `Authorization: signature` (none when nil), as JSON unless
+    /// `headers` say otherwise.
+    static func deliver(_ base: String, _ body: String, signature: String?, headers: [String] = []) throws -> (
+        Int, [String: Any]
+    ) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString).json")
         try body.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let auth = signature.map { ["-H", "Authorization: \($0)"] } ?? []
         let (status, text) = try ServeAPITests.curl(
-            base + "/v1/hooks/dbt-cloud", ["-X", "POST", "--data-binary", "@\(file.path)"] + auth, token: nil)
+            base + "/v1/hooks/dbt-cloud", ["-X", "POST", "--data-binary", "@\(file.path)"] + auth + headers, token: nil)
         return (status, (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? ["raw": text])
     }
 
@@ -136,6 +139,21 @@ import Testing
         #expect(
             try Self.deliver(base, tampered, signature: try Self.sign(success)).0 == 401, "body changed after signing")
         #expect(try Self.deliver(base, success, signature: "zz").0 == 401)
+        // Only a body declared as JSON is taken (docs/http-api.md): not text/plain, not two types.
+        for types in [["text/plain"], ["application/json", "text/plain"]] {
+            let headers = types.flatMap { ["-H", "Content-Type: \($0)"] }
+            let typed = try Self.deliver(base, success, signature: try Self.sign(success), headers: headers)
+            #expect(typed.0 == 415, "Content-Type \(types): \(typed.1)")
+        }
+        for (data, problem) in [
+            ("{\"jobId\": \"42\"}", "$.data.runId is missing"),
+            ("{\"jobId\": \"42\", \"runId\": null}", "$.data.runId is null"),
+        ] {
+            let body = "{\"eventType\": \"job.run.completed\", \"data\": \(data)}"
+            let answer = try Self.deliver(base, body, signature: try Self.sign(body))
+            #expect(answer.0 == 400)
+            #expect(answer.1["error"] as? String == "the body is not a dbt Cloud job event: \(problem)", "\(answer.1)")
+        }
 
         let otherJob = Self.event(run: "900", job: 7)
         let ignored = try Self.deliver(base, otherJob, signature: try Self.sign(otherJob))

@@ -10,6 +10,11 @@ public struct BigQueryDialect: WarehouseDiffDialect {
 
     public var name: String { "bigquery" }
 
+    /// `\` escapes in both quotes, `#` comments, backtick names; no `$$` strings, no nesting.
+    public var conventions: SQLConventions {
+        [.backslashEscapes, .backslashInDoubleQuotes, .hashComments, .backtickQuotes]
+    }
+
     public func quote(identifier: String) -> String {
         "`" + identifier.replacingOccurrences(of: "`", with: "\\`") + "`"
     }

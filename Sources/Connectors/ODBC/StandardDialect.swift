@@ -6,6 +6,9 @@ public struct StandardDialect: SQLDialect {
 
     public var name: String { "odbc" }
 
+    /// Standard SQL's: no escapes, no nesting, no `$$` strings.
+    public var conventions: SQLConventions { [] }
+
     public func keyText(_ column: String) -> String { "CAST(\(column) AS VARCHAR(4000))" }
 
     /// Ordered by the first column in the source's own collation.

@@ -6,6 +6,9 @@ public struct SQLiteDialect: SQLDialect {
 
     public var name: String { "sqlite" }
 
+    /// Backtick and `[bracket]` names; no escapes, no nesting, no `$$` strings.
+    public var conventions: SQLConventions { [.backtickQuotes, .bracketIdentifiers] }
+
     /// A blob key is its hex digits.
     public func keyText(_ column: String) -> String {
         "CASE WHEN typeof(\(column)) = 'blob' THEN hex(\(column)) ELSE CAST(\(column) AS TEXT) END"

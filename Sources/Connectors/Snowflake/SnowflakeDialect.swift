@@ -6,6 +6,10 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
 
     public var name: String { "snowflake" }
 
+    /// `\` escapes in strings, `//` comments, `$$` strings; block comments do not nest
+    /// (https://docs.snowflake.com/en/sql-reference/data-types-text#string-constants).
+    public var conventions: SQLConventions { [.backslashEscapes, .slashSlashComments, .dollarQuotes] }
+
     /// `identifier` in double quotes; a name of lower-case letters, digits and `_` only (`user_id`) is
     /// quoted upper-cased (`"USER_ID"`): it is the name of a column Snowflake folded to upper case,
     /// which the SQL API connection reads in lower case

@@ -207,7 +207,9 @@ private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestCont
     requestContext.pointee = nil
 }
 
-/// Every value of one kind (headers, query arguments, cookies) of the connection's request.
+/// Every value of one kind (headers, query arguments, cookies) of the connection's request. A
+/// repeated header's values are combined, comma-separated (RFC 9110 section 5.3), so that two
+/// `Content-Type` or `Host` headers read as neither; of a repeated query argument the first wins.
 private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercased: Bool) -> [String: String] {
     final class Box {
         var values: [String: String] = [:]
@@ -224,7 +226,12 @@ private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercas
                 let name = String(cString: key)
                 // The first of a repeated name wins, as a query string's reader usually expects.
                 let stored = box.lowercased ? name.lowercased() : name
-                if box.values[stored] == nil { box.values[stored] = value.map { String(cString: $0) } ?? "" }
+                let text = value.map { String(cString: $0) } ?? ""
+                if let first = box.values[stored] {
+                    if box.lowercased { box.values[stored] = first + ", " + text }
+                } else {
+                    box.values[stored] = text
+                }
                 return .YES
             }, Unmanaged.passUnretained(box).toOpaque())
     }

@@ -39,9 +39,12 @@ public struct DbtCloudEvent: Decodable, Sendable, Equatable {
     }
 
     /// Decodes a delivery's body.
-    /// - Throws: `DecodingError` when it is not a dbt Cloud job event.
-    public static func decode(_ body: [UInt8]) throws -> DbtCloudEvent {
-        try JSONDecoder().decode(DbtCloudEvent.self, from: Data(body))
+    /// - Throws: `DbtArtifact.Problem` saying what is missing or wrong, by its JSON path
+    ///   (`$.data.runId is missing`), when it is not a dbt Cloud job event.
+    public static func decode(_ body: [UInt8]) throws(DbtArtifact.Problem) -> DbtCloudEvent {
+        try DbtArtifact.decode(
+            DbtCloudEvent.self, from: Data(body),
+            hint: "send dbt Cloud's job.run.completed webhook body (https://docs.getdbt.com/docs/deploy/webhooks)")
     }
 
     /// `text` (hex digits, either case) as bytes; nil when it is not hex of even length.

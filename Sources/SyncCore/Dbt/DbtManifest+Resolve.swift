@@ -29,38 +29,82 @@ extension DbtManifest {
                 message: "\(reference) is not a source of the dbt manifest",
                 hint: Self.closest(to: "source('\(source)', '\(table)')", in: known))
         case .node(let package, let name, let version):
-            func matches(_ node: Node) -> Bool {
-                Self.referable.contains(node.resourceType) && node.name == name
-                    && (package == nil || node.packageName == package)
-            }
-            var candidates = nodes.values.filter(matches).sorted { $0.uniqueID < $1.uniqueID }
-            let own = candidates.filter { $0.packageName == projectName }
-            if package == nil, !own.isEmpty { candidates = own }
-            if let version {
-                candidates = candidates.filter { $0.version == version }
-            } else if candidates.contains(where: { $0.version != nil }) {
-                let latest =
-                    candidates.first?.latestVersion
-                    ?? candidates.compactMap(\.version).max { (Double($0) ?? 0) < (Double($1) ?? 0) }
-                candidates = candidates.filter { $0.version == latest }
-            }
-            if let node = candidates.first { return .found(node) }
-            if disabled.contains(where: { matches($0) && (version == nil || $0.version == version) }) {
+            return resolveNode(reference, package: package, name: name, version: version)
+        }
+    }
+
+    /// `resolve` for a `ref()`: dbt's rules, and dbt's refusals (a name two packages define, an
+    /// ephemeral model, which has no relation).
+    func resolveNode(_ reference: DbtReference, package: String?, name: String, version: String?) -> DbtResolution {
+        func matches(_ node: Node) -> Bool {
+            Self.referable.contains(node.resourceType) && node.name == name
+                && (package == nil || node.packageName == package)
+        }
+        var candidates = nodes.values.filter(matches).sorted { $0.uniqueID < $1.uniqueID }
+        let own = candidates.filter { $0.packageName == projectName }
+        if package == nil, !own.isEmpty { candidates = own }
+        let packages = Set(candidates.map(\.packageName)).sorted()
+        if package == nil, packages.count > 1 {
+            return .missing(
+                message: "\(reference) is ambiguous: dbt packages \(packages.joined(separator: " and ")) both "
+                    + "define \(name), and neither is the root project",
+                hint: "name the package, as dbt requires: "
+                    + packages.map { "ref('\($0)', '\(name)')" }.joined(separator: " or "))
+        }
+        let versioned = candidates.contains { $0.version != nil }
+        if let version {
+            if !candidates.isEmpty, !versioned {
                 return .missing(
-                    message: "\(reference) names a disabled dbt model (config enabled: false)",
-                    hint: "enable the model in the dbt project, or ref another one")
+                    message: "\(reference): dbt model \(name) is not versioned, so it has no version \(version)",
+                    hint: "remove the version: ref('\(name)'), or declare versions for the model in the dbt project")
             }
-            if version != nil, nodes.values.contains(where: matches) {
-                let versions = nodes.values.filter(matches).compactMap(\.version).sorted()
+            let versions = candidates.compactMap(\.version).sorted()
+            candidates = candidates.filter { $0.version == version }
+            if candidates.isEmpty, !versions.isEmpty,
+                !disabled.contains(where: { matches($0) && $0.version == version })
+            {
                 return .missing(
-                    message: "\(reference): dbt model \(name) has no version \(version ?? "")",
+                    message: "\(reference): dbt model \(name) has no version \(version)",
                     hint: "its versions are \(versions.joined(separator: ", "))")
             }
-            let known = Set(nodes.values.filter { Self.referable.contains($0.resourceType) }.map(\.name))
-            return .missing(
-                message: "\(reference) is not a model, seed or snapshot of the dbt manifest",
-                hint: Self.closest(to: name, in: Array(known)))
+        } else if versioned {
+            let latest =
+                candidates.first?.latestVersion
+                ?? candidates.compactMap(\.version).max { (Double($0) ?? 0) < (Double($1) ?? 0) }
+            candidates = candidates.filter { $0.version == latest }
         }
+        if let node = candidates.first {
+            guard !node.isEphemeral else {
+                return .missing(
+                    message: "\(reference) names an ephemeral dbt model (materialized: ephemeral), which has no "
+                        + "relation in the warehouse: dbt inlines it into the models that ref it",
+                    hint: "ref a materialized dbt model (table, view or incremental) that selects from it, or "
+                        + "materialize this one")
+            }
+            return .found(node)
+        }
+        if disabled.contains(where: { matches($0) && (version == nil || $0.version == version) }) {
+            return .missing(
+                message: "\(reference) names a disabled dbt model (config enabled: false)",
+                hint: "enable the model in the dbt project, or ref another one")
+        }
+        let referable = nodes.values.filter { Self.referable.contains($0.resourceType) }
+        if let package, !referable.contains(where: { $0.packageName == package }) {
+            let known = Set(referable.map(\.packageName)).sorted()
+            let having = Set(referable.filter { $0.name == name }.map(\.packageName)).sorted()
+            let near = known.min { editDistance($0, package) < editDistance($1, package) }
+            return .missing(
+                message: "\(reference): the dbt manifest has no package \(package)",
+                hint: (near.map { "did you mean package \($0)? " } ?? "")
+                    + (having.isEmpty
+                        ? "The packages are \(known.joined(separator: ", "))"
+                        : "\(name) is in \(having.count == 1 ? "package" : "packages") "
+                            + having.joined(separator: ", ")))
+        }
+        let known = Set(referable.map(\.name))
+        return .missing(
+            message: "\(reference) is not a model, seed or snapshot of the dbt manifest",
+            hint: Self.closest(to: name, in: Array(known)))
     }
 
     /// "did you mean a, b?" with up to three names closest to `name`, or a hint to run dbt parse.

@@ -26,6 +26,12 @@ public struct DbtManifest: Decodable, Sendable {
         public var columns: Set<String>
         /// `config.enabled`; true when absent.
         public var enabled: Bool
+        /// `config.materialized` (`table`, `view`, `incremental`, `ephemeral`, ...); nil when absent.
+        public var materialized: String?
+
+        /// An ephemeral model: dbt inlines it as a CTE into the models that ref it, so it has no
+        /// relation in the warehouse (`relation_name` is null).
+        public var isEphemeral: Bool { materialized == "ephemeral" && (relationName ?? "").isEmpty }
 
         enum Keys: String, CodingKey {
             case uniqueID = "unique_id"
@@ -41,7 +47,10 @@ public struct DbtManifest: Decodable, Sendable {
             case columns, config
         }
 
-        struct Config: Decodable { var enabled: Bool? }
+        struct Config: Decodable {
+            var enabled: Bool?
+            var materialized: String?
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Keys.self)
@@ -60,7 +69,9 @@ public struct DbtManifest: Decodable, Sendable {
             relationName = try c.decodeIfPresent(String.self, forKey: .relationName)
             let documented = try c.decodeIfPresent([String: AnyDecodable].self, forKey: .columns) ?? [:]
             columns = Set(documented.keys.map { $0.lowercased() })
-            enabled = try c.decodeIfPresent(Config.self, forKey: .config)?.enabled ?? true
+            let config = try c.decodeIfPresent(Config.self, forKey: .config)
+            enabled = config?.enabled ?? true
+            materialized = config?.materialized
         }
 
         /// `database.schema.alias` with each part quoted by `quote`, or `relation_name` when dbt wrote one.
@@ -91,13 +102,14 @@ public struct DbtManifest: Decodable, Sendable {
         init(from decoder: any Decoder) throws {}
     }
 
-    struct Metadata: Decodable {
-        var projectName: String?
-        enum CodingKeys: String, CodingKey { case projectName = "project_name" }
-    }
-
     /// The root project's name (`metadata.project_name`), which wins when packages share a model name.
     public var projectName: String?
+    /// `metadata.dbt_schema_version`'s number (12 for `.../manifest/v12.json`); nil when absent.
+    public var schemaVersion: Int?
+    /// A warning when the manifest is newer than the newest layout WarehouseSync was tested with.
+    public var versionWarning: String? {
+        DbtArtifact.newerWarning(schemaVersion, DbtArtifact.manifestVersions, artifact: "manifest")
+    }
     /// Enabled models, seeds, snapshots (and tests, which no ref names), by unique id.
     public var nodes: [String: Node]
     /// Sources by unique id.
@@ -109,7 +121,9 @@ public struct DbtManifest: Decodable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        projectName = try c.decodeIfPresent(Metadata.self, forKey: .metadata)?.projectName
+        let metadata = try c.decodeIfPresent(DbtArtifact.Metadata.self, forKey: .metadata)
+        projectName = metadata?.projectName
+        schemaVersion = try metadata?.checkedVersion(DbtArtifact.manifestVersions, artifact: "manifest")
         nodes = try c.decodeIfPresent([String: Node].self, forKey: .nodes) ?? [:]
         sources = try c.decodeIfPresent([String: Node].self, forKey: .sources) ?? [:]
         disabled = (try c.decodeIfPresent([String: [Node]].self, forKey: .disabled) ?? [:]).values.flatMap { $0 }
@@ -117,8 +131,11 @@ public struct DbtManifest: Decodable, Sendable {
     }
 
     /// Decodes a manifest's bytes.
-    /// - Throws: `DecodingError` when the JSON is not a dbt manifest.
-    public static func decode(_ data: Data) throws -> DbtManifest {
-        try JSONDecoder().decode(DbtManifest.self, from: data)
+    /// - Throws: `DbtArtifact.Problem` when the JSON is not a dbt manifest (the JSON path and what
+    ///   is wrong there) or one older than v7 (dbt 1.3).
+    public static func decode(_ data: Data) throws(DbtArtifact.Problem) -> DbtManifest {
+        try DbtArtifact.decode(
+            DbtManifest.self, from: data,
+            hint: "point [dbt] manifest at dbt's target/manifest.json, written by `dbt parse`")
     }
 }

@@ -24,17 +24,18 @@ public enum DbtManifestCheck {
                         "model \(model.name): \(reference) (dbt node \(now.uniqueID)) is gone in \(otherName): "
                             + message,
                         hint: "the change would break this model; keep the dbt node, or change the model with it. "
-                            + hint, code: .reference))
+                            + hint.prefix(1).uppercased() + hint.dropFirst(), code: .reference))
                 continue
             }
-            let before = [now.database, now.schema, now.alias ?? now.name].compactMap { $0 }
-            let after = [there.database, there.schema, there.alias ?? there.name].compactMap { $0 }
-            if before != after {
+            // As the warehouse compares names: quoted parts exactly, unquoted ones folded.
+            let before = now.relation { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            let after = there.relation { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            if SQLLexer.qualifiedNames(before) != SQLLexer.qualifiedNames(after) {
                 errors.append(
                     ProjectError(
                         file: model.file, line: reference.line,
                         "model \(model.name): \(reference) (dbt node \(now.uniqueID)) moved from "
-                            + "\(before.joined(separator: ".")) to \(after.joined(separator: ".")) in \(otherName)",
+                            + "\(before) to \(after) in \(otherName)",
                         hint: "the sync would read another relation after the change; check that it is the intended "
                             + "one and that the sync's role can read it", code: .reference))
             }

@@ -14,11 +14,29 @@ public struct DbtRunResults: Decodable, Sendable {
     }
 
     public var results: [Result]
+    /// `metadata.dbt_schema_version`'s number (6 for `.../run-results/v6.json`); nil when absent.
+    public var schemaVersion: Int?
+    /// A warning when the file is newer than the newest layout WarehouseSync was tested with.
+    public var versionWarning: String? {
+        DbtArtifact.newerWarning(schemaVersion, DbtArtifact.runResultsVersions, artifact: "run_results.json")
+    }
+
+    enum CodingKeys: String, CodingKey { case metadata, results }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decodeIfPresent(DbtArtifact.Metadata.self, forKey: .metadata)?.checkedVersion(
+            DbtArtifact.runResultsVersions, artifact: "run_results.json")
+        results = try c.decode([Result].self, forKey: .results)
+    }
 
     /// Decodes the file's bytes.
-    /// - Throws: `DecodingError` when the JSON is not dbt run results.
-    public static func decode(_ data: Data) throws -> DbtRunResults {
-        try JSONDecoder().decode(DbtRunResults.self, from: data)
+    /// - Throws: `DbtArtifact.Problem` when the JSON is not dbt's run results (the JSON path and
+    ///   what is wrong there) or older than v4 (dbt 1.0).
+    public static func decode(_ data: Data) throws(DbtArtifact.Problem) -> DbtRunResults {
+        try DbtArtifact.decode(
+            DbtRunResults.self, from: data,
+            hint: "give the run_results.json that dbt run or dbt build wrote in the dbt project's target/")
     }
 
     /// Each node's status by unique id.

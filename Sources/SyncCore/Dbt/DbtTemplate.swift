@@ -1,13 +1,15 @@
 /// A model's query split at its dbt references (docs/dbt.md): SQL text, and `{{ ref(...) }}` /
 /// `{{ source(...) }}` between it. Nothing else of Jinja is accepted: `{{ }}` with any other
 /// expression, `{% %}` and `{# #}` are errors naming the line and the construct. Quoted strings,
-/// quoted names and comments of the SQL are passed over, so `'{{1,2},{3,4}}'` stays an array literal.
+/// quoted names and comments of the SQL are passed over as the source's dialect reads them
+/// (`SQLLexer`), so `'{{1,2},{3,4}}'` stays an array literal.
 public struct DbtTemplate: Sendable {
     /// One run of SQL text, or one reference.
     public enum Piece: Sendable {
         case sql(String)
-        /// The reference, and how many line ends its `{{ ... }}` spans (kept when it is rendered).
-        case reference(DbtReference, lineEnds: Int)
+        /// The reference, and its `{{ ... }}` as the file has it (its line ends are kept when it
+        /// is rendered).
+        case reference(DbtReference, written: String)
     }
 
     /// A word of the SQL outside strings, comments and references (an unquoted or double-quoted
@@ -32,6 +34,16 @@ public struct DbtTemplate: Sendable {
         pieces.compactMap { if case .reference(let reference, _) = $0 { reference } else { nil } }
     }
 
+    /// The query as the model file has it, references and all.
+    public var written: String {
+        pieces.map {
+            switch $0 {
+            case .sql(let text): text
+            case .reference(_, let written): written
+            }
+        }.joined()
+    }
+
     /// The SQL with each reference replaced by `relation(reference)`; a reference that spans lines
     /// is followed by as many line ends, so later lines keep their numbers.
     public func rendered(_ relation: (DbtReference) -> String) -> String {
@@ -39,21 +51,49 @@ public struct DbtTemplate: Sendable {
         for piece in pieces {
             switch piece {
             case .sql(let text): out += text
-            case .reference(let reference, let lineEnds):
-                out += relation(reference) + String(repeating: "\n", count: lineEnds)
+            case .reference(let reference, let written):
+                out += relation(reference) + String(repeating: "\n", count: Self.lineEnds(written))
             }
         }
         return out
     }
 
+    /// The place in `written` (a 0-based offset in Unicode scalars) of `offset` in
+    /// `rendered(relation)`; a place inside a replaced reference is the reference's `{{`.
+    public func writtenOffset(ofRendered offset: Int, _ relation: (DbtReference) -> String) -> Int {
+        var rendered = 0
+        var written = 0
+        for piece in pieces {
+            switch piece {
+            case .sql(let text):
+                let length = text.unicodeScalars.count
+                if offset < rendered + length { return written + offset - rendered }
+                rendered += length
+                written += length
+            case .reference(let reference, let text):
+                let length = relation(reference).unicodeScalars.count + Self.lineEnds(text)
+                if offset < rendered + length { return written }
+                rendered += length
+                written += text.unicodeScalars.count
+            }
+        }
+        return written + offset - rendered
+    }
+
+    static func lineEnds(_ text: String) -> Int { text.utf8.filter { $0 == UInt8(ascii: "\n") }.count }
+
     static let accepted =
         "{{ ref('name') }}, {{ ref('package', 'name') }}, {{ ref('name', v=2) }} and "
         + "{{ source('source_name', 'table') }}"
 
-    /// Splits `text` (a query whose first line is the model file's `firstLine`).
+    /// Splits `text` (a query whose first line is the model file's `firstLine`), reading its
+    /// strings, quoted names and comments as `SQLLexer` does under `conventions` (the model's
+    /// source's: braces in an `E'...'` string, a nested comment or a `$$` string are SQL).
     /// - Returns: the template, or the first problem.
-    public static func scan(_ text: String, firstLine: Int) -> Result<DbtTemplate, Problem> {
-        var scanner = TemplateScanner(bytes: Array(text.utf8), line: firstLine)
+    public static func scan(
+        _ text: String, firstLine: Int, conventions: SQLConventions = .postgres
+    ) -> Result<DbtTemplate, Problem> {
+        var scanner = TemplateScanner(text: text, line: firstLine, conventions: conventions)
         do {
             try scanner.run()
         } catch {
@@ -63,107 +103,97 @@ public struct DbtTemplate: Sendable {
     }
 }
 
-/// The byte walk behind `DbtTemplate.scan`.
+/// The walk behind `DbtTemplate.scan`: `SQLLexer` finds each `{{`, `{%` or `{#` outside the SQL's
+/// strings, quoted names and comments, under the source's conventions; the template's inside is
+/// Jinja, and the lexer starts again after it.
 private struct TemplateScanner {
+    /// The text's bytes and a 0 sentinel, as `SQLLexer.lex` reads them.
     let bytes: [UInt8]
-    var line: Int
-    var index = 0
+    let count: Int
+    let conventions: SQLConventions
     var pieces: [DbtTemplate.Piece] = []
     var words: [DbtTemplate.Word] = []
-    var sqlStart = 0
+    /// A byte offset and its line, moved forward as the walk goes.
+    var cursor: (offset: Int, line: Int)
 
-    init(bytes: [UInt8], line: Int) {
-        self.bytes = bytes
-        self.line = line
+    init(text: String, line: Int, conventions: SQLConventions) {
+        bytes = Array(text.utf8) + [0]
+        count = bytes.count - 1
+        self.conventions = conventions
+        cursor = (0, line)
     }
 
-    func byte(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
-
-    mutating func advance() {
-        if bytes[index] == UInt8(ascii: "\n") { line += 1 }
-        index += 1
-    }
-
-    /// Advances past `closing` (or to the end); false when the text ends first.
-    mutating func skip(past closing: [UInt8]) -> Bool {
-        while index < bytes.count {
-            if bytes[index...].starts(with: closing) {
-                index += closing.count
-                return true
-            }
-            advance()
+    /// The line of byte `offset` (at or after the last one asked).
+    mutating func line(at offset: Int) -> Int {
+        while cursor.offset < offset {
+            if bytes[cursor.offset] == UInt8(ascii: "\n") { cursor.line += 1 }
+            cursor.offset += 1
         }
-        return false
+        return cursor.line
     }
+
+    func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
     mutating func run() throws(DbtTemplate.Problem) {
-        while index < bytes.count {
-            let b = bytes[index]
-            switch b {
-            case UInt8(ascii: "'"), UInt8(ascii: "`"):
-                advance()
-                while index < bytes.count && bytes[index] != b { advance() }
-                if index < bytes.count { advance() }
-            case UInt8(ascii: "\""):
-                let wordLine = line
-                advance()
-                let start = index
-                while index < bytes.count && bytes[index] != b { advance() }
-                words.append(.init(text: String(decoding: bytes[start..<index], as: UTF8.self), line: wordLine))
-                if index < bytes.count { advance() }
-            case UInt8(ascii: "-") where byte(1) == UInt8(ascii: "-"):
-                while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { advance() }
-            case UInt8(ascii: "/") where byte(1) == UInt8(ascii: "*"):
-                index += 2
-                _ = skip(past: Array("*/".utf8))
-            case UInt8(ascii: "$") where dollarTag() != nil:
-                let tag = dollarTag()!
-                index += tag.count
-                _ = skip(past: tag)
-            case UInt8(ascii: "{") where [UInt8(ascii: "{"), UInt8(ascii: "%"), UInt8(ascii: "#")].contains(byte(1)):
-                try template()
-            default:
-                if isWordStart(b) {
-                    let start = index
-                    while index < bytes.count && isWordByte(bytes[index]) { index += 1 }
-                    words.append(.init(text: String(decoding: bytes[start..<index], as: UTF8.self), line: line))
-                } else {
-                    advance()
+        var from = 0
+        while from < count {
+            let (tokens, found) = lexed(from: from)
+            for (start, end) in tokens { word(start, end) }
+            guard let start = found else { break }
+            if start > from { pieces.append(.sql(text(from..<start))) }
+            from = try template(at: start)
+        }
+        if from < count { pieces.append(.sql(text(from..<count))) }
+    }
+
+    /// The SQL tokens from `from` on, up to the first template start (returned too, or nil).
+    func lexed(from: Int) -> (tokens: [(Int, Int)], template: Int?) {
+        var tokens: [(Int, Int)] = []
+        var found: Int?
+        let opens: [UInt8] = [UInt8(ascii: "{"), UInt8(ascii: "%"), UInt8(ascii: "#")]
+        bytes.withUnsafeBufferPointer { all in
+            let rest = UnsafeBufferPointer(rebasing: all[from...])
+            _ = SQLLexer.lex(rest, count: count - from, conventions) { start, end in
+                let (start, end) = (start + from, end + from)
+                if end - start == 1, all[start] == UInt8(ascii: "{"), opens.contains(all[start + 1]) {
+                    found = start
+                    return false
                 }
+                tokens.append((start, end))
+                return true
             }
         }
-        flushSQL(upTo: bytes.count)
+        return (tokens, found)
     }
 
-    /// `$tag$` (PostgreSQL's dollar quote) at the index, or nil.
-    func dollarTag() -> [UInt8]? {
-        var end = index + 1
-        while end < bytes.count && isWordByte(bytes[end]) && bytes[end] != UInt8(ascii: "$") { end += 1 }
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "$") else { return nil }
-        if end > index + 1 && !isWordStart(bytes[index + 1]) { return nil }
-        return Array(bytes[index...end])
+    /// Records the token as a word when it is a name: unquoted, or in double quotes or backticks.
+    mutating func word(_ start: Int, _ end: Int) {
+        let first = bytes[start]
+        if (first == UInt8(ascii: "\"") || first == UInt8(ascii: "`")) && end - start >= 2 {
+            words.append(.init(text: text(start + 1..<end - 1), line: line(at: start)))
+        } else if isWordStart(first) {
+            words.append(.init(text: text(start..<end), line: line(at: start)))
+        }
     }
 
-    mutating func flushSQL(upTo end: Int) {
-        if end > sqlStart { pieces.append(.sql(String(decoding: bytes[sqlStart..<end], as: UTF8.self))) }
-    }
-
-    /// `{{ ... }}`, `{% ... %}` or `{# ... #}` at the index.
-    mutating func template() throws(DbtTemplate.Problem) {
-        let start = index
-        let startLine = line
-        let kind = bytes[index + 1]
+    /// `{{ ... }}`, `{% ... %}` or `{# ... #}` at `start`.
+    /// - Returns: the offset right after it.
+    mutating func template(at start: Int) throws(DbtTemplate.Problem) -> Int {
+        let startLine = line(at: start)
+        let kind = bytes[start + 1]
         let closing: [UInt8] = kind == UInt8(ascii: "{") ? Array("}}".utf8) : [kind, UInt8(ascii: "}")]
-        index += 2
-        let bodyStart = index
-        guard skip(past: closing) else {
+        var end = start + 2
+        while end < count && !bytes[end..<count].starts(with: closing) { end += 1 }
+        guard end < count else {
             throw DbtTemplate.Problem(
                 line: startLine,
-                message: "\(String(decoding: bytes[start..<start + 2], as: UTF8.self)) is never closed",
+                message: "\(text(start..<start + 2)) is never closed",
                 hint: "close it with \(String(decoding: closing, as: UTF8.self)); only \(DbtTemplate.accepted) are "
                     + "accepted")
         }
-        let written = String(decoding: bytes[start..<index], as: UTF8.self)
+        let body = text(start + 2..<end)
+        end += closing.count
+        let written = text(start..<end)
         let shown = written.count > 80 ? String(written.prefix(77)) + "..." : written
         guard kind == UInt8(ascii: "{") else {
             throw DbtTemplate.Problem(
@@ -172,24 +202,21 @@ private struct TemplateScanner {
                 hint: "a model takes only \(DbtTemplate.accepted); put logic in a dbt model and ref it, and "
                     + "comments in -- SQL comments")
         }
-        let body = String(decoding: bytes[bodyStart..<index - 2], as: UTF8.self)
         guard let target = ReferenceExpression.parse(body) else {
+            let config = body.trimmingCharacters(in: .whitespaces).hasPrefix("config(")
             throw DbtTemplate.Problem(
                 line: startLine, message: "\(shown) is not a dbt ref or source",
-                hint: "a model takes only \(DbtTemplate.accepted), with quoted names; nothing else of Jinja")
+                hint: config
+                    ? "dbt's config() belongs in dbt models; a WarehouseSync model's settings are its -- header "
+                        + "lines (-- key: customer_id), which open the file"
+                    : "a model takes only \(DbtTemplate.accepted), with quoted names; nothing else of Jinja")
         }
-        flushSQL(upTo: start)
-        let lineEnds = bytes[start..<index].filter { $0 == UInt8(ascii: "\n") }.count
-        pieces.append(.reference(DbtReference(target: target, line: startLine), lineEnds: lineEnds))
-        sqlStart = index
+        pieces.append(.reference(DbtReference(target: target, line: startLine), written: written))
+        return end
     }
 }
 
 func isWordStart(_ b: UInt8) -> Bool {
     (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
         || b == UInt8(ascii: "_") || b >= 0x80
-}
-
-func isWordByte(_ b: UInt8) -> Bool {
-    isWordStart(b) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "$")
 }

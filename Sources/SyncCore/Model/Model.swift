@@ -98,8 +98,12 @@ extension Model {
     ]
 
     /// Parses a model file; every problem in it is reported.
+    /// - Parameter conventions: how the warehouse of the source the header names (nil: the
+    ///   project's one source) reads strings and comments, for finding dbt references.
     /// - Throws: `ProjectErrors` naming the file and line.
-    public static func parse(text: String, file: String) throws(ProjectErrors) -> Model {
+    public static func parse(
+        text: String, file: String, conventions: (String?) -> SQLConventions = { _ in .postgres }
+    ) throws(ProjectErrors) -> Model {
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var errors: [ProjectError] = []
         func fail(_ line: Int?, _ message: String, _ hint: String? = nil, code: ProjectError.Code = .invalidValue) {
@@ -143,26 +147,43 @@ extension Model {
         }
         model.headerEndLine = lineNumber
         let body = String(scalars[offset...])
-        if model.headerLines["key"] == nil {
-            fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
-        }
+        // Jinja before the query (a dbt config() block) also ends the header: what it is is the
+        // error, not the header lines after it.
+        let opening = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let jinjaFirst = ["{{", "{%", "{#"].contains { opening.hasPrefix($0) }
+        var jinjaOpensBody = false
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             fail(
                 lineNumber + 1, "model \(name) has no query after its header",
                 "write the SELECT below the -- header lines")
         } else {
+            let dialect = conventions(model.source)
+            func template(_ text: String) -> DbtTemplate.Problem? {
+                guard text.contains("{") else { return nil }
+                switch DbtTemplate.scan(text, firstLine: lineNumber + 1, conventions: dialect) {
+                case .success(let template) where !template.references.isEmpty: model.dbtTemplate = template
+                case .success: break
+                case .failure(let problem): return problem
+                }
+                return nil
+            }
             switch QueryText.check(body, firstLine: lineNumber + 1) {
             case .success(let statement):
                 model.sql = statement
-                if statement.contains("{") {
-                    switch DbtTemplate.scan(statement, firstLine: lineNumber + 1) {
-                    case .success(let template) where !template.references.isEmpty: model.dbtTemplate = template
-                    case .success: break
-                    case .failure(let problem): fail(problem.line, problem.message, problem.hint, code: .syntax)
-                    }
+                if let problem = template(statement) {
+                    fail(problem.line, problem.message, problem.hint, code: .syntax)
                 }
-            case .failure(let problem): fail(problem.line, problem.message, problem.hint, code: .syntax)
+            case .failure(let problem):
+                // A Jinja construct the query cannot hold is the clearer error ("begins with {").
+                let jinja = template(body)
+                jinjaOpensBody = jinja != nil && jinjaFirst
+                let shown =
+                    jinja.map { ($0.line, $0.message, $0.hint) } ?? (problem.line, problem.message, problem.hint)
+                fail(shown.0, shown.1, shown.2, code: .syntax)
             }
+        }
+        if model.headerLines["key"] == nil && !jinjaOpensBody {
+            fail(1, "model \(name) has no key", "add a header line such as -- key: user_id")
         }
         if let traits = model.traits, traits.contains(model.key) {
             fail(

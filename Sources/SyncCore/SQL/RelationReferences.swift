@@ -116,7 +116,12 @@ extension SQLLexer {
         var bytes = Array(text.utf8)
         bytes.append(0)
         var ranges: [(Int, Int)] = []
-        _ = bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, .postgres) { ranges.append(($0, $1)) } }
+        _ = bytes.withUnsafeBufferPointer {
+            lex($0, count: $0.count - 1, .postgres) {
+                ranges.append(($0, $1))
+                return true
+            }
+        }
         return ranges.map { start, end in
             let first = bytes[start]
             let text = String(decoding: bytes[start..<end], as: UTF8.self)

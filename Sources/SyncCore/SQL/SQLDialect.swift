@@ -7,6 +7,10 @@ public protocol SQLDialect: Sendable {
     /// `identifier` quoted so that any text is one identifier. Default: double quotes.
     func quote(identifier: String) -> String
 
+    /// How the warehouse reads strings, quoted names and comments (what `SQLLexer` follows to find
+    /// a model's dbt references, docs/dbt.md). Default: PostgreSQL's.
+    var conventions: SQLConventions { get }
+
     /// `text` as a string literal. Default: single quotes, doubled inside.
     func literal(_ text: String) -> String
 
@@ -37,6 +41,8 @@ extension SQLDialect {
     }
 
     public func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    public var conventions: SQLConventions { .postgres }
 
     public func sessionSetup(tag: SessionTag?, timeout: Duration?) -> [String] { [] }
 

@@ -103,7 +103,12 @@ public struct SQLLexer {
         var bytes = Array(text.utf8)
         bytes.append(0)
         var tokens: [(Int, Int)] = []
-        _ = bytes.withUnsafeBufferPointer { lex($0, count: $0.count - 1, .postgres) { tokens.append(($0, $1)) } }
+        _ = bytes.withUnsafeBufferPointer {
+            lex($0, count: $0.count - 1, .postgres) {
+                tokens.append(($0, $1))
+                return true
+            }
+        }
         func part(_ token: (Int, Int)) -> String? {
             let first = bytes[token.0]
             if first == UInt8(ascii: "\"") && token.1 - token.0 >= 2 {
@@ -142,16 +147,17 @@ public struct SQLLexer {
 
     static func lex(
         _ b: UnsafeBufferPointer<UInt8>, count n: Int, _ c: SQLConventions,
-        onToken: ((Int, Int) -> Void)?
+        onToken: ((Int, Int) -> Bool)?
     ) -> Result {
         var result = Result()
         var i = 0
+        var stopped = false  // onToken returned false
         var depth = 0
         var statementStart: Int?
         var statementEnd = 0
         var firstWord = ""
         func token(_ start: Int, _ end: Int) {
-            onToken?(start, end)
+            if onToken?(start, end) == false { stopped = true }
             if statementStart == nil {
                 statementStart = start
                 firstWord = word(b, start, end)
@@ -171,7 +177,7 @@ public struct SQLLexer {
             closeStatement()
             return result
         }
-        while i < n {
+        while i < n && !stopped {
             let ch = b[i]
             switch ch {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0B, 0x0C:

@@ -25,7 +25,7 @@ extension APIHandler {
         }
         let event: DbtCloudEvent
         do { event = try DbtCloudEvent.decode(request.body) } catch {
-            return self.error(400, "the body is not a dbt Cloud job event")
+            return self.error(400, "the body is not a dbt Cloud job event: \(error.message)")
         }
         func answer(_ fields: [(String, JSONFields.Field)]) -> HTTPResponse {
             var out: [UInt8] = []
@@ -40,7 +40,7 @@ extension APIHandler {
             return answer([("ignored", .string("job \(event.jobID) is not in [dbt] cloud_job_ids"))])
         }
         guard !event.runID.isEmpty, event.runID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
-        else { return error(400, "the event's data.runId is not a run id") }
+        else { return error(400, "the body is not a dbt Cloud job event: $.data.runId is not a run id") }
         do {
             guard try dbtCloudRuns.firstDelivery(of: event.runID) else {
                 return answer([("duplicate", .raw("true")), ("queued", .raw("[]"))])

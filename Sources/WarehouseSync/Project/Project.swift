@@ -10,6 +10,9 @@ public struct Project: Sendable {
     public var config: ProjectConfig
     /// Models by name, sorted by name.
     public var models: [Model]
+    /// What is odd but not wrong (a dbt manifest newer than WarehouseSync was tested with), for
+    /// commands to show on stderr.
+    public var warnings: [String] = []
     /// Blanks this project's secrets (passwords and tokens of the store and every source) out of text.
     public var secrets: SecretRedactor { config.secrets }
 
@@ -47,6 +50,7 @@ public struct Project: Sendable {
                     missingHint: "run in the project directory, or give the project's directory"))
         }
         var models: [Model] = []
+        var warnings: [String] = []
         let modelsURL = directory.appendingPathComponent(modelsDirectoryName)
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: modelsURL.path)) ?? []).filter {
             $0.hasSuffix(".sql")
@@ -67,7 +71,7 @@ public struct Project: Sendable {
                 continue
             }
             do {
-                var model = try Model.parse(text: text, file: relative)
+                var model = try Model.parse(text: text, file: relative) { config?.conventions(of: $0) ?? .postgres }
                 model.fileDigest = XXH3Digest.hex(of: text)
                 models.append(model)
             } catch { errors += error.errors }
@@ -77,12 +81,12 @@ public struct Project: Sendable {
             for (_, source) in config.sources.sorted(by: { $0.key < $1.key }) {
                 errors += source.settingsProblems(projectDirectory: directory, configFile: configName)
             }
-            errors += resolveDbt(&models, config, directory: directory)
+            errors += resolveDbt(&models, config, directory: directory, warnings: &warnings)
         }
         errors += traitConflicts(models.map { ($0, $0.traitNames(columns: [])) }).filter { _ in true }
         errors += dependencyProblems(models)
         guard errors.isEmpty, let config else { throw ProjectErrors(errors) }
-        return Project(directory: directory, config: config, models: models)
+        return Project(directory: directory, config: config, models: models, warnings: warnings)
     }
 
     /// The project as far as it can be read, for commands that need only the store (`runs`,

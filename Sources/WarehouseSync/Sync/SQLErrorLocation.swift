@@ -11,13 +11,20 @@ public struct SQLErrorLocation: Sendable, Equatable {
     public var column: Int
 
     /// The file position of `position` (1-based, in the characters of `sent`), when it falls inside
-    /// `model`'s query as `sent` embeds it; nil otherwise.
+    /// `model`'s query as `sent` embeds it; nil otherwise. A place in a dbt reference's relation is
+    /// the reference's `{{`; a place after one is counted in the file's own text.
     public static func of(position: Int, sent: String, model: Model) -> SQLErrorLocation? {
         guard let range = sent.range(of: model.sql) else { return nil }
         let offset = sent.unicodeScalars.distance(from: sent.unicodeScalars.startIndex, to: range.lowerBound)
-        let index = position - 1 - offset
-        let scalars = Array(model.sql.unicodeScalars)
+        var index = position - 1 - offset
+        var scalars = Array(model.sql.unicodeScalars)
         guard index >= 0, index <= scalars.count else { return nil }
+        if let template = model.dbtTemplate {
+            // The file has the references where the query has their relations (docs/dbt.md).
+            let relations = Dictionary(model.dbtRelations, uniquingKeysWith: { first, _ in first })
+            index = template.writtenOffset(ofRendered: index) { relations[$0.description] ?? $0.description }
+            scalars = Array(template.written.unicodeScalars)
+        }
         var line = model.headerEndLine + 1
         var column = 1
         for scalar in scalars[..<index] {

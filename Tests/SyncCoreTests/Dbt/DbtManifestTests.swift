@@ -7,7 +7,8 @@ import Testing
 @Suite struct DbtManifestTests {
     static func node(
         _ id: String, _ name: String, package: String = "shop", type: String = "model", schema: String = "marts",
-        alias: String? = nil, version: Int? = nil, latest: Int? = nil, columns: [String] = [], relation: Bool = true
+        alias: String? = nil, version: Int? = nil, latest: Int? = nil, columns: [String] = [], relation: Bool = true,
+        materialized: String = "table"
     ) -> String {
         let alias = alias ?? name
         let relationName = relation ? "\"\\\"db\\\".\\\"\(schema)\\\".\\\"\(alias)\\\"\"" : "null"
@@ -16,7 +17,8 @@ import Testing
             "\(id)": {"unique_id": "\(id)", "resource_type": "\(type)", "package_name": "\(package)",
              "name": "\(name)", "database": "db", "schema": "\(schema)", "alias": "\(alias)",
              "version": \(version.map(String.init) ?? "null"), "latest_version": \(latest.map(String.init) ?? "null"),
-             "relation_name": \(relationName), "columns": {\(columnsJSON)}, "config": {"enabled": true}}
+             "relation_name": \(relationName), "columns": {\(columnsJSON)},
+             "config": {"enabled": true, "materialized": "\(materialized)"}}
             """
     }
 
@@ -39,6 +41,9 @@ import Testing
             node("model.utils.customer_ltv", "customer_ltv", package: "utils", schema: "utils"),
             node("seed.shop.countries", "countries", type: "seed", schema: "raw", relation: false),
             node("test.shop.not_null", "not_null", type: "test"),
+            node("model.shop.stg_ephemeral", "stg_ephemeral", relation: false, materialized: "ephemeral"),
+            node("model.util.spend", "spend", package: "util"),
+            node("model.audit.spend", "spend", package: "audit"),
         ],
         sources: [
             """
@@ -116,7 +121,39 @@ import Testing
         #expect(resolved(.node(package: nil, name: "not_null", version: nil)) == nil, "a test is not referable")
     }
 
-    @Test func aFileThatIsNotAManifestIsADecodingError() {
-        #expect(throws: DecodingError.self) { try DbtManifest.decode(Data("{\"nodes\": []}".utf8)) }
+    func missing(_ target: DbtReference.Target) -> (message: String, hint: String)? {
+        guard case .missing(let message, let hint) = Self.shop.resolve(DbtReference(target: target, line: 1)) else {
+            return nil
+        }
+        return (message, hint)
+    }
+
+    @Test func anEphemeralModelHasNoRelationAndIsAnError() {
+        let problem = missing(.node(package: nil, name: "stg_ephemeral", version: nil))
+        #expect(
+            problem?.message == "ref('stg_ephemeral') names an ephemeral dbt model (materialized: ephemeral), which "
+                + "has no relation in the warehouse: dbt inlines it into the models that ref it")
+        #expect(problem?.hint.hasPrefix("ref a materialized dbt model") == true)
+    }
+
+    @Test func aNameTwoPackagesDefineIsAmbiguousAsInDbt() {
+        let problem = missing(.node(package: nil, name: "spend", version: nil))
+        #expect(
+            problem?.message
+                == "ref('spend') is ambiguous: dbt packages audit and util both define spend, and neither is the root "
+                + "project")
+        #expect(problem?.hint == "name the package, as dbt requires: ref('audit', 'spend') or ref('util', 'spend')")
+        #expect(resolved(.node(package: "util", name: "spend", version: nil))?.hasSuffix("model.util.spend") == true)
+    }
+
+    @Test func aVersionOfAnUnversionedModelAndAMisspeltPackageSaySo() {
+        let unversioned = missing(.node(package: nil, name: "customer_ltv", version: "1"))
+        #expect(
+            unversioned?.message
+                == "ref('customer_ltv', v=1): dbt model customer_ltv is not versioned, so it has no version 1")
+        #expect(unversioned?.hint.hasPrefix("remove the version: ref('customer_ltv')") == true)
+        let package = missing(.node(package: "utl", name: "customer_ltv", version: nil))
+        #expect(package?.message == "ref('utl', 'customer_ltv'): the dbt manifest has no package utl")
+        #expect(package?.hint == "did you mean package util? customer_ltv is in packages shop, utils")
     }
 }

@@ -54,4 +54,22 @@ import Testing
         #expect(DbtCloudEvent.hexBytes("0g") == nil)
         #expect(DbtCloudEvent.hexBytes("abc") == nil)
     }
+
+    @Test(arguments: [
+        (
+            #"{"eventType": "job.run.completed", "data": {"jobId": 1, "runStatus": "Success"}}"#,
+            "$.data.runId is missing"
+        ),
+        (#"{"eventType": "job.run.completed", "data": {"jobId": 1, "runId": null}}"#, "$.data.runId is null"),
+        (#"{"data": {"jobId": 1, "runId": "9"}}"#, "$.eventType is missing"),
+        ("text", "it is not JSON"),
+    ])
+    func aBodyThatIsNotADbtCloudEventNamesWhatIsWrong(body: String, message: String) {
+        do {
+            _ = try DbtCloudEvent.decode(Array(body.utf8))
+            Issue.record("\(body) was taken")
+        } catch {
+            #expect(error.message == message)
+        }
+    }
 }

@@ -81,4 +81,94 @@ import Testing
         let plain = try Model.parse(text: "-- key: id\nSELECT id, '{{x}}' AS y FROM t", file: "models/p.sql")
         #expect(plain.dbtTemplate == nil)
     }
+
+    /// What each dialect reads as a string or comment is SQL; what it reads outside them is a template.
+    @Test(
+        arguments: [
+            // PostgreSQL: E'\'' is one string, so the ref after it is a template.
+            (
+                "SELECT customer_id::text AS customer_id, E'\\'' AS q, lifetime_value AS lv "
+                    + "FROM {{ ref('customer_ltv') }} -- '", SQLConventions.postgres, 1
+            ),
+            // Snowflake: 'a\'' is one string.
+            ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", [.backslashEscapes, .slashSlashComments], 1),
+            // In PostgreSQL 'a\' ends at the second quote: the text after it is a string until the next.
+            ("SELECT 'a\\'' AS q FROM {{ ref('customer_ltv') }} -- '", .postgres, 0),
+            // Inside an escape string, and inside a nested comment.
+            ("SELECT E'\\'{{ ref(''nope'') }}' AS q FROM t", .postgres, 0),
+            ("SELECT 1 AS q /* a /* b */ {{ ref('nope') }} */ FROM t", .postgres, 0),
+            // Where comments do not nest, the ref after the first */ is a template.
+            ("SELECT 1 AS q /* a /* b */ {{ ref('x') }} FROM t", [.backslashEscapes], 1),
+            ("SELECT 1 AS q # {{ ref('nope') }}\nFROM {{ ref('x') }}", [.hashComments, .backtickQuotes], 1),
+            ("SELECT 1 AS q // {{ ref('nope') }}\nFROM {{ ref('x') }}", [.slashSlashComments], 1),
+            ("SELECT `{{ ref('nope') }}` FROM {{ ref('x') }}", [.backtickQuotes], 1),
+        ] as [(String, SQLConventions, Int)])
+    func templatesAreFoundAsTheDialectReadsStringsAndComments(
+        text: String, conventions: SQLConventions, references: Int
+    ) throws {
+        let template = try DbtTemplate.scan(text, firstLine: 2, conventions: conventions).get()
+        #expect(template.references.count == references)
+        #expect(template.written == text)
+        let rendered = template.rendered { _ in "\"rel\"" }
+        #expect(
+            try DbtTemplate.scan(rendered, firstLine: 2, conventions: conventions).get().references.isEmpty,
+            "no template is left outside strings and comments")
+    }
+
+    @Test func aWarehousePositionMapsBackToTheFilesText() throws {
+        let text =
+            "SELECT customer_id::text AS customer_id, lifetime_value AS lv FROM {{ ref('customer_ltv') }} "
+            + "WHERE bogus = 1"
+        let template = try DbtTemplate.scan(text, firstLine: 2).get()
+        let relation = "\"postgres\".\"dev_marts\".\"ltv_by_customer\""
+        let rendered = template.rendered { _ in relation }
+        let bogus = rendered.unicodeScalars.distance(
+            from: rendered.unicodeScalars.startIndex,
+            to: rendered.range(of: "bogus")!.lowerBound.samePosition(
+                in: rendered.unicodeScalars)!)
+        #expect(template.writtenOffset(ofRendered: bogus) { _ in relation } == 99, "column 100 of the file")
+        let inside = rendered.unicodeScalars.distance(
+            from: rendered.unicodeScalars.startIndex,
+            to: rendered.range(of: "dev_marts")!.lowerBound.samePosition(in: rendered.unicodeScalars)!)
+        #expect(template.writtenOffset(ofRendered: inside) { _ in relation } == 67, "the reference's {{")
+        #expect(template.writtenOffset(ofRendered: 3) { _ in relation } == 3)
+    }
+
+    /// Jinja where the query should begin names the construct, not "begins with {".
+    @Test(arguments: [
+        (
+            "{{ config(materialized='table') }}\n-- key: id\nSELECT id FROM t", 1,
+            "{{ config(materialized='table') }} "
+                + "is not a dbt ref or source"
+        ),
+        ("{% if true %}\n-- key: id\nSELECT id FROM t", 1, "Jinja statement {% if true %} is not supported"),
+        ("{# hi #}\n-- key: id\nSELECT id FROM t", 1, "Jinja comment {# hi #} is not supported"),
+        ("-- key: id\n{# hi #}\nSELECT id FROM t", 2, "Jinja comment {# hi #} is not supported"),
+        (
+            "-- key: id\n{{ config(materialized='table') }}\nSELECT id FROM t", 2,
+            "{{ config(materialized='table') }} is not a dbt ref or source"
+        ),
+    ])
+    func jinjaThatOpensTheModelIsNamed(text: String, line: Int, message: String) {
+        do {
+            _ = try Model.parse(text: text, file: "models/m.sql")
+            Issue.record("\(text) was accepted")
+        } catch {
+            #expect(error.errors.count == 1, "\(error.errors.map(\.message))")
+            #expect(error.errors.first?.line == line)
+            #expect(error.errors.first?.message == message)
+        }
+    }
+
+    @Test func aModelWithoutAHeaderBeforeARefStillHasNoKey() {
+        do {
+            _ = try Model.parse(text: "{{ ref('a') }}\nSELECT 1", file: "models/m.sql")
+            Issue.record("a model without a key was accepted")
+        } catch {
+            #expect(
+                Set(error.errors.map(\.message)) == [
+                    "model m has no key", "a model is a query, but this one begins with {",
+                ])
+        }
+    }
 }

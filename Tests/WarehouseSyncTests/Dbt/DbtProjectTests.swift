@@ -65,12 +65,53 @@ import Testing
         #expect(unknown.status == 2)
         #expect(
             unknown.err.contains(
-                "models/ltv.sql:3: model ltv: ref('customer_lvt') is not a model, seed or snapshot of the dbt manifest"),
+                "models/ltv.sql:3: model ltv: ref('customer_lvt') is not a model, seed or snapshot of the dbt "
+                    + "manifest"),
             "\(unknown.err)")
         #expect(unknown.err.contains("did you mean customer_ltv?"), "\(unknown.err)")
         try f.sync.model("ltv", "-- key: customer_id\nSELECT customer_id FROM {{ ref('legacy_scores') }}\n")
         let disabled = await runCLI(["validate"], in: f.directory)
         #expect(disabled.err.contains("names a disabled dbt model"), "\(disabled.err)")
+    }
+
+    @Test func anEphemeralRefIsAValidateErrorAndAWarehouseErrorPointsAtTheFilesColumn() async throws {
+        let f = try DbtFixture()
+        try f.build(target: "dev")
+        try "{{ config(materialized='ephemeral') }}\nselect customer_id from {{ ref('customer_ltv') }}\n".write(
+            to: f.analytics.appendingPathComponent("models/marts/ltv_ephemeral.sql"), atomically: true,
+            encoding: .utf8)
+        try f.dbt("parse --target dev")
+        try f.sync.model(
+            "eph", "-- key: customer_id\nSELECT customer_id::text AS customer_id FROM {{ ref('ltv_ephemeral') }}\n")
+        let ephemeral = await runCLI(["validate"], in: f.directory)
+        #expect(ephemeral.status == 2)
+        #expect(
+            ephemeral.err.contains(
+                "models/eph.sql:2: model eph: ref('ltv_ephemeral') names an ephemeral dbt model (materialized: "
+                    + "ephemeral), which has no relation in the warehouse"), "\(ephemeral.err)")
+        try FileManager.default.removeItem(at: f.sync.directory.appendingPathComponent("models/eph.sql"))
+
+        // An E'' string before the ref: the ref is still found and replaced (PostgreSQL's reading).
+        try f.sync.model(
+            "quoted",
+            "-- key: customer_id\nSELECT customer_id::text AS customer_id, E'\\'' AS q, lifetime_value AS lv "
+                + "FROM {{ ref('customer_ltv') }} -- '\n")
+        let quoted = await runCLI(["sync", "quoted"], in: f.directory)
+        #expect(quoted.status == 0, "\(quoted.out)\(quoted.err)")
+
+        // bogus is at column 100 of the file's line 2; the relation the ref became is longer than the ref.
+        try f.sync.model(
+            "m",
+            "-- key: customer_id\nSELECT customer_id::text AS customer_id, lifetime_value AS lv FROM "
+                + "{{ ref('customer_ltv') }} WHERE bogus = 1\n")
+        let plan = await runCLI(["plan", "m"], in: f.directory)
+        #expect(plan.out.contains("models/m.sql:2:100: column \"bogus\" does not exist"), "\(plan.out)\(plan.err)")
+        let sync = await runCLI(["sync", "m"], in: f.directory)
+        #expect(sync.out.contains("models/m.sql:2:100: column \"bogus\" does not exist"), "\(sync.out)\(sync.err)")
+        let validate = await runCLI(["validate", "--connect"], in: f.directory)
+        #expect(
+            validate.err.contains("models/m.sql:2: the warehouse rejected model m at column 100: column \"bogus\""),
+            "\(validate.err)")
     }
 
     @Test func afterAFailedDbtRunExactlyTheDependentSyncsAreSkipped() async throws {
