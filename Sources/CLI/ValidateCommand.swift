@@ -177,6 +177,9 @@ enum ValidateCommand {
                             var seen: Set<String> = []
                             written.append(
                                 (model, model.traitNames(columns: names).filter { seen.insert($0).inserted }))
+                            if let problem = scratchSchemaProblem(model, source: source, on: handle) {
+                                problems.append(problem)
+                            }
                             if let reason = neverSkipped(model, on: handle) {
                                 notes.append(
                                     "\(model.file):\(model.headerEndLine + 1): model \(model.name) is never skipped "
@@ -215,6 +218,29 @@ enum ValidateCommand {
                 }
                 return (problems + Project.traitConflicts(written), compiled, notes)
             }) ?? ([], [], [])
+    }
+
+    /// For a `-- diff: warehouse` model: an error when the source's scratch schema is not there for the
+    /// session's role (docs/warehouse-diff.md); nil when it is, or when the warehouse refuses the
+    /// catalog query (an emulator without it), which leaves it unchecked.
+    static func scratchSchemaProblem(_ model: Model, source: SourceConfig, on warehouse: any Warehouse) -> ProjectError?
+    {
+        guard model.diffMode == .warehouse, let schema = source.scratchSchema, let dialect = warehouse.diffDialect,
+            let row = try? warehouse.connection.collectFirstRow(
+                dialect.schemaCount(schema), options: QueryOptions(timeout: .seconds(60)))
+        else { return nil }
+        let count: Int? =
+            switch row.first {
+            case .int(let n): Int(n)
+            case .decimal(let text), .text(let text): Int(text)
+            default: nil
+            }
+        guard count == 0 else { return nil }
+        return ProjectError(
+            file: model.file, line: model.headerLines["diff"],
+            "model \(model.name): source \(source.name)'s scratch_schema \(schema) does not exist, or its role "
+                + "has no privilege on it",
+            hint: "create it and grant the role USAGE and CREATE on it only (docs/warehouse-diff.md)", code: .warehouse)
     }
 
     /// Why the model's unchanged runs are never skipped, where it asks to be and its warehouse can

@@ -81,6 +81,12 @@ public struct BigQueryDialect: WarehouseDiffDialect {
         "CREATE OR REPLACE TEMP TABLE \(table) AS \(select)"
     }
 
+    /// The region's datasets (`INFORMATION_SCHEMA.SCHEMATA`).
+    public func schemaCount(_ schema: String) -> String {
+        "SELECT COUNT(*) FROM \(regionSchema).INFORMATION_SCHEMA.SCHEMATA WHERE LOWER(schema_name) = "
+            + literal(schema.lowercased())
+    }
+
     public func tables(schema: String, prefix: String) -> String {
         "SELECT table_name FROM \(schema).INFORMATION_SCHEMA.TABLES WHERE STARTS_WITH(table_name, "
             + "\(literal(prefix)))"

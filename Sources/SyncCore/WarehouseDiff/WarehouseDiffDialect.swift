@@ -28,6 +28,10 @@ public protocol WarehouseDiffDialect: SQLDialect {
     /// schema, as `select`'s result: where no session outlives a statement, the result is kept there.
     func createScratchResult(_ table: String, as select: String) -> String
 
+    /// One row, one column: how many schemas named `schema` (any case) the session can see; 0 when the
+    /// scratch schema is missing or the role has no privilege on it.
+    func schemaCount(_ schema: String) -> String
+
     /// One column: the tables of `schema` whose name starts with `prefix`, in lower case.
     func tables(schema: String, prefix: String) -> String
 }
@@ -44,6 +48,11 @@ extension WarehouseDiffDialect {
 
     public func createResult(_ table: String, as select: String) -> String {
         "CREATE OR REPLACE TEMPORARY TABLE \(table) AS \(select)"
+    }
+
+    /// From the standard `information_schema.schemata`.
+    public func schemaCount(_ schema: String) -> String {
+        "SELECT COUNT(*) FROM information_schema.schemata WHERE LOWER(schema_name) = \(literal(schema.lowercased()))"
     }
 
     public func createScratchResult(_ table: String, as select: String) -> String {

@@ -32,7 +32,7 @@ struct GeneratedSQLSyntaxTests {
         let sql = WarehouseDiffSQL(
             dialect: dialect, schema: "ws_scratch", key: "id", columns: ["id", "ltv", "tier"], traits: ["ltv", "tier"],
             resultTable: resultTable)
-        return [sql.dropResult]
+        return [sql.dropResult, dialect.schemaCount("ws_scratch")]
             + [
                 sql.createResult(columns: [("id", "VARCHAR(64)"), ("ltv", "DECIMAL(12,2)"), ("tier", "VARCHAR(16)")]),
                 sql.fillResult(model), sql.rowCount, sql.duplicateKeys, sql.duplicateRows,

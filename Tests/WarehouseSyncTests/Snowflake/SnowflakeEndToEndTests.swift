@@ -124,6 +124,13 @@ import Testing
         #expect(
             result.out.contains("HINT: the source's scratch_schema WS_SCRATCH must exist, and the role needs USAGE"),
             "\(result.out)")
+        // validate --connect finds it before any run.
+        let validated = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(validated.status == 2)
+        #expect(
+            validated.err.contains(
+                "models/inside.sql:2: model inside: source sf's scratch_schema WS_SCRATCH does not exist"),
+            "\(validated.err)")
     }
 
     @Test func aCancelledLongQueryEndsTheRunAndCancelsTheStatement() throws {

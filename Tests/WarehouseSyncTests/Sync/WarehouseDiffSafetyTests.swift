@@ -91,11 +91,21 @@ extension WarehouseDiffTests {
             #expect(try WarehouseDiffTests.scratchTables(f).isEmpty)
         }
 
-        @Test func aMissingScratchSchemaSaysWhatToDo() throws {
+        @Test func aMissingScratchSchemaSaysWhatToDo() async throws {
             let f = try SyncFixture(store: .sqlite)
             try f.writeConfig(extraSource: WarehouseDiffTests.scratch)
             try f.warehouse(WarehouseDiffTests.features)
             try f.model("features", WarehouseDiffTests.model)
+            let validated = await runCLI(["validate", "--connect"], in: f.directory)
+            #expect(validated.status == 2)
+            #expect(
+                validated.err.contains(
+                    "models/features.sql:2: model features: source wh's scratch_schema ws_scratch does not "
+                        + "exist, or its role has no privilege on it"), "\(validated.err)")
+            try f.warehouse("CREATE SCHEMA ws_scratch")
+            let fixed = await runCLI(["validate", "--connect"], in: f.directory)
+            #expect(!fixed.err.contains("scratch_schema"), "\(fixed.err)")
+            try f.warehouse("DROP SCHEMA ws_scratch")
             let error = #expect(throws: ConnectorError.self) { try f.sync("features") }
             #expect(
                 error?.description.contains("schema \"ws_scratch\" does not exist") == true,
