@@ -64,6 +64,22 @@ import Testing
         try EmulatorScenarios.warehouseDiffEqualsClientSide(BigQueryProject(), client: BigQueryProject())
     }
 
+    /// validate --connect finds a scratch dataset that is not there in the region's SCHEMATA.
+    @Test func validateConnectChecksTheScratchDataset() async throws {
+        let p = try BigQueryProject()
+        try p.replaceCustomers("('u1', 1, 'a')")
+        try p.model("inside", "-- diff: warehouse\n-- key: user_id\nSELECT user_id, ltv FROM DS.customers\n")
+        let present = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(present.status == 0, "\(present.err)")
+        let config = p.directory.appendingPathComponent("warehouse-sync.toml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "scratch_schema = \"", with: "scratch_schema = \"gone_").write(
+            to: config, atomically: true, encoding: .utf8)
+        let gone = await runCLI(["validate", "--connect"], in: p.directory, environment: p.environment)
+        #expect(gone.status == 2)
+        #expect(gone.err.contains("models/inside.sql:2: model inside: source bq's scratch_schema gone_"), "\(gone.err)")
+    }
+
     @Test func theRunRecordsItsJobsLabelsAndCostMeasuresWhereTheEmulatorHasThem() throws {
         let p = try BigQueryProject()
         try p.replaceCustomers("('u1', 1, 'a')")
