@@ -53,7 +53,7 @@ class RecordingStoreDatabase: StoreDatabase {
         throw StoreError("the recording store writes no changes")
     }
 
-    func snapshotCursor(model: String) throws -> any SnapshotCursor {
+    func snapshotCursor(model: String, deferringTraits: Bool) throws -> any SnapshotCursor {
         throw StoreError("the recording store has no snapshot")
     }
 }

@@ -3,12 +3,18 @@ import Testing
 
 @testable import SyncCore
 
-/// A snapshot held in memory, in key byte order, for diffs without a store.
+/// A snapshot held in memory, in key byte order, for diffs without a store. With `defersTraits`,
+/// like the PostgreSQL store's read: `traits()` has nothing, and `traits(of:)` answers only after
+/// the last row, keeping the keys asked for.
 final class InMemorySnapshotCursor: SnapshotCursor {
     private let rows: [(key: String, hash: UInt64, traits: EncodedTraits)]
     private var index = -1
-    init(_ rows: [(key: String, hash: UInt64, traits: EncodedTraits)]) {
+    let defersTraits: Bool
+    /// Each `traits(of:)` call's keys.
+    private(set) var asked: [[String]] = []
+    init(_ rows: [(key: String, hash: UInt64, traits: EncodedTraits)], defersTraits: Bool = false) {
         self.rows = rows.sorted { compareBytes(Array($0.key.utf8), Array($1.key.utf8)) < 0 }
+        self.defersTraits = defersTraits
     }
     func next() throws -> Bool {
         index += 1
@@ -19,7 +25,20 @@ final class InMemorySnapshotCursor: SnapshotCursor {
     func compareKey(to key: UnsafeRawBufferPointer) -> Int {
         Array(rows[index].key.utf8).withUnsafeBytes { compareBytes($0, key) }
     }
-    func traits() -> EncodedTraits { rows[index].traits }
+    func traits() -> EncodedTraits { defersTraits ? EncodedTraits(bytes: []) : rows[index].traits }
+    func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+        guard defersTraits, index >= rows.count else { throw StoreError("traits asked for during the read") }
+        asked.append(keys)
+        let wanted = Set(keys)
+        return Dictionary(uniqueKeysWithValues: rows.filter { wanted.contains($0.key) }.map { ($0.key, $0.traits) })
+    }
+    /// How many rereads were asked for.
+    private(set) var rereads = 0
+    func rereadWithTraits() throws -> any SnapshotCursor {
+        guard defersTraits, index >= rows.count else { throw StoreError("a reread asked for during the read") }
+        rereads += 1
+        return InMemorySnapshotCursor(rows)
+    }
     func close() {}
 }
 
@@ -27,11 +46,13 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareBytes(x, y) } }
 }
 
-/// The diff engine alone: no database, no store. Each case runs on both row paths, decoded
-/// values (SQLite, ODBC) and raw COPY bytes (PostgreSQL).
+/// The diff engine alone: no database, no store. Each case runs on every row path: decoded values
+/// (SQLite, ODBC), raw COPY bytes (PostgreSQL), and raw bytes against a snapshot read whose traits
+/// are deferred (the PostgreSQL store).
 @Suite struct DiffEngineTests {
     enum Path: String, CaseIterable, CustomTestStringConvertible {
-        case values, raw
+        /// Decoded values; raw COPY bytes; raw bytes against a snapshot read without its traits.
+        case values, raw, rawDeferred
         var testDescription: String { rawValue }
     }
 
@@ -54,7 +75,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         _ path: Path, _ model: Model, rows: [[String?]], snapshot: Result? = nil, full: Bool = false,
         columns: [String] = ["id", "a", "b"], types: [ValueType] = [.text, .int, .text]
     ) throws -> Result {
-        let cursor = InMemorySnapshotCursor(snapshot?.snapshot ?? [])
+        let cursor = InMemorySnapshotCursor(snapshot?.snapshot ?? [], defersTraits: path == .rawDeferred)
         let spool = try ChangeSpool()
         var receiver = DiffReceiver(
             model: model, cursor: cursor, previousTraitNames: snapshot?.traitNames ?? [], spool: spool, full: full,
@@ -74,7 +95,7 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
                     }
                 }
                 try receiver.row(values)
-            case .raw:
+            case .raw, .rawDeferred:
                 let line = Array(fields.map { $0 ?? "\\N" }.joined(separator: "\t").utf8)
                 try line.withUnsafeBufferPointer { buffer in
                     try parser.split(buffer) { try receiver.row(raw: $0) }
@@ -166,6 +187,53 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         let result = try Self.diff(path, try Self.model(), rows: rows)
         #expect(result.samples.count == 10)
         #expect(result.samples.first == SampleChange(key: "k00", trait: "a", old: nil, new: "0"))
+    }
+
+    /// Deferred, only the keys that changed or left are looked up, after the read, in batches (a few
+    /// of them) or in one more pass over the snapshot (many); the changes, counts and samples are
+    /// those of a read with the traits.
+    @Test(arguments: [(keys: 40_000, changeEvery: 9, lookedUp: true), (keys: 2_000, changeEvery: 2, lookedUp: false)])
+    func deferredTraitsAreReadOnlyForChangedAndRemovedKeys(keys count: Int, changeEvery: Int, lookedUp: Bool) throws {
+        let model = try Self.model("-- max_removed: 100%\n")
+        let keys = (0..<count).map { String(format: "k%05d", $0) }
+        let first = try Self.diff(.raw, model, rows: keys.map { [$0, "1", "x"] })
+        // Every changeEvery-th key changes, every 97th leaves, one is added at the end.
+        let rows: [[String?]] =
+            keys.enumerated().compactMap { i, key in
+                i % 97 == 0 ? nil : [key, i % changeEvery == 0 ? "2" : "1", "x"]
+            } + [["z", "9", "new"]]
+        let cursor = InMemorySnapshotCursor(first.snapshot, defersTraits: true)
+        let spool = try ChangeSpool()
+        var receiver = DiffReceiver(
+            model: model, cursor: cursor, previousTraitNames: first.traitNames, spool: spool, full: false,
+            hashing: FNV1aHashing(), json: FoundationJSONCheck())
+        let columns =
+            [Column(name: SQLText.keyTextColumn, type: .text)]
+            + ["id", "a", "b"].enumerated().map {
+                Column(name: $1, type: $0 == 1 ? .int : .text)
+            }
+        try receiver.columns(columns)
+        let parser = PGCopyRowParser(types: columns.map(\.type), elements: columns.map { _ in nil })
+        for row in rows {
+            let line = Array(([row[0]] + row).map { $0 ?? "\\N" }.joined(separator: "\t").utf8)
+            try line.withUnsafeBufferPointer { buffer in try parser.split(buffer) { try receiver.row(raw: $0) } }
+        }
+        try receiver.finish()
+        let withTraits = try Self.diff(.raw, model, rows: rows, snapshot: first)
+        var changes: [Change] = []
+        try spool.forEach { changes.append($0) }
+        let needed = keys.enumerated().filter { i, _ in i % 97 == 0 || i % changeEvery == 0 }.map(\.element)
+        if lookedUp {
+            #expect(cursor.asked.flatMap { $0 } == needed && cursor.rereads == 0)
+            #expect(cursor.asked.count == 2 && cursor.asked.allSatisfy { $0.count <= deferredTraitsBatch })
+        } else {
+            #expect(cursor.asked.isEmpty && cursor.rereads == 1)
+        }
+        #expect(receiver.counts == withTraits.counts)
+        #expect(receiver.samples == withTraits.samples)
+        #expect(changes.map(\.key) == withTraits.changes.map(\.key))
+        #expect(changes.map(\.old.bytes) == withTraits.changes.map(\.old.bytes))
+        #expect(changes.map(\.setTraits) == withTraits.changes.map(\.setTraits))
     }
 
     @Test func bothPathsAgreeOnWhatChanged() throws {

@@ -64,8 +64,8 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         return result
     }
 
-    package func snapshotCursor(model: String) throws -> any SnapshotCursor {
-        try database.snapshotCursor(model: model)
+    package func snapshotCursor(model: String, deferringTraits: Bool) throws -> any SnapshotCursor {
+        try database.snapshotCursor(model: model, deferringTraits: deferringTraits)
     }
 
     package func commit(_ run: RunCommit) throws -> RunRecord {

@@ -49,8 +49,9 @@ package protocol StoreDatabase: AnyObject {
         record: RunRecord, runSeq: Int64, traitNames: [String], previousTraitNames: [String], logChanges: Bool,
         destinations: [String], intoEmptyStore: Bool
     ) throws -> any StoreChangeWriter
-    /// The model's snapshot rows in byte order of their keys.
-    func snapshotCursor(model: String) throws -> any SnapshotCursor
+    /// The model's snapshot rows in byte order of their keys; with `deferringTraits`, an engine may
+    /// leave the traits out of the read (`SnapshotCursor.defersTraits`).
+    func snapshotCursor(model: String, deferringTraits: Bool) throws -> any SnapshotCursor
     /// Starts upkeep earlier runs left in the background (SQLite: a WAL checkpoint).
     func startCheckpoint()
 }

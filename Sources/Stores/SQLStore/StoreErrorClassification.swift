@@ -58,6 +58,21 @@ final class ClassifyingCursor: SnapshotCursor {
     var hash: UInt64 { inner.hash }
     func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }
     func traits() -> EncodedTraits { inner.traits() }
+    var defersTraits: Bool { inner.defersTraits }
+    func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+        do {
+            return try inner.traits(of: keys)
+        } catch {
+            throw StoreError.classified(error, place: place, isFile: isFile)
+        }
+    }
+    func rereadWithTraits() throws -> any SnapshotCursor {
+        do {
+            return ClassifyingCursor(inner: try inner.rereadWithTraits(), place: place, isFile: isFile)
+        } catch {
+            throw StoreError.classified(error, place: place, isFile: isFile)
+        }
+    }
     func close() { inner.close() }
 }
 

@@ -210,7 +210,8 @@ package final class SQLiteStoreDatabase: StoreDatabase {
         }
     }
 
-    package func snapshotCursor(model: String) throws -> any SnapshotCursor {
+    /// The traits stay in the read: a row's blob is read only when asked for, so nothing is deferred.
+    package func snapshotCursor(model: String, deferringTraits: Bool) throws -> any SnapshotCursor {
         let statement = try classifying {
             try prepare("SELECT key, hash, traits FROM ws_snapshots WHERE model = ?1 ORDER BY key", [.text(model)])
         }

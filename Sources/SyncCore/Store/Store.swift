@@ -10,8 +10,10 @@ public protocol Store: DeliveryStore {
     func storeID() throws -> String
     /// Each model's trait names as of its last successful run: which model owns which trait.
     func traitNamesByModel() throws -> [String: [String]]
-    /// The model's snapshot rows in byte order of their keys.
-    func snapshotCursor(model: String) throws -> any SnapshotCursor
+    /// The model's snapshot rows in byte order of their keys. With `deferringTraits`, the store may
+    /// leave each row's traits out of the read (`SnapshotCursor.defersTraits`); the caller then asks
+    /// for those it needs with `SnapshotCursor.traits(of:)` once the read has ended.
+    func snapshotCursor(model: String, deferringTraits: Bool) throws -> any SnapshotCursor
     /// In one transaction: applies the run's changes to profiles and the snapshot, and records the
     /// run, finished at `run.finish()` taken after the writes. Returns the record as committed.
     func commit(_ run: RunCommit) throws -> RunRecord
@@ -60,6 +62,11 @@ public protocol Store: DeliveryStore {
 
 extension Store {
     public func startCheckpoint() {}
+
+    /// The model's snapshot rows in byte order of their keys, each with its traits.
+    public func snapshotCursor(model: String) throws -> any SnapshotCursor {
+        try snapshotCursor(model: model, deferringTraits: false)
+    }
 }
 
 /// A model's snapshot header.
@@ -96,10 +103,37 @@ public protocol SnapshotCursor {
     var hash: UInt64 { get }
     /// Compares the current row's key with `key`'s UTF-8 bytes: negative, zero or positive.
     func compareKey(to key: UnsafeRawBufferPointer) -> Int
-    /// The row's canonical traits, read only when asked for.
+    /// The row's canonical traits, read only when asked for; unavailable when `defersTraits`.
     func traits() -> EncodedTraits
+    /// Whether the read leaves the traits out: those of the rows that need them (changed, removed)
+    /// come from `traits(of:)` after the last row.
+    var defersTraits: Bool { get }
+    /// The traits of `keys` (at most `deferredTraitsBatch`, in key order), asked for after `next()`
+    /// returned false; a key the snapshot lacks is absent from the answer.
+    /// - Throws: `StoreError` when the store cannot read them.
+    func traits(of keys: [String]) throws -> [String: EncodedTraits]
+    /// A second read of the same snapshot, with the traits, for when so many rows changed that one
+    /// more pass costs less than looking each up; asked for after `next()` returned false, and
+    /// closed before this cursor.
+    /// - Throws: `StoreError` when the store cannot start it.
+    func rereadWithTraits() throws -> any SnapshotCursor
     /// Ends the read; closing a closed cursor does nothing.
     func close()
+}
+
+/// How many keys' traits a deferred read asks for at once (`SnapshotCursor.traits(of:)`).
+public let deferredTraitsBatch = 4096
+
+extension SnapshotCursor {
+    public var defersTraits: Bool { false }
+
+    public func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+        throw StoreError("this snapshot read does not defer its traits")
+    }
+
+    public func rereadWithTraits() throws -> any SnapshotCursor {
+        throw StoreError("this snapshot read does not defer its traits")
+    }
 }
 
 /// What `commit` writes.

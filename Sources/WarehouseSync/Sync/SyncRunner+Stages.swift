@@ -129,7 +129,8 @@ struct RunStages {
     /// Streams the result (all of it, or with `-- diff: warehouse` the rows that differ) through the
     /// diff against the snapshot, into the change spool.
     mutating func runDiff() throws {
-        let cursor = try store.snapshotCursor(model: model.name)
+        // A --full run rewrites every row: its old traits are all needed, so they come with the read.
+        let cursor = try store.snapshotCursor(model: model.name, deferringTraits: !options.full)
         self.cursor = cursor
         let spool = try ChangeSpool()
         self.spool = spool

@@ -7,6 +7,10 @@
 /// snapshot's leads to a trait-by-trait comparison of canonical values, so the choice of hash
 /// never changes what counts as changed.
 ///
+/// When the snapshot read leaves the traits out (`SnapshotCursor.defersTraits`, the PostgreSQL store),
+/// the differences wait in `DeferredChanges` and the old traits of only the changed and removed keys
+/// are read after the merge.
+///
 /// With `sparse` set, the rows are a warehouse-side diff's (docs/warehouse-diff.md): only added and changed rows,
 /// and removed keys marked by `WarehouseDiffSQL.removedColumn`; a snapshot row no row names is
 /// unchanged, and `rowsInResult` gives the result's row count.
@@ -79,11 +83,16 @@ package struct DiffReceiver: RowReceiver {
     private var adjacentTraits: ClosedRange<Int>?
     private let wireScratch = ByteScratch()
     private var cursorHasRow = false
+    /// The differences waiting for their old traits, when the snapshot read leaves them out.
+    private var deferred: DeferredChanges?
+    /// The snapshot rows the merge has moved past.
+    private var snapshotRows = 0
 
     /// Where a row stands against the snapshot.
     private enum Match {
         case unchanged, added, duplicate
-        case changed(old: EncodedTraits)
+        /// `old` is nil while the snapshot's traits are deferred.
+        case changed(old: EncodedTraits?)
     }
 
     /// - Parameters:
@@ -124,6 +133,8 @@ package struct DiffReceiver: RowReceiver {
         canonicalHasher = RowHasher(traitNames: traitNames + ["\u{0}types"] + types, using: hashing)
         wireHasher = RowHasher(traitNames: traitNames + ["\u{0}wire"] + types, using: hashing)
         cursorHasRow = try cursor.next()
+        // An empty snapshot has no old traits to defer: every row is added.
+        if cursor.defersTraits && cursorHasRow { deferred = try DeferredChanges() }
     }
 
     // MARK: - Rows
@@ -225,16 +236,17 @@ package struct DiffReceiver: RowReceiver {
     private mutating func match(_ key: UnsafeRawBufferPointer, hash: UInt64) throws -> Match {
         guard let found = try advance(to: key) else { return .duplicate }
         guard found else { return .added }
-        let result: Match = cursor.hash == hash && !full ? .unchanged : .changed(old: cursor.traits())
-        cursorHasRow = try cursor.next()
+        let result: Match =
+            cursor.hash == hash && !full ? .unchanged : .changed(old: deferred == nil ? cursor.traits() : nil)
+        try moveToNextSnapshotRow()
         return result
     }
 
     /// A key the warehouse-side diff marked removed: its snapshot row, if any, is removed.
     private mutating func removed(_ key: UnsafeRawBufferPointer) throws {
         guard try advance(to: key) == true else { return }
-        try emitter.removed(key: cursor.key, old: cursor.traits())
-        cursorHasRow = try cursor.next()
+        try removeCurrent()
+        try moveToNextSnapshotRow()
     }
 
     /// Checks the key's order and moves the snapshot up to it: the rows passed over were removed
@@ -246,22 +258,44 @@ package struct DiffReceiver: RowReceiver {
             let order = cursor.compareKey(to: key)
             if order >= 0 { return order == 0 }
             try passOver()
-            cursorHasRow = try cursor.next()
+            try moveToNextSnapshotRow()
         }
         return false
     }
 
     /// The snapshot's current row, which no row of the result names.
     private mutating func passOver() throws {
-        if sparse { emitter.counts.unchanged += 1 } else { try emitter.removed(key: cursor.key, old: cursor.traits()) }
+        if sparse { emitter.counts.unchanged += 1 } else { try removeCurrent() }
+    }
+
+    private mutating func moveToNextSnapshotRow() throws {
+        snapshotRows += 1
+        cursorHasRow = try cursor.next()
+    }
+
+    /// The snapshot's current row left the model.
+    private mutating func removeCurrent() throws {
+        if deferred != nil {
+            let key = cursor.key
+            try deferred?.hold(.removed, key: key, hash: 0, traits: EncodedTraits(bytes: []))
+        } else {
+            try emitter.removed(key: cursor.key, old: cursor.traits())
+        }
     }
 
     private mutating func apply(_ match: Match, key: String, hash: UInt64) throws {
         switch match {
         case .unchanged: emitter.counts.unchanged += 1
         case .duplicate: break
-        case .changed(let old): try emitter.changed(key: key, hash: hash, encoded: encoder.encoded, old: old)
-        case .added: try emitter.added(key: key, hash: hash, encoded: encoder.encoded)
+        case .changed(let old?): try emitter.changed(key: key, hash: hash, encoded: encoder.encoded, old: old)
+        case .changed(nil): try deferred?.hold(.changed, key: key, hash: hash, traits: encoder.encoded)
+        case .added:
+            // While traits are deferred, added rows wait too: the spool keeps the key order.
+            if deferred != nil {
+                try deferred?.hold(.added, key: key, hash: hash, traits: encoder.encoded)
+            } else {
+                try emitter.added(key: key, hash: hash, encoded: encoder.encoded)
+            }
         }
     }
 
@@ -270,8 +304,9 @@ package struct DiffReceiver: RowReceiver {
         if order.duplicateKeys > 0 { return }
         while cursorHasRow {
             try passOver()
-            cursorHasRow = try cursor.next()
+            try moveToNextSnapshotRow()
         }
+        try deferred?.emit(reading: cursor, snapshotRows: snapshotRows, into: &emitter, model: model.name)
         if let rowsInResult { emitter.counts.rowsRead = rowsInResult }
         onProgress(emitter.counts.rowsRead)
     }
