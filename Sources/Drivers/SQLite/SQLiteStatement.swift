@@ -65,6 +65,26 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds UTF-8 `bytes` as text (empty: the empty string, never NULL) without copying them: the
+    /// caller keeps them alive and unchanged until the statement has stepped and is reset or bound anew.
+    public func bind(_ index: Int32, borrowingText bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else {
+            sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT)
+            return
+        }
+        sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    }
+
+    /// Binds `bytes` as a blob (empty: the empty blob, never NULL) without copying them, kept alive
+    /// as `bind(_:borrowingText:)`'s.
+    public func bind(_ index: Int32, borrowingBlob bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else {
+            sqlite3_bind_zeroblob(handle, index, 0)
+            return
+        }
+        sqlite3_bind_blob(handle, index, base, Int32(bytes.count), nil)
+    }
+
     public func bind(_ index: Int32, blob: [UInt8]) {
         _ = blob.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
     }

@@ -11,8 +11,9 @@ import Testing
 /// it takes the per-row path. Both must write the same profiles, snapshot and change log.
 @Suite(.serialized) struct FirstSyncBulkTests {
     /// Row counts around the bulk statement's 64 rows: one, exactly one statement, one past it, several
-    /// statements and a remainder.
-    @Test(arguments: StoreKind.allCases, [1, 64, 65, 130])
+    /// statements and a remainder; and around the SQLite batch of 1,024 rows whose bytes the statements
+    /// borrow: exactly one batch, one past it, two and a remainder.
+    @Test(arguments: StoreKind.allCases, [1, 64, 65, 130, 1024, 1025, 2100])
     func theBulkPathWritesWhatThePerRowPathWrites(store: StoreKind, rows: Int) throws {
         let bulk = try SyncFixture(store: store)
         try bulk.warehouse(
