@@ -26,11 +26,12 @@ final class InMemorySnapshotCursor: SnapshotCursor {
         Array(rows[index].key.utf8).withUnsafeBytes { compareBytes($0, key) }
     }
     func traits() -> EncodedTraits { defersTraits ? EncodedTraits(bytes: []) : rows[index].traits }
-    func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+    func traits(of keys: [String]) throws -> [EncodedTraits?] {
         guard defersTraits, index >= rows.count else { throw StoreError("traits asked for during the read") }
         asked.append(keys)
-        let wanted = Set(keys)
-        return Dictionary(uniqueKeysWithValues: rows.filter { wanted.contains($0.key) }.map { ($0.key, $0.traits) })
+        // By bytes, as a store compares keys: é and e + ◌́ are equal Strings, not equal keys.
+        let byBytes = Dictionary(rows.map { (Array($0.key.utf8), $0.traits) }, uniquingKeysWith: { a, _ in a })
+        return keys.map { byBytes[Array($0.utf8)] }
     }
     /// How many rereads were asked for.
     private(set) var rereads = 0
@@ -106,11 +107,12 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         var changes: [Change] = []
         try spool.forEach { changes.append($0) }
         // The next snapshot: the previous one with this run's changes applied.
-        var next = Dictionary(uniqueKeysWithValues: (snapshot?.snapshot ?? []).map { ($0.key, $0) })
+        // By the keys' bytes, as a store: é and e + ◌́ are equal Strings, not equal keys.
+        var next = Dictionary(uniqueKeysWithValues: (snapshot?.snapshot ?? []).map { (Array($0.key.utf8), $0) })
         for change in changes {
             switch change.kind {
-            case .removed: next[change.key] = nil
-            case .added, .changed: next[change.key] = (change.key, change.hash, change.traits)
+            case .removed: next[Array(change.key.utf8)] = nil
+            case .added, .changed: next[Array(change.key.utf8)] = (change.key, change.hash, change.traits)
             }
         }
         return Result(
@@ -234,6 +236,17 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
         #expect(changes.map(\.key) == withTraits.changes.map(\.key))
         #expect(changes.map(\.old.bytes) == withTraits.changes.map(\.old.bytes))
         #expect(changes.map(\.setTraits) == withTraits.changes.map(\.setTraits))
+    }
+
+    /// é and e + ◌́ are equal Strings but different keys: each change carries its own old value.
+    @Test(arguments: Path.allCases)
+    func canonicallyEquivalentKeysAreDifferentKeys(path: Path) throws {
+        let model = try Self.model()
+        let first = try Self.diff(path, model, rows: [["e\u{301}", "10", "x"], ["\u{E9}", "20", "x"]])
+        let next = try Self.diff(
+            path, model, rows: [["e\u{301}", "20", "x"], ["\u{E9}", "30", "x"]], snapshot: first)
+        #expect(next.counts.changed == 2)
+        #expect(next.changes.map { $0.old.traits(count: 2)[0] } == ["10", "20"])
     }
 
     @Test func bothPathsAgreeOnWhatChanged() throws {

@@ -66,21 +66,23 @@ final class PostgresSnapshotCursor: SnapshotCursor {
             bytes: Array(chunk.traits[(row == 0 ? 0 : chunk.traitEnds[row - 1])..<chunk.traitEnds[row]]))
     }
 
-    func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+    func traits(of keys: [String]) throws -> [EncodedTraits?] {
         prefetch.stop()
         // One primary-key probe a key (a nested loop the planner cannot turn into a scan): with the
         // statistics a large first sync leaves stale, `key = ANY($2)` was filtered over every row.
         let result = try connection.execute(
             """
-            SELECT k.key, s.traits FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL (
+            SELECT k.position, s.traits FROM unnest($2::text[]) WITH ORDINALITY AS k(key, position)
+            CROSS JOIN LATERAL (
                 SELECT traits FROM warehouse_sync.snapshots WHERE model = $1 AND key = k.key LIMIT 1) s
             """, [model, PostgresArrayLiteral.make(keys)])
-        var traits: [String: EncodedTraits] = [:]
-        traits.reserveCapacity(result.rowCount)
+        var traits = [EncodedTraits?](repeating: nil, count: keys.count)
         for row in 0..<result.rowCount {
             let stored = PostgresStoreRow(result: result, row: row)
-            guard let key = stored.text(0), let bytes = stored.blob(1) else { continue }
-            traits[key] = EncodedTraits(bytes: bytes)
+            guard let position = stored.integer(0).map(Int.init), traits.indices.contains(position - 1),
+                let bytes = stored.blob(1)
+            else { continue }
+            traits[position - 1] = EncodedTraits(bytes: bytes)
         }
         return traits
     }

@@ -59,7 +59,7 @@ final class ClassifyingCursor: SnapshotCursor {
     func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }
     func traits() -> EncodedTraits { inner.traits() }
     var defersTraits: Bool { inner.defersTraits }
-    func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+    func traits(of keys: [String]) throws -> [EncodedTraits?] {
         do {
             return try inner.traits(of: keys)
         } catch {

@@ -108,10 +108,11 @@ public protocol SnapshotCursor {
     /// Whether the read leaves the traits out: those of the rows that need them (changed, removed)
     /// come from `traits(of:)` after the last row.
     var defersTraits: Bool { get }
-    /// The traits of `keys` (at most `deferredTraitsBatch`, in key order), asked for after `next()`
-    /// returned false; a key the snapshot lacks is absent from the answer.
+    /// The traits of each of `keys` (at most `deferredTraitsBatch`, in key order), in the same order,
+    /// asked for after `next()` returned false; nil for a key the snapshot lacks. Answered by position,
+    /// not by `String` equality: two keys of different bytes can be equal Swift strings (é and e + ◌́).
     /// - Throws: `StoreError` when the store cannot read them.
-    func traits(of keys: [String]) throws -> [String: EncodedTraits]
+    func traits(of keys: [String]) throws -> [EncodedTraits?]
     /// A second read of the same snapshot, with the traits, for when so many rows changed that one
     /// more pass costs less than looking each up; asked for after `next()` returned false, and
     /// closed before this cursor.
@@ -127,7 +128,7 @@ public let deferredTraitsBatch = 4096
 extension SnapshotCursor {
     public var defersTraits: Bool { false }
 
-    public func traits(of keys: [String]) throws -> [String: EncodedTraits] {
+    public func traits(of keys: [String]) throws -> [EncodedTraits?] {
         throw StoreError("this snapshot read does not defer its traits")
     }
 

@@ -63,13 +63,16 @@ struct DeferredChanges {
         batch.reserveCapacity(deferredTraitsBatch)
         func flush() throws {
             let keys = batch.lazy.filter { $0.kind != .added }.map(\.key)
-            let old = keys.isEmpty ? [:] : try cursor.traits(of: Array(keys))
+            let old = keys.isEmpty ? [] : try cursor.traits(of: Array(keys))
+            var next = 0
             for change in batch {
                 if change.kind == .added {
                     try emitter.added(key: change.key, hash: change.hash, encoded: change.traits)
                     continue
                 }
-                guard let traits = old[change.key] else { throw Self.gone(change.key, model: model) }
+                // By position: keys of different bytes can be equal Strings.
+                guard next < old.count, let traits = old[next] else { throw Self.gone(change.key, model: model) }
+                next += 1
                 try Self.emit(change, old: traits, into: &emitter)
             }
             batch.removeAll(keepingCapacity: true)
