@@ -26,7 +26,7 @@ public struct RelationRef: Hashable, Sendable, Comparable, CustomStringConvertib
         let plain =
             part.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
             && part.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-        return plain ? part : "\"" + part.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return plain ? part : SQLText.doubleQuoted(part)
     }
 
     static func kind(relkind: String) -> String {
@@ -86,7 +86,7 @@ extension PostgresSource {
         }
         let references = RelationReferences(statement)
         func quoted(_ parts: [String]) -> String {
-            parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
+            parts.map(SQLText.doubleQuoted).joined(separator: ".")
         }
         var names: [String] = []
         for parts in references.relations {

@@ -19,7 +19,7 @@ public struct SnowflakeDialect: WarehouseDiffDialect {
             identifier.first.map { !$0.isNumber } == true
             && identifier.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
         let name = folded ? identifier.uppercased() : identifier
-        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return SQLText.doubleQuoted(name)
     }
 
     public func keyText(_ column: String) -> String { "TO_VARCHAR(\(column))" }

@@ -59,16 +59,13 @@ final class ClassifyingCursor: SnapshotCursor {
     func compareKey(to key: UnsafeRawBufferPointer) -> Int { inner.compareKey(to: key) }
     func traits() -> EncodedTraits { inner.traits() }
     var defersTraits: Bool { inner.defersTraits }
-    func traits(of keys: [String]) throws -> [EncodedTraits?] {
-        do {
-            return try inner.traits(of: keys)
-        } catch {
-            throw StoreError.classified(error, place: place, isFile: isFile)
-        }
-    }
+    func traits(of keys: [String]) throws -> [EncodedTraits?] { try classifying { try inner.traits(of: keys) } }
     func rereadWithTraits() throws -> any SnapshotCursor {
+        try classifying { ClassifyingCursor(inner: try inner.rereadWithTraits(), place: place, isFile: isFile) }
+    }
+    private func classifying<T>(_ body: () throws -> T) throws -> T {
         do {
-            return ClassifyingCursor(inner: try inner.rereadWithTraits(), place: place, isFile: isFile)
+            return try body()
         } catch {
             throw StoreError.classified(error, place: place, isFile: isFile)
         }

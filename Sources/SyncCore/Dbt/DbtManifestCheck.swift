@@ -28,8 +28,8 @@ public enum DbtManifestCheck {
                 continue
             }
             // As the warehouse compares names: quoted parts exactly, unquoted ones folded.
-            let before = now.relation { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            let after = there.relation { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            let before = now.relation(quote: SQLText.doubleQuoted)
+            let after = there.relation(quote: SQLText.doubleQuoted)
             if SQLLexer.qualifiedNames(before) != SQLLexer.qualifiedNames(after) {
                 errors.append(
                     ProjectError(

@@ -36,9 +36,7 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
-    public func quote(identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    public func quote(identifier: String) -> String { SQLText.doubleQuoted(identifier) }
 
     public func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
@@ -69,6 +67,11 @@ extension SQLDialect {
 public enum SQLText {
     /// The name of the column `orderedByKey` puts first: the key's text.
     public static let keyTextColumn = "__warehouse_sync_key"
+
+    /// `identifier` in double quotes, each quote inside doubled (the SQL standard's delimited identifier).
+    public static func doubleQuoted(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 
     /// `sql` without the semicolons and white space it ends with, so that it can be wrapped.
     public static func stripTrailingSemicolon(_ sql: String) -> String {
