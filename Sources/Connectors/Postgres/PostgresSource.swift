@@ -130,11 +130,15 @@ public final class PostgresSource: SourceConnection {
         columnElementTypes = []
         for (name, oid) in columnOIDs {
             let type = try resolvedType(oid)
-            columns.append(Column(name: name, type: type.valueType))
+            columns.append(
+                Column(name: name, type: type.valueType, textCastIsIdentity: Self.textCastIsIdentity.contains(oid)))
             columnElementTypes.append(type.element)
         }
         return columns
     }
+
+    /// `text` and `varchar`: `CAST(x AS TEXT)` of either is `x`, as COPY sends it.
+    private static let textCastIsIdentity: Set<UInt32> = [25, 1043]
 
     /// Types the catalog resolved on this connection, by OID.
     private var resolvedTypes: [UInt32: PGType] = [:]

@@ -2,7 +2,8 @@
 /// of the diff: resolved once a run, when the columns arrive (`DiffReceiver.columns`).
 struct ResultLayout {
     var keyIndex: Int
-    /// Whether the key column is the warehouse's text cast of the key (`SQLDialect.keyText`).
+    /// Whether the key column is the warehouse's text cast of the key (`SQLDialect.keyText`), or is
+    /// its own text cast (`Column.textCastIsIdentity`).
     var keyIsText: Bool
     var keyType: ValueType
     var traitNames: [String]
@@ -41,7 +42,7 @@ struct ResultLayout {
                 hint: "the result's columns are \(names.joined(separator: ", "))")
         }
         keyIndex = key
-        keyIsText = keyTextIndex != nil
+        keyIsText = keyTextIndex != nil || columns[key].textCastIsIdentity
         keyType = columns[key].type
         traitNames = model.traitNames(columns: resultNames)
         traitIndexes = []

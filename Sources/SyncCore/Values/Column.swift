@@ -7,9 +7,14 @@ public enum ValueType: String, Sendable, Hashable {
 public struct Column: Sendable, Hashable {
     public var name: String
     public var type: ValueType
+    /// Whether the warehouse's text cast of a value of this column (`SQLDialect.keyText`) is the
+    /// value exactly as the result carries it (PostgreSQL `text` and `varchar`, not `char(n)`,
+    /// whose cast drops its padding): a key in it is read as is, with no cast column sent.
+    public var textCastIsIdentity: Bool
 
-    public init(name: String, type: ValueType) {
+    public init(name: String, type: ValueType, textCastIsIdentity: Bool = false) {
         self.name = name
         self.type = type
+        self.textCastIsIdentity = textCastIsIdentity
     }
 }

@@ -145,6 +145,9 @@ struct RunStages {
         let report = self.report
         diff.onProgress = { rows in report("fetch", rows, expected) }
         report("query", 0, nil)
+        // A key the model's query returns as text needs no cast column beside it (compiled where that is free).
+        let keyIsText = compiled.first { $0.name == model.key }?.textCastIsIdentity ?? false
+        let sent = source.dialect.orderedByKey(model.sql, key: model.key, keyIsText: keyIsText)
         do {
             if model.diffMode == .warehouse {
                 let run = try WarehouseDiff(
@@ -158,8 +161,7 @@ struct RunStages {
                 record.cost = (record.cost ?? [:]).merging(
                     ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
             } else {
-                stats = try source.connection.stream(
-                    source.dialect.orderedByKey(model.sql, key: model.key), options: queryOptions, into: &diff)
+                stats = try source.connection.stream(sent, options: queryOptions, into: &diff)
             }
         } catch let error as ConnectorError {
             if error.code == .query, compiled.isEmpty,
@@ -169,7 +171,7 @@ struct RunStages {
                 try ResultColumns.checkModelColumns(columns, model: model)
             }
             throw BudgetCheck.explain(error, cap: budgetCap, model: model, warehouse: source)
-                ?? error.located(in: model, sent: source.dialect.orderedByKey(model.sql, key: model.key))
+                ?? error.located(in: model, sent: sent)
         }
         try diff.finish()
         cursor.close()

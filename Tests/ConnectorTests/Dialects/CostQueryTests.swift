@@ -65,6 +65,13 @@ import Testing
                 + "BY CAST(q.\"id\" AS TEXT) COLLATE \"C\""
         )
         #expect(
+            PostgresDialect().orderedByKey("SELECT 'a' AS id", key: "id", keyIsText: true)
+                == "SELECT q.* FROM (\nSELECT 'a' AS id\n) q ORDER BY q.\"id\" COLLATE \"C\"")
+        // Where no byte order can be written, a text key keeps its cast column, ordered by position.
+        #expect(
+            SQLiteDialect().orderedByKey("SELECT 'a' AS id", key: "id", keyIsText: true).hasSuffix(
+                ") q ORDER BY 1"))
+        #expect(
             BigQueryDialect().orderedByKey("SELECT 1 AS id", key: "id").hasSuffix(
                 "ORDER BY CAST(CAST(q.`id` AS STRING) AS BYTES)"))
         #expect(

@@ -23,7 +23,8 @@ struct GeneratedSQLSyntaxTests {
 
     /// The statements the runner sends around a model's query, whatever the warehouse.
     static func common(_ dialect: some SQLDialect) -> [String] {
-        [dialect.orderedByKey(model, key: "id"), dialect.compileOnly(model)]
+        [dialect.orderedByKey(model, key: "id"), dialect.orderedByKey(model, key: "id", keyIsText: true)]
+            + [dialect.compileOnly(model)]
             + dialect.sessionSetup(tag: tag, timeout: .seconds(90)) + [dialect.costQuery(tag: tag)].compactMap { $0 }
     }
 
