@@ -18,6 +18,18 @@ final class SnapshotPrefetch: @unchecked Sendable {
         var traits: [UInt8] = []
         var traitEnds: [Int] = []
         var count: Int { hashes.count }
+
+        init() {}
+
+        /// An empty chunk with room for as many rows and bytes as `previous` held, so that filling
+        /// it grows none of its buffers.
+        init(sizedLike previous: Chunk) {
+            keys.reserveCapacity(previous.keys.count)
+            keyEnds.reserveCapacity(previous.keyEnds.count)
+            hashes.reserveCapacity(previous.hashes.count)
+            traits.reserveCapacity(previous.traits.count)
+            traitEnds.reserveCapacity(previous.traitEnds.count)
+        }
     }
 
     static let rowsPerChunk = 4096
@@ -90,7 +102,7 @@ final class SnapshotPrefetch: @unchecked Sendable {
                     reader.abandon()
                     break
                 }
-                chunk = Chunk()
+                chunk = Chunk(sizedLike: chunk)
             }
         } catch let thrown {
             error = thrown

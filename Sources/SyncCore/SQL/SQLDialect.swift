@@ -50,15 +50,15 @@ extension SQLDialect {
 
     /// The model's query wrapped so that its first column is the key's text (`SQLText.keyTextColumn`)
     /// and rows come ordered by that text in byte order, the order the store keeps snapshots in.
-    /// - Parameter keyIsText: the key column is its own text (`Column.textCastIsIdentity`): rows are
-    ///   ordered by it in byte order and no copy of it is sent.
+    /// - Parameter keyIsText: the key column is its own text (`Column.textCastIsIdentity`): no copy
+    ///   of it is sent. The order is still by the cast, which is valid whatever the column's type
+    ///   turns out to be when the query runs (`DiffReceiver.readsKeyAsIs` checks it).
     public func orderedByKey(_ sql: String, key: String, keyIsText: Bool = false) -> String {
         let body = SQLText.stripTrailingSemicolon(sql)
-        let column = "q." + quote(identifier: key)
-        if keyIsText, let order = byteOrder(column) {
+        let text = keyText("q." + quote(identifier: key))
+        if keyIsText, let order = byteOrder(text) {
             return "SELECT q.* FROM (\n\(body)\n) q ORDER BY \(order)"
         }
-        let text = keyText(column)
         return "SELECT \(text) AS \(quote(identifier: SQLText.keyTextColumn)), q.* FROM (\n\(body)\n) q ORDER BY "
             + (byteOrder(text) ?? "1")
     }

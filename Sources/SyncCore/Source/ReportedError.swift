@@ -41,8 +41,9 @@ extension ConnectorError: ReportedError {
 extension SyncError: ReportedError {
     public var remedy: Remedy? { suggested }
     public var errorCode: String { ErrorCodes.code("run", code.name) }
-    /// A run's own findings (duplicate keys, missing columns, held runs) do not change on their own.
-    public var isTransient: Bool { false }
+    /// A run's own findings (duplicate keys, missing columns, held runs) do not change on their own;
+    /// a key column whose type moved during the run is read as it is now by the next.
+    public var isTransient: Bool { code == .keyTypeMoved }
 }
 
 extension SpoolError: ReportedError {

@@ -13,6 +13,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let revertRefused = Code(name: "revert refused")
         /// A saved plan no longer matches (docs/drift-and-plans.md): nothing was written, no run was recorded.
         public static let planMoved = Code(name: "plan moved")
+        /// The key column stopped being text (`Column.textCastIsIdentity`) between the run's compile and
+        /// its read; the runner reads it again through its text cast.
+        public static let keyTypeMoved = Code(name: "key type moved")
         /// A budget the source cannot check (docs/cost.md).
         public static let budget = Code(name: "budget")
     }

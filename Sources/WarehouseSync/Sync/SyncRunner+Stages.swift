@@ -147,7 +147,8 @@ struct RunStages {
         report("query", 0, nil)
         // A key the model's query returns as text needs no cast column beside it (compiled where that is free).
         let keyIsText = compiled.first { $0.name == model.key }?.textCastIsIdentity ?? false
-        let sent = source.dialect.orderedByKey(model.sql, key: model.key, keyIsText: keyIsText)
+        var sent = source.dialect.orderedByKey(model.sql, key: model.key, keyIsText: keyIsText)
+        diff.readsKeyAsIs = keyIsText
         do {
             if model.diffMode == .warehouse {
                 let run = try WarehouseDiff(
@@ -161,7 +162,15 @@ struct RunStages {
                 record.cost = (record.cost ?? [:]).merging(
                     ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
             } else {
-                stats = try source.connection.stream(sent, options: queryOptions, into: &diff)
+                do {
+                    stats = try source.connection.stream(sent, options: queryOptions, into: &diff)
+                } catch let error as SyncError where error.code == .keyTypeMoved {
+                    // Its type changed since the compile (a migration, a rebuilt table): read the key as
+                    // the warehouse casts it to text, as a run started now would.
+                    diff.readsKeyAsIs = false
+                    sent = source.dialect.orderedByKey(model.sql, key: model.key)
+                    stats = try source.connection.stream(sent, options: queryOptions, into: &diff)
+                }
             }
         } catch let error as ConnectorError {
             if error.code == .query, compiled.isEmpty,

@@ -30,6 +30,10 @@ package struct DiffReceiver: RowReceiver {
     /// The rows end with `WarehouseDiffSQL.removedColumn` (a warehouse-side diff's): only then is
     /// a column of that name the removed mark.
     package var marksRemovals = false
+    /// The query was sent without the key's text cast (`SQLDialect.orderedByKey(keyIsText:)`), so the
+    /// key column must still be its own text when the columns arrive; else `columns` throws
+    /// `SyncError` (`.keyTypeMoved`) and changes nothing, and the rows can be read again with the cast.
+    package var readsKeyAsIs = false
     private let full: Bool
 
     private var order: KeyOrder
@@ -117,6 +121,14 @@ package struct DiffReceiver: RowReceiver {
 
     package mutating func columns(_ columns: [Column]) throws {
         let layout = try ResultLayout(columns: columns, model: model, marksRemovals: marksRemovals)
+        // Before any state changes: the runner reads again through the key's text cast.
+        if readsKeyAsIs && !layout.keyIsText {
+            throw SyncError(
+                .keyTypeMoved, model: model.name,
+                "the key column \(model.key) is no longer text (now \(layout.keyType.rawValue)): its type changed "
+                    + "while the run started",
+                hint: "run the model again")
+        }
         keyIndex = layout.keyIndex
         removedIndex = layout.removedIndex
         keyIsText = layout.keyIsText
