@@ -50,7 +50,7 @@ import Testing
             try receiver.columns(padded)
         } catch let error as SyncError {
             #expect(error.code == .keyTypeMoved && error.isTransient)
-            #expect(error.description.contains("key column id is no longer text"))
+            #expect(error.description.contains("key column id changed type between the run's compile and its read"))
         }
         // The snapshot was not touched: the retry with the cast column diffs against all of it.
         receiver.readsKeyAsIs = false

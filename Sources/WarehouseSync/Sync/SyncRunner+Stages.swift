@@ -148,7 +148,6 @@ struct RunStages {
         // A key the model's query returns as text needs no cast column beside it (compiled where that is free).
         let keyIsText = compiled.first { $0.name == model.key }?.textCastIsIdentity ?? false
         var sent = source.dialect.orderedByKey(model.sql, key: model.key, keyIsText: keyIsText)
-        diff.readsKeyAsIs = keyIsText
         do {
             if model.diffMode == .warehouse {
                 let run = try WarehouseDiff(
@@ -162,6 +161,7 @@ struct RunStages {
                 record.cost = (record.cost ?? [:]).merging(
                     ["warehouse_diff_ms": Double(run.warehouseTime.milliseconds)]) { $1 }
             } else {
+                diff.readsKeyAsIs = keyIsText
                 do {
                     stats = try source.connection.stream(sent, options: queryOptions, into: &diff)
                 } catch let error as SyncError where error.code == .keyTypeMoved {

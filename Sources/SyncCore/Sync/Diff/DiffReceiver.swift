@@ -125,8 +125,8 @@ package struct DiffReceiver: RowReceiver {
         if readsKeyAsIs && !layout.keyIsText {
             throw SyncError(
                 .keyTypeMoved, model: model.name,
-                "the key column \(model.key) is no longer text (now \(layout.keyType.rawValue)): its type changed "
-                    + "while the run started",
+                "the key column \(model.key) changed type between the run's compile and its read: it is no longer "
+                    + "text or varchar",
                 hint: "run the model again")
         }
         keyIndex = layout.keyIndex
