@@ -10,15 +10,20 @@ extension StoreDatabase {
     /// Runs one of the engine's steps, its driver's errors classified as this store's.
     @discardableResult
     func classifying<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw StoreError.classified(error, place: place, isFile: isFile)
-        }
+        try StoreError.classifying(place: place, isFile: isFile, body)
     }
 }
 
 extension StoreError {
+    /// Runs `body`, its error classified as the store's at `place`.
+    static func classifying<T>(place: String, isFile: Bool, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw classified(error, place: place, isFile: isFile)
+        }
+    }
+
     /// `error` as `classify` throws it.
     package static func classified(_ error: any Error, place: String, isFile: Bool) -> any Error {
         switch error {
@@ -64,11 +69,7 @@ final class ClassifyingCursor: SnapshotCursor {
         try classifying { ClassifyingCursor(inner: try inner.rereadWithTraits(), place: place, isFile: isFile) }
     }
     private func classifying<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw StoreError.classified(error, place: place, isFile: isFile)
-        }
+        try StoreError.classifying(place: place, isFile: isFile, body)
     }
     func close() { inner.close() }
 }
@@ -80,19 +81,11 @@ struct ClassifyingChangeWriter: StoreChangeWriter {
     let isFile: Bool
 
     mutating func apply(_ change: Change) throws {
-        do {
-            try inner.apply(change)
-        } catch {
-            throw StoreError.classified(error, place: place, isFile: isFile)
-        }
+        try StoreError.classifying(place: place, isFile: isFile) { try inner.apply(change) }
     }
 
     mutating func finish() throws {
-        do {
-            try inner.finish()
-        } catch {
-            throw StoreError.classified(error, place: place, isFile: isFile)
-        }
+        try StoreError.classifying(place: place, isFile: isFile) { try inner.finish() }
     }
 }
 
