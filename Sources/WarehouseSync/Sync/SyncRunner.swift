@@ -96,7 +96,6 @@ public final class SyncRunner: Sendable {
             trigger: options.trigger, status: .running, startedAt: started)
         record.reads = model.dbtReads
         let store = try self.store.open(readingOnly: options.dryRun)
-        if !options.dryRun { store.startCheckpoint() }
         var lease: LeaseKeeper?
         if !options.dryRun {
             let holder = LeaseKeeper.holder(runID: record.id)
@@ -111,6 +110,9 @@ public final class SyncRunner: Sendable {
             }
             // The run starts once it holds the lease: a run that waited for another never overlaps it.
             record.startedAt = now()
+            // After the lease: a checkpoint that copies the lease's own write too leaves the log fully
+            // copied, so the commit can start it over instead of appending (docs/how-it-works.md).
+            store.startCheckpoint()
         }
         defer { lease?.release() }
         do {

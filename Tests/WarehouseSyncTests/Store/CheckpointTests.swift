@@ -64,4 +64,30 @@ import Testing
         #expect(second.unchanged == 3000)
         #expect(try Self.fileSize(path) >= afterFirst, "the second run copied them into the file")
     }
+
+    /// The log's salts (bytes 16-23 of its header): SQLite draws new ones each time the log starts
+    /// over from its first frame (https://www.sqlite.org/fileformat.html#the_write_ahead_log).
+    static func logSalts(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path + "-wal"))[16..<24])
+    }
+
+    @Test func aRunsCommitStartsTheLogOverOnceItsCheckpointCopiedIt() throws {
+        let f = try SyncFixture(store: .sqlite)
+        try f.warehouse(
+            "CREATE TABLE customers AS SELECT 'u' || g AS user_id, g * 1.5 AS ltv, repeat('x', 200) AS note FROM "
+                + "generate_series(1, 3000) g"
+        )
+        // The pause gives the run's background checkpoint time to finish before the commit.
+        try f.model(
+            "ltv",
+            "-- key: user_id\n-- skip_unchanged: false\nWITH pause AS (SELECT pg_sleep(1))\n"
+                + "SELECT user_id, ltv, note FROM customers, pause\n")
+        let path = String(f.storeURL.dropFirst("sqlite:".count))
+        try f.sync("ltv")
+        let first = try Self.logSalts(path)
+        try f.warehouse("UPDATE customers SET ltv = ltv + 1 WHERE user_id = 'u7'")
+        #expect(try f.sync("ltv").record.changed == 1)
+        // The checkpoint copied the lease the run took as well, so nothing kept the log from starting over.
+        #expect(try Self.logSalts(path) != first, "the second run's commit appended to the log instead")
+    }
 }
