@@ -9,9 +9,21 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
-    /// Turns SQLite's memory statistics off once, before its first open: they take a global
-    /// mutex on every allocation (a first sync makes millions), and nothing here reads them.
-    private static let configured: Void = { _ = ws_sqlite3_disable_memstatus() }()
+    /// Set once, before SQLite's first open. Memory statistics go: they take a global mutex on every
+    /// allocation (a first sync makes millions), and nothing here reads them. Statement journals
+    /// stay in memory up to `statementJournalBytes`.
+    private static let configured: Void = {
+        _ = ws_sqlite3_disable_memstatus()
+        _ = ws_sqlite3_statement_journal_spill(statementJournalBytes)
+    }()
+
+    /// What a statement inside a transaction may keep in memory to undo itself alone (its statement
+    /// journal, https://www.sqlite.org/tempfiles.html#statement_journals) before it moves to a file.
+    /// Past SQLite's 64 KiB default, one larger statement turned the journal into a file for the
+    /// rest of the transaction: a million-row first sync wrote 1.7 GB to it. It must stay under
+    /// 128 KiB: SQLite moves it in one write of this size, and a Unix write it makes is at most
+    /// 128 KiB (os_unix.c), so a larger bound fails the move as "disk is full".
+    static let statementJournalBytes: Int32 = 120 * 1024
 
     /// Opens (or with `create`, creates) the file at `path`; with `noFollow`, a path that is a
     /// symbolic link is an error (`SQLITE_OPEN_NOFOLLOW`).
