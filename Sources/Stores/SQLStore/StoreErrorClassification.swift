@@ -90,6 +90,15 @@ struct ClassifyingChangeWriter: StoreChangeWriter {
 }
 
 extension StoreError {
+    /// What to free when the store reports a full disk. SQLite cannot say which disk: a statement that
+    /// changes many pages writes what undoes it to a file in its temporary directory
+    /// (https://www.sqlite.org/tempfiles.html#temporary_file_storage_locations).
+    static func fullDiskHint(isFile: Bool) -> String {
+        guard isFile else { return "free space on the store's disk" }
+        return "free space on the store's disk (a SQLite store needs room for its -wal file too) and in "
+            + "SQLite's temporary directory (SQLITE_TMPDIR, else TMPDIR, else /var/tmp)"
+    }
+
     /// A driver's error on the store at `place`, with what to do about it.
     /// `isFile`: the store is a SQLite file, so failing to open it is never a server that may come back.
     static func from(_ error: ConnectorError, place: String, isFile: Bool = false) -> StoreError {
@@ -99,10 +108,7 @@ extension StoreError {
         let lower = error.message.lowercased()
         // 53100: PostgreSQL's disk_full, and what the SQLite driver reports for a full disk.
         if error.sqlState == "53100" || lower.contains("no space left on device") {
-            return StoreError(
-                text,
-                hint: "free space on the store's disk (a SQLite store needs room for its -wal file too); "
-                    + "runs retry", transient: true, code: .file)
+            return StoreError(text, hint: fullDiskHint(isFile: isFile) + "; runs retry", transient: true, code: .file)
         }
         if lower.contains("readonly") || lower.contains("read-only") || lower.contains("unable to open database file") {
             return StoreError(
@@ -126,7 +132,7 @@ extension StoreError {
                 code: .connection)
         }
         if lower.contains("disk") && (lower.contains("full") || lower.contains("space")) {
-            return StoreError(text, hint: "free space on the store's disk", transient: true, code: .file)
+            return StoreError(text, hint: fullDiskHint(isFile: isFile), transient: true, code: .file)
         }
         return StoreError(text, hint: error.hint, transient: error.isTransient)
     }

@@ -82,4 +82,42 @@ import Testing
         let profile = await runCLI(["profile", "a", "--json"], in: f.directory)
         #expect(profile.out.contains("\"v\":10"), "\(profile.out)")
     }
+    /// How many profiles of the fixture's SQLite store hold the trait `v`.
+    static func profilesWithTraits(_ f: SyncFixture) throws -> Int64 {
+        let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
+        db.setCheckpointOnClose(false)
+        let count = try db.prepare("SELECT count(*) FROM profiles WHERE json_extract(traits, '$.v') IS NOT NULL")
+        _ = try count.step()
+        return count.int64(0)
+    }
+
+    /// A statement that changes more pages than SQLite keeps in memory to undo it alone moves that
+    /// record to a file in its temporary directory (`SQLITE_TMPDIR`): when that disk is full, the
+    /// store's own disk may have room, so the hint names both; nothing is written, and a run with room
+    /// for it removes the rows.
+    @Test func aFullTemporaryDirectoryIsNamedInTheHintAndLosesNothing() throws {
+        let mounted = try Self.mountSmallFileSystem()
+        defer { Self.unmount(mounted) }
+        let f = try SyncFixture(store: .sqlite, source: .sqlite)
+        // Rows of 1.5 KB: removing 2,500 of them in one statement changes far more than 120 KiB of pages.
+        try f.warehouse(
+            "CREATE TABLE t AS WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 3000) "
+                + "SELECT printf('u%05d', n) AS id, n AS v, hex(zeroblob(750)) AS note FROM g")
+        try f.model("m", "-- key: id\n-- max_removed: 100%\nSELECT id, v, note FROM t\n")
+        #expect(try ToolProcess(project: f.directory, ["sync", "m"]).wait(timeout: 120) == 0)
+        Self.fill(mounted)
+        try f.warehouse("DELETE FROM t WHERE v > 500")
+        var environment = ProcessInfo.processInfo.environment
+        environment["SQLITE_TMPDIR"] = mounted.path
+        let failed = try ToolProcess(project: f.directory, ["sync", "m"], environment: environment)
+        #expect(failed.wait(timeout: 120) == 1)
+        #expect(failed.stderr.contains("the disk is full"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("SQLITE_TMPDIR"), "the hint names the temporary directory: \(failed.stderr)")
+        #expect(try Self.profilesWithTraits(f) == 3000, "the failed run removed nothing")
+
+        // The removal's record is megabytes, more than the small file system holds even when empty.
+        let freed = try ToolProcess(project: f.directory, ["sync", "m"])
+        #expect(freed.wait(timeout: 120) == 0, "\(freed.stderr)")
+        #expect(try Self.profilesWithTraits(f) == 500)
+    }
 }
