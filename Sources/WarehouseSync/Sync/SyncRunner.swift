@@ -111,7 +111,7 @@ public final class SyncRunner: Sendable {
             // The run starts once it holds the lease: a run that waited for another never overlaps it.
             record.startedAt = now()
             // After the lease: a checkpoint that copies the lease's own write too leaves the log fully
-            // copied, so the commit can start it over instead of appending (docs/how-it-works.md).
+            // copied, so the commit can start it over instead of appending (docs/operations.md, Durability).
             store.startCheckpoint()
         }
         defer { lease?.release() }

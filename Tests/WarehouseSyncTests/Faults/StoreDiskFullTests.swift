@@ -82,6 +82,7 @@ import Testing
         let profile = await runCLI(["profile", "a", "--json"], in: f.directory)
         #expect(profile.out.contains("\"v\":10"), "\(profile.out)")
     }
+
     /// How many profiles of the fixture's SQLite store hold the trait `v`.
     static func profilesWithTraits(_ f: SyncFixture) throws -> Int64 {
         let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
