@@ -25,6 +25,11 @@ public final class SQLiteDatabase {
     /// 128 KiB (os_unix.c), so a larger bound fails the move as "disk is full".
     static let statementJournalBytes: Int32 = 120 * 1024
 
+    /// Where SQLite writes its temporary files (a statement journal past `statementJournalBytes`, a large
+    /// sort), which may be another disk than the database's
+    /// (https://www.sqlite.org/tempfiles.html#temporary_file_storage_locations).
+    package static let temporaryDirectory = "SQLite's temporary directory (SQLITE_TMPDIR, else TMPDIR, else /var/tmp)"
+
     /// Opens (or with `create`, creates) the file at `path`; with `noFollow`, a path that is a
     /// symbolic link is an error (`SQLITE_OPEN_NOFOLLOW`).
     /// With `immutable` (read-only only), SQLite assumes no one changes the file while it is open and
@@ -110,7 +115,8 @@ public final class SQLiteDatabase {
             let reason = system == EDQUOT ? "the disk quota is used up" : "the disk is full"
             return ConnectorError(
                 .query, "\(reason) (\(message ?? lastMessage))", sqlState: "53100",
-                hint: "free space on the disk of \(path) (SQLite needs room for its -wal file too)",
+                hint: "free space on the disk of \(path) (SQLite needs room for its -wal file too) and in "
+                    + Self.temporaryDirectory,
                 nativeError: Int(code))
         }
         let kind: ConnectorError.Code =

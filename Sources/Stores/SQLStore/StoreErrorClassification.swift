@@ -90,13 +90,12 @@ struct ClassifyingChangeWriter: StoreChangeWriter {
 }
 
 extension StoreError {
-    /// What to free when the store reports a full disk. SQLite cannot say which disk: a statement that
-    /// changes many pages writes what undoes it to a file in its temporary directory
-    /// (https://www.sqlite.org/tempfiles.html#temporary_file_storage_locations).
+    /// What to free when the store reports a full disk. SQLite cannot say which disk: it may be its
+    /// temporary directory's (`SQLiteDatabase.temporaryDirectory`).
     static func fullDiskHint(isFile: Bool) -> String {
         guard isFile else { return "free space on the store's disk" }
         return "free space on the store's disk (a SQLite store needs room for its -wal file too) and in "
-            + "SQLite's temporary directory (SQLITE_TMPDIR, else TMPDIR, else /var/tmp)"
+            + SQLiteDatabase.temporaryDirectory
     }
 
     /// A driver's error on the store at `place`, with what to do about it.
