@@ -104,6 +104,12 @@ package final class SQLStore<Database: StoreDatabase>: Store {
                 }
             }
             try writer.finish()
+            // A commit started while the run read learns its figures now; its run row is rewritten with them.
+            var run = run
+            if let settle = run.settle {
+                try settle(&run)
+                try updateRun(seq: seq, run.record)
+            }
             for (ordinal, row) in run.invalidRows.prefix(RunCommit.invalidRowLimit).enumerated() {
                 try database.run(
                     """
@@ -156,18 +162,40 @@ package final class SQLStore<Database: StoreDatabase>: Store {
         }
     }
 
+    /// Rewrites every field of the run `seq` with `record`'s.
+    private func updateRun(seq: Int64, _ record: RunRecord) throws {
+        let fields = RunRecord.fields
+        let assignments = fields.enumerated().map { "\($1.name) = \(placeholder($1, $0 + 2))" }
+        try database.run(
+            "UPDATE \(table(.runs)) SET \(assignments.joined(separator: ", ")) WHERE seq = \(d.param(1))",
+            [.integer(seq)] + runValues(record))
+    }
+
     /// Inserts the run and returns its sequence number.
     @discardableResult
     func insertRun(_ record: RunRecord) throws -> Int64 {
         let fields = RunRecord.fields
-        let placeholders = fields.enumerated().map { index, field in
-            switch field.kind {
-            case .instant: d.instantParam(index + 1)
-            case .measures: d.jsonParam(index + 1)
-            case .text, .integer: d.param(index + 1)
-            }
+        let placeholders = fields.enumerated().map { placeholder($1, $0 + 1) }
+        let seq = try database.first(
+            "INSERT INTO \(table(.runs)) (\(fields.map(\.name).joined(separator: ", "))) VALUES ("
+                + placeholders.joined(separator: ", ") + ") RETURNING seq", runValues(record)
+        ) { $0.integer(0) }
+        guard let seq else { throw StoreError("the store \(database.name) gave run \(record.id) no sequence number") }
+        return seq
+    }
+
+    /// The parameter `number` as `field` binds it.
+    private func placeholder(_ field: RunField, _ number: Int) -> String {
+        switch field.kind {
+        case .instant: d.instantParam(number)
+        case .measures: d.jsonParam(number)
+        case .text, .integer: d.param(number)
         }
-        let values: [StoreValue] = fields.map { field in
+    }
+
+    /// The run's fields as the store binds them, in `RunRecord.fields` order.
+    private func runValues(_ record: RunRecord) -> [StoreValue] {
+        RunRecord.fields.map { field in
             switch field.get(record) {
             case .null: .null
             case .text(let text): .text(text)
@@ -176,12 +204,6 @@ package final class SQLStore<Database: StoreDatabase>: Store {
             case .measures(let measures): .text(RunRecord.measuresJSON(measures))
             }
         }
-        let seq = try database.first(
-            "INSERT INTO \(table(.runs)) (\(fields.map(\.name).joined(separator: ", "))) VALUES ("
-                + placeholders.joined(separator: ", ") + ") RETURNING seq", values
-        ) { $0.integer(0) }
-        guard let seq else { throw StoreError("the store \(database.name) gave run \(record.id) no sequence number") }
-        return seq
     }
 
     package func runs(model: String?, limit: Int) throws -> [RunRecord] {

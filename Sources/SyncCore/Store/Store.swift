@@ -152,7 +152,7 @@ public struct RunCommit {
     /// The scratch table this run made current (docs/warehouse-diff.md); nil for a client-side run, which makes
     /// the next warehouse-side run compare against the snapshot.
     public var scratch: ScratchState?
-    package var changes: ChangeSpool
+    package var changes: any ChangeSource
     /// The clock that stamps the run's end once its writes are done.
     package var finish: () -> Date
     /// Called inside the commit's transaction, once no other commit can change trait ownership,
@@ -173,10 +173,14 @@ public struct RunCommit {
     /// The lease this run holds; the commit is refused if the store says another holder has it
     /// (the run was paused past its lease, and a newer run may have written since).
     package var leaseHolder: String?
+    /// Set for a commit that starts while the run still reads (a first sync, docs/how-it-works.md):
+    /// called once every change is written, it gives the run's final record, snapshot row count,
+    /// schema and invalid rows, or throws to roll everything back.
+    package var settle: ((inout RunCommit) throws -> Void)?
 
     package init(
         record: RunRecord, traitNames: [String], previousTraitNames: [String] = [], snapshotRows: Int,
-        changes: ChangeSpool, finish: @escaping () -> Date,
+        changes: any ChangeSource, finish: @escaping () -> Date,
         checkOwnership: (([String: [String]]) throws -> Void)? = nil,
         leaseHolder: String?
     ) {

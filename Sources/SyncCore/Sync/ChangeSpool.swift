@@ -34,13 +34,22 @@ package struct Change {
     }
 }
 
+/// Changes read back in the order they were written: a run's commit writes each into the store.
+package protocol ChangeSource {
+    /// Calls `body` with every change, in order.
+    /// - Throws: `SpoolError` when the changes cannot be read back, or what `body` throws.
+    func forEach(_ body: (Change) throws -> Void) throws
+}
+
 /// An append-only file of changes, so a run's memory does not grow with how much changed.
-/// Deleted when closed.
-package final class ChangeSpool {
+/// Deleted when closed. Another thread may read it while it is written (`follow`).
+package final class ChangeSpool: ChangeSource {
     private let url: URL
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     package private(set) var count = 0
+    /// Set by `follow`: told of every write, and read by another thread.
+    private var follower: SpoolFollower?
 
     /// Where the spool lives (unlinked), for messages.
     private let directory: String
@@ -62,7 +71,36 @@ package final class ChangeSpool {
         unlink(path)  // unlinked now: nothing to clean up after a crash
     }
 
-    deinit { try? handle.close() }
+    deinit {
+        follower?.abandon()
+        try? handle.close()
+    }
+
+    /// A reader of this spool for another thread, which sees each change once it is written to the
+    /// file (a megabyte at a time) and ends when `finishWriting` is called. Call before the first append.
+    package func follow() -> SpoolFollower {
+        let follower = SpoolFollower(handle: handle)
+        self.follower = follower
+        return follower
+    }
+
+    /// The trait names the changes' indexes refer to, for a follower: known once the result's columns are.
+    package func announce(traitNames: [String]) { follower?.announce(traitNames: traitNames) }
+
+    /// Writes what is buffered and tells the follower the spool is complete.
+    /// - Throws: `SpoolError` when the file cannot be written (the follower is then abandoned).
+    package func finishWriting() throws {
+        do {
+            try flush()
+        } catch {
+            follower?.abandon()
+            throw error
+        }
+        follower?.end()
+    }
+
+    /// Tells the follower the changes will not be complete: its `forEach` throws.
+    package func abandon() { follower?.abandon() }
 
     func append(_ change: Change) throws {
         buffer.append(change.kind.rawValue)
@@ -91,6 +129,7 @@ package final class ChangeSpool {
         guard !buffer.isEmpty else { return }
         do {
             try handle.write(contentsOf: buffer)
+            follower?.wrote(buffer.count)
         } catch {
             throw SpoolError(
                 "cannot write the run's change spool in \(directory): \(Self.reason(error))",
@@ -111,14 +150,16 @@ package final class ChangeSpool {
     package func forEach(_ body: (Change) throws -> Void) throws {
         try flush()
         try handle.seek(toOffset: 0)
-        var reader = SpoolReader(handle: handle)
+        let handle = handle
+        var reader = SpoolReader { try handle.read(upToCount: $0).map { Array($0) } }
         for _ in 0..<count { try body(try reader.next()) }
         try handle.seekToEnd()
     }
 }
 
-private struct SpoolReader {
-    let handle: FileHandle
+/// Decodes changes from the bytes `read` gives (at most the count asked for; nil or empty at the end).
+struct SpoolReader {
+    let read: (Int) throws -> [UInt8]?
     var data: [UInt8] = []
     var offset = 0
     /// The last trait-index list read: most changes repeat it (every added row sets all traits).
@@ -126,13 +167,21 @@ private struct SpoolReader {
 
     mutating func need(_ n: Int) throws {
         while data.count - offset < n {
-            guard let more = try handle.read(upToCount: max(1 << 20, n)), !more.isEmpty else {
+            guard let more = try read(max(1 << 20, n)), !more.isEmpty else {
                 throw SpoolError(
                     "the run's change spool ended early", hint: "rerun the model; check the temporary directory's disk")
             }
             data = Array(data[offset...]) + more
             offset = 0
         }
+    }
+    /// Whether another change follows (false only at the end of the bytes, between two changes).
+    mutating func hasMore() throws -> Bool {
+        if offset < data.count { return true }
+        guard let more = try read(1 << 20), !more.isEmpty else { return false }
+        data = more
+        offset = 0
+        return true
     }
     mutating func byte() throws -> UInt8 {
         try need(1)

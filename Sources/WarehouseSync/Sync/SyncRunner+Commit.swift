@@ -37,6 +37,8 @@ extension RunStages {
             if !moved.isEmpty { throw SyncRunner.planMoved(model, moved) }
         }
         if let hold, !options.dryRun {
+            // Rolled back before the run is recorded: on SQLite its transaction would keep the record out.
+            streamed?.abandon()
             record.status = .blocked
             record.finishedAt = now()
             record.error = hold.message + "; nothing was written. " + hold.hint
@@ -66,6 +68,19 @@ extension RunStages {
         report("write", 0, changeCount)
         record.counts = counts
         record.status = .succeeded
+        if let streamed {
+            let (settled, invalidRows) = (record, diff.invalidRows)
+            let schema = diff.schema.keepingKnownTypes(of: info?.schema)
+            let snapshotRows = counts.snapshotRows + diff.keptRows
+            record = try streamed.settle(finish: now) { finishedAt in
+                var final = settled
+                final.finishedAt = finishedAt
+                return StreamedCommit.Settlement(
+                    record: final, snapshotRows: snapshotRows, schema: schema, invalidRows: invalidRows)
+            }
+            self.streamed = nil
+            return try finishCommit(record)
+        }
         record.finishedAt = now()
         let snapshotRows = counts.snapshotRows + diff.keptRows
         let traits = diff.traitNames
@@ -87,11 +102,17 @@ extension RunStages {
             commit.isCancelled = { token.isCancelled }
             return try state.store.commit(commit)
         }
+        return try finishCommit(committed)
+    }
+
+    /// After the commit: swaps a warehouse-side diff's table and prunes the change log.
+    private mutating func finishCommit(_ committed: RunRecord) throws -> SyncOutcome {
+        guard let diff else { throw SyncError(.missingColumn, model: model.name, "no diff to commit") }
         // The swap: the previous table goes once the store records this run's (docs/warehouse-diff.md).
         warehouseDiff?.swap()
         warehouseDiff = nil
         // Pruning the change log is upkeep after the commit: it never holds up or fails the run.
-        if let retention {
+        if let retention = runner.project.config.changeRetention {
             let seconds = Double(retention.components.seconds)
             _ = try? store.pruneChanges(
                 before: committed.finishedAt?.addingTimeInterval(-seconds) ?? committed.startedAt)
@@ -101,10 +122,39 @@ extension RunStages {
             drift: drift)
     }
 
+    /// Whether the commit starts before the read: a first sync (no snapshot rows) that will write
+    /// (not a dry run or a plan) of a client-side diff. Its transaction is open while the rows are read.
+    var streamsCommit: Bool {
+        (info?.rows ?? 0) == 0 && !options.dryRun && !options.savePlan && options.plan == nil
+            && model.diffMode == .client
+    }
+
+    /// Begins the first sync's commit on a thread of its own, reading the changes as `spool` gets them.
+    func startStreamedCommit(following spool: ChangeSpool) -> StreamedCommit {
+        let follower = spool.follow()
+        var started = record
+        started.status = .succeeded
+        started.finishedAt = now()  // the profiles' updated_at: when their writing began
+        var commit = RunCommit(
+            record: started, traitNames: [], previousTraitNames: info?.traitNames ?? [], snapshotRows: 0,
+            changes: follower, finish: { Date() }, leaseHolder: leaseHolder)  // `finish`: the settlement's
+        commit.logChanges = runner.project.config.changeRetention != .zero
+        commit.sourceState = sourceState
+        commit.destinations = model.destinations
+        let token = token
+        commit.isCancelled = { token.isCancelled }
+        let (runner, model, report) = (runner, model, report)
+        return StreamedCommit(
+            start: commit, follower: follower, location: runner.store,
+            checkOwnership: { try runner.checkTraitOwnership(model, traits: $0, owners: $1) },
+            progress: { report("write", $0, nil) })
+    }
+
     /// Ends what the run opened, on every path: the snapshot cursor (closing twice does nothing),
     /// and a warehouse-side diff's own table when the run did not commit.
     func close() {
         cursor?.close()
+        streamed?.abandon()
         warehouseDiff?.discard()
     }
 }

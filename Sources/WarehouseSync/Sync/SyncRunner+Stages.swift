@@ -16,7 +16,7 @@ struct RunStages {
     let token: CancellationToken
     let now: @Sendable () -> Date
     let leaseHolder: String?
-    let report: (String, Int, Int?) -> Void
+    let report: @Sendable (String, Int, Int?) -> Void
     var record: RunRecord
 
     let sourceConfig: SourceConfig
@@ -34,6 +34,8 @@ struct RunStages {
     var diff: DiffReceiver?
     var stats = QueryStats()
     var warehouseDiff: WarehouseDiff?
+    /// A first sync's commit, written while the rows are read; settled or abandoned by the run.
+    var streamed: StreamedCommit?
     var drift: SchemaDrift?
 
     /// Connects to the source and, where compiling is free (or a warehouse-side diff needs the
@@ -134,6 +136,7 @@ struct RunStages {
         self.cursor = cursor
         let spool = try ChangeSpool()
         self.spool = spool
+        if streamsCommit { streamed = startStreamedCommit(following: spool) }
         var diff = DiffReceiver(
             model: model, cursor: cursor, previousTraitNames: info?.traitNames ?? [], spool: spool, full: options.full,
             hashing: XXH3Hashing(), json: try JSONValidator())
@@ -183,6 +186,7 @@ struct RunStages {
                 ?? error.located(in: model, sent: sent)
         }
         try diff.finish()
+        try spool.finishWriting()
         cursor.close()
         self.diff = diff
     }

@@ -144,7 +144,7 @@ public final class SyncRunner: Sendable {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let report = { [progress] (phase: String, rows: Int, total: Int?) in
+        let report: @Sendable (String, Int, Int?) -> Void = { [progress] phase, rows, total in
             progress(
                 SyncProgress(model: model.name, phase: phase, rows: rows, total: total, elapsed: clock.now - began))
         }

@@ -81,4 +81,40 @@ import Testing
         }
         #expect(killedMidRun >= kills / 2, "only \(killedMidRun) of \(kills) runs were killed before they finished")
     }
+
+    /// A first sync writes while it still reads (docs/how-it-works.md): killed at any moment, it leaves
+    /// no profile and no snapshot row, or all of them; a rerun then gives what a clean run gives.
+    @Test(arguments: [(StoreKind.sqlite, 6), (StoreKind.postgres, 4)])
+    func killedFirstSyncsLeaveTheStoreEmptyOrComplete(store: StoreKind, kills: Int) throws {
+        let warehouse = try SyncFixture(store: store)
+        try warehouse.warehouse(
+            """
+            CREATE TABLE features (id text, score int, tier text);
+            INSERT INTO features SELECT 'k' || g, g % 1000, repeat('t', 40) FROM generate_series(1, \(Self.rows)) g;
+            """)
+        let model = "-- key: id\nSELECT id, score, tier FROM features"
+        try warehouse.model("features", model)
+        let clean = try Self.runBinary(warehouse.directory, ["sync", "features"])
+        #expect(clean.status == 0)
+        let expected = try warehouse.allProfiles()
+        var generator = SystemRandomNumberGenerator()
+        var killedMidRun = 0
+        for round in 1...kills {
+            let f = try SyncFixture(store: store)
+            f.reuseWarehouse(of: warehouse)
+            try f.model("features", model)
+            let delay = Double.random(in: 0.01...max(0.02, clean.seconds * 0.95), using: &generator)
+            if try Self.runBinary(f.directory, ["sync", "features"], killAfter: delay).status == -1 {
+                killedMidRun += 1
+            }
+            let afterKill = try f.allProfiles()
+            let snapshotRows = try f.store().snapshotInfo(model: "features")?.rows ?? 0
+            #expect(
+                (afterKill.isEmpty && snapshotRows == 0) || (afterKill == expected && snapshotRows == Self.rows),
+                "round \(round): \(afterKill.count) profiles, \(snapshotRows) snapshot rows after a kill at \(delay)s")
+            #expect(try Self.runBinary(f.directory, ["sync", "features"]).status == 0)
+            #expect(try f.allProfiles() == expected, "round \(round)")
+        }
+        #expect(killedMidRun >= kills / 2, "only \(killedMidRun) of \(kills) runs were killed before they finished")
+    }
 }

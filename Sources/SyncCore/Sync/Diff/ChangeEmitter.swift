@@ -41,6 +41,7 @@ struct ChangeEmitter {
         droppedTraits = previousTraitNames.filter { !traitNames.contains($0) }
         unsetDropped = onRemove == .unset ? droppedTraits : []
         droppedPositions = droppedTraits.compactMap { previousIndexByName[$0] }
+        spool.announce(traitNames: traitNames)
     }
 
     mutating func added(key: String, hash: UInt64, encoded: EncodedTraits) throws {
