@@ -13,13 +13,14 @@ import Testing
 /// store reports as a full disk, transient, so `serve` retries; nothing is half-written, and the
 /// next run after space is freed writes the change.
 @Suite(.serialized) struct StoreDiskFullTests {
-    /// Mounts a 4 MB tmpfs on a new directory; the tests run as root (CI and the test script do).
-    static func mountSmallFileSystem() throws -> URL {
+    /// Mounts a tmpfs of `size` (4 MB unless given) on a new directory; the tests run as root (CI and
+    /// the test script do).
+    static func mountSmallFileSystem(size: String = "4m") throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-full-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let mount = Process()
         mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=4m", "tmpfs", directory.path]
+        mount.arguments = ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", directory.path]
         try mount.run()
         mount.waitUntilExit()
         try #require(mount.terminationStatus == 0, "mounting a tmpfs needs root, as the test script runs")

@@ -38,7 +38,7 @@ import Testing
         _ f: SyncFixture, _ name: String, token: CancellationToken = CancellationToken(),
         act: @escaping @Sendable () -> Void
     ) throws -> (outcome: Result<SyncOutcome, any Error>, seenMidRead: Bool) {
-        let seen = EndingsFlag()
+        let seen = Flag()
         let project = try f.project()
         let model = try #require(project.model(named: name))
         let (store, url) = (f.storeKind, f.storeURL)
@@ -109,23 +109,10 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Mounts a tmpfs of `size` on a new directory (the tests run as root, as StoreDiskFullTests do).
-    static func mount(_ size: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-ends-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", directory.path]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "mounting a tmpfs needs root, as the test script runs")
-        return directory
-    }
-
     /// The spool (TMPDIR) fills after its first megabytes reached the commit.
     @Test(arguments: StoreKind.allCases)
     func aFullSpoolDiskAfterTheWritesBeganLeavesNothing(store: StoreKind) throws {
-        let mounted = try Self.mount("3m")
+        let mounted = try StoreDiskFullTests.mountSmallFileSystem(size: "3m")
         defer { StoreDiskFullTests.unmount(mounted) }
         let f = try SyncFixture(store: store)
         try StreamedFirstSyncTests.fill(f)
@@ -141,7 +128,7 @@ import Testing
 
     /// The SQLite store's disk fills while the first sync's commit follows its read.
     @Test func aFullStoreDiskDuringTheReadLeavesNothing() throws {
-        let mounted = try Self.mount("12m")
+        let mounted = try StoreDiskFullTests.mountSmallFileSystem(size: "12m")
         defer { StoreDiskFullTests.unmount(mounted) }
         let f = try SyncFixture(store: .sqlite)
         try StreamedFirstSyncTests.fill(f)
@@ -172,12 +159,4 @@ import Testing
         #expect(info?.traitNames == ["n"] && info?.rows == 0)
         #expect(info?.schema?.traits.map(\.name) == ["n"])
     }
-}
-
-/// A flag set by one thread and read by another.
-private final class EndingsFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }

@@ -125,7 +125,7 @@ import Testing
 }
 
 /// A flag set by one thread and read by another.
-private final class Flag: @unchecked Sendable {
+final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     var isSet: Bool { lock.withLock { value } }
