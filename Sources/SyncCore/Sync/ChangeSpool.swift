@@ -99,9 +99,6 @@ package final class ChangeSpool: ChangeSource {
         follower?.end()
     }
 
-    /// Tells the follower the changes will not be complete: its `forEach` throws.
-    package func abandon() { follower?.abandon() }
-
     func append(_ change: Change) throws {
         buffer.append(change.kind.rawValue)
         appendLength(change.key.utf8.count)
