@@ -33,36 +33,13 @@ import Testing
         return result
     }
 
-    /// Runs the model; at the first fetch report past 65,536 rows, once the store shows writes in flight, calls `act`.
-    static func run(
-        _ f: SyncFixture, _ name: String, token: CancellationToken = CancellationToken(),
-        act: @escaping @Sendable () -> Void
-    ) throws -> (outcome: Result<SyncOutcome, any Error>, seenMidRead: Bool) {
-        let seen = Flag()
-        let project = try f.project()
-        let model = try #require(project.model(named: name))
-        let (store, url) = (f.storeKind, f.storeURL)
-        let runner = SyncRunner(project: project) { progress in
-            guard progress.phase == "fetch", progress.rows >= 65_536, !seen.isSet else { return }
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                if (try? StreamedFirstSyncTests.writesInFlight(store, url: url)) == true {
-                    seen.set()
-                    return act()
-                }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        return (Result { try runner.run(model, options: SyncOptions(), token: token) }, seen.isSet)
-    }
-
     @Test(arguments: StoreKind.allCases)
     func aQueryThatFailsAfterTheWritesBeganLeavesNothing(store: StoreKind) throws {
         let f = try SyncFixture(store: store)
         try StreamedFirstSyncTests.fill(f)
         try f.model("m", "-- key: id\nSELECT id, n, s FROM t\n")
         let url = f.warehouseURL
-        let (outcome, seen) = try Self.run(f, "m") {
+        let (outcome, seen) = try StreamedFirstSyncTests.syncWatchingTheStore(f, "m") {
             _ = try? PGConnection(conninfo: url).execute(
                 """
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -83,7 +60,7 @@ import Testing
         try StreamedFirstSyncTests.fill(f)
         try f.model("m", "-- key: id\nSELECT id, n, s FROM t\n")
         let token = CancellationToken()
-        let (outcome, seen) = try Self.run(f, "m", token: token) { token.cancel() }
+        let (outcome, seen) = try StreamedFirstSyncTests.syncWatchingTheStore(f, "m", token: token) { token.cancel() }
         #expect(seen)
         #expect(throws: (any Error).self) { try outcome.get() }
         let last = try f.store().runs(model: "m", limit: 1).first

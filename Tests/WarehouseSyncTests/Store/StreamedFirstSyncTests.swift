@@ -39,10 +39,11 @@ import Testing
     }
 
     /// Runs `name` and, at the diff's first progress report past 65,536 rows (the read not yet done),
-    /// waits up to a minute for `writesInFlight`. Returns what the run did, or its error, and whether
-    /// the writes were seen.
+    /// waits up to a minute for `writesInFlight`, then calls `act` (the read is still paused). Returns
+    /// what the run did, or its error, and whether the writes were seen.
     static func syncWatchingTheStore(
-        _ f: SyncFixture, _ name: String, _ options: SyncOptions = SyncOptions()
+        _ f: SyncFixture, _ name: String, _ options: SyncOptions = SyncOptions(),
+        token: CancellationToken = CancellationToken(), act: @escaping @Sendable () -> Void = {}
     ) throws -> (outcome: Result<SyncOutcome, any Error>, seenMidRead: Bool) {
         let seen = Flag()
         let project = try f.project()
@@ -52,11 +53,14 @@ import Testing
             guard progress.phase == "fetch", progress.rows >= 65_536, !seen.isSet else { return }
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
-                if (try? writesInFlight(store, url: url)) == true { return seen.set() }
+                if (try? writesInFlight(store, url: url)) == true {
+                    seen.set()
+                    return act()
+                }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
-        return (Result { try runner.run(model, options: options) }, seen.isSet)
+        return (Result { try runner.run(model, options: options, token: token) }, seen.isSet)
     }
 
     @Test(arguments: StoreKind.allCases)
