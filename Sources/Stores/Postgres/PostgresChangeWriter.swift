@@ -29,7 +29,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
     private let destinations: [String]
     private let logger: ChangeLogger
     private let logChanges: Bool
-    /// The columns every change-log row of this run starts with: run_seq, run, model.
+    /// The column every change-log row of this run starts with: run_seq (the run's row holds its id,
+    /// model and time).
     private let logPrefix: [UInt8]
     private let logPrefixSeq: Int64
     private var pending = 0
@@ -53,10 +54,8 @@ struct PostgresChangeWriter: StoreChangeWriter {
         self.logChanges = logChanges
         self.destinations = destinations
         var prefix: [UInt8] = []
-        for column in [String(runSeq), record.id, record.model] {
-            appendCopyText(column, to: &prefix)
-            prefix.append(9)
-        }
+        appendDecimalDigits(runSeq, to: &prefix)
+        prefix.append(9)
         logPrefix = prefix
         logPrefixSeq = runSeq
         direct = intoEmptyStore
@@ -94,8 +93,6 @@ struct PostgresChangeWriter: StoreChangeWriter {
             appendCopyText(change.key, to: &addedLog)
             addedLog.append(9)
             objects.traits.withUnsafeBufferPointer { appendCopyText($0, to: &addedLog) }
-            addedLog.append(9)
-            appendCopyText(updatedAt, to: &addedLog)
             addedLog.append(10)
         }
         if removed, let traits = removedTraitsObject(entries, quoted: false) {
@@ -104,8 +101,6 @@ struct PostgresChangeWriter: StoreChangeWriter {
             appendCopyText(change.key, to: &removedLog)
             removedLog.append(9)
             traits.withUnsafeBufferPointer { appendCopyText($0, to: &removedLog) }
-            removedLog.append(9)
-            appendCopyText(updatedAt, to: &removedLog)
             removedLog.append(10)
         }
         for entry in logChanges && !added && !removed ? entries : [] {
@@ -114,12 +109,10 @@ struct PostgresChangeWriter: StoreChangeWriter {
                 appendCopyText(column, to: &log)
                 log.append(9)
             }
-            for value in [entry.old, entry.new] {
+            for (value, end) in [(entry.old, UInt8(9)), (entry.new, 10)] {
                 if let value { appendCopyText(value, to: &log) } else { log += Array("\\N".utf8) }
-                log.append(9)
+                log.append(end)
             }
-            appendCopyText(updatedAt, to: &log)
-            log.append(10)
         }
         if !change.setTraits.isEmpty {
             appendCopyText(change.key, to: &sets)
@@ -246,15 +239,15 @@ private struct Batch {
         }
         if !log.isEmpty {
             try connection.copyIn(
-                "COPY warehouse_sync.change_rows (run_seq, run, model, key, trait, old, new, at) FROM STDIN", log)
+                "COPY warehouse_sync.change_rows (run_seq, key, trait, old, new) FROM STDIN", log)
         }
         if !addedLog.isEmpty {
             try connection.copyIn(
-                "COPY warehouse_sync.change_added (run_seq, run, model, key, traits, at) FROM STDIN", addedLog)
+                "COPY warehouse_sync.change_added (run_seq, key, traits) FROM STDIN", addedLog)
         }
         if !removedLog.isEmpty {
             try connection.copyIn(
-                "COPY warehouse_sync.change_removed (run_seq, run, model, key, traits, at) FROM STDIN", removedLog)
+                "COPY warehouse_sync.change_removed (run_seq, key, traits) FROM STDIN", removedLog)
         }
         // Only the staging tables this batch filled: each TRUNCATE gives a table new files.
         let staged = [

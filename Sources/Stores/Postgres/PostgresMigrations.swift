@@ -183,5 +183,25 @@ enum PostgresMigrations {
         ALTER TABLE warehouse_sync.profiles SET (fillfactor = 90);
         ALTER TABLE warehouse_sync.snapshots SET (fillfactor = 90);
         """,
+        // 12: the change log's rows keep the run's seq alone: its id, model and time are the run's row's,
+        // which the view joins, so a first sync writes a shorter row a profile. Dropping a column only
+        // marks it dropped: rows written before keep their bytes until pruned.
+        """
+        DROP VIEW warehouse_sync.changes;
+        ALTER TABLE warehouse_sync.change_rows DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
+        ALTER TABLE warehouse_sync.change_added DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
+        ALTER TABLE warehouse_sync.change_removed DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
+        CREATE VIEW warehouse_sync.changes AS
+        SELECT c.run_seq, r.id AS run, r.model, c.key, c.trait, c.old, c.new, r.finished_at AS at
+        FROM warehouse_sync.change_rows c LEFT JOIN warehouse_sync.runs r ON r.seq = c.run_seq
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key, NULL::text, e.value::text, r.finished_at
+        FROM warehouse_sync.change_added a CROSS JOIN json_each(a.traits::json) e
+        LEFT JOIN warehouse_sync.runs r ON r.seq = a.run_seq
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key, e.value::text, NULL::text, r.finished_at
+        FROM warehouse_sync.change_removed a CROSS JOIN json_each(a.traits::json) e
+        LEFT JOIN warehouse_sync.runs r ON r.seq = a.run_seq;
+        """,
     ]
 }

@@ -6,33 +6,39 @@ import SyncCore
 extension SQLStore {
     /// The change log's rows, newest run first, then by key and trait. Each of the three tables
     /// behind the `changes` view is read with its own limit (an added or removed profile's row
-    /// expands to its traits only within the limit), and the three are merged.
+    /// expands to its traits only within the limit), and the three are merged. A row's run id, model
+    /// and time are its run's (the log keeps the run's seq).
     package func changes(_ query: ChangeQuery) throws -> [ChangeRecord] {
         let filters = """
-            WHERE (\(d.textParam(1)) IS NULL OR model = \(d.param(1)))
-              AND (\(d.textParam(2)) IS NULL OR run = \(d.param(2)))
-              AND (\(d.textParam(3)) IS NULL OR key = \(d.param(3)))
-              AND (\(d.textParam(4)) IS NULL OR at >= \(d.isoInstantParam(4)))
+            LEFT JOIN \(table(.runs)) r ON r.seq = c.run_seq
+            WHERE (\(d.textParam(1)) IS NULL OR r.model = \(d.param(1)))
+              AND (\(d.textParam(2)) IS NULL OR r.id = \(d.param(2)))
+              AND (\(d.textParam(3)) IS NULL OR c.key = \(d.param(3)))
+              AND (\(d.instantParam(4)) IS NULL OR r.finished_at >= \(d.instantParam(4)))
             """
         let parameters: [StoreValue] = [
             StoreValue(query.model), StoreValue(query.run), StoreValue(query.key),
-            StoreValue(query.since.map(formatInstant)), .integer(Int64(query.limit)),
+            query.since.map { .real($0.timeIntervalSince1970) } ?? .null, .integer(Int64(query.limit)),
         ]
         let each = d.eachLoggedTrait("a")
+        let run = "c.run_seq, r.id AS run, r.model, c.key"
+        let at = d.instantText("r.finished_at")
         var rows: [(seq: Int64, record: ChangeRecord)] = []
         for sql in [
             """
-            SELECT run_seq, run, model, key, trait, old, new, \(d.isoText("at")) FROM \(table(.changeRows))
-            \(filters) ORDER BY run_seq DESC, key, \(d.byteOrder("trait")) LIMIT \(d.param(5))
+            SELECT \(run), c.trait, c.old, c.new, \(at) FROM \(table(.changeRows)) c
+            \(filters) ORDER BY c.run_seq DESC, c.key, \(d.byteOrder("c.trait")) LIMIT \(d.param(5))
             """,
             """
-            SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), \(d.isoText("a.at"))
-            FROM (SELECT * FROM \(table(.changeAdded)) \(filters) ORDER BY run_seq DESC, key LIMIT \(d.param(5))) a
+            SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), a.at
+            FROM (SELECT \(run), c.traits, \(at) AS at FROM \(table(.changeAdded)) c \(filters)
+                ORDER BY c.run_seq DESC, c.key LIMIT \(d.param(5))) a
             CROSS JOIN \(each.join)
             """,
             """
-            SELECT a.run_seq, a.run, a.model, a.key, e.key, \(each.value), NULL, \(d.isoText("a.at"))
-            FROM (SELECT * FROM \(table(.changeRemoved)) \(filters) ORDER BY run_seq DESC, key LIMIT \(d.param(5))) a
+            SELECT a.run_seq, a.run, a.model, a.key, e.key, \(each.value), NULL, a.at
+            FROM (SELECT \(run), c.traits, \(at) AS at FROM \(table(.changeRemoved)) c \(filters)
+                ORDER BY c.run_seq DESC, c.key LIMIT \(d.param(5))) a
             CROSS JOIN \(each.join)
             """,
         ] {
@@ -183,14 +189,10 @@ extension SQLStore {
             if request.logChanges {
                 try database.run(
                     """
-                    INSERT INTO \(table(.changeRows)) (run_seq, run, model, key, trait, old, new, at)
-                    VALUES (\(d.param(1)), \(d.param(2)), \(d.param(3)), \(d.param(4)), \(d.param(5)), \(d.param(6)),
-                        \(d.param(7)), \(d.isoInstantParam(8)))
+                    INSERT INTO \(table(.changeRows)) (run_seq, key, trait, old, new)
+                    VALUES (\(d.param(1)), \(d.param(2)), \(d.param(3)), \(d.param(4)), \(d.param(5)))
                     """,
-                    [
-                        .integer(seq), .text(record.id), .text(run.model), .text(entry.key), .text(entry.trait),
-                        StoreValue(entry.old), StoreValue(entry.new), .text(at),
-                    ])
+                    [.integer(seq), .text(entry.key), .text(entry.trait), StoreValue(entry.old), StoreValue(entry.new)])
             }
         }
         var byKey: [String: [ChangeLogEntry]] = [:]

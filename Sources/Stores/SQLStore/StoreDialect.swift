@@ -98,6 +98,12 @@ package enum StoreDialect: Sendable {
         self == .sqlite ? column : "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 
+    /// An instant column (seconds since 1970 in SQLite, `timestamptz` in PostgreSQL) read as ISO 8601
+    /// text in UTC, as `isoText` reads one.
+    package func instantText(_ column: String) -> String {
+        self == .sqlite ? "strftime('%Y-%m-%dT%H:%M:%SZ', \(column), 'unixepoch')" : isoText(column)
+    }
+
     /// The traits of an added or removed profile's change-log row (`alias.traits`, a JSON object's text) as
     /// rows `e`: the join to add to `FROM`, and each trait's value as the canonical JSON text it was
     /// written as (SQLite keeps each as a JSON string, PostgreSQL's `json` keeps the text).

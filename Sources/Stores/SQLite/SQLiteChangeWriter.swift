@@ -41,13 +41,11 @@ struct SQLiteChangeWriter: StoreChangeWriter {
         updatedAt = formatInstant(at)
         logger = ChangeLogger(traitNames: traitNames, previousTraitNames: previousTraitNames)
         self.logChanges = logChanges
+        // The change log keeps the run's seq alone: the run's row holds its id, model and time.
         insertLog = try db.prepare(
-            "INSERT INTO ws_change_rows (run_seq, run, model, key, trait, old, new, at) "
-                + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-        insertAdded = try db.prepare(
-            "INSERT INTO ws_change_added (run_seq, run, model, key, traits, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        insertRemoved = try db.prepare(
-            "INSERT INTO ws_change_removed (run_seq, run, model, key, traits, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            "INSERT INTO ws_change_rows (run_seq, key, trait, old, new) VALUES (?1, ?2, ?3, ?4, ?5)")
+        insertAdded = try db.prepare("INSERT INTO ws_change_added (run_seq, key, traits) VALUES (?1, ?2, ?3)")
+        insertRemoved = try db.prepare("INSERT INTO ws_change_removed (run_seq, key, traits) VALUES (?1, ?2, ?3)")
         self.runSeq = runSeq
         self.destinations = destinations
         insertOutbox =
@@ -98,23 +96,17 @@ struct SQLiteChangeWriter: StoreChangeWriter {
             // One row for the profile: the ws_changes view shows it as a row per trait.
             insertAdded.reset()
             insertAdded.bind(1, runSeq)
-            insertAdded.bind(2, record.id)
-            insertAdded.bind(3, record.model)
-            insertAdded.bind(4, change.key)
+            insertAdded.bind(2, change.key)
             objects.buildQuoted(change)
-            insertAdded.bind(5, text: objects.quotedTraits)
-            insertAdded.bind(6, updatedAt)
+            insertAdded.bind(3, text: objects.quotedTraits)
             try insertAdded.step()
         }
         if removed, let traits = removedTraitsObject(entries, quoted: true) {
             // One row for the profile, like an added one's.
             insertRemoved.reset()
             insertRemoved.bind(1, runSeq)
-            insertRemoved.bind(2, record.id)
-            insertRemoved.bind(3, record.model)
-            insertRemoved.bind(4, change.key)
-            insertRemoved.bind(5, text: traits)
-            insertRemoved.bind(6, updatedAt)
+            insertRemoved.bind(2, change.key)
+            insertRemoved.bind(3, text: traits)
             try insertRemoved.step()
         }
         if change.kind == .removed {
@@ -124,13 +116,10 @@ struct SQLiteChangeWriter: StoreChangeWriter {
         for entry in logChanges && !added ? entries : [] {
             insertLog.reset()
             insertLog.bind(1, runSeq)
-            insertLog.bind(2, record.id)
-            insertLog.bind(3, record.model)
-            insertLog.bind(8, updatedAt)
-            insertLog.bind(4, entry.key)
-            insertLog.bind(5, entry.trait)
-            insertLog.bind(6, entry.old)
-            insertLog.bind(7, entry.new)
+            insertLog.bind(2, entry.key)
+            insertLog.bind(3, entry.trait)
+            insertLog.bind(4, entry.old)
+            insertLog.bind(5, entry.new)
             try insertLog.step()
         }
         // A changed key has its profile and snapshot row: a plain update finds them with one search

@@ -49,14 +49,8 @@ private final class Inserts {
             db: db, table: "ws_snapshots", constantColumns: ["model"], rowColumns: ["key", "hash", "traits"]
         ) { $0.bind(1, record.model) }
         changeLog = try SQLiteBulkInsert(
-            db: db, table: "ws_change_added", constantColumns: ["run_seq", "run", "model", "at"],
-            rowColumns: ["key", "traits"]
-        ) { statement in
-            statement.bind(1, runSeq)
-            statement.bind(2, record.id)
-            statement.bind(3, record.model)
-            statement.bind(4, updatedAt)
-        }
+            db: db, table: "ws_change_added", constantColumns: ["run_seq"], rowColumns: ["key", "traits"]
+        ) { $0.bind(1, runSeq) }
     }
 
     /// Inserts the batch a table at a time, every statement flushed before the batch's bytes go.

@@ -178,5 +178,51 @@ enum SQLiteMigrations {
         SELECT r.run_seq, r.run, r.model, r.key, e.key AS trait, e.value AS old, NULL AS new, r.at
         FROM ws_change_removed r, json_each(r.traits) e;
         """,
+        // 11: the change log's rows keep the run's seq alone: its id, model and time are the run's row's,
+        // which the view joins, so a first sync writes a shorter row a profile. Each table is copied once.
+        """
+        DROP VIEW ws_changes;
+        CREATE TABLE ws_change_rows_next (
+            run_seq INTEGER NOT NULL,
+            key     TEXT NOT NULL,
+            trait   TEXT NOT NULL,
+            old     TEXT,
+            new     TEXT,
+            PRIMARY KEY (run_seq, key, trait)
+        ) WITHOUT ROWID;
+        INSERT INTO ws_change_rows_next SELECT run_seq, key, trait, old, new FROM ws_change_rows;
+        DROP TABLE ws_change_rows;
+        ALTER TABLE ws_change_rows_next RENAME TO ws_change_rows;
+        CREATE TABLE ws_change_added_next (
+            run_seq INTEGER NOT NULL,
+            key     TEXT NOT NULL,
+            traits  TEXT NOT NULL,
+            PRIMARY KEY (run_seq, key)
+        ) WITHOUT ROWID;
+        INSERT INTO ws_change_added_next SELECT run_seq, key, traits FROM ws_change_added;
+        DROP TABLE ws_change_added;
+        ALTER TABLE ws_change_added_next RENAME TO ws_change_added;
+        CREATE TABLE ws_change_removed_next (
+            run_seq INTEGER NOT NULL,
+            key     TEXT NOT NULL,
+            traits  TEXT NOT NULL,
+            PRIMARY KEY (run_seq, key)
+        ) WITHOUT ROWID;
+        INSERT INTO ws_change_removed_next SELECT run_seq, key, traits FROM ws_change_removed;
+        DROP TABLE ws_change_removed;
+        ALTER TABLE ws_change_removed_next RENAME TO ws_change_removed;
+        CREATE VIEW ws_changes AS
+        SELECT c.run_seq, r.id AS run, r.model AS model, c.key, c.trait, c.old, c.new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS at
+        FROM ws_change_rows c LEFT JOIN ws_runs r ON r.seq = c.run_seq
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, NULL AS old, e.value AS new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
+        FROM ws_change_added a JOIN json_each(a.traits) e LEFT JOIN ws_runs r ON r.seq = a.run_seq
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, e.value AS old, NULL AS new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
+        FROM ws_change_removed a JOIN json_each(a.traits) e LEFT JOIN ws_runs r ON r.seq = a.run_seq;
+        """,
     ]
 }

@@ -28,13 +28,18 @@ import Testing
         #expect(view.int64(0) == 1)
     }
 
-    /// Migration 7 keeps every change-log row of a store at version 6, under the `ws_changes` view.
+    /// Migration 7 keeps every change-log row of a store at version 6, under the `ws_changes` view (and
+    /// migration 11 reads each row's run from its run's row).
     @Test func theChangeLogOfAVersionSixStoreIsKept() throws {
         let path = Self.path()
         let db = try SQLiteDatabase(path: path, create: true)
         try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         for step in SQLiteMigrations.steps.prefix(6) { try db.execute(step) }
         try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '6')")
+        try db.execute(
+            "INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at) VALUES "
+                + "('R1', 'ltv', 'wh', 'manual', 'succeeded', 1764547200, 1764547200), "
+                + "('R2', 'ltv', 'wh', 'manual', 'succeeded', 1764633600, 1764633600)")
         try db.execute(
             "INSERT INTO ws_changes VALUES (1, 'R1', 'ltv', 'u1', 'ltv', NULL, '10.5', '2026-12-01T00:00:00Z'), "
                 + "(2, 'R2', 'ltv', 'u1', 'ltv', '10.5', '11', '2026-12-02T00:00:00Z')")
