@@ -39,10 +39,6 @@ package enum StoreDialect: Sendable {
     /// Parameter `n`, JSON text, as the engine's JSON column type.
     package func jsonParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::jsonb" }
 
-    /// Parameter `n`, an ISO 8601 UTC text (`formatInstant`), as the engine's instant where the
-    /// column is one (PostgreSQL), or as the text SQLite keeps.
-    package func isoInstantParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::timestamptz" }
-
     /// Parameter `n`, bytes (`StoreValue.blob`).
     package func blobParam(_ n: Int) -> String { self == .sqlite ? "?\(n)" : "$\(n)::bytea" }
 
