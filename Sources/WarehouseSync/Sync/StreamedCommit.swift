@@ -21,8 +21,9 @@ final class StreamedCommit: @unchecked Sendable {
     private let follower: SpoolFollower
     /// Set once the commit thread has written every change and waits for the figures.
     private var written = false
-    /// Set once the run waits for the commit: from then on the commit reports its progress.
-    private var handedOver = false
+    /// How many changes the run has, set once it waits for the commit: from then on the commit
+    /// reports its progress against it.
+    private var handedOverChanges: Int?
     private var settlement: Settlement?
     private var abandoned = false
     private var result: Result<RunRecord, any Error>?
@@ -33,12 +34,12 @@ final class StreamedCommit: @unchecked Sendable {
     ///     writing starts (the profiles' `updated_at`); its trait names come from `follower`.
     ///   - location: the store, opened again for the thread.
     ///   - checkOwnership: given the trait names, the ownership check to run inside the transaction.
-    ///   - progress: told how many changes are written, every 4,096, once the run waits for the commit
-    ///     (before that, the run reports the read's progress).
+    ///   - progress: told how many changes are written, every 4,096, and of how many, once the run waits
+    ///     for the commit (before that, the run reports the read's progress).
     init(
         start: RunCommit, follower: SpoolFollower, location: StoreLocation,
         checkOwnership: @escaping @Sendable ([String], [String: [String]]) throws -> Void,
-        progress: @escaping @Sendable (Int) -> Void
+        progress: @escaping @Sendable (_ written: Int, _ of: Int) -> Void
     ) {
         self.follower = follower
         let box = UncheckedBox(start)
@@ -48,8 +49,10 @@ final class StreamedCommit: @unchecked Sendable {
                 var commit = box.value
                 commit.traitNames = traitNames
                 commit.checkOwnership = { try checkOwnership(traitNames, $0) }
-                commit.onProgress = { [self] written in if isHandedOver { progress(written) } }
-                commit.settle = { [self] in try settle(&$0) }
+                commit.onProgress = { [self] written in
+                    if let total = changesHandedOver { progress(written, total) }
+                }
+                commit.settle = { [self] in try awaitSettlement(&$0) }
                 return try location.open().commit(commit)
             }
             condition.lock()
@@ -62,7 +65,7 @@ final class StreamedCommit: @unchecked Sendable {
     }
 
     /// Called on the commit thread once every change is written: waits for the run's figures.
-    private func settle(_ commit: inout RunCommit) throws {
+    private func awaitSettlement(_ commit: inout RunCommit) throws {
         condition.lock()
         defer { condition.unlock() }
         written = true
@@ -78,13 +81,13 @@ final class StreamedCommit: @unchecked Sendable {
     }
 
     /// Waits until every change is written, then hands over the run's final figures (`finish` stamps
-    /// its end) and waits for the commit.
+    /// its end) and waits for the commit; `changes`: how many the run has, for the write progress.
     /// - Returns: the record as committed.
     /// - Throws: what the commit failed with (`StoreError`, `SpoolError`, a trait-ownership `SyncError`).
-    func settle(finish: () -> Date, _ figures: (Date) -> Settlement) throws -> RunRecord {
+    func settle(changes: Int, finish: () -> Date, _ figures: (Date) -> Settlement) throws -> RunRecord {
         condition.lock()
         defer { condition.unlock() }
-        handedOver = true
+        handedOverChanges = changes
         while !written && result == nil { condition.wait() }
         if result == nil { settlement = figures(finish()) }
         condition.broadcast()
@@ -92,10 +95,10 @@ final class StreamedCommit: @unchecked Sendable {
         return try result!.get()
     }
 
-    private var isHandedOver: Bool {
+    private var changesHandedOver: Int? {
         condition.lock()
         defer { condition.unlock() }
-        return handedOver
+        return handedOverChanges
     }
 
     /// Rolls the commit back, if it was not settled, and waits for its thread to end. Safe to call twice.

@@ -72,7 +72,7 @@ extension RunStages {
             let (settled, invalidRows) = (record, diff.invalidRows)
             let schema = diff.schema.keepingKnownTypes(of: info?.schema)
             let snapshotRows = counts.snapshotRows + diff.keptRows
-            record = try streamed.settle(finish: now) { finishedAt in
+            record = try streamed.settle(changes: changeCount, finish: now) { finishedAt in
                 var final = settled
                 final.finishedAt = finishedAt
                 return StreamedCommit.Settlement(
@@ -147,7 +147,7 @@ extension RunStages {
         return StreamedCommit(
             start: commit, follower: follower, location: runner.store,
             checkOwnership: { try runner.checkTraitOwnership(model, traits: $0, owners: $1) },
-            progress: { report("write", $0, nil) })
+            progress: { report("write", $0, $1) })
     }
 
     /// Ends what the run opened, on every path: the snapshot cursor (closing twice does nothing),

@@ -41,4 +41,21 @@ import Testing
         let fetches = seen.get().filter { $0.phase == "fetch" && $0.rows > 0 }
         #expect(fetches.allSatisfy { $0.total == 10_000 }, "a rerun's fetch expects the snapshot's rows")
     }
+    /// A first sync writes while it reads (docs/how-it-works.md): once the read ends, its writes are
+    /// reported against the change count too.
+    @Test(arguments: StoreKind.allCases)
+    func aFirstSyncsWritesAreReportedAgainstTheChangeCount(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        // The store writes ten times slower than the warehouse reads: most rows are written after the read.
+        try f.warehouse(
+            "CREATE TABLE t (id text, v int); INSERT INTO t SELECT 'k' || g, g FROM generate_series(1, 100000) g")
+        try f.model("m", "-- key: id\nSELECT id, v FROM t\n")
+        let seen = LockedBox<[SyncProgress]>([])
+        let project = try f.project()
+        _ = try SyncRunner(project: project) { p in seen.set(seen.get() + [p]) }.run(
+            try #require(project.model(named: "m")), options: SyncOptions())
+        let writes = seen.get().filter { $0.phase == "write" }
+        #expect(writes.contains { $0.rows > 0 }, "\(writes.map(\.rows))")
+        #expect(writes.allSatisfy { $0.total == 100_000 }, "\(writes.map { "\($0.rows)/\($0.total ?? -1)" })")
+    }
 }
