@@ -185,13 +185,10 @@ enum PostgresMigrations {
         """,
         // 12: the change log's rows keep the run's seq alone: its id, model and time are the run's row's,
         // which the view joins, so a first sync writes a shorter row a profile. Dropping a column only
-        // marks it dropped: rows written before keep their bytes until pruned.
+        // marks it dropped: rows written before keep their bytes until pruned. The view is replaced, not
+        // dropped, before the columns go: its grants, and readers' views on it, stay.
         """
-        DROP VIEW warehouse_sync.changes;
-        ALTER TABLE warehouse_sync.change_rows DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
-        ALTER TABLE warehouse_sync.change_added DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
-        ALTER TABLE warehouse_sync.change_removed DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
-        CREATE VIEW warehouse_sync.changes AS
+        CREATE OR REPLACE VIEW warehouse_sync.changes AS
         SELECT c.run_seq, r.id AS run, r.model, c.key, c.trait, c.old, c.new, r.finished_at AS at
         FROM warehouse_sync.change_rows c LEFT JOIN warehouse_sync.runs r ON r.seq = c.run_seq
         UNION ALL
@@ -202,6 +199,9 @@ enum PostgresMigrations {
         SELECT a.run_seq, r.id, r.model, a.key, e.key, e.value::text, NULL::text, r.finished_at
         FROM warehouse_sync.change_removed a CROSS JOIN json_each(a.traits::json) e
         LEFT JOIN warehouse_sync.runs r ON r.seq = a.run_seq;
+        ALTER TABLE warehouse_sync.change_rows DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
+        ALTER TABLE warehouse_sync.change_added DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
+        ALTER TABLE warehouse_sync.change_removed DROP COLUMN run, DROP COLUMN model, DROP COLUMN at;
         """,
     ]
 }

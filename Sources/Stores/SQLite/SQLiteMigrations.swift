@@ -180,9 +180,11 @@ enum SQLiteMigrations {
         """,
         // 11: the change log's rows keep the run's seq alone: its id, model and time are the run's row's,
         // which the view joins, so a first sync writes a shorter row a profile. Each table is copied once.
+        // The old tables are renamed first and ws_changes is replaced only after the last rename: a rename
+        // checks every view in the file, and a view of the reader's own on ws_changes must not fail it.
         """
-        DROP VIEW ws_changes;
-        CREATE TABLE ws_change_rows_next (
+        ALTER TABLE ws_change_rows RENAME TO ws_change_rows_old;
+        CREATE TABLE ws_change_rows (
             run_seq INTEGER NOT NULL,
             key     TEXT NOT NULL,
             trait   TEXT NOT NULL,
@@ -190,27 +192,24 @@ enum SQLiteMigrations {
             new     TEXT,
             PRIMARY KEY (run_seq, key, trait)
         ) WITHOUT ROWID;
-        INSERT INTO ws_change_rows_next SELECT run_seq, key, trait, old, new FROM ws_change_rows;
-        DROP TABLE ws_change_rows;
-        ALTER TABLE ws_change_rows_next RENAME TO ws_change_rows;
-        CREATE TABLE ws_change_added_next (
+        INSERT INTO ws_change_rows SELECT run_seq, key, trait, old, new FROM ws_change_rows_old;
+        ALTER TABLE ws_change_added RENAME TO ws_change_added_old;
+        CREATE TABLE ws_change_added (
             run_seq INTEGER NOT NULL,
             key     TEXT NOT NULL,
             traits  TEXT NOT NULL,
             PRIMARY KEY (run_seq, key)
         ) WITHOUT ROWID;
-        INSERT INTO ws_change_added_next SELECT run_seq, key, traits FROM ws_change_added;
-        DROP TABLE ws_change_added;
-        ALTER TABLE ws_change_added_next RENAME TO ws_change_added;
-        CREATE TABLE ws_change_removed_next (
+        INSERT INTO ws_change_added SELECT run_seq, key, traits FROM ws_change_added_old;
+        ALTER TABLE ws_change_removed RENAME TO ws_change_removed_old;
+        CREATE TABLE ws_change_removed (
             run_seq INTEGER NOT NULL,
             key     TEXT NOT NULL,
             traits  TEXT NOT NULL,
             PRIMARY KEY (run_seq, key)
         ) WITHOUT ROWID;
-        INSERT INTO ws_change_removed_next SELECT run_seq, key, traits FROM ws_change_removed;
-        DROP TABLE ws_change_removed;
-        ALTER TABLE ws_change_removed_next RENAME TO ws_change_removed;
+        INSERT INTO ws_change_removed SELECT run_seq, key, traits FROM ws_change_removed_old;
+        DROP VIEW ws_changes;
         CREATE VIEW ws_changes AS
         SELECT c.run_seq, r.id AS run, r.model AS model, c.key, c.trait, c.old, c.new,
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS at
@@ -223,6 +222,9 @@ enum SQLiteMigrations {
         SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, e.value AS old, NULL AS new,
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
         FROM ws_change_removed a JOIN json_each(a.traits) e LEFT JOIN ws_runs r ON r.seq = a.run_seq;
+        DROP TABLE ws_change_rows_old;
+        DROP TABLE ws_change_added_old;
+        DROP TABLE ws_change_removed_old;
         """,
     ]
 }

@@ -40,6 +40,33 @@ import Testing
         return try rows(f, sql)
     }
 
+    /// Runs `sql` (one or more statements) on the store.
+    func execute(_ f: SyncFixture, _ sql: String) throws {
+        switch f.storeKind {
+        case .sqlite: try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path).execute(sql)
+        case .postgres: try PGConnection(conninfo: f.storeURL).execute(sql)
+        }
+    }
+
+    /// Makes the store the shape it had before the last migration: every step but that one, and its version.
+    func storeBeforeTheLastMigration(_ f: SyncFixture) throws {
+        switch f.storeKind {
+        case .sqlite:
+            let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path, create: true)
+            try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            for step in SQLiteMigrations.steps.dropLast() { try db.execute(step) }
+            try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '\(SQLiteMigrations.steps.count - 1)')")
+        case .postgres:
+            let pg = try PGConnection(conninfo: f.storeURL)
+            try pg.execute(
+                "CREATE SCHEMA warehouse_sync; "
+                    + "CREATE TABLE warehouse_sync.meta (key text PRIMARY KEY, value text NOT NULL)")
+            for step in PostgresMigrations.steps.dropLast() { try pg.execute(step) }
+            try pg.execute(
+                "INSERT INTO warehouse_sync.meta VALUES ('schema_version', '\(PostgresMigrations.steps.count - 1)')")
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aChangeRowKeepsItsRunsSeqAndReadsTheRestFromTheRun(store: StoreKind) throws {
         let f = try SyncFixture(store: store)
@@ -92,13 +119,11 @@ import Testing
                 run.replacingOccurrences(of: "%@", with: instant(seconds))
             }.joined(separator: ", ")
         }
+        try storeBeforeTheLastMigration(f)
         switch store {
         case .sqlite:
-            let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path, create: true)
-            try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            for step in SQLiteMigrations.steps.dropLast() { try db.execute(step) }
-            try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '\(SQLiteMigrations.steps.count - 1)')")
-            try db.execute(
+            try execute(
+                f,
                 """
                 INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at) VALUES
                     \(values { "\($0)" });
@@ -110,14 +135,9 @@ import Testing
                     (2, 'R2', 'ltv', 'u3', '{"ltv":"30.25","risk":"\\"low\\""}', '2025-01-01T00:00:00Z');
                 """)
         case .postgres:
-            let pg = try PGConnection(conninfo: f.storeURL)
-            try pg.execute(
-                "CREATE SCHEMA warehouse_sync; "
-                    + "CREATE TABLE warehouse_sync.meta (key text PRIMARY KEY, value text NOT NULL)")
-            for step in PostgresMigrations.steps.dropLast() { try pg.execute(step) }
-            try pg.execute(
+            try execute(
+                f,
                 """
-                INSERT INTO warehouse_sync.meta VALUES ('schema_version', '\(PostgresMigrations.steps.count - 1)');
                 INSERT INTO warehouse_sync.runs (id, model, source, trigger, status, started_at, finished_at) VALUES
                     \(values { "to_timestamp(\($0))" });
                 INSERT INTO warehouse_sync.change_added VALUES
@@ -142,5 +162,37 @@ import Testing
         #expect(try columns(f, .changeRows) == ["run_seq", "key", "trait", "old", "new"])
         #expect(try columns(f, .changeAdded) == ["run_seq", "key", "traits"])
         #expect(try columns(f, .changeRemoved) == ["run_seq", "key", "traits"])
+    }
+
+    /// A reader's own view on the documented view, and on PostgreSQL a role's SELECT on it, outlast the
+    /// migration that moved the run's columns out of the log's tables: the migration neither fails on
+    /// the view nor drops the grant.
+    @Test(arguments: StoreKind.allCases)
+    func aReadersViewAndGrantOnTheChangesViewOutlastTheMigration(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try storeBeforeTheLastMigration(f)
+        let view = store == .sqlite ? "ws_changes" : "warehouse_sync.changes"
+        let runs = store == .sqlite ? "ws_runs" : "warehouse_sync.runs"
+        let finish = store == .sqlite ? "1764547200" : "to_timestamp(1764547200)"
+        let changeRows = store == .sqlite ? "ws_change_rows" : "warehouse_sync.change_rows"
+        try execute(
+            f,
+            """
+            INSERT INTO \(runs) (id, model, source, trigger, status, started_at, finished_at)
+                VALUES ('R1', 'ltv', 'wh', 'manual', 'succeeded', \(finish), \(finish));
+            INSERT INTO \(changeRows) VALUES (1, 'R1', 'ltv', 'u1', 'risk', '"low"', '"high"', '2025-01-01T00:00:00Z');
+            CREATE VIEW recent_changes AS SELECT run, model, key, trait FROM \(view);
+            """)
+        let role = "ws_changes_reader_\(UInt32.random(in: 0...UInt32.max))"
+        if store == .postgres { try execute(f, "CREATE ROLE \(role); GRANT SELECT ON \(view) TO \(role)") }
+        defer { if store == .postgres { try? execute(f, "DROP OWNED BY \(role); DROP ROLE \(role)") } }
+
+        #expect(
+            try f.store().changes(ChangeQuery(limit: 10)).map { "\($0.run) \($0.key).\($0.trait)" } == ["R1 u1.risk"])
+        #expect(try columns(f, .changeRows) == ["run_seq", "key", "trait", "old", "new"])
+        #expect(try rows(f, "SELECT run, model, key, trait FROM recent_changes") == ["R1|ltv|u1|risk"])
+        if store == .postgres {
+            #expect(try rows(f, "SELECT has_table_privilege('\(role)', '\(view)', 'SELECT')") == ["t"])
+        }
     }
 }
