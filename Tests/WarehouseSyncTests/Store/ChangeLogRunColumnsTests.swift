@@ -48,22 +48,26 @@ import Testing
         }
     }
 
-    /// Makes the store the shape it had before the last migration: every step but that one, and its version.
-    func storeBeforeTheLastMigration(_ f: SyncFixture) throws {
+    /// The schema versions whose change log still repeated each row's run, model and time.
+    static let versionBefore: [StoreKind: Int] = [.sqlite: 10, .postgres: 11]
+
+    /// Makes the store the shape it had before the change log kept its run's seq alone: the steps up to
+    /// `versionBefore`, and that version.
+    func storeBeforeTheChangeLogsRunSeq(_ f: SyncFixture) throws {
+        let version = try #require(Self.versionBefore[f.storeKind])
         switch f.storeKind {
         case .sqlite:
             let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path, create: true)
             try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            for step in SQLiteMigrations.steps.dropLast() { try db.execute(step) }
-            try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '\(SQLiteMigrations.steps.count - 1)')")
+            for step in SQLiteMigrations.steps.prefix(version) { try db.execute(step) }
+            try db.execute("INSERT INTO ws_meta VALUES ('schema_version', '\(version)')")
         case .postgres:
             let pg = try PGConnection(conninfo: f.storeURL)
             try pg.execute(
                 "CREATE SCHEMA warehouse_sync; "
                     + "CREATE TABLE warehouse_sync.meta (key text PRIMARY KEY, value text NOT NULL)")
-            for step in PostgresMigrations.steps.dropLast() { try pg.execute(step) }
-            try pg.execute(
-                "INSERT INTO warehouse_sync.meta VALUES ('schema_version', '\(PostgresMigrations.steps.count - 1)')")
+            for step in PostgresMigrations.steps.prefix(version) { try pg.execute(step) }
+            try pg.execute("INSERT INTO warehouse_sync.meta VALUES ('schema_version', '\(version)')")
         }
     }
 
@@ -119,7 +123,7 @@ import Testing
                 run.replacingOccurrences(of: "%@", with: instant(seconds))
             }.joined(separator: ", ")
         }
-        try storeBeforeTheLastMigration(f)
+        try storeBeforeTheChangeLogsRunSeq(f)
         switch store {
         case .sqlite:
             try execute(
@@ -170,7 +174,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func aReadersViewAndGrantOnTheChangesViewOutlastTheMigration(store: StoreKind) throws {
         let f = try SyncFixture(store: store)
-        try storeBeforeTheLastMigration(f)
+        try storeBeforeTheChangeLogsRunSeq(f)
         let view = store == .sqlite ? "ws_changes" : "warehouse_sync.changes"
         let runs = store == .sqlite ? "ws_runs" : "warehouse_sync.runs"
         let finish = store == .sqlite ? "1764547200" : "to_timestamp(1764547200)"
