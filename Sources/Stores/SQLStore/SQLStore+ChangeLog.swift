@@ -9,7 +9,8 @@ extension SQLStore {
     /// expands to its traits only within the limit), and the three are merged. A row's run id, model
     /// and time are its run's (the log keeps the run's seq).
     package func changes(_ query: ChangeQuery) throws -> [ChangeRecord] {
-        let filters = """
+        // Each row's run (the log keeps its seq), then the query's filters.
+        let runAndFilters = """
             LEFT JOIN \(table(.runs)) r ON r.seq = c.run_seq
             WHERE (\(d.textParam(1)) IS NULL OR r.model = \(d.param(1)))
               AND (\(d.textParam(2)) IS NULL OR r.id = \(d.param(2)))
@@ -23,24 +24,24 @@ extension SQLStore {
         let each = d.eachLoggedTrait("a")
         let run = "c.run_seq, r.id AS run, r.model, c.key"
         let at = d.instantText("r.finished_at")
+        /// An added or removed profile's rows, limited, then expanded to a row per trait (`old`, `new`:
+        /// the value's place).
+        func expanded(_ log: StoreTable, old: String, new: String) -> String {
+            """
+            SELECT a.run_seq, a.run, a.model, a.key, e.key, \(old), \(new), a.at
+            FROM (SELECT \(run), c.traits, \(at) AS at FROM \(table(log)) c \(runAndFilters)
+                ORDER BY c.run_seq DESC, c.key LIMIT \(d.param(5))) a
+            CROSS JOIN \(each.join)
+            """
+        }
         var rows: [(seq: Int64, record: ChangeRecord)] = []
         for sql in [
             """
             SELECT \(run), c.trait, c.old, c.new, \(at) FROM \(table(.changeRows)) c
-            \(filters) ORDER BY c.run_seq DESC, c.key, \(d.byteOrder("c.trait")) LIMIT \(d.param(5))
+            \(runAndFilters) ORDER BY c.run_seq DESC, c.key, \(d.byteOrder("c.trait")) LIMIT \(d.param(5))
             """,
-            """
-            SELECT a.run_seq, a.run, a.model, a.key, e.key, NULL, \(each.value), a.at
-            FROM (SELECT \(run), c.traits, \(at) AS at FROM \(table(.changeAdded)) c \(filters)
-                ORDER BY c.run_seq DESC, c.key LIMIT \(d.param(5))) a
-            CROSS JOIN \(each.join)
-            """,
-            """
-            SELECT a.run_seq, a.run, a.model, a.key, e.key, \(each.value), NULL, a.at
-            FROM (SELECT \(run), c.traits, \(at) AS at FROM \(table(.changeRemoved)) c \(filters)
-                ORDER BY c.run_seq DESC, c.key LIMIT \(d.param(5))) a
-            CROSS JOIN \(each.join)
-            """,
+            expanded(.changeAdded, old: "NULL", new: each.value),
+            expanded(.changeRemoved, old: each.value, new: "NULL"),
         ] {
             try database.query(sql, parameters) { row in
                 rows.append(

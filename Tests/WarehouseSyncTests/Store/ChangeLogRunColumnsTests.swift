@@ -12,40 +12,13 @@ import Testing
 /// the `changes` view and `warehouse-sync changes` read its run id, model and time from the run's
 /// row, in a new store and in one migrated from the shape that repeated them in every row.
 @Suite struct ChangeLogRunColumnsTests {
-    /// Rows of `sql` on the store, each row's columns joined by "|" (NULL as "-").
-    func rows(_ f: SyncFixture, _ sql: String) throws -> [String] {
-        switch f.storeKind {
-        case .sqlite:
-            let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path)
-            let statement = try db.prepare(sql)
-            var rows: [String] = []
-            while try statement.step() {
-                rows.append((0..<statement.columnCount).map { statement.text($0) ?? "-" }.joined(separator: "|"))
-            }
-            return rows
-        case .postgres:
-            let result = try PGConnection(conninfo: f.storeURL).execute(sql)
-            return (0..<result.rowCount).map { row in
-                (0..<result.columnCount).map { result.text(row, $0) ?? "-" }.joined(separator: "|")
-            }
-        }
-    }
-
     func columns(_ f: SyncFixture, _ table: StoreTable) throws -> [String] {
         let sql =
             f.storeKind == .sqlite
-            ? "SELECT name FROM pragma_table_info('\(StoreDialect.sqlite.table(table))') ORDER BY cid"
-            : "SELECT attname FROM pg_attribute WHERE attrelid = '\(StoreDialect.postgres.table(table))'::regclass "
+            ? "SELECT name FROM pragma_table_info('\(f.storeDialect.table(table))') ORDER BY cid"
+            : "SELECT attname FROM pg_attribute WHERE attrelid = '\(f.storeDialect.table(table))'::regclass "
                 + "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
-        return try rows(f, sql)
-    }
-
-    /// Runs `sql` (one or more statements) on the store.
-    func execute(_ f: SyncFixture, _ sql: String) throws {
-        switch f.storeKind {
-        case .sqlite: try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path).execute(sql)
-        case .postgres: try PGConnection(conninfo: f.storeURL).execute(sql)
-        }
+        return try f.storeRows(sql)
     }
 
     /// The schema versions whose change log still repeated each row's run, model and time.
@@ -101,10 +74,10 @@ import Testing
         #expect(try f.store().changes(ChangeQuery(model: "other", limit: 100)).isEmpty)
 
         // Plain SQL on the documented view sees each run's id, model and time.
-        let view = f.storeKind == .sqlite ? "ws_changes" : "warehouse_sync.changes"
-        let at = f.storeKind == .sqlite ? "at" : StoreDialect.postgres.isoText("at")
+        let view = f.storeDialect.table(.changes)
+        let at = f.storeDialect.isoText("at")
         #expect(
-            try rows(f, "SELECT run, model, \(at) FROM \(view) GROUP BY run, model, at ORDER BY min(run_seq)")
+            try f.storeRows("SELECT run, model, \(at) FROM \(view) GROUP BY run, model, at ORDER BY min(run_seq)")
                 == [first, second].map {
                     "\($0.id)|ltv|\(formatInstant($0.finishedAt!))"
                 })
@@ -126,8 +99,7 @@ import Testing
         try storeBeforeTheChangeLogsRunSeq(f)
         switch store {
         case .sqlite:
-            try execute(
-                f,
+            try f.storeExecute(
                 """
                 INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at) VALUES
                     \(values { "\($0)" });
@@ -139,8 +111,7 @@ import Testing
                     (2, 'R2', 'ltv', 'u3', '{"ltv":"30.25","risk":"\\"low\\""}', '2025-01-01T00:00:00Z');
                 """)
         case .postgres:
-            try execute(
-                f,
+            try f.storeExecute(
                 """
                 INSERT INTO warehouse_sync.runs (id, model, source, trigger, status, started_at, finished_at) VALUES
                     \(values { "to_timestamp(\($0))" });
@@ -175,12 +146,11 @@ import Testing
     func aReadersViewAndGrantOnTheChangesViewOutlastTheMigration(store: StoreKind) throws {
         let f = try SyncFixture(store: store)
         try storeBeforeTheChangeLogsRunSeq(f)
-        let view = store == .sqlite ? "ws_changes" : "warehouse_sync.changes"
-        let runs = store == .sqlite ? "ws_runs" : "warehouse_sync.runs"
+        let view = f.storeDialect.table(.changes)
+        let runs = f.storeDialect.table(.runs)
         let finish = store == .sqlite ? "1764547200" : "to_timestamp(1764547200)"
-        let changeRows = store == .sqlite ? "ws_change_rows" : "warehouse_sync.change_rows"
-        try execute(
-            f,
+        let changeRows = f.storeDialect.table(.changeRows)
+        try f.storeExecute(
             """
             INSERT INTO \(runs) (id, model, source, trigger, status, started_at, finished_at)
                 VALUES ('R1', 'ltv', 'wh', 'manual', 'succeeded', \(finish), \(finish));
@@ -188,15 +158,15 @@ import Testing
             CREATE VIEW recent_changes AS SELECT run, model, key, trait FROM \(view);
             """)
         let role = "ws_changes_reader_\(UInt32.random(in: 0...UInt32.max))"
-        if store == .postgres { try execute(f, "CREATE ROLE \(role); GRANT SELECT ON \(view) TO \(role)") }
-        defer { if store == .postgres { try? execute(f, "DROP OWNED BY \(role); DROP ROLE \(role)") } }
+        if store == .postgres { try f.storeExecute("CREATE ROLE \(role); GRANT SELECT ON \(view) TO \(role)") }
+        defer { if store == .postgres { try? f.storeExecute("DROP OWNED BY \(role); DROP ROLE \(role)") } }
 
         #expect(
             try f.store().changes(ChangeQuery(limit: 10)).map { "\($0.run) \($0.key).\($0.trait)" } == ["R1 u1.risk"])
         #expect(try columns(f, .changeRows) == ["run_seq", "key", "trait", "old", "new"])
-        #expect(try rows(f, "SELECT run, model, key, trait FROM recent_changes") == ["R1|ltv|u1|risk"])
+        #expect(try f.storeRows("SELECT run, model, key, trait FROM recent_changes") == ["R1|ltv|u1|risk"])
         if store == .postgres {
-            #expect(try rows(f, "SELECT has_table_privilege('\(role)', '\(view)', 'SELECT')") == ["t"])
+            #expect(try f.storeRows("SELECT has_table_privilege('\(role)', '\(view)', 'SELECT')") == ["t"])
         }
     }
 }

@@ -241,25 +241,9 @@ import Testing
         #expect(logged.allSatisfy { $0.old == nil && $0.run == run.id && $0.model == "odd" })
         #expect(expected.count == 12 && expected.contains("k1.n = null"), "a NULL is the value null: \(expected)")
         // Plain SQL on the documented view sees the same rows.
-        let viewRows: [String]
-        switch store {
-        case .sqlite:
-            let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path)
-            let statement = try db.prepare("SELECT key, trait, new FROM ws_changes WHERE run = ?1 ORDER BY key, trait")
-            statement.bind(1, run.id)
-            var rows: [String] = []
-            while try statement.step() {
-                rows.append("\(statement.text(0)!).\(statement.text(1)!) = \(statement.text(2)!)")
-            }
-            viewRows = rows
-        case .postgres:
-            let pg = try PGConnection(conninfo: f.storeURL)
-            let result = try pg.execute(
-                "SELECT key, trait, new FROM warehouse_sync.changes WHERE run = $1 ORDER BY key, trait", [run.id])
-            viewRows = (0..<result.rowCount).map {
-                "\(result.text($0, 0)!).\(result.text($0, 1)!) = \(result.text($0, 2)!)"
-            }
-        }
+        let viewRows = try f.storeRows(
+            "SELECT key || '.' || trait || ' = ' || new FROM \(f.storeDialect.table(.changes)) "
+                + "WHERE run = '\(run.id)' ORDER BY key, trait")
         #expect(viewRows == expected)
         // A later change to an added profile is a row per trait, with its old value.
         try f.warehouse("UPDATE odd SET s = 'x' WHERE id = 'k2'")

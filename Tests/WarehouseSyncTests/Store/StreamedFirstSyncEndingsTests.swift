@@ -12,16 +12,7 @@ import Testing
 /// a run that never wrote; a first sync of an empty result still records its shape.
 @Suite(.serialized) struct StreamedFirstSyncEndingsTests {
     static func count(_ f: SyncFixture, _ table: StoreTable) throws -> Int {
-        switch f.storeKind {
-        case .sqlite:
-            let db = try SQLiteDatabase(path: String(f.storeURL.dropFirst("sqlite:".count)))
-            let statement = try db.prepare("SELECT count(*) FROM \(StoreDialect.sqlite.table(table))")
-            _ = try statement.step()
-            return Int(statement.int64(0))
-        case .postgres:
-            let pg = try PGConnection(conninfo: f.storeURL)
-            return Int(try pg.execute("SELECT count(*) FROM \(StoreDialect.postgres.table(table))").text(0, 0) ?? "0")!
-        }
+        Int(try f.storeRows("SELECT count(*) FROM \(f.storeDialect.table(table))").first ?? "") ?? -1
     }
 
     /// Rows of the tables a run writes, by table.
