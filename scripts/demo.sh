@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# With pipefail a failed build ends the script: the grep only hides the progress lines.
+swift build --product warehouse-sync 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 mkdir -p .warehouse-sync
 if [ ! -f .warehouse-sync/demo-warehouse.db ]; then
   sqlite3 .warehouse-sync/demo-warehouse.db < demo/warehouse.sql >/dev/null

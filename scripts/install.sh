@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 prefix="${1:-/usr/local}"
 scripts/install-deps.sh
 echo "building the release binary (a few minutes the first time)" >&2
-swift build -c release --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# With pipefail a failed build ends the script: the grep only hides the progress lines.
+swift build -c release --product warehouse-sync 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 binary="$(swift build -c release --show-bin-path)/warehouse-sync"
 [ -x "$binary" ] || { echo "install: the build did not produce $binary" >&2; exit 1; }
 mkdir -p "$prefix/bin" "$prefix/share/warehouse-sync"
