@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# With pipefail a failed build ends the script: the grep only hides the progress lines.
+swift build -c release --product warehouse-sync 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 # A durable server (fsync on), like the SQLite store, which syncs its log at every commit.
 WS_PG_DURABLE=1 exec scripts/throwaway-postgres.sh python3 bench/bench.py "$@"

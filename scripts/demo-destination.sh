@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build --product warehouse-sync 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# With pipefail a failed build ends the script: the grep only hides the progress lines.
+swift build --product warehouse-sync 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 tool="$PWD/.build/debug/warehouse-sync"
 demo=.warehouse-sync/demo-destination
 rm -rf "$demo" && mkdir -p "$demo/.warehouse-sync"
