@@ -43,6 +43,8 @@ class RecordingStoreDatabase: StoreDatabase {
     func beginWrite() throws { statements.append(Statement(sql: "BEGIN", values: [])) }
     func lockForCommit(model: String) throws { statements.append(Statement(sql: "LOCK \(model)", values: [])) }
     func beginMigration() throws { statements.append(Statement(sql: "BEGIN MIGRATION", values: [])) }
+    func readerViews() throws -> [String: Bool] { [:] }
+    func lockHolders() throws -> [String] { [] }
     func commitTransaction() throws { statements.append(Statement(sql: "COMMIT", values: [])) }
     func rollback() { statements.append(Statement(sql: "ROLLBACK", values: [])) }
 

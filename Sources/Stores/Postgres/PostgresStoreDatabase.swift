@@ -96,8 +96,51 @@ package final class PostgresStoreDatabase: StoreDatabase {
             try connection.execute("BEGIN")
             // One migrator at a time across processes.
             try connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            // Not before the advisory lock: another process's long migration is worth waiting for. A
+            // reader's open transaction is not: it may never end (docs/operations.md, upgrading).
+            try connection.execute("SET LOCAL lock_timeout = '\(Self.migrationLockTimeout)'")
             try connection.execute("CREATE SCHEMA IF NOT EXISTS warehouse_sync")
         }
+    }
+
+    /// How long a migration waits for another session's lock on a table it changes.
+    static let migrationLockTimeout = "10s"
+
+    package func readerViews() throws -> [String: Bool] {
+        var views: [String: Bool] = [:]
+        try query(
+            """
+            SELECT DISTINCT v.oid::regclass::text FROM pg_depend d
+            JOIN pg_rewrite w ON w.oid = d.objid JOIN pg_class v ON v.oid = w.ev_class
+            JOIN pg_class t ON t.oid = d.refobjid
+            WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND v.oid <> t.oid
+              AND t.relnamespace = 'warehouse_sync'::regnamespace AND t.relkind = 'r'
+              AND NOT (v.relnamespace = 'warehouse_sync'::regnamespace AND v.relname IN ('changes', 'profile_traits'))
+            """, []
+        ) { row in
+            if let name = row.text(0) { views[name] = true }
+        }
+        return views
+    }
+
+    package func lockHolders() throws -> [String] {
+        var holders: [String] = []
+        try query(
+            """
+            SELECT DISTINCT a.pid, a.usename, a.application_name, a.state,
+                to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.granted AND c.relnamespace = 'warehouse_sync'::regnamespace AND l.pid <> pg_backend_pid()
+            ORDER BY a.pid
+            """, []
+        ) { row in
+            var text = "pid \(row.text(0) ?? "?") (user \(row.text(1) ?? "?")"
+            if let application = row.text(2), !application.isEmpty { text += ", application \(application)" }
+            if let state = row.text(3) { text += ", \(state)" }
+            if let since = row.text(4) { text += " in a transaction since \(since)" }
+            holders.append(text + ")")
+        }
+        return holders
     }
 
     package func commitTransaction() throws { try classifying { try connection.execute("COMMIT") } }

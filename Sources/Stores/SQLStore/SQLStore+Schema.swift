@@ -30,15 +30,38 @@ extension SQLStore {
         if try isCurrent(database) { return }
         let version = try schemaVersion(database)
         guard version <= Database.migrations.count else { throw newer(database, version) }
+        let refused =
+            "the store \(database.name) is at schema version \(version) and this warehouse-sync needs "
+            + "\(Database.migrations.count); migrating it was refused: "
         do {
             try migrate(database)
-        } catch let error as ConnectorError where error.sqlState == "42501" || error.sqlState == "25006" {
+        } catch let error as StoreError where error.sqlState == "42501" || error.sqlState == "25006" {
             throw StoreError(
-                "the store \(database.name) is at schema version \(version) and this warehouse-sync needs "
-                    + "\(Database.migrations.count); migrating it was refused: \(error.message)",
+                refused + error.message,
                 hint: "open it once as a user or role that may change the store (its owner), then readers with "
                     + "fewer rights can read it", code: .schema)
+        } catch let error as StoreError where error.sqlState == "2BP01" {
+            // PostgreSQL names one dependent object; the reader may have several.
+            let views = (try? database.readerViews().keys.sorted()) ?? []
+            throw StoreError(
+                refused + error.message
+                    + (views.isEmpty ? "" : "; views of the store's tables: " + views.joined(separator: ", ")),
+                hint: readerViewHint, code: .schema)
+        } catch let error as StoreError where error.sqlState == "55P03" {
+            let holders = (try? database.lockHolders()) ?? []
+            throw StoreError(
+                refused + "other sessions held locks on its tables too long"
+                    + (holders.isEmpty ? "" : ": " + holders.joined(separator: "; ")),
+                hint: "end those sessions' transactions (a session idle in a transaction keeps its locks until it "
+                    + "ends), then run warehouse-sync again; nothing was changed", transient: true, code: .schema)
         }
+    }
+
+    /// What to do about a view of the reader's own that a migration would break.
+    private static var readerViewHint: String {
+        "a view of your own reads a table or column this version changes: rebuild it on the documented views "
+            + "(the changes view keeps each change's run, model and time; docs/operations.md) or drop it, then "
+            + "run warehouse-sync again; nothing was changed"
     }
 
     private static func newer(_ database: Database, _ version: Int) -> StoreError {
@@ -59,7 +82,15 @@ extension SQLStore {
                 "CREATE TABLE IF NOT EXISTS \(d.table(.meta)) (key text PRIMARY KEY, value text NOT NULL)")
             let version = try schemaVersion(database)
             guard version <= steps.count else { throw newer(database, version) }
+            let viewsBefore = try database.readerViews()
             for step in steps.dropFirst(version) { try database.runScript(step) }
+            let broken = try database.readerViews().filter { !$0.value && viewsBefore[$0.key] == true }.keys.sorted()
+            guard broken.isEmpty else {
+                throw StoreError(
+                    "the store \(database.name) is at schema version \(version) and migrating it to version "
+                        + "\(steps.count) would break these views of its tables: \(broken.joined(separator: ", "))",
+                    hint: readerViewHint, code: .schema)
+            }
             try addMissingRunColumns(database)
             try setMeta(database, "schema_version", String(steps.count))
             try database.commitTransaction()

@@ -38,6 +38,13 @@ package protocol StoreDatabase: AnyObject {
     func lockForCommit(model: String) throws
     /// Begins the migration's transaction, with the lock that lets one process migrate at a time.
     func beginMigration() throws
+    /// The views of the store's readers (not the store's own) that read its tables, each with whether
+    /// it reads now: SQLite keeps a view whose table or column is gone and fails only when it is read;
+    /// PostgreSQL refuses a change that would break one, so there every one reads.
+    func readerViews() throws -> [String: Bool]
+    /// The sessions other than this one that hold a lock on the store's tables, each described as its
+    /// server reports it (pid, user, application, state); none for SQLite, whose writers wait in turn.
+    func lockHolders() throws -> [String]
     func commitTransaction() throws
     /// Rolls back the open transaction; never throws (the connection may be gone).
     func rollback()

@@ -101,6 +101,12 @@ extension StoreError {
     /// A driver's error on the store at `place`, with what to do about it.
     /// `isFile`: the store is a SQLite file, so failing to open it is never a server that may come back.
     static func from(_ error: ConnectorError, place: String, isFile: Bool = false) -> StoreError {
+        var classified = classify(error, place: place, isFile: isFile)
+        classified.sqlState = isFile ? nil : error.sqlState
+        return classified
+    }
+
+    private static func classify(_ error: ConnectorError, place: String, isFile: Bool) -> StoreError {
         // SQLSTATE means something to a server's operator, not for a file.
         let state = isFile ? nil : error.sqlState
         let text = "the store \(place): \(error.message)" + (state.map { " (SQLSTATE \($0))" } ?? "")

@@ -182,7 +182,10 @@ enum SQLiteMigrations {
         // which the view joins, so a first sync writes a shorter row a profile. Each table is copied once.
         // The old tables are renamed first and ws_changes is replaced only after the last rename: a rename
         // checks every view in the file, and a view of the reader's own on ws_changes must not fail it.
+        // legacy_alter_table: a rename leaves the views that name a table alone, so a reader's view on
+        // ws_change_rows reads the new table, not the old one this step drops.
         """
+        PRAGMA legacy_alter_table = ON;
         ALTER TABLE ws_change_rows RENAME TO ws_change_rows_old;
         CREATE TABLE ws_change_rows (
             run_seq INTEGER NOT NULL,
@@ -225,6 +228,7 @@ enum SQLiteMigrations {
         DROP TABLE ws_change_rows_old;
         DROP TABLE ws_change_added_old;
         DROP TABLE ws_change_removed_old;
+        PRAGMA legacy_alter_table = OFF;
         """,
     ]
 }

@@ -179,6 +179,23 @@ package final class SQLiteStoreDatabase: StoreDatabase {
     /// `BEGIN IMMEDIATE` already made this the only writer of the file.
     package func lockForCommit(model: String) throws {}
     package func beginMigration() throws { try classifying { try db.execute("BEGIN IMMEDIATE") } }
+
+    package func readerViews() throws -> [String: Bool] {
+        var names: [String] = []
+        try query(
+            "SELECT name FROM sqlite_master WHERE type = 'view' AND name NOT IN ('ws_changes', 'profile_traits')", []
+        ) { row in
+            if let name = row.text(0) { names.append(name) }
+        }
+        // A view's table and columns are resolved when a statement reading it is prepared.
+        return Dictionary(
+            names.map { name in
+                let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                return (name, (try? db.prepare("SELECT * FROM \(quoted) LIMIT 0")) != nil)
+            }, uniquingKeysWith: { first, _ in first })
+    }
+
+    package func lockHolders() throws -> [String] { [] }
     package func commitTransaction() throws {
         try classifying { try db.execute("COMMIT") }
         // Past the inline mark the commit has already copied the log into the file; restarting the log

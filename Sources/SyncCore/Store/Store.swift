@@ -308,6 +308,9 @@ public struct StoreError: ReportedError, Sendable, CustomStringConvertible {
     /// A lost connection, a server restarting, a busy store, a lost lease: a later try may succeed.
     /// A newer schema, a bad URL, a read-only file or a link never will.
     public var isTransient: Bool
+    /// The SQLSTATE a PostgreSQL store's server refused the statement with (`2BP01`, `55P03`, ...);
+    /// nil for a SQLite store and for errors of WarehouseSync's own.
+    public var sqlState: String?
 
     public init(_ message: String, hint: String? = nil, transient: Bool = false, code: Code = .statement) {
         self.code = code

@@ -1,0 +1,119 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Drivers
+@testable import Stores
+@testable import SyncCore
+
+/// docs/operations.md (upgrading): a migration and what the store's readers built or hold on its
+/// tables. A reader's view keeps reading, or the migration is refused naming it; a reader's open
+/// transaction makes it give up after a while, naming the session; a role that may not change the
+/// store is told to open it once as its owner. Nothing is changed by a refused migration.
+@Suite struct MigrationAndReadersTests {
+    private let before = ChangeLogRunColumnsTests()
+
+    private func schemaVersion(_ f: SyncFixture) throws -> [String] {
+        try f.storeRows("SELECT value FROM \(f.storeDialect.table(.meta)) WHERE key = 'schema_version'")
+    }
+
+    private func storeError(_ open: () throws -> Any) -> StoreError? {
+        do {
+            _ = try open()
+            return nil
+        } catch {
+            return error as? StoreError
+        }
+    }
+
+    /// Views on the log's tables that read only the columns the migration keeps read the new tables,
+    /// and on SQLite a later rename in the file still works (a broken view would fail it).
+    @Test(arguments: StoreKind.allCases)
+    func aReadersViewOnTheLogsTablesReadsThemAfterTheMigration(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try before.storeBeforeTheChangeLogsRunSeq(f)
+        let (rows, added) = (f.storeDialect.table(.changeRows), f.storeDialect.table(.changeAdded))
+        let finish = store == .sqlite ? "1764547200" : "to_timestamp(1764547200)"
+        try f.storeExecute(
+            """
+            INSERT INTO \(f.storeDialect.table(.runs)) (id, model, source, trigger, status, started_at, finished_at)
+                VALUES ('R1', 'ltv', 'wh', 'manual', 'succeeded', \(finish), \(finish));
+            INSERT INTO \(rows) VALUES (1, 'R1', 'ltv', 'u1', 'risk', '"low"', '"high"', '2025-01-01T00:00:00Z');
+            INSERT INTO \(added) VALUES (1, 'R1', 'ltv', 'u2', '{"risk":"\\"low\\""}', '2025-01-01T00:00:00Z');
+            CREATE VIEW my_rows AS SELECT run_seq, key, trait, old, new FROM \(rows);
+            CREATE VIEW my_added AS SELECT run_seq, key FROM \(added);
+            """)
+
+        _ = try f.store()
+        #expect(try schemaVersion(f) != [String(try #require(ChangeLogRunColumnsTests.versionBefore[store]))])
+        #expect(try f.storeRows("SELECT run_seq, key, trait, new FROM my_rows") == [#"1|u1|risk|"high""#])
+        #expect(try f.storeRows("SELECT run_seq, key FROM my_added") == ["1|u2"])
+        if store == .sqlite {
+            try f.storeExecute("ALTER TABLE ws_leases RENAME TO ws_leases_renamed")
+        }
+    }
+
+    /// A reader's view that reads a column the migration drops: the migration is refused, naming the
+    /// view and what to do, and the store stays as it was; without the view it migrates.
+    @Test(arguments: StoreKind.allCases)
+    func aMigrationThatWouldBreakAReadersViewIsRefusedNamingIt(store: StoreKind) throws {
+        let f = try SyncFixture(store: store)
+        try before.storeBeforeTheChangeLogsRunSeq(f)
+        let versionBefore = [String(try #require(ChangeLogRunColumnsTests.versionBefore[store]))]
+        try f.storeExecute(
+            "CREATE VIEW runs_changed AS SELECT run, model, key FROM \(f.storeDialect.table(.changeRows))")
+
+        let error = try #require(storeError { try f.store() })
+        #expect(error.code == .schema)
+        #expect(error.message.contains("runs_changed"))
+        #expect(error.hint?.contains("rebuild it on the documented views") == true)
+        #expect(error.hint?.contains("nothing was changed") == true)
+        #expect(try schemaVersion(f) == versionBefore)
+        #expect(try f.storeRows("SELECT count(*) FROM runs_changed") == ["0"])
+
+        try f.storeExecute("DROP VIEW runs_changed")
+        _ = try f.store()
+        #expect(try schemaVersion(f) != versionBefore)
+    }
+
+    /// A reader idle in a transaction that read the changes view: the migration waits for its lock only
+    /// so long, then says which session holds it; once the reader ends, the store migrates.
+    @Test func aMigrationBehindAReadersOpenTransactionGivesUpNamingTheSession() throws {
+        let f = try SyncFixture(store: .postgres)
+        try before.storeBeforeTheChangeLogsRunSeq(f)
+        let reader = try PGConnection(conninfo: f.storeURL)
+        try reader.execute("SET application_name = 'ws_test_dashboard'")
+        try reader.execute("BEGIN; SELECT count(*) FROM warehouse_sync.changes")
+        let pid = try #require(try reader.execute("SELECT pg_backend_pid()").text(0, 0))
+
+        let error = try #require(storeError { try f.store() })
+        #expect(error.code == .schema)
+        #expect(error.isTransient)
+        #expect(error.message.contains("pid \(pid)"))
+        #expect(error.message.contains("application ws_test_dashboard"))
+        #expect(error.message.contains("idle in transaction"))
+        #expect(error.hint?.contains("end those sessions' transactions") == true)
+        #expect(try schemaVersion(f) == ["11"])
+
+        try reader.execute("COMMIT")
+        _ = try f.store()
+        #expect(try schemaVersion(f) == [String(PostgresMigrations.steps.count)])
+    }
+
+    /// A role that may read the store but not change it opens a store that needs migrating: it is told
+    /// to open the store once as its owner.
+    @Test func aRoleThatMayNotChangeTheStoreIsToldToOpenItOnceAsItsOwner() throws {
+        let f = try SyncFixture(store: .postgres)
+        try before.storeBeforeTheChangeLogsRunSeq(f)
+        let database = try #require(try f.storeRows("SELECT current_database()").first)
+        let role = try TestPostgres.createRole(password: "reader-secret", in: database)
+        let url = "postgresql://\(role):reader-secret@127.0.0.1:\(try TestPostgres.port())/\(database)"
+
+        let error = try #require(
+            storeError { try StoreLocation(url: Secret(url), projectDirectory: f.directory).open() })
+        #expect(error.code == .schema)
+        #expect(error.message.contains("migrating it was refused"))
+        #expect(error.hint?.contains("open it once as a user or role that may change the store") == true)
+        #expect(try schemaVersion(f) == ["11"])
+    }
+}
