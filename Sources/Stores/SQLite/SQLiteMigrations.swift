@@ -230,5 +230,23 @@ enum SQLiteMigrations {
         DROP TABLE ws_change_removed_old;
         PRAGMA legacy_alter_table = OFF;
         """,
+        // 12: ws_changes joins each log row to its run before it expands an added or removed profile's
+        // traits into rows, so a reader's filter on the run (`at`, `run`, `model`) is applied a profile at
+        // a time, not a trait at a time. Every log row has its run: runs are never deleted.
+        """
+        DROP VIEW ws_changes;
+        CREATE VIEW ws_changes AS
+        SELECT c.run_seq, r.id AS run, r.model AS model, c.key, c.trait, c.old, c.new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS at
+        FROM ws_runs r JOIN ws_change_rows c ON c.run_seq = r.seq
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, NULL AS old, e.value AS new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
+        FROM ws_runs r JOIN ws_change_added a ON a.run_seq = r.seq JOIN json_each(a.traits) e
+        UNION ALL
+        SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, e.value AS old, NULL AS new,
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
+        FROM ws_runs r JOIN ws_change_removed a ON a.run_seq = r.seq JOIN json_each(a.traits) e;
+        """,
     ]
 }

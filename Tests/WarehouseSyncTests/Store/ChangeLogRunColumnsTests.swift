@@ -169,4 +169,27 @@ import Testing
             #expect(try f.storeRows("SELECT has_table_privilege('\(role)', '\(view)', 'SELECT')") == ["t"])
         }
     }
+
+    /// On SQLite, a reader's filter on a change's run (here its `at`) is applied before an added or
+    /// removed profile's traits are expanded into rows: in each branch of the view that expands them,
+    /// the run is read before `json_each`.
+    @Test func theSQLiteChangesViewReadsTheRunBeforeExpandingTraits() throws {
+        let f = try SyncFixture(store: .sqlite)
+        _ = try f.store()
+        let plan = try f.storeRows(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM ws_changes WHERE at >= '2025-12-05T00:00:00Z'"
+        ).map { $0.split(separator: "|").last.map(String.init) ?? "" }
+        var branches: [[String]] = [[]]
+        for step in plan {
+            if step.contains("UNION ALL") || step.contains("LEFT-MOST SUBQUERY") { branches.append([]) }
+            branches[branches.count - 1].append(step)
+        }
+        let expanding = branches.filter { $0.contains { $0.hasPrefix("SCAN e") } }
+        #expect(expanding.count == 2, "\(plan)")
+        for branch in expanding {
+            let run = branch.firstIndex { $0.hasPrefix("SCAN r") || $0.hasPrefix("SEARCH r") }
+            let traits = branch.firstIndex { $0.hasPrefix("SCAN e") }
+            #expect(run != nil && traits != nil && run! < traits!, "\(branch)")
+        }
+    }
 }
