@@ -139,6 +139,13 @@ extension StoreError {
         if lower.contains("disk") && (lower.contains("full") || lower.contains("space")) {
             return StoreError(text, hint: fullDiskHint(isFile: isFile), transient: true, code: .file)
         }
+        if isFile && error.code == .timeout {
+            return StoreError(
+                text,
+                hint: "another process held the store's write lock longer than 30 s (a long commit, a migration, "
+                    + "or a sqlite3 shell or tool with an open write transaction): let it finish or end its "
+                    + "transaction, then run again; runs retry", transient: true, code: .statement)
+        }
         return StoreError(text, hint: error.hint, transient: error.isTransient)
     }
 }

@@ -167,6 +167,13 @@ import Testing
         #expect(StoreError.from(ConnectorError(.connectionFailed, "refused"), place: "x").code == .connection)
         #expect(StoreError.from(ConnectorError(.query, "unable to open database file"), place: "x").code == .file)
         #expect(StoreError.leaseLost(model: "m", holder: "h").code == .lease)
+        // A SQLite store another process kept locked past the busy timeout: say who may hold it.
+        let busy = StoreError.from(ConnectorError(.timeout, "database is locked"), place: "x", isFile: true)
+        #expect(busy.isTransient && busy.hint?.contains("held the store's write lock") == true)
+        // A server's SQLSTATE travels with the store's error (a migration names what it refers to).
+        #expect(StoreError.from(ConnectorError(.query, "in use", sqlState: "2BP01"), place: "x").sqlState == "2BP01")
+        #expect(
+            StoreError.from(ConnectorError(.query, "x", sqlState: "25006"), place: "x", isFile: true).sqlState == nil)
         #expect(throws: StoreError.self) {
             do {
                 _ = try StoreLocation(url: Secret("mysql://h/db"), projectDirectory: URL(fileURLWithPath: "/")).open()
