@@ -232,21 +232,21 @@ enum SQLiteMigrations {
         """,
         // 12: ws_changes joins each log row to its run before it expands an added or removed profile's
         // traits into rows, so a reader's filter on the run (`at`, `run`, `model`) is applied a profile at
-        // a time, not a trait at a time. Every log row has its run: runs are never deleted.
+        // a time, not a trait at a time. A row whose run were missing would still show (LEFT JOIN).
         """
         DROP VIEW ws_changes;
         CREATE VIEW ws_changes AS
         SELECT c.run_seq, r.id AS run, r.model AS model, c.key, c.trait, c.old, c.new,
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') AS at
-        FROM ws_runs r JOIN ws_change_rows c ON c.run_seq = r.seq
+        FROM ws_change_rows c LEFT JOIN ws_runs r ON r.seq = c.run_seq
         UNION ALL
         SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, NULL AS old, e.value AS new,
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
-        FROM ws_runs r JOIN ws_change_added a ON a.run_seq = r.seq JOIN json_each(a.traits) e
+        FROM ws_change_added a LEFT JOIN ws_runs r ON r.seq = a.run_seq JOIN json_each(a.traits) e
         UNION ALL
         SELECT a.run_seq, r.id, r.model, a.key, e.key AS trait, e.value AS old, NULL AS new,
                strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch')
-        FROM ws_runs r JOIN ws_change_removed a ON a.run_seq = r.seq JOIN json_each(a.traits) e;
+        FROM ws_change_removed a LEFT JOIN ws_runs r ON r.seq = a.run_seq JOIN json_each(a.traits) e;
         """,
     ]
 }
