@@ -125,12 +125,15 @@ package final class PostgresStoreDatabase: StoreDatabase {
 
     package func lockHolders() throws -> [String] {
         var holders: [String] = []
+        // pg_locks lists every database's locks, and a copy of this one (CREATE DATABASE ... TEMPLATE)
+        // has tables of the same OIDs: only this database's sessions can hold its tables.
         try query(
             """
             SELECT DISTINCT a.pid, a.usename, a.application_name, a.state,
                 to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.granted AND c.relnamespace = 'warehouse_sync'::regnamespace AND l.pid <> pg_backend_pid()
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             ORDER BY a.pid
             """, []
         ) { row in

@@ -100,6 +100,33 @@ import Testing
         #expect(try schemaVersion(f) == [String(PostgresMigrations.steps.count)])
     }
 
+    /// The sessions a refused migration names hold locks in the store's own database: a copy of the
+    /// store made with `CREATE DATABASE ... TEMPLATE` has tables of the same OIDs, and a session reading
+    /// the original (another database, which cannot block this one) is not named.
+    @Test func theLockHoldersNamedAreSessionsOfTheStoresOwnDatabase() throws {
+        let original = try TestPostgres.freshDatabase("locks")
+        do {
+            let setup = try PGConnection(conninfo: original.url)
+            try setup.execute("CREATE SCHEMA warehouse_sync; CREATE TABLE warehouse_sync.profiles (key text)")
+        }
+        let copy = original.name + "_copy"
+        try PGConnection(conninfo: try TestPostgres.url())
+            .execute("CREATE DATABASE \(copy) TEMPLATE \(original.name)")
+        var pids: [String] = []
+        var readers: [PGConnection] = []
+        for url in [original.url, try TestPostgres.url(database: copy)] {
+            let reader = try PGConnection(conninfo: url)
+            try reader.execute("BEGIN; SELECT count(*) FROM warehouse_sync.profiles")
+            pids.append(try #require(try reader.execute("SELECT pg_backend_pid()").text(0, 0)))
+            readers.append(reader)
+        }
+
+        let holders = try PostgresStoreDatabase(conninfo: try TestPostgres.url(database: copy)).lockHolders()
+        #expect(holders.count == 1, "\(holders)")
+        #expect(holders.first?.hasPrefix("pid \(pids[1]) ") == true, "\(holders)")
+        for reader in readers { try reader.execute("COMMIT") }
+    }
+
     /// A role that may read the store but not change it opens a store that needs migrating: it is told
     /// to open the store once as its owner.
     @Test func aRoleThatMayNotChangeTheStoreIsToldToOpenItOnceAsItsOwner() throws {
