@@ -144,7 +144,7 @@ extension StoreError {
                 text,
                 hint: "another process held the store's write lock longer than 30 s (a long commit, a migration, "
                     + "or a sqlite3 shell or tool with an open write transaction): let it finish or end its "
-                    + "transaction, then run again; runs retry", transient: true, code: .statement)
+                    + "transaction, then run again; runs retry", transient: true, code: .busy)
         }
         return StoreError(text, hint: error.hint, transient: error.isTransient)
     }

@@ -122,7 +122,10 @@ enum SQLiteMigrations {
         // 7: an added profile's change-log rows as one row of its traits (a first sync of a million
         // profiles writes a million rows, not one per trait), each value a JSON string holding its
         // canonical text (json_each returns a string's content exactly); ws_changes is the view of both.
+        // legacy_alter_table: the rename neither checks nor rewrites the readers' views, so a view that
+        // was already broken does not stop it, and one on ws_changes reads the view of the same columns.
         """
+        PRAGMA legacy_alter_table = ON;
         ALTER TABLE ws_changes RENAME TO ws_change_rows;
         CREATE TABLE ws_change_added (
             run_seq INTEGER NOT NULL,
@@ -138,6 +141,7 @@ enum SQLiteMigrations {
         UNION ALL
         SELECT a.run_seq, a.run, a.model, a.key, e.key AS trait, NULL AS old, e.value AS new, a.at
         FROM ws_change_added a, json_each(a.traits) e;
+        PRAGMA legacy_alter_table = OFF;
         """,
         // 8: which scratch table holds the keys and hashes of a `-- diff: warehouse` model's snapshot
         // (docs/warehouse-diff.md), and the store's own id, which names its scratch tables apart from other stores'.

@@ -47,13 +47,16 @@ extension SQLiteStoreDatabase {
     }
 
     /// Runs `body` again while SQLite answers "database is locked" at once (a new store being set up
-    /// by another connection: its busy handler does not cover every lock), for up to 30 s.
-    static func whileBusy<T>(_ body: () throws -> T) throws -> T {
-        let deadline = ContinuousClock.now + .seconds(30)
+    /// by another connection: its busy handler does not cover every lock), for up to `limit`; the
+    /// answer comes as the driver's error or, through the store's statements, as a classified one.
+    static func whileBusy<T>(limit: Duration = .seconds(30), _ body: () throws -> T) throws -> T {
+        let deadline = ContinuousClock.now + limit
         while true {
             do {
                 return try body()
             } catch let error as ConnectorError where error.code == .timeout && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            } catch let error as StoreError where error.code == .busy && ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

@@ -297,8 +297,10 @@ public struct StoreError: ReportedError, Sendable, CustomStringConvertible {
         public static let lease = Code(name: "lease")
         /// The run was cancelled while its commit wrote; the transaction rolled back.
         public static let cancelled = Code(name: "cancelled")
-        /// The store refused a statement (busy, full, constraint).
+        /// The store refused a statement (full, constraint).
         public static let statement = Code(name: "statement")
+        /// Another connection held the SQLite store's write lock past the busy timeout.
+        public static let busy = Code(name: "busy")
         public var description: String { name }
     }
 

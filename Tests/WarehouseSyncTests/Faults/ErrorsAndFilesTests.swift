@@ -170,6 +170,18 @@ import Testing
         // A SQLite store another process kept locked past the busy timeout: say who may hold it.
         let busy = StoreError.from(ConnectorError(.timeout, "database is locked"), place: "x", isFile: true)
         #expect(busy.isTransient && busy.hint?.contains("held the store's write lock") == true)
+        #expect(busy.errorCode == "store.busy")
+        // Opening a store waits out a lock answered at once, whether the driver's error or the store's.
+        for failure in [busy as any Error, ConnectorError(.timeout, "database is locked")] {
+            var tries = 0
+            let opened = try? SQLiteStoreDatabase.whileBusy(limit: .seconds(5)) { () throws -> Bool in
+                tries += 1
+                if tries < 3 { throw failure }
+                return true
+            }
+            #expect(opened == true && tries == 3)
+        }
+        #expect(throws: StoreError.self) { try SQLiteStoreDatabase.whileBusy(limit: .zero) { throw busy } }
         // A server's SQLSTATE travels with the store's error (a migration names what it refers to).
         #expect(StoreError.from(ConnectorError(.query, "in use", sqlState: "2BP01"), place: "x").sqlState == "2BP01")
         #expect(

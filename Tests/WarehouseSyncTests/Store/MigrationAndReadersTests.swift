@@ -53,6 +53,32 @@ import Testing
         }
     }
 
+    /// A SQLite store from before the change log had tables of its own (version 6), with a reader's view
+    /// on its `ws_changes` table and a view of the reader's that was already broken: the migrations
+    /// rename that table without checking or rewriting views, so neither stops them, and the reader's
+    /// view then reads the `ws_changes` view, which has the same columns.
+    @Test func aVersionSixSQLiteStoreWithReadersViewsMigrates() throws {
+        let f = try SyncFixture(store: .sqlite)
+        let db = try SQLiteDatabase(path: f.directory.appendingPathComponent("state.db").path, create: true)
+        try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for step in SQLiteMigrations.steps.prefix(6) { try db.execute(step) }
+        try db.execute(
+            """
+            INSERT INTO ws_meta VALUES ('schema_version', '6');
+            INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at)
+                VALUES ('R1', 'ltv', 'wh', 'manual', 'succeeded', 1764547200, 1764547200);
+            INSERT INTO ws_changes VALUES (1, 'R1', 'ltv', 'u1', 'risk', '"low"', '"high"', '2025-01-01T00:00:00Z');
+            CREATE VIEW risk_changes AS SELECT run, model, key, new FROM ws_changes WHERE trait = 'risk';
+            CREATE TABLE scratch (a);
+            CREATE VIEW already_broken AS SELECT a FROM scratch;
+            DROP TABLE scratch;
+            """)
+
+        _ = try f.store()
+        #expect(try schemaVersion(f) == [String(SQLiteMigrations.steps.count)])
+        #expect(try f.storeRows("SELECT run, model, key, new FROM risk_changes") == [#"R1|ltv|u1|"high""#])
+    }
+
     /// A reader's view that reads a column the migration drops: the migration is refused, naming the
     /// view and what to do, and the store stays as it was; without the view it migrates.
     @Test(arguments: StoreKind.allCases)
