@@ -47,6 +47,14 @@ extension SQLStore {
                 refused + error.message
                     + (views.isEmpty ? "" : "; views of the store's tables: " + views.joined(separator: ", ")),
                 hint: readerViewHint, code: .schema)
+        } catch let error as StoreError where error.code == .file && error.isTransient {
+            // A full disk: the store is as it was, and only room for the migration's copy helps.
+            throw StoreError(
+                refused + error.message,
+                hint: (error.hint.map { $0.replacingOccurrences(of: "; runs retry", with: "") } ?? "free space")
+                    + ": a migration that copies a table needs about the store's size free (docs/operations.md, "
+                    + "upgrading); nothing was changed, run warehouse-sync again once there is room",
+                transient: true, code: .file)
         } catch let error as StoreError where error.sqlState == "55P03" {
             let holders = (try? database.lockHolders()) ?? []
             throw StoreError(

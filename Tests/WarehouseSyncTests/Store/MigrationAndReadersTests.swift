@@ -79,6 +79,53 @@ import Testing
         #expect(try f.storeRows("SELECT run, model, key, new FROM risk_changes") == [#"R1|ltv|u1|"high""#])
     }
 
+    /// A SQLite store whose migration copies its change log, on a disk without room for the copy: the
+    /// migration fails as a full disk, says a migration needs room and that nothing was changed, and the
+    /// store stays at its version; with room, it migrates.
+    @Test func aMigrationWithoutRoomForItsCopySaysSoAndChangesNothing() throws {
+        let mounted = try StoreDiskFullTests.mountSmallFileSystem(size: "24m")
+        defer { StoreDiskFullTests.unmount(mounted) }
+        let path = mounted.appendingPathComponent("state.db").path
+        let version = try #require(ChangeLogRunColumnsTests.versionBefore[.sqlite])
+        do {
+            let db = try SQLiteDatabase(path: path, create: true)
+            try db.execute("CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            for step in SQLiteMigrations.steps.prefix(version) { try db.execute(step) }
+            try db.execute(
+                """
+                INSERT INTO ws_meta VALUES ('schema_version', '\(version)');
+                INSERT INTO ws_runs (id, model, source, trigger, status, started_at, finished_at)
+                    VALUES ('R1', 'ltv', 'wh', 'manual', 'succeeded', 1764547200, 1764547200);
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999)
+                INSERT INTO ws_change_added SELECT 1, 'R1', 'ltv', printf('customer-%08d', i),
+                    '{"risk":"\\"low\\"","segment":"\\"gold\\""}', '2025-01-01T00:00:00Z' FROM n;
+                """)
+        }
+        // Room to open the store (its -wal and -shm files), not for a copy of its change log.
+        StoreDiskFullTests.fill(mounted)
+        let filler = mounted.appendingPathComponent("filler").path
+        let filled = try #require(try FileManager.default.attributesOfItem(atPath: filler)[.size] as? Int)
+        #expect(truncate(filler, off_t(filled - 512 * 1024)) == 0)
+        let open = { try StoreLocation(url: Secret("sqlite:\(path)"), projectDirectory: mounted).open() }
+        func schemaVersion() throws -> String? {
+            let statement = try SQLiteDatabase(path: path).prepare(
+                "SELECT value FROM ws_meta WHERE key = 'schema_version'")
+            return try statement.step() ? statement.text(0) : nil
+        }
+
+        let error = try #require(storeError(open))
+        #expect(error.code == .file && error.isTransient)
+        #expect(error.message.contains("migrating it was refused"), "\(error)")
+        #expect(error.hint?.contains("needs about the store's size free") == true, "\(error)")
+        #expect(error.hint?.contains("nothing was changed") == true)
+        #expect(error.hint?.contains("runs retry") == false)
+        #expect(try schemaVersion() == String(version))
+
+        try FileManager.default.removeItem(atPath: filler)
+        _ = try open()
+        #expect(try schemaVersion() == String(SQLiteMigrations.steps.count))
+    }
+
     /// A reader's view that reads a column the migration drops: the migration is refused, naming the
     /// view and what to do, and the store stays as it was; without the view it migrates.
     @Test(arguments: StoreKind.allCases)
