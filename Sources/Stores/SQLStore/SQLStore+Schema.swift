@@ -51,7 +51,7 @@ extension SQLStore {
             // A full disk: the store is as it was, and only room for the migration's copy helps.
             throw StoreError(
                 refused + error.message,
-                hint: (error.hint.map { $0.replacingOccurrences(of: "; runs retry", with: "") } ?? "free space")
+                hint: StoreError.fullDiskHint(isFile: database.isFile)
                     + ": a migration that copies a table needs about the store's size free (docs/operations.md, "
                     + "upgrading); nothing was changed, run warehouse-sync again once there is room",
                 transient: true, code: .file)

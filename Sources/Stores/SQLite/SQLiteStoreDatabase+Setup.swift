@@ -54,9 +54,10 @@ extension SQLiteStoreDatabase {
         while true {
             do {
                 return try body()
-            } catch let error as ConnectorError where error.code == .timeout && ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-            } catch let error as StoreError where error.code == .busy && ContinuousClock.now < deadline {
+            } catch
+                where ContinuousClock.now < deadline
+                && ((error as? ConnectorError)?.code == .timeout || (error as? StoreError)?.code == .busy)
+            {
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

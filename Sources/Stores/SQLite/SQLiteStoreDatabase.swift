@@ -189,10 +189,10 @@ package final class SQLiteStoreDatabase: StoreDatabase {
         }
         // A view's table and columns are resolved when a statement reading it is prepared.
         return Dictionary(
-            names.map { name in
+            uniqueKeysWithValues: names.map { name in
                 let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                 return (name, (try? db.prepare("SELECT * FROM \(quoted) LIMIT 0")) != nil)
-            }, uniquingKeysWith: { first, _ in first })
+            })
     }
 
     package func lockHolders() throws -> [String] { [] }
